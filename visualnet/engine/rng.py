@@ -1,0 +1,21 @@
+"""The engine's global random generator (Keras's `utils.set_random_seed` seeds it)."""
+
+import numpy as np
+
+_rng = np.random.default_rng()
+
+
+def global_rng() -> np.random.Generator:
+    """The generator used by initializers, dropout and shuffling when no seed is given."""
+    return _rng
+
+
+def set_seed(seed: int) -> None:
+    """Make every later draw of the engine reproducible."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+
+
+def make_rng(seed=None) -> np.random.Generator:
+    """A generator of its own when `seed` is given, else the global one."""
+    return _rng if seed is None else np.random.default_rng(seed)
