@@ -1,0 +1,58 @@
+"""Shape inference without the engine: each node's output shape and parameter count,
+exactly as Keras's `model.summary()` reports them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Graph
+from .params import ParamError
+from .registry import ShapeError, get_spec
+from .topology import topological_order
+
+
+@dataclass
+class NodeInfo:
+    """What shape inference knows about one node; `shape` is None when it cannot be known
+    (missing input, a problem upstream, or an error here: then `error` says why)."""
+
+    shape: tuple | None = None
+    input_shapes: list = field(default_factory=list)
+    trainable_params: int = 0
+    non_trainable_params: int = 0
+    error: str | None = None
+    error_port: int | None = None  # the input port whose wire is at fault, when known
+
+    @property
+    def params(self) -> int:
+        return self.trainable_params + self.non_trainable_params
+
+
+def infer_shapes(graph: Graph) -> dict[str, NodeInfo]:
+    """NodeInfo for every node id (batch dimension None)."""
+    info = {nid: NodeInfo() for nid in graph.nodes}
+    for nid in topological_order(graph):
+        node = graph.nodes[nid]
+        spec = get_spec(node.type)
+        parents = graph.inputs_of(nid)
+        shapes = [info[p].shape for p in parents]
+        item = info[nid]
+        item.input_shapes = shapes
+        if any(s is None for s in shapes):
+            continue
+        try:
+            params = spec.normalize(node.params)
+            spec.check_input_count(len(shapes))
+            item.shape = spec.output_shape(params, shapes)
+            for w in spec.weights(params, shapes):
+                if w.trainable:
+                    item.trainable_params += w.size
+                else:
+                    item.non_trainable_params += w.size
+        except ParamError as exc:
+            item.error = str(exc)
+        except ShapeError as exc:
+            item.error = str(exc)
+            item.error_port = getattr(exc, "port", None)
+            item.shape = None
+    return info
