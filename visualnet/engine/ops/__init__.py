@@ -1,0 +1,1 @@
+"""Pure NumPy/Numba kernels (convolution, pooling) that the engine's layers call."""
