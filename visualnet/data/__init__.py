@@ -1,0 +1,1 @@
+"""Datasets (built-in and imported), preprocessing and splits. No Qt, no engine."""

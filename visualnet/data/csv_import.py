@@ -1,0 +1,506 @@
+"""CSV/TSV tables: layout sniffing, streaming import, the encoding of columns.
+
+`sniff_csv` reads only the start of a file and tells the GUI its delimiter, whether the
+first row is a header, the column names and which columns look numeric, so the user can
+pick the target before the import. `read_csv` then streams the file in chunks of rows
+straight into a preallocated float64 buffer (sized from the average row length of the
+sample, grown by half if needed and shrunk in place at the end), so memory stays about
+the size of the decoded array. Rows and columns in errors are 1-based, counted as a
+spreadsheet shows them (a header is row 1, blank lines count).
+
+Numeric columns become float64 features; text (categorical) columns are one-hot encoded
+with their categories in sorted order; the target becomes class indices (sorted classes)
+or regression values. How each column was encoded is kept in `Dataset.columns`, so that
+`encode_rows` can encode new rows for prediction the same way.
+"""
+
+import codecs
+import csv
+import io
+import os
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import Dataset, encode_labels, format_value, infer_task
+from .errors import (ColumnError, DataError, EmptyDataError, FormatError, MissingValueError,
+                     NonNumericError, RaggedRowError)
+from .progress import Monitor
+
+MISSING = frozenset({"", "?", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a"})
+DELIMITERS = (",", "\t", ";", "|", " ")
+SAMPLE_BYTES = 1 << 16
+SAMPLE_ROWS = 200
+CHUNK_ROWS = 1 << 14
+MAX_CLASSES = 1000
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What the start of a CSV file says about the whole file."""
+    delimiter: str
+    header: bool
+    names: list          # one per column ("column 1", ... when there is no header)
+    numeric: list        # per column: True if most sample cells are numbers
+    sample: list         # up to SAMPLE_ROWS first data rows, as lists of strings
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.names)
+
+
+def _is_missing(cell: str) -> bool:
+    return cell.strip().lower() in MISSING
+
+
+def _is_number(cell: str) -> bool:
+    if _is_missing(cell):
+        return False
+    try:
+        return np.isfinite(float(cell))
+    except ValueError:
+        return False
+
+
+def _read_sample(path: Path, encoding: str) -> str:
+    with open(path, "rb") as f:
+        raw = f.read(SAMPLE_BYTES)
+        at_end = not f.read(1)
+    if not raw.strip():
+        raise EmptyDataError("the file is empty", file=path)
+    if b"\x00" in raw:
+        raise FormatError("the file contains NUL bytes: it is binary, not CSV text", file=path)
+    decoder = codecs.getincrementaldecoder(_codec(encoding))(errors="strict")
+    try:
+        text = decoder.decode(raw, final=at_end)
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise FormatError(f"the text is not valid {encoding} (byte {e.start + 1}); "
+                          f"try encoding='latin-1'", file=path, row=line) from None
+    if not at_end:  # drop a last line that the sample may have cut in two
+        cut = text.rfind("\n")
+        text = text[:cut + 1] if cut > 0 else text
+    return text
+
+
+def _codec(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _parse(text: str, delimiter: str) -> list:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                        skipinitialspace=delimiter == " ")
+    try:
+        return [row for row in reader if not _blank(row)]
+    except csv.Error:
+        return []
+
+
+def _blank(row: list) -> bool:
+    return all(not c.strip() for c in row)
+
+
+def _sniff_delimiter(lines_text: str, path: Path) -> str:
+    """The candidate that splits the sample into the most consistent number (> 1) of cells."""
+    best, best_score = ",", (0.0, 0)
+    candidates = DELIMITERS
+    if path.suffix.lower() in (".tsv", ".tab"):
+        candidates = ("\t",) + tuple(d for d in DELIMITERS if d != "\t")
+    for d in candidates:
+        rows = _parse(lines_text, d)[:SAMPLE_ROWS]
+        if not rows:
+            continue
+        counts = np.array([len(r) for r in rows])
+        values, freq = np.unique(counts, return_counts=True)
+        mode = values[np.argmax(freq)]
+        if mode < 2:
+            continue
+        score = (freq.max() / len(rows), int(mode))
+        if score[0] > best_score[0] + 1e-9:
+            best, best_score = d, score
+    return best
+
+
+def _detect_header(rows: list) -> bool:
+    """True if the first row names the columns rather than holding data."""
+    first, rest = rows[0], rows[1:]
+    if not rest:
+        return not any(_is_number(c) for c in first)
+    for j, cell in enumerate(first):
+        below = [r[j] for r in rest if j < len(r) and not _is_missing(r[j])]
+        if not _is_number(cell) and not _is_missing(cell) and below and all(_is_number(c) for c in below):
+            return True
+    if all(not _is_number(c) and c.strip() for c in first):
+        return all(first[j].strip() not in {r[j].strip() for r in rest if j < len(r)}
+                   for j in range(len(first)))
+    return False
+
+
+def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = None,
+              encoding: str = "utf-8") -> CsvLayout:
+    """Delimiter, header, column names and types from the first 64 KB of `path`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    text = _read_sample(path, encoding)
+    if delimiter is None:
+        delimiter = _sniff_delimiter(text, path)
+    elif not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"delimiter must be a single character; received: delimiter={delimiter!r}")
+    rows = _parse(text, delimiter)[:SAMPLE_ROWS + 1]
+    if not rows:
+        raise EmptyDataError("the file holds no rows", file=path)
+    if header is None:
+        header = _detect_header(rows)
+    n = len(rows[0])
+    if header:
+        names = [c.strip() or f"column {j + 1}" for j, c in enumerate(rows[0])]
+        rows = rows[1:]
+    else:
+        names = [f"column {j + 1}" for j in range(n)]
+    numeric = []
+    for j in range(n):
+        cells = [r[j] for r in rows if j < len(r) and not _is_missing(r[j])]
+        numeric.append(sum(map(_is_number, cells)) * 2 > len(cells) if cells else True)
+    return CsvLayout(delimiter=delimiter, header=bool(header), names=names, numeric=numeric,
+                     sample=rows[:SAMPLE_ROWS])
+
+
+def _resolve_column(ref, names: list, path: Path, what: str) -> int:
+    n = len(names)
+    if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+        if -n <= ref < n:
+            return int(ref) % n
+        raise ColumnError(f"the {what} column index {ref} does not exist: the file has {n} columns "
+                          f"(valid indices {-n}..{n - 1})", file=path)
+    if isinstance(ref, str):
+        if ref in names:
+            return names.index(ref)
+        folded = [nm.strip().lower() for nm in names]
+        if ref.strip().lower() in folded:
+            return folded.index(ref.strip().lower())
+        shown = ", ".join(repr(nm) for nm in names[:20]) + (", ..." if n > 20 else "")
+        raise ColumnError(f"the {what} column {ref!r} does not exist; the columns are: {shown}", file=path)
+    raise TypeError(f"a {what} column is named by its header name or its 0-based index; received: {ref!r}")
+
+
+def _sort_key(value: str):
+    return (0, float(value), value) if _is_number(value) else (1, 0.0, value)
+
+
+class _Column:
+    """How one raw column is decoded while streaming."""
+
+    def __init__(self, index: int, name: str, numeric: bool, max_categories: int):
+        self.index, self.name, self.numeric = index, name, numeric
+        self.max_categories = max_categories
+        self.codes: dict = {}
+
+    def where(self) -> str:
+        return f"column {self.index + 1} ({self.name!r})" if not self.name.startswith("column ") \
+            else f"column {self.index + 1}"
+
+    def decode(self, cells: list, rownum, path: Path) -> np.ndarray:
+        if self.numeric:
+            try:
+                values = np.array(cells, dtype=np.float64)
+                if np.all(np.isfinite(values)):
+                    return values
+            except ValueError:
+                pass
+            self._raise_bad_number(cells, rownum, path)
+        out = np.empty(len(cells), dtype=np.float64)
+        codes = self.codes
+        for i, cell in enumerate(cells):
+            value = cell.strip()
+            code = codes.get(value)
+            if code is None:
+                if value.lower() in MISSING:
+                    raise MissingValueError(f"missing value {cell!r} in {self.where()}",
+                                            file=path, row=rownum(i), column=self.index + 1)
+                code = codes[value] = len(codes)
+                if len(codes) > self.max_categories:
+                    raise DataError(
+                        f"{self.where()} has more than {self.max_categories} different text values, too many "
+                        f"to one-hot encode; ignore the column, or if it should be numeric, fix its cells",
+                        file=path, row=rownum(i), column=self.index + 1)
+            out[i] = code
+        return out
+
+    def _raise_bad_number(self, cells, rownum, path):
+        for i, cell in enumerate(cells):
+            if _is_missing(cell):
+                raise MissingValueError(f"missing value {cell!r} in numeric {self.where()}; fill it in or "
+                                        f"remove the row", file=path, row=rownum(i), column=self.index + 1)
+            try:
+                ok = np.isfinite(float(cell))
+            except ValueError:
+                ok = False
+            if not ok:
+                raise NonNumericError(f"{cell!r} is not a number, but {self.where()} holds numbers",
+                                      file=path, row=rownum(i), column=self.index + 1)
+        raise AssertionError("unreachable: a cell failed to convert but none is bad")
+
+    def categories(self) -> "tuple[list, np.ndarray]":
+        """Categories in sorted order and the table mapping stream codes to sorted codes."""
+        cats = sorted(self.codes, key=_sort_key)
+        lut = np.empty(len(cats), dtype=np.int64)
+        for new, cat in enumerate(cats):
+            lut[self.codes[cat]] = new
+        return cats, lut
+
+
+class _Buffer:
+    """A 2-D float64 array that grows by half when full and shrinks in place at the end."""
+
+    def __init__(self, capacity: int, width: int):
+        self.array = np.empty((max(capacity, 16), width), dtype=np.float64)
+        self.n = 0
+
+    def reserve(self, m: int) -> None:
+        cap = len(self.array)
+        if self.n + m > cap:
+            new_cap = max(self.n + m, cap + cap // 2)
+            self.array.resize((new_cap, self.array.shape[1]), refcheck=False)
+
+    def finish(self) -> np.ndarray:
+        self.array.resize((self.n, self.array.shape[1]), refcheck=False)
+        return self.array
+
+
+def read_csv(path, *, target=-1, delimiter: "str | None" = None, header: "bool | None" = None,
+             names: "list | None" = None, categorical=(), ignore=(), task: "str | None" = None,
+             max_categories: int = 50, encoding: str = "utf-8", name: "str | None" = None,
+             progress=None, cancel=None) -> Dataset:
+    """Import a CSV/TSV file as a `Dataset`.
+
+    target: the target column, by header name or 0-based index (default: the last);
+        None for a file without targets (e.g. inputs to predict on).
+    delimiter, header: None to detect them (see `sniff_csv`).
+    names: column names to use instead of the header's (or of "column 1", ...).
+    categorical: columns (names or indices) to one-hot encode even if they hold numbers;
+        columns holding mostly text are categorical anyway.
+    ignore: columns (names or indices) to leave out.
+    task: 'binary' | 'multiclass' | 'regression', or None to infer it from the target.
+    progress, cancel: see `visualnet.data.progress`.
+    """
+    path = Path(path)
+    mon = Monitor(progress, cancel)
+    layout = sniff_csv(path, delimiter=delimiter, header=header, encoding=encoding)
+    n_cols = layout.n_columns
+    col_names = list(layout.names)
+    if names is not None:
+        if len(names) != n_cols:
+            raise ColumnError(f"{len(names)} column names were given but the file has {n_cols} columns",
+                              file=path)
+        col_names = [str(nm) for nm in names]
+    if n_cols < 2 and target is not None:
+        hint = ""
+        if delimiter is not None:
+            guess = sniff_csv(path, encoding=encoding).delimiter
+            if guess != delimiter:
+                hint = f"; the file seems to use {guess!r} as delimiter"
+        raise FormatError(f"only one column found with delimiter {layout.delimiter!r}; a table needs feature "
+                          f"columns and a target column{hint}", file=path)
+    target_idx = None if target is None else _resolve_column(target, col_names, path, "target")
+    ignored = {_resolve_column(c, col_names, path, "ignored") for c in ignore}
+    forced = {_resolve_column(c, col_names, path, "categorical") for c in categorical}
+    if target_idx is not None and target_idx in ignored:
+        raise ColumnError(f"the target column {col_names[target_idx]!r} cannot also be ignored", file=path)
+    if task is not None and task not in ("binary", "multiclass", "regression"):
+        raise ValueError(f"task must be 'binary', 'multiclass', 'regression' or None; received: task={task!r}")
+    feature_cols = [_Column(j, col_names[j], layout.numeric[j] and j not in forced, max_categories)
+                    for j in range(n_cols) if j != target_idx and j not in ignored]
+    if not feature_cols:
+        raise ColumnError("no feature columns are left once the target and ignored columns are removed",
+                          file=path)
+    target_col = None
+    if target_idx is not None:
+        numeric_target = layout.numeric[target_idx] and target_idx not in forced
+        if task == "regression":
+            numeric_target = True
+        target_col = _Column(target_idx, col_names[target_idx], numeric_target, MAX_CLASSES)
+
+    xbuf, ybuf = _stream(path, layout, encoding, feature_cols, target_col, n_cols, mon)
+    x = _one_hot_features(xbuf, feature_cols)
+    feature_names, feature_specs = [], []
+    for col in feature_cols:
+        if col.numeric:
+            feature_names.append(col.name)
+            feature_specs.append({"index": col.index, "name": col.name, "type": "numeric"})
+        else:
+            cats = col.categories()[0]
+            feature_names.extend(f"{col.name}={c}" for c in cats)
+            feature_specs.append({"index": col.index, "name": col.name, "type": "categorical",
+                                  "categories": cats})
+    y, class_names, inferred, target_spec = None, [], "regression", None
+    if target_col is not None:
+        y, class_names, inferred, target_spec = _encode_target(ybuf, target_col, task, path)
+    mon.report(1.0)
+    columns = {"format": "csv", "delimiter": layout.delimiter, "header": layout.header,
+               "names": col_names, "features": feature_specs, "target": target_spec,
+               "ignored": sorted(ignored)}
+    return Dataset(x=x, y=y, task=inferred, name=name or path.stem, kind="table",
+                   feature_names=feature_names, class_names=class_names,
+                   source=f"CSV file {path}", columns=columns)
+
+
+def _stream(path, layout, encoding, feature_cols, target_col, n_cols, mon):
+    size = max(os.path.getsize(path), 1)
+    sample_bytes = sum(len(layout.delimiter.join(r)) + 1 for r in layout.sample) or 1
+    per_row = sample_bytes / max(len(layout.sample), 1)
+    estimate = int(size / per_row * 1.05) + 16
+    xbuf = _Buffer(estimate, len(feature_cols))
+    ybuf = _Buffer(estimate, 1) if target_col is not None else None
+    with open(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=_codec(encoding), newline="")
+        reader = csv.reader(text, delimiter=layout.delimiter, skipinitialspace=layout.delimiter == " ")
+        record = 0                                  # spreadsheet row of the last row read
+        if layout.header:
+            while True:                             # skip blank lines above the header
+                record += 1
+                head = _next_rows(reader, 1, path)
+                if not head or not _blank(head[0]):
+                    break
+        width_row = record if layout.header else None    # the row that fixed the number of columns
+        while True:
+            mon.report(raw.tell() / size * 0.98)
+            rows = _next_rows(reader, CHUNK_ROWS, path)
+            if not rows:
+                break
+            first = record + 1
+            record += len(rows)
+            rownums = None
+            if set(map(len, rows)) != {n_cols}:
+                keep = []
+                for i, r in enumerate(rows):
+                    if len(r) == n_cols:
+                        keep.append(i)
+                    elif not _blank(r):
+                        where = f"row {width_row}" if width_row else "the first rows"
+                        raise RaggedRowError(f"this row has {len(r)} cells but {where} has {n_cols}; "
+                                             f"check for a missing or extra {layout.delimiter!r}",
+                                             file=path, row=first + i)
+                rows = [rows[i] for i in keep]
+                rownums = np.array(keep, dtype=np.int64) + first
+            if width_row is None and rows:
+                width_row = first if rownums is None else int(rownums[0])
+
+            def rownum(i, _first=first, _nums=rownums):
+                return _first + i if _nums is None else int(_nums[i])
+
+            m = len(rows)
+            if not m:
+                continue
+            xbuf.reserve(m)
+            for pos, col in enumerate(feature_cols):
+                j = col.index
+                xbuf.array[xbuf.n:xbuf.n + m, pos] = col.decode([r[j] for r in rows], rownum, path)
+            xbuf.n += m
+            if ybuf is not None:
+                ybuf.reserve(m)
+                j = target_col.index
+                ybuf.array[ybuf.n:ybuf.n + m, 0] = target_col.decode([r[j] for r in rows], rownum, path)
+                ybuf.n += m
+    if xbuf.n == 0:
+        raise EmptyDataError("the file has no data rows" + (" below its header" if layout.header else ""),
+                             file=path)
+    return xbuf.finish(), (ybuf.finish()[:, 0] if ybuf is not None else None)
+
+
+def _next_rows(reader, count, path):
+    try:
+        return list(islice(reader, count))
+    except UnicodeDecodeError as e:
+        raise FormatError(f"the text is not valid {e.encoding} ({e.reason}); try encoding='latin-1'",
+                          file=path, row=reader.line_num + 1) from None
+    except csv.Error as e:
+        raise FormatError(f"malformed CSV: {e}", file=path, row=reader.line_num) from None
+
+
+def _one_hot_features(xbuf: np.ndarray, feature_cols: list) -> np.ndarray:
+    if all(c.numeric for c in feature_cols):
+        return xbuf
+    widths = [1 if c.numeric else len(c.codes) for c in feature_cols]
+    x = np.zeros((len(xbuf), sum(widths)), dtype=np.float64)
+    at = 0
+    rows = np.arange(len(xbuf))
+    for pos, (col, w) in enumerate(zip(feature_cols, widths)):
+        if col.numeric:
+            x[:, at] = xbuf[:, pos]
+        else:
+            lut = col.categories()[1]
+            x[rows, at + lut[xbuf[:, pos].astype(np.int64)]] = 1.0
+        at += w
+    return x
+
+
+def _encode_target(values: np.ndarray, col: _Column, task, path):
+    spec = {"index": col.index, "name": col.name, "type": "numeric" if col.numeric else "categorical"}
+    if col.numeric:
+        guessed = infer_task(values)
+        task = task or guessed
+        if task == "regression":
+            spec["classes"] = None
+            return values.astype(np.float64), [], task, spec
+        if len(np.unique(values)) > MAX_CLASSES:
+            raise DataError(f"the target {col.where()} has more than {MAX_CLASSES} different values, too many "
+                            f"classes; use task='regression'", file=path, column=col.index + 1)
+        y, class_names = encode_labels(values)
+        raw_classes = [float(v) for v in np.unique(values)]
+    else:
+        cats, lut = col.categories()
+        y = lut[values.astype(np.int64)]
+        class_names = list(cats)
+        raw_classes = list(cats)
+        task = task or ("binary" if len(cats) <= 2 else "multiclass")
+    k = len(class_names)
+    if k < 2:
+        raise DataError(f"the target {col.where()} holds a single value ({class_names[0]!r}): there is "
+                        f"nothing to learn; choose another target column", file=path, column=col.index + 1)
+    if task == "binary" and k != 2:
+        raise DataError(f"task='binary' needs 2 classes but the target {col.where()} has {k}: "
+                        f"{', '.join(class_names[:10])}{', ...' if k > 10 else ''}", file=path,
+                        column=col.index + 1)
+    spec["classes"] = raw_classes
+    return y, class_names, task, spec
+
+
+def encode_rows(columns: dict, rows, *, file=None) -> np.ndarray:
+    """Encode raw feature rows the way an imported table's columns were encoded.
+
+    `columns` is a `Dataset.columns` dict from `read_csv`; each row holds one cell per
+    feature column, in the file's order, without the target. Returns float64 (n, features).
+    """
+    specs = columns["features"]
+    width = sum(1 if s["type"] == "numeric" else len(s["categories"]) for s in specs)
+    rows = list(rows)
+    x = np.zeros((len(rows), width), dtype=np.float64)
+    for i, row in enumerate(rows):
+        row = list(row)
+        if len(row) != len(specs):
+            raise RaggedRowError(f"this row has {len(row)} cells but the model's table has {len(specs)} "
+                                 f"feature columns ({', '.join(s['name'] for s in specs)})", file=file, row=i + 1)
+        at = 0
+        for j, (cell, spec) in enumerate(zip(row, specs)):
+            if spec["type"] == "numeric":
+                try:
+                    value = float(cell)
+                except (TypeError, ValueError):
+                    value = float("nan")
+                if not np.isfinite(value):
+                    raise NonNumericError(f"{cell!r} is not a number, but column {spec['name']!r} holds numbers",
+                                          file=file, row=i + 1, column=j + 1)
+                x[i, at] = value
+                at += 1
+            else:
+                cats = spec["categories"]
+                value = format_value(cell) if not isinstance(cell, str) else cell.strip()
+                if value not in cats:
+                    raise DataError(f"unknown category {value!r} in column {spec['name']!r}; known: "
+                                    f"{', '.join(map(repr, cats))}", file=file, row=i + 1, column=j + 1)
+                x[i, at + cats.index(value)] = 1.0
+                at += len(cats)
+    return x
