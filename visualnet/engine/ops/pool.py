@@ -1,0 +1,162 @@
+"""2-D pooling on channels_last tensors, Keras/TF semantics.
+
+Max pooling ignores padded cells and sends the gradient to the first maximum of each
+window in row-major order (as TF does). Average pooling with 'same' padding divides by
+the number of real, unpadded cells. Every forward returns (y, ctx); backward(dy, ctx) -> dx.
+`strides=None` means strides = pool_size, as in Keras.
+"""
+
+import numpy as np
+
+from visualnet.engine._jit import njit, prange
+from visualnet.engine.ops.padding import pair, window_geometry
+
+
+@njit(parallel=True)
+def _max_pool(x, ph, pw, sh, sw, pt, pl, y, arg):
+    n_img, h, w, c = x.shape
+    _, oh, ow, _ = y.shape
+    for r in prange(n_img * oh):
+        n = r // oh
+        i = r - n * oh
+        h0 = max(i * sh - pt, 0)
+        h1 = min(i * sh - pt + ph, h)
+        for j in range(ow):
+            w0 = max(j * sw - pl, 0)
+            w1 = min(j * sw - pl + pw, w)
+            for ch in range(c):
+                y[n, i, j, ch] = x[n, h0, w0, ch]
+                arg[n, i, j, ch] = h0 * w + w0
+            for hi in range(h0, h1):
+                for wi in range(w0, w1):
+                    cell = hi * w + wi
+                    for ch in range(c):
+                        v = x[n, hi, wi, ch]
+                        if v > y[n, i, j, ch]:
+                            y[n, i, j, ch] = v
+                            arg[n, i, j, ch] = cell
+
+
+@njit(parallel=True)
+def _max_pool_backward(dy, arg, dx):
+    n_img, oh, ow, c = dy.shape
+    for n in prange(n_img):
+        dx[n] = 0
+        for i in range(oh):
+            for j in range(ow):
+                for ch in range(c):
+                    dx[n, arg[n, i, j, ch], ch] += dy[n, i, j, ch]
+
+
+@njit(parallel=True)
+def _avg_pool(x, ph, pw, sh, sw, pt, pl, y):
+    n_img, h, w, c = x.shape
+    _, oh, ow, _ = y.shape
+    for r in prange(n_img * oh):
+        n = r // oh
+        i = r - n * oh
+        h0 = max(i * sh - pt, 0)
+        h1 = min(i * sh - pt + ph, h)
+        for j in range(ow):
+            w0 = max(j * sw - pl, 0)
+            w1 = min(j * sw - pl + pw, w)
+            for ch in range(c):
+                y[n, i, j, ch] = 0
+            for hi in range(h0, h1):
+                for wi in range(w0, w1):
+                    for ch in range(c):
+                        y[n, i, j, ch] += x[n, hi, wi, ch]
+            scale = 1.0 / ((h1 - h0) * (w1 - w0))
+            for ch in range(c):
+                y[n, i, j, ch] *= scale
+
+
+@njit(parallel=True)
+def _avg_pool_backward(dy, ph, pw, sh, sw, pt, pl, dx):
+    n_img, h, w, c = dx.shape
+    _, oh, ow, _ = dy.shape
+    for n in prange(n_img):
+        dx[n] = 0
+        for i in range(oh):
+            h0 = max(i * sh - pt, 0)
+            h1 = min(i * sh - pt + ph, h)
+            for j in range(ow):
+                w0 = max(j * sw - pl, 0)
+                w1 = min(j * sw - pl + pw, w)
+                scale = 1.0 / ((h1 - h0) * (w1 - w0))
+                for hi in range(h0, h1):
+                    for wi in range(w0, w1):
+                        for ch in range(c):
+                            dx[n, hi, wi, ch] += dy[n, i, j, ch] * scale
+
+
+def _setup(x, pool_size, strides, padding):
+    x = np.ascontiguousarray(x)
+    ph, pw = pair(pool_size)
+    sh, sw = pair(pool_size if strides is None else strides)
+    n, h, w, c = x.shape
+    oh, ow, pt, pl = window_geometry(h, w, (ph, pw), (sh, sw), padding)
+    return x, (ph, pw, sh, sw, pt, pl), np.empty((n, oh, ow, c), x.dtype)
+
+
+def max_pool2d_forward(x, pool_size, strides, padding):
+    """x (N, H, W, C) -> (y (N, OH, OW, C), ctx); ctx keeps each window's argmax."""
+    x, geom, y = _setup(x, pool_size, strides, padding)
+    arg = np.empty(y.shape, np.int32)
+    _max_pool(x, *geom, y, arg)
+    return y, (x.shape, arg)
+
+
+def max_pool2d_backward(dy, ctx):
+    """Gradient of max pooling: dy routed to each window's first maximum."""
+    shape, arg = ctx
+    n, h, w, c = shape
+    dx = np.empty((n, h * w, c), dy.dtype)
+    _max_pool_backward(np.ascontiguousarray(dy), arg, dx)
+    return dx.reshape(shape)
+
+
+def avg_pool2d_forward(x, pool_size, strides, padding):
+    """x (N, H, W, C) -> (y (N, OH, OW, C), ctx); each window's mean over its real cells."""
+    x, geom, y = _setup(x, pool_size, strides, padding)
+    _avg_pool(x, *geom, y)
+    return y, (x.shape, geom)
+
+
+def avg_pool2d_backward(dy, ctx):
+    """Gradient of average pooling: dy / (real cells) spread over each window."""
+    shape, geom = ctx
+    dx = np.empty(shape, dy.dtype)
+    _avg_pool_backward(np.ascontiguousarray(dy), *geom, dx)
+    return dx
+
+
+def global_avg_pool2d_forward(x):
+    """x (N, H, W, C) -> (y (N, C), ctx): the mean over H and W."""
+    n, h, w, c = x.shape
+    return x.reshape(n, h * w, c).mean(axis=1, dtype=x.dtype), x.shape
+
+
+def global_avg_pool2d_backward(dy, ctx):
+    """dy (N, C) -> dx (N, H, W, C), dy / (H * W) everywhere."""
+    n, h, w, c = ctx
+    dx = np.empty(ctx, dy.dtype)
+    np.copyto(dx, (dy / (h * w))[:, None, None, :])
+    return dx
+
+
+def global_max_pool2d_forward(x):
+    """x (N, H, W, C) -> (y (N, C), ctx): the max over H and W (first one on ties)."""
+    n, h, w, c = x.shape
+    flat = x.reshape(n, h * w, c)
+    arg = flat.argmax(axis=1)[:, None, :]
+    return np.take_along_axis(flat, arg, axis=1)[:, 0, :], (x.shape, arg)
+
+
+def global_max_pool2d_backward(dy, ctx):
+    """dy (N, C) -> dx (N, H, W, C), nonzero only at each channel's first maximum."""
+    shape, arg = ctx
+    n, h, w, c = shape
+    dx = np.zeros((n, h * w, c), dy.dtype)
+    np.put_along_axis(dx, arg, dy[:, None, :], axis=1)
+    return dx.reshape(shape)
