@@ -1,0 +1,290 @@
+"""Keras's callbacks: the hooks of the training loop, and the standard ones."""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from .. import VisualNetWarning
+
+
+class Callback:
+    """Override any `on_*` method; `self.model` and `self.params` are set before training."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None): ...
+    def on_train_batch_end(self, batch, logs=None): ...
+
+
+class CallbackList:
+    def __init__(self, callbacks):
+        self.callbacks = list(callbacks)
+
+    def set_model(self, model):
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def set_params(self, params):
+        for cb in self.callbacks:
+            cb.set_params(params)
+
+    def _call(self, name, *args):
+        for cb in self.callbacks:
+            getattr(cb, name)(*args)
+
+    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
+    def on_train_end(self, logs=None): self._call("on_train_end", logs)
+    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
+    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+    def on_train_batch_begin(self, batch, logs=None): self._call("on_train_batch_begin", batch, logs)
+    def on_train_batch_end(self, batch, logs=None): self._call("on_train_batch_end", batch, logs)
+
+
+class History(Callback):
+    """Records each epoch's logs: `history.history['loss']` and so on."""
+
+    def __init__(self):
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)
+
+
+def format_logs(logs: dict) -> str:
+    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+class ProgbarLogger(Callback):
+    """Keras's progress display: a bar per epoch (verbose=1) or one line per epoch (verbose=2)."""
+
+    def __init__(self, stream=None, width: int = 20):
+        super().__init__()
+        self.stream = stream or sys.stdout
+        self.width = width
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._last = 0.0
+        if self.params.get("verbose") == 1:
+            self.stream.write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        if self.params.get("verbose") == 1 and now - self._last > 0.1:
+            self._last = now
+            self._line(batch + 1, logs, end="\r")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.params.get("verbose") == 2:
+            self.stream.write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
+        self._line(self.params["steps"], logs, end="\n")
+
+    def _line(self, done, logs, end):
+        steps = self.params["steps"]
+        elapsed = time.perf_counter() - self._start
+        filled = int(self.width * done / steps)
+        bar = "━" * filled + " " * (self.width - filled)
+        per_step = elapsed / max(done, 1)
+        timing = f"{elapsed:.0f}s {per_step * 1e3:.0f}ms/step" if done == steps else \
+            f"{per_step * (steps - done):.0f}s"
+        self.stream.write(f"{done}/{steps} {bar} {timing} - {format_logs(logs or {})}{end}")
+        self.stream.flush()
+
+
+class _Monitor(Callback):
+    """Shared logic of the callbacks that watch one logged value."""
+
+    def __init__(self, monitor, mode, min_delta):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max'; received mode={mode!r}.")
+        self.monitor = monitor
+        if mode == "auto":
+            mode = "max" if any(k in monitor for k in ("acc", "precision", "recall", "auc", "f1")) else "min"
+        self.mode = mode
+        self.min_delta = abs(min_delta)
+
+    def _improved(self, current, best) -> bool:
+        if best is None:
+            return True
+        if self.mode == "min":
+            return current < best - self.min_delta
+        return current > best + self.min_delta
+
+    def _value(self, logs):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(f"{type(self).__name__} monitors '{self.monitor}', which is not logged. Available: "
+                          f"{', '.join(logs or {})}.", VisualNetWarning, stacklevel=3)
+        return value
+
+
+class EarlyStopping(_Monitor):
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
+                 restore_best_weights=False, start_from_epoch=0):
+        super().__init__(monitor, mode, min_delta)
+        self.patience, self.verbose, self.baseline = patience, verbose, baseline
+        self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.stopped_epoch, self.best, self.best_weights, self.best_epoch = 0, 0, None, None, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self._value(logs)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if self._improved(current, self.best):
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improved(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+
+class ReduceLROnPlateau(_Monitor):
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
+                 cooldown=0, min_lr=0.0, **kwargs):
+        super().__init__(monitor, mode, min_delta)
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received: factor={factor}")
+        self.factor, self.patience, self.verbose = factor, patience, verbose
+        self.cooldown, self.min_lr = cooldown, min_lr
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.cooldown_counter, self.best = 0, 0, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self._value(logs)
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._improved(current, self.best):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = float(self.model.optimizer.learning_rate)
+                if old > np.float32(self.min_lr):
+                    new = max(old * self.factor, self.min_lr)
+                    self.model.optimizer.learning_rate = new
+                    if self.verbose:
+                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+                    self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class TerminateOnNaN(Callback):
+    """Stops training as soon as a batch loss is NaN or infinite."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+
+class LearningRateScheduler(Callback):
+    """Sets the learning rate at each epoch's start from `schedule(epoch, lr)`."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = float(self.schedule(epoch, float(self.model.optimizer.learning_rate)))
+        self.model.optimizer.learning_rate = lr
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+
+class LambdaCallback(Callback):
+    """Callback from plain functions: `LambdaCallback(on_epoch_end=lambda epoch, logs: ...)`."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end, on_train_begin=on_train_begin,
+                     on_train_end=on_train_end, on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end, **kwargs)
+        for name, fn in hooks.items():
+            if fn is not None:
+                setattr(self, name, fn)
+
+
+class ModelCheckpoint(_Monitor):
+    """Saves the model (or only its weights) after each epoch, or only when `monitor` improves."""
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
+                 mode="auto", save_freq="epoch", initial_value_threshold=None):
+        super().__init__(monitor, mode, 0)
+        if save_freq != "epoch":
+            raise ValueError(f"ModelCheckpoint supports save_freq='epoch' only; received save_freq={save_freq!r}.")
+        filepath = str(filepath)
+        if save_weights_only and not filepath.endswith(".weights.h5"):
+            raise ValueError(f"With save_weights_only=True the filepath must end in '.weights.h5'. "
+                             f"Received: filepath={filepath}")
+        if not save_weights_only and not filepath.endswith((".keras", ".h5")):
+            raise ValueError(f"The filepath must end in '.keras' (or '.h5'). Received: filepath={filepath}")
+        self.filepath, self.verbose = filepath, verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.best = initial_value_threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            current = self._value(logs)
+            if current is None or not self._improved(current, self.best):
+                return
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving to {path}")
+            self.best = current
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)

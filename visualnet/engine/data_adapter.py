@@ -1,0 +1,67 @@
+"""Turning what `fit`/`evaluate`/`predict` receive into checked float32 arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_inputs(model, x, where: str = "x") -> list[np.ndarray]:
+    """The model's input arrays, checked against its input shapes (errors name the value)."""
+    if x is None:
+        raise ValueError(f"{where} is required; received {where}=None.")
+    if isinstance(x, dict):
+        names = [model._layers_by_id[n].name for n in model._input_ids] if model.built else []
+        missing = [n for n in names if n not in x]
+        if missing:
+            raise ValueError(f"{where} is missing the input(s) {missing}; the model's inputs are {names}.")
+        x = [x[n] for n in names]
+    arrays = [np.asarray(a) for a in (x if isinstance(x, (list, tuple)) else [x])]
+    for i, a in enumerate(arrays):
+        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+            raise ValueError(f"{where} must hold numbers; input {i} has dtype {a.dtype}.")
+    if hasattr(model, "_build_from_data") and not model.built:
+        model._build_from_data(arrays[0])
+    model._require_built("running it")
+    expected = [model._layers_by_id[n].output_shape for n in model._input_ids]
+    if len(arrays) != len(expected):
+        raise ValueError(f"Model '{model.name}' has {len(expected)} input(s); {where} provides {len(arrays)}.")
+    out = []
+    for i, (a, shape) in enumerate(zip(arrays, expected)):
+        if a.ndim == 0 or tuple(a.shape[1:]) != tuple(shape[1:]):
+            raise ValueError(f"Input {i} of model '{model.name}' expects shape {_fmt(shape)}; received {where} "
+                             f"with shape {a.shape}. Reshape the data or change the Input layer.")
+        out.append(np.ascontiguousarray(a, dtype=np.float32))
+    n = {len(a) for a in out}
+    if len(n) > 1:
+        raise ValueError(f"All inputs in {where} must have the same number of samples; received {sorted(n)}.")
+    return out
+
+
+def as_targets(y, n: int, where: str = "y") -> np.ndarray:
+    if y is None:
+        raise ValueError(f"{where} is required to train or evaluate; received {where}=None.")
+    y = np.asarray(y)
+    if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+        raise ValueError(f"{where} must hold numbers; received dtype {y.dtype}. Map string labels to integers "
+                         "first (visualnet.data does this when importing).")
+    if len(y) != n:
+        raise ValueError(f"x and {where} must have the same number of samples; x has {n} and {where} has {len(y)}.")
+    if np.issubdtype(y.dtype, np.floating):
+        return np.ascontiguousarray(y, dtype=np.float32)
+    return np.ascontiguousarray(y)
+
+
+def split_validation(xs: list[np.ndarray], y: np.ndarray, fraction: float):
+    """Keras's rule: the last `fraction` of the samples (before any shuffling) validate."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1); received validation_split={fraction}.")
+    n = len(y)
+    cut = int(n * (1.0 - fraction))
+    if fraction and (cut == 0 or cut == n):
+        raise ValueError(f"validation_split={fraction} leaves no sample for training or validation "
+                         f"with {n} samples.")
+    return [a[:cut] for a in xs], y[:cut], [a[cut:] for a in xs], y[cut:]
+
+
+def _fmt(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"

@@ -1,0 +1,23 @@
+"""Engine layers, one class per registry type."""
+
+from .base import Layer
+from .conv import Conv2D
+from .core import Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, Reshape, Softmax
+from .merging import Add, Average, Concatenate, Multiply, Subtract
+from .normalization import BatchNormalization
+from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
+
+LAYER_CLASSES: dict[str, type[Layer]] = {
+    cls.layer_type: cls
+    for cls in (InputLayer, Dense, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
+                GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Dropout, Activation,
+                LeakyReLU, Softmax, Concatenate, Add, Subtract, Multiply, Average)
+}
+
+
+def layer_class(layer_type: str) -> type[Layer]:
+    """The engine class implementing a registry type (KeyError names the type)."""
+    try:
+        return LAYER_CLASSES[layer_type]
+    except KeyError:
+        raise KeyError(f"The engine has no implementation of layer type '{layer_type}'.") from None

@@ -1,0 +1,215 @@
+"""The base of every engine layer: Keras's constructor and config conventions on top of
+the registry declaration, and the forward/backward maths the executor calls.
+
+A layer's parameters, defaults, ranges and weights are read from its `LayerSpec`
+(visualnet.graph); subclasses add only the maths: `forward(inputs, training)` returns the
+output and keeps what `backward(dy)` needs; `backward` returns the gradients of the inputs
+(None where not needed) and writes the weight gradients into `self.grads`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from ...graph import ParamError, ShapeError, get_spec
+from .. import initializers
+from ..naming import auto_name
+from ..tensor import KerasTensor
+
+_COMMON = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape")
+
+
+class Layer:
+    """Base class; `layer_type` names the registry declaration."""
+
+    layer_type = ""
+    positional: tuple[str, ...] | None = None  # Keras's positional order when it differs from the registry's
+    unsupported: dict[str, tuple] = {}  # Keras arguments accepted only at these values
+
+    def __init__(self, *args, **kwargs):
+        spec = self.spec
+        order = self.positional or spec.param_names
+        if len(args) > len(order):
+            raise TypeError(f"{type(self).__name__} takes at most {len(order)} positional arguments "
+                            f"({', '.join(order)}); received {len(args)}.")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"{type(self).__name__} got multiple values for argument '{key}'.")
+            kwargs[key] = value
+        common = {k: kwargs.pop(k) for k in _COMMON if k in kwargs}
+        for key, allowed in self.unsupported.items():
+            if key in kwargs:
+                value = kwargs.pop(key)
+                if value not in allowed:
+                    raise ValueError(f"VisualNet's {type(self).__name__} supports only {key}="
+                                     f"{allowed[0]!r}. Received: {key}={value!r}")
+        unknown = sorted(set(kwargs) - set(spec.param_names))
+        if unknown:
+            raise TypeError(f"Unrecognized keyword argument(s) passed to {type(self).__name__}: {unknown}. "
+                            f"Known: {', '.join(spec.param_names + _COMMON)}")
+        self._initializer_objects: dict[str, Any] = {}
+        params = {k: self._plain(k, v) for k, v in kwargs.items()}
+        missing = [p.name for p in spec.params if p.required and p.name not in params]
+        if missing:
+            raise TypeError(f"{type(self).__name__} is missing the required argument '{missing[0]}'.")
+        try:
+            self.config = spec.normalize(params)
+        except ParamError as exc:
+            raise ValueError(f"Invalid argument for {type(self).__name__}: {exc}") from None
+        self.name = common.get("name") or auto_name(spec.default_name)
+        self.trainable = bool(common.get("trainable", True))
+        dtype = common.get("dtype")
+        if dtype not in (None, "float32", np.float32):
+            raise ValueError(f"VisualNet computes in float32. Received: dtype={dtype!r}")
+        self.declared_input_shape = _declared_shape(common)
+        self.input_shapes: list[tuple] | None = None
+        self.output_shape: tuple | None = None
+        self.weight_specs = []
+        self.values: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.node_id: str | None = None
+
+    # ------------------------------------------------------------------ declaration
+    @property
+    def spec(self):
+        return get_spec(self.layer_type)
+
+    def _plain(self, key: str, value):
+        """Functions and initializer objects become the names the registry stores."""
+        kind = self.spec.param(key).kind if key in self.spec.param_names else None
+        if kind == "activation" and callable(value):
+            return value.__name__
+        if kind == "initializer" and value is not None and not isinstance(value, str):
+            self._initializer_objects[key] = value
+            return _snake(type(value).__name__)
+        return value
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-safe config whose keys are the constructor's arguments (plus name, trainable)."""
+        cfg = {k: self.spec.param(k).to_json(v) for k, v in self.config.items()}
+        return {"name": self.name, "trainable": self.trainable, **cfg}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Layer":
+        config = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+        return cls(**config)
+
+    # ------------------------------------------------------------------ weights
+    def build(self, input_shapes: list[tuple]) -> None:
+        """Check the input shapes and create the weights (idempotent for equal shapes)."""
+        input_shapes = [tuple(s) for s in input_shapes]
+        if self.input_shapes is not None:
+            if [s[1:] for s in input_shapes] != [s[1:] for s in self.input_shapes]:
+                raise ValueError(f"Layer '{self.name}' was built for input shape(s) {self.input_shapes} "
+                                 f"and now receives {input_shapes}.")
+            return
+        try:
+            self.output_shape = self.spec.output_shape(self.config, input_shapes)
+            self.weight_specs = self.spec.weights(self.config, input_shapes)
+        except ShapeError as exc:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): {exc}") from None
+        self.input_shapes = input_shapes
+        for w in self.weight_specs:
+            init = self._initializer_objects.get(w.initializer) or initializers.get(
+                self.config.get(w.initializer, w.initializer))  # a parameter name, or a fixed initializer
+            value = np.asarray(init(w.shape), dtype=np.float32)
+            self.values[w.name] = value
+            self.grads[w.name] = np.zeros_like(value)
+        self.on_build()
+
+    def on_build(self) -> None:
+        """Hook for subclasses that prepare kernels or buffers once shapes are known."""
+
+    @property
+    def built(self) -> bool:
+        return self.input_shapes is not None
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [self.values[w.name].copy() for w in self.weight_specs]
+
+    def set_weights(self, weights: list) -> None:
+        if len(weights) != len(self.weight_specs):
+            raise ValueError(f"Layer '{self.name}' expects {len(self.weight_specs)} weights "
+                             f"({', '.join(w.name for w in self.weight_specs) or 'none'}); received {len(weights)}.")
+        for w, value in zip(self.weight_specs, weights):
+            value = np.asarray(value)
+            if value.shape != w.shape:
+                raise ValueError(f"Layer '{self.name}' weight '{w.name}' has shape {w.shape}; "
+                                 f"received an array of shape {value.shape}.")
+        for w, value in zip(self.weight_specs, weights):
+            self.values[w.name][...] = value
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        return [self.values[w.name] for w in self.weight_specs]
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        return [self.values[w.name] for w in self.weight_specs if w.trainable and self.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        return [self.values[w.name] for w in self.weight_specs if not (w.trainable and self.trainable)]
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' is not built yet, so its weights do not exist. "
+                             "Call it on an input or build the model first.")
+        return sum(math.prod(w.shape) for w in self.weight_specs)
+
+    def __getattr__(self, item):
+        values = self.__dict__.get("values")
+        if values and item in values:
+            return values[item]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, inputs, training: bool = False):
+        """Symbolic call (functional API) on KerasTensors, or eager call on arrays."""
+        many = isinstance(inputs, (list, tuple))
+        items = list(inputs) if many else [inputs]
+        if all(isinstance(t, KerasTensor) for t in items):
+            try:
+                self.spec.check_input_count(len(items))
+                shape = self.spec.output_shape(self.config, [t.shape for t in items])
+            except ShapeError as exc:
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): {exc}") from None
+            return KerasTensor(shape, self, items)
+        arrays = [np.asarray(a, dtype=np.float32) for a in items]
+        self.build([(None, *a.shape[1:]) for a in arrays])
+        return self.forward(arrays, training)
+
+    # ------------------------------------------------------------------ maths
+    output_activation: str | None = None  # final activation the loss may fuse with
+
+    def forward(self, inputs: list[np.ndarray], training: bool) -> np.ndarray:
+        raise NotImplementedError(type(self).__name__ + ".forward")
+
+    def backward(self, dy: np.ndarray, need_dx: bool = True, skip_activation: bool = False) -> list:
+        """Gradients of the inputs (None when `need_dx` is False); weight gradients go to
+        `self.grads`. With `skip_activation`, `dy` is already the gradient before the
+        layer's final activation (fused with the loss)."""
+        raise NotImplementedError(type(self).__name__ + ".backward")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _snake(name: str) -> str:
+    s = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def _declared_shape(common: dict) -> tuple | None:
+    if common.get("batch_input_shape") is not None:
+        return tuple(common["batch_input_shape"])
+    if common.get("input_shape") is not None:
+        shape = common["input_shape"]
+        return (common.get("batch_size"), *((shape,) if isinstance(shape, int) else shape))
+    if common.get("input_dim") is not None:
+        return (common.get("batch_size"), int(common["input_dim"]))
+    return None

@@ -1,0 +1,78 @@
+"""Merging layers: Concatenate, Add, Subtract, Multiply, Average."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Layer
+
+
+class Concatenate(Layer):
+    layer_type = "Concatenate"
+
+    def forward(self, inputs, training):
+        axis = self.config["axis"]
+        self._splits = np.cumsum([x.shape[axis] for x in inputs])[:-1]
+        return np.concatenate(inputs, axis=axis)
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        return np.split(dy, self._splits, axis=self.config["axis"])
+
+
+class Add(Layer):
+    layer_type = "Add"
+
+    def forward(self, inputs, training):
+        self._n = len(inputs)
+        out = inputs[0] + inputs[1]
+        for x in inputs[2:]:
+            out += x
+        return out
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        return [dy] * self._n
+
+
+class Subtract(Layer):
+    layer_type = "Subtract"
+
+    def forward(self, inputs, training):
+        return inputs[0] - inputs[1]
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        return [dy, -dy]
+
+
+class Multiply(Layer):
+    layer_type = "Multiply"
+
+    def forward(self, inputs, training):
+        self._inputs = inputs
+        out = inputs[0] * inputs[1]
+        for x in inputs[2:]:
+            out *= x
+        return out
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        grads = []
+        for i in range(len(self._inputs)):
+            g = dy
+            for j, x in enumerate(self._inputs):
+                if j != i:
+                    g = g * x
+            grads.append(g)
+        return grads
+
+
+class Average(Layer):
+    layer_type = "Average"
+
+    def forward(self, inputs, training):
+        self._n = len(inputs)
+        out = inputs[0] + inputs[1]
+        for x in inputs[2:]:
+            out += x
+        return out / out.dtype.type(self._n)
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        return [dy / dy.dtype.type(self._n)] * self._n

@@ -1,0 +1,85 @@
+"""`Sequential`: a linear stack of layers, built as soon as its input shape is known."""
+
+from __future__ import annotations
+
+from ..graph import Graph
+from .layers import InputLayer
+from .model import Model
+from .tensor import KerasTensor
+
+
+class Sequential(Model):
+    """`Sequential(layers=None, name=None)`; `add()` appends a layer."""
+
+    _default_name = "sequential"
+
+    def __init__(self, layers=None, name: str | None = None, trainable: bool = True):
+        super().__init__(name=name)
+        self._stack: list = []
+        self._input_layer: InputLayer | None = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build()
+
+    def add(self, layer, rebuild: bool = True) -> None:
+        """Append a layer (or an `Input(...)` tensor as the first element)."""
+        if isinstance(layer, KerasTensor):
+            if not isinstance(layer.layer, InputLayer) or self._stack or self._input_layer:
+                raise ValueError("Only an Input(...) can be added to a Sequential model as a tensor, "
+                                 "and only as its first element.")
+            self._input_layer = layer.layer
+        elif isinstance(layer, InputLayer):
+            if self._stack or self._input_layer:
+                raise ValueError("An InputLayer can only be the first layer of a Sequential model.")
+            self._input_layer = layer
+        elif isinstance(layer, Model):
+            raise TypeError("Adding a model inside a Sequential model is not supported; add its layers instead.")
+        elif not hasattr(layer, "layer_type"):
+            raise TypeError(f"Only layers can be added to a Sequential model; received {layer!r}.")
+        else:
+            if layer.spec.min_inputs > 1:
+                raise ValueError(f"{type(layer).__name__} merges several inputs and cannot be used in a Sequential "
+                                 "model. Use the functional API (Model(inputs, outputs)).")
+            if any(l is layer for l in self._stack):
+                raise ValueError(f"Layer '{layer.name}' is already in this model.")
+            self._stack.append(layer)
+        if rebuild:
+            self._maybe_build()
+
+    def pop(self):
+        layer = self._stack.pop()
+        self.built = False
+        self._maybe_build()
+        return layer
+
+    def build(self, input_shape=None) -> None:
+        """Build for `input_shape` (batch dimension included, as Keras takes it)."""
+        if input_shape is not None and self._input_layer is None:
+            self._input_layer = InputLayer(shape=tuple(input_shape)[1:])
+        self._maybe_build()
+        if not self.built:
+            raise ValueError("Sequential.build needs an input_shape, e.g. build((None, 784)).")
+
+    def _maybe_build(self) -> None:
+        if self._input_layer is None and self._stack and self._stack[0].declared_input_shape is not None:
+            self._input_layer = InputLayer(shape=tuple(self._stack[0].declared_input_shape[1:]))
+        if self._input_layer is None or not self._stack:
+            return
+        graph, layers = Graph(), {}
+        prev = None
+        for layer in [self._input_layer, *self._stack]:
+            node = graph.add_node(layer.layer_type, layer.config, name=layer.name)
+            layers[node.id] = layer
+            if prev is not None:
+                graph.connect(prev, node.id)
+            prev = node.id
+        in_id = next(iter(layers))
+        self._install(graph, layers, [in_id], prev)
+
+    def _build_from_data(self, x) -> None:
+        if not self.built and self._stack:
+            self.build((None, *x.shape[1:]))
+
+    @property
+    def layers(self) -> list:
+        return list(self._stack)

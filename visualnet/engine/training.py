@@ -1,0 +1,219 @@
+"""compile / fit / evaluate / predict with Keras's semantics.
+
+Per batch: forward, loss (fused with a softmax or sigmoid output when possible), backward,
+one optimizer kernel over the flat weight vector, metric updates. Logs are averaged over
+the epoch weighted by batch size, as Keras reports them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import losses, metrics as metrics_mod, optimizers
+from .callbacks import CallbackList, History, ProgbarLogger, format_logs
+from .data_adapter import as_inputs, as_targets, split_validation
+from .rng import global_rng
+
+
+class Compiled:
+    """What compile() fixed: the optimizer, loss and metric identifiers."""
+
+    def __init__(self, model, optimizer, loss, metrics):
+        self.model = model
+        self.optimizer = optimizers.get(optimizer)
+        self.loss_fn = losses.get(loss)
+        self.metric_ids = list(metrics or [])
+        self.metrics: list | None = None
+        self._optimizer_built = False
+
+    def reset_optimizer(self) -> None:
+        self._optimizer_built = False
+
+    def ensure_optimizer(self) -> None:
+        if not self._optimizer_built:
+            self.optimizer.build(self.model._store.sizes)
+            self._optimizer_built = True
+
+    def resolve_metrics(self, y: np.ndarray) -> list:
+        if self.metrics is None:
+            out_shape = (len(y), *self.model.output_shape[1:])
+            self.metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=out_shape) for m in self.metric_ids]
+        return self.metrics
+
+
+def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                  run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+    if loss is None:
+        raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'; received loss=None.")
+    if isinstance(metrics, dict) or isinstance(loss, (dict, list)):
+        raise ValueError("VisualNet models have one output: pass a single loss and a list of metrics.")
+    if loss_weights is not None or weighted_metrics is not None:
+        raise ValueError("loss_weights and weighted_metrics are not supported (one output, no sample weights).")
+    model.compiled = Compiled(model, optimizer, loss, metrics)
+    model.optimizer = model.compiled.optimizer
+    model.loss = loss
+
+
+def _require_compiled(model):
+    if model.compiled is None:
+        raise RuntimeError(f"You must call compile() before training or evaluating model '{model.name}'.")
+    return model.compiled
+
+
+def train_step(model, xs, y) -> float:
+    """One optimizer step on one batch; returns the batch loss. Updates metrics."""
+    c = model.compiled
+    ex = model._executor
+    y_pred = ex.forward(xs, training=True)
+    act = model._layers_by_id[model._output_id].output_activation
+    fused = c.loss_fn.fused_value_and_grad(y, y_pred, act) if act else None
+    if fused is not None:
+        loss_value, grad = fused
+        ex.backward(grad, fused_activation=True)
+    else:
+        loss_value, grad = c.loss_fn.value_and_grad(y, y_pred)
+        ex.backward(grad)
+    c.optimizer.apply(model._store.trainable, model._store.grads)
+    for m in c.metrics:
+        m.update_state(y, y_pred)
+    return float(loss_value)
+
+
+class _Mean:
+    """Sample-weighted running mean (Keras's loss tracker)."""
+
+    def __init__(self):
+        self.total, self.count = 0.0, 0
+
+    def update(self, value: float, n: int) -> None:
+        self.total += value * n
+        self.count += n
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+def _logs(loss: _Mean, metrics: list, prefix: str = "") -> dict[str, float]:
+    logs = {prefix + "loss": loss.result()}
+    for m in metrics:
+        logs[prefix + m.name] = float(m.result())
+    return logs
+
+
+def _batches(n: int, batch_size: int, order: np.ndarray | None):
+    for start in range(0, n, batch_size):
+        if order is None:
+            yield slice(start, min(start + batch_size, n))
+        else:
+            yield order[start:start + batch_size]
+
+
+def _batch_size(value, default=32) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"batch_size must be a positive integer; received batch_size={value!r}.")
+    return int(value)
+
+
+def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+        validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+        steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
+    c = _require_compiled(model)
+    if class_weight is not None or sample_weight is not None:
+        raise ValueError("class_weight and sample_weight are not supported yet; balance the data instead.")
+    if steps_per_epoch is not None:
+        raise ValueError("steps_per_epoch is only meaningful for generators, which VisualNet does not take; "
+                         "pass arrays.")
+    batch_size = _batch_size(batch_size)
+    xs = as_inputs(model, x)
+    y = as_targets(y, len(xs[0]))
+    val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val).")
+        vx = as_inputs(model, validation_data[0], "validation_data x")
+        val = (vx, as_targets(validation_data[1], len(vx[0]), "validation_data y"))
+    elif validation_split:
+        xs, y, vx, vy = split_validation(xs, y, validation_split)
+        val = (vx, vy)
+    c.ensure_optimizer()
+    metrics = c.resolve_metrics(y)
+    n = len(y)
+    steps = -(-n // batch_size)
+    verbose = 1 if verbose == "auto" else int(verbose)
+    history = History()
+    cbs = CallbackList([*(callbacks or []), history] + ([ProgbarLogger()] if verbose else []))
+    cbs.set_model(model)
+    cbs.set_params({"epochs": epochs, "steps": steps, "verbose": verbose, "samples": n})
+    model.stop_training = False
+    model.history = history
+    cbs.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        cbs.on_epoch_begin(epoch)
+        tracker = _Mean()
+        for m in metrics:
+            m.reset_state()
+        order = global_rng().permutation(n) if shuffle else None
+        for step, idx in enumerate(_batches(n, batch_size, order)):
+            cbs.on_train_batch_begin(step)
+            yb = y[idx]
+            loss_value = train_step(model, [a[idx] for a in xs], yb)
+            tracker.update(loss_value, len(yb))
+            cbs.on_train_batch_end(step, _logs(tracker, metrics))
+            if model.stop_training:
+                break
+        logs = _logs(tracker, metrics)
+        if val is not None and (epoch + 1) % validation_freq == 0:
+            logs.update(_evaluate_arrays(model, val[0], val[1], _batch_size(validation_batch_size, batch_size),
+                                         prefix="val_"))
+        cbs.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    cbs.on_train_end()
+    return history
+
+
+def _evaluate_arrays(model, xs, y, batch_size, prefix="") -> dict[str, float]:
+    c = model.compiled
+    metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
+               for m in c.metric_ids]
+    tracker = _Mean()
+    for idx in _batches(len(y), batch_size, None):
+        yb = y[idx]
+        y_pred = model._executor.forward([a[idx] for a in xs], training=False)
+        tracker.update(float(c.loss_fn(yb, y_pred)), len(yb))
+        for m in metrics:
+            m.update_state(yb, y_pred)
+    return _logs(tracker, metrics, prefix)
+
+
+def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, callbacks=None, return_dict=False):
+    """[loss, *metrics] (a scalar without metrics), or a dict with return_dict."""
+    _require_compiled(model)
+    if sample_weight is not None:
+        raise ValueError("sample_weight is not supported yet.")
+    xs = as_inputs(model, x)
+    y = as_targets(y, len(xs[0]))
+    logs = _evaluate_arrays(model, xs, y, _batch_size(batch_size))
+    if verbose:
+        print(format_logs(logs))
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size=None, verbose="auto"):
+    xs = as_inputs(model, x)
+    batch_size = _batch_size(batch_size)
+    n = len(xs[0])
+    out = None
+    for idx in _batches(n, batch_size, None):
+        y = model._executor.forward([a[idx] for a in xs], training=False)
+        if out is None:
+            out = np.empty((n, *y.shape[1:]), dtype=np.float32)
+        out[idx] = y
+    if out is None:
+        return np.empty((0, *model.output_shape[1:]), dtype=np.float32)
+    return out
