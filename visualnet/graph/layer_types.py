@@ -23,7 +23,8 @@ def _initializer(name: str, default: str, what: str) -> Param:
 
 
 _PADDING = Param("padding", "choice", "valid",
-                 "'valid': no padding, the output shrinks; 'same': pad so that output = ceil(input / stride).",
+                 "How borders are handled: 'valid' adds no padding (the output shrinks), 'same' pads so that "
+                 "output = ceil(input / stride).",
                  choices=("valid", "same"))
 
 
@@ -70,7 +71,7 @@ def _dense_weights(p, shapes):
 
 register(LayerSpec(
     "Dense", "core", "Fully connected layer: output = activation(input · kernel + bias).",
-    (Param("units", "int", 32, "Number of output units.", min=1, max=1_000_000, required=True),
+    (Param("units", "int", 32, "Number of output units.", min=1, required=True),
      _activation(),
      Param("use_bias", "bool", True, "Add a learned bias to the output."),
      _initializer("kernel_initializer", "glorot_uniform", "kernel"),
@@ -144,7 +145,7 @@ def _conv_weights(p, shapes):
 
 register(LayerSpec(
     "Conv2D", "convolution", "2-D convolution over height and width (channels last).",
-    (Param("filters", "int", 32, "Number of output channels (filters).", min=1, max=65536, required=True),
+    (Param("filters", "int", 32, "Number of output channels (filters).", min=1, required=True),
      Param("kernel_size", "ints", (3, 3), "Height and width of the convolution window.", length=2, required=True),
      Param("strides", "ints", (1, 1), "Step of the window along height and width.", length=2),
      _PADDING,

@@ -146,10 +146,12 @@ class Graph:
         return f"{stem}_{i}"
 
     # ------------------------------------------------------------- edges
-    def connect(self, src: str, dst: str, dst_port: int | None = None, edge_id: str | None = None) -> Edge:
+    def connect(self, src: str, dst: str, dst_port: int | None = None, edge_id: str | None = None,
+                allow_cycle: bool = False) -> Edge:
         """Wire `src`'s output into `dst`. Refuses (GraphError with the reason) a wire that
-        would make a cycle, duplicate a wire, or exceed the inputs `dst` accepts."""
-        self.check_connect(src, dst, dst_port)
+        would make a cycle, duplicate a wire, or exceed the inputs `dst` accepts. Loading a
+        file passes `allow_cycle` so that a cycle in it is shown on its nodes, not lost."""
+        self.check_connect(src, dst, dst_port, allow_cycle)
         if dst_port is None:
             dst_port = self.free_port(dst)
         edge = Edge(edge_id or new_id(), src, dst, dst_port)
@@ -159,7 +161,7 @@ class Graph:
         self._emit("edge_added", edge_id=edge.id)
         return edge
 
-    def check_connect(self, src: str, dst: str, dst_port: int | None = None) -> None:
+    def check_connect(self, src: str, dst: str, dst_port: int | None = None, allow_cycle: bool = False) -> None:
         """Raise GraphError saying why `src -> dst` cannot be wired; return None if it can."""
         s, d = self._node(src), self._node(dst)
         spec = d.spec
@@ -179,7 +181,7 @@ class Graph:
                 raise GraphError(f"'{d.name}' has no input port {dst_port}.")
             if any(e.dst_port == dst_port for e in used):
                 raise GraphError(f"Input port {dst_port} of '{d.name}' is already wired.")
-        if self.reaches(dst, src):
+        if not allow_cycle and self.reaches(dst, src):
             raise GraphError(
                 f"Wiring '{s.name}' into '{d.name}' would make a cycle: '{d.name}' already feeds '{s.name}'.")
 

@@ -80,7 +80,7 @@ def from_dict(data: Any) -> Graph:
             if item[end] not in graph.nodes:
                 raise GraphFormatError(f"{where}: '{end}' refers to a node that does not exist ({item[end]}).")
         try:
-            graph.connect(item["src"], item["dst"], item["dst_port"], edge_id=item["id"])
+            graph.connect(item["src"], item["dst"], item["dst_port"], edge_id=item["id"], allow_cycle=True)
         except GraphError as exc:
             raise GraphFormatError(f"{where}: {exc}") from None
     return graph

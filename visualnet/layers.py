@@ -1,0 +1,38 @@
+"""Keras-compatible layers namespace: `from visualnet import layers` as `from keras import layers`."""
+
+from .engine.layers import (  # noqa: F401
+    Activation, Add, Average, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten,
+    GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, Layer, LeakyReLU, MaxPooling2D, Multiply, Reshape,
+    Softmax, Subtract,
+)
+from .engine.tensor import KerasTensor
+
+# Keras's aliases
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
+Convolution2D = Conv2D
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False) -> KerasTensor:
+    """A symbolic input of the functional API: `Input(shape=(784,))`."""
+    if batch_shape is not None:
+        shape = tuple(batch_shape)[1:]
+    if shape is None:
+        raise ValueError("Input needs a shape, e.g. Input(shape=(784,)); received shape=None.")
+    if isinstance(shape, int):
+        shape = (shape,)
+    if sparse or tensor is not None or optional:
+        raise ValueError("sparse, tensor and optional inputs are not supported by VisualNet.")
+    layer = InputLayer(shape=tuple(shape), name=name, dtype=dtype)
+    return KerasTensor(layer.spec.output_shape(layer.config, []), layer, [])
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def add(inputs, **kwargs):
+    return Add(**kwargs)(inputs)

@@ -1,0 +1,3 @@
+"""Keras-compatible metrics namespace."""
+
+from .engine.metrics import *  # noqa: F401,F403
