@@ -1,1 +1,40 @@
-"""Datasets (built-in and imported), preprocessing and splits. No Qt, no engine."""
+"""Datasets (built-in and imported), preprocessing, splits and the data recipe.
+
+No Qt and no engine here: the GUI, the command line and the Python API all call this.
+
+    from visualnet import data
+    ds = data.load_builtin("iris")                      # or data.read_csv("my.csv", target="label")
+    recipe = data.Recipe.builtin("iris", steps=[data.Standardize().get_config()])
+    prepared = data.prepare(recipe)                     # fitted on the training split only
+    x_train, y_train = prepared.train
+    project_json = prepared.recipe.to_json()            # reproduces the same arrays later
+"""
+
+from .builtin import BUILTINS, BuiltinDataset, Param, builtin_info, builtin_names, load_builtin
+from .csv_import import CsvLayout, encode_rows, read_csv, sniff_csv
+from .dataset import Dataset, ModelHead
+from .errors import (Cancelled, ColumnError, DataError, EmptyDataError, FormatError, ImageReadError,
+                     LabelRangeError, MissingValueError, NonNumericError, RaggedRowError, SizeMismatchError)
+from .hdf5_import import list_hdf5_datasets, read_hdf5
+from .idx import read_idx, read_idx_header, read_idx_pair
+from .images import list_image_folder, read_image_folder
+from .numpy_import import list_arrays, load_array, read_numpy
+from .preprocessing import (Channels, Flatten, MinMaxScale, OneHot, Pipeline, Reshape, Rescale, Standardize,
+                            Step)
+from .preview import FeatureStats, Preview, Sample, class_counts, feature_stats, preview
+from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, load_source, predicted_labels, prepare,
+                     transform_for_prediction)
+from .split import SplitIndices, SplitSpec, split_indices
+
+__all__ = [
+    "BUILTINS", "BuiltinDataset", "Param", "builtin_info", "builtin_names", "load_builtin",
+    "CsvLayout", "encode_rows", "read_csv", "sniff_csv", "Dataset", "ModelHead",
+    "Cancelled", "ColumnError", "DataError", "EmptyDataError", "FormatError", "ImageReadError",
+    "LabelRangeError", "MissingValueError", "NonNumericError", "RaggedRowError", "SizeMismatchError",
+    "list_hdf5_datasets", "read_hdf5", "read_idx", "read_idx_header", "read_idx_pair",
+    "list_image_folder", "read_image_folder", "list_arrays", "load_array", "read_numpy",
+    "Channels", "Flatten", "MinMaxScale", "OneHot", "Pipeline", "Reshape", "Rescale", "Standardize", "Step",
+    "FeatureStats", "Preview", "Sample", "class_counts", "feature_stats", "preview",
+    "DataChangedWarning", "PreparedData", "Recipe", "Subset", "load_source", "predicted_labels", "prepare",
+    "transform_for_prediction", "SplitIndices", "SplitSpec", "split_indices",
+]

@@ -1,0 +1,111 @@
+"""Image folders (one sub-folder per class), decoded with Pillow.
+
+    flowers/
+        daisy/   a.jpg  b.png ...
+        tulip/   c.jpg ...
+
+Classes are the sub-folder names in sorted order (as Keras's
+`image_dataset_from_directory` does). Every image is converted to grayscale or RGB and
+resized to `size` (bilinear), giving uint8 (n, height, width, channels). The file list is
+gathered first, the output array allocated once, and each image decoded into it, with
+progress and cancellation between images.
+"""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import DataError, EmptyDataError, ImageReadError
+from .progress import Monitor
+
+EXTENSIONS = (".png", ".jpg", ".jpeg")
+MAX_PIXELS = 100_000_000
+
+
+def _visible(p: Path) -> bool:
+    return not p.name.startswith(".")
+
+
+def list_image_folder(path) -> "dict[str, list[Path]]":
+    """{class name: sorted image files} for a folder of class sub-folders."""
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no such folder: {root}")
+    classes = sorted(p for p in root.iterdir() if p.is_dir() and _visible(p))
+    if not classes:
+        loose = [p for p in root.iterdir() if p.suffix.lower() in EXTENSIONS]
+        hint = (f" (it holds {len(loose)} images directly; put them in one sub-folder per class)"
+                if loose else "")
+        raise EmptyDataError(f"the folder has no class sub-folders{hint}", file=root)
+    found = {}
+    for folder in classes:
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and _visible(p)
+                       and p.suffix.lower() in EXTENSIONS)
+        if not files:
+            raise EmptyDataError(f"class folder {folder.name!r} holds no {'/'.join(EXTENSIONS)} images",
+                                 file=folder)
+        found[folder.name] = files
+    if len(found) < 2:
+        raise EmptyDataError(f"only one class sub-folder ({classes[0].name!r}); a classifier needs at least two",
+                             file=root)
+    return found
+
+
+def _decode(file: Path, size, mode: str) -> np.ndarray:
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as img:
+                if img.width * img.height > MAX_PIXELS:
+                    raise ImageReadError(f"the image is {img.width}x{img.height} pixels, too large to import",
+                                         file=file)
+                if img.format == "JPEG" and size is not None:
+                    img.draft(mode, (size[1], size[0]))
+                img = img.convert(mode)
+                if size is not None and (img.height, img.width) != tuple(size):
+                    img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+                return np.asarray(img, dtype=np.uint8)
+    except ImageReadError:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise ImageReadError(f"cannot read the image: {e}", file=file) from None
+
+
+def read_image_folder(path, *, size: "tuple | None" = (28, 28), color: str = "grayscale",
+                      name: "str | None" = None, progress=None, cancel=None) -> Dataset:
+    """Import a folder of class sub-folders of images as a `Dataset`.
+
+    size: (height, width) to resize every image to; None keeps the size of the images,
+        which must then all agree.
+    color: 'grayscale' (1 channel) or 'rgb' (3 channels).
+    """
+    root = Path(path)
+    if color not in ("grayscale", "rgb"):
+        raise ValueError(f"color must be 'grayscale' or 'rgb'; received: color={color!r}")
+    if size is not None:
+        if len(size) != 2 or not all(isinstance(s, (int, np.integer)) and 1 <= s <= 4096 for s in size):
+            raise ValueError(f"size must be (height, width) with sides from 1 to 4096; received: size={size!r}")
+        size = (int(size[0]), int(size[1]))
+    mon = Monitor(progress, cancel)
+    classes = list_image_folder(root)
+    files = [(f, k) for k, (_, fs) in enumerate(classes.items()) for f in fs]
+    mode, channels = ("L", 1) if color == "grayscale" else ("RGB", 3)
+    first = _decode(files[0][0], size, mode)
+    shape = first.shape[:2]
+    x = np.empty((len(files), *shape, channels), dtype=np.uint8)
+    y = np.array([k for _, k in files], dtype=np.int64)
+    for i, (file, _) in enumerate(files):
+        mon.report(i / len(files))
+        img = first if i == 0 else _decode(file, size, mode)
+        if img.shape[:2] != shape:
+            raise DataError(f"the image is {img.shape[1]}x{img.shape[0]} but {files[0][0].name} is "
+                            f"{shape[1]}x{shape[0]}; choose a size to resize all images to", file=file)
+        x[i] = img.reshape(*shape, channels)
+    mon.report(1.0)
+    names = list(classes)
+    return Dataset(x=x, y=y, task="binary" if len(names) == 2 else "multiclass", name=name or root.name,
+                   kind="image", class_names=names,
+                   source=f"image folder {root} ({len(files)} images, {color}, {shape[0]}x{shape[1]})")

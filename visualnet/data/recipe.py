@@ -1,0 +1,294 @@
+"""The data recipe: source, split and preprocessing steps, in a small JSON object.
+
+A project file stores the recipe; `prepare(recipe)` reproduces the prepared arrays
+exactly: it reloads the source, splits it with the recipe's seed, and applies the
+steps. The first `prepare` fits the steps on the training split only and returns a
+fitted recipe holding the statistics (and the column encoding and class names), which
+later `prepare` calls and `transform_for_prediction` apply unchanged. A fingerprint of
+the loaded data tells when the source file changed since the recipe was fitted.
+
+JSON layout (version 1):
+    {"version": 1,
+     "source": {"type": "builtin", "name": "iris", "params": {}}     # or csv/numpy/hdf5/idx/images
+               {"type": "csv", "path": "data.csv", "options": {"target": "label", ...}},
+     "split": {"validation": 0.0, "test": 0.2, "seed": 0, "shuffle": true, "stratify": false},
+     "steps": [{"step": "standardize", "scope": "feature", "stats": {"mean": [...], "std": [...]}}],
+     "dtype": "float32",
+     "fitted": {... task, class_names, columns, input_shape, output_shape, fingerprint ...} or null}
+"""
+
+import copy
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import VisualNetWarning
+from .builtin import load_builtin
+from .csv_import import encode_rows, read_csv
+from .dataset import Dataset
+from .errors import DataError
+from .hdf5_import import read_hdf5
+from .idx import read_idx_pair
+from .images import read_image_folder
+from .numpy_import import read_numpy
+from .preprocessing import Pipeline
+from .progress import Monitor
+from .split import SplitSpec, split_indices
+
+RECIPE_VERSION = 1
+SOURCE_TYPES = ("builtin", "csv", "numpy", "hdf5", "idx", "images")
+_PATH_KEYS = {"csv": ("path",), "numpy": ("path", "y_path"), "hdf5": ("path",),
+              "idx": ("images", "labels"), "images": ("path",)}
+DTYPES = ("float32", "float64")
+
+
+class DataChangedWarning(VisualNetWarning):
+    """The source data differ from the data the recipe was fitted on."""
+
+
+@dataclass
+class Recipe:
+    """Everything needed to rebuild the model's data (see the module docstring)."""
+    source: dict
+    split: SplitSpec = field(default_factory=SplitSpec)
+    steps: list = field(default_factory=list)      # step configs (dicts)
+    dtype: str = "float32"
+    fitted: "dict | None" = None
+    version: int = RECIPE_VERSION
+
+    def __post_init__(self):
+        kind = self.source.get("type") if isinstance(self.source, dict) else None
+        if kind not in SOURCE_TYPES:
+            raise DataError(f"the recipe's source type must be one of {SOURCE_TYPES}; received: {kind!r}")
+        if isinstance(self.split, dict):
+            self.split = SplitSpec.from_dict(self.split)
+        self.steps = Pipeline(self.steps).get_config()      # validates and normalizes
+        if self.dtype not in DTYPES:
+            raise DataError(f"dtype must be one of {DTYPES}; received: {self.dtype!r}")
+
+    @classmethod
+    def builtin(cls, name: str, *, params: "dict | None" = None, **kwargs) -> "Recipe":
+        from .builtin import builtin_info
+        info = builtin_info(name)
+        kwargs.setdefault("split", info.split)
+        return cls({"type": "builtin", "name": name, "params": dict(params or {})}, **kwargs)
+
+    @classmethod
+    def from_file(cls, kind: str, path, options: "dict | None" = None, **kwargs) -> "Recipe":
+        """A recipe for the user's file; `options` are the importer's keyword arguments."""
+        source = {"type": kind, "path": str(path), "options": dict(options or {})}
+        return cls(source, **kwargs)
+
+    def pipeline(self) -> Pipeline:
+        return Pipeline(self.steps)
+
+    @property
+    def is_fitted(self) -> bool:
+        return self.fitted is not None and self.pipeline().fitted
+
+    def to_dict(self) -> dict:
+        return {"version": self.version, "source": copy.deepcopy(self.source), "split": self.split.to_dict(),
+                "steps": copy.deepcopy(self.steps), "dtype": self.dtype, "fitted": copy.deepcopy(self.fitted)}
+
+    def to_json(self, indent: "int | None" = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Recipe":
+        if not isinstance(d, dict):
+            raise DataError(f"a data recipe is a JSON object; received: {type(d).__name__}")
+        version = d.get("version")
+        if not isinstance(version, int) or version < 1:
+            raise DataError(f"the data recipe has no valid version number: {version!r}")
+        if version > RECIPE_VERSION:
+            raise DataError(f"the data recipe has version {version}, newer than this VisualNet reads "
+                            f"({RECIPE_VERSION}); update VisualNet")
+        d = _migrate(dict(d))
+        unknown = set(d) - {"version", "source", "split", "steps", "dtype", "fitted"}
+        if unknown:
+            raise DataError(f"unknown data recipe fields: {', '.join(sorted(unknown))}")
+        return cls(source=d["source"], split=SplitSpec.from_dict(d.get("split", {})), steps=d.get("steps", []),
+                   dtype=d.get("dtype", "float32"), fitted=d.get("fitted"), version=RECIPE_VERSION)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Recipe":
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as e:
+            raise DataError(f"the data recipe is not valid JSON: {e}") from None
+
+
+def _migrate(d: dict) -> dict:
+    """Bring an older recipe dict up to RECIPE_VERSION (nothing to do yet: version 1 is the first)."""
+    return d
+
+
+@dataclass
+class Subset:
+    """One split: prepared arrays and the indices of its samples in the source dataset."""
+    x: np.ndarray
+    y: "np.ndarray | None"
+    indices: np.ndarray
+
+    def __iter__(self):
+        return iter((self.x, self.y))
+
+    def __len__(self):
+        return len(self.x)
+
+
+@dataclass
+class PreparedData:
+    train: Subset
+    validation: Subset
+    test: Subset
+    recipe: Recipe          # fitted
+    dataset: Dataset        # the source data before preprocessing
+
+
+def load_source(source: dict, *, base_dir=None, progress=None, cancel=None) -> Dataset:
+    """The `Dataset` a recipe's source describes (relative paths resolved against `base_dir`)."""
+    kind = source.get("type")
+    if kind == "builtin":
+        return load_builtin(source["name"], progress=progress, cancel=cancel, **source.get("params", {}))
+    if kind not in _PATH_KEYS:
+        raise DataError(f"unknown data source type {kind!r}; known: {', '.join(SOURCE_TYPES)}")
+    paths = {k: _resolve(source[k], base_dir) for k in _PATH_KEYS[kind] if source.get(k) is not None}
+    options = dict(source.get("options", {}))
+    if kind == "csv":
+        return read_csv(paths["path"], progress=progress, cancel=cancel, **options)
+    if kind == "numpy":
+        return read_numpy(paths["path"], y_path=paths.get("y_path"), progress=progress, cancel=cancel, **options)
+    if kind == "hdf5":
+        return read_hdf5(paths["path"], progress=progress, cancel=cancel, **options)
+    if kind == "idx":
+        return read_idx_pair(paths["images"], paths["labels"], progress=progress, cancel=cancel, **options)
+    options["size"] = tuple(options["size"]) if options.get("size") is not None else options.get("size", (28, 28))
+    return read_image_folder(paths["path"], progress=progress, cancel=cancel, **options)
+
+
+def _resolve(path, base_dir) -> Path:
+    path = Path(path).expanduser()
+    return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
+
+
+def fingerprint(dataset: Dataset) -> str:
+    """sha256 of the samples and targets (shape, dtype and bytes)."""
+    h = hashlib.sha256()
+    for a in (dataset.x, dataset.y):
+        if a is None:
+            h.update(b"none")
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(memoryview(a.reshape(-1).view(np.uint8)))
+    return h.hexdigest()
+
+
+def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, refit: bool = False,
+            progress=None, cancel=None) -> PreparedData:
+    """Load, split and preprocess the data as `recipe` says.
+
+    If the recipe is not fitted yet (or `refit`), the steps are fitted on the training
+    split only; the returned `PreparedData.recipe` is the fitted recipe (the argument is
+    not modified). `dataset` skips loading the source (it must be the source's data).
+    """
+    mon = Monitor(progress, cancel)
+    if dataset is None:
+        dataset = load_source(recipe.source, base_dir=base_dir, progress=lambda f: mon.report(0.8 * f),
+                              cancel=cancel)
+    mon.check()
+    recipe = Recipe.from_dict(recipe.to_dict())
+    fp = fingerprint(dataset)
+    if recipe.fitted is not None and not refit and recipe.fitted.get("fingerprint") != fp:
+        warnings.warn(DataChangedWarning(
+            "the data differ from the data this recipe was fitted on (the source file changed?); the stored "
+            "statistics are applied unchanged - refit the recipe to update them"), stacklevel=2)
+    stratify = recipe.split.stratify
+    if stratify and dataset.task == "regression":
+        raise DataError("a stratified split needs class labels; this dataset is a regression task")
+    idx = split_indices(len(dataset), recipe.split, dataset.y if stratify else None)
+    pipeline = recipe.pipeline()
+    if refit or not recipe.is_fitted:
+        pipeline = Pipeline(_unfitted(recipe.steps))
+        y_train = dataset.y[idx.train] if dataset.y is not None else None
+        pipeline.fit(dataset.x[idx.train], y_train, num_classes=dataset.num_classes or None)
+        recipe.steps = pipeline.get_config()
+        recipe.fitted = {
+            "task": dataset.task, "kind": dataset.kind, "name": dataset.name,
+            "class_names": list(dataset.class_names), "feature_names": list(dataset.feature_names),
+            "columns": copy.deepcopy(dataset.columns), "input_shape": list(dataset.input_shape),
+            "output_shape": list(pipeline.output_shape(dataset.input_shape)),
+            "n_samples": len(dataset), "fingerprint": fp}
+    mon.report(0.9)
+
+    def subset(indices):
+        x = pipeline.transform_x(dataset.x[indices], dtype=recipe.dtype)
+        y = None
+        if dataset.y is not None:
+            y = pipeline.transform_y(dataset.y[indices])
+            if dataset.task == "regression" or pipeline.one_hot():
+                y = np.asarray(y, dtype=recipe.dtype)
+        return Subset(x, y, indices)
+
+    result = PreparedData(subset(idx.train), subset(idx.validation), subset(idx.test), recipe, dataset)
+    mon.report(1.0)
+    return result
+
+
+def _unfitted(step_configs: list) -> list:
+    out = []
+    for c in step_configs:
+        c = {k: v for k, v in c.items() if k != "stats"}
+        if c.get("step") == "one_hot":
+            c["num_classes"] = None
+        out.append(c)
+    return out
+
+
+def transform_for_prediction(recipe: Recipe, x, *, raw: "bool | None" = None) -> np.ndarray:
+    """Apply a fitted recipe's steps to new inputs, ready for `model.predict`.
+
+    x: samples shaped like the source data (e.g. (n, 28, 28, 1) images or (n, features)
+    encoded table rows), or, for imported tables, raw rows of cells in the file's column
+    order without the target (text categories are then one-hot encoded as at import).
+    `raw`: force the raw-rows reading (True) or the array reading (False); by default
+    rows holding text are raw.
+    """
+    if not recipe.is_fitted:
+        raise DataError("the data recipe is not fitted yet: prepare() the training data first")
+    fitted = recipe.fitted
+    columns = fitted.get("columns")
+    if raw is None:
+        arr = np.asarray(x, dtype=object) if not isinstance(x, np.ndarray) else x
+        raw = columns is not None and (arr.dtype.kind in "OUS")
+    if raw:
+        if columns is None:
+            raise DataError("raw rows can only be encoded for data imported from a table (CSV)")
+        x = encode_rows(columns, x)
+    x = np.asarray(x)
+    shape = tuple(fitted["input_shape"])
+    if x.shape[1:] != shape:
+        if x.shape == shape:
+            x = x[np.newaxis]
+        else:
+            raise DataError(f"the model's data have samples of shape {shape}; received an array of shape "
+                            f"{x.shape}")
+    return recipe.pipeline().transform_x(x, dtype=recipe.dtype)
+
+
+def predicted_labels(recipe: Recipe, y_pred) -> list:
+    """Class names for a model's outputs (probabilities), or the values for regression."""
+    if recipe.fitted is None:
+        raise DataError("the data recipe is not fitted yet")
+    task, names = recipe.fitted["task"], recipe.fitted["class_names"]
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if task == "regression":
+        return y_pred.reshape(len(y_pred), -1)[:, 0].tolist()
+    if task == "binary" and (y_pred.ndim == 1 or y_pred.shape[1] == 1):
+        return [names[int(p >= 0.5)] for p in y_pred.reshape(-1)]
+    return [names[int(k)] for k in np.argmax(y_pred, axis=1)]
