@@ -39,7 +39,7 @@ def test_qt_only_in_gui(path):
 def test_graph_is_pure_python(path):
     bad = {m for m in imported_modules(path)
            if m.split(".")[0] in ("numpy", "numba", "h5py") or m.startswith("visualnet.") and
-           not m.startswith("visualnet.graph")}
+           not m.startswith(("visualnet.graph", "visualnet.resources"))}
     assert not bad, f"{path} imports {bad}; the model description must stay pure Python"
 
 
