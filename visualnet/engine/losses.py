@@ -1,0 +1,487 @@
+"""Keras 3 losses with analytic gradients for the engine.
+
+Values follow Keras exactly (epsilon clipping 1e-7, probability renormalisation,
+`sum_over_batch_size` reduction). `value_and_grad` gives the gradient of the
+reduced loss w.r.t. `y_pred`; `fused_value_and_grad` gives the stable gradient
+w.r.t. the pre-activation when the last layer is softmax/sigmoid.
+"""
+
+import numpy as np
+
+__all__ = [
+    "Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+    "mean_squared_error", "mse", "MSE", "mean_absolute_error", "mae", "MAE",
+    "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "get", "serialize", "deserialize",
+]
+
+EPSILON = 1e-7
+_REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight",
+               "none", None)
+_F32 = np.float32
+
+
+def _same_rank(y_true, y_pred):
+    """Keras's `squeeze_or_expand_to_same_rank` (expand_rank_1=True)."""
+    rt, rp = y_true.ndim, y_pred.ndim
+    if rt == rp + 1 and y_true.shape[-1] == 1:
+        if rp == 1:
+            y_pred = y_pred[:, None]
+        else:
+            y_true = y_true[..., 0]
+    elif rp == rt + 1 and y_pred.shape[-1] == 1:
+        if rt == 1:
+            y_true = y_true[:, None]
+        else:
+            y_pred = y_pred[..., 0]
+    return y_true, y_pred
+
+
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(_F32)
+
+
+def _log_softmax(z):
+    s = z - z.max(axis=-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def _clip(p):
+    """Keras's probability clipping and the mask where its gradient passes."""
+    lo, hi = _F32(EPSILON), _F32(1.0) - _F32(EPSILON)
+    return np.clip(p, lo, hi), (p >= lo) & (p <= hi)
+
+
+class Loss:
+    """Base class: subclasses implement `_compute` on standardised arrays."""
+
+    _axis = -1
+
+    def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"Invalid value for argument `reduction`: {reduction!r}. "
+                             f"Expected one of {_REDUCTIONS}")
+        self.name = name or type(self).__name__.lower()
+        self.reduction = reduction
+
+    # --- hooks -------------------------------------------------------------
+    def _compute(self, y_true, y_pred, need_grad):
+        """-> (per-sample values, d values / d y_pred or None, mask or None)."""
+        raise NotImplementedError
+
+    def _fused_grad(self, y_true, y_pred, activation_name):
+        """d values / d z through `activation_name`, or None if not fusable."""
+        return None
+
+    def _check(self, y_true, y_pred, orig_true, orig_pred):
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"{self.name}: y_true shape {orig_true} does not match "
+                             f"y_pred shape {orig_pred}")
+
+    # --- plumbing ----------------------------------------------------------
+    def _prepare(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype=_F32)
+        y_true = np.asarray(y_true)
+        t, p = _same_rank(y_true, y_pred)
+        self._check(t, p, y_true.shape, y_pred.shape)
+        if self._axis not in (-1, p.ndim - 1):
+            t, p = np.moveaxis(t, self._axis, -1), np.moveaxis(p, self._axis, -1)
+        return t, p
+
+    def _restore(self, grad, y_pred_shape):
+        if self._axis not in (-1, grad.ndim - 1):
+            grad = np.moveaxis(grad, -1, self._axis)
+        return np.ascontiguousarray(grad.reshape(y_pred_shape), dtype=_F32)
+
+    def _coef(self, values, sample_weight, mask):
+        """Weights `w` (values' shape) and divisor `d`: loss = sum(values * w) / d."""
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=_F32)
+        if mask is not None:
+            m = mask.astype(_F32)
+            if self.reduction in ("mean", "sum_over_batch_size"):
+                valid = m.sum()
+                m *= _F32(m.size) / valid if valid else _F32(0)
+            if sw is None:
+                sw = m
+            else:
+                m, sw = _same_rank(m, sw)
+                sw = sw * m
+        w = np.ones(values.shape, _F32)
+        if sw is not None:
+            v, s = _same_rank(values, sw)
+            if s.ndim < v.ndim and s.shape != v.shape[v.ndim - s.ndim:]:
+                s = s.reshape(s.shape + (1,) * (v.ndim - s.ndim))  # (N,) for (N, T)
+            try:
+                w = np.broadcast_to(s, v.shape).reshape(values.shape).astype(_F32)
+            except ValueError:
+                raise ValueError(f"{self.name}: sample_weight shape {sw.shape} does not "
+                                 "broadcast to the per-sample losses of shape "
+                                 f"{values.shape}") from None
+        if self.reduction == "sum" or values.ndim == 0:
+            return w, _F32(1)
+        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            return w, np.sum(sw, dtype=_F32)
+        return w, _F32(max(values.size, 1))
+
+    def call(self, y_true, y_pred):
+        """Per-sample losses, like the Keras functional form."""
+        values, _, _ = self._compute(*self._prepare(y_true, y_pred), False)
+        return values
+
+    @staticmethod
+    def _reduce(values, w, div):
+        return float(np.sum(values * w, dtype=_F32) / div) if div else 0.0
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        t, p = self._prepare(y_true, y_pred)
+        values, _, mask = self._compute(t, p, False)
+        w, div = self._coef(values, sample_weight, mask)
+        if self.reduction in (None, "none") and values.ndim:
+            return values * w
+        return self._reduce(values, w, div)
+
+    def _finish(self, values, dvals, mask, sample_weight, shape):
+        w, div = self._coef(values, sample_weight, mask)
+        scale = (w / div if div else np.zeros_like(w))[..., None]
+        return self._reduce(values, w, div), self._restore(dvals * scale, shape)
+
+    def value_and_grad(self, y_true, y_pred, sample_weight=None):
+        """(reduced loss, dL/dy_pred float32 with y_pred's shape).
+
+        Reduction "none" is treated as "sum_over_batch_size" here.
+        """
+        shape = np.shape(y_pred)
+        t, p = self._prepare(y_true, y_pred)
+        values, dvals, mask = self._compute(t, p, True)
+        return self._finish(values, dvals, mask, sample_weight, shape)
+
+    def fused_value_and_grad(self, y_true, y_pred, activation_name, sample_weight=None):
+        """(reduced loss, dL/dz) where `y_pred = activation(z)`, or None when the
+        pair (loss, activation) has no fused form."""
+        name = getattr(activation_name, "name", activation_name)
+        shape = np.shape(y_pred)
+        t, p = self._prepare(y_true, y_pred)
+        dz = self._fused_grad(t, p, name)
+        if dz is None:
+            return None
+        values, _, mask = self._compute(t, p, False)
+        return self._finish(values, dz, mask, sample_weight, shape)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class MeanSquaredError(Loss):
+    """`mean(square(y_true - y_pred), axis=-1)` per sample."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
+        super().__init__(name, reduction)
+
+    def _compute(self, y_true, y_pred, need_grad):
+        d = y_pred - y_true.astype(_F32)
+        values = np.mean(np.square(d), axis=-1, dtype=_F32)
+        grad = d * _F32(2.0 / d.shape[-1]) if need_grad else None
+        return values, grad, None
+
+
+class MeanAbsoluteError(Loss):
+    """`mean(abs(y_true - y_pred), axis=-1)` per sample."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
+        super().__init__(name, reduction)
+
+    def _compute(self, y_true, y_pred, need_grad):
+        d = y_pred - y_true.astype(_F32)
+        values = np.mean(np.abs(d), axis=-1, dtype=_F32)
+        grad = np.sign(d) * _F32(1.0 / d.shape[-1]) if need_grad else None
+        return values, grad, None
+
+
+class BinaryCrossentropy(Loss):
+    """Elementwise binary crossentropy, averaged over `axis`."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="binary_crossentropy"):
+        super().__init__(name, reduction)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = self._axis = axis
+
+    def _check(self, y_true, y_pred, orig_true, orig_pred):
+        super()._check(y_true, y_pred, orig_true, orig_pred)
+        if y_true.size and (y_true.min() < 0 or y_true.max() > 1):
+            bad = y_true[(y_true < 0) | (y_true > 1)].flat[0].item()
+            raise ValueError(
+                f"{self.name}: labels must be in [0, 1], got {bad!r}. For integer "
+                "class ids use sparse_categorical_crossentropy.")
+
+    def _targets(self, y_true):
+        t = y_true.astype(_F32)
+        if self.label_smoothing:
+            t = t * _F32(1.0 - self.label_smoothing) + _F32(0.5 * self.label_smoothing)
+        return t
+
+    def _compute(self, y_true, y_pred, need_grad):
+        t, n = self._targets(y_true), _F32(y_pred.shape[-1])
+        if self.from_logits:
+            z = y_pred
+            el = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+            grad = (_sigmoid(z) - t) / n if need_grad else None
+        else:
+            p, ok = _clip(y_pred)
+            el = -(t * np.log(p) + (1 - t) * np.log(1 - p))
+            grad = np.where(ok, (p - t) / (p * (1 - p)), 0) / n if need_grad else None
+        return np.mean(el, axis=-1, dtype=_F32), grad, None
+
+    def _fused_grad(self, y_true, y_pred, activation_name):
+        if self.from_logits or activation_name != "sigmoid":
+            return None
+        return (y_pred - self._targets(y_true)) / _F32(y_pred.shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
+
+
+class CategoricalCrossentropy(Loss):
+    """Crossentropy between one-hot (or soft) labels and class scores."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_crossentropy"):
+        super().__init__(name, reduction)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = self._axis = axis
+
+    def _check(self, y_true, y_pred, orig_true, orig_pred):
+        if y_true.shape == y_pred.shape:
+            return
+        if (len(orig_true) == len(orig_pred) - 1 or orig_true[-1:] == (1,)) and \
+                orig_pred[-1:] != (1,):
+            raise ValueError(
+                f"{self.name}: expected one-hot labels of shape {orig_pred}, got y_true "
+                f"of shape {orig_true}, which looks like integer class ids. Use "
+                "sparse_categorical_crossentropy, or one-hot encode the labels.")
+        super()._check(y_true, y_pred, orig_true, orig_pred)
+
+    def _targets(self, y_true):
+        t = y_true.astype(_F32)
+        if self.label_smoothing:
+            ls = self.label_smoothing
+            t = t * _F32(1.0 - ls) + _F32(ls / t.shape[-1])
+        return t
+
+    def _compute(self, y_true, y_pred, need_grad):
+        t = self._targets(y_true)
+        if self.from_logits:
+            logp = _log_softmax(y_pred)
+            values = -np.sum(t * logp, axis=-1)
+            grad = np.exp(logp) * t.sum(-1, keepdims=True) - t if need_grad else None
+            return values, grad, None
+        s = y_pred.sum(axis=-1, keepdims=True)
+        q = y_pred / s
+        qc, ok = _clip(q)
+        values = -np.sum(t * np.log(qc), axis=-1)
+        grad = None
+        if need_grad:
+            g = np.where(ok, -t / qc, _F32(0))
+            grad = (g - np.sum(g * q, axis=-1, keepdims=True)) / s
+        return values, grad, None
+
+    def _fused_grad(self, y_true, y_pred, activation_name):
+        if self.from_logits or activation_name != "softmax" or self.axis != -1:
+            return None
+        t = self._targets(y_true)
+        return y_pred * t.sum(-1, keepdims=True) - t
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """Crossentropy between integer class ids and class scores."""
+
+    def __init__(self, from_logits=False, ignore_class=None, axis=-1,
+                 reduction="sum_over_batch_size", name="sparse_categorical_crossentropy"):
+        super().__init__(name, reduction)
+        self.from_logits = bool(from_logits)
+        self.ignore_class = ignore_class
+        self.axis = self._axis = axis
+
+    def _prepare(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype=_F32)
+        y_true = np.asarray(y_true)
+        t, p = _same_rank(y_true, y_pred)
+        if p.ndim < 1:
+            raise ValueError(f"{self.name}: y_pred must have a class axis, got shape "
+                             f"{y_pred.shape}")
+        p = np.moveaxis(p, self.axis, -1)
+        rest = p.shape[:-1]
+        if t.shape == p.shape and p.shape[-1] > 1:
+            raise ValueError(
+                f"{self.name}: expected integer class ids of shape {rest}, got y_true "
+                f"of shape {y_true.shape}, which looks one-hot. Use "
+                "categorical_crossentropy for one-hot labels.")
+        if t.shape not in (rest, rest + (1,)):
+            raise ValueError(f"{self.name}: y_true shape {y_true.shape} does not match "
+                             f"y_pred shape {y_pred.shape} (expected {rest})")
+        return t.reshape(rest), p
+
+    def _labels(self, y, classes):
+        """Validated int labels (ignored ones set to 0) and the valid mask."""
+        if y.dtype.kind == "f":
+            frac = y != np.floor(y)
+            if frac.any():
+                raise ValueError(f"{self.name}: labels must be integer class ids, got "
+                                 f"{y[frac].flat[0].item()!r}")
+        y = y.astype(np.int64)
+        mask = None if self.ignore_class is None else y != self.ignore_class
+        check = y if mask is None else y[mask]
+        bad = (check < 0) | (check >= classes)
+        if bad.any():
+            raise ValueError(f"{self.name}: labels must be in [0, {classes}) for "
+                             f"y_pred with {classes} classes, got {check[bad].flat[0].item()}")
+        if mask is not None:
+            y = np.where(mask, y, 0)
+        return y, mask
+
+    def _compute(self, y_true, y_pred, need_grad):
+        y, mask = self._labels(y_true, y_pred.shape[-1])
+        idx = y[..., None]
+        grad = None
+        if self.from_logits:
+            logp = _log_softmax(y_pred)
+            values = -np.take_along_axis(logp, idx, -1)[..., 0]
+            if need_grad:
+                grad = np.exp(logp)
+                np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, -1) - 1, -1)
+        else:
+            s = y_pred.sum(axis=-1, keepdims=True)
+            q_y = np.take_along_axis(y_pred, idx, -1) / s
+            qc, ok = _clip(q_y)
+            values = -np.log(qc)[..., 0]
+            if need_grad:
+                g = np.where(ok, -1 / qc, _F32(0))
+                grad = np.broadcast_to(-g * q_y / s, y_pred.shape).copy()
+                np.put_along_axis(grad, idx, (g - g * q_y) / s, -1)
+        values = values.astype(_F32)
+        if mask is not None:
+            values = np.where(mask, values, _F32(0))
+            if grad is not None:
+                grad = np.where(mask[..., None], grad, _F32(0))
+        return values, grad, mask
+
+    def _fused_grad(self, y_true, y_pred, activation_name):
+        if self.from_logits or activation_name != "softmax" or self.axis != -1:
+            return None
+        y, _ = self._labels(y_true, y_pred.shape[-1])
+        grad = y_pred.copy()
+        idx = y[..., None]
+        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, -1) - 1, -1)
+        return grad
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "ignore_class": self.ignore_class}
+
+
+# ------------------------------------------------------------ functional forms
+
+def mean_squared_error(y_true, y_pred):
+    """Per-sample mean squared error over the last axis."""
+    return MeanSquaredError().call(y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample mean absolute error over the last axis."""
+    return MeanAbsoluteError().call(y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
+                        axis=-1):
+    """Per-sample binary crossentropy (mean over `axis`)."""
+    return BinaryCrossentropy(from_logits, label_smoothing, axis).call(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
+                             axis=-1):
+    """Per-sample categorical crossentropy."""
+    return CategoricalCrossentropy(from_logits, label_smoothing, axis).call(
+        y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
+                                    ignore_class=None, axis=-1):
+    """Per-sample sparse categorical crossentropy (0 where `ignore_class`)."""
+    return SparseCategoricalCrossentropy(from_logits, ignore_class, axis).call(
+        y_true, y_pred)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+_CLASSES = {c.__name__: c for c in (
+    MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy,
+    CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+_FUNCTIONS = {
+    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
+    binary_crossentropy: BinaryCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+}
+_NAMES = {f.__name__: c for f, c in _FUNCTIONS.items()}
+_NAMES.update({"mse": MeanSquaredError, "MSE": MeanSquaredError,
+               "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+               "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy})
+
+
+def get(identifier):
+    """A `Loss` from a name, alias, class name, config dict, function of this
+    module or `Loss` (returned as is); None gives None."""
+    if identifier is None or isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if isinstance(identifier, str):
+        if identifier in _NAMES:
+            return _NAMES[identifier](name=identifier)
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+        known = ", ".join(sorted(set(_NAMES) | set(_CLASSES)))
+        raise ValueError(f"Could not interpret loss identifier: {identifier!r}. "
+                         f"Known: {known}")
+    if callable(identifier) and identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]()
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Custom "
+                     "loss functions need a gradient: subclass Loss and implement "
+                     "_compute.")
+
+
+def serialize(loss):
+    """`{"class_name": ..., "config": ...}` for a loss."""
+    loss = get(loss)
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def deserialize(config):
+    """Inverse of `serialize` (also accepts a plain name)."""
+    if isinstance(config, str):
+        return get(config)
+    name = config.get("class_name")
+    cls = _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"Could not interpret loss identifier: {name!r}. Known: "
+                         f"{', '.join(_CLASSES)}")
+    return cls.from_config(config.get("config", {}))
