@@ -1,0 +1,39 @@
+"""Real data: the Keras MNIST MLP reaches Keras's accuracy on the same 8,000/2,000 split."""
+
+import numpy as np
+import pytest
+
+import visualnet
+from visualnet import layers, models, utils
+
+keras = pytest.importorskip("keras")
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
+
+EPOCHS = 3
+
+
+def load():
+    with pytest.warns(visualnet.VisualNetWarning):
+        (x, y), (xt, yt) = visualnet.datasets.mnist.load_data()
+    x = x.reshape(-1, 784).astype("float32") / 255
+    xt = xt.reshape(-1, 784).astype("float32") / 255
+    return x, utils.to_categorical(y, 10), xt, utils.to_categorical(yt, 10)
+
+
+def train(lib_layers, lib_models, seed):
+    x, y, xt, yt = load()
+    m = lib_models.Sequential([lib_layers.Input((784,)), lib_layers.Dense(512, activation="relu"),
+                               lib_layers.Dense(10, activation="softmax")])
+    m.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    m.fit(x, y, epochs=EPOCHS, batch_size=128, verbose=0)
+    return m.evaluate(xt, yt, verbose=0)[1]
+
+
+def test_mlp_reaches_keras_accuracy():
+    import visualnet.datasets.mnist  # noqa: F401
+
+    ours = np.mean([train(layers, models, s) for s in (0, 1)])
+    keras.utils.set_random_seed(0)
+    theirs = np.mean([train(keras.layers, keras.models, s) for s in (0, 1)])
+    assert ours > 0.9
+    assert abs(ours - theirs) <= 0.01, f"VisualNet {ours:.4f} vs Keras {theirs:.4f}"
