@@ -8,7 +8,7 @@ STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 .PHONY: run test bench sysdeps clean
 
 $(STAMP): pyproject.toml
-	bash packaging/linux/install-system-deps.sh
+	PYTHON=$(PYTHON) bash packaging/linux/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,oracle]'

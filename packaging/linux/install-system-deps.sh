@@ -9,6 +9,8 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's python3 ships venv and ensurepip separately.
+${PYTHON:-python3} -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 [ ${#missing[@]} -eq 0 ] && exit 0
 command -v apt-get >/dev/null || { echo "Install these system packages: ${missing[*]}" >&2; exit 1; }
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
