@@ -163,7 +163,7 @@ def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = N
     numeric = []
     for j in range(n):
         cells = [r[j] for r in rows if j < len(r) and not _is_missing(r[j])]
-        numeric.append(sum(map(_is_number, cells)) * 2 > len(cells) if cells else True)
+        numeric.append(sum(map(_is_number, cells)) * 2 >= len(cells) if cells else True)
     return CsvLayout(delimiter=delimiter, header=bool(header), names=names, numeric=numeric,
                      sample=rows[:SAMPLE_ROWS])
 
