@@ -136,7 +136,7 @@ def check_labels(y: np.ndarray, num_classes: int, *, file=None) -> None:
     bad = np.flatnonzero((y < 0) | (y >= num_classes))
     if len(bad):
         i = int(bad[0])
-        raise LabelRangeError(f"label {y[i]!r} is outside the {num_classes} classes 0..{num_classes - 1} "
+        raise LabelRangeError(f"label {y[i].item()!r} is outside the {num_classes} classes 0..{num_classes - 1} "
                               f"({len(bad)} such labels)", file=file, row=i + 1)
 
 
