@@ -205,7 +205,7 @@ def _targets(y, n, task, class_names, file):
     task = task or (infer_task(y) if class_names is None else
                     ("binary" if len(class_names) == 2 else "multiclass"))
     if task == "regression":
-        return y.astype(np.float64), [], task
+        return y.astype(np.float64), task, []
     if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
         raise DataError("class labels must be whole numbers", file=file)
     if class_names is not None:
