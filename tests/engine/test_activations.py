@@ -7,6 +7,8 @@ from tests.engine.gradcheck import numeric_grad
 from visualnet.engine import activations as A
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+# Keras's torch-to-NumPy conversion warns about NumPy 2's `copy` keyword.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _inputs(shape=(6, 7), seed=0):

@@ -9,6 +9,8 @@ from visualnet.engine import activations as A
 from visualnet.engine import losses as L
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+# Keras's torch-to-NumPy conversion warns about NumPy 2's `copy` keyword.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 RNG = np.random.default_rng(0)
 
 

@@ -1,0 +1,415 @@
+"""Keras 3 optimizers updating one flat float32 parameter vector in place.
+
+The model keeps all trainable weights as views into one contiguous vector, so
+`build(sizes)` allocates each state slot as one flat vector too and `apply`
+runs one fused Numba kernel per step (after optional gradient clipping).
+Update formulas and float32 arithmetic follow `keras/src/optimizers/*.py`.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from visualnet import VisualNetWarning
+from visualnet.engine import schedules
+from visualnet.engine._jit import njit, prange
+from visualnet.engine.schedules import LearningRateSchedule
+
+__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get", "serialize",
+           "deserialize", "schedules"]
+
+_F = np.float32
+# Keras-only options accepted by `from_config` when they hold their defaults.
+_KERAS_DEFAULTS = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+                   "loss_scale_factor": None, "gradient_accumulation_steps": None}
+
+
+# ------------------------------------------------------------------------ kernels
+
+@njit(parallel=True)
+def _sum_squares(g):
+    acc = 0.0
+    for i in prange(g.size):
+        acc += np.float64(g[i]) * np.float64(g[i])
+    return acc
+
+
+@njit(parallel=True)
+def _clip_segments(g, offsets, clipnorm):
+    """Keras's per-variable `g * clipnorm / max(norm(g), clipnorm)`."""
+    for s in prange(offsets.size - 1):
+        acc = 0.0
+        for i in range(offsets[s], offsets[s + 1]):
+            acc += np.float64(g[i]) * np.float64(g[i])
+        denom = max(np.float32(math.sqrt(acc)), clipnorm)
+        for i in range(offsets[s], offsets[s + 1]):
+            g[i] = g[i] * clipnorm / denom
+
+
+@njit(parallel=True)
+def _sgd_step(p, g, m, lr, momentum, nesterov, decay):
+    use_m = m.size > 0
+    for i in prange(p.size):
+        w = p[i] - p[i] * decay
+        gi = g[i]
+        if use_m:
+            mi = m[i] * momentum - gi * lr
+            m[i] = mi
+            w = w + (mi * momentum - gi * lr if nesterov else mi)
+        else:
+            w = w - gi * lr
+        p[i] = w
+
+
+@njit(parallel=True)
+def _adam_step(p, g, m, v, v_hat, alpha, one_m_b1, one_m_b2, eps, decay):
+    amsgrad = v_hat.size > 0
+    for i in prange(p.size):
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * one_m_b1
+        vi = v[i] + (gi * gi - v[i]) * one_m_b2
+        m[i] = mi
+        v[i] = vi
+        if amsgrad:
+            vi = max(v_hat[i], vi)
+            v_hat[i] = vi
+        w = p[i] - p[i] * decay
+        p[i] = w - (mi * alpha) / (math.sqrt(vi) + eps)
+
+
+@njit(parallel=True)
+def _rmsprop_step(p, g, v, mom, avg, lr, rho, one_m_rho, momentum, eps, decay):
+    centered, use_mom = avg.size > 0, mom.size > 0
+    for i in prange(p.size):
+        gi = g[i]
+        vi = rho * v[i] + one_m_rho * (gi * gi)
+        v[i] = vi
+        if centered:
+            ai = rho * avg[i] + one_m_rho * gi
+            avg[i] = ai
+            denom = vi - ai * ai + eps
+        else:
+            denom = vi + eps
+        inc = lr * gi / math.sqrt(denom)
+        w = p[i] - p[i] * decay
+        if use_mom:
+            mi = momentum * mom[i] + inc
+            mom[i] = mi
+            p[i] = w - mi
+        else:
+            p[i] = w - inc
+
+
+@njit(parallel=True)
+def _adagrad_step(p, g, acc, lr, eps, decay):
+    for i in prange(p.size):
+        gi = g[i]
+        a = acc[i] + gi * gi
+        acc[i] = a
+        w = p[i] - p[i] * decay
+        p[i] = w - lr * gi / math.sqrt(a + eps)
+
+
+# ---------------------------------------------------------------------- classes
+
+_EMPTY = np.zeros(0, dtype=_F)
+
+
+class Optimizer:
+    """Base class. Subclasses define `_slots()` and `_step(params, grads, lr)`."""
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **kwargs):
+        if "lr" in kwargs:
+            learning_rate = kwargs.pop("lr")
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
+                          VisualNetWarning, stacklevel=3)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s): "
+                            f"{', '.join(sorted(kwargs))}")
+        given = [a for a, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                ("global_clipnorm", global_clipnorm)) if v is not None]
+        if len(given) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` "
+                             f"can be set. Received: clipnorm={clipnorm}, "
+                             f"clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.name = name or _KERAS_NAMES[type(self).__name__]
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+        self.iterations = 0
+        self.built = False
+        self._state = {}
+
+    # --- learning rate ------------------------------------------------------
+    @property
+    def learning_rate(self):
+        """Current learning rate (a schedule is evaluated at `iterations`)."""
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            return float(self._learning_rate(self.iterations))
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, LearningRateSchedule):
+            self._learning_rate = value
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+            raise ValueError("Argument `learning_rate` should be float, or an instance of "
+                             f"LearningRateSchedule. Received: learning_rate={value!r}")
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` "
+                            "object as its `learning_rate` constructor argument, hence "
+                            "its learning rate is not settable. Create the optimizer "
+                            "with a float `learning_rate` to change it during training.")
+        self._learning_rate = float(value)
+
+    # --- engine interface ----------------------------------------------------
+    def _slots(self):
+        """{slot name: initial value} of the per-parameter state vectors."""
+        return {}
+
+    def build(self, sizes):
+        """Allocate state for variables of the given sizes (in vector order)."""
+        sizes = [int(s) for s in sizes]
+        if any(s < 0 for s in sizes):
+            raise ValueError(f"Variable sizes must be >= 0. Received: sizes={sizes}")
+        self._offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        n = int(self._offsets[-1])
+        self._state = {k: np.full(n, v, dtype=_F) for k, v in self._slots().items()}
+        self.built = True
+
+    def _check_buffer(self, arg, buf):
+        n = int(self._offsets[-1])
+        if not (isinstance(buf, np.ndarray) and buf.dtype == _F and buf.ndim == 1
+                and buf.size == n and buf.flags.c_contiguous):
+            desc = (f"{buf.dtype} array of shape {buf.shape}"
+                    if isinstance(buf, np.ndarray) else type(buf).__name__)
+            raise ValueError(f"`{arg}` must be a contiguous 1-D float32 array of size "
+                             f"{n}. Received: {desc}")
+
+    def apply(self, params, grads):
+        """One optimisation step on flat `params` (updated in place); `grads`
+        may be overwritten by clipping. Increments `iterations`."""
+        if not self.built:
+            raise ValueError("The optimizer must be built before `apply`: call "
+                             "`optimizer.build(sizes)` with the variable sizes first.")
+        self._check_buffer("params", params)
+        self._check_buffer("grads", grads)
+        self._clip(grads)
+        self._step(params, grads, _F(self.learning_rate))
+        self.iterations += 1
+
+    def _decay(self, lr):
+        return _F(0) if self.weight_decay is None else _F(self.weight_decay) * lr
+
+    def _clip(self, g):
+        if self.clipnorm and self.clipnorm > 0:
+            _clip_segments(g, self._offsets, _F(self.clipnorm))
+        elif self.global_clipnorm and self.global_clipnorm > 0:
+            norm = _F(math.sqrt(_sum_squares(g)))
+            clip = _F(self.global_clipnorm)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = clip * min(_F(1) / norm, _F(1) / clip) + (norm - norm)
+            g *= scale
+        elif self.clipvalue and self.clipvalue > 0:
+            np.clip(g, -_F(self.clipvalue), _F(self.clipvalue), out=g)
+
+    def _slot(self, name):
+        return self._state.get(name, _EMPTY)
+
+    # --- state and config ----------------------------------------------------
+    def get_state(self):
+        """Arrays that let training resume exactly (iterations included)."""
+        state = {"iterations": np.array(self.iterations, dtype=np.int64)}
+        if not isinstance(self._learning_rate, LearningRateSchedule):
+            state["learning_rate"] = np.array(self._learning_rate, dtype=np.float64)
+        state.update({k: v.copy() for k, v in self._state.items()})
+        return state
+
+    def set_state(self, state):
+        """Restore `get_state()` output; the optimizer must be built first."""
+        if not self.built:
+            raise ValueError("Call `optimizer.build(sizes)` before `set_state`.")
+        missing = set(self._state) - set(state)
+        if missing:
+            raise ValueError(f"Optimizer state is missing: {', '.join(sorted(missing))}")
+        for k, v in self._state.items():
+            if np.shape(state[k]) != v.shape:
+                raise ValueError(f"Optimizer state '{k}' has shape {np.shape(state[k])}, "
+                                 f"expected {v.shape}")
+            v[...] = state[k]
+        self.iterations = int(state.get("iterations", 0))
+        if "learning_rate" in state and not isinstance(self._learning_rate,
+                                                       LearningRateSchedule):
+            self._learning_rate = float(state["learning_rate"])
+
+    def get_config(self):
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule):
+            lr = schedules.serialize(lr)
+        return {"name": self.name, "learning_rate": lr,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key, default in _KERAS_DEFAULTS.items():
+            if key in config and config.pop(key) != default:
+                raise ValueError(f"Optimizer option `{key}` is not supported.")
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                         name, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"`momentum` must be a float between [0, 1]. "
+                             f"Received: momentum={momentum}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def _slots(self):
+        return {"momentum": 0.0} if self.momentum != 0 else {}
+
+    def _step(self, p, g, lr):
+        _sgd_step(p, g, self._slot("momentum"), lr, _F(self.momentum), self.nesterov,
+                  self._decay(lr))
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum,
+                "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam, optionally with the AMSGrad variant."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                         name, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = bool(amsgrad)
+
+    def _slots(self):
+        slots = {"momentum": 0.0, "velocity": 0.0}
+        if self.amsgrad:
+            slots["velocity_hat"] = 0.0
+        return slots
+
+    def _step(self, p, g, lr):
+        t = _F(self.iterations + 1)
+        b1_power = np.power(_F(self.beta_1), t)
+        b2_power = np.power(_F(self.beta_2), t)
+        alpha = lr * np.sqrt(_F(1) - b2_power) / (_F(1) - b1_power)
+        _adam_step(p, g, self._slot("momentum"), self._slot("velocity"),
+                   self._slot("velocity_hat"), _F(alpha), _F(1 - self.beta_1),
+                   _F(1 - self.beta_2), _F(self.epsilon), self._decay(lr))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class RMSprop(Optimizer):
+    """RMSprop with optional plain momentum and centering."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
+                 centered=False, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                         name, **kwargs)
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = bool(centered)
+
+    def _slots(self):
+        slots = {"velocity": 0.0}
+        if self.momentum > 0:
+            slots["momentum"] = 0.0
+        if self.centered:
+            slots["average_gradient"] = 0.0
+        return slots
+
+    def _step(self, p, g, lr):
+        _rmsprop_step(p, g, self._slot("velocity"), self._slot("momentum"),
+                      self._slot("average_gradient"), lr, _F(self.rho), _F(1 - self.rho),
+                      _F(self.momentum), _F(self.epsilon), self._decay(lr))
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
+                "epsilon": self.epsilon, "centered": self.centered}
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-parameter rates from accumulated squared gradients."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                         name, **kwargs)
+        self.initial_accumulator_value = initial_accumulator_value
+        self.epsilon = epsilon
+
+    def _slots(self):
+        return {"accumulator": self.initial_accumulator_value}
+
+    def _step(self, p, g, lr):
+        _adagrad_step(p, g, self._slot("accumulator"), lr, _F(self.epsilon),
+                      self._decay(lr))
+
+    def get_config(self):
+        return {**super().get_config(),
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+_KERAS_NAMES = {"SGD": "sgd", "Adam": "adam", "RMSprop": "rm_sprop", "Adagrad": "adagrad"}
+_CLASSES = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def get(identifier):
+    """An `Optimizer` from a name ('adam', 'SGD', ...), a config dict or an
+    instance (returned as is); None gives None."""
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str) and identifier.lower() in _CLASSES:
+        return _CLASSES[identifier.lower()]()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. "
+                     f"Known: {', '.join(_CLASSES)}")
+
+
+def serialize(optimizer):
+    """`{"class_name": ..., "config": ...}` (JSON-safe)."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    """Inverse of `serialize`; also reads Keras's optimizer configs."""
+    name = str(config.get("class_name", "")).lower()
+    if name not in _CLASSES:
+        raise ValueError("Could not interpret optimizer identifier: "
+                         f"{config.get('class_name')!r}. Known: {', '.join(_CLASSES)}")
+    return _CLASSES[name].from_config(config.get("config", {}))
