@@ -1,7 +1,10 @@
 """2-D convolution (channels_last, Keras kernel layout) as im2col + one BLAS GEMM per pass.
 
 Forward:  cols (N*OH*OW, KH*KW*C) @ kernel (KH*KW*C, F) -> y (N, OH, OW, F), no transposes.
-Backward: dkernel = cols.T @ dy;  dcols = dy @ kernel.T, folded back by a gathering col2im.
+Backward: dkernel = cols.T @ dy;  dcols = dy @ kernel.T, folded back by col2im.
+With a bias, cols gets a column of ones: the GEMMs then add the bias and sum dbias for free.
+The numba kernels are single-threaded on purpose: OpenBLAS brings the threads, and an
+OpenMP pool spinning beside it was measured to slow the GEMMs down.
 
 A `Conv2DKernel` is the workspace one layer owns: it keeps the `cols` buffer between
 calls of the same shapes (no per-batch allocation) and lets backward reuse the forward's
@@ -13,79 +16,72 @@ Kernels are generic over float32/float64 (float64 serves the gradient tests).
 
 import numpy as np
 
-from visualnet.engine._jit import njit, prange
+from visualnet.engine._jit import njit
 from visualnet.engine.ops.padding import pair, window_geometry
 
-_DIRECT_MAX_C = 4  # below this many input channels the direct kernel beats im2col
-
-
-@njit(parallel=True)
-def _im2col(x, kh, kw, sh, sw, pt, pl, oh, ow, cols):
-    n_img, h, w, c = x.shape
-    for r in prange(n_img * oh):
+@njit
+def _im2col(x, kh, kw, c, sh, sw, pt, pl, oh, ow, cols):
+    """cols[(n, i, j), (a, b, ch)] = x[n, i*sh - pt + a, (j*sw - pl + b)*c + ch], 0 outside;
+    a last column of ones when cols is one wider (it carries the bias through the GEMM)."""
+    n_img, h, wc = x.shape
+    w = wc // c
+    seg = kw * c
+    ones = cols.shape[1] > kh * seg
+    for r in range(n_img * oh):
         n = r // oh
         i = r - n * oh
         for j in range(ow):
             row = r * ow + j
+            w0 = j * sw - pl
+            inside = w0 >= 0 and w0 + kw <= w
             for a in range(kh):
                 hi = i * sh - pt + a
-                for b in range(kw):
-                    wi = j * sw - pl + b
-                    base = (a * kw + b) * c
-                    if 0 <= hi < h and 0 <= wi < w:
-                        for ch in range(c):
-                            cols[row, base + ch] = x[n, hi, wi, ch]
-                    else:
-                        for ch in range(c):
-                            cols[row, base + ch] = 0
-
-
-@njit(parallel=True)
-def _col2im(dcols, kh, kw, sh, sw, pt, pl, oh, ow, dx):
-    n_img, h, w, c = dx.shape
-    for r in prange(n_img * h):
-        n = r // h
-        hi = r - n * h
-        for wi in range(w):
-            for ch in range(c):
-                dx[n, hi, wi, ch] = 0
-            for a in range(kh):
-                t = hi + pt - a
-                if t < 0 or t % sh != 0 or t // sh >= oh:
-                    continue
-                for b in range(kw):
-                    u = wi + pl - b
-                    if u < 0 or u % sw != 0 or u // sw >= ow:
-                        continue
-                    row = ((n * oh + t // sh) * ow + u // sw)
-                    base = (a * kw + b) * c
-                    for ch in range(c):
-                        dx[n, hi, wi, ch] += dcols[row, base + ch]
-
-
-@njit(parallel=True)
-def _direct_forward(x, k, bias, sh, sw, pt, pl, y):
-    n_img, h, w, c = x.shape
-    kh, kw, _, f = k.shape
-    _, oh, ow, _ = y.shape
-    for r in prange(n_img * oh):
-        n = r // oh
-        i = r - n * oh
-        for j in range(ow):
-            for o in range(f):
-                y[n, i, j, o] = bias[o]
-            for a in range(kh):
-                hi = i * sh - pt + a
+                base = a * seg
+                dst = cols[row, base:base + seg]
                 if hi < 0 or hi >= h:
-                    continue
-                for b in range(kw):
-                    wi = j * sw - pl + b
-                    if wi < 0 or wi >= w:
+                    dst[:] = 0
+                elif inside:
+                    src = x[n, hi, w0 * c:w0 * c + seg]
+                    for q in range(seg):
+                        dst[q] = src[q]
+                else:
+                    for b in range(kw):
+                        wi = w0 + b
+                        for ch in range(c):
+                            cols[row, base + b * c + ch] = x[n, hi, wi * c + ch] if 0 <= wi < w else 0
+            if ones:
+                cols[row, kh * seg] = 1
+
+
+@njit
+def _col2im(dcols, kh, kw, c, sh, sw, pt, pl, oh, ow, dx):
+    """The adjoint of `_im2col` (without the ones column), one image per thread."""
+    n_img, h, wc = dx.shape
+    w = wc // c
+    seg = kw * c
+    for n in range(n_img):
+        dx[n] = 0
+        for i in range(oh):
+            for j in range(ow):
+                row = (n * oh + i) * ow + j
+                w0 = j * sw - pl
+                inside = w0 >= 0 and w0 + kw <= w
+                for a in range(kh):
+                    hi = i * sh - pt + a
+                    if hi < 0 or hi >= h:
                         continue
-                    for ch in range(c):
-                        v = x[n, hi, wi, ch]
-                        for o in range(f):
-                            y[n, i, j, o] += v * k[a, b, ch, o]
+                    base = a * seg
+                    if inside:
+                        dst = dx[n, hi, w0 * c:w0 * c + seg]
+                        src = dcols[row, base:base + seg]
+                        for q in range(seg):
+                            dst[q] += src[q]
+                    else:
+                        for b in range(kw):
+                            wi = w0 + b
+                            if 0 <= wi < w:
+                                for ch in range(c):
+                                    dx[n, hi, wi * c + ch] += dcols[row, base + b * c + ch]
 
 
 class _Ctx:
@@ -102,27 +98,29 @@ class Conv2DKernel:
     """Workspace of one Conv2D layer; `forward`/`backward` as in the module functions."""
 
     def __init__(self):
-        self._cols = None
-        self._stamp = 0  # id of the forward whose cols the buffer now holds (0: none)
-        self._next = 0
+        self._buf = None  # flat buffer holding cols, then dcols over the same memory
+        self._stamp = 0  # the forward whose cols the buffer holds now (0: none)
+        self._count = 0
 
-    def _cols_buffer(self, rows, width, dtype):
-        cols = self._cols
-        if cols is None or cols.shape != (rows, width) or cols.dtype != dtype:
-            cols = self._cols = np.empty((rows, width), dtype)
-        return cols
+    def _view(self, rows, width, dtype):
+        size = rows * width
+        if self._buf is None or self._buf.size < size or self._buf.dtype != dtype:
+            self._buf = np.empty(size, dtype)
+        return self._buf[:size].reshape(rows, width)
 
-    def _fill_cols(self, x, geom):
+    def _fill_cols(self, x, geom, ones):
         kh, kw, sh, sw, pt, pl, oh, ow = geom
-        n, _, _, c = x.shape
-        cols = self._cols_buffer(n * oh * ow, kh * kw * c, x.dtype)
-        _im2col(x, kh, kw, sh, sw, pt, pl, oh, ow, cols)
-        self._next += 1
-        self._stamp = self._next
+        n, h, w, c = x.shape
+        cols = self._view(n * oh * ow, kh * kw * c + ones, x.dtype)
+        _im2col(x.reshape(n, h, w * c), kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
+        self._count += 1
+        self._stamp = self._count
         return cols
 
     def forward(self, x, kernel, bias, strides, padding):
         x = np.ascontiguousarray(x)
+        if x.dtype not in (np.float32, np.float64):
+            x = x.astype(np.float32)
         kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
         n, h, w, c = x.shape
         kh, kw, kc, f = kernel.shape
@@ -131,45 +129,48 @@ class Conv2DKernel:
         sh, sw = pair(strides)
         oh, ow, pt, pl = window_geometry(h, w, (kh, kw), (sh, sw), padding)
         geom = (kh, kw, sh, sw, pt, pl, oh, ow)
+        kmat = kernel.reshape(kh * kw * c, f)
         y = np.empty((n, oh, ow, f), x.dtype)
         stamp = 0
-        if _is_pointwise(geom) or c > _DIRECT_MAX_C:
-            if _is_pointwise(geom):
-                cols = x.reshape(-1, c)
-            else:
-                cols = self._fill_cols(x, geom)
-                stamp = self._stamp
-            np.dot(cols, kernel.reshape(kh * kw * c, f), out=y.reshape(-1, f))
+        if _is_pointwise(geom):
+            np.dot(x.reshape(-1, c), kmat, out=y.reshape(-1, f))
             if bias is not None:
                 y += np.asarray(bias, x.dtype)
         else:
-            b = np.zeros(f, x.dtype) if bias is None else np.asarray(bias, x.dtype)
-            _direct_forward(x, kernel, b, sh, sw, pt, pl, y)
+            cols = self._fill_cols(x, geom, bias is not None)
+            stamp = self._stamp
+            if bias is not None:
+                kmat = np.concatenate([kmat, np.asarray(bias, x.dtype).reshape(1, f)])
+            np.dot(cols, kmat, out=y.reshape(-1, f))
         return y, _Ctx(x, kernel, geom, bias is not None, stamp, self)
 
     def backward(self, dy, ctx, need_dx=True):
-        x, kernel, geom = ctx.x, ctx.kernel, ctx.geom
+        x, kernel, geom, has_bias = ctx.x, ctx.kernel, ctx.geom, ctx.has_bias
         kh, kw, sh, sw, pt, pl, oh, ow = geom
         n, h, w, c = x.shape
         f = kernel.shape[3]
+        k = kh * kw * c
         dy2 = np.ascontiguousarray(dy, dtype=x.dtype).reshape(n * oh * ow, f)
+        kmat = kernel.reshape(k, f)
         if _is_pointwise(geom):
-            cols = x.reshape(-1, c)
-        elif ctx.stamp and ctx.stamp == self._stamp:
-            cols = self._cols
+            dkernel = np.dot(x.reshape(-1, c).T, dy2).reshape(kernel.shape)
+            dbias = dy2.sum(axis=0) if has_bias else None
+            dx = np.dot(dy2, kmat.T).reshape(x.shape) if need_dx else None
+            return dx, dkernel, dbias
+        if ctx.stamp and ctx.stamp == self._stamp:
+            cols = self._view(n * oh * ow, k + has_bias, x.dtype)
         else:
-            cols = self._fill_cols(x, geom)
-        kmat = kernel.reshape(kh * kw * c, f)
-        dkernel = np.dot(cols.T, dy2).reshape(kh, kw, c, f)
-        dbias = dy2.sum(axis=0) if ctx.has_bias else None
+            cols = self._fill_cols(x, geom, has_bias)
+        grads = np.dot(cols.T, dy2)  # the ones column makes its last row dbias
+        dkernel = grads[:k].reshape(kernel.shape)
+        dbias = grads[k].copy() if has_bias else None
         if not need_dx:
             return None, dkernel, dbias
-        if _is_pointwise(geom):
-            return np.dot(dy2, kmat.T).reshape(x.shape), dkernel, dbias
         self._stamp = 0  # the buffer now receives dcols
-        np.dot(dy2, kmat.T, out=cols)
+        dcols = self._view(n * oh * ow, k, x.dtype)
+        np.dot(dy2, kmat.T, out=dcols)
         dx = np.empty_like(x)
-        _col2im(cols, kh, kw, sh, sw, pt, pl, oh, ow, dx)
+        _col2im(dcols, kh, kw, c, sh, sw, pt, pl, oh, ow, dx.reshape(n, h, w * c))
         return dx, dkernel, dbias
 
 

@@ -8,15 +8,15 @@ the number of real, unpadded cells. Every forward returns (y, ctx); backward(dy,
 
 import numpy as np
 
-from visualnet.engine._jit import njit, prange
+from visualnet.engine._jit import njit
 from visualnet.engine.ops.padding import pair, window_geometry
 
 
-@njit(parallel=True)
+@njit
 def _max_pool(x, ph, pw, sh, sw, pt, pl, y, arg):
     n_img, h, w, c = x.shape
     _, oh, ow, _ = y.shape
-    for r in prange(n_img * oh):
+    for r in range(n_img * oh):
         n = r // oh
         i = r - n * oh
         h0 = max(i * sh - pt, 0)
@@ -37,10 +37,10 @@ def _max_pool(x, ph, pw, sh, sw, pt, pl, y, arg):
                             arg[n, i, j, ch] = cell
 
 
-@njit(parallel=True)
+@njit
 def _max_pool_backward(dy, arg, dx):
     n_img, oh, ow, c = dy.shape
-    for n in prange(n_img):
+    for n in range(n_img):
         dx[n] = 0
         for i in range(oh):
             for j in range(ow):
@@ -48,11 +48,11 @@ def _max_pool_backward(dy, arg, dx):
                     dx[n, arg[n, i, j, ch], ch] += dy[n, i, j, ch]
 
 
-@njit(parallel=True)
+@njit
 def _avg_pool(x, ph, pw, sh, sw, pt, pl, y):
     n_img, h, w, c = x.shape
     _, oh, ow, _ = y.shape
-    for r in prange(n_img * oh):
+    for r in range(n_img * oh):
         n = r // oh
         i = r - n * oh
         h0 = max(i * sh - pt, 0)
@@ -71,11 +71,11 @@ def _avg_pool(x, ph, pw, sh, sw, pt, pl, y):
                 y[n, i, j, ch] *= scale
 
 
-@njit(parallel=True)
+@njit
 def _avg_pool_backward(dy, ph, pw, sh, sw, pt, pl, dx):
     n_img, h, w, c = dx.shape
     _, oh, ow, _ = dy.shape
-    for n in prange(n_img):
+    for n in range(n_img):
         dx[n] = 0
         for i in range(oh):
             h0 = max(i * sh - pt, 0)
