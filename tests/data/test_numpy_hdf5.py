@@ -68,7 +68,7 @@ def test_class_names_check_labels(tmp_path):
 
 
 def test_object_arrays_are_refused(tmp_path):
-    np.save(tmp_path / "o.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    np.save(tmp_path / "o.npy", np.array([{"a": 1}, None], dtype=object))   # np.save writes objects by default
     with pytest.raises(FormatError, match="holds Python objects") as info:
         read_numpy(tmp_path / "o.npy")
     assert info.value.file == str(tmp_path / "o.npy")

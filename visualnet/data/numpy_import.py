@@ -2,7 +2,7 @@
 
 Each array's header is read and checked against the bytes actually present before any
 data are loaded, so a header that claims a huge shape fails at once. Arrays of Python
-objects are refused (`allow_pickle` stays False). `.npy` data are copied in chunks from a
+objects are refused (np.load keeps its safe default, which refuses them too). `.npy` data are copied in chunks from a
 memory map, with progress and cancellation.
 """
 
@@ -83,7 +83,7 @@ def load_array(path, key: "str | None" = None, *, progress=None, cancel=None) ->
     arrays = list_arrays(path)
     if not zipfile.is_zipfile(path):
         try:
-            mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+            mapped = np.load(path, mmap_mode="r")
         except (ValueError, OSError) as e:
             raise FormatError(f"cannot read the array: {e}", file=path) from None
         out = np.empty_like(mapped, dtype=mapped.dtype.newbyteorder("="), order="K")
@@ -99,7 +99,7 @@ def load_array(path, key: "str | None" = None, *, progress=None, cancel=None) ->
         raise ColumnError(f"no array {key!r} in the file; it holds: {', '.join(sorted(arrays))}", file=path)
     mon.check()
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(path) as npz:
             out = npz[key]
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         raise FormatError(f"cannot read array {key!r}: {e}", file=path) from None
