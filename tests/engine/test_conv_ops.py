@@ -1,0 +1,192 @@
+"""Conv2D kernels: padding arithmetic, outputs and gradients vs torch, real Keras and
+central finite differences, need_dx, and workspace reuse."""
+
+import os
+
+import numpy as np
+import pytest
+
+from visualnet.engine.ops.conv import Conv2DKernel, conv2d_backward, conv2d_forward
+from visualnet.engine.ops.padding import conv_output_length, same_padding
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+# (N, H, W, C, F, KH, KW, strides, padding): valid/same, strides 1/2/3, odd/even sizes,
+# kernels 1/3/5, non-square kernels and strides.
+CASES = [
+    (2, 7, 8, 3, 4, 3, 3, (1, 1), "valid"),
+    (2, 8, 7, 3, 4, 3, 3, (1, 1), "same"),
+    (2, 9, 10, 5, 6, 3, 2, (2, 3), "same"),
+    (3, 10, 9, 4, 5, 5, 5, (2, 2), "valid"),
+    (2, 11, 12, 2, 3, 5, 3, (3, 3), "same"),
+    (2, 6, 6, 6, 3, 1, 1, (1, 1), "valid"),
+    (2, 7, 6, 6, 3, 1, 1, (2, 2), "same"),
+    (1, 12, 12, 1, 8, 3, 3, (2, 1), "same"),
+    (2, 5, 4, 16, 8, 2, 3, (3, 1), "valid"),
+]
+IDS = [f"{c[5]}x{c[6]}-s{c[7][0]}{c[7][1]}-{c[8]}-{c[1]}x{c[2]}x{c[3]}" for c in CASES]
+
+
+def _data(n, h, w, c, f, kh, kw, dtype=np.float32, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, h, w, c)).astype(dtype)
+    k = (rng.standard_normal((kh, kw, c, f)) / np.sqrt(kh * kw * c)).astype(dtype)
+    b = rng.standard_normal(f).astype(dtype)
+    return x, k, b
+
+
+@pytest.mark.parametrize("length, kernel, stride, before_after, out", [
+    (5, 3, 1, (1, 1), 5), (6, 3, 2, (0, 1), 3), (5, 3, 2, (1, 1), 3), (4, 1, 3, (0, 0), 2),
+    (7, 5, 3, (2, 2), 3), (7, 4, 3, (1, 2), 3), (8, 2, 1, (0, 1), 8), (6, 4, 2, (1, 1), 3), (3, 5, 1, (2, 2), 3),
+])
+def test_same_padding_puts_the_extra_cell_after(length, kernel, stride, before_after, out):
+    assert same_padding(length, kernel, stride) == before_after
+    assert conv_output_length(length, kernel, stride, "same") == out
+
+
+@pytest.mark.parametrize("length, kernel, stride, out", [(28, 3, 1, 26), (13, 3, 1, 11), (10, 5, 2, 3),
+                                                         (11, 3, 3, 3), (4, 5, 1, 0)])
+def test_valid_output_length(length, kernel, stride, out):
+    assert conv_output_length(length, kernel, stride, "valid") == out
+
+
+def test_unknown_padding_is_rejected():
+    x, k, b = _data(1, 4, 4, 1, 1, 3, 3)
+    with pytest.raises(ValueError):
+        conv2d_forward(x, k, b, (1, 1), "causal")
+
+
+def _torch_reference(x, k, b, strides, padding):
+    torch = pytest.importorskip("torch")
+    fn = torch.nn.functional
+    xt = torch.tensor(x).permute(0, 3, 1, 2).requires_grad_()
+    kt = torch.tensor(k).permute(3, 2, 0, 1).requires_grad_()
+    bt = torch.tensor(b).requires_grad_()
+    xp = xt
+    if padding == "same":
+        top, bottom = same_padding(x.shape[1], k.shape[0], strides[0])
+        left, right = same_padding(x.shape[2], k.shape[1], strides[1])
+        xp = fn.pad(xt, (left, right, top, bottom))
+    yt = fn.conv2d(xp, kt, bt, stride=strides)
+    return xt, kt, bt, yt
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_and_gradients_match_torch(case):
+    torch = pytest.importorskip("torch")
+    n, h, w, c, f, kh, kw, strides, padding = case
+    x, k, b = _data(n, h, w, c, f, kh, kw)
+    y, ctx = conv2d_forward(x, k, b, strides, padding)
+    xt, kt, bt, yt = _torch_reference(x, k, b, strides, padding)
+    np.testing.assert_allclose(y, yt.detach().permute(0, 2, 3, 1).numpy(), atol=1e-5, rtol=0)
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
+    yt.backward(torch.tensor(dy).permute(0, 3, 1, 2))
+    dx, dk, db = conv2d_backward(dy, ctx)
+    np.testing.assert_allclose(dx, xt.grad.permute(0, 2, 3, 1).numpy(), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(dk, kt.grad.permute(2, 3, 1, 0).numpy(), atol=1e-4, rtol=1e-5)
+    np.testing.assert_allclose(db, bt.grad.numpy(), atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_matches_keras_conv2d(case):
+    keras = pytest.importorskip("keras")
+    n, h, w, c, f, kh, kw, strides, padding = case
+    x, k, b = _data(n, h, w, c, f, kh, kw)
+    layer = keras.layers.Conv2D(f, (kh, kw), strides=strides, padding=padding)
+    layer.build((None, h, w, c))
+    layer.set_weights([k, b])
+    expected = keras.ops.convert_to_numpy(layer(x))
+    y, _ = conv2d_forward(x, k, b, strides, padding)
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y, expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.oracle
+def test_mnist_sized_gradients_match_torch_autograd():
+    torch = pytest.importorskip("torch")
+    x, k, b = _data(8, 13, 13, 32, 64, 3, 3, seed=3)
+    y, ctx = conv2d_forward(x, k, b, (1, 1), "valid", workspace=Conv2DKernel())
+    xt, kt, bt, yt = _torch_reference(x, k, b, (1, 1), "valid")
+    dy = np.random.default_rng(4).standard_normal(y.shape).astype(np.float32)
+    yt.backward(torch.tensor(dy).permute(0, 3, 1, 2))
+    dx, dk, db = conv2d_backward(dy, ctx)
+    np.testing.assert_allclose(y, yt.detach().permute(0, 2, 3, 1).numpy(), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(dx, xt.grad.permute(0, 2, 3, 1).numpy(), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(dk, kt.grad.permute(2, 3, 1, 0).numpy(), atol=1e-4, rtol=1e-5)
+    np.testing.assert_allclose(db, bt.grad.numpy(), atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[4], CASES[6], CASES[8]], ids=[
+    IDS[0], IDS[2], IDS[4], IDS[6], IDS[8]])
+def test_gradients_match_central_differences_in_float64(case):
+    n, h, w, c, f, kh, kw, strides, padding = case
+    x, k, b = _data(1, min(h, 7), min(w, 7), min(c, 3), min(f, 3), kh, kw, dtype=np.float64)
+    y, ctx = conv2d_forward(x, k, b, strides, padding)
+    assert y.dtype == np.float64
+    dy = np.random.default_rng(2).standard_normal(y.shape)
+    dx, dk, db = conv2d_backward(dy, ctx)
+
+    def numeric(arr):
+        grad = np.empty_like(arr)
+        for idx in np.ndindex(arr.shape):
+            keep = arr[idx]
+            arr[idx] = keep + 1e-6
+            plus = np.sum(conv2d_forward(x, k, b, strides, padding)[0] * dy)
+            arr[idx] = keep - 1e-6
+            minus = np.sum(conv2d_forward(x, k, b, strides, padding)[0] * dy)
+            arr[idx] = keep
+            grad[idx] = (plus - minus) / 2e-6
+        return grad
+
+    np.testing.assert_allclose(dx, numeric(x), atol=1e-7, rtol=1e-6)
+    np.testing.assert_allclose(dk, numeric(k), atol=1e-7, rtol=1e-6)
+    np.testing.assert_allclose(db, numeric(b), atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", [CASES[1], CASES[5]], ids=[IDS[1], IDS[5]])
+def test_need_dx_false_returns_none_and_the_same_weight_gradients(case):
+    n, h, w, c, f, kh, kw, strides, padding = case
+    x, k, b = _data(n, h, w, c, f, kh, kw)
+    dy = np.ones((n, *conv2d_forward(x, k, b, strides, padding)[0].shape[1:]), np.float32)
+    full = conv2d_backward(dy, conv2d_forward(x, k, b, strides, padding)[1])
+    dx, dk, db = conv2d_backward(dy, conv2d_forward(x, k, b, strides, padding)[1], need_dx=False)
+    assert dx is None and full[0] is not None
+    np.testing.assert_array_equal(dk, full[1])
+    np.testing.assert_array_equal(db, full[2])
+
+
+def test_no_bias_gives_no_bias_gradient():
+    x, k, b = _data(2, 6, 6, 3, 4, 3, 3)
+    y, ctx = conv2d_forward(x, k, None, (1, 1), "same")
+    y_b, _ = conv2d_forward(x, k, b, (1, 1), "same")
+    np.testing.assert_allclose(y + b, y_b, atol=1e-6)
+    dx, dk, db = conv2d_backward(np.ones_like(y), ctx)
+    assert db is None and dk.shape == k.shape and dx.shape == x.shape
+
+
+def test_workspace_is_reused_between_calls_of_the_same_shapes():
+    work = Conv2DKernel()
+    x, k, b = _data(4, 9, 9, 8, 6, 3, 3)
+    for _ in range(2):
+        y, ctx = work.forward(x, k, b, (1, 1), "same")
+        buffer = work._buf
+        dx, dk, db = work.backward(np.ones_like(y), ctx)
+        assert work._buf is buffer
+    y, ctx = work.forward(x[:3], k, b, (1, 1), "same")  # a smaller last batch fits too
+    assert work._buf is buffer
+    assert not np.shares_memory(y, buffer) and not np.shares_memory(dx, buffer)
+
+
+def test_backward_after_another_forward_rebuilds_its_columns():
+    """A layer called twice before its backward (shared layer): each ctx stays right."""
+    work = Conv2DKernel()
+    x1, k, b = _data(2, 8, 8, 5, 4, 3, 3, seed=5)
+    x2 = _data(2, 8, 8, 5, 4, 3, 3, seed=6)[0]
+    dy = np.random.default_rng(7).standard_normal((2, 8, 8, 4)).astype(np.float32)
+    y1, ctx1 = work.forward(x1, k, b, (1, 1), "same")
+    work.forward(x2, k, b, (1, 1), "same")
+    expected = conv2d_backward(dy, conv2d_forward(x1, k, b, (1, 1), "same")[1])
+    for got, want in zip(work.backward(dy, ctx1), expected):
+        np.testing.assert_allclose(got, want, atol=1e-6)
