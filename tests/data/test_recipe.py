@@ -98,3 +98,35 @@ def test_broken_recipes():
         transform_for_prediction(Recipe.builtin("iris"), np.zeros((1, 4)))
     with pytest.raises(DataError, match="stratified split needs class labels"):
         prepare(Recipe.builtin("abalone", split=SplitSpec(stratify=True)))
+
+
+def test_every_file_source_round_trips(tmp_path):
+    import h5py
+    from PIL import Image
+
+    from visualnet.data import guess_source_type, read_idx
+    from .helpers import MNIST_IMAGES, MNIST_LABELS, write_idx
+
+    x, y = read_idx(MNIST_IMAGES)[:60], read_idx(MNIST_LABELS)[:60]
+    np.savez(tmp_path / "d.npz", x=x, y=y)
+    with h5py.File(tmp_path / "d.h5", "w") as h:
+        h["x"], h["y"] = x, y
+    write_idx(tmp_path / "imgs-idx3-ubyte.gz", x, True)
+    write_idx(tmp_path / "labs-idx1-ubyte.gz", y, True)
+    for d in (0, 1):
+        (tmp_path / "folder" / str(d)).mkdir(parents=True)
+        for i in np.flatnonzero(y == d)[:3]:
+            Image.fromarray(x[i]).save(tmp_path / "folder" / str(d) / f"{i}.png")
+    (tmp_path / "noext").write_bytes((tmp_path / "d.h5").read_bytes())
+    assert [guess_source_type(tmp_path / n) for n in ("d.npz", "d.h5", "imgs-idx3-ubyte.gz", "folder", "noext")] \
+        == ["numpy", "hdf5", "idx", "images", "hdf5"]
+    recipes = [Recipe.from_file(None, "d.npz", base_dir=tmp_path), Recipe.from_file(None, "d.h5", base_dir=tmp_path),
+               Recipe({"type": "idx", "images": "imgs-idx3-ubyte.gz", "labels": "labs-idx1-ubyte.gz"}),
+               Recipe.from_file(None, "folder", {"size": [14, 14]}, base_dir=tmp_path)]
+    assert [r.source["type"] for r in recipes] == ["numpy", "hdf5", "idx", "images"]
+    for recipe in recipes:
+        recipe.steps = [Rescale().get_config(), Flatten().get_config()]
+        first = prepare(recipe, base_dir=tmp_path)
+        again = prepare(Recipe.from_json(first.recipe.to_json()), base_dir=tmp_path)
+        _same(first, again)
+    assert first.train.x.shape[1] == 14 * 14 and len(first.dataset) == 6

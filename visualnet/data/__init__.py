@@ -22,8 +22,9 @@ from .numpy_import import list_arrays, load_array, read_numpy
 from .preprocessing import (Channels, Flatten, MinMaxScale, OneHot, Pipeline, Reshape, Rescale, Standardize,
                             Step)
 from .preview import FeatureStats, Preview, Sample, class_counts, feature_stats, preview
-from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, load_source, predicted_labels, prepare,
+from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, predicted_labels, prepare,
                      transform_for_prediction)
+from .sources import guess_source_type, load_source
 from .split import SplitIndices, SplitSpec, split_indices
 
 __all__ = [
@@ -35,6 +36,6 @@ __all__ = [
     "list_image_folder", "read_image_folder", "list_arrays", "load_array", "read_numpy",
     "Channels", "Flatten", "MinMaxScale", "OneHot", "Pipeline", "Reshape", "Rescale", "Standardize", "Step",
     "FeatureStats", "Preview", "Sample", "class_counts", "feature_stats", "preview",
-    "DataChangedWarning", "PreparedData", "Recipe", "Subset", "load_source", "predicted_labels", "prepare",
+    "DataChangedWarning", "PreparedData", "Recipe", "Subset", "guess_source_type", "load_source", "predicted_labels", "prepare",
     "transform_for_prediction", "SplitIndices", "SplitSpec", "split_indices",
 ]

@@ -9,7 +9,7 @@ the loaded data tells when the source file changed since the recipe was fitted.
 
 JSON layout (version 1):
     {"version": 1,
-     "source": {"type": "builtin", "name": "iris", "params": {}}     # or csv/numpy/hdf5/idx/images
+     "source": {"type": "builtin", "name": "iris", "params": {}}     # see sources.py for the others
                {"type": "csv", "path": "data.csv", "options": {"target": "label", ...}},
      "split": {"validation": 0.0, "test": 0.2, "seed": 0, "shuffle": true, "stratify": false},
      "steps": [{"step": "standardize", "scope": "feature", "stats": {"mean": [...], "std": [...]}}],
@@ -27,22 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from .. import VisualNetWarning
-from .builtin import load_builtin
-from .csv_import import encode_rows, read_csv
+from .csv_import import encode_rows
 from .dataset import Dataset
 from .errors import DataError
-from .hdf5_import import read_hdf5
-from .idx import read_idx_pair
-from .images import read_image_folder
-from .numpy_import import read_numpy
 from .preprocessing import Pipeline
 from .progress import Monitor
+from .sources import SOURCE_TYPES, guess_source_type, load_source, resolve
 from .split import SplitSpec, split_indices
 
 RECIPE_VERSION = 1
-SOURCE_TYPES = ("builtin", "csv", "numpy", "hdf5", "idx", "images")
-_PATH_KEYS = {"csv": ("path",), "numpy": ("path", "y_path"), "hdf5": ("path",),
-              "idx": ("images", "labels"), "images": ("path",)}
 DTYPES = ("float32", "float64")
 
 
@@ -78,8 +71,12 @@ class Recipe:
         return cls({"type": "builtin", "name": name, "params": dict(params or {})}, **kwargs)
 
     @classmethod
-    def from_file(cls, kind: str, path, options: "dict | None" = None, **kwargs) -> "Recipe":
-        """A recipe for the user's file; `options` are the importer's keyword arguments."""
+    def from_file(cls, kind: "str | None", path, options: "dict | None" = None, *, base_dir=None,
+                  **kwargs) -> "Recipe":
+        """A recipe for the user's file or folder; `kind` None guesses it from the file (a
+        relative `path` is kept as given and read relative to `base_dir`); `options` are the
+        importer's keyword arguments."""
+        kind = kind or guess_source_type(resolve(path, base_dir))
         source = {"type": kind, "path": str(path), "options": dict(options or {})}
         return cls(source, **kwargs)
 
@@ -148,32 +145,6 @@ class PreparedData:
     test: Subset
     recipe: Recipe          # fitted
     dataset: Dataset        # the source data before preprocessing
-
-
-def load_source(source: dict, *, base_dir=None, progress=None, cancel=None) -> Dataset:
-    """The `Dataset` a recipe's source describes (relative paths resolved against `base_dir`)."""
-    kind = source.get("type")
-    if kind == "builtin":
-        return load_builtin(source["name"], progress=progress, cancel=cancel, **source.get("params", {}))
-    if kind not in _PATH_KEYS:
-        raise DataError(f"unknown data source type {kind!r}; known: {', '.join(SOURCE_TYPES)}")
-    paths = {k: _resolve(source[k], base_dir) for k in _PATH_KEYS[kind] if source.get(k) is not None}
-    options = dict(source.get("options", {}))
-    if kind == "csv":
-        return read_csv(paths["path"], progress=progress, cancel=cancel, **options)
-    if kind == "numpy":
-        return read_numpy(paths["path"], y_path=paths.get("y_path"), progress=progress, cancel=cancel, **options)
-    if kind == "hdf5":
-        return read_hdf5(paths["path"], progress=progress, cancel=cancel, **options)
-    if kind == "idx":
-        return read_idx_pair(paths["images"], paths["labels"], progress=progress, cancel=cancel, **options)
-    options["size"] = tuple(options["size"]) if options.get("size") is not None else options.get("size", (28, 28))
-    return read_image_folder(paths["path"], progress=progress, cancel=cancel, **options)
-
-
-def _resolve(path, base_dir) -> Path:
-    path = Path(path).expanduser()
-    return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
 
 
 def fingerprint(dataset: Dataset) -> str:

@@ -1,0 +1,74 @@
+"""Data sources: what a recipe's `source` dict means, and loading it.
+
+    {"type": "builtin", "name": "iris", "params": {}}
+    {"type": "csv" | "numpy" | "hdf5" | "images", "path": "...", "options": {...importer kwargs}}
+    {"type": "numpy", "path": "x.npy", "y_path": "y.npy", "options": {}}
+    {"type": "idx", "images": "...-idx3-ubyte.gz", "labels": "...-idx1-ubyte.gz", "options": {}}
+"""
+
+from pathlib import Path
+
+from .builtin import load_builtin
+from .csv_import import read_csv
+from .dataset import Dataset
+from .errors import DataError
+from .hdf5_import import read_hdf5
+from .idx import read_idx_pair
+from .images import read_image_folder
+from .numpy_import import read_numpy
+
+SOURCE_TYPES = ("builtin", "csv", "numpy", "hdf5", "idx", "images")
+PATH_KEYS = {"csv": ("path",), "numpy": ("path", "y_path"), "hdf5": ("path",),
+             "idx": ("images", "labels"), "images": ("path",)}
+SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".data": "csv",
+            ".npy": "numpy", ".npz": "numpy", ".h5": "hdf5", ".hdf5": "hdf5", ".he5": "hdf5"}
+
+
+def guess_source_type(path) -> str:
+    """'csv', 'numpy', 'hdf5', 'idx' or 'images' for a file or folder the user picked."""
+    path = Path(path)
+    if path.is_dir():
+        return "images"
+    name = path.name.lower().removesuffix(".gz")
+    if "idx" in name and "ubyte" in name:
+        return "idx"
+    suffix = Path(name).suffix
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\x93NUMPY") or head.startswith(b"PK\x03\x04"):
+        return "numpy"
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "hdf5"
+    return "csv"
+
+
+def resolve(path, base_dir=None) -> Path:
+    path = Path(path).expanduser()
+    return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
+
+
+def load_source(source: dict, *, base_dir=None, progress=None, cancel=None) -> Dataset:
+    """The `Dataset` a source dict describes (relative paths resolved against `base_dir`)."""
+    kind = source.get("type")
+    if kind == "builtin":
+        return load_builtin(source["name"], progress=progress, cancel=cancel, **source.get("params", {}))
+    if kind not in PATH_KEYS:
+        raise DataError(f"unknown data source type {kind!r}; known: {', '.join(SOURCE_TYPES)}")
+    paths = {k: resolve(source[k], base_dir) for k in PATH_KEYS[kind] if source.get(k) is not None}
+    missing = [k for k in PATH_KEYS[kind][:1 if kind != "idx" else 2] if k not in paths]
+    if missing:
+        raise DataError(f"a {kind!r} data source needs {', '.join(missing)}")
+    options = dict(source.get("options", {}))
+    if kind == "csv":
+        return read_csv(paths["path"], progress=progress, cancel=cancel, **options)
+    if kind == "numpy":
+        return read_numpy(paths["path"], y_path=paths.get("y_path"), progress=progress, cancel=cancel, **options)
+    if kind == "hdf5":
+        return read_hdf5(paths["path"], progress=progress, cancel=cancel, **options)
+    if kind == "idx":
+        return read_idx_pair(paths["images"], paths["labels"], progress=progress, cancel=cancel, **options)
+    if options.get("size") is not None:
+        options["size"] = tuple(options["size"])
+    return read_image_folder(paths["path"], progress=progress, cancel=cancel, **options)
