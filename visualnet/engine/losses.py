@@ -22,20 +22,20 @@ _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight",
 _F32 = np.float32
 
 
-def _same_rank(y_true, y_pred):
-    """Keras's `squeeze_or_expand_to_same_rank` (expand_rank_1=True)."""
-    rt, rp = y_true.ndim, y_pred.ndim
-    if rt == rp + 1 and y_true.shape[-1] == 1:
-        if rp == 1:
-            y_pred = y_pred[:, None]
+def _same_rank(x1, x2, expand_rank_1=True):
+    """Keras's `squeeze_or_expand_to_same_rank`: fix a rank gap of one size-1 axis."""
+    r1, r2 = x1.ndim, x2.ndim
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = x2[:, None]
         else:
-            y_true = y_true[..., 0]
-    elif rp == rt + 1 and y_pred.shape[-1] == 1:
-        if rt == 1:
-            y_true = y_true[:, None]
+            x1 = x1[..., 0]
+    elif r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = x1[:, None]
         else:
-            y_pred = y_pred[..., 0]
-    return y_true, y_pred
+            x2 = x2[..., 0]
+    return x1, x2
 
 
 def _sigmoid(z):
