@@ -241,7 +241,9 @@ def _softmax_bwd(y, dy, out):
 # ---------------------------------------------------------------- engine objects
 
 def _f32(x):
-    return np.ascontiguousarray(x, dtype=np.float32)
+    """Contiguous float32, or float64 kept as is (the gradient tests run in float64)."""
+    x = np.asarray(x)
+    return np.ascontiguousarray(x, dtype=np.float64 if x.dtype == np.float64 else np.float32)
 
 
 class Activation:
