@@ -46,7 +46,7 @@ def _relu_fwd(x, out, slope, max_value, threshold, has_max):
     zero = np.float32(0.0)
     for i in prange(x.size):
         v = x[i]
-        y = v if v > threshold else zero
+        y = v if (v > threshold or v != v) else zero  # NaN passes through, as in Keras
         if has_max:
             y = min(max(y, zero), max_value)
         d = threshold - v

@@ -72,8 +72,7 @@ class Model:
         info = infer_shapes(graph)
         for nid in keras_order(graph, [output_id]):
             layer = layers[nid]
-            layer.build(info[nid].input_shapes if not isinstance(layer, InputLayer)
-                        else [(None, *layer.config["shape"])])
+            layer.build(info[nid].input_shapes)
         self._order = keras_order(graph, [output_id])
         self._store = ParameterStore([layers[n] for n in self._order])
         self._executor = Executor(graph, layers, input_ids, output_id)
@@ -213,6 +212,7 @@ def _trace(inputs, outputs):
         if not isinstance(t.layer, InputLayer):
             raise ValueError(f"Model inputs must come from layers.Input(); '{t.name}' is the output of a "
                              f"{type(t.layer).__name__} layer.")
+    _check_single_use(outputs)
     graph, layers, node_of = Graph(), {}, {}
 
     def visit(t: KerasTensor):
@@ -235,7 +235,6 @@ def _trace(inputs, outputs):
     for t in inputs:
         visit(t)
     visit(outputs)
-    _check_single_use(outputs)
     return graph, layers, [node_of[id(t.layer)] for t in inputs], node_of[id(outputs.layer)]
 
 
