@@ -11,7 +11,8 @@ No Qt and no engine here: the GUI, the command line and the Python API all call 
 """
 
 from .builtin import BUILTINS, BuiltinDataset, Param, builtin_info, builtin_names, load_builtin
-from .csv_import import CsvLayout, encode_rows, read_csv, sniff_csv
+from .csv_import import encode_rows, read_csv
+from .csv_layout import CsvLayout, sniff_csv
 from .dataset import Dataset, ModelHead
 from .errors import (Cancelled, ColumnError, DataError, EmptyDataError, FormatError, ImageReadError,
                      LabelRangeError, MissingValueError, NonNumericError, RaggedRowError, SizeMismatchError)

@@ -1,8 +1,6 @@
-"""CSV/TSV tables: layout sniffing, streaming import, the encoding of columns.
+"""CSV/TSV tables: streaming import and the encoding of columns.
 
-`sniff_csv` reads only the start of a file and tells the GUI its delimiter, whether the
-first row is a header, the column names and which columns look numeric, so the user can
-pick the target before the import. `read_csv` then streams the file in chunks of rows
+`read_csv` starts from the file's layout (`csv_layout.sniff_csv`), then streams the file in chunks of rows
 straight into a preallocated float64 buffer (sized from the average row length of the
 sample, grown by half if needed and shrunk in place at the end), so memory stays about
 the size of the decoded array. Rows and columns in errors are 1-based, counted as a
@@ -14,158 +12,22 @@ or regression values. How each column was encoded is kept in `Dataset.columns`, 
 `encode_rows` can encode new rows for prediction the same way.
 """
 
-import codecs
 import csv
 import io
 import os
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
+from .csv_layout import MISSING, is_blank, is_missing, is_number, sniff_csv, text_codec
 from .dataset import Dataset, encode_labels, format_value, infer_task
 from .errors import (ColumnError, DataError, EmptyDataError, FormatError, MissingValueError,
                      NonNumericError, RaggedRowError)
 from .progress import Monitor
 
-MISSING = frozenset({"", "?", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a"})
-DELIMITERS = (",", "\t", ";", "|", " ")
-SAMPLE_BYTES = 1 << 16
-SAMPLE_ROWS = 200
 CHUNK_ROWS = 1 << 14
 MAX_CLASSES = 1000
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    """What the start of a CSV file says about the whole file."""
-    delimiter: str
-    header: bool
-    names: list          # one per column ("column 1", ... when there is no header)
-    numeric: list        # per column: True if most sample cells are numbers
-    sample: list         # up to SAMPLE_ROWS first data rows, as lists of strings
-
-    @property
-    def n_columns(self) -> int:
-        return len(self.names)
-
-
-def _is_missing(cell: str) -> bool:
-    return cell.strip().lower() in MISSING
-
-
-def _is_number(cell: str) -> bool:
-    if _is_missing(cell):
-        return False
-    try:
-        return np.isfinite(float(cell))
-    except ValueError:
-        return False
-
-
-def _read_sample(path: Path, encoding: str) -> str:
-    with open(path, "rb") as f:
-        raw = f.read(SAMPLE_BYTES)
-        at_end = not f.read(1)
-    if not raw.strip():
-        raise EmptyDataError("the file is empty", file=path)
-    if b"\x00" in raw:
-        raise FormatError("the file contains NUL bytes: it is binary, not CSV text", file=path)
-    decoder = codecs.getincrementaldecoder(_codec(encoding))(errors="strict")
-    try:
-        text = decoder.decode(raw, final=at_end)
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise FormatError(f"the text is not valid {encoding} (byte {e.start + 1}); "
-                          f"try encoding='latin-1'", file=path, row=line) from None
-    if not at_end:  # drop a last line that the sample may have cut in two
-        cut = text.rfind("\n")
-        text = text[:cut + 1] if cut > 0 else text
-    return text
-
-
-def _codec(encoding: str) -> str:
-    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-
-
-def _parse(text: str, delimiter: str) -> list:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                        skipinitialspace=delimiter == " ")
-    try:
-        return [row for row in reader if not _blank(row)]
-    except csv.Error:
-        return []
-
-
-def _blank(row: list) -> bool:
-    return all(not c.strip() for c in row)
-
-
-def _sniff_delimiter(lines_text: str, path: Path) -> str:
-    """The candidate that splits the sample into the most consistent number (> 1) of cells."""
-    best, best_score = ",", (0.0, 0)
-    candidates = DELIMITERS
-    if path.suffix.lower() in (".tsv", ".tab"):
-        candidates = ("\t",) + tuple(d for d in DELIMITERS if d != "\t")
-    for d in candidates:
-        rows = _parse(lines_text, d)[:SAMPLE_ROWS]
-        if not rows:
-            continue
-        counts = np.array([len(r) for r in rows])
-        values, freq = np.unique(counts, return_counts=True)
-        mode = values[np.argmax(freq)]
-        if mode < 2:
-            continue
-        score = (freq.max() / len(rows), int(mode))
-        if score[0] > best_score[0] + 1e-9:
-            best, best_score = d, score
-    return best
-
-
-def _detect_header(rows: list) -> bool:
-    """True if the first row names the columns rather than holding data."""
-    first, rest = rows[0], rows[1:]
-    if not rest:
-        return not any(_is_number(c) for c in first)
-    for j, cell in enumerate(first):
-        below = [r[j] for r in rest if j < len(r) and not _is_missing(r[j])]
-        if not _is_number(cell) and not _is_missing(cell) and below and all(_is_number(c) for c in below):
-            return True
-    if all(not _is_number(c) and c.strip() for c in first):
-        return all(first[j].strip() not in {r[j].strip() for r in rest if j < len(r)}
-                   for j in range(len(first)))
-    return False
-
-
-def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = None,
-              encoding: str = "utf-8") -> CsvLayout:
-    """Delimiter, header, column names and types from the first 64 KB of `path`."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
-    text = _read_sample(path, encoding)
-    if delimiter is None:
-        delimiter = _sniff_delimiter(text, path)
-    elif not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ValueError(f"delimiter must be a single character; received: delimiter={delimiter!r}")
-    rows = _parse(text, delimiter)[:SAMPLE_ROWS + 1]
-    if not rows:
-        raise EmptyDataError("the file holds no rows", file=path)
-    if header is None:
-        header = _detect_header(rows)
-    n = len(rows[0])
-    if header:
-        names = [c.strip() or f"column {j + 1}" for j, c in enumerate(rows[0])]
-        rows = rows[1:]
-    else:
-        names = [f"column {j + 1}" for j in range(n)]
-    numeric = []
-    for j in range(n):
-        cells = [r[j] for r in rows if j < len(r) and not _is_missing(r[j])]
-        numeric.append(sum(map(_is_number, cells)) * 2 >= len(cells) if cells else True)
-    return CsvLayout(delimiter=delimiter, header=bool(header), names=names, numeric=numeric,
-                     sample=rows[:SAMPLE_ROWS])
 
 
 def _resolve_column(ref, names: list, path: Path, what: str) -> int:
@@ -187,7 +49,7 @@ def _resolve_column(ref, names: list, path: Path, what: str) -> int:
 
 
 def _sort_key(value: str):
-    return (0, float(value), value) if _is_number(value) else (1, 0.0, value)
+    return (0, float(value), value) if is_number(value) else (1, 0.0, value)
 
 
 class _Column:
@@ -231,7 +93,7 @@ class _Column:
 
     def _raise_bad_number(self, cells, rownum, path):
         for i, cell in enumerate(cells):
-            if _is_missing(cell):
+            if is_missing(cell):
                 raise MissingValueError(f"missing value {cell!r} in numeric {self.where()}; fill it in or "
                                         f"remove the row", file=path, row=rownum(i), column=self.index + 1)
             try:
@@ -355,14 +217,14 @@ def _stream(path, layout, encoding, feature_cols, target_col, n_cols, mon):
     xbuf = _Buffer(estimate, len(feature_cols))
     ybuf = _Buffer(estimate, 1) if target_col is not None else None
     with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding=_codec(encoding), newline="")
+        text = io.TextIOWrapper(raw, encoding=text_codec(encoding), newline="")
         reader = csv.reader(text, delimiter=layout.delimiter, skipinitialspace=layout.delimiter == " ")
         record = 0                                  # spreadsheet row of the last row read
         if layout.header:
             while True:                             # skip blank lines above the header
                 record += 1
                 head = _next_rows(reader, 1, path)
-                if not head or not _blank(head[0]):
+                if not head or not is_blank(head[0]):
                     break
         width_row = record if layout.header else None    # the row that fixed the number of columns
         while True:
@@ -378,7 +240,7 @@ def _stream(path, layout, encoding, feature_cols, target_col, n_cols, mon):
                 for i, r in enumerate(rows):
                     if len(r) == n_cols:
                         keep.append(i)
-                    elif not _blank(r):
+                    elif not is_blank(r):
                         where = f"row {width_row}" if width_row else "the first rows"
                         raise RaggedRowError(f"this row has {len(r)} cells but {where} has {n_cols}; "
                                              f"check for a missing or extra {layout.delimiter!r}",

@@ -22,7 +22,6 @@ import hashlib
 import json
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
