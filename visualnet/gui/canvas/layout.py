@@ -32,7 +32,7 @@ def layered_positions(graph: Graph, origin: tuple[float, float] = (0.0, 0.0)) ->
         if prev != edge.src:
             parents[edge.dst] = [prev if p == edge.src else p for p in parents[edge.dst]]
     _order_columns(parents, columns)
-    heights = {nid: node_height(_port_count(graph, nid)) for nid in graph.nodes}
+    heights = {nid: node_height(input_port_count(graph, nid)) for nid in graph.nodes}
     positions = {}
     ox, oy = origin
     for c in sorted(columns):
@@ -74,7 +74,7 @@ def _order_columns(parents: dict[str, list[str]], columns: dict[int, list[str]])
             columns[c].sort(key=weight)
 
 
-def _port_count(graph: Graph, nid: str) -> int:
+def input_port_count(graph: Graph, nid: str) -> int:
     """Input ports drawn on a node: merging layers with no upper limit keep one free port."""
     spec = graph.nodes[nid].spec
     wired = len(graph.in_edges(nid))

@@ -1,0 +1,21 @@
+"""GUI test fixtures: a real MainWindow, shown offscreen, in the light theme."""
+
+import pytest
+
+from visualnet.gui import theme
+from visualnet.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, qapp):
+    theme.apply(qapp, "light")
+    MainWindow.ask_before_discarding = False  # no modal dialogs in tests
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=2000)
+    yield w
+    w.document.undo_stack.clear()

@@ -1,0 +1,85 @@
+"""Starting the GUI: the QApplication, the theme, the window with its first model, and
+`--screenshot` (render the window to a PNG and quit)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from visualnet.graph import Graph, GraphFormatError, from_json
+from visualnet.graph.templates import UnknownTemplateError, all_templates, get_template
+
+from . import icons, theme
+
+
+def create_app(argv: list[str] | None = None, theme_mode: str = "system") -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("VisualNet")
+    app.setOrganizationName("VisualNet")
+    app.setApplicationDisplayName("VisualNet")
+    app.setWindowIcon(icons.app_icon())
+    theme.apply(app, theme_mode)
+    return app
+
+
+def load_target(target: str) -> tuple[Graph, str, Path | None]:
+    """A template name or a graph JSON file -> (graph, title, path). Raises ValueError
+    with a message for the user."""
+    path = Path(target)
+    if path.suffix.lower() == ".json" and path.exists():
+        try:
+            return from_json(path.read_text(encoding="utf-8")), path.stem, path
+        except (OSError, GraphFormatError) as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    try:
+        template = get_template(target)
+    except UnknownTemplateError:
+        names = ", ".join(t.name for t in all_templates())
+        raise ValueError(f"'{target}' is neither a model file (.json) nor a template. Templates: {names}") from None
+    return template.load(), template.title, None
+
+
+def run(target: str | None = None, screenshot: str | None = None, size: tuple[int, int] = (1400, 900),
+        theme_mode: str = "system") -> int:
+    graph_info = None
+    if target:
+        try:
+            graph_info = load_target(target)
+        except ValueError as exc:
+            print(f"visualnet: {exc}", file=sys.stderr)
+            return 2
+    app = create_app(theme_mode=theme_mode)
+    from .main_window import MainWindow
+    window = MainWindow()
+    if graph_info is not None:
+        graph, title, path = graph_info
+        window.set_graph(graph, title, path)
+    window.resize(*size)
+    if screenshot:
+        return _screenshot(app, window, Path(screenshot))
+    window.show()
+    return app.exec()
+
+
+def _screenshot(app: QApplication, window, out: Path) -> int:
+    window.show()
+    result = {"code": 1}
+
+    def grab():
+        window.view.fit()
+        app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(out))
+        if not ok:
+            print(f"visualnet: could not write {out}", file=sys.stderr)
+        result["code"] = 0 if ok else 1
+        app.quit()
+
+    QTimer.singleShot(400, grab)
+    app.exec()
+    window.ask_before_discarding = False
+    window.close()
+    return result["code"]

@@ -1,0 +1,246 @@
+"""A layer on the canvas: type, name, key parameters, output shape and parameter count,
+its typed ports, and a badge when the layer has a problem."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from visualnet.graph import get_spec
+
+from .. import icons, theme
+from ..formatting import compact_count, key_params_text, sample_shape_text, shape_text
+from .metrics import HEADER_HEIGHT, NODE_WIDTH, PORT_SPACING, node_height
+from .port_item import PortItem
+
+BADGE = 9.0  # badge radius
+
+
+class NodeItem(QGraphicsItem):
+    def __init__(self, node):
+        super().__init__()
+        self.node_id = node.id
+        self.spec = get_spec(node.type)
+        self.name = node.name
+        self.params_line = ""
+        self.shape_value = None
+        self.param_count = 0
+        self.problems: list = []
+        self.edges: set = set()
+        self.height = node_height(1)
+        self.output_port = PortItem(self, "out")
+        self.input_ports: list[PortItem] = []
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+        self._hover = False
+        self.update_node(node)
+
+    # ---------------------------------------------------------------- data
+    def update_node(self, node) -> None:
+        """Name, parameters and position from the graph's node."""
+        self.name = node.name
+        self.params_line = key_params_text(self.spec, node.params)
+        if node.position is not None and (self.pos().x(), self.pos().y()) != node.position:
+            self.setPos(QPointF(*node.position))
+        self._update_tooltip()
+        self.update()
+
+    def update_analysis(self, info, problems: list, n_ports: int, wired_ports: set, input_shapes: dict) -> None:
+        """Shapes, parameter count, problems and ports (`n_ports` input ports, of which
+        `wired_ports` are wired; `input_shapes`: port -> shape received)."""
+        self.shape_value = info.shape if info else None
+        self.param_count = info.params if info else 0
+        self.problems = problems
+        height = node_height(n_ports)
+        if height != self.height:
+            self.prepareGeometryChange()
+            self.height = height
+        self._set_ports(n_ports)
+        for port in self.input_ports:
+            port.set_state(input_shapes.get(port.index), port.index in wired_ports,
+                           self.spec.max_inputs is None and port.index == n_ports - 1, self.name)
+        self.output_port.setPos(NODE_WIDTH, self.height / 2)
+        self.output_port.set_state(self.shape_value, any(e.src_item is self for e in self.edges), False, self.name)
+        self._update_tooltip()
+        self.update()
+
+    def _set_ports(self, n: int) -> None:
+        while len(self.input_ports) > n:
+            port = self.input_ports.pop()
+            port.setParentItem(None)
+            if self.scene() is not None:
+                self.scene().removeItem(port)
+        while len(self.input_ports) < n:
+            self.input_ports.append(PortItem(self, "in", len(self.input_ports)))
+        for port in self.input_ports:
+            port.setPos(0, self.input_port_y(port.index, n))
+
+    def input_port_y(self, index: int, n: int) -> float:
+        return self.height / 2 + (index - (n - 1) / 2) * PORT_SPACING
+
+    def input_port(self, index: int) -> PortItem | None:
+        return self.input_ports[index] if 0 <= index < len(self.input_ports) else None
+
+    def _update_tooltip(self) -> None:
+        lines = [f"<b>{self.spec.type}</b> — {self.name}", self.spec.doc]
+        if self.shape_value is not None:
+            lines.append(f"Output: {shape_text(self.shape_value)} · {self.param_count:,} parameters")
+        for p in self.problems:
+            colour = theme.current().severity(p.severity).name()
+            lines.append(f"<span style='color:{colour}'>● {p.message}</span>")
+        self.setToolTip("<br>".join(_html(line) if i and not line.startswith("<span") else line
+                                    for i, line in enumerate(lines)))
+
+    @property
+    def severity(self) -> str | None:
+        if any(p.severity == "error" for p in self.problems):
+            return "error"
+        return "warning" if self.problems else None
+
+    # ---------------------------------------------------------------- geometry
+    def rect(self) -> QRectF:
+        return QRectF(0, 0, NODE_WIDTH, self.height)
+
+    def boundingRect(self) -> QRectF:
+        return self.rect().adjusted(-4, -BADGE - 2, BADGE + 2, 4)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(self.rect(), 6, 6)
+        return path
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.update_path()
+        return super().itemChange(change, value)
+
+    def hoverEnterEvent(self, event):
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event):
+        self._hover = False
+        self.update()
+
+    # ---------------------------------------------------------------- painting
+    def paint(self, painter, option, widget=None):
+        t = theme.current()
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        rect = self.rect()
+        cat = t.category(self.spec.category)
+        painter.setRenderHint(painter.RenderHint.Antialiasing)
+        if lod < 0.2:  # minimap
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(t.severity(self.severity) if self.severity else cat)
+            painter.drawRoundedRect(rect, 8, 8)
+            return
+        # shadow, body, header
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 60 if t.dark else 22))
+        painter.drawRoundedRect(rect.translated(0, 2), 7, 7)
+        painter.setBrush(t.colour("node"))
+        painter.drawRoundedRect(rect, 6, 6)
+        header = QPainterPath()
+        header.addRoundedRect(rect, 6, 6)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, rect.width(), HEADER_HEIGHT))
+        tint = QColor(cat)
+        tint.setAlpha(70 if t.dark else 40)
+        painter.setBrush(tint)
+        painter.drawPath(header.intersected(clip) if lod >= 0.6 else header)
+        # border
+        border = t.colour("node_border")
+        width = 1.0
+        if self.severity:
+            border, width = t.severity(self.severity), 1.8
+        if self.isSelected():
+            border, width = t.colour("accent"), 2.4
+        elif self._hover and not self.severity:
+            border = t.colour("accent").lighter(130) if t.dark else t.colour("accent").lighter(160)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(border, width))
+        painter.drawRoundedRect(rect, 6, 6)
+        if lod < 0.6:
+            self._paint_overview(painter, lod, t)
+        else:
+            self._paint_detail(painter, t)
+        if self.severity:
+            icons.paint_badge(painter, QRectF(rect.right() - BADGE, -BADGE, 2 * BADGE, 2 * BADGE), self.severity)
+
+    def _paint_detail(self, painter, t) -> None:
+        w = NODE_WIDTH
+        icons.category_icon(self.spec.category).paint(painter, QRectF(7, 4, 16, 16).toRect())
+        bold = _font(9, bold=True)
+        small = _font(8)
+        _text(painter, QRectF(28, 0, w - 36, HEADER_HEIGHT), self.spec.type, bold, t.colour("text"))
+        y = HEADER_HEIGHT + 2
+        line = (self.height - HEADER_HEIGHT - 4) / 3
+        _text(painter, QRectF(9, y, w - 18, line), self.name, small, t.colour("dim"))
+        _text(painter, QRectF(9, y + line, w - 18, line), self.params_line, small, t.colour("text"))
+        shape = shape_text(self.shape_value) if self.shape_value is not None else "shape unknown"
+        count = compact_count(self.param_count) if self.param_count else ""
+        mono = _font(8, mono=True)
+        cw = QFontMetricsF(small).horizontalAdvance(count) + 4 if count else 0
+        _text(painter, QRectF(9, y + 2 * line, w - 18 - cw, line), shape, mono,
+              t.colour("text") if self.shape_value is not None else t.severity(self.severity or "warning"))
+        if count:
+            _text(painter, QRectF(w - 9 - cw, y + 2 * line, cw, line), count, small, t.colour("dim"),
+                  Qt.AlignmentFlag.AlignRight)
+
+    def _paint_overview(self, painter, lod, t) -> None:
+        """Zoomed out: the type and output shape in letters big enough to read on screen."""
+        w, h = NODE_WIDTH, self.height
+        line = min(h / 2, 30.0)
+        top = (h - 2 * line) / 2 if h > 2 * line else 0
+        size = min(12.0 / lod, line * 0.8)
+        icon = size * 1.1
+        icons.category_icon(self.spec.category).paint(
+            painter, QRectF(8, top + (line - icon) / 2 + 2, icon, icon).toRect())
+        font = _fit(_font_px(size, bold=True), self.spec.type, w - icon - 20)
+        _text(painter, QRectF(icon + 14, top + 2, w - icon - 20, line), self.spec.type, font, t.colour("text"))
+        if self.shape_value is not None:
+            text = sample_shape_text(self.shape_value)
+            sfont = _fit(_font_px(size * 0.9), text, w - 16)
+            _text(painter, QRectF(8, top + line, w - 16, line), text, sfont, t.colour("dim"),
+                  Qt.AlignmentFlag.AlignCenter)
+
+
+def _font(points: float, bold: bool = False, mono: bool = False) -> QFont:
+    font = QFont()
+    if mono:
+        font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
+        font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
+
+
+def _font_px(pixels: float, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(max(1, round(pixels)))
+    font.setBold(bold)
+    return font
+
+
+def _fit(font: QFont, text: str, width: float) -> QFont:
+    advance = QFontMetricsF(font).horizontalAdvance(text)
+    if advance > width and font.pixelSize() > 0:
+        font = QFont(font)
+        font.setPixelSize(max(1, int(font.pixelSize() * width / advance)))
+    return font
+
+
+def _text(painter, rect: QRectF, text: str, font: QFont, colour: QColor,
+          align=Qt.AlignmentFlag.AlignLeft) -> None:
+    painter.setFont(font)
+    painter.setPen(colour)
+    elided = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+    painter.drawText(rect, int(align | Qt.AlignmentFlag.AlignVCenter), elided)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

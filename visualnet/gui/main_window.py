@@ -1,0 +1,496 @@
+"""The main window: the canvas in the middle (a tab of `pages`, so the training dashboard
+can be another page), the palette, inspector, problems and summary as docks, menus,
+toolbar and shortcuts. Every edit goes through the document's undo stack."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
+                               QToolBar, QToolTip)
+
+from visualnet import __version__
+from visualnet.graph import Graph
+from visualnet.graph.templates import all_templates, get_template
+
+from . import icons, theme
+from .canvas.layout import layered_positions
+from .canvas.metrics import NODE_HEIGHT, NODE_WIDTH, snap
+from .canvas.scene import GraphScene
+from .canvas.view import GraphView
+from .clipboard import fragment_from_mime, fragment_to_mime, make_fragment
+from .commands import AddNodeCommand, ArrangeCommand, DeleteCommand, PasteCommand
+from .document import ModelDocument
+from .fixes import ProblemFixer
+from .inspector import InspectorWidget
+from .palette import PaletteWidget
+from .problems_panel import ProblemsPanel
+from .start_page import StartPage
+from .summary_panel import SummaryPanel
+
+COMING = "coming with project files"
+
+
+class MainWindow(QMainWindow):
+    """Public entry points for other parts of the app (File menu, training dashboard):
+    `document` (graph, undo stack, analysis), `set_graph()`, `load_template()`, `add_page()`,
+    `add_dock()`, `file_menu`, `actions`, `selection_changed`."""
+
+    selection_changed = Signal(list, list)  # node ids, edge ids
+    ask_before_discarding = True            # tests turn this off (no modal dialogs)
+
+    def __init__(self, document: ModelDocument | None = None, parent=None):
+        super().__init__(parent)
+        self.document = document or ModelDocument(parent=self)
+        self.scene = GraphScene(self.document, self)
+        self.view = GraphView(self.scene)
+        self.fixer = ProblemFixer(self.document, self._ask_reshape_target)
+        self._paste_count = 0
+        self.setWindowIcon(icons.app_icon())
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.pages = QTabWidget(self)
+        self.pages.setDocumentMode(True)
+        self.pages.setTabBarAutoHide(True)
+        self.pages.addTab(self.view, "Model")
+        self.setCentralWidget(self.pages)
+        self.start_page = StartPage(self.view)
+        self.start_page.template_chosen.connect(self.load_template)
+
+        self.palette = PaletteWidget()
+        self.inspector = InspectorWidget(self.document)
+        self.problems_panel = ProblemsPanel(self.document)
+        self.summary_panel = SummaryPanel(self.document)
+        self.docks: dict[str, QDockWidget] = {}
+        self.add_dock(self.palette, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
+        self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
+        self.add_dock(self.problems_panel, "Problems", Qt.DockWidgetArea.BottomDockWidgetArea, "problems")
+        self.add_dock(self.summary_panel, "Summary", Qt.DockWidgetArea.BottomDockWidgetArea, "summary",
+                      tabify_with="problems")
+        self.docks["problems"].raise_()
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [240, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["problems"]], [160], Qt.Orientation.Vertical)
+
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self._graph_replaced(self.document.graph)
+
+    # ================================================================= public API
+    @property
+    def graph(self) -> Graph:
+        return self.document.graph
+
+    def set_graph(self, graph: Graph, title: str = "Untitled", path=None) -> None:
+        """Edit `graph` (undo history cleared, unmodified). Layers without a position are
+        arranged first."""
+        if any(n.position is None for n in graph.nodes.values()):
+            for nid, pos in layered_positions(graph).items():
+                graph.move_node(nid, pos)
+        self.document.set_graph(graph, title, path)
+
+    def load_template(self, name: str) -> None:
+        template = get_template(name)
+        if self._may_discard():
+            self.set_graph(template.load(), template.title)
+
+    def new_model(self) -> None:
+        if self._may_discard():
+            self.set_graph(Graph(), "Untitled")
+
+    def add_dock(self, widget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea, key: str | None = None,
+                 tabify_with: str | None = None) -> QDockWidget:
+        """Add a panel as a dock (listed in View ▸ Panels); `tabify_with` puts it in the same
+        tab group as an existing dock key ('palette', 'inspector', 'problems', 'summary')."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key or title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if tabify_with in self.docks:
+            self.tabifyDockWidget(self.docks[tabify_with], dock)
+        self.docks[key or title] = dock
+        if hasattr(self, "panels_menu"):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def add_page(self, widget, title: str) -> int:
+        """Add a central page next to the model canvas (e.g. the training dashboard)."""
+        return self.pages.addTab(widget, title)
+
+    def selected_node_ids(self) -> list[str]:
+        return self.scene.selected_node_ids()
+
+    def add_layer(self, layer_type: str, scene_pos: QPointF | None = None) -> str | None:
+        """Add a layer centred on `scene_pos` (default: the middle of the view, moved down
+        until it does not cover another layer); returns its id."""
+        centred = scene_pos is None
+        if centred:
+            scene_pos = self.view.visible_rect().center()
+        x, y = snap(scene_pos.x() - NODE_WIDTH / 2), snap(scene_pos.y() - NODE_HEIGHT / 2)
+        if centred:
+            while any(abs(n.position[0] - x) < NODE_WIDTH and abs(n.position[1] - y) < NODE_HEIGHT
+                      for n in self.graph.nodes.values() if n.position):
+                y += NODE_HEIGHT + 20
+        command = AddNodeCommand(self.graph, layer_type, (x, y))
+        if not self.document.push(command):
+            return None
+        self.scene.select([command.node_id])
+        return command.node_id
+
+    # ================================================================= edit actions
+    def delete_selection(self) -> None:
+        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()
+        if nodes or edges:
+            self.document.push(DeleteCommand(self.graph, nodes, edges))
+
+    def copy(self) -> bool:
+        nodes = self.scene.selected_node_ids()
+        if not nodes:
+            return False
+        QGuiApplication.clipboard().setMimeData(fragment_to_mime(make_fragment(self.graph, nodes)))
+        self._paste_count = 0
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            nodes = self.scene.selected_node_ids()
+            command = DeleteCommand(self.graph, nodes)
+            command.setText("Cut " + (self.graph.nodes[nodes[0]].name if len(nodes) == 1 else f"{len(nodes)} layers"))
+            self.document.push(command)
+            self._paste_count = -1  # the first paste after a cut goes where the layers were
+
+    def paste(self) -> None:
+        fragment = fragment_from_mime(QGuiApplication.clipboard().mimeData())
+        if fragment:
+            self._paste_count += 1
+            self._paste(fragment, 40.0 * self._paste_count, "Paste")
+
+    def duplicate(self) -> None:
+        nodes = self.scene.selected_node_ids()
+        if nodes:
+            self._paste(make_fragment(self.graph, nodes), 40.0, "Duplicate")
+
+    def _paste(self, fragment: dict, offset: float, text: str) -> None:
+        command = PasteCommand(self.graph, fragment, (offset, offset), text)
+        if self.document.push(command):
+            self.scene.select(command.node_ids)
+            self.view.centre_on(self.scene.nodes_rect(command.node_ids))
+
+    def select_all(self) -> None:
+        self.scene.select(self.scene.node_items, self.scene.edge_items)
+
+    def arrange(self) -> None:
+        if not self.graph.nodes:
+            return
+        rect = self.scene.nodes_rect()
+        positions = layered_positions(self.graph, (snap(rect.left()), snap(rect.center().y())))
+        if self.document.push(ArrangeCommand(self.graph, positions)):
+            self.view.fit()
+
+    def fit(self) -> None:
+        self.view.fit()
+
+    def focus_search(self) -> None:
+        self.docks["palette"].show()
+        self.docks["palette"].raise_()
+        self.palette.focus_search()
+
+    # ================================================================= building
+    def _action(self, key, text, slot=None, shortcut=None, tip=None, checkable=False, enabled=True) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.setCheckable(checkable)
+        action.setEnabled(enabled)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        self.actions[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._action
+        a("new", "&New Model", self.new_model, K.New, "Start an empty model")
+        a("open", f"&Open… ({COMING})", None, K.Open, f"Opening projects is {COMING}", enabled=False)
+        a("save", f"&Save ({COMING})", None, K.Save, f"Saving is {COMING}", enabled=False)
+        a("save_as", f"Save &As… ({COMING})", None, "Ctrl+Shift+S", f"Saving is {COMING}", enabled=False)
+        a("quit", "&Quit", self.close, K.Quit)
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcuts([QKeySequence(K.Undo)])
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for key, action in (("undo", undo), ("redo", redo)):
+            self.addAction(action)
+            self.actions[key] = action
+        a("cut", "Cu&t", self.cut, K.Cut)
+        a("copy", "&Copy", self.copy, K.Copy)
+        a("paste", "&Paste", self.paste, K.Paste)
+        a("duplicate", "&Duplicate", self.duplicate, "Ctrl+D", "Copy the selected layers and paste them at once")
+        a("delete", "&Delete", self.delete_selection, [QKeySequence(K.Delete), QKeySequence("Backspace")],
+          "Delete the selected layers and wires")
+        a("select_all", "Select &All", self.select_all, K.SelectAll)
+        a("find", "&Find Layer…", self.focus_search, K.Find, "Search the layer palette")
+        a("fit", "&Fit to View", self.fit, "F", "Show the whole model")
+        a("zoom_in", "Zoom &In", self.view.zoom_in, [QKeySequence(K.ZoomIn), QKeySequence("Ctrl+=")])
+        a("zoom_out", "Zoom &Out", self.view.zoom_out, K.ZoomOut)
+        a("zoom_reset", "&Actual Size", self.view.reset_zoom, "Ctrl+0")
+        a("arrange", "Auto-&Arrange", self.arrange, "Ctrl+Shift+L", "Lay the model out left to right (undoable)")
+        snap_action = a("snap", "&Snap to Grid", self._set_snap, None, "Snap moved layers to the grid", True)
+        snap_action.setChecked(True)
+        minimap = a("minimap", "&Minimap", self._set_minimap, None, "Show an overview when the model is larger "
+                    "than the view", True)
+        minimap.setChecked(True)
+        a("shortcuts", "&Keyboard Shortcuts", self._show_shortcuts)
+        a("about", "&About VisualNet", self._show_about)
+        for key in ("fit", "delete"):  # plain keys: only while the canvas has focus, so typing is safe
+            self.actions[key].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.removeAction(self.actions[key])
+            self.view.addAction(self.actions[key])
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.file_menu.addAction(self.actions["new"])
+        self.templates_menu = self.file_menu.addMenu("New from &Template")
+        for template in all_templates():
+            action = self.templates_menu.addAction(template.title)
+            action.setStatusTip(template.description)
+            action.triggered.connect(lambda _=False, name=template.name: self.load_template(name))
+        self.file_menu.addSeparator()
+        for key in ("open", "save", "save_as"):
+            self.file_menu.addAction(self.actions[key])
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.actions["quit"])
+        self.edit_menu = bar.addMenu("&Edit")
+        for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find"):
+            self.edit_menu.addSeparator() if key is None else self.edit_menu.addAction(self.actions[key])
+        self.view_menu = bar.addMenu("&View")
+        for key in ("fit", "zoom_in", "zoom_out", "zoom_reset", None, "arrange", "snap", "minimap"):
+            self.view_menu.addSeparator() if key is None else self.view_menu.addAction(self.actions[key])
+        self.view_menu.addSeparator()
+        theme_menu = self.view_menu.addMenu("&Theme")
+        group = QActionGroup(self)
+        for mode, label in (("system", "Follow &System"), ("light", "&Light"), ("dark", "&Dark")):
+            action = theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(mode == (theme.watcher.property("mode") if theme.watcher else "system"))
+            action.triggered.connect(lambda _=False, m=mode: theme.apply(QApplication.instance(), m))
+            group.addAction(action)
+            self.actions[f"theme_{mode}"] = action
+        self.panels_menu = self.view_menu.addMenu("&Panels")
+        for dock in self.docks.values():
+            self.panels_menu.addAction(dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.actions["shortcuts"])
+        help_menu.addAction(self.actions["about"])
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("toolbar_main")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for key in ("new", None, "undo", "redo", None, "delete", "duplicate", None, "arrange", "fit"):
+            bar.addSeparator() if key is None else bar.addAction(self.actions[key])
+        self.addToolBar(bar)
+        self.toolbar = bar
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.stats_label = QLabel()
+        self.validity_label = QLabel()
+        self.zoom_label = QLabel("100%")
+        for label in (self.stats_label, self.validity_label, self.zoom_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            status.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.graph_replaced.connect(self._graph_replaced)
+        doc.analysed.connect(self._analysed)
+        doc.undo_stack.cleanChanged.connect(self._update_title)
+        doc.edit_refused.connect(self.show_error)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.wire_refused.connect(self._wire_refused)
+        self.scene.hint.connect(self._hint)
+        self.scene.node_double_clicked.connect(self._node_double_clicked)
+        self.view.layer_dropped.connect(self._dropped)
+        self.view.zoom_changed.connect(self._zoom_changed)
+        self.palette.layer_activated.connect(self.add_layer)
+        self.problems_panel.problem_activated.connect(self.show_problem)
+        self.problems_panel.fix_requested.connect(self.fixer.apply)
+        self.summary_panel.layer_clicked.connect(self.show_node)
+        if theme.watcher is not None:
+            theme.watcher.changed.connect(self._theme_changed)
+
+    # ================================================================= reactions
+    def _graph_replaced(self, graph) -> None:
+        self._update_title()
+        self._paste_count = 0
+        QTimer.singleShot(0, self.view.fit)
+        self._update_start_page()
+
+    def _analysed(self) -> None:
+        g = self.graph
+        total = sum(i.params for i in self.document.info.values())
+        self.stats_label.setText(f"{len(g.nodes)} layers · {len(g.edges)} wires · {total:,} params")
+        errors = sum(p.severity == "error" for p in self.document.problems)
+        warnings = len(self.document.problems) - errors
+        t = theme.current()
+        if not g.nodes:
+            text = ""
+        elif errors or warnings:
+            parts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
+            parts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+            text = f"<span style='color:{t.error if errors else t.warning}'>● {', '.join(parts)}</span>"
+        else:
+            text = f"<span style='color:{t.ok}'>✔ valid</span>"
+        self.validity_label.setText(text)
+        dock = self.docks["problems"]
+        dock.setWindowTitle(f"Problems ({len(self.document.problems)})" if self.document.problems else "Problems")
+        self._update_start_page()
+
+    def _node_double_clicked(self, node_id: str) -> None:
+        self.docks["inspector"].show()
+        self.inspector.focus_name()
+
+    def _zoom_changed(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{round(zoom * 100)}%")
+
+    def _update_title(self, *_) -> None:
+        self.setWindowTitle(f"{self.document.title}[*] — VisualNet")
+        self.setWindowModified(self.document.is_modified())
+
+    def _update_start_page(self) -> None:
+        empty = not self.graph.nodes
+        self.start_page.setVisible(empty)
+        if empty:
+            self.start_page.place()
+            self.start_page.raise_()
+
+    def _selection_changed(self) -> None:
+        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()
+        self.inspector.show_selection(nodes, edges)
+        self.selection_changed.emit(nodes, edges)
+
+    def _dropped(self, layer_type: str, pos: QPointF) -> None:
+        self.view.setFocus()
+        self.add_layer(layer_type, pos)
+
+    def show_node(self, node_id: str) -> None:
+        if node_id in self.scene.node_items:
+            self.scene.select([node_id])
+            self.view.centre_on(self.scene.nodes_rect([node_id]))
+
+    def show_problem(self, problem) -> None:
+        """Select and centre what `problem` is about (its layer, else its wire)."""
+        if problem.node_id in self.scene.node_items:
+            edges = [problem.edge_id] if problem.edge_id in self.scene.edge_items else []
+            self.scene.select([problem.node_id], edges)
+            self.view.centre_on(self.scene.nodes_rect([problem.node_id]))
+        elif problem.edge_id in self.scene.edge_items:
+            self.scene.select([], [problem.edge_id])
+            self.view.centre_on(self.scene.edge_items[problem.edge_id].sceneBoundingRect())
+        else:
+            self.statusBar().showMessage(problem.message, 8000)
+
+    def show_error(self, message: str, timeout: int = 8000) -> None:
+        self.statusBar().setStyleSheet(f"QStatusBar {{ color: {theme.current().error}; }}")
+        self.statusBar().showMessage(message, timeout)
+        QTimer.singleShot(timeout, lambda: self.statusBar().setStyleSheet(""))
+
+    def _wire_refused(self, reason: str, scene_pos: QPointF) -> None:
+        self.show_error(reason)
+        point = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
+        QToolTip.showText(point, reason, self.view)
+
+    def _hint(self, text: str) -> None:
+        if text:
+            self.show_error(text, 4000)
+        else:
+            self.statusBar().clearMessage()
+            self.statusBar().setStyleSheet("")
+
+    def _set_snap(self, on: bool) -> None:
+        self.scene.snap_to_grid = on
+
+    def _set_minimap(self, on: bool) -> None:
+        self.view.minimap.enabled_by_user = on
+        self.view.minimap.refresh()
+
+    def _theme_changed(self) -> None:
+        self.scene.update()
+        self.view.viewport().update()
+        self.start_page.restyle()
+        self.problems_panel.refresh()
+        self._analysed()
+        self.inspector.show_selection(self.scene.selected_node_ids(), self.scene.selected_edge_ids())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.start_page.isVisible():
+            self.start_page.place()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        QTimer.singleShot(0, self._update_start_page)
+
+    # ================================================================= dialogs
+    def _may_discard(self) -> bool:
+        if not self.document.is_modified() or not self.ask_before_discarding:
+            return True
+        answer = QMessageBox.question(
+            self, "Discard changes?",
+            f"'{self.document.title}' has changes that will be lost (saving is {COMING}). Discard them?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event):
+        if self._may_discard():
+            event.accept()
+        else:
+            event.ignore()
+
+    def _ask_reshape_target(self, n: int, guess: tuple) -> tuple | None:
+        from .param_editors import parse_tuple
+        text = ", ".join(map(str, guess))
+        while True:
+            text, ok = QInputDialog.getText(
+                self, "Insert Reshape",
+                f"Each sample has {n} values, not a perfect square.\nReshape them to (height, width, channels):",
+                text=text)
+            if not ok:
+                return None
+            shape = parse_tuple(text)
+            if isinstance(shape, tuple) and shape and all(d > 0 for d in shape) and _prod(shape) == n:
+                return shape
+            QMessageBox.warning(self, "Insert Reshape", f"The shape must hold exactly {n} values; {text!r} does not.")
+
+    def _show_shortcuts(self) -> None:
+        rows = []
+        for key in ("new", "undo", "redo", "cut", "copy", "paste", "duplicate", "delete", "select_all", "find",
+                    "fit", "zoom_in", "zoom_out", "zoom_reset", "arrange"):
+            action = self.actions[key]
+            keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+            rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{keys}</b></td></tr>")
+        rows.append("<tr><td>Pan</td><td><b>Middle drag, or Space + drag</b></td></tr>")
+        rows.append("<tr><td>Zoom</td><td><b>Mouse wheel</b></td></tr>")
+        QMessageBox.information(self, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>")
+
+    def _show_about(self) -> None:
+        QMessageBox.about(self, "About VisualNet",
+                          f"<b>VisualNet {__version__}</b><br>Build and train neural networks visually.")
+
+
+def _prod(values) -> int:
+    out = 1
+    for v in values:
+        out *= v
+    return out

@@ -1,0 +1,284 @@
+"""One editor widget per parameter kind, generated from the registry's `Param`:
+spin boxes with the parameter's range, combo boxes for choices, check boxes, tuple and
+shape editors. Each emits `edited(value)` with the value as typed (possibly invalid: the
+inspector checks it with `Param.coerce` and shows the message inline)."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
+                               QWidget)
+
+from .formatting import value_text
+
+INT_LIMIT = 2_147_483_647
+
+
+class ParamEditor(QWidget):
+    edited = Signal(object)
+
+    def __init__(self, param, parent=None):
+        super().__init__(parent)
+        self.param = param
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.setToolTip(_tooltip(param))
+
+    def set_value(self, value) -> None:
+        """Show `value` without emitting `edited`."""
+        self.blockSignals(True)
+        try:
+            self._show(value)
+        finally:
+            self.blockSignals(False)
+
+    def _show(self, value) -> None:
+        raise NotImplementedError
+
+    def focus_widget(self) -> QWidget:
+        return self
+
+
+# ------------------------------------------------------------------ numbers
+class IntEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.spin = QSpinBox(self)
+        lo = int(param.min) if param.min is not None else -INT_LIMIT + 1
+        hi = int(param.max) if param.max is not None else INT_LIMIT
+        if param.optional:
+            lo -= 1
+            self.spin.setSpecialValueText("unset")
+        self.spin.setRange(lo, hi)
+        self.spin.setAccelerated(True)
+        self.spin.valueChanged.connect(self._changed)
+        self.spin.lineEdit().textEdited.connect(self._typed)
+        self._layout.addWidget(self.spin)
+
+    def _changed(self, value: int) -> None:
+        if self.param.optional and value == self.spin.minimum():
+            self.edited.emit(None)
+        else:
+            self.edited.emit(value)
+
+    def _typed(self, text: str) -> None:
+        text = text.strip()
+        if self.param.optional and text in ("", "unset"):
+            self.edited.emit(None)
+            return
+        try:
+            self.edited.emit(int(text))
+        except ValueError:
+            self.edited.emit(text)
+
+    def _show(self, value) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(self.spin.minimum() if value is None else int(value))
+        self.spin.blockSignals(False)
+
+    def focus_widget(self):
+        return self.spin
+
+
+class _FloatSpin(QDoubleSpinBox):
+    """Shows floats the short way (0.001, 1e-07) and accepts any number typed."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.6g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text, pos):
+        try:
+            value = float(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        ok = self.minimum() <= value <= self.maximum()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
+
+
+class FloatEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.spin = _FloatSpin(self)
+        self.spin.setDecimals(12)
+        lo = float(param.min) if param.min is not None else -1e12
+        hi = float(param.max) if param.max is not None else 1e12
+        self.spin.setRange(lo, hi)
+        self.spin.setSingleStep(0.05 if hi - lo <= 1 else 0.1)
+        self.spin.valueChanged.connect(lambda v: self.edited.emit(float(v)))
+        self.spin.lineEdit().textEdited.connect(self._typed)
+        self._layout.addWidget(self.spin)
+
+    def _typed(self, text: str) -> None:
+        try:
+            self.edited.emit(float(text))
+        except ValueError:
+            self.edited.emit(text.strip())
+
+    def _show(self, value) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(float(value))
+        self.spin.blockSignals(False)
+
+    def focus_widget(self):
+        return self.spin
+
+
+# ------------------------------------------------------------------ choices and booleans
+class BoolEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.check = QCheckBox(self)
+        self.check.toggled.connect(lambda v: self.edited.emit(bool(v)))
+        self._layout.addWidget(self.check)
+        self._layout.addStretch(1)
+
+    def _show(self, value) -> None:
+        self.check.blockSignals(True)
+        self.check.setChecked(bool(value))
+        self.check.blockSignals(False)
+
+    def focus_widget(self):
+        return self.check
+
+
+class ChoiceEditor(ParamEditor):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.combo = QComboBox(self)
+        if param.optional:
+            self.combo.addItem("none (linear)" if param.kind == "activation" else "unset", None)
+        for choice in param.choices:
+            self.combo.addItem(str(choice), choice)
+        self.combo.setMaxVisibleItems(20)
+        self.combo.currentIndexChanged.connect(lambda i: self.edited.emit(self.combo.itemData(i)))
+        self._layout.addWidget(self.combo, 1)
+
+    def _show(self, value) -> None:
+        self.combo.blockSignals(True)
+        index = self.combo.findData(value)
+        if index < 0 and value is not None:  # a value the registry does not list (a bad file)
+            self.combo.addItem(f"{value} (unknown)", value)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(max(index, 0))
+        self.combo.blockSignals(False)
+
+    def focus_widget(self):
+        return self.combo
+
+
+# ------------------------------------------------------------------ tuples
+class TupleEditor(ParamEditor):
+    """A fixed-length tuple of ints ('ints' kind): one spin box per value, e.g. 3 × 3.
+    Optional tuples have a check box; unchecked means unset (None)."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.enable = None
+        if param.optional:
+            self.enable = QCheckBox(self)
+            self.enable.setToolTip(f"Unchecked: unset. {param.doc}")
+            self.enable.toggled.connect(self._toggled)
+            self._layout.addWidget(self.enable)
+        self.spins = []
+        lo = int(param.min) if param.min is not None else 1
+        for i in range(param.length or 1):
+            if i:
+                self._layout.addWidget(QLabel("×", self))
+            spin = QSpinBox(self)
+            spin.setRange(lo, INT_LIMIT)
+            spin.valueChanged.connect(self._changed)
+            spin.lineEdit().textEdited.connect(lambda _t: self._changed())
+            self.spins.append(spin)
+            self._layout.addWidget(spin, 1)
+
+    def _values(self):
+        if self.enable is not None and not self.enable.isChecked():
+            return None
+        out = []
+        for spin in self.spins:
+            text = spin.lineEdit().text().strip()
+            try:
+                out.append(int(text))
+            except ValueError:
+                return tuple(s.lineEdit().text() for s in self.spins)
+        return tuple(out)
+
+    def _changed(self, *_):
+        self.edited.emit(self._values())
+
+    def _toggled(self, on: bool):
+        for spin in self.spins:
+            spin.setEnabled(on)
+        self._changed()
+
+    def _show(self, value) -> None:
+        for spin in self.spins:
+            spin.blockSignals(True)
+        if self.enable is not None:
+            self.enable.blockSignals(True)
+            self.enable.setChecked(value is not None)
+            self.enable.blockSignals(False)
+        for i, spin in enumerate(self.spins):
+            spin.setEnabled(value is not None)
+            if value is not None and i < len(value):
+                spin.setValue(int(value[i]))
+            spin.blockSignals(False)
+
+    def focus_widget(self):
+        return self.spins[0]
+
+
+class ShapeEditor(ParamEditor):
+    """A tuple of any length ('shape' kind), typed as '28, 28, 1'."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.line = QLineEdit(self)
+        self.line.setPlaceholderText("e.g. 28, 28, 1")
+        self.line.textEdited.connect(lambda text: self.edited.emit(parse_tuple(text)))
+        self._layout.addWidget(self.line, 1)
+
+    def _show(self, value) -> None:
+        text = ", ".join(str(v) for v in value) if isinstance(value, (tuple, list)) else str(value or "")
+        if parse_tuple(self.line.text()) != value:
+            self.line.setText(text)
+
+    def focus_widget(self):
+        return self.line
+
+
+def parse_tuple(text: str):
+    """'28, 28, 1' or '28x28x1' -> (28, 28, 1); anything else is returned as typed, for
+    `Param.coerce` to explain."""
+    parts = [p for p in re.split(r"[,\s×xX()]+", text.strip()) if p]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        return text.strip()
+
+
+EDITORS = {"int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
+           "activation": ChoiceEditor, "initializer": ChoiceEditor, "ints": TupleEditor, "shape": ShapeEditor}
+
+
+def editor_for(param, parent=None) -> ParamEditor:
+    return EDITORS[param.kind](param, parent)
+
+
+def _tooltip(param) -> str:
+    tip = param.doc
+    if param.kind in ("int", "float") and (param.min is not None or param.max is not None):
+        tip += f"\nAllowed: {param.range_text()}."
+    if param.default is not None and not param.required:
+        tip += f"\nKeras default: {value_text(param, param.default)}."
+    return tip
