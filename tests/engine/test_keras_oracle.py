@@ -64,7 +64,7 @@ def mlp(lib):
 def cnn(lib):
     L = lib.layers
     return lib.models.Sequential([L.Input((10, 10, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(),
-                                  L.Conv2D(6, 3, padding="same", activation="relu"), L.AveragePooling2D(),
+                                  L.Conv2D(6, 3, padding="same", activation="relu"), L.AveragePooling2D(2),
                                   L.Flatten(), L.Dense(5, activation="relu"), L.Dense(3, activation="softmax")])
 
 

@@ -20,7 +20,7 @@ def test_keras_defaults():
     assert get_spec("Dense").normalize({"units": 3})["kernel_initializer"] == "glorot_uniform"
     bn = get_spec("BatchNormalization").normalize()
     assert (bn["momentum"], bn["epsilon"]) == (0.99, 1e-3)
-    assert get_spec("LeakyReLU").normalize()["negative_slope"] == 0.2
+    assert get_spec("LeakyReLU").normalize()["negative_slope"] == 0.3  # the layer's; the function's is 0.2
     assert get_spec("MaxPooling2D").normalize()["strides"] is None
     assert get_spec("Conv2D").normalize({"kernel_size": 5})["kernel_size"] == (5, 5)
 

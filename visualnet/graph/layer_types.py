@@ -255,7 +255,8 @@ register(LayerSpec(
 
 register(LayerSpec(
     "LeakyReLU", "activation", "Leaky ReLU: x if x > 0 else negative_slope * x.",
-    (Param("negative_slope", "float", 0.2, "Slope for negative inputs (Keras 3 default 0.2).", min=0.0),),
+    (Param("negative_slope", "float", 0.3, "Slope for negative inputs (the Keras 3 layer's default, 0.3).",
+           min=0.0),),
     1, 1, lambda p, shapes: shapes[0], key_params=("negative_slope",),
 ))
 

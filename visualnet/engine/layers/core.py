@@ -97,6 +97,11 @@ class Softmax(Layer):
 class LeakyReLU(Layer):
     layer_type = "LeakyReLU"
 
+    def __init__(self, *args, **kwargs):
+        if "alpha" in kwargs:  # Keras 2's name, still accepted by Keras 3
+            kwargs["negative_slope"] = kwargs.pop("alpha")
+        super().__init__(*args, **kwargs)
+
     def forward(self, inputs, training):
         self._x = inputs[0]
         return np.where(self._x > 0, self._x, self._x * self.config["negative_slope"]).astype(self._x.dtype)
