@@ -90,3 +90,37 @@ def structure(graph) -> dict:
     nodes = {n.name: (n.type, dict(n.params)) for n in graph.nodes.values()}
     wires = sorted((graph.nodes[e.src].name, graph.nodes[e.dst].name, e.dst_port) for e in graph.edges.values())
     return {"nodes": nodes, "wires": wires}
+
+
+def select_node(qtbot, window, node_id: str) -> None:
+    qtbot.mouseClick(window.view.viewport(), LEFT, NONE, node_point(window, node_id))
+    assert window.scene.selected_node_ids() == [node_id]
+    assert window.inspector.node_id == node_id
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    """Select what the field holds and type `text`, like a user."""
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(widget, text)
+
+
+def set_param(qtbot, window, name: str, value) -> None:
+    """Edit a parameter of the selected layer in the inspector with the keyboard."""
+    editor = window.inspector.editors[name]
+    kind = editor.param.kind
+    if kind in ("int", "float"):
+        type_into(qtbot, editor.spin, str(value))
+    elif kind == "shape":
+        type_into(qtbot, editor.line, ", ".join(map(str, value)))
+    elif kind == "ints":
+        for spin, v in zip(editor.spins, value):
+            type_into(qtbot, spin, str(v))
+    elif kind in ("choice", "activation", "initializer"):
+        combo = editor.combo
+        combo.setFocus()
+        qtbot.keyClicks(combo, str(value))
+        assert combo.currentData() == value, (name, combo.currentText())
+    elif kind == "bool":
+        if editor.check.isChecked() != value:
+            qtbot.mouseClick(editor.check, LEFT)

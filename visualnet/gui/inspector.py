@@ -30,11 +30,7 @@ class InspectorWidget(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._body = QWidget()
-        self._layout = QVBoxLayout(self._body)
-        self._layout.setContentsMargins(10, 10, 10, 10)
-        self._layout.setSpacing(8)
-        self.setWidget(self._body)
+        self._layout: QVBoxLayout | None = None
         document.graph_replaced.connect(self._watch)
         document.analysed.connect(self._refresh_info)
         self._watch(document.graph)
@@ -70,12 +66,17 @@ class InspectorWidget(QScrollArea):
 
     # ---------------------------------------------------------------- building
     def _clear(self) -> None:
+        """Start a new page; `_finish` puts it in place (built whole, so shown at once)."""
         self.node_id = None
         self.editors, self.errors = {}, {}
-        while self._layout.count():
-            item = self._layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        self._page = QWidget()
+        self._layout = QVBoxLayout(self._page)
+        self._layout.setContentsMargins(10, 10, 10, 10)
+        self._layout.setSpacing(8)
+
+    def _finish(self) -> None:
+        self._layout.addStretch(1)
+        self.setWidget(self._page)  # deletes the previous page
 
     def _build_message(self, node_ids, edge_ids) -> None:
         self._clear()
@@ -97,7 +98,7 @@ class InspectorWidget(QScrollArea):
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)
         self._layout.addWidget(label)
-        self._layout.addStretch(1)
+        self._finish()
 
     def _build_form(self, node) -> None:
         self._clear()
@@ -152,8 +153,8 @@ class InspectorWidget(QScrollArea):
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._layout.addWidget(_separator())
         self._layout.addWidget(self.info_label)
-        self._layout.addStretch(1)
         self._refresh_info()
+        self._finish()
 
     @staticmethod
     def _error_label() -> QLabel:

@@ -90,7 +90,7 @@ class NodeItem(QGraphicsItem):
             lines.append(f"Output: {shape_text(self.shape_value)} · {self.param_count:,} parameters")
         for p in self.problems:
             colour = theme.current().severity(p.severity).name()
-            lines.append(f"<span style='color:{colour}'>● {p.message}</span>")
+            lines.append(f"<span style='color:{colour}'>● {_html(p.message)}</span>")
         self.setToolTip("<br>".join(_html(line) if i and not line.startswith("<span") else line
                                     for i, line in enumerate(lines)))
 
