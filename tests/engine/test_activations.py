@@ -113,10 +113,13 @@ def test_get_resolution_and_errors():
         A.get(lambda x: x)
 
 
-def test_any_shape_float32_in_and_out():
-    x = np.arange(24, dtype=np.float64).reshape(2, 3, 4) / 10 - 1
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_any_shape_keeps_float_dtype(dtype):
+    """float32 stays float32; float64 stays float64 (the layer gradient harness)."""
+    x = (np.arange(24).reshape(2, 3, 4) / 10 - 1).astype(dtype)
     for name in A.NAMES:
         act = A.get(name)
         y = act.forward(x)
         dx = act.backward(x, y, np.ones_like(y))
-        assert y.dtype == dx.dtype == np.float32 and y.shape == dx.shape == x.shape
+        assert y.dtype == dx.dtype == dtype and y.shape == dx.shape == x.shape
+    assert A.relu(np.arange(3, dtype=np.int64)).dtype == np.float32
