@@ -1,6 +1,5 @@
 """Real data: the Keras MNIST MLP reaches Keras's accuracy on the same 8,000/2,000 split."""
 
-import numpy as np
 import pytest
 
 import visualnet
@@ -9,7 +8,7 @@ from visualnet import layers, models, utils
 keras = pytest.importorskip("keras")
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-EPOCHS = 3
+EPOCHS = 3  # accuracy measured after 3 epochs, batch 128, on the 8,000/2,000 split
 
 
 def load():
@@ -20,7 +19,7 @@ def load():
     return x, utils.to_categorical(y, 10), xt, utils.to_categorical(yt, 10)
 
 
-def train(lib_layers, lib_models, seed):
+def train(lib_layers, lib_models):
     x, y, xt, yt = load()
     m = lib_models.Sequential([lib_layers.Input((784,)), lib_layers.Dense(512, activation="relu"),
                                lib_layers.Dense(10, activation="softmax")])
@@ -32,8 +31,9 @@ def train(lib_layers, lib_models, seed):
 def test_mlp_reaches_keras_accuracy():
     import visualnet.datasets.mnist  # noqa: F401
 
-    ours = np.mean([train(layers, models, s) for s in (0, 1)])
+    utils.set_random_seed(0)
+    ours = train(layers, models)
     keras.utils.set_random_seed(0)
-    theirs = np.mean([train(keras.layers, keras.models, s) for s in (0, 1)])
+    theirs = train(keras.layers, keras.models)
     assert ours > 0.9
     assert abs(ours - theirs) <= 0.01, f"VisualNet {ours:.4f} vs Keras {theirs:.4f}"
