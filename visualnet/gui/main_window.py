@@ -64,12 +64,12 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.add_dock(self.palette, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
         self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
+        self.add_dock(self.summary_panel, "Summary", Qt.DockWidgetArea.BottomDockWidgetArea, "summary")
         self.add_dock(self.problems_panel, "Problems", Qt.DockWidgetArea.BottomDockWidgetArea, "problems")
-        self.add_dock(self.summary_panel, "Summary", Qt.DockWidgetArea.BottomDockWidgetArea, "summary",
-                      tabify_with="problems")
-        self.docks["problems"].raise_()
+        self.splitDockWidget(self.docks["summary"], self.docks["problems"], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [240, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["problems"]], [160], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["summary"], self.docks["problems"]], [700, 500], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["summary"]], [190], Qt.Orientation.Vertical)
 
         self.actions: dict[str, QAction] = {}
         self._build_actions()

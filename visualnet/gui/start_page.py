@@ -4,7 +4,7 @@ begin from scratch."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
 
 from visualnet.graph.templates import all_templates
 
@@ -31,14 +31,7 @@ class StartPage(QFrame):
         grid = QGridLayout()
         grid.setSpacing(8)
         for i, template in enumerate(all_templates()):
-            button = QPushButton()
-            button.setObjectName(f"template_{template.name}")
-            button.setIcon(icons.category_icon(_category(template)))
-            button.setText(f"{template.title}\n{template.description}")
-            button.setToolTip(template.description)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            button.setMinimumHeight(58)
-            button.setStyleSheet("QPushButton { text-align: left; padding: 6px 10px; }")
+            button = _card(template)
             button.clicked.connect(lambda _=False, name=template.name: self.template_chosen.emit(name))
             grid.addWidget(button, i // 2, i % 2)
             self.buttons[template.name] = button
@@ -55,10 +48,32 @@ class StartPage(QFrame):
         parent = self.parentWidget()
         if parent is None:
             return
-        width = min(720, parent.width() - 40)
-        self.setFixedWidth(max(320, width))
-        self.adjustSize()
+        width = max(320, min(720, parent.width() - 40))
+        layout = self.layout()
+        height = layout.heightForWidth(width) if layout.hasHeightForWidth() else layout.sizeHint().height()
+        self.setFixedSize(width, min(max(height, layout.minimumSize().height()), max(200, parent.height() - 20)))
         self.move((parent.width() - self.width()) // 2, max(10, (parent.height() - self.height()) // 2))
+
+
+def _card(template) -> QPushButton:
+    """A button showing the template's icon, title and wrapped description."""
+    button = QPushButton()
+    button.setObjectName(f"template_{template.name}")
+    button.setToolTip(f"Open the {template.title} template")
+    icon = QLabel()
+    icon.setPixmap(icons.category_icon(_category(template)).pixmap(28, 28))
+    text = QLabel(f"<b>{template.title}</b><br><span>{template.description}</span>")
+    text.setWordWrap(True)
+    for label in (icon, text):
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    layout = QHBoxLayout(button)
+    layout.setContentsMargins(10, 8, 10, 8)
+    layout.setSpacing(10)
+    layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+    layout.addWidget(text, 1)
+    button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    button.setMinimumHeight(64)
+    return button
 
 
 def _category(template) -> str:

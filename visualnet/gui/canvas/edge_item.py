@@ -115,7 +115,7 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if self._label_rect.isNull() or lod < 0.45:
+        if self._label_rect.isNull() or lod < 0.6:  # zoomed out, nodes show their shapes
             return
         rect = self._label_rect
         painter.setBrush(t.colour("label_bg"))

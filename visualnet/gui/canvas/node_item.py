@@ -197,16 +197,33 @@ class NodeItem(QGraphicsItem):
         line = min(h / 2, 30.0)
         top = (h - 2 * line) / 2 if h > 2 * line else 0
         size = min(12.0 / lod, line * 0.8)
+        title = short_type(self.spec.type)
         icon = size * 1.1
-        icons.category_icon(self.spec.category).paint(
-            painter, QRectF(8, top + (line - icon) / 2 + 2, icon, icon).toRect())
-        font = _fit(_font_px(size, bold=True), self.spec.type, w - icon - 20)
-        _text(painter, QRectF(icon + 14, top + 2, w - icon - 20, line), self.spec.type, font, t.colour("text"))
+        font = _font_px(size, bold=True)
+        left = icon + 14
+        if QFontMetricsF(font).horizontalAdvance(title) > w - left - 6:  # no room for the icon
+            left = 8
+        else:
+            icons.category_icon(self.spec.category).paint(
+                painter, QRectF(8, top + (line - icon) / 2 + 2, icon, icon).toRect())
+        font = _fit(font, title, w - left - 6)
+        _text(painter, QRectF(left, top + 2, w - left - 6, line), title, font, t.colour("text"),
+              Qt.AlignmentFlag.AlignLeft if left > 8 else Qt.AlignmentFlag.AlignHCenter)
         if self.shape_value is not None:
             text = sample_shape_text(self.shape_value)
             sfont = _fit(_font_px(size * 0.9), text, w - 16)
             _text(painter, QRectF(8, top + line, w - 16, line), text, sfont, t.colour("dim"),
                   Qt.AlignmentFlag.AlignCenter)
+
+
+_ABBREVIATIONS = (("Normalization", "Norm"), ("Pooling", "Pool"), ("Average", "Avg"))
+
+
+def short_type(layer_type: str) -> str:
+    """A layer type short enough to read when zoomed out: MaxPooling2D -> MaxPool2D."""
+    for long, short in _ABBREVIATIONS:
+        layer_type = layer_type.replace(long, short)
+    return layer_type
 
 
 def _font(points: float, bold: bool = False, mono: bool = False) -> QFont:
