@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+from visualnet.engine.ops import conv
 from visualnet.engine.ops.conv import Conv2DKernel, conv2d_backward, conv2d_forward
 from visualnet.engine.ops.padding import conv_output_length, same_padding
 
@@ -23,6 +24,10 @@ CASES = [
     (2, 7, 6, 6, 3, 1, 1, (2, 2), "same"),
     (1, 12, 12, 1, 8, 3, 3, (2, 1), "same"),
     (2, 5, 4, 16, 8, 2, 3, (3, 1), "valid"),
+    # 3x3 stride 1 over >= 8 channels: the Winograd path
+    (2, 9, 8, 8, 5, 3, 3, (1, 1), "same"),
+    (2, 7, 10, 12, 6, 3, 3, (1, 1), "valid"),
+    (1, 6, 5, 9, 4, 3, 3, (1, 1), "same"),
 ]
 IDS = [f"{c[5]}x{c[6]}-s{c[7][0]}{c[7][1]}-{c[8]}-{c[1]}x{c[2]}x{c[3]}" for c in CASES]
 
@@ -118,11 +123,13 @@ def test_mnist_sized_gradients_match_torch_autograd():
     np.testing.assert_allclose(db, bt.grad.numpy(), atol=1e-4, rtol=1e-5)
 
 
-@pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[4], CASES[6], CASES[8]], ids=[
-    IDS[0], IDS[2], IDS[4], IDS[6], IDS[8]])
+FD_CASES = [0, 2, 4, 6, 8, 11]
+
+
+@pytest.mark.parametrize("case", [CASES[i] for i in FD_CASES], ids=[IDS[i] for i in FD_CASES])
 def test_gradients_match_central_differences_in_float64(case):
     n, h, w, c, f, kh, kw, strides, padding = case
-    x, k, b = _data(1, min(h, 7), min(w, 7), min(c, 3), min(f, 3), kh, kw, dtype=np.float64)
+    x, k, b = _data(1, min(h, 7), min(w, 7), c if c >= 8 else min(c, 3), min(f, 3), kh, kw, dtype=np.float64)
     y, ctx = conv2d_forward(x, k, b, strides, padding)
     assert y.dtype == np.float64
     dy = np.random.default_rng(2).standard_normal(y.shape)
@@ -145,7 +152,7 @@ def test_gradients_match_central_differences_in_float64(case):
     np.testing.assert_allclose(db, numeric(b), atol=1e-7, rtol=1e-6)
 
 
-@pytest.mark.parametrize("case", [CASES[1], CASES[5]], ids=[IDS[1], IDS[5]])
+@pytest.mark.parametrize("case", [CASES[1], CASES[5], CASES[9]], ids=[IDS[1], IDS[5], IDS[9]])
 def test_need_dx_false_returns_none_and_the_same_weight_gradients(case):
     n, h, w, c, f, kh, kw, strides, padding = case
     x, k, b = _data(n, h, w, c, f, kh, kw)
@@ -166,24 +173,41 @@ def test_no_bias_gives_no_bias_gradient():
     assert db is None and dk.shape == k.shape and dx.shape == x.shape
 
 
-def test_workspace_is_reused_between_calls_of_the_same_shapes():
+@pytest.mark.parametrize("channels", [4, 8], ids=["im2col", "winograd"])
+def test_workspace_is_reused_between_calls_of_the_same_shapes(channels):
     work = Conv2DKernel()
-    x, k, b = _data(4, 9, 9, 8, 6, 3, 3)
+    x, k, b = _data(4, 9, 9, channels, 6, 3, 3)
     for _ in range(2):
         y, ctx = work.forward(x, k, b, (1, 1), "same")
-        buffer = work._buf
+        buffers = list(work._bufs)
         dx, dk, db = work.backward(np.ones_like(y), ctx)
-        assert work._buf is buffer
+        assert all(a is b for a, b in zip(work._bufs, buffers))
     y, ctx = work.forward(x[:3], k, b, (1, 1), "same")  # a smaller last batch fits too
-    assert work._buf is buffer
-    assert not np.shares_memory(y, buffer) and not np.shares_memory(dx, buffer)
+    assert all(a is b for a, b in zip(work._bufs, buffers))
+    for buffer in buffers[:1 if channels < 8 else 2]:
+        assert not np.shares_memory(y, buffer) and not np.shares_memory(dx, buffer)
 
 
-def test_backward_after_another_forward_rebuilds_its_columns():
+def test_winograd_agrees_with_im2col(monkeypatch):
+    x, k, b = _data(3, 11, 10, 16, 8, 3, 3, seed=8)
+    dy = np.random.default_rng(9).standard_normal((3, 11, 10, 8)).astype(np.float32)
+    y, ctx = conv2d_forward(x, k, b, (1, 1), "same")
+    assert ctx.u is not None
+    grads = conv2d_backward(dy, ctx)
+    monkeypatch.setattr(conv, "_WINOGRAD_MIN_C", 10**9)
+    y_ref, ctx_ref = conv2d_forward(x, k, b, (1, 1), "same")
+    assert ctx_ref.u is None
+    np.testing.assert_allclose(y, y_ref, atol=1e-5, rtol=0)
+    for got, want in zip(grads, conv2d_backward(dy, ctx_ref)):
+        np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.parametrize("channels", [5, 8], ids=["im2col", "winograd"])
+def test_backward_after_another_forward_rebuilds_its_columns(channels):
     """A layer called twice before its backward (shared layer): each ctx stays right."""
     work = Conv2DKernel()
-    x1, k, b = _data(2, 8, 8, 5, 4, 3, 3, seed=5)
-    x2 = _data(2, 8, 8, 5, 4, 3, 3, seed=6)[0]
+    x1, k, b = _data(2, 8, 8, channels, 4, 3, 3, seed=5)
+    x2 = _data(2, 8, 8, channels, 4, 3, 3, seed=6)[0]
     dy = np.random.default_rng(7).standard_normal((2, 8, 8, 4)).astype(np.float32)
     y1, ctx1 = work.forward(x1, k, b, (1, 1), "same")
     work.forward(x2, k, b, (1, 1), "same")

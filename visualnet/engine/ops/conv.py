@@ -19,6 +19,8 @@ import numpy as np
 from visualnet.engine._jit import njit
 from visualnet.engine.ops.padding import pair, window_geometry
 
+_WINOGRAD_MIN_C = 8  # below this, im2col's one GEMM beats Winograd's transforms
+
 @njit
 def _im2col(x, kh, kw, c, sh, sw, pt, pl, oh, ow, cols):
     """cols[(n, i, j), (a, b, ch)] = x[n, i*sh - pt + a, (j*sw - pl + b)*c + ch], 0 outside;
@@ -84,35 +86,208 @@ def _col2im(dcols, kh, kw, c, sh, sw, pt, pl, oh, ow, dx):
                                     dx[n, hi, wi * c + ch] += dcols[row, base + b * c + ch]
 
 
+@njit(inline="always")
+def _bt(a0, a1, a2, a3):
+    return a0 - a2, a1 + a2, a2 - a1, a1 - a3
+
+
+@njit(inline="always")
+def _b(a0, a1, a2, a3):
+    return a0, a1 - a2 + a3, a1 + a2 - a0, -a3
+
+
+@njit(inline="always")
+def _at(a0, a1, a2, a3):
+    return a0 + a1 + a2, a1 - a2 - a3
+
+
+@njit(inline="always")
+def _a(a0, a1):
+    return a0, a0 + a1, a0 - a1, -a1
+
+
+# Winograd F(2x2, 3x3) for 3x3 stride-1 kernels: tile t covers outputs 2x2 and inputs 4x4;
+# per transform point p = 4 * row + col, y = A^T [U ⊙ B^T d B] A with U = G g G^T, and the
+# adjoints dW = G^T [E ⊙ V] G, dd = B [E ⊙ U] B^T with E = A dy A^T. Each 1-D pass below
+# reads 4 (or 2) channel vectors and writes 4 (or 2): few enough streams for LLVM to vectorize.
+
+@njit
+def _wino_input(x, pt, pl, th, tw, v):
+    """v[p, t, :] = (B^T d B)[p] for each 4x4 input tile d (zero outside x)."""
+    n_img, h, w, c = x.shape
+    d = np.empty((4, 4, c), x.dtype)
+    for n in range(n_img):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for r in range(4):
+                    hi = 2 * ti - pt + r
+                    for s in range(4):
+                        wi = 2 * tj - pl + s
+                        if 0 <= hi < h and 0 <= wi < w:
+                            d[r, s] = x[n, hi, wi]
+                        else:
+                            d[r, s] = 0
+                for s in range(4):
+                    a0, a1, a2, a3 = d[0, s], d[1, s], d[2, s], d[3, s]
+                    for ch in range(c):
+                        a0[ch], a1[ch], a2[ch], a3[ch] = _bt(a0[ch], a1[ch], a2[ch], a3[ch])
+                for r in range(4):
+                    a0, a1, a2, a3 = d[r, 0], d[r, 1], d[r, 2], d[r, 3]
+                    o0, o1, o2, o3 = v[4 * r, t], v[4 * r + 1, t], v[4 * r + 2, t], v[4 * r + 3, t]
+                    for ch in range(c):
+                        o0[ch], o1[ch], o2[ch], o3[ch] = _bt(a0[ch], a1[ch], a2[ch], a3[ch])
+
+
+@njit
+def _wino_output(m, bias, th, tw, y):
+    """y's 2x2 tile t = (A^T m A) + bias (cells past y's edge dropped)."""
+    n_img, oh, ow, f = y.shape
+    q = np.empty((4, 2, f), y.dtype)
+    o = np.empty((2, 2, f), y.dtype)
+    for n in range(n_img):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for r in range(4):
+                    a0, a1, a2, a3 = m[4 * r, t], m[4 * r + 1, t], m[4 * r + 2, t], m[4 * r + 3, t]
+                    q0, q1 = q[r, 0], q[r, 1]
+                    for ch in range(f):
+                        q0[ch], q1[ch] = _at(a0[ch], a1[ch], a2[ch], a3[ch])
+                for s in range(2):
+                    a0, a1, a2, a3 = q[0, s], q[1, s], q[2, s], q[3, s]
+                    o0, o1 = o[0, s], o[1, s]
+                    for ch in range(f):
+                        o0[ch], o1[ch] = _at(a0[ch], a1[ch], a2[ch], a3[ch])
+                for a in range(min(2, oh - 2 * ti)):
+                    for b in range(min(2, ow - 2 * tj)):
+                        dst, src = y[n, 2 * ti + a, 2 * tj + b], o[a, b]
+                        for ch in range(f):
+                            dst[ch] = src[ch] + bias[ch]
+
+
+@njit
+def _wino_grad_output(dy, th, tw, e, dbias):
+    """e[p, t, :] = (A g A^T)[p] for each 2x2 tile g of dy; dbias += the sum of dy."""
+    n_img, oh, ow, f = dy.shape
+    g = np.empty((2, 2, f), dy.dtype)
+    q = np.empty((4, 2, f), dy.dtype)
+    for n in range(n_img):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for a in range(2):
+                    for b in range(2):
+                        if 2 * ti + a < oh and 2 * tj + b < ow:
+                            g[a, b] = dy[n, 2 * ti + a, 2 * tj + b]
+                        else:
+                            g[a, b] = 0
+                        src = g[a, b]
+                        for ch in range(f):
+                            dbias[ch] += src[ch]
+                for s in range(2):
+                    a0, a1 = g[0, s], g[1, s]
+                    q0, q1, q2, q3 = q[0, s], q[1, s], q[2, s], q[3, s]
+                    for ch in range(f):
+                        q0[ch], q1[ch], q2[ch], q3[ch] = _a(a0[ch], a1[ch])
+                for r in range(4):
+                    a0, a1 = q[r, 0], q[r, 1]
+                    o0, o1, o2, o3 = e[4 * r, t], e[4 * r + 1, t], e[4 * r + 2, t], e[4 * r + 3, t]
+                    for ch in range(f):
+                        o0[ch], o1[ch], o2[ch], o3[ch] = _a(a0[ch], a1[ch])
+
+
+@njit
+def _wino_grad_input(z, pt, pl, th, tw, dx):
+    """dx = the overlap-add of the tiles' B z B^T (cells in the padding dropped)."""
+    n_img, h, w, c = dx.shape
+    q = np.empty((4, 4, c), dx.dtype)
+    for n in range(n_img):
+        dx[n] = 0
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for r in range(4):
+                    a0, a1, a2, a3 = z[4 * r, t], z[4 * r + 1, t], z[4 * r + 2, t], z[4 * r + 3, t]
+                    q0, q1, q2, q3 = q[r, 0], q[r, 1], q[r, 2], q[r, 3]
+                    for ch in range(c):
+                        q0[ch], q1[ch], q2[ch], q3[ch] = _b(a0[ch], a1[ch], a2[ch], a3[ch])
+                for s in range(4):
+                    a0, a1, a2, a3 = q[0, s], q[1, s], q[2, s], q[3, s]
+                    for ch in range(c):
+                        a0[ch], a1[ch], a2[ch], a3[ch] = _b(a0[ch], a1[ch], a2[ch], a3[ch])
+                for r in range(4):
+                    hi = 2 * ti - pt + r
+                    for s in range(4):
+                        wi = 2 * tj - pl + s
+                        if 0 <= hi < h and 0 <= wi < w:
+                            dst, src = dx[n, hi, wi], q[r, s]
+                            for ch in range(c):
+                                dst[ch] += src[ch]
+
+
+def _g(k):
+    """G k along axis 0, G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]]."""
+    return np.stack([k[0], (k[0] + k[1] + k[2]) * 0.5, (k[0] - k[1] + k[2]) * 0.5, k[2]])
+
+
+def _gt(u):
+    """G^T u along axis 0."""
+    return np.stack([u[0] + (u[1] + u[2]) * 0.5, (u[1] - u[2]) * 0.5, (u[1] + u[2]) * 0.5 + u[3]])
+
+
+def _wino_kernel(kernel):
+    """U[p, c, f] = (G g G^T)[p] of a (3, 3, C, F) kernel."""
+    c, f = kernel.shape[2:]
+    return np.ascontiguousarray(_g(_g(kernel).swapaxes(0, 1)).swapaxes(0, 1)).reshape(16, c, f)
+
+
+def _wino_kernel_grad(wt):
+    """dW (3, 3, C, F) = G^T W G of W[p, c, f]."""
+    w4 = wt.reshape(4, 4, *wt.shape[1:])
+    return np.ascontiguousarray(_gt(_gt(w4).swapaxes(0, 1)).swapaxes(0, 1))
+
+
 class _Ctx:
-    """What backward needs: the input, the kernel, the geometry and the cols' stamp."""
+    """What backward needs: input, kernel, geometry, Winograd kernel U (or None), stamp."""
 
-    __slots__ = ("x", "kernel", "geom", "has_bias", "stamp", "work")
+    __slots__ = ("x", "kernel", "geom", "bias", "u", "stamp", "work")
 
-    def __init__(self, x, kernel, geom, has_bias, stamp, work):
-        self.x, self.kernel, self.geom = x, kernel, geom
-        self.has_bias, self.stamp, self.work = has_bias, stamp, work
+    def __init__(self, x, kernel, geom, bias, u, stamp, work):
+        self.x, self.kernel, self.geom, self.bias = x, kernel, geom, bias
+        self.u, self.stamp, self.work = u, stamp, work
 
 
 class Conv2DKernel:
-    """Workspace of one Conv2D layer; `forward`/`backward` as in the module functions."""
+    """Workspace of one Conv2D layer; `forward`/`backward` as in the module functions.
+
+    Buffer 0 holds cols (or Winograd's V), later dcols (or Z) over the same memory;
+    buffer 1 holds Winograd's M, later E. Both only grow, so a smaller last batch fits.
+    """
 
     def __init__(self):
-        self._buf = None  # flat buffer holding cols, then dcols over the same memory
-        self._stamp = 0  # the forward whose cols the buffer holds now (0: none)
+        self._bufs = [None, None]
+        self._stamp = 0  # the forward whose cols/V buffer 0 holds now (0: none)
         self._count = 0
 
-    def _view(self, rows, width, dtype):
-        size = rows * width
-        if self._buf is None or self._buf.size < size or self._buf.dtype != dtype:
-            self._buf = np.empty(size, dtype)
-        return self._buf[:size].reshape(rows, width)
+    def _view(self, which, shape, dtype):
+        size = int(np.prod(shape))
+        buf = self._bufs[which]
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self._bufs[which] = np.empty(size, dtype)
+        return buf[:size].reshape(shape)
 
-    def _fill_cols(self, x, geom, ones):
+    def _fill(self, x, geom, ones):
+        """im2col (with a ones column for the bias) or Winograd's V, stamped."""
         kh, kw, sh, sw, pt, pl, oh, ow = geom
         n, h, w, c = x.shape
-        cols = self._view(n * oh * ow, kh * kw * c + ones, x.dtype)
-        _im2col(x.reshape(n, h, w * c), kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
+        if _is_winograd(geom, c):
+            th, tw = (oh + 1) // 2, (ow + 1) // 2
+            cols = self._view(0, (16, n * th * tw, c), x.dtype)
+            _wino_input(x, pt, pl, th, tw, cols)
+        else:
+            cols = self._view(0, (n * oh * ow, kh * kw * c + ones), x.dtype)
+            _im2col(x.reshape(n, h, w * c), kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
         self._count += 1
         self._stamp = self._count
         return cols
@@ -122,6 +297,7 @@ class Conv2DKernel:
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float32)
         kernel = np.ascontiguousarray(kernel, dtype=x.dtype)
+        bias = None if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
         n, h, w, c = x.shape
         kh, kw, kc, f = kernel.shape
         if kc != c:
@@ -131,43 +307,64 @@ class Conv2DKernel:
         geom = (kh, kw, sh, sw, pt, pl, oh, ow)
         kmat = kernel.reshape(kh * kw * c, f)
         y = np.empty((n, oh, ow, f), x.dtype)
-        stamp = 0
+        u, stamp = None, 0
         if _is_pointwise(geom):
             np.dot(x.reshape(-1, c), kmat, out=y.reshape(-1, f))
             if bias is not None:
-                y += np.asarray(bias, x.dtype)
+                y += bias
+        elif _is_winograd(geom, c):
+            v = self._fill(x, geom, False)
+            u, stamp = _wino_kernel(kernel), self._stamp
+            m = self._view(1, (16, v.shape[1], f), x.dtype)
+            np.matmul(v, u, out=m)
+            _wino_output(m, np.zeros(f, x.dtype) if bias is None else bias, (oh + 1) // 2, (ow + 1) // 2, y)
         else:
-            cols = self._fill_cols(x, geom, bias is not None)
+            cols = self._fill(x, geom, bias is not None)
             stamp = self._stamp
             if bias is not None:
-                kmat = np.concatenate([kmat, np.asarray(bias, x.dtype).reshape(1, f)])
+                kmat = np.concatenate([kmat, bias.reshape(1, f)])
             np.dot(cols, kmat, out=y.reshape(-1, f))
-        return y, _Ctx(x, kernel, geom, bias is not None, stamp, self)
+        return y, _Ctx(x, kernel, geom, bias is not None, u, stamp, self)
 
     def backward(self, dy, ctx, need_dx=True):
-        x, kernel, geom, has_bias = ctx.x, ctx.kernel, ctx.geom, ctx.has_bias
+        x, kernel, geom, has_bias = ctx.x, ctx.kernel, ctx.geom, ctx.bias
         kh, kw, sh, sw, pt, pl, oh, ow = geom
         n, h, w, c = x.shape
         f = kernel.shape[3]
         k = kh * kw * c
-        dy2 = np.ascontiguousarray(dy, dtype=x.dtype).reshape(n * oh * ow, f)
+        dy = np.ascontiguousarray(dy, dtype=x.dtype)
+        dy2 = dy.reshape(n * oh * ow, f)
         kmat = kernel.reshape(k, f)
         if _is_pointwise(geom):
             dkernel = np.dot(x.reshape(-1, c).T, dy2).reshape(kernel.shape)
             dbias = dy2.sum(axis=0) if has_bias else None
             dx = np.dot(dy2, kmat.T).reshape(x.shape) if need_dx else None
             return dx, dkernel, dbias
-        if ctx.stamp and ctx.stamp == self._stamp:
-            cols = self._view(n * oh * ow, k + has_bias, x.dtype)
-        else:
-            cols = self._fill_cols(x, geom, has_bias)
+        fresh = ctx.stamp and ctx.stamp == self._stamp
+        cols = self._bufs[0] if fresh else self._fill(x, geom, has_bias)
+        if ctx.u is not None:
+            th, tw = (oh + 1) // 2, (ow + 1) // 2
+            v = cols[:16 * n * th * tw * c].reshape(16, -1, c)
+            e = self._view(1, (16, v.shape[1], f), x.dtype)
+            sums = np.zeros(f)
+            _wino_grad_output(dy, th, tw, e, sums)
+            dkernel = _wino_kernel_grad(np.matmul(v.transpose(0, 2, 1), e))
+            dbias = sums.astype(x.dtype) if has_bias else None
+            if not need_dx:
+                return None, dkernel, dbias
+            self._stamp = 0  # buffer 0 now receives Z
+            np.matmul(e, ctx.u.transpose(0, 2, 1), out=v)
+            dx = np.empty_like(x)
+            _wino_grad_input(v, pt, pl, th, tw, dx)
+            return dx, dkernel, dbias
+        cols = cols[:n * oh * ow * (k + has_bias)].reshape(n * oh * ow, k + has_bias)
         grads = np.dot(cols.T, dy2)  # the ones column makes its last row dbias
         dkernel = grads[:k].reshape(kernel.shape)
         dbias = grads[k].copy() if has_bias else None
         if not need_dx:
             return None, dkernel, dbias
-        self._stamp = 0  # the buffer now receives dcols
-        dcols = self._view(n * oh * ow, k, x.dtype)
+        self._stamp = 0  # buffer 0 now receives dcols
+        dcols = self._view(0, (n * oh * ow, k), x.dtype)
         np.dot(dy2, kmat.T, out=dcols)
         dx = np.empty_like(x)
         _col2im(dcols, kh, kw, c, sh, sw, pt, pl, oh, ow, dx.reshape(n, h, w * c))
@@ -178,6 +375,12 @@ def _is_pointwise(geom):
     """1x1 kernel, stride 1, no padding: cols is x itself, reshaped."""
     kh, kw, sh, sw, pt, pl, _, _ = geom
     return kh == kw == sh == sw == 1 and pt == pl == 0
+
+
+def _is_winograd(geom, c):
+    """3x3 stride-1 kernels over enough channels go through Winograd F(2x2, 3x3)."""
+    kh, kw, sh, sw, _, _, oh, ow = geom
+    return kh == kw == 3 and sh == sw == 1 and c >= _WINOGRAD_MIN_C and oh > 0 and ow > 0
 
 
 def conv2d_forward(x, kernel, bias, strides, padding, workspace=None):
