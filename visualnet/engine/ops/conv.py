@@ -20,6 +20,7 @@ from visualnet.engine._jit import njit
 from visualnet.engine.ops.padding import pair, window_geometry
 
 _WINOGRAD_MIN_C = 8  # below this, im2col's one GEMM beats Winograd's transforms
+_WINOGRAD_TILES = 512  # tiles per chunk: its V, M/E, Z (16 x 512 x C floats each) stay in cache
 
 @njit
 def _im2col(x, kh, kw, c, sh, sw, pt, pl, oh, ow, cols):
@@ -277,20 +278,62 @@ class Conv2DKernel:
             buf = self._bufs[which] = np.empty(size, dtype)
         return buf[:size].reshape(shape)
 
-    def _fill(self, x, geom, ones):
-        """im2col (with a ones column for the bias) or Winograd's V, stamped."""
+    def _fill_cols(self, x, geom, ones):
+        """im2col, with a ones column for the bias; stamps buffer 0."""
         kh, kw, sh, sw, pt, pl, oh, ow = geom
         n, h, w, c = x.shape
-        if _is_winograd(geom, c):
-            th, tw = (oh + 1) // 2, (ow + 1) // 2
-            cols = self._view(0, (16, n * th * tw, c), x.dtype)
-            _wino_input(x, pt, pl, th, tw, cols)
-        else:
-            cols = self._view(0, (n * oh * ow, kh * kw * c + ones), x.dtype)
-            _im2col(x.reshape(n, h, w * c), kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
+        cols = self._view(0, (n * oh * ow, kh * kw * c + ones), x.dtype)
+        _im2col(x.reshape(n, h, w * c), kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
         self._count += 1
         self._stamp = self._count
         return cols
+
+    def _chunks(self, x, geom):
+        """(images n0:n1, their V in buffer 0) per chunk of about _WINOGRAD_TILES tiles.
+
+        Each chunk's V, M, E and Z stay in cache from one step to the next."""
+        n, _, _, c = x.shape
+        oh, ow = geom[6:]
+        tiles = ((oh + 1) // 2) * ((ow + 1) // 2)
+        step = max(1, _WINOGRAD_TILES // tiles)
+        buf = self._view(0, (16 * n * tiles * c,), x.dtype)
+        for n0 in range(0, n, step):
+            n1 = min(n, n0 + step)
+            yield n0, n1, buf[16 * n0 * tiles * c:16 * n1 * tiles * c].reshape(16, -1, c)
+
+    def _wino_forward(self, x, kernel, bias, geom, y):
+        pt, pl, oh, ow = geom[4:]
+        th, tw = (oh + 1) // 2, (ow + 1) // 2
+        u = _wino_kernel(kernel)
+        bias = np.zeros(u.shape[2], x.dtype) if bias is None else bias
+        for n0, n1, v in self._chunks(x, geom):
+            _wino_input(x[n0:n1], pt, pl, th, tw, v)
+            m = self._view(1, (16, v.shape[1], u.shape[2]), x.dtype)
+            np.matmul(v, u, out=m)
+            _wino_output(m, bias, th, tw, y[n0:n1])
+        self._count += 1
+        self._stamp = self._count
+        return u
+
+    def _wino_backward(self, dy, ctx, need_dx):
+        x, u = ctx.x, ctx.u
+        pt, pl, oh, ow = ctx.geom[4:]
+        th, tw = (oh + 1) // 2, (ow + 1) // 2
+        fresh = ctx.stamp == self._stamp
+        self._stamp = 0 if need_dx else ctx.stamp  # with dx, Z overwrites V
+        sums = np.zeros(u.shape[2])
+        wt = np.zeros(u.shape, x.dtype)
+        dx = np.empty_like(x) if need_dx else None
+        for n0, n1, v in self._chunks(x, ctx.geom):
+            if not fresh:
+                _wino_input(x[n0:n1], pt, pl, th, tw, v)
+            e = self._view(1, (16, v.shape[1], u.shape[2]), x.dtype)
+            _wino_grad_output(dy[n0:n1], th, tw, e, sums)
+            wt += np.matmul(v.transpose(0, 2, 1), e)
+            if need_dx:
+                np.matmul(e, u.transpose(0, 2, 1), out=v)
+                _wino_grad_input(v, pt, pl, th, tw, dx[n0:n1])
+        return dx, _wino_kernel_grad(wt), sums.astype(x.dtype) if ctx.bias else None
 
     def forward(self, x, kernel, bias, strides, padding):
         x = np.ascontiguousarray(x)
@@ -313,13 +356,10 @@ class Conv2DKernel:
             if bias is not None:
                 y += bias
         elif _is_winograd(geom, c):
-            v = self._fill(x, geom, False)
-            u, stamp = _wino_kernel(kernel), self._stamp
-            m = self._view(1, (16, v.shape[1], f), x.dtype)
-            np.matmul(v, u, out=m)
-            _wino_output(m, np.zeros(f, x.dtype) if bias is None else bias, (oh + 1) // 2, (ow + 1) // 2, y)
+            u = self._wino_forward(x, kernel, bias, geom, y)
+            stamp = self._stamp
         else:
-            cols = self._fill(x, geom, bias is not None)
+            cols = self._fill_cols(x, geom, bias is not None)
             stamp = self._stamp
             if bias is not None:
                 kmat = np.concatenate([kmat, bias.reshape(1, f)])
@@ -340,24 +380,12 @@ class Conv2DKernel:
             dbias = dy2.sum(axis=0) if has_bias else None
             dx = np.dot(dy2, kmat.T).reshape(x.shape) if need_dx else None
             return dx, dkernel, dbias
-        fresh = ctx.stamp and ctx.stamp == self._stamp
-        cols = self._bufs[0] if fresh else self._fill(x, geom, has_bias)
         if ctx.u is not None:
-            th, tw = (oh + 1) // 2, (ow + 1) // 2
-            v = cols[:16 * n * th * tw * c].reshape(16, -1, c)
-            e = self._view(1, (16, v.shape[1], f), x.dtype)
-            sums = np.zeros(f)
-            _wino_grad_output(dy, th, tw, e, sums)
-            dkernel = _wino_kernel_grad(np.matmul(v.transpose(0, 2, 1), e))
-            dbias = sums.astype(x.dtype) if has_bias else None
-            if not need_dx:
-                return None, dkernel, dbias
-            self._stamp = 0  # buffer 0 now receives Z
-            np.matmul(e, ctx.u.transpose(0, 2, 1), out=v)
-            dx = np.empty_like(x)
-            _wino_grad_input(v, pt, pl, th, tw, dx)
-            return dx, dkernel, dbias
-        cols = cols[:n * oh * ow * (k + has_bias)].reshape(n * oh * ow, k + has_bias)
+            return self._wino_backward(dy, ctx, need_dx)
+        if ctx.stamp and ctx.stamp == self._stamp:
+            cols = self._view(0, (n * oh * ow, k + has_bias), x.dtype)
+        else:
+            cols = self._fill_cols(x, geom, has_bias)
         grads = np.dot(cols.T, dy2)  # the ones column makes its last row dbias
         dkernel = grads[:k].reshape(kernel.shape)
         dbias = grads[k].copy() if has_bias else None
