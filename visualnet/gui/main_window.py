@@ -71,6 +71,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["summary"], self.docks["problems"]], [700, 500], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["summary"]], [190], Qt.Orientation.Vertical)
 
+        # timers owned by the window, so nothing fires after it is gone
+        self._fit_timer = QTimer(self, singleShot=True, interval=0, timeout=self.view.fit)
+        self._start_timer = QTimer(self, singleShot=True, interval=0, timeout=self._update_start_page)
+        self._status_timer = QTimer(self, singleShot=True, timeout=self._plain_status)
         self.actions: dict[str, QAction] = {}
         self._build_actions()
         self._build_menus()
@@ -334,7 +338,7 @@ class MainWindow(QMainWindow):
     def _graph_replaced(self, graph) -> None:
         self._update_title()
         self._paste_count = 0
-        QTimer.singleShot(0, self.view.fit)
+        self._fit_timer.start()
         self._update_start_page()
 
     def _analysed(self) -> None:
@@ -404,7 +408,10 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str, timeout: int = 8000) -> None:
         self.statusBar().setStyleSheet(f"QStatusBar {{ color: {theme.current().error}; }}")
         self.statusBar().showMessage(message, timeout)
-        QTimer.singleShot(timeout, lambda: self.statusBar().setStyleSheet(""))
+        self._status_timer.start(timeout)
+
+    def _plain_status(self) -> None:
+        self.statusBar().setStyleSheet("")
 
     def _wire_refused(self, reason: str, scene_pos: QPointF) -> None:
         self.show_error(reason)
@@ -440,7 +447,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event):
         super().showEvent(event)
-        QTimer.singleShot(0, self._update_start_page)
+        self._start_timer.start()
 
     # ================================================================= dialogs
     def _may_discard(self) -> bool:
