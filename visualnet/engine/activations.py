@@ -1,4 +1,4 @@
-"""Keras 3 activation functions with their derivatives, as fused Numba kernels.
+"""Keras 3 activation functions with their derivatives, as fused single-pass kernels.
 
 The public functions (`relu(x)`, `softmax(x, axis=-1)`, ...) mirror
 `keras.activations`. The engine uses `get(identifier)`, which returns an
@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from visualnet.engine._jit import njit, prange
+from visualnet.engine._jit import njit
 
 __all__ = [
     "NAMES", "Activation", "get", "serialize", "deserialize",
@@ -26,25 +26,16 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-# ---------------------------------------------------------------- scalar helpers
-
-@njit(inline="always")
-def _sig(v):
-    one = np.float32(1.0)
-    if v >= np.float32(0.0):
-        return one / (one + math.exp(-v))
-    e = math.exp(v)
-    return e / (one + e)
-
-
 # ------------------------------------------------------------------------ kernels
-# Forward kernels: (x, out, *params). Backward kernels: (x, y, dy, out, *params).
-# All arrays are 1-D float32; params are float32 scalars.
+# Forward: (x, out, *params). Backward: (x, y, dy, out, *params). Arrays are 1-D.
+# Arithmetic-only steps are single-pass Numba loops (LLVM vectorises them);
+# exp/tanh/log go through NumPy's SIMD ufuncs, many times faster than scalar libm.
+# error_model="numpy": no zero-division checks (inf/nan as in Keras), so loops vectorise.
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _relu_fwd(x, out, slope, max_value, threshold, has_max):
     zero = np.float32(0.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         y = v if (v > threshold or v != v) else zero  # NaN passes through, as in Keras
         if has_max:
@@ -55,10 +46,10 @@ def _relu_fwd(x, out, slope, max_value, threshold, has_max):
         out[i] = y
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _relu_bwd(x, y, dy, out, slope, max_value, threshold, has_max):
     zero = np.float32(0.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         g = zero
         if v > threshold and (not has_max or (v >= zero and v < max_value)):
@@ -68,99 +59,109 @@ def _relu_bwd(x, y, dy, out, slope, max_value, threshold, has_max):
         out[i] = g * dy[i]
 
 
-@njit(parallel=True)
 def _sigmoid_fwd(x, out):
-    for i in prange(x.size):
-        out[i] = _sig(x[i])
+    """`1 / (1 + exp(-x))`; exp overflowing to inf gives the right 0."""
+    with np.errstate(over="ignore"):
+        np.exp(np.negative(x, out=out), out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _sigmoid_bwd(x, y, dy, out):
     one = np.float32(1.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = dy[i] * y[i] * (one - y[i])
 
 
-@njit(parallel=True)
 def _tanh_fwd(x, out):
-    for i in prange(x.size):
-        out[i] = math.tanh(x[i])
+    np.tanh(x, out=out)
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _tanh_bwd(x, y, dy, out):
     one = np.float32(1.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = dy[i] * (one - y[i] * y[i])
 
 
-@njit(parallel=True)
-def _elu_fwd(x, out, alpha, scale):
-    for i in prange(x.size):
+@njit(error_model="numpy")
+def _elu_select(x, e, out, alpha, scale):
+    for i in range(x.size):
         v = x[i]
-        out[i] = scale * (v if v >= np.float32(0.0) else alpha * math.expm1(v))
+        out[i] = scale * (v if v >= np.float32(0.0) else alpha * e[i])
 
 
-@njit(parallel=True)
+def _elu_fwd(x, out, alpha, scale):
+    e = np.expm1(np.minimum(x, 0))  # separate buffer: aliasing stops vectorisation
+    _elu_select(x, e, out, alpha, scale)
+
+
+@njit(error_model="numpy")
 def _elu_bwd(x, y, dy, out, alpha, scale):
-    for i in prange(x.size):
+    for i in range(x.size):
         if x[i] >= np.float32(0.0):
             out[i] = dy[i] * scale
         else:  # d/dx scale*alpha*(e^x - 1) = y + scale*alpha
             out[i] = dy[i] * (y[i] + scale * alpha)
 
 
-@njit(parallel=True)
 def _softplus_fwd(x, out):
-    zero = np.float32(0.0)
-    for i in prange(x.size):
-        v = x[i]
-        out[i] = max(v, zero) + math.log1p(math.exp(-abs(v)))
+    """`max(x, 0) + log1p(exp(-|x|))`, stable for large |x|."""
+    np.exp(np.negative(np.abs(x, out=out), out=out), out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(x, 0)
 
 
-@njit(parallel=True)
 def _softplus_bwd(x, y, dy, out):
-    for i in prange(x.size):
-        out[i] = dy[i] * _sig(x[i])
+    """sigmoid(x) = 1 - exp(-softplus(x)) = -expm1(-y)."""
+    np.expm1(np.negative(y, out=out), out=out)
+    np.negative(out, out=out)
+    out *= dy
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _softsign_fwd(x, out):
     one = np.float32(1.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = x[i] / (one + abs(x[i]))
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _softsign_bwd(x, y, dy, out):
     one = np.float32(1.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         d = one + abs(x[i])
         out[i] = dy[i] / (d * d)
 
 
-@njit(parallel=True)
 def _gelu_fwd(x, out, approximate):
-    half, one = np.float32(0.5), np.float32(1.0)
-    c = np.float32(math.sqrt(2.0 / math.pi))
-    k = np.float32(0.044715)
-    inv_sqrt2 = np.float32(1.0 / math.sqrt(2.0))
-    for i in prange(x.size):
+    if approximate:
+        c, k = np.float32(math.sqrt(2.0 / math.pi)), np.float32(0.044715)
+        np.tanh(c * (x + k * x * x * x), out=out)
+        out += 1
+        out *= x
+        out *= np.float32(0.5)
+    else:
+        _gelu_exact_fwd(x, out)
+
+
+@njit(error_model="numpy")
+def _gelu_exact_fwd(x, out):
+    half, inv_sqrt2 = np.float32(0.5), np.float32(1.0 / math.sqrt(2.0))
+    for i in range(x.size):
         v = x[i]
-        if approximate:
-            out[i] = half * v * (one + math.tanh(c * (v + k * v * v * v)))
-        else:
-            out[i] = half * v * math.erfc(-v * inv_sqrt2)
+        out[i] = half * v * math.erfc(-v * inv_sqrt2)  # erfc: accurate for v << 0
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _gelu_bwd(x, y, dy, out, approximate):
     half, one = np.float32(0.5), np.float32(1.0)
     c = np.float32(math.sqrt(2.0 / math.pi))
     k = np.float32(0.044715)
     inv_sqrt2 = np.float32(1.0 / math.sqrt(2.0))
     inv_sqrt2pi = np.float32(1.0 / math.sqrt(2.0 * math.pi))
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         if approximate:
             t = math.tanh(c * (v + k * v * v * v))
@@ -172,70 +173,47 @@ def _gelu_bwd(x, y, dy, out, approximate):
         out[i] = dy[i] * g
 
 
-@njit(parallel=True)
 def _silu_fwd(x, out):
-    for i in prange(x.size):
-        out[i] = x[i] * _sig(x[i])
+    _sigmoid_fwd(x, out)
+    out *= x
 
 
-@njit(parallel=True)
-def _silu_bwd(x, y, dy, out):
+@njit(error_model="numpy")
+def _silu_grad(x, s, dy, out):
     one = np.float32(1.0)
-    for i in prange(x.size):
-        s = _sig(x[i])
-        out[i] = dy[i] * s * (one + x[i] * (one - s))
+    for i in range(x.size):
+        out[i] = dy[i] * s[i] * (one + x[i] * (one - s[i]))
 
 
-@njit(parallel=True)
+def _silu_bwd(x, y, dy, out):
+    s = np.empty_like(out)
+    _sigmoid_fwd(x, s)
+    _silu_grad(x, s, dy, out)
+
+
 def _exp_fwd(x, out):
-    for i in prange(x.size):
-        out[i] = math.exp(x[i])
+    np.exp(x, out=out)
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _exp_bwd(x, y, dy, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = dy[i] * y[i]
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _hard_sigmoid_fwd(x, out):
     zero, one = np.float32(0.0), np.float32(1.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = min(max(x[i] / np.float32(6.0) + np.float32(0.5), zero), one)
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _hard_sigmoid_bwd(x, y, dy, out):
     three = np.float32(3.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         out[i] = dy[i] / np.float32(6.0) if -three < v < three else np.float32(0.0)
-
-
-@njit(parallel=True)
-def _softmax_fwd(x, out):
-    for r in prange(x.shape[0]):
-        m = x[r, 0]
-        for j in range(1, x.shape[1]):
-            m = max(m, x[r, j])
-        s = np.float32(0.0)
-        for j in range(x.shape[1]):
-            e = math.exp(x[r, j] - m)
-            out[r, j] = e
-            s += e
-        for j in range(x.shape[1]):
-            out[r, j] /= s
-
-
-@njit(parallel=True)
-def _softmax_bwd(y, dy, out):
-    for r in prange(y.shape[0]):
-        s = np.float32(0.0)
-        for j in range(y.shape[1]):
-            s += dy[r, j] * y[r, j]
-        for j in range(y.shape[1]):
-            out[r, j] = y[r, j] * (dy[r, j] - s)
 
 
 # ---------------------------------------------------------------- engine objects
@@ -289,27 +267,18 @@ class Softmax(Activation):
         super().__init__(name)
         self.axis = axis
 
-    def _rows(self, a):
-        a = np.moveaxis(_f32(a), self.axis, -1)
-        return np.ascontiguousarray(a).reshape(-1, a.shape[-1]), a.shape
-
-    def _back(self, rows, shape):
-        return np.ascontiguousarray(np.moveaxis(rows.reshape(shape), -1, self.axis))
-
     def forward(self, x):
-        rows, shape = self._rows(x)
-        out = np.empty_like(rows)
-        if rows.size:
-            _softmax_fwd(rows, out)
-        return self._back(out, shape)
+        x = _f32(x)
+        if x.size == 0:
+            return x.copy()
+        y = x - x.max(axis=self.axis, keepdims=True)
+        np.exp(y, out=y)
+        y /= y.sum(axis=self.axis, keepdims=True)
+        return y
 
     def backward(self, x, y, dy):
-        y_rows, shape = self._rows(y)
-        dy_rows, _ = self._rows(dy)
-        out = np.empty_like(y_rows)
-        if y_rows.size:
-            _softmax_bwd(y_rows, dy_rows, out)
-        return self._back(out, shape)
+        y, dy = _f32(y), _f32(dy)
+        return y * (dy - np.sum(dy * y, axis=self.axis, keepdims=True))
 
 
 def _relu_act(name="relu", negative_slope=0.0, max_value=None, threshold=0.0):

@@ -13,7 +13,7 @@ import numpy as np
 
 from visualnet import VisualNetWarning
 from visualnet.engine import schedules
-from visualnet.engine._jit import njit, prange
+from visualnet.engine._jit import njit
 from visualnet.engine.schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get", "serialize",
@@ -27,30 +27,10 @@ _KERAS_DEFAULTS = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_freque
 
 # ------------------------------------------------------------------------ kernels
 
-@njit(parallel=True)
-def _sum_squares(g):
-    acc = 0.0
-    for i in prange(g.size):
-        acc += np.float64(g[i]) * np.float64(g[i])
-    return acc
-
-
-@njit(parallel=True)
-def _clip_segments(g, offsets, clipnorm):
-    """Keras's per-variable `g * clipnorm / max(norm(g), clipnorm)`."""
-    for s in prange(offsets.size - 1):
-        acc = 0.0
-        for i in range(offsets[s], offsets[s + 1]):
-            acc += np.float64(g[i]) * np.float64(g[i])
-        denom = max(np.float32(math.sqrt(acc)), clipnorm)
-        for i in range(offsets[s], offsets[s + 1]):
-            g[i] = g[i] * clipnorm / denom
-
-
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _sgd_step(p, g, m, lr, momentum, nesterov, decay):
     use_m = m.size > 0
-    for i in prange(p.size):
+    for i in range(p.size):
         w = p[i] - p[i] * decay
         gi = g[i]
         if use_m:
@@ -62,10 +42,10 @@ def _sgd_step(p, g, m, lr, momentum, nesterov, decay):
         p[i] = w
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _adam_step(p, g, m, v, v_hat, alpha, one_m_b1, one_m_b2, eps, decay):
     amsgrad = v_hat.size > 0
-    for i in prange(p.size):
+    for i in range(p.size):
         gi = g[i]
         mi = m[i] + (gi - m[i]) * one_m_b1
         vi = v[i] + (gi * gi - v[i]) * one_m_b2
@@ -78,10 +58,10 @@ def _adam_step(p, g, m, v, v_hat, alpha, one_m_b1, one_m_b2, eps, decay):
         p[i] = w - (mi * alpha) / (math.sqrt(vi) + eps)
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _rmsprop_step(p, g, v, mom, avg, lr, rho, one_m_rho, momentum, eps, decay):
     centered, use_mom = avg.size > 0, mom.size > 0
-    for i in prange(p.size):
+    for i in range(p.size):
         gi = g[i]
         vi = rho * v[i] + one_m_rho * (gi * gi)
         v[i] = vi
@@ -101,9 +81,9 @@ def _rmsprop_step(p, g, v, mom, avg, lr, rho, one_m_rho, momentum, eps, decay):
             p[i] = w - inc
 
 
-@njit(parallel=True)
+@njit(error_model="numpy")
 def _adagrad_step(p, g, acc, lr, eps, decay):
-    for i in prange(p.size):
+    for i in range(p.size):
         gi = g[i]
         a = acc[i] + gi * gi
         acc[i] = a
@@ -209,10 +189,16 @@ class Optimizer:
         return _F(0) if self.weight_decay is None else _F(self.weight_decay) * lr
 
     def _clip(self, g):
+        """Keras's clipping, in place; norms are float32 BLAS dots as in Keras."""
         if self.clipnorm and self.clipnorm > 0:
-            _clip_segments(g, self._offsets, _F(self.clipnorm))
+            clip = _F(self.clipnorm)
+            for start, stop in zip(self._offsets[:-1], self._offsets[1:]):
+                seg = g[start:stop]
+                norm = np.sqrt(np.dot(seg, seg))
+                seg *= clip
+                seg /= max(norm, clip)
         elif self.global_clipnorm and self.global_clipnorm > 0:
-            norm = _F(math.sqrt(_sum_squares(g)))
+            norm = np.sqrt(np.dot(g, g))
             clip = _F(self.global_clipnorm)
             with np.errstate(divide="ignore", invalid="ignore"):
                 scale = clip * min(_F(1) / norm, _F(1) / clip) + (norm - norm)
