@@ -98,6 +98,9 @@ def test_fused_only_for_matching_pairs():
     assert L.MeanSquaredError().fused_value_and_grad(y_true, y_pred, "linear") is None
     assert L.BinaryCrossentropy().fused_value_and_grad(
         y_true, y_pred, A.get("sigmoid")) is not None
+    assert loss.fused_value_and_grad(y_true, y_pred, A.softmax) is not None
+    assert loss.fused_value_and_grad(y_true, y_pred, A.Softmax(axis=0)) is None
+    assert loss.fused_value_and_grad(y_true, y_pred, lambda z: z) is None
 
 
 def test_fused_is_stable_where_probabilities_saturate():

@@ -8,6 +8,8 @@ w.r.t. the pre-activation when the last layer is softmax/sigmoid.
 
 import numpy as np
 
+from visualnet.engine import activations
+
 __all__ = [
     "Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
@@ -159,8 +161,15 @@ class Loss:
 
     def fused_value_and_grad(self, y_true, y_pred, activation_name, sample_weight=None):
         """(reduced loss, dL/dz) where `y_pred = activation(z)`, or None when the
-        pair (loss, activation) has no fused form."""
-        name = getattr(activation_name, "name", activation_name)
+        pair (loss, activation) has no fused form. The activation may also be
+        given as an `Activation` or one of the `activations` functions."""
+        name = activation_name
+        if not isinstance(name, str):
+            try:
+                act = activations.get(name)
+            except ValueError:
+                return None
+            name = act.name if getattr(act, "axis", -1) == -1 else None
         shape = np.shape(y_pred)
         t, p = self._prepare(y_true, y_pred)
         dz = self._fused_grad(t, p, name)
