@@ -9,12 +9,30 @@ import re
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
+                               QSpinBox, QWidget)
 
 from .formatting import value_text
 
 INT_LIMIT = 2_147_483_647
+
+
+class _CompactSpin(QSpinBox):
+    """A spin box sized for the values people type, not for its 10-digit maximum."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setWidth(min(hint.width(), 90))
+        return hint
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(min(hint.width(), 50))
+        return hint
 
 
 class ParamEditor(QWidget):
@@ -47,7 +65,7 @@ class ParamEditor(QWidget):
 class IntEditor(ParamEditor):
     def __init__(self, param, parent=None):
         super().__init__(param, parent)
-        self.spin = QSpinBox(self)
+        self.spin = _CompactSpin(self)
         lo = int(param.min) if param.min is not None else -INT_LIMIT + 1
         hi = int(param.max) if param.max is not None else INT_LIMIT
         if param.optional:
@@ -86,6 +104,16 @@ class IntEditor(ParamEditor):
 
 class _FloatSpin(QDoubleSpinBox):
     """Shows floats the short way (0.001, 1e-07) and accepts any number typed."""
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setWidth(min(hint.width(), 110))
+        return hint
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(min(hint.width(), 60))
+        return hint
 
     def textFromValue(self, value: float) -> str:
         return f"{value:.6g}"
@@ -194,7 +222,7 @@ class TupleEditor(ParamEditor):
         for i in range(param.length or 1):
             if i:
                 self._layout.addWidget(QLabel("×", self))
-            spin = QSpinBox(self)
+            spin = _CompactSpin(self)
             spin.setRange(lo, INT_LIMIT)
             spin.valueChanged.connect(self._changed)
             spin.lineEdit().textEdited.connect(lambda _t: self._changed())

@@ -1,7 +1,7 @@
 """Sizes of the canvas, in scene units (device-independent pixels at 100 % zoom)."""
 
 GRID = 20            # snap step and background grid spacing
-NODE_WIDTH = 160
+NODE_WIDTH = 180
 NODE_HEIGHT = 80
 HEADER_HEIGHT = 24
 PORT_RADIUS = 6

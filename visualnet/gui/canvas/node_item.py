@@ -180,13 +180,22 @@ class NodeItem(QGraphicsItem):
         y = HEADER_HEIGHT + 2
         line = (self.height - HEADER_HEIGHT - 4) / 3
         _text(painter, QRectF(9, y, w - 18, line), self.name, small, t.colour("dim"))
-        _text(painter, QRectF(9, y + line, w - 18, line), self.params_line, small, t.colour("text"))
-        shape = shape_text(self.shape_value) if self.shape_value is not None else "shape unknown"
-        count = compact_count(self.param_count) if self.param_count else ""
+        params_font = _font(8) if QFontMetricsF(small).horizontalAdvance(self.params_line) <= w - 18 else _font(7.2)
+        _text(painter, QRectF(9, y + line, w - 18, line), self.params_line, params_font, t.colour("text"))
         mono = _font(8, mono=True)
+        if self.shape_value is not None:
+            shape, colour = "→ " + sample_shape_text(self.shape_value), t.colour("text")
+        else:
+            shape, colour = "shape unknown", t.severity(self.severity or "warning")
+        count = ""
+        if self.param_count:
+            fm = QFontMetricsF(small)
+            room = w - 18 - QFontMetricsF(mono).horizontalAdvance(shape) - 8
+            count = f"{self.param_count:,} params"
+            if fm.horizontalAdvance(count) > room:
+                count = f"{compact_count(self.param_count)} p"
         cw = QFontMetricsF(small).horizontalAdvance(count) + 4 if count else 0
-        _text(painter, QRectF(9, y + 2 * line, w - 18 - cw, line), shape, mono,
-              t.colour("text") if self.shape_value is not None else t.severity(self.severity or "warning"))
+        _text(painter, QRectF(9, y + 2 * line, w - 18 - cw, line), shape, mono, colour)
         if count:
             _text(painter, QRectF(w - 9 - cw, y + 2 * line, cw, line), count, small, t.colour("dim"),
                   Qt.AlignmentFlag.AlignRight)
