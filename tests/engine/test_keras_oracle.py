@@ -176,3 +176,24 @@ def test_graph_round_trip_keeps_keras_order_and_predictions():
     again.set_weights(v.get_weights())
     assert [l.name for l in again.layers] == [l.name for l in v.layers]
     np.testing.assert_array_equal(again.predict(x, verbose=0), v.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("kind", ["sample_weight", "class_weight"])
+def test_class_and_sample_weights_train_like_keras(kind):
+    import visualnet
+
+    rng = np.random.default_rng(11)
+    k, v = mlp(KR), mlp(VN)
+    weights = _randomize(k, rng)
+    k.set_weights(weights)
+    v.set_weights(weights)
+    x, y = _data("mlp", rng, 48)
+    sw = rng.uniform(0.5, 2.0, 48).astype("float32")
+    k.compile(keras.optimizers.SGD(0.05), "categorical_crossentropy", metrics=["accuracy"])
+    v.compile(visualnet.optimizers.SGD(0.05), "categorical_crossentropy", metrics=["accuracy"])
+    extra = {"sample_weight": sw} if kind == "sample_weight" else {"class_weight": {0: 1.0, 1: 3.0, 2: 0.5}}
+    hk = k.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0, **extra)
+    hv = v.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0, **extra)
+    for wk, wv in zip(k.get_weights(), v.get_weights()):
+        np.testing.assert_allclose(wv, wk, atol=1e-4)
+    assert hv.history["loss"][0] == pytest.approx(hk.history["loss"][0], abs=1e-4)

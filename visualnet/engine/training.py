@@ -60,23 +60,43 @@ def _require_compiled(model):
     return model.compiled
 
 
-def train_step(model, xs, y) -> float:
+def train_step(model, xs, y, sample_weight=None) -> float:
     """One optimizer step on one batch; returns the batch loss. Updates metrics."""
     c = model.compiled
     ex = model._executor
     y_pred = ex.forward(xs, training=True)
     act = model._layers_by_id[model._output_id].output_activation
-    fused = c.loss_fn.fused_value_and_grad(y, y_pred, act) if act else None
+    fused = c.loss_fn.fused_value_and_grad(y, y_pred, act, sample_weight=sample_weight) if act else None
     if fused is not None:
         loss_value, grad = fused
         ex.backward(grad, fused_activation=True)
     else:
-        loss_value, grad = c.loss_fn.value_and_grad(y, y_pred)
+        loss_value, grad = c.loss_fn.value_and_grad(y, y_pred, sample_weight=sample_weight)
         ex.backward(grad)
     c.optimizer.apply(model._store.trainable, model._store.grads)
     for m in c.metrics:
-        m.update_state(y, y_pred)
+        m.update_state(y, y_pred, sample_weight=sample_weight)
     return float(loss_value)
+
+
+def _sample_weights(y: np.ndarray, sample_weight, class_weight) -> np.ndarray | None:
+    """Per-sample weights from `sample_weight` or `class_weight` (Keras takes one, not both)."""
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+        if len(weights) != len(y):
+            raise ValueError(f"sample_weight has {len(weights)} values for {len(y)} samples.")
+    if class_weight is not None:
+        if not isinstance(class_weight, dict):
+            raise ValueError(f"class_weight must be a dict {{class: weight}}; received {type(class_weight).__name__}.")
+        labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else np.rint(y.reshape(len(y))).astype(int)
+        table = np.ones(max(int(labels.max()) + 1, max(class_weight) + 1), np.float32)
+        for k, v in class_weight.items():
+            table[int(k)] = v
+        weights = table[labels]
+    return weights
 
 
 class _Mean:
@@ -120,14 +140,13 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
         steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
     c = _require_compiled(model)
-    if class_weight is not None or sample_weight is not None:
-        raise ValueError("class_weight and sample_weight are not supported yet; balance the data instead.")
     if steps_per_epoch is not None:
         raise ValueError("steps_per_epoch is only meaningful for generators, which VisualNet does not take; "
                          "pass arrays.")
     batch_size = _batch_size(batch_size)
     xs = as_inputs(model, x)
     y = as_targets(y, len(xs[0]))
+    weights = _sample_weights(y, sample_weight, class_weight)
     val = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -135,8 +154,11 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         vx = as_inputs(model, validation_data[0], "validation_data x")
         val = (vx, as_targets(validation_data[1], len(vx[0]), "validation_data y"))
     elif validation_split:
+        n_all = len(y)
         xs, y, vx, vy = split_validation(xs, y, validation_split)
         val = (vx, vy)
+        if weights is not None and len(weights) == n_all:
+            weights = weights[:len(y)]
     c.ensure_optimizer()
     metrics = c.resolve_metrics(y)
     n = len(y)
@@ -158,7 +180,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         for step, idx in enumerate(_batches(n, batch_size, order)):
             cbs.on_train_batch_begin(step)
             yb = y[idx]
-            loss_value = train_step(model, [a[idx] for a in xs], yb)
+            loss_value = train_step(model, [a[idx] for a in xs], yb, None if weights is None else weights[idx])
             tracker.update(loss_value, len(yb))
             cbs.on_train_batch_end(step, _logs(tracker, metrics))
             if model.stop_training:
@@ -174,7 +196,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     return history
 
 
-def _evaluate_arrays(model, xs, y, batch_size, prefix="") -> dict[str, float]:
+def _evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None) -> dict[str, float]:
     c = model.compiled
     metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
                for m in c.metric_ids]
@@ -182,20 +204,19 @@ def _evaluate_arrays(model, xs, y, batch_size, prefix="") -> dict[str, float]:
     for idx in _batches(len(y), batch_size, None):
         yb = y[idx]
         y_pred = model._executor.forward([a[idx] for a in xs], training=False)
-        tracker.update(float(c.loss_fn(yb, y_pred)), len(yb))
+        wb = None if weights is None else weights[idx]
+        tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb)), len(yb))
         for m in metrics:
-            m.update_state(yb, y_pred)
+            m.update_state(yb, y_pred, sample_weight=wb)
     return _logs(tracker, metrics, prefix)
 
 
 def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, callbacks=None, return_dict=False):
     """[loss, *metrics] (a scalar without metrics), or a dict with return_dict."""
     _require_compiled(model)
-    if sample_weight is not None:
-        raise ValueError("sample_weight is not supported yet.")
     xs = as_inputs(model, x)
     y = as_targets(y, len(xs[0]))
-    logs = _evaluate_arrays(model, xs, y, _batch_size(batch_size))
+    logs = _evaluate_arrays(model, xs, y, _batch_size(batch_size), weights=_sample_weights(y, sample_weight, None))
     if verbose:
         print(format_logs(logs))
     if return_dict:
