@@ -301,8 +301,21 @@ class MainWindow(QMainWindow):
         bar.setObjectName("toolbar_main")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        stack = self.document.undo_stack
         for key in ("new", None, "undo", "redo", None, "delete", "duplicate", None, "arrange", "fit"):
-            bar.addSeparator() if key is None else bar.addAction(self.actions[key])
+            if key is None:
+                bar.addSeparator()
+            elif key in ("undo", "redo"):  # fixed labels; the stack's action says what in its tooltip
+                action = QAction(key.capitalize(), self)
+                action.setObjectName(f"toolbar_{key}")
+                action.triggered.connect(stack.undo if key == "undo" else stack.redo)
+                source = self.actions[key]
+                source.changed.connect(lambda a=action, s=source: (a.setEnabled(s.isEnabled()),
+                                                                   a.setToolTip(s.text().replace("&", ""))))
+                action.setEnabled(source.isEnabled())
+                bar.addAction(action)
+            else:
+                bar.addAction(self.actions[key])
         self.addToolBar(bar)
         self.toolbar = bar
 
