@@ -1,0 +1,613 @@
+"""Registry layers <-> Keras model configs, in both dialects.
+
+`keras3`: the serialization Keras 3 writes into `.keras` files (module/class_name/config,
+`batch_shape`, `{"args": [...keras_history...]}` nodes). `keras2`: the legacy dialect that
+both tf-keras and Keras 3 read from `.h5` files (`batch_input_shape`, `inbound_nodes` as
+`[[["src", 0, 0, {}]]]`, LeakyReLU's `alpha`).
+
+Reading accepts either dialect, takes layer types only from VisualNet's registry and
+never deserializes code: a Lambda, a custom or a nested model is reported, with every
+other unsupported layer or option, in one `UnsupportedLayersError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..graph import Graph, GraphError, ParamError, get_spec, infer_shapes, keras_order
+from ..graph.names import ACTIVATIONS, INITIALIZERS
+from ..graph.registry import UnknownLayerError
+from .errors import KerasFileError, UnsupportedLayersError
+
+KERAS2_VERSION = "2.15.0"  # what the Keras 2 dialect files claim (tf-keras converts nothing for it)
+MAX_PARAMS = 1 << 28  # refuse models claiming more weights than this (about 1 GB of float32)
+MAX_LAYERS = 10_000
+
+# Keras class names that mean a registry type (Keras 2 and 3 aliases included).
+_READ_ALIASES = {
+    "InputLayer": "Input", "Convolution2D": "Conv2D", "MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D",
+    "GlobalAvgPool2D": "GlobalAveragePooling2D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
+}
+_SUPPORTED = ("Input", "Dense", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+              "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "Dropout", "Activation",
+              "LeakyReLU", "Softmax", "Concatenate", "Add", "Subtract", "Multiply", "Average")
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+_INIT_CLASS = {
+    "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal", "he_normal": "HeNormal",
+    "he_uniform": "HeUniform", "lecun_normal": "LecunNormal", "lecun_uniform": "LecunUniform",
+    "zeros": "Zeros", "ones": "Ones",
+}
+_INIT_NAME = {v: k for k, v in _INIT_CLASS.items()}
+_INIT_NAME.update({"Zeros": "zeros", "Ones": "ones", "zeros": "zeros", "ones": "ones", "Zero": "zeros",
+                   "One": "ones"})
+
+
+def keras_class(layer_type: str) -> str:
+    """The Keras class name of a registry type."""
+    return "InputLayer" if layer_type == "Input" else layer_type
+
+
+def snake_case(name: str) -> str:
+    """keras.src.utils.naming.to_snake_case."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+# ====================================================================== export
+def _initializer(name: str, dialect: str) -> dict:
+    cls = _INIT_CLASS[name]
+    cfg = {} if name in ("zeros", "ones") else {"seed": None}
+    if dialect == "keras3":
+        return {"module": "keras.initializers", "class_name": cls, "config": cfg, "registered_name": None}
+    return {"class_name": cls, "config": cfg}
+
+
+def layer_config(node, dialect: str) -> dict:
+    """The Keras `config` of one graph node (`dialect`: 'keras3' or 'keras2')."""
+    p, t = node.params, node.type
+    if t == "Input":
+        key = "batch_shape" if dialect == "keras3" else "batch_input_shape"
+        return {key: [None, *p["shape"]], "dtype": "float32", "sparse": False, "ragged": False, "name": node.name}
+    cfg: dict[str, Any] = {"name": node.name, "trainable": True, "dtype": "float32"}
+    if dialect == "keras3":
+        cfg["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                        "registered_name": None}
+    act = lambda: p["activation"] or "linear"  # noqa: E731
+    no_regs = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+               "kernel_constraint": None, "bias_constraint": None}
+    if t == "Dense":
+        cfg.update(units=p["units"], activation=act(), use_bias=p["use_bias"],
+                   kernel_initializer=_initializer(p["kernel_initializer"], dialect),
+                   bias_initializer=_initializer(p["bias_initializer"], dialect), **no_regs)
+    elif t == "Conv2D":
+        cfg.update(filters=p["filters"], kernel_size=list(p["kernel_size"]), strides=list(p["strides"]),
+                   padding=p["padding"], data_format="channels_last", dilation_rate=[1, 1], groups=1,
+                   activation=act(), use_bias=p["use_bias"],
+                   kernel_initializer=_initializer(p["kernel_initializer"], dialect),
+                   bias_initializer=_initializer(p["bias_initializer"], dialect), **no_regs)
+    elif t in ("MaxPooling2D", "AveragePooling2D"):
+        strides = p["strides"] or p["pool_size"]
+        cfg.update(pool_size=list(p["pool_size"]), padding=p["padding"], strides=list(strides),
+                   data_format="channels_last")
+    elif t in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        cfg.update(data_format="channels_last", keepdims=p["keepdims"])
+    elif t == "BatchNormalization":
+        cfg.update(axis=p["axis"], momentum=p["momentum"], epsilon=p["epsilon"], center=p["center"],
+                   scale=p["scale"], beta_initializer=_initializer("zeros", dialect),
+                   gamma_initializer=_initializer("ones", dialect),
+                   moving_mean_initializer=_initializer("zeros", dialect),
+                   moving_variance_initializer=_initializer("ones", dialect),
+                   beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
+    elif t == "Dropout":
+        cfg.update(rate=p["rate"], noise_shape=None, seed=p["seed"])
+    elif t == "Activation":
+        cfg.update(activation=p["activation"])
+    elif t == "LeakyReLU":
+        cfg["negative_slope" if dialect == "keras3" else "alpha"] = p["negative_slope"]
+    elif t in ("Softmax", "Concatenate"):
+        cfg.update(axis=p["axis"])
+    elif t == "Flatten":
+        cfg.update(data_format="channels_last")
+    elif t == "Reshape":
+        cfg.update(target_shape=list(p["target_shape"]))
+    elif t not in ("Add", "Subtract", "Multiply", "Average"):
+        raise KerasFileError(f"Layer type {t} has no Keras export rule.")
+    return cfg
+
+
+def _keras_tensor(shape, src: str) -> dict:
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": list(shape), "dtype": "float32", "keras_history": [src, 0, 0]}}
+
+
+def model_config(graph: Graph, name: str, sequential: bool, dialect: str) -> dict:
+    """`{"class_name": "Sequential"|"Functional", "config": {...}}` for a valid graph.
+
+    keras3 adds the `module`/`registered_name`/`build_config` fields of `.keras` files."""
+    info = infer_shapes(graph)
+    out_id = graph.output_nodes()[0].id
+    order = keras_order(graph, [out_id])
+    k3 = dialect == "keras3"
+
+    def entry(node, extra=None) -> dict:
+        item = {"class_name": keras_class(node.type), "config": layer_config(node, dialect)}
+        if k3:
+            item = {"module": "keras.layers", **item, "registered_name": None}
+            ins = info[node.id].input_shapes
+            if node.type != "Input":
+                item["build_config"] = {"input_shape": list(ins[0]) if len(ins) == 1 else [list(s) for s in ins]}
+        return {**item, **(extra or {})}
+
+    if sequential:
+        layers = [entry(graph.nodes[n]) for n in order]
+        cfg: dict[str, Any] = {"name": name, "trainable": True, "layers": layers}
+        if k3:
+            cfg["dtype"] = layers[1]["config"]["dtype"] if len(layers) > 1 else "float32"
+            cfg["build_input_shape"] = [None, *graph.nodes[order[0]].params["shape"]]
+            return {"module": "keras", "class_name": "Sequential", "config": cfg, "registered_name": None,
+                    "build_config": {"input_shape": cfg["build_input_shape"]}}
+        return {"class_name": "Sequential", "config": cfg}
+
+    layers = []
+    for nid in order:
+        node = graph.nodes[nid]
+        srcs = [graph.nodes[s] for s in graph.inputs_of(nid)]
+        if not srcs:
+            nodes = []
+        elif k3:
+            tensors = [_keras_tensor(info[s.id].shape, s.name) for s in srcs]
+            nodes = [{"args": [tensors[0]] if node.spec.max_inputs == 1 else [tensors], "kwargs": {}}]
+        else:
+            nodes = [[[s.name, 0, 0, {}] for s in srcs]]
+        layers.append(entry(node, {"name": node.name, "inbound_nodes": nodes}))
+    inputs = [[graph.nodes[i].name, 0, 0] for i in order if graph.nodes[i].type == "Input"]
+    output = [graph.nodes[out_id].name, 0, 0]
+    cfg = {"name": name, "trainable": True, "layers": layers,
+           "input_layers": inputs[0] if (k3 and len(inputs) == 1) else inputs,
+           "output_layers": output if k3 else [output]}
+    if k3:
+        return {"module": "keras.src.models.functional", "class_name": "Functional", "config": cfg,
+                "registered_name": "Functional", "build_config": {"input_shape": None}}
+    return {"class_name": "Functional", "config": cfg}
+
+
+def optimizer_config(optimizer, dialect: str) -> dict:
+    """An optimizer's Keras config (VisualNet's optimizers use Keras's names and arguments)."""
+    from ..engine.optimizers import serialize
+
+    ser = serialize(optimizer)
+    cfg = dict(ser["config"])
+    cfg.setdefault("use_ema", False)
+    cfg.setdefault("ema_momentum", 0.99)
+    cfg.setdefault("ema_overwrite_frequency", None)
+    if dialect == "keras3":
+        return {"module": "keras.optimizers", "class_name": ser["class_name"], "config": cfg,
+                "registered_name": None}
+    return {"class_name": ser["class_name"], "config": cfg}
+
+
+def loss_identifier(model) -> Any:
+    """The loss as Keras's compile() took it: a name when one was given, else a config."""
+    from ..engine.losses import serialize
+
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, str):
+        return loss
+    ser = serialize(model.compiled.loss_fn)
+    return ser
+
+
+def compile_config(model, dialect: str) -> dict | None:
+    """Keras 3's `compile_config` (keras3) or the legacy `training_config` (keras2)."""
+    c = getattr(model, "compiled", None)
+    if c is None:
+        return None
+    metrics = [m for m in c.metric_ids if isinstance(m, str)]
+    base = {"loss": loss_identifier(model), "loss_weights": None, "metrics": metrics or None,
+            "weighted_metrics": None}
+    if dialect == "keras3":
+        return {"optimizer": optimizer_config(c.optimizer, dialect), **base, "run_eagerly": False,
+                "steps_per_execution": 1, "jit_compile": False}
+    return {**base, "optimizer_config": optimizer_config(c.optimizer, dialect)}
+
+
+# ====================================================================== import
+@dataclass
+class KerasModelSpec:
+    """A Keras model config read into VisualNet terms."""
+
+    graph: Graph
+    name: str
+    sequential: bool
+    notes: list[str] = field(default_factory=list)  # harmless differences (e.g. initializers replaced)
+
+    def node_named(self, name: str):
+        return self.graph.node_by_name(name)
+
+
+def _is_default(value, *defaults) -> bool:
+    return any(value == d for d in defaults)
+
+
+# Options of Keras layers that VisualNet accepts only at these values.
+_FIXED_OPTIONS = {
+    "Dense": {"kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
+              "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,),
+              "quantization_config": (None,)},
+    "Conv2D": {"data_format": (None, "channels_last"), "dilation_rate": (1, [1, 1]), "groups": (1,),
+               "kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
+               "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)},
+    "BatchNormalization": {"beta_regularizer": (None,), "gamma_regularizer": (None,), "beta_constraint": (None,),
+                           "gamma_constraint": (None,), "synchronized": (False,), "renorm": (False,),
+                           "fused": (None, True, False), "adjustment": (None,), "virtual_batch_size": (None,)},
+    "Dropout": {"noise_shape": (None,)},
+    "Flatten": {"data_format": (None, "channels_last")},
+    "MaxPooling2D": {"data_format": (None, "channels_last")},
+    "AveragePooling2D": {"data_format": (None, "channels_last")},
+    "GlobalAveragePooling2D": {"data_format": (None, "channels_last")},
+    "GlobalMaxPooling2D": {"data_format": (None, "channels_last")},
+}
+_IGNORED = {"name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape", "input_dim",
+            "batch_size", "sparse", "ragged", "optional", "autocast", "input_spec", "activity_regularizer",
+            "build_config", "seed_generator", "renorm_clipping", "renorm_momentum", "beta_initializer",
+            "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer"}
+
+
+def _activation_name(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = value.get("config", value.get("class_name"))
+        if isinstance(value, dict):
+            value = value.get("name")
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _initializer_name(value, where: str, notes: list[str], default: str) -> str:
+    name = value
+    if isinstance(value, dict):
+        name = value.get("class_name")
+    if isinstance(name, str):
+        name = _INIT_NAME.get(name, name)
+        if name in INITIALIZERS:
+            return name
+    notes.append(f"{where}: initializer {name!r} is not one VisualNet has; using {default!r} (it only "
+                 "matters when the weights are re-initialized).")
+    return default
+
+
+def _shape_list(value) -> tuple | None:
+    if isinstance(value, (list, tuple)) and all(v is None or (isinstance(v, int) and not isinstance(v, bool))
+                                                for v in value):
+        return tuple(value)
+    return None
+
+
+def _input_shape_from(cfg: dict) -> tuple | None:
+    """The sample shape (batch excluded) an InputLayer or a first layer declares."""
+    for key in ("batch_shape", "batch_input_shape"):
+        shape = _shape_list(cfg.get(key))
+        if shape is not None and len(shape) >= 2:
+            return shape[1:]
+    shape = cfg.get("input_shape", cfg.get("shape"))
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        return (shape,)
+    shape = _shape_list(shape)
+    if shape is not None and len(shape) >= 1:
+        return shape
+    if isinstance(cfg.get("input_dim"), int):
+        return (cfg["input_dim"],)
+    return None
+
+
+def _layer_params(type_: str, cfg: dict, where: str, problems: list[str], notes: list[str]) -> dict:
+    """Registry parameters from a Keras layer config; problems are appended, not raised."""
+    spec = get_spec(type_)
+    params: dict[str, Any] = {}
+    for key, allowed in _FIXED_OPTIONS.get(type_, {}).items():
+        if key in cfg and not _is_default(cfg[key], *allowed):
+            problems.append(f"{where}: option {key}={cfg[key]!r} is not supported "
+                            f"(only {', '.join(repr(a) for a in allowed)}).")
+    if type_ == "BatchNormalization":
+        axis = cfg.get("axis", -1)
+        if isinstance(axis, list) and len(axis) == 1:
+            axis = axis[0]
+        cfg = {**cfg, "axis": axis}
+    if type_ == "LeakyReLU":
+        slope = cfg.get("negative_slope", cfg.get("alpha", 0.3))
+        cfg = {k: v for k, v in cfg.items() if k != "alpha"}
+        cfg["negative_slope"] = slope
+    if type_ in ("Dense", "Conv2D", "Activation"):
+        act = _activation_name(cfg.get("activation"))
+        if cfg.get("activation") is not None and act is None:
+            problems.append(f"{where}: activation {cfg.get('activation')!r} is not a named activation.")
+        elif act is not None and act not in ACTIVATIONS:
+            problems.append(f"{where}: activation '{act}' is not supported "
+                            f"(supported: {', '.join(ACTIVATIONS)}).")
+        cfg = {**cfg, "activation": act}
+    for key in spec.param_names:
+        if key not in cfg:
+            continue
+        value = cfg[key]
+        kind = spec.param(key).kind
+        if kind == "initializer":
+            value = _initializer_name(value, f"{where} {key}", notes, spec.param(key).default)
+        elif isinstance(value, list):
+            value = tuple(value)
+        params[key] = value
+    known = set(spec.param_names) | _IGNORED | set(_FIXED_OPTIONS.get(type_, {})) | {"alpha", "negative_slope"}
+    for key in sorted(set(cfg) - known):
+        if cfg[key] not in (None, False, {}, []):
+            notes.append(f"{where}: option '{key}' is ignored.")
+    return params
+
+
+def _history(item) -> tuple | None:
+    """(layer name, node index, tensor index) of a Keras 3 tensor reference."""
+    if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__":
+        hist = item.get("config", {}).get("keras_history") if isinstance(item.get("config"), dict) else None
+        if isinstance(hist, list) and len(hist) == 3 and isinstance(hist[0], str):
+            return tuple(hist)
+        raise KerasFileError(f"A tensor reference has no valid keras_history: {str(item)[:200]}")
+    return None
+
+
+def _inbound(layer: dict, where: str, problems: list[str]) -> list[str]:
+    """Names of the layers feeding `layer`, in argument order (both dialects)."""
+    nodes = layer.get("inbound_nodes", [])
+    if not isinstance(nodes, list):
+        raise KerasFileError(f"{where}: 'inbound_nodes' must be a list.")
+    if not nodes:
+        return []
+    if len(nodes) > 1:
+        problems.append(f"{where}: the layer is called {len(nodes)} times (shared layers are not supported).")
+    node = nodes[0]
+    refs: list[tuple] = []
+    if isinstance(node, dict):  # Keras 3
+        def walk(obj):
+            h = _history(obj)
+            if h is not None:
+                refs.append(h)
+            elif isinstance(obj, (list, tuple)):
+                for o in obj:
+                    walk(o)
+            elif isinstance(obj, dict):
+                for o in obj.values():
+                    walk(o)
+        walk(node.get("args", []))
+        kwargs = node.get("kwargs", {})
+        if isinstance(kwargs, dict):
+            walk(list(kwargs.values()))
+    elif isinstance(node, list):  # Keras 2: [["src", node_index, tensor_index, kwargs], ...]
+        for ref in node:
+            if not (isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str)):
+                raise KerasFileError(f"{where}: an inbound node entry is malformed: {str(ref)[:200]}")
+            refs.append(tuple(ref[:3]))
+    else:
+        raise KerasFileError(f"{where}: an inbound node is neither a list nor an object.")
+    for name, ni, ti in refs:
+        if ni != 0 or ti != 0:
+            problems.append(f"{where}: it uses output {ti} of call {ni} of '{name}' (shared or multi-output "
+                            "layers are not supported).")
+    return [r[0] for r in refs]
+
+
+def _io_names(value, key: str) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise KerasFileError(f"The model config's '{key}' must be a non-empty list.")
+    if isinstance(value[0], str):
+        value = [value]
+    names = []
+    for v in value:
+        if not (isinstance(v, list) and v and isinstance(v[0], str)):
+            raise KerasFileError(f"The model config's '{key}' is malformed: {str(value)[:200]}")
+        names.append(v[0])
+    return names
+
+
+def _unwrap(config: Any) -> dict:
+    if not isinstance(config, dict):
+        raise KerasFileError("The model config must be a JSON object.")
+    return config
+
+
+def graph_from_keras_config(config: Any) -> KerasModelSpec:
+    """Read a Keras model config (Sequential or Functional, Keras 2 or 3 dialect) into a Graph.
+
+    Raises UnsupportedLayersError listing every unsupported layer and option, or
+    KerasFileError when the config itself is malformed."""
+    config = _unwrap(config)
+    cls = config.get("class_name")
+    inner = config.get("config")
+    if cls not in _MODEL_CLASSES or not isinstance(inner, dict):
+        if isinstance(cls, str) and cls not in _MODEL_CLASSES:
+            raise UnsupportedLayersError([f"the file holds a '{cls}' model; only Sequential and functional models "
+                                          "can be imported (subclassed models carry code)."])
+        raise KerasFileError("The model config has no 'class_name' and 'config'.")
+    layers = inner.get("layers")
+    if not isinstance(layers, list):
+        raise KerasFileError("The model config has no list of 'layers'.")
+    if len(layers) > MAX_LAYERS:
+        raise KerasFileError(f"The model claims {len(layers)} layers; VisualNet opens at most {MAX_LAYERS}.")
+    name = inner.get("name") if isinstance(inner.get("name"), str) else "model"
+    problems: list[str] = []
+    notes: list[str] = []
+    graph = Graph()
+    sequential = cls == "Sequential"
+    parsed = []  # (layer dict, registry type or None, name, where)
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict) or not isinstance(layer.get("config", {}), dict):
+            raise KerasFileError(f"layers[{i}] is not a layer object.")
+        kcls = layer.get("class_name")
+        cfg = layer.get("config", {})
+        lname = layer.get("name", cfg.get("name"))
+        if not isinstance(kcls, str):
+            raise KerasFileError(f"layers[{i}] has no class_name.")
+        if not isinstance(lname, str) or not lname:
+            lname = f"layers[{i}]"
+        where = f"layer '{lname}' ({kcls})"
+        type_ = _READ_ALIASES.get(kcls, kcls)
+        module = layer.get("module")
+        custom = (layer.get("registered_name") not in (None, kcls, "Functional")
+                  or (isinstance(module, str) and not module.startswith("keras")))
+        if kcls in _MODEL_CLASSES:
+            problems.append(f"{where}: nested models are not supported; flatten it into one model.")
+            type_ = None
+        elif kcls == "Lambda":
+            problems.append(f"{where}: Lambda layers hold Python code, which VisualNet never runs.")
+            type_ = None
+        elif custom or type_ not in _SUPPORTED:
+            what = "a custom layer (its code is never run)" if custom else "not a layer type VisualNet supports"
+            problems.append(f"{where}: {what}.")
+            type_ = None
+        parsed.append((layer, type_, lname, where))
+    names_seen = set()
+    for layer, type_, lname, where in parsed:
+        if lname in names_seen:
+            raise KerasFileError(f"Two layers are named '{lname}'.")
+        names_seen.add(lname)
+
+    def add(type_, params, lname, where):
+        try:
+            get_spec(type_).normalize(params)
+        except ParamError as exc:
+            problems.append(f"{where}: {exc}")
+            return None
+        try:
+            return graph.add_node(type_, params, name=lname)
+        except (GraphError, ParamError, UnknownLayerError) as exc:
+            problems.append(f"{where}: {exc}")
+            return None
+
+    if sequential:
+        prev = None
+        body = parsed
+        if parsed and parsed[0][1] == "Input":
+            layer, _, lname, where = parsed[0]
+            shape = _input_shape_from(layer.get("config", {}))
+            body = parsed[1:]
+        else:
+            shape = None
+            first_cfg = parsed[0][0].get("config", {}) if parsed else {}
+            shape = _input_shape_from(first_cfg)
+            if shape is None:
+                shape = _input_shape_from({"batch_shape": inner.get("build_input_shape")})
+            if shape is None and isinstance(config.get("build_config"), dict):
+                shape = _input_shape_from({"batch_shape": config["build_config"].get("input_shape")})
+            lname = "input_layer"
+            where = "the model's input"
+        if shape is None:
+            problems.append("the Sequential model declares no input shape (it was never built).")
+        elif None in shape:
+            problems.append(f"{where}: input shape {shape} has an unknown dimension; VisualNet needs fixed "
+                            "sample shapes.")
+        else:
+            node = add("Input", {"shape": tuple(shape)}, lname, where)
+            prev = node.id if node else None
+        for layer, type_, lname, where in body:
+            if type_ is None:
+                prev = None
+                continue
+            if type_ == "Input":
+                problems.append(f"{where}: an InputLayer can only come first in a Sequential model.")
+                continue
+            params = _layer_params(type_, layer.get("config", {}), where, problems, notes)
+            node = add(type_, params, lname, where)
+            if node is None:
+                prev = None
+                continue
+            if get_spec(type_).min_inputs > 1:
+                problems.append(f"{where}: a merging layer cannot be used in a Sequential model.")
+            elif prev is not None:
+                graph.connect(prev, node.id)
+            prev = node.id
+    else:
+        sources = {}
+        for layer, type_, lname, where in parsed:
+            sources[lname] = _inbound(layer, where, problems)
+            if type_ is None:
+                continue
+            cfg = layer.get("config", {})
+            if type_ == "Input":
+                shape = _input_shape_from(cfg)
+                if shape is None or None in shape:
+                    problems.append(f"{where}: input shape {shape} is unknown or has an unknown dimension.")
+                    continue
+                add("Input", {"shape": tuple(shape)}, lname, where)
+            else:
+                add(type_, _layer_params(type_, cfg, where, problems, notes), lname, where)
+        for lname, srcs in sources.items():
+            dst = graph.node_by_name(lname)
+            if dst is None:
+                continue
+            for port, src in enumerate(srcs):
+                s = graph.node_by_name(src)
+                if s is None:
+                    if src not in sources:
+                        raise KerasFileError(f"layer '{lname}' takes its input from '{src}', which is not a layer "
+                                             "of the model.")
+                    continue
+                try:
+                    graph.connect(s.id, dst.id, port)
+                except GraphError as exc:
+                    raise KerasFileError(f"layer '{lname}': {exc}") from None
+        outputs = _io_names(inner.get("output_layers"), "output_layers")
+        _io_names(inner.get("input_layers"), "input_layers")
+        if len(outputs) != 1:
+            problems.append(f"the model has {len(outputs)} outputs; VisualNet models have one.")
+        elif not problems:
+            out = graph.node_by_name(outputs[0])
+            sinks = graph.output_nodes()
+            if out is None or [n.id for n in sinks] != [out.id]:
+                problems.append(f"the model's output '{outputs[0]}' is not the only layer that ends the network.")
+    if problems:
+        raise UnsupportedLayersError(problems)
+    check_graph(graph)
+    for note in notes:
+        warnings.warn(note, _warning_class(), stacklevel=3)
+    return KerasModelSpec(graph, name, sequential, notes)
+
+
+def _warning_class():
+    from .. import VisualNetWarning
+
+    return VisualNetWarning
+
+
+def check_graph(graph: Graph) -> dict:
+    """Validate a graph read from a file and bound its size; returns its shape info.
+
+    KerasFileError names the first problem (shape mismatches, cycles, huge layers)."""
+    from ..graph import validate
+
+    errors = [p for p in validate(graph) if p.severity == "error"]
+    if errors:
+        raise KerasFileError("The model is not valid: " + "; ".join(p.message for p in errors[:5]))
+    info = infer_shapes(graph)
+    total = 0
+    for nid, item in info.items():
+        node = graph.nodes[nid]
+        for w in node.spec.weights(node.params, item.input_shapes):
+            total += math.prod(w.shape)
+        for s in [item.shape]:
+            if s is not None and math.prod(d for d in s[1:] if d) > MAX_PARAMS:
+                raise KerasFileError(f"Layer '{node.name}' claims an output of shape {s}, larger than VisualNet "
+                                     "accepts.")
+    if total > MAX_PARAMS:
+        raise KerasFileError(f"The model claims {total:,} weights; VisualNet accepts at most {MAX_PARAMS:,}.")
+    return info
+
+
+def weight_shapes(graph: Graph, info=None) -> dict[str, list]:
+    """node id -> the registry's WeightSpecs (Keras order) for every node."""
+    info = info or infer_shapes(graph)
+    return {nid: graph.nodes[nid].spec.weights(graph.nodes[nid].params, info[nid].input_shapes)
+            for nid in graph.nodes}

@@ -1,0 +1,308 @@
+"""Keras files for the Keras API and the File menu.
+
+    save_model(model, "m.keras" | "m.h5")      # Keras 3 zip, or legacy HDF5 in the Keras 2 dialect
+    load_model("m.keras" | "m.h5", compile=True)
+    save_weights(model, "m.weights.h5"); load_weights(model, path)
+    import_keras_model(path) -> KerasImport     # the model plus a laid-out Graph for the canvas
+
+Files are written atomically (see atomic.py). Reading never runs code from the file: layer
+types come from VisualNet's registry and a model with anything else is refused with the
+full list of what is unsupported (UnsupportedLayersError).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from ..graph import Graph, topological_order
+from .atomic import write_atomic
+from .errors import KerasFileError
+from .keras_config import KerasModelSpec, compile_config as make_compile_config
+from .keras_h5 import read_keras3_weights, read_legacy_h5, read_legacy_weights, write_keras3_weights
+from .keras_h5 import write_legacy_h5
+from .keras_zip import read_keras_zip, read_weights_from_zip, write_keras_zip
+
+
+@dataclass
+class KerasImport:
+    """A model read from a Keras file: the engine model, its Graph (with canvas positions),
+    the compile settings found in the file, and notes on harmless differences."""
+
+    model: object
+    graph: Graph
+    compile_config: dict | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------- model -> parts
+def _is_sequential(model) -> bool:
+    from ..engine.sequential import Sequential
+
+    return isinstance(model, Sequential)
+
+
+def model_parts(model):
+    """(graph, weights by node id) of a built engine model."""
+    if not getattr(model, "built", False):
+        raise ValueError(f"Model '{model.name}' has not been built yet, so it has no weights to save. "
+                         "Build it (give it an input shape) first.")
+    graph = model._graph
+    weights = {nid: layer.get_weights() for nid, layer in model._layers_by_id.items()}
+    return graph, weights
+
+
+def _optimizer_vars(model) -> tuple[list | None, str]:
+    """Keras 3's optimizer variables (iterations, learning_rate, slots per trainable weight,
+    in Keras's order) from VisualNet's flat optimizer state."""
+    c = getattr(model, "compiled", None)
+    if c is None:
+        return None, "optimizer"
+    opt = c.optimizer
+    entries = [(layer, w) for layer, w, t in model._store.entries if t]
+    sizes = [int(np.prod(w.shape)) for _, w in entries]
+    offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(int)
+    slots = dict(opt._slots())
+    flat = {}
+    for k, init in slots.items():
+        value = opt._state.get(k) if opt.built else None
+        flat[k] = value if value is not None and value.size == offsets[-1] else np.full(offsets[-1], init, np.float32)
+
+    def per_var(k):
+        return [flat[k][offsets[i]:offsets[i + 1]].reshape(w.shape).astype(np.float32)
+                for i, (_, w) in enumerate(entries)]
+
+    lr = opt.learning_rate
+    out = [np.array(opt.iterations, dtype=np.int64), np.array(lr, dtype=np.float32)]
+    kind = type(opt).__name__
+    if kind == "Adam":
+        m, v = per_var("momentum"), per_var("velocity")
+        for a, b in zip(m, v):
+            out += [a, b]
+        if "velocity_hat" in slots:
+            out += per_var("velocity_hat")
+    else:
+        for k in slots:  # SGD momentum; RMSprop velocity, momentum, average_gradient; Adagrad accumulator
+            out += per_var(k)
+    return out, opt.name
+
+
+# ---------------------------------------------------------------------- public API
+def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
+    """`.keras` (Keras 3 format) or `.h5`/`.hdf5` (legacy HDF5, Keras 2 dialect), by extension."""
+    path = Path(filepath)
+    name = path.name.lower()
+    unknown = sorted(set(kwargs) - {"include_optimizer", "save_format", "zipped"})
+    if unknown:
+        raise TypeError(f"save() got unexpected keyword argument(s): {', '.join(unknown)}")
+    graph, weights = model_parts(model)
+    sequential = _is_sequential(model)
+    if name.endswith(".keras"):
+        opt_vars, opt_name = _optimizer_vars(model)
+        cfg = make_compile_config(model, "keras3")
+        write_atomic(path, lambda tmp: write_keras_zip(tmp, graph, model.name, sequential, weights, cfg,
+                                                       opt_vars, opt_name), overwrite=overwrite)
+    elif name.endswith((".h5", ".hdf5")):
+        cfg = make_compile_config(model, "keras2")
+
+        def write(tmp):
+            with h5py.File(tmp, "w") as f:
+                write_legacy_h5(f, graph, model.name, sequential, weights, cfg)
+        write_atomic(path, write, overwrite=overwrite)
+    else:
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the "
+                         f"native Keras format (recommended) or a `.h5` extension. Received: filepath={filepath}")
+
+
+def save_weights(model, filepath, overwrite: bool = True) -> None:
+    """The weights in Keras 3's `.weights.h5` layout."""
+    path = Path(filepath)
+    if not path.name.endswith(".weights.h5"):
+        raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
+    graph, weights = model_parts(model)
+
+    def write(tmp):
+        with h5py.File(tmp, "w") as f:
+            write_keras3_weights(f, graph, model.name, _is_sequential(model), weights)
+    write_atomic(path, write, overwrite=overwrite)
+
+
+def load_weights(model, filepath) -> None:
+    """Weights from `.weights.h5` (Keras 3), `.keras` or a legacy `.h5`, checked against the
+    model's shapes before anything is changed."""
+    path = Path(filepath)
+    graph, _ = model_parts(model)
+    sequential = _is_sequential(model)
+    name = path.name.lower()
+    with _reading(path):
+        if name.endswith(".keras"):
+            weights = read_weights_from_zip(path, graph, sequential)
+        elif name.endswith((".h5", ".hdf5")):
+            with h5py.File(path, "r") as f:
+                if "layers" in f and "layer_names" not in f.attrs and "model_weights" not in f:
+                    weights = read_keras3_weights(f, graph, sequential)
+                else:
+                    weights = read_legacy_weights(f["model_weights"] if "model_weights" in f else f, graph)
+        else:
+            raise KerasFileError(f"Cannot load weights from '{path.name}': use a .weights.h5, .keras or .h5 file.")
+    for nid, arrays in weights.items():
+        model._layers_by_id[nid].set_weights(arrays)
+
+
+def read_keras_file(filepath) -> tuple[KerasModelSpec, dict, dict | None]:
+    """(spec, weights by node id of spec.graph, compile config or None) of a `.keras`/`.h5`."""
+    path = Path(filepath)
+    name = path.name.lower()
+    with _reading(path):
+        if name.endswith(".keras"):
+            return read_keras_zip(path)
+        if name.endswith((".h5", ".hdf5")):
+            with h5py.File(path, "r") as f:
+                spec, weights, training = read_legacy_h5(f)
+            if training is not None:
+                training = {"optimizer": training.get("optimizer_config"), **{
+                    k: v for k, v in training.items() if k != "optimizer_config"}}
+            return spec, weights, training
+        raise KerasFileError(f"'{path.name}' is not a Keras model file: use a .keras or .h5 file.")
+
+
+def load_model(filepath, compile: bool = True):
+    """An engine model (Sequential or functional, as saved) from a `.keras` or `.h5` file."""
+    spec, weights, cfg = read_keras_file(filepath)
+    model = build_model(spec, weights)
+    if compile and cfg:
+        compile_from_config(model, cfg)
+    return model
+
+
+def import_keras_model(filepath) -> KerasImport:
+    """For the GUI's File > Import: the model and a Graph laid out for the canvas (node ids
+    equal the model's, so `Project.from_model` keeps the weights)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec, weights, cfg = read_keras_file(filepath)
+        model = build_model(spec, weights)
+    notes = [str(w.message) for w in caught]
+    if cfg:
+        try:
+            compile_from_config(model, cfg)
+        except (ValueError, TypeError) as exc:
+            notes.append(f"The training settings in the file were not restored: {exc}")
+    graph = model.to_graph()
+    for nid, pos in layered_positions(graph).items():
+        graph.nodes[nid].position = pos
+    return KerasImport(model, graph, cfg, notes)
+
+
+# ---------------------------------------------------------------------- building
+def build_model(spec: KerasModelSpec, weights: dict):
+    """An engine model for `spec`, with the file's weights."""
+    from ..engine.layers import InputLayer, layer_class
+    from ..engine.model import Model
+    from ..engine.sequential import Sequential
+
+    g = spec.graph
+    if spec.sequential:
+        layers = []
+        for nid in topological_order(g):
+            node = g.nodes[nid]
+            cls = InputLayer if node.type == "Input" else layer_class(node.type)
+            layers.append(cls(name=node.name, **node.params))
+        model = Sequential(layers, name=spec.name)
+    else:
+        model = Model.from_graph(g, name=spec.name)
+    for nid, arrays in weights.items():
+        model.get_layer(g.nodes[nid].name).set_weights(arrays)
+    return model
+
+
+def _accepted(cls, config: dict) -> dict:
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        names = set(params) | {"use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                               "gradient_accumulation_steps", "lr", "decay"}
+    else:
+        names = set(params)
+    return {k: v for k, v in config.items() if k in names}
+
+
+def compile_from_config(model, cfg: dict) -> None:
+    """Compile `model` from Keras's compile_config / training_config; a setting VisualNet
+    cannot take is reported with a warning and the model is left uncompiled."""
+    from .. import VisualNetWarning
+    from ..engine import optimizers
+
+    try:
+        opt = cfg.get("optimizer")
+        if isinstance(opt, dict):
+            cls_name = str(opt.get("class_name", "")).lower()
+            cls = optimizers._CLASSES.get(cls_name)
+            if cls is None:
+                raise ValueError(f"optimizer {opt.get('class_name')!r} is not supported")
+            opt = cls.from_config(_accepted(cls, dict(opt.get("config") or {})))
+        loss = cfg.get("loss")
+        if isinstance(loss, dict):
+            loss = {"class_name": loss.get("class_name"), "config": {
+                k: v for k, v in (loss.get("config") or {}).items() if k not in ("dtype",)}}
+        metrics = cfg.get("metrics") or []
+        if isinstance(metrics, list):
+            metrics = [m for m in _flatten(metrics) if isinstance(m, str)]
+        model.compile(optimizer=opt or "rmsprop", loss=loss, metrics=metrics)
+    except (ValueError, TypeError, KeyError) as exc:
+        warnings.warn(f"The model's training settings could not be restored ({exc}); it is loaded uncompiled.",
+                      VisualNetWarning, stacklevel=3)
+
+
+def _flatten(items):
+    for m in items:
+        if isinstance(m, list):
+            yield from _flatten(m)
+        else:
+            yield m
+
+
+def layered_positions(graph: Graph, dx: float = 220.0, dy: float = 110.0) -> dict:
+    """Simple left-to-right positions: column = longest path from an input."""
+    column: dict[str, int] = {}
+    for nid in topological_order(graph):
+        column[nid] = max((column[s] + 1 for s in graph.inputs_of(nid)), default=0)
+    rows: dict[int, int] = {}
+    out = {}
+    for nid in topological_order(graph):
+        c = column[nid]
+        r = rows.get(c, 0)
+        rows[c] = r + 1
+        out[nid] = (c * dx, r * dy)
+    return out
+
+
+class _reading:
+    """Turns the ways a damaged file fails inside h5py/zipfile into one KerasFileError."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        if not self.path.exists():
+            raise FileNotFoundError(f"No such file: {self.path}")
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or isinstance(exc, (KerasFileError, MemoryError, KeyboardInterrupt)):
+            return False
+        if isinstance(exc, zipfile.BadZipFile):
+            raise KerasFileError(f"'{self.path.name}' is not a valid .keras (zip) file: {exc}") from None
+        if isinstance(exc, OSError):
+            raise KerasFileError(f"'{self.path.name}' cannot be read as HDF5 (damaged or not a Keras file): "
+                                 f"{exc}") from None
+        if isinstance(exc, (ValueError, KeyError, TypeError, IndexError, EOFError, RuntimeError, UnicodeError,
+                            AttributeError, RecursionError, OverflowError, zipfile.LargeZipFile)):
+            raise KerasFileError(f"'{self.path.name}' is damaged or malformed ({type(exc).__name__}: "
+                                 f"{exc})") from None
+        return False

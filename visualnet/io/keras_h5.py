@@ -1,0 +1,265 @@
+"""HDF5 layouts of Keras: the legacy whole-model `.h5` (Keras 2 dialect when written) and
+the Keras 3 weights layout (`.weights.h5`, and `model.weights.h5` inside `.keras`).
+
+Every array read is checked against the shape the model config implies before it is
+read, and always found through the file's own `weight_names` (legacy) or by Keras 3's
+class-name-and-position group names.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ..graph import Graph, keras_order
+from .errors import KerasFileError
+from .keras_config import KERAS2_VERSION, check_graph, graph_from_keras_config, keras_class, snake_case
+from .keras_config import model_config as make_model_config
+from .keras_config import weight_shapes
+
+MAX_JSON = 64 << 20  # bytes of JSON accepted in one attribute
+
+
+# ---------------------------------------------------------------------- small helpers
+def text_attr(obj, key: str, what: str) -> str:
+    """A string attribute (stored as str or bytes), or KerasFileError."""
+    if key not in obj.attrs:
+        raise KerasFileError(f"{what} has no '{key}' attribute.")
+    value = obj.attrs[key]
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise KerasFileError(f"{what}'s '{key}' attribute is not UTF-8 text.") from None
+    if not isinstance(value, str):
+        raise KerasFileError(f"{what}'s '{key}' attribute is not text.")
+    if len(value) > MAX_JSON:
+        raise KerasFileError(f"{what}'s '{key}' attribute is larger than {MAX_JSON} bytes.")
+    return value
+
+
+def json_attr(obj, key: str, what: str) -> Any:
+    text = text_attr(obj, key, what)
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise KerasFileError(f"{what}'s '{key}' is not valid JSON: {exc}") from None
+
+
+def names_attr(obj, key: str, what: str) -> list[str]:
+    """A list-of-names attribute (Keras splits long ones into key0, key1, ...)."""
+    if key in obj.attrs:
+        chunks = [obj.attrs[key]]
+    else:
+        chunks, i = [], 0
+        while f"{key}{i}" in obj.attrs:
+            chunks.append(obj.attrs[f"{key}{i}"])
+            i += 1
+        if not chunks:
+            raise KerasFileError(f"{what} has no '{key}' attribute.")
+    out = []
+    for chunk in chunks:
+        arr = np.asarray(chunk)
+        if arr.ndim == 0:
+            arr = arr.reshape(1)
+        if arr.ndim != 1:
+            raise KerasFileError(f"{what}'s '{key}' attribute is not a list of names.")
+        for v in arr.tolist():
+            if isinstance(v, bytes):
+                try:
+                    v = v.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise KerasFileError(f"{what}'s '{key}' holds a name that is not UTF-8.") from None
+            if not isinstance(v, str):
+                raise KerasFileError(f"{what}'s '{key}' holds something that is not a name: {v!r}.")
+            out.append(v)
+    return out
+
+
+def read_array(obj, path: str, shape: tuple, what: str) -> np.ndarray:
+    """Dataset `path` under `obj`, checked to be numeric with exactly `shape` before reading."""
+    try:
+        ds = obj[path]
+    except (KeyError, ValueError):
+        raise KerasFileError(f"{what}: the file has no dataset '{path}'.") from None
+    if not isinstance(ds, h5py.Dataset):
+        raise KerasFileError(f"{what}: '{path}' is not a dataset.")
+    if tuple(ds.shape) != tuple(shape):
+        raise KerasFileError(f"{what}: '{path}' has shape {tuple(ds.shape)}; the model needs {tuple(shape)}.")
+    if ds.dtype.kind not in "fiu":
+        raise KerasFileError(f"{what}: '{path}' holds {ds.dtype}, not numbers.")
+    value = np.asarray(ds[()], dtype=np.float32)
+    if value.shape != tuple(shape):
+        raise KerasFileError(f"{what}: '{path}' could not be read with shape {tuple(shape)}.")
+    return value
+
+
+def _bytes_list(names: list[str]) -> np.ndarray:
+    if not names:
+        return np.array([], dtype=np.float64)  # what Keras writes for an empty list
+    return np.array([n.encode("utf-8") for n in names])
+
+
+# ---------------------------------------------------------------------- legacy .h5
+def write_legacy_h5(f: h5py.File, graph: Graph, name: str, sequential: bool, weights: dict[str, list],
+                    training_config: dict | None) -> None:
+    """The whole model in the Keras 2 dialect (tf-keras and Keras 3 both load it).
+
+    `weights`: node id -> arrays in Keras order."""
+    f.attrs["keras_version"] = KERAS2_VERSION
+    f.attrs["backend"] = "tensorflow"
+    f.attrs["model_config"] = json.dumps(make_model_config(graph, name, sequential, "keras2"))
+    if training_config is not None:
+        f.attrs["training_config"] = json.dumps(training_config)
+    mw = f.create_group("model_weights")
+    order = keras_order(graph, [graph.output_nodes()[0].id])
+    shapes = weight_shapes(graph)
+    mw.attrs["layer_names"] = _bytes_list([graph.nodes[n].name for n in order])
+    mw.attrs["backend"] = "tensorflow"
+    mw.attrs["keras_version"] = KERAS2_VERSION
+    for nid in order:
+        node = graph.nodes[nid]
+        g = mw.create_group(node.name)
+        specs = shapes[nid]
+        names = [f"{node.name}/{w.name}:0" for w in specs]
+        g.attrs["weight_names"] = _bytes_list(names)
+        for wn, w, value in zip(names, specs, weights.get(nid, [])):
+            g.create_dataset(wn, data=np.asarray(value, dtype=np.float32).reshape(w.shape))
+
+
+def read_legacy_h5(f: h5py.File):
+    """(KerasModelSpec, weights by node id, training_config or None) of a legacy `.h5` model."""
+    if "model_config" not in f.attrs:
+        raise KerasFileError("This .h5 file holds no model (no 'model_config'); it may hold weights only — "
+                             "load it with model.load_weights().")
+    config = json_attr(f, "model_config", "The file")
+    spec = graph_from_keras_config(config)
+    training = None
+    if "training_config" in f.attrs:
+        training = json_attr(f, "training_config", "The file")
+        if not isinstance(training, dict):
+            training = None
+    group = f["model_weights"] if "model_weights" in f else f
+    weights = read_legacy_weights(group, spec.graph)
+    return spec, weights, training
+
+
+def read_legacy_weights(group, graph: Graph) -> dict[str, list]:
+    """Weights of every node of `graph` from a legacy weights group (matched by layer name,
+    falling back to Keras's order of the layers that have weights)."""
+    if not isinstance(group, h5py.Group):
+        raise KerasFileError("'model_weights' is not a group.")
+    file_names = names_attr(group, "layer_names", "The weights group")
+    shapes = weight_shapes(graph, check_graph(graph))
+    order = keras_order(graph, [graph.output_nodes()[0].id])
+    want = [nid for nid in order if shapes[nid]]
+
+    def weight_names(lname):
+        if lname not in group or not isinstance(group[lname], h5py.Group):
+            raise KerasFileError(f"The weights of layer '{lname}' are missing from the file.")
+        return names_attr(group[lname], "weight_names", f"Layer '{lname}' in the file")
+
+    with_weights = [n for n in file_names if n in group and weight_names(n)]
+    by_name = all(graph.nodes[nid].name in with_weights for nid in want)
+    if not by_name and len(with_weights) != len(want):
+        raise KerasFileError(f"The file has weights for {len(with_weights)} layers; the model has "
+                             f"{len(want)} layers with weights.")
+    out: dict[str, list] = {}
+    for i, nid in enumerate(want):
+        node = graph.nodes[nid]
+        lname = node.name if by_name else with_weights[i]
+        names = weight_names(lname)
+        specs = shapes[nid]
+        if len(names) != len(specs):
+            raise KerasFileError(f"Layer '{node.name}' needs {len(specs)} weights "
+                                 f"({', '.join(w.name for w in specs)}); the file has {len(names)}.")
+        out[nid] = [read_array(group[lname], wn, w.shape, f"Layer '{node.name}' weight '{w.name}'")
+                    for wn, w in zip(names, specs)]
+    return out
+
+
+# ---------------------------------------------------------------------- Keras 3 weights layout
+def keras3_layer_order(graph: Graph, sequential: bool) -> list[str]:
+    """Node ids in the order of Keras 3's `model.layers` (Sequential leaves out the input)."""
+    order = keras_order(graph, [graph.output_nodes()[0].id])
+    if sequential:
+        order = [n for n in order if graph.nodes[n].type != "Input"]
+    return order
+
+
+def keras3_group_names(graph: Graph, order: list[str]) -> list[str]:
+    """Keras 3's weight-file group names: class name in snake case, numbered by position."""
+    used: dict[str, int] = {}
+    names = []
+    for nid in order:
+        base = snake_case(keras_class(graph.nodes[nid].type))
+        if base in used:
+            used[base] += 1
+            names.append(f"{base}_{used[base]}")
+        else:
+            used[base] = 0
+            names.append(base)
+    return names
+
+
+def write_keras3_weights(f: h5py.File, graph: Graph, name: str, sequential: bool, weights: dict[str, list],
+                         optimizer_vars: list | None = None, optimizer_name: str = "optimizer") -> None:
+    order = keras3_layer_order(graph, sequential)
+    layers = f.create_group("layers")
+    for nid, gname in zip(order, keras3_group_names(graph, order)):
+        g = layers.create_group(gname)
+        v = g.create_group("vars")
+        v.attrs["name"] = graph.nodes[nid].name
+        for i, value in enumerate(weights.get(nid, [])):
+            v.create_dataset(str(i), data=np.asarray(value, dtype=np.float32))
+    top = f.create_group("vars")
+    top.attrs["name"] = name
+    if optimizer_vars is not None:
+        opt = f.create_group("optimizer").create_group("vars")
+        opt.attrs["name"] = optimizer_name
+        for i, value in enumerate(optimizer_vars):
+            opt.create_dataset(str(i), data=value)
+
+
+def read_keras3_weights(f: h5py.File, graph: Graph, sequential: bool) -> dict[str, list]:
+    """Weights by node id from the Keras 3 layout; groups are matched by position and class
+    (as Keras does), and by the layer name Keras 3.x records when every name matches."""
+    if "layers" not in f or not isinstance(f["layers"], h5py.Group):
+        raise KerasFileError("The weights file has no 'layers' group (is it a Keras 3 weights file?).")
+    layers = f["layers"]
+    shapes = weight_shapes(graph, check_graph(graph))
+    order = keras3_layer_order(graph, sequential)
+    groups = keras3_group_names(graph, order)
+    recorded = {}
+    for gname in layers:
+        g = layers[gname]
+        if isinstance(g, h5py.Group) and isinstance(g.get("vars"), h5py.Group) and "name" in g["vars"].attrs:
+            try:
+                recorded[text_attr(g["vars"], "name", f"Group '{gname}'")] = gname
+            except KerasFileError:
+                pass
+    names = [graph.nodes[n].name for n in order]
+    use_names = all(n in recorded for n in names)
+    out: dict[str, list] = {}
+    for nid, gname in zip(order, groups):
+        node = graph.nodes[nid]
+        specs = shapes[nid]
+        gname = recorded[node.name] if use_names else gname
+        if not specs:
+            continue
+        if gname not in layers or not isinstance(layers[gname], h5py.Group):
+            raise KerasFileError(f"The weights of layer '{node.name}' (group 'layers/{gname}') are missing.")
+        vars_ = layers[gname].get("vars")
+        if not isinstance(vars_, h5py.Group):
+            raise KerasFileError(f"Group 'layers/{gname}' has no 'vars'.")
+        if len(vars_) != len(specs):
+            raise KerasFileError(f"Layer '{node.name}' needs {len(specs)} weights "
+                                 f"({', '.join(w.name for w in specs)}); 'layers/{gname}' has {len(vars_)}.")
+        out[nid] = [read_array(vars_, str(i), w.shape, f"Layer '{node.name}' weight '{w.name}'")
+                    for i, w in enumerate(specs)]
+    return out
