@@ -2,6 +2,7 @@
 between ports, deleting, and undo/redo of each step, checking the Graph every time."""
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QToolTip
 
 from .helpers import LEFT, drag, drag_layer_to_canvas, node_point, port_point, wire
 
@@ -107,6 +108,7 @@ def test_refused_wire_shows_the_reason(qtbot, window):
     assert edges_of(window.graph) == before
     message = window.statusBar().currentMessage()
     assert "cycle" in message, message
+    assert QToolTip.isVisible() and QToolTip.text() == message  # also shown at the cursor
 
     window.load_template("tabular_binary")
     g = window.graph

@@ -227,3 +227,36 @@ def test_dark_theme_repaints(qtbot, window, qapp):
         assert image.pixelColor(5, 5).lightness() < 80  # dark canvas
     finally:
         theme.apply(qapp, "light")
+
+
+def test_context_menu_adds_a_layer_where_clicked(qtbot, window):
+    window.load_template("tabular_binary")
+    g = window.graph
+    spot = window.scene.nodes_rect().bottomLeft() + QPointF(120, 200)
+    menu = window.build_context_menu(spot)
+    assert window.scene.selected_node_ids() == []
+    add = next(a for a in menu.actions() if a.text() == "Add Layer Here").menu()
+    regularization = next(a for a in add.actions() if a.text() == "Regularization").menu()
+    next(a for a in regularization.actions() if a.text() == "Dropout").trigger()
+    dropout = next(n for n in g.nodes.values() if n.type == "Dropout")
+    centre = window.scene.node_items[dropout.id].sceneBoundingRect().center()
+    assert abs(centre.x() - spot.x()) <= 20 and abs(centre.y() - spot.y()) <= 20
+    # on a layer: it is selected and its actions are offered
+    target = list(g.nodes)[1]
+    menu = window.build_context_menu(window.scene.node_items[target].sceneBoundingRect().center())
+    assert window.scene.selected_node_ids() == [target]
+    texts = [a.text().replace("&", "") for a in menu.actions()]
+    assert {"Cut", "Copy", "Duplicate", "Delete", "Rename…"} <= set(texts)
+
+
+def test_arrow_keys_nudge_the_selection(qtbot, window):
+    window.load_template("tabular_binary")
+    g, vp = window.graph, window.view.viewport()
+    nid = list(g.nodes)[2]
+    qtbot.mouseClick(vp, LEFT, pos=node_point(window, nid))
+    x, y = g.nodes[nid].position
+    qtbot.keyClick(vp, Qt.Key.Key_Right)
+    qtbot.keyClick(vp, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert g.nodes[nid].position == (x + 20, y + 100)
+    window.actions["undo"].trigger()
+    assert g.nodes[nid].position == (x + 20, y)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, QMainWindow, QMessageBox, QTabWidget,
-                               QToolBar, QToolTip)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox,
+                               QTabWidget, QToolBar, QToolTip)
 
 from visualnet import __version__
-from visualnet.graph import Graph
+from visualnet.graph import Graph, all_specs
 from visualnet.graph.templates import all_templates, get_template
 
 from . import icons, theme
@@ -19,7 +19,7 @@ from .canvas.metrics import NODE_HEIGHT, NODE_WIDTH, snap
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
 from .clipboard import fragment_from_mime, fragment_to_mime, make_fragment
-from .commands import AddNodeCommand, ArrangeCommand, DeleteCommand, PasteCommand
+from .commands import AddNodeCommand, ArrangeCommand, DeleteCommand, MoveNodesCommand, PasteCommand
 from .document import ModelDocument
 from .fixes import ProblemFixer
 from .inspector import InspectorWidget
@@ -183,6 +183,15 @@ class MainWindow(QMainWindow):
             self.scene.select(command.node_ids)
             self.view.centre_on(self.scene.nodes_rect(command.node_ids))
 
+    def nudge(self, dx: float, dy: float) -> None:
+        """Move the selected layers by (dx, dy) (arrow keys: one grid step, with Shift five)."""
+        moves = {}
+        for nid in self.scene.selected_node_ids():
+            pos = self.scene.node_items[nid].pos()
+            moves[nid] = (pos.x() + dx, pos.y() + dy)
+        if moves:
+            self.document.push(MoveNodesCommand(self.graph, moves))
+
     def select_all(self) -> None:
         self.scene.select(self.scene.node_items, self.scene.edge_items)
 
@@ -340,6 +349,8 @@ class MainWindow(QMainWindow):
         self.scene.node_double_clicked.connect(self._node_double_clicked)
         self.view.layer_dropped.connect(self._dropped)
         self.view.zoom_changed.connect(self._zoom_changed)
+        self.view.context_menu_requested.connect(self._context_menu)
+        self.view.nudge_requested.connect(self.nudge)
         self.palette.layer_activated.connect(self.add_layer)
         self.problems_panel.problem_activated.connect(self.show_problem)
         self.problems_panel.fix_requested.connect(self.fixer.apply)
@@ -396,6 +407,45 @@ class MainWindow(QMainWindow):
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()
         self.inspector.show_selection(nodes, edges)
         self.selection_changed.emit(nodes, edges)
+
+    def _context_menu(self, scene_pos: QPointF, global_pos) -> None:
+        """Right-click: actions on what is under the cursor, or add a layer right there."""
+        menu = self.build_context_menu(scene_pos)
+        menu.exec(global_pos)
+
+    def build_context_menu(self, scene_pos: QPointF) -> QMenu:
+        node = self.scene.node_at(scene_pos)
+        edge = None if node is not None else self.scene.edge_at(scene_pos)
+        if node is not None and not node.isSelected():
+            self.scene.select([node.node_id])
+        elif edge is not None and not edge.isSelected():
+            self.scene.select([], [edge.edge_id])
+        elif node is None and edge is None:
+            self.scene.clearSelection()
+        menu = QMenu(self)
+        if self.scene.selected_node_ids() or self.scene.selected_edge_ids():
+            for key in ("cut", "copy", "duplicate", "delete"):
+                if key == "delete" or self.scene.selected_node_ids():
+                    menu.addAction(self.actions[key])
+            if len(self.scene.selected_node_ids()) == 1:
+                rename = menu.addAction("Rename…")
+                rename.triggered.connect(lambda: self._node_double_clicked(self.scene.selected_node_ids()[0]))
+            menu.addSeparator()
+        add = menu.addMenu("Add Layer Here")
+        groups: dict[str, QMenu] = {}
+        for spec in all_specs():
+            group = groups.get(spec.category)
+            if group is None:
+                group = groups[spec.category] = add.addMenu(icons.category_icon(spec.category),
+                                                           spec.category.capitalize())
+            action = group.addAction(icons.category_icon(spec.category), spec.type)
+            action.setStatusTip(spec.doc)
+            action.triggered.connect(lambda _=False, t=spec.type, p=QPointF(scene_pos): self.add_layer(t, p))
+        menu.addAction(self.actions["paste"])
+        menu.addSeparator()
+        for key in ("select_all", "arrange", "fit"):
+            menu.addAction(self.actions[key])
+        return menu
 
     def _dropped(self, layer_type: str, pos: QPointF) -> None:
         self.view.setFocus()

@@ -166,6 +166,12 @@ class GraphScene(QGraphicsScene):
             if eid in self.edge_items:
                 self.edge_items[eid].setSelected(True)
 
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        return self._item_at(pos, NodeItem)
+
+    def edge_at(self, pos: QPointF) -> EdgeItem | None:
+        return self._item_at(pos, EdgeItem)
+
     def nodes_rect(self, node_ids=None) -> QRectF:
         items = [self.node_items[n] for n in (node_ids if node_ids is not None else self.node_items)
                  if n in self.node_items]

@@ -8,6 +8,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
 from ..palette import LAYER_MIME
+from .metrics import GRID
 from .minimap import Minimap
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
@@ -16,6 +17,8 @@ MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
 class GraphView(QGraphicsView):
     layer_dropped = Signal(str, QPointF)  # layer type, scene position of the drop
     zoom_changed = Signal(float)
+    context_menu_requested = Signal(QPointF, QPoint)  # scene position, global position
+    nudge_requested = Signal(float, float)  # move the selection by (dx, dy) scene units
 
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
@@ -98,6 +101,13 @@ class GraphView(QGraphicsView):
 
     # ---------------------------------------------------------------- pan
     def keyPressEvent(self, event):
+        arrows = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        if event.key() in arrows and self.scene().selected_node_ids():
+            dx, dy = arrows[event.key()]
+            step = GRID * (5 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
+            self.nudge_requested.emit(dx * step, dy * step)
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -152,6 +162,10 @@ class GraphView(QGraphicsView):
     def scrollContentsBy(self, dx, dy):
         super().scrollContentsBy(dx, dy)
         self.minimap.refresh()
+
+    def contextMenuEvent(self, event):
+        self.context_menu_requested.emit(self.mapToScene(event.pos()), event.globalPos())
+        event.accept()
 
     # ---------------------------------------------------------------- drops from the palette
     def dragEnterEvent(self, event):
