@@ -64,15 +64,13 @@ class Multiply(Layer):
         return grads
 
 
-class Average(Layer):
+class Average(Add):
     layer_type = "Average"
 
     def forward(self, inputs, training):
-        self._n = len(inputs)
-        out = inputs[0] + inputs[1]
-        for x in inputs[2:]:
-            out += x
-        return out / out.dtype.type(self._n)
+        out = super().forward(inputs, training)
+        out /= out.dtype.type(self._n)
+        return out
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         return [dy / dy.dtype.type(self._n)] * self._n
