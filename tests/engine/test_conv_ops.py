@@ -32,6 +32,12 @@ CASES = [
 IDS = [f"{c[5]}x{c[6]}-s{c[7][0]}{c[7][1]}-{c[8]}-{c[1]}x{c[2]}x{c[3]}" for c in CASES]
 
 
+@pytest.fixture(autouse=True)
+def winograd_from_8_channels(monkeypatch):
+    """Let small test shapes take the Winograd path (3x3, stride 1, C >= 8) too."""
+    monkeypatch.setattr(conv, "_WINOGRAD_MIN_C", 8)
+
+
 def _data(n, h, w, c, f, kh, kw, dtype=np.float32, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, h, w, c)).astype(dtype)
