@@ -148,3 +148,22 @@ def test_selection_of_several_layers_or_a_wire(qtbot, window):
     window.scene.select([], [edge])
     texts = " ".join(w.text() for w in window.inspector.widget().findChildren(type(window.inspector.name_error)))
     assert "Wire" in texts and "Carries (None, 28, 28, 1)" in texts
+
+
+def test_fixing_a_bad_parameter_from_a_file_undoes_to_the_bad_value(qtbot, window):
+    from visualnet.graph import Graph
+    g = Graph()
+    i = g.add_node("Input", {"shape": (4,)}, position=(0, 0))
+    d = g.add_node("Dense", {"units": 0}, strict=False, position=(260, 0))  # as a broken file would hold it
+    e = g.connect(i.id, d.id)
+    window.set_graph(g, "broken")
+    assert [p.code for p in window.document.problems] == ["param_invalid"]
+    select_node(qtbot, window, d.id)
+    type_into(qtbot, window.inspector.editors["units"].spin, "5")
+    assert g.nodes[d.id].params["units"] == 5 and not window.document.problems
+    window.actions["undo"].trigger()
+    assert g.nodes[d.id].params["units"] == 0 and g.nodes[d.id].name == "dense"
+    assert list(g.edges) == [e.id] and g.edges[e.id].dst == d.id
+    assert [p.code for p in window.document.problems] == ["param_invalid"]
+    window.actions["redo"].trigger()
+    assert g.nodes[d.id].params["units"] == 5
