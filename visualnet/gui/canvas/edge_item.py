@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPainterPa
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from .. import icons, theme
+from .metrics import OVERVIEW_ZOOM
 from ..formatting import sample_shape_text, shape_text
 
 
@@ -115,7 +116,7 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if self._label_rect.isNull() or lod < 0.6:  # zoomed out, nodes show their shapes
+        if self._label_rect.isNull() or lod < OVERVIEW_ZOOM:  # zoomed out, nodes show their shapes
             return
         rect = self._label_rect
         painter.setBrush(t.colour("label_bg"))

@@ -17,3 +17,5 @@ def node_height(n_ports: int) -> float:
 
 def snap(value: float, step: float = GRID) -> float:
     return round(value / step) * step
+
+OVERVIEW_ZOOM = 0.75  # below this zoom, nodes show only type and shape in big letters, wires lose labels

@@ -11,7 +11,7 @@ from visualnet.graph import get_spec
 
 from .. import icons, theme
 from ..formatting import compact_count, key_params_text, sample_shape_text, shape_text
-from .metrics import HEADER_HEIGHT, NODE_WIDTH, PORT_SPACING, node_height
+from .metrics import HEADER_HEIGHT, NODE_WIDTH, OVERVIEW_ZOOM, PORT_SPACING, node_height
 from .port_item import PortItem
 
 BADGE = 9.0  # badge radius
@@ -151,7 +151,7 @@ class NodeItem(QGraphicsItem):
         tint = QColor(cat)
         tint.setAlpha(70 if t.dark else 40)
         painter.setBrush(tint)
-        painter.drawPath(header.intersected(clip) if lod >= 0.6 else header)
+        painter.drawPath(header.intersected(clip) if lod >= OVERVIEW_ZOOM else header)
         # border
         border = t.colour("node_border")
         width = 1.0
@@ -164,7 +164,7 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(border, width))
         painter.drawRoundedRect(rect, 6, 6)
-        if lod < 0.6:
+        if lod < OVERVIEW_ZOOM:
             self._paint_overview(painter, lod, t)
         else:
             self._paint_detail(painter, t)
