@@ -12,10 +12,16 @@ _SUBMODULES = ("activations", "backend", "callbacks", "datasets", "initializers"
                "models", "optimizers", "utils")
 
 
-def __getattr__(name):
-    """`import visualnet; visualnet.layers.Dense` works as with Keras, importing lazily."""
-    if name in _SUBMODULES:
-        import importlib
+_TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers"}
 
+
+def __getattr__(name):
+    """`import visualnet as keras; keras.layers.Dense, keras.Sequential` work as with Keras,
+    importing lazily."""
+    import importlib
+
+    if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _TOP_LEVEL:
+        return getattr(importlib.import_module(f".{_TOP_LEVEL[name]}", __name__), name)
     raise AttributeError(f"module 'visualnet' has no attribute '{name}'")
