@@ -4,8 +4,6 @@ keyboard shortcuts, driven with real events."""
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
-from visualnet.graph import Graph
-
 from .helpers import LEFT, NONE, drag, node_point, structure
 
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -5,7 +5,6 @@ undo in one step."""
 import html
 
 import pytest
-from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QInputDialog
 
 from visualnet.graph import Edge, Graph, is_valid, validate

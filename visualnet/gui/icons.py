@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from . import theme
 
@@ -68,10 +68,3 @@ def paint_badge(p: QPainter, rect: QRectF, severity: str) -> None:
     p.drawLine(QPointF(cx, top), QPointF(cx, rect.top() + rect.height() * 0.62))
     p.drawPoint(QPointF(cx, rect.top() + rect.height() * 0.78))
     p.restore()
-
-
-def badge_font(size: float) -> QFont:
-    font = QFont()
-    font.setPointSizeF(size)
-    font.setBold(True)
-    return font

@@ -4,7 +4,7 @@ live through undo commands; below it, what shape inference knows about the layer
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QSizePolicy, QVBoxLayout,
                                QWidget)
 
@@ -17,8 +17,6 @@ from .param_editors import editor_for
 
 
 class InspectorWidget(QScrollArea):
-    problem_clicked = Signal(object)
-
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.document = document

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox,
-                               QTabWidget, QToolBar, QToolTip)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QToolBar,
+                               QToolTip)
 
-from visualnet import __version__
-from visualnet.graph import Graph, all_specs
+from visualnet.graph import Graph
 from visualnet.graph.templates import all_templates, get_template
 
-from . import icons, theme
+from . import dialogs, icons, theme
 from .canvas.layout import layered_positions
 from .canvas.metrics import NODE_HEIGHT, NODE_WIDTH, snap
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
 from .clipboard import fragment_from_mime, fragment_to_mime, make_fragment
+from .context_menu import canvas_menu
 from .commands import AddNodeCommand, ArrangeCommand, DeleteCommand, MoveNodesCommand, PasteCommand
 from .document import ModelDocument
 from .fixes import ProblemFixer
@@ -385,9 +385,14 @@ class MainWindow(QMainWindow):
         dock.setWindowTitle(f"Problems ({len(self.document.problems)})" if self.document.problems else "Problems")
         self._update_start_page()
 
-    def _node_double_clicked(self, node_id: str) -> None:
+    def rename_layer(self, node_id: str) -> None:
+        """Select the layer and put the cursor in the inspector's name field."""
+        self.scene.select([node_id])
         self.docks["inspector"].show()
         self.inspector.focus_name()
+
+    def _node_double_clicked(self, node_id: str) -> None:
+        self.rename_layer(node_id)
 
     def _zoom_changed(self, zoom: float) -> None:
         self.zoom_label.setText(f"{round(zoom * 100)}%")
@@ -413,39 +418,8 @@ class MainWindow(QMainWindow):
         menu = self.build_context_menu(scene_pos)
         menu.exec(global_pos)
 
-    def build_context_menu(self, scene_pos: QPointF) -> QMenu:
-        node = self.scene.node_at(scene_pos)
-        edge = None if node is not None else self.scene.edge_at(scene_pos)
-        if node is not None and not node.isSelected():
-            self.scene.select([node.node_id])
-        elif edge is not None and not edge.isSelected():
-            self.scene.select([], [edge.edge_id])
-        elif node is None and edge is None:
-            self.scene.clearSelection()
-        menu = QMenu(self)
-        if self.scene.selected_node_ids() or self.scene.selected_edge_ids():
-            for key in ("cut", "copy", "duplicate", "delete"):
-                if key == "delete" or self.scene.selected_node_ids():
-                    menu.addAction(self.actions[key])
-            if len(self.scene.selected_node_ids()) == 1:
-                rename = menu.addAction("Rename…")
-                rename.triggered.connect(lambda: self._node_double_clicked(self.scene.selected_node_ids()[0]))
-            menu.addSeparator()
-        add = menu.addMenu("Add Layer Here")
-        groups: dict[str, QMenu] = {}
-        for spec in all_specs():
-            group = groups.get(spec.category)
-            if group is None:
-                group = groups[spec.category] = add.addMenu(icons.category_icon(spec.category),
-                                                           spec.category.capitalize())
-            action = group.addAction(icons.category_icon(spec.category), spec.type)
-            action.setStatusTip(spec.doc)
-            action.triggered.connect(lambda _=False, t=spec.type, p=QPointF(scene_pos): self.add_layer(t, p))
-        menu.addAction(self.actions["paste"])
-        menu.addSeparator()
-        for key in ("select_all", "arrange", "fit"):
-            menu.addAction(self.actions[key])
-        return menu
+    def build_context_menu(self, scene_pos: QPointF):
+        return canvas_menu(self, scene_pos)
 
     def _dropped(self, layer_type: str, pos: QPointF) -> None:
         self.view.setFocus()
@@ -529,38 +503,10 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def _ask_reshape_target(self, n: int, guess: tuple) -> tuple | None:
-        from .param_editors import parse_tuple
-        text = ", ".join(map(str, guess))
-        while True:
-            text, ok = QInputDialog.getText(
-                self, "Insert Reshape",
-                f"Each sample has {n} values, not a perfect square.\nReshape them to (height, width, channels):",
-                text=text)
-            if not ok:
-                return None
-            shape = parse_tuple(text)
-            if isinstance(shape, tuple) and shape and all(d > 0 for d in shape) and _prod(shape) == n:
-                return shape
-            QMessageBox.warning(self, "Insert Reshape", f"The shape must hold exactly {n} values; {text!r} does not.")
+        return dialogs.ask_reshape_target(self, n, guess)
 
     def _show_shortcuts(self) -> None:
-        rows = []
-        for key in ("new", "undo", "redo", "cut", "copy", "paste", "duplicate", "delete", "select_all", "find",
-                    "fit", "zoom_in", "zoom_out", "zoom_reset", "arrange"):
-            action = self.actions[key]
-            keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
-            rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{keys}</b></td></tr>")
-        rows.append("<tr><td>Pan</td><td><b>Middle drag, or Space + drag</b></td></tr>")
-        rows.append("<tr><td>Zoom</td><td><b>Mouse wheel</b></td></tr>")
-        QMessageBox.information(self, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>")
+        dialogs.show_shortcuts(self)
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, "About VisualNet",
-                          f"<b>VisualNet {__version__}</b><br>Build and train neural networks visually.")
-
-
-def _prod(values) -> int:
-    out = 1
-    for v in values:
-        out *= v
-    return out
+        dialogs.show_about(self)

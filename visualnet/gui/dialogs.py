@@ -1,0 +1,50 @@
+"""The main window's small dialogs: the Reshape target for a one-click fix, the keyboard
+shortcuts, About."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from visualnet import __version__
+
+from .param_editors import parse_tuple
+
+SHORTCUT_ACTIONS = ("new", "undo", "redo", "cut", "copy", "paste", "duplicate", "delete", "select_all", "find",
+                    "fit", "zoom_in", "zoom_out", "zoom_reset", "arrange")
+
+
+def ask_reshape_target(parent, n: int, guess: tuple) -> tuple | None:
+    """Ask for (height, width, channels) holding exactly n values; None if cancelled."""
+    text = ", ".join(map(str, guess))
+    while True:
+        text, ok = QInputDialog.getText(
+            parent, "Insert Reshape",
+            f"Each sample has {n} values, not a perfect square.\nReshape them to (height, width, channels):",
+            text=text)
+        if not ok:
+            return None
+        shape = parse_tuple(text)
+        if isinstance(shape, tuple) and shape and all(d > 0 for d in shape) and math.prod(shape) == n:
+            return shape
+        QMessageBox.warning(parent, "Insert Reshape", f"The shape must hold exactly {n} values; {text!r} does not.")
+
+
+def show_shortcuts(window) -> None:
+    rows = []
+    for key in SHORTCUT_ACTIONS:
+        action = window.actions[key]
+        keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+        rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{keys}</b></td></tr>")
+    rows.append("<tr><td>Move selected layers</td><td><b>Arrow keys (Shift: 5 grid steps)</b></td></tr>")
+    rows.append("<tr><td>Pan</td><td><b>Middle drag, or Space + drag</b></td></tr>")
+    rows.append("<tr><td>Zoom</td><td><b>Mouse wheel</b></td></tr>")
+    rows.append("<tr><td>Add a layer where you click</td><td><b>Right-click the canvas</b></td></tr>")
+    QMessageBox.information(window, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>")
+
+
+def show_about(window) -> None:
+    QMessageBox.about(window, "About VisualNet",
+                      f"<b>VisualNet {__version__}</b><br>Build and train neural networks visually.")
