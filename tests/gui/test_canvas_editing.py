@@ -152,3 +152,33 @@ def test_move_snaps_to_grid_and_undoes(qtbot, window):
     window.actions["undo"].trigger()
     assert g.nodes[nid].position == old
     assert window.scene.node_items[nid].pos().toTuple() == old
+
+
+def test_wire_dropped_on_empty_canvas_offers_the_next_layer(qtbot, window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    window.load_template("tabular_binary")
+    g = window.graph
+    last = list(g.nodes)[-1]
+    start = port_point(window, last, "out")
+    end = start + QPoint(150, 120)
+    chosen = []
+
+    def choose():  # the menu is modal: pick Core ▸ Dense in it like a user would
+        popup = QApplication.activePopupWidget()
+        core = next(a for a in popup.actions() if a.text() == "Core").menu()
+        action = next(a for a in core.actions() if a.text() == "Dense")
+        chosen.append(popup.actions()[0].text())
+        action.trigger()
+        popup.close()
+    QTimer.singleShot(50, choose)
+    drag(qtbot, window, start, end)
+    qtbot.waitUntil(lambda: len(g.nodes) == 5, timeout=2000)
+    assert chosen == ["Add a layer after dense_2"]
+    new = next(n for n in g.nodes.values() if n.name == "dense_3")
+    assert g.inputs_of(new.id) == [last]
+    drop = window.view.mapToScene(end)
+    centre = window.scene.node_items[new.id].sceneBoundingRect().center()
+    assert abs(centre.x() - drop.x()) <= 20 and abs(centre.y() - drop.y()) <= 25
+    window.actions["undo"].trigger()  # one step
+    assert len(g.nodes) == 4 and len(g.edges) == 3

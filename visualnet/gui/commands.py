@@ -190,6 +190,18 @@ class AddNodeCommand(GraphCommand):
                          [AddNodeOp(self.node_id, spec.type, params, name, _pos(position))])
 
 
+class AddConnectedCommand(GraphCommand):
+    """Adds a layer fed by `src` (a wire dropped on empty canvas, then a type chosen)."""
+
+    def __init__(self, graph: Graph, layer_type: str, src: str, position=None):
+        spec = get_spec(layer_type)
+        self.node_id = new_id()
+        name = graph.unique_name(spec.default_name)
+        super().__init__(graph, f"Add {spec.type} after {graph.nodes[src].name}", [
+            AddNodeOp(self.node_id, spec.type, _canonical(spec, None), name, _pos(position)),
+            ConnectOp(new_id(), src, self.node_id, 0)])
+
+
 class DeleteCommand(GraphCommand):
     """Deletes layers (with their wires) and wires."""
 

@@ -32,19 +32,35 @@ def canvas_menu(window, scene_pos: QPointF) -> QMenu:
             rename = menu.addAction("Rename…")
             rename.triggered.connect(lambda _=False, nid=nodes[0]: window.rename_layer(nid))
         menu.addSeparator()
-    add = menu.addMenu("Add Layer Here")
-    groups: dict[str, QMenu] = {}
     at = QPointF(scene_pos)
-    for spec in all_specs():
-        icon = icons.category_icon(spec.category)
-        group = groups.get(spec.category)
-        if group is None:
-            group = groups[spec.category] = add.addMenu(icon, spec.category.capitalize())
-        action = group.addAction(icon, spec.type)
-        action.setStatusTip(spec.doc)
-        action.triggered.connect(lambda _=False, t=spec.type: window.add_layer(t, at))
+    _layer_menu(menu.addMenu("Add Layer Here"), lambda t: window.add_layer(t, at))
     menu.addAction(window.actions["paste"])
     menu.addSeparator()
     for key in ("select_all", "arrange", "fit"):
         menu.addAction(window.actions[key])
     return menu
+
+
+def wire_end_menu(window, src: str, scene_pos: QPointF) -> QMenu:
+    """After a wire from `src` is let go on empty canvas: the layer types that can follow
+    it; choosing one adds it there, wired (one undo step)."""
+    menu = QMenu(window)
+    title = menu.addAction(f"Add a layer after {window.graph.nodes[src].name}")
+    title.setEnabled(False)
+    at = QPointF(scene_pos)
+    _layer_menu(menu, lambda t: window.add_layer_after(src, t, at), skip_inputs=True)
+    return menu
+
+
+def _layer_menu(menu: QMenu, add, skip_inputs: bool = False) -> None:
+    groups: dict[str, QMenu] = {}
+    for spec in all_specs():
+        if skip_inputs and spec.max_inputs == 0:
+            continue
+        icon = icons.category_icon(spec.category)
+        group = groups.get(spec.category)
+        if group is None:
+            group = groups[spec.category] = menu.addMenu(icon, spec.category.capitalize())
+        action = group.addAction(icon, spec.type)
+        action.setStatusTip(spec.doc)
+        action.triggered.connect(lambda _=False, t=spec.type: add(t))

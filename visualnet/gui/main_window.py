@@ -18,8 +18,9 @@ from .canvas.metrics import NODE_HEIGHT, NODE_WIDTH, snap
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
 from .clipboard import fragment_from_mime, fragment_to_mime, make_fragment
-from .context_menu import canvas_menu
-from .commands import AddNodeCommand, ArrangeCommand, DeleteCommand, MoveNodesCommand, PasteCommand
+from .commands import (AddConnectedCommand, AddNodeCommand, ArrangeCommand, DeleteCommand, MoveNodesCommand,
+                       PasteCommand)
+from .context_menu import canvas_menu, wire_end_menu
 from .document import ModelDocument
 from .fixes import ProblemFixer
 from .inspector import InspectorWidget
@@ -139,6 +140,15 @@ class MainWindow(QMainWindow):
                       for n in self.graph.nodes.values() if n.position):
                 y += NODE_HEIGHT + 20
         command = AddNodeCommand(self.graph, layer_type, (x, y))
+        if not self.document.push(command):
+            return None
+        self.scene.select([command.node_id])
+        return command.node_id
+
+    def add_layer_after(self, src: str, layer_type: str, scene_pos: QPointF) -> str | None:
+        """Add a layer centred on `scene_pos`, fed by `src` (one undo step); returns its id."""
+        x, y = snap(scene_pos.x() - NODE_WIDTH / 2), snap(scene_pos.y() - NODE_HEIGHT / 2)
+        command = AddConnectedCommand(self.graph, layer_type, src, (x, y))
         if not self.document.push(command):
             return None
         self.scene.select([command.node_id])
@@ -347,6 +357,7 @@ class MainWindow(QMainWindow):
         self.scene.wire_refused.connect(self._wire_refused)
         self.scene.hint.connect(self._hint)
         self.scene.node_double_clicked.connect(self._node_double_clicked)
+        self.scene.wire_dropped.connect(self._wire_dropped)
         self.view.layer_dropped.connect(self._dropped)
         self.view.zoom_changed.connect(self._zoom_changed)
         self.view.context_menu_requested.connect(self._context_menu)
@@ -362,7 +373,8 @@ class MainWindow(QMainWindow):
     def _graph_replaced(self, graph) -> None:
         self._update_title()
         self._paste_count = 0
-        self._fit_timer.start()
+        self.view.fit()
+        self._fit_timer.start()  # again once the window is laid out
         self._update_start_page()
 
     def _analysed(self) -> None:
@@ -420,6 +432,10 @@ class MainWindow(QMainWindow):
 
     def build_context_menu(self, scene_pos: QPointF):
         return canvas_menu(self, scene_pos)
+
+    def _wire_dropped(self, src: str, scene_pos: QPointF) -> None:
+        point = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
+        wire_end_menu(self, src, scene_pos).exec(point)
 
     def _dropped(self, layer_type: str, pos: QPointF) -> None:
         self.view.setFocus()

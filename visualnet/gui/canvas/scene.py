@@ -39,6 +39,7 @@ class GraphScene(QGraphicsScene):
     wire_refused = Signal(str, QPointF)   # the GraphError's reason, where the wire was dropped
     hint = Signal(str)                    # a transient status-bar message ('' clears it)
     node_double_clicked = Signal(str)
+    wire_dropped = Signal(str, QPointF)   # an output's wire let go on empty canvas: source node, where
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -332,6 +333,8 @@ class GraphScene(QGraphicsScene):
         if w.target is None:
             if w.edge_id is not None:
                 self.document.push(RewireCommand(self.graph, w.edge_id, None))
+            elif w.from_output:  # a new wire dropped on empty canvas: offer to add a layer there
+                self.wire_dropped.emit(w.node_id, pos)
             return
         if w.reason:
             self.wire_refused.emit(w.reason, pos)
