@@ -162,3 +162,22 @@ def test_one_click_fixes_give_valid_graphs(qtbot, window, monkeypatch, code, sha
     assert structure(g) == before
     window.actions["redo"].trigger()
     assert is_valid(validate(g))
+
+
+def test_set_params_fixes_from_future_rules(qtbot, window):
+    """A validation rule that knows the right value (e.g. the number of classes) can offer
+    it as fix='set_params'; the panel shows its button and applies it as one undoable edit."""
+    from visualnet.graph import Problem
+    from visualnet.gui.fixes import fix_label
+    window.load_template("mnist_cnn")
+    g = window.graph
+    last = next(n for n in g.nodes.values() if n.name == "dense_1")
+    problem = Problem("output_units", "warning", "The data has 3 classes.", node_id=last.id, fix="set_params",
+                      detail={"params": {"units": 3}, "fix_label": "Set units to 3"})
+    assert fix_label(problem) == "Set units to 3"
+    assert window.fixer.apply(problem)
+    assert g.nodes[last.id].params["units"] == 3
+    assert window.document.undo_stack.undoText() == "Set units to 3 (dense_1)"
+    window.actions["undo"].trigger()
+    assert g.nodes[last.id].params["units"] == 10
+    assert fix_label(Problem("x", "error", "m", fix="set_params", detail={})) is None

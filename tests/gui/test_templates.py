@@ -79,3 +79,23 @@ def test_graph_without_positions_is_arranged_when_opened(window):
     window.set_graph(g, "code-built")
     assert g.nodes[a.id].position[0] < g.nodes[b.id].position[0]
     assert not window.isWindowModified() and window.document.undo_stack.count() == 0
+
+
+def test_command_line_opens_model_files_and_templates(tmp_path):
+    from visualnet.__main__ import parser
+    from visualnet.graph import to_json
+    from visualnet.gui.app import load_target
+    path = tmp_path / "mine.json"
+    path.write_text(to_json(load_template("two_branch")))
+    graph, title, where = load_target(str(path))
+    assert title == "mine" and where == path and len(graph.nodes) == 7
+    graph, title, where = load_target("resnet_block")
+    assert title == "ResNet-style block" and where is None
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    with pytest.raises(ValueError, match="bad.json"):
+        load_target(str(bad))
+    args = parser().parse_args(["mnist_cnn", "--screenshot", "x.png", "--size", "1280x720"])
+    assert (args.target, args.screenshot, args.size, args.theme) == ("mnist_cnn", "x.png", (1280, 720), "system")
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--size", "12"])

@@ -1,7 +1,9 @@
 """One-click fixes for the problems whose repair is obvious, each one undoable command:
 'insert_flatten' puts a Flatten before a Dense that receives an image; 'insert_reshape'
 puts a Reshape before a Conv2D fed vectors, to (h, w, 1) when the size is a perfect
-square, else to the shape the user gives."""
+square, else to the shape the user gives; 'set_params' applies `detail["params"]` to the
+problem's layer (for validation rules that know the right value, e.g. the number of
+classes), labelled by `detail["fix_label"]`."""
 
 from __future__ import annotations
 
@@ -11,12 +13,17 @@ from typing import Callable
 from visualnet.graph import Problem
 
 from .canvas.metrics import COLUMN_GAP, NODE_WIDTH
-from .commands import InsertLayerCommand
+from .commands import InsertLayerCommand, SetParamsCommand
 
 LABELS = {"insert_flatten": "Insert Flatten", "insert_reshape": "Insert Reshape"}
 
 
 def fix_label(problem: Problem) -> str | None:
+    if problem.fix == "set_params":
+        params = problem.detail.get("params")
+        if problem.node_id and isinstance(params, dict) and params:
+            return problem.detail.get("fix_label") or "Set " + ", ".join(f"{k}={v}" for k, v in params.items())
+        return None
     return LABELS.get(problem.fix) if problem.edge_id else None
 
 
@@ -38,7 +45,15 @@ class ProblemFixer:
 
     def apply(self, problem: Problem) -> bool:
         graph = self.document.graph
-        if fix_label(problem) is None or problem.edge_id not in graph.edges:
+        if fix_label(problem) is None:
+            return False
+        if problem.fix == "set_params":
+            if problem.node_id not in graph.nodes:
+                return False
+            command = SetParamsCommand(graph, problem.node_id, dict(problem.detail["params"]))
+            command.setText(f"{fix_label(problem)} ({graph.nodes[problem.node_id].name})")
+            return self.document.push(command)
+        if problem.edge_id not in graph.edges:
             return False
         if problem.fix == "insert_flatten":
             command = InsertLayerCommand(graph, problem.edge_id, "Flatten", width=NODE_WIDTH, gap=COLUMN_GAP)
