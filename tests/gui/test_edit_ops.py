@@ -258,3 +258,20 @@ def test_arrow_keys_nudge_the_selection(qtbot, window):
     assert g.nodes[nid].position == (x + 20, y + 100)
     window.actions["undo"].trigger()
     assert g.nodes[nid].position == (x + 20, y)
+
+
+def test_file_actions_can_be_given_their_behaviour(qtbot, window, tmp_path):
+    """How the File menu hooks in once project files exist: enable the placeholder, and
+    mark the document saved."""
+    saved = []
+    window.load_template("tabular_binary")
+    window.scene.select([next(iter(window.graph.nodes))])
+    window.actions["duplicate"].trigger()
+    assert window.isWindowModified()
+    action = window.connect_file_action("save", lambda: saved.append(window.graph) or
+                                        window.mark_saved(tmp_path / "m.vnet", "m"))
+    assert action.isEnabled() and "coming" not in action.text()
+    qtbot.keyClick(window.view.viewport(), Qt.Key.Key_S, CTRL)
+    assert saved == [window.graph]
+    assert not window.isWindowModified() and window.windowTitle() == "m[*] — VisualNet"
+    assert window.document.path == tmp_path / "m.vnet"

@@ -34,8 +34,9 @@ COMING = "coming with project files"
 
 class MainWindow(QMainWindow):
     """Public entry points for other parts of the app (File menu, training dashboard):
-    `document` (graph, undo stack, analysis), `set_graph()`, `load_template()`, `add_page()`,
-    `add_dock()`, `file_menu`, `actions`, `selection_changed`."""
+    `document` (graph, undo stack, analysis, `analysed` signal), `graph`, `set_graph()`,
+    `load_template()`, `new_model()`, `add_page()`, `add_dock()`, `file_menu`, `actions`,
+    `connect_file_action()`, `mark_saved()`, `selection_changed`, `show_error()`."""
 
     selection_changed = Signal(list, list)  # node ids, edge ids
     ask_before_discarding = True            # tests turn this off (no modal dialogs)
@@ -105,6 +106,26 @@ class MainWindow(QMainWindow):
     def new_model(self) -> None:
         if self._may_discard():
             self.set_graph(Graph(), "Untitled")
+
+    def connect_file_action(self, key: str, slot, text: str | None = None) -> QAction:
+        """Give a File placeholder ('open', 'save', 'save_as') its real behaviour: the action
+        is enabled, loses its 'coming with project files' label and calls `slot`."""
+        action = self.actions[key]
+        action.setText(text or {"open": "&Open…", "save": "&Save", "save_as": "Save &As…"}.get(key, action.text()))
+        action.setStatusTip("")
+        action.setToolTip(action.text().replace("&", ""))
+        action.triggered.connect(slot)
+        action.setEnabled(True)
+        return action
+
+    def mark_saved(self, path=None, title: str | None = None) -> None:
+        """After a save (or an open): the document is unmodified, with this path and title."""
+        if path is not None:
+            self.document.path = path
+        if title is not None:
+            self.document.title = title
+        self.document.undo_stack.setClean()
+        self._update_title()
 
     def add_dock(self, widget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea, key: str | None = None,
                  tabify_with: str | None = None) -> QDockWidget:
@@ -506,9 +527,10 @@ class MainWindow(QMainWindow):
     def _may_discard(self) -> bool:
         if not self.document.is_modified() or not self.ask_before_discarding:
             return True
+        saving = "" if self.actions["save"].isEnabled() else f" (saving is {COMING})"
         answer = QMessageBox.question(
             self, "Discard changes?",
-            f"'{self.document.title}' has changes that will be lost (saving is {COMING}). Discard them?",
+            f"'{self.document.title}' has changes that will be lost{saving}. Discard them?",
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Discard
 
