@@ -107,10 +107,11 @@ class Graph:
         self._emit("node_removed", node_id)
         return removed
 
-    def set_params(self, node_id: str, **changes) -> dict[str, Any]:
-        """Change some parameters of a node; returns their previous values (for undo)."""
+    def set_params(self, node_id: str, strict: bool = True, **changes) -> dict[str, Any]:
+        """Change some parameters of a node; returns their previous values (for undo).
+        `strict=False` lets undo restore a bad value that came from a file."""
         node = self._node(node_id)
-        new = node.spec.normalize({**node.params, **changes})
+        new = node.spec.normalize({**node.params, **changes}) if strict else {**node.params, **changes}
         old = {k: node.params[k] for k in changes}
         node.params = new
         self._emit("params_changed", node_id, old=old)
@@ -169,6 +170,9 @@ class Graph:
             raise GraphError(f"'{s.name}' cannot be wired to itself.")
         if spec.max_inputs == 0:
             raise GraphError(f"'{d.name}' is an Input layer: it has no input port.")
+        if not allow_cycle and self.reaches(dst, src):
+            raise GraphError(
+                f"Wiring '{s.name}' into '{d.name}' would make a cycle: '{d.name}' already feeds '{s.name}'.")
         if any(e.src == src and e.dst == dst for e in self.edges.values()):
             raise GraphError(f"'{s.name}' is already wired to '{d.name}'.")
         used = self.in_edges(dst)
@@ -181,9 +185,6 @@ class Graph:
                 raise GraphError(f"'{d.name}' has no input port {dst_port}.")
             if any(e.dst_port == dst_port for e in used):
                 raise GraphError(f"Input port {dst_port} of '{d.name}' is already wired.")
-        if not allow_cycle and self.reaches(dst, src):
-            raise GraphError(
-                f"Wiring '{s.name}' into '{d.name}' would make a cycle: '{d.name}' already feeds '{s.name}'.")
 
     def disconnect(self, edge_id: str) -> Edge:
         if edge_id not in self.edges:
