@@ -196,12 +196,15 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     return history
 
 
-def _evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None) -> dict[str, float]:
+def _evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_stop=None) -> dict[str, float] | None:
+    """Loss and metrics over (xs, y); None if `should_stop()` turned true between batches."""
     c = model.compiled
     metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
                for m in c.metric_ids]
     tracker = _Mean()
     for idx in _batches(len(y), batch_size, None):
+        if should_stop is not None and should_stop():
+            return None
         yb = y[idx]
         y_pred = model._executor.forward([a[idx] for a in xs], training=False)
         wb = None if weights is None else weights[idx]
