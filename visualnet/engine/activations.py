@@ -227,7 +227,10 @@ def _f32(x):
 class Activation:
     """An activation the engine runs forward and backward on float32 arrays.
 
-    `forward(x) -> y`; `backward(x, y, dy) -> dx` where `y = forward(x)`.
+    `forward(x) -> y`; `backward(x, y, dy) -> dx` where `y = forward(x)`. The engine's
+    layers call `forward_into` / `backward_into`, which write into arrays they own (same
+    shape and dtype, C-contiguous), and `bias_forward_into` / `bias_backward_into`, which
+    fuse a Dense or Conv2D bias with the activation (one pass over memory for ReLU).
     """
 
     def __init__(self, name, fwd=None, bwd=None, params=()):
@@ -235,6 +238,10 @@ class Activation:
         self._fwd, self._bwd = fwd, bwd
         self._params = tuple(np.float32(p) if not isinstance(p, bool) else p
                              for p in params)
+
+    @property
+    def is_linear(self):
+        return self._fwd is None
 
     def forward(self, x):
         x = _f32(x)
@@ -254,10 +261,52 @@ class Activation:
                   *self._params)
         return out
 
+    def forward_into(self, x, out):
+        """`out[...] = forward(x)`; x and out C-contiguous, same shape and dtype."""
+        if self._fwd is None:
+            out[...] = x
+        else:
+            self._fwd(x.reshape(-1), out.reshape(-1), *self._params)
+        return out
+
+    def backward_into(self, x, y, dy, out):
+        """`out[...] = backward(x, y, dy)`; all C-contiguous, same shape and dtype."""
+        if self._bwd is None:
+            out[...] = dy
+        else:
+            self._bwd(x.reshape(-1), y.reshape(-1), dy.reshape(-1), out.reshape(-1),
+                      *self._params)
+        return out
+
+    def bias_forward_into(self, z, bias, out):
+        """z (rows, units) += bias, then out = forward(z); bias None skips the add."""
+        if bias is not None:
+            _add_rows(z, bias)
+        return self.forward_into(z, out)
+
+    def bias_backward_into(self, x, y, dy, out, dbias):
+        """out = backward(x, y, dy) (2-D) and dbias = its column sums (None: skipped)."""
+        self.backward_into(x, y, dy, out)
+        if dbias is not None:
+            _col_sums(out, dbias)
+        return out
+
     __call__ = forward
 
     def __repr__(self):
         return f"<Activation {self.name}>"
+
+
+class _ReLU(Activation):
+    """ReLU family with bias and bias gradient fused into one pass."""
+
+    def bias_forward_into(self, z, bias, out):
+        _bias_relu_fwd(z, _EMPTY if bias is None else bias, bias is not None, out, *self._params)
+        return out
+
+    def bias_backward_into(self, x, y, dy, out, dbias):
+        _relu_bwd_bias(x, dy, out, _EMPTY if dbias is None else dbias, dbias is not None, *self._params)
+        return out
 
 
 class Softmax(Activation):
@@ -266,6 +315,10 @@ class Softmax(Activation):
     def __init__(self, axis=-1, name="softmax"):
         super().__init__(name)
         self.axis = axis
+
+    @property
+    def is_linear(self):
+        return False
 
     def forward(self, x):
         x = _f32(x)
@@ -280,10 +333,104 @@ class Softmax(Activation):
         y, dy = _f32(y), _f32(dy)
         return y * (dy - np.sum(dy * y, axis=self.axis, keepdims=True))
 
+    def forward_into(self, x, out):
+        if self.axis in (-1, x.ndim - 1) and x.size:
+            _softmax_rows(x.reshape(-1, x.shape[-1]), out.reshape(-1, x.shape[-1]))
+        else:
+            out[...] = self.forward(x)
+        return out
+
+    def backward_into(self, x, y, dy, out):
+        out[...] = self.backward(x, y, dy)
+        return out
+
+
+@njit(error_model="numpy")
+def _softmax_rows(x, out):
+    """Row-wise stable softmax, as `exp(x - max) / sum` (NumPy's float32 exp)."""
+    for r in range(x.shape[0]):
+        m = x[r, 0]
+        for j in range(1, x.shape[1]):
+            m = max(m, x[r, j])
+        s = x.dtype.type(0.0)
+        for j in range(x.shape[1]):
+            e = np.exp(x[r, j] - m)
+            out[r, j] = e
+            s += e
+        for j in range(x.shape[1]):
+            out[r, j] /= s
+
+
+@njit(error_model="numpy")
+def _add_rows(z, b):
+    for r in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            z[r, j] += b[j]
+
+
+@njit(error_model="numpy")
+def _col_sums(a, out):
+    out[:] = 0
+    for r in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[j] += a[r, j]
+
+
+@njit(inline="always", error_model="numpy")
+def _relu1(v, zero, slope, max_value, threshold, has_max):
+    y = v if (v > threshold or v != v) else zero
+    if has_max:
+        y = min(max(y, zero), max_value)
+    d = threshold - v
+    if slope != zero and d > zero:
+        y -= slope * d
+    return y
+
+
+@njit(error_model="numpy")
+def _bias_relu_fwd(z, b, has_bias, out, slope, max_value, threshold, has_max):
+    zero = z.dtype.type(0.0)
+    for r in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            v = z[r, j]
+            if has_bias:
+                v += b[j]
+                z[r, j] = v
+            out[r, j] = _relu1(v, zero, slope, max_value, threshold, has_max)
+
+
+@njit(error_model="numpy")
+def _relu_bwd_bias(x, dy, out, db, has_bias, slope, max_value, threshold, has_max):
+    zero = x.dtype.type(0.0)
+    one = x.dtype.type(1.0)
+    if has_bias:
+        db[:] = 0
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            v = x[r, j]
+            g = zero
+            if v > threshold and (not has_max or (v >= zero and v < max_value)):
+                g = one
+            if slope != zero and threshold - v > zero:
+                g += slope
+            o = g * dy[r, j]
+            out[r, j] = o
+            if has_bias:
+                db[j] += o
+
+
+_EMPTY = np.zeros(0, np.float32)
+
+
+def column_sums(a, out):
+    """out[j] = sum of a[:, j] (a 2-D), without allocating."""
+    _col_sums(a, out)
+    return out
+
 
 def _relu_act(name="relu", negative_slope=0.0, max_value=None, threshold=0.0):
     has_max = max_value is not None
-    return Activation(name, _relu_fwd, _relu_bwd,
+    return _ReLU(name, _relu_fwd, _relu_bwd,
                       (negative_slope, max_value if has_max else 0.0, threshold, has_max))
 
 

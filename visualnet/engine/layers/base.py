@@ -72,6 +72,7 @@ class Layer:
         self.values: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.node_id: str | None = None
+        self._buffers: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ declaration
     @property
@@ -181,7 +182,25 @@ class Layer:
             return KerasTensor(shape, self, items)
         arrays = [np.asarray(a, dtype=np.float32) for a in items]
         self.build([(None, *a.shape[1:]) for a in arrays])
-        return self.forward(arrays, training)
+        y = self.forward(arrays, training)
+        return y.copy() if any(y is a for a in arrays) or self._owns(y) else y
+
+    # ------------------------------------------------------------------ buffers
+    def _buffer(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        """A C-contiguous array of `shape` kept by this layer and reused by the next call
+        with the same name: its storage only grows, so a smaller last batch reuses it and
+        training allocates nothing per batch. Its contents live until the next call."""
+        size = 1
+        for d in shape:
+            size *= d
+        buf = self._buffers.get(name)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self._buffers[name] = np.empty(size, dtype)
+        return buf[:size].reshape(shape)
+
+    def _owns(self, a: np.ndarray) -> bool:
+        base = a.base if a.base is not None else a
+        return any(base is b for b in self._buffers.values())
 
     # ------------------------------------------------------------------ maths
     output_activation: str | None = None  # final activation the loss may fuse with

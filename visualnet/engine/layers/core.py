@@ -22,7 +22,10 @@ class InputLayer(Layer):
 
 
 class _Activated(Layer):
-    """A layer whose last step is an activation the loss may fuse with."""
+    """A layer whose last step is an activation the loss may fuse with.
+
+    Outputs and gradients go to buffers the layer owns (reused batch after batch); the
+    pre-activation `_z` and output `_y` are kept for backward."""
 
     def on_build(self):
         self.act = activations.get(self.config.get("activation"))
@@ -33,11 +36,16 @@ class _Activated(Layer):
 
     def _activate(self, z):
         self._z = z
-        self._y = self.act.forward(z)
+        if self.act.is_linear:
+            self._y = z
+        else:
+            self._y = self.act.forward_into(z, self._buffer("y", z.shape, z.dtype))
         return self._y
 
     def _activation_grad(self, dy, skip_activation):
-        return dy if skip_activation else self.act.backward(self._z, self._y, dy)
+        if skip_activation or self.act.is_linear:
+            return dy
+        return self.act.backward_into(self._z, self._y, dy, self._buffer("dz", self._z.shape, dy.dtype))
 
 
 class Dense(_Activated):
@@ -47,22 +55,38 @@ class Dense(_Activated):
 
     def forward(self, inputs, training):
         x = inputs[0]
-        self._x2 = x.reshape(-1, x.shape[-1])
-        z = self._x2 @ self.values["kernel"]
-        if self.config["use_bias"]:
-            z += self.values["bias"]
-        return self._activate(z.reshape(*x.shape[:-1], z.shape[-1]))
+        x2 = self._x2 = x.reshape(-1, x.shape[-1])
+        kernel = self.values["kernel"]
+        units = kernel.shape[1]
+        dtype = np.result_type(x2.dtype, kernel.dtype)
+        z = self._z = self._buffer("z", (x2.shape[0], units), dtype)
+        np.matmul(x2, kernel, out=z)
+        bias = self.values["bias"] if self.config["use_bias"] else None
+        if self.act.is_linear:
+            if bias is not None:
+                z += bias
+            y = z
+        else:  # bias and activation in one pass
+            y = self.act.bias_forward_into(z, bias, self._buffer("y", z.shape, dtype))
+        self._y = y
+        return y if x.ndim == 2 else y.reshape(*x.shape[:-1], units)
 
     def backward(self, dy, need_dx=True, skip_activation=False):
-        dz = self._activation_grad(dy, skip_activation)
-        dz2 = dz.reshape(-1, dz.shape[-1])
-        np.matmul(self._x2.T, dz2, out=self.grads["kernel"])
-        if self.config["use_bias"]:
-            np.sum(dz2, axis=0, out=self.grads["bias"])
+        dy2 = dy.reshape(-1, dy.shape[-1])
+        dbias = self.grads["bias"] if self.config["use_bias"] else None
+        if skip_activation or self.act.is_linear:
+            dz = dy2
+            if dbias is not None:
+                activations.column_sums(dz, dbias)
+        else:  # activation gradient and bias gradient in one pass
+            dz = self.act.bias_backward_into(self._z, self._y, dy2, self._buffer("dz", dy2.shape, dy2.dtype), dbias)
+        np.matmul(self._x2.T, dz, out=self.grads["kernel"])
         if not need_dx:
             return [None]
-        dx = dz2 @ self.values["kernel"].T
-        return [dx.reshape(*dz.shape[:-1], dx.shape[-1])]
+        kernel = self.values["kernel"]
+        dx = self._buffer("dx", (dz.shape[0], kernel.shape[0]), dz.dtype)
+        np.matmul(dz, kernel.T, out=dx)
+        return [dx if dy.ndim == 2 else dx.reshape(*dy.shape[:-1], dx.shape[-1])]
 
 
 class Activation(_Activated):
