@@ -264,3 +264,11 @@ def test_more_epochs_after_the_end_continue_the_run():
     s.run()
     s.set_epochs(2)
     assert s.run() == "finished" and s.history.epoch["epoch"] == [0, 1]
+
+
+def test_history_as_csv():
+    s = session(config(epochs=1))
+    s.run()
+    lines = s.history.to_csv("epoch").splitlines()
+    assert lines[0].split(",")[:3] == ["epoch", "step", "loss"] and len(lines) == 2
+    assert len(s.history.to_csv("batch").splitlines()) == s.steps_per_epoch + 1

@@ -230,6 +230,22 @@ class RunHistory:
                              f"reads ({HISTORY_VERSION})")
         return cls(**{k: copy.deepcopy(v) for k, v in d.items() if k in cls.__dataclass_fields__})
 
+    def to_csv(self, table: str = "batch") -> str:
+        """One table ('batch', 'epoch' or 'gradients') as CSV text, a column per series
+        (empty cells for missing values)."""
+        data = getattr(self, table)
+        keys = list(data)
+        lines = [",".join(keys)]
+        n = len(data[keys[0]]) if keys else 0
+        for i in range(n):
+            cells = []
+            for k in keys:
+                v = data[k][i]
+                cells.append("" if v is None or (isinstance(v, float) and not math.isfinite(v)) else repr(v)
+                             if isinstance(v, float) else str(v))
+            lines.append(",".join(cells))
+        return "\n".join(lines) + "\n"
+
     def curves(self) -> dict:
         """Name -> float64 array ('batch/loss', 'epoch/val_accuracy', 'gradients/dense', ...)
         for the project file's run record (None becomes NaN)."""
