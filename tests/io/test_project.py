@@ -106,13 +106,12 @@ def test_save_refuses_weights_that_do_not_fit(tmp_path):
 
 def write_v1_by_hand(path, graph_json, recipe_json="null", training_json="{}", weights=None):
     """The version-1 layout written with h5py directly, independent of save_project."""
-    text = h5py.string_dtype("utf-8")
     with h5py.File(path, "w") as f:
-        f.attrs["format"] = "visualnet-project"
+        f.attrs["format"] = np.bytes_(b"visualnet-project")
         f.attrs["format_version"] = 1
-        f.create_dataset("graph", data=graph_json, dtype=text)
-        f.create_dataset("data_recipe", data=recipe_json, dtype=text)
-        f.create_dataset("training", data=training_json, dtype=text)
+        f.create_dataset("graph", data=np.bytes_(graph_json.encode()))
+        f.create_dataset("data_recipe", data=np.bytes_(recipe_json.encode()))
+        f.create_dataset("training", data=np.bytes_(training_json.encode()))
         wg = f.create_group("weights")
         for nid, arrays in (weights or {}).items():
             g = wg.create_group(nid)

@@ -84,7 +84,8 @@ def find_recoveries(directory=None) -> list[Recovery]:
             info = read_project_info(path)
         except ProjectFileError:
             info = {}
-        original = info.get("recovery_of") or None
+        original = info.get("recovery_of")
+        original = original.strip() or None if isinstance(original, str) else None
         written = info.get("recovery_written")
         if not isinstance(written, (int, float)):
             written = path.stat().st_mtime

@@ -111,17 +111,18 @@ def write_legacy_h5(f: h5py.File, graph: Graph, name: str, sequential: bool, wei
     """The whole model in the Keras 2 dialect (tf-keras and Keras 3 both load it).
 
     `weights`: node id -> arrays in Keras order."""
-    f.attrs["keras_version"] = KERAS2_VERSION
-    f.attrs["backend"] = "tensorflow"
-    f.attrs["model_config"] = json.dumps(make_model_config(graph, name, sequential, "keras2"))
+    # fixed-length strings (bytes): both Keras loaders decode them; no shared heap to damage
+    f.attrs["keras_version"] = np.bytes_(KERAS2_VERSION.encode())
+    f.attrs["backend"] = np.bytes_(b"tensorflow")
+    f.attrs["model_config"] = np.bytes_(json.dumps(make_model_config(graph, name, sequential, "keras2")).encode())
     if training_config is not None:
-        f.attrs["training_config"] = json.dumps(training_config)
+        f.attrs["training_config"] = np.bytes_(json.dumps(training_config).encode())
     mw = f.create_group("model_weights")
     order = keras_order(graph, [graph.output_nodes()[0].id])
     shapes = weight_shapes(graph)
     mw.attrs["layer_names"] = _bytes_list([graph.nodes[n].name for n in order])
-    mw.attrs["backend"] = "tensorflow"
-    mw.attrs["keras_version"] = KERAS2_VERSION
+    mw.attrs["backend"] = np.bytes_(b"tensorflow")
+    mw.attrs["keras_version"] = np.bytes_(KERAS2_VERSION.encode())
     for nid in order:
         node = graph.nodes[nid]
         g = mw.create_group(node.name)
@@ -214,14 +215,14 @@ def write_keras3_weights(f: h5py.File, graph: Graph, name: str, sequential: bool
     for nid, gname in zip(order, keras3_group_names(graph, order)):
         g = layers.create_group(gname)
         v = g.create_group("vars")
-        v.attrs["name"] = graph.nodes[nid].name
+        v.attrs["name"] = np.bytes_(graph.nodes[nid].name.encode("utf-8"))
         for i, value in enumerate(weights.get(nid, [])):
             v.create_dataset(str(i), data=np.asarray(value, dtype=np.float32))
     top = f.create_group("vars")
-    top.attrs["name"] = name
+    top.attrs["name"] = np.bytes_(name.encode("utf-8"))
     if optimizer_vars is not None:
         opt = f.create_group("optimizer").create_group("vars")
-        opt.attrs["name"] = optimizer_name
+        opt.attrs["name"] = np.bytes_(optimizer_name.encode("utf-8"))
         for i, value in enumerate(optimizer_vars):
             opt.create_dataset(str(i), data=value)
 

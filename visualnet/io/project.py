@@ -4,6 +4,7 @@ resume training exactly.
 Layout (format_version 1):
 
     /                 attrs: format="visualnet-project", format_version=1, app_version, saved_at
+                      (texts are fixed-length UTF-8 strings: scalar datasets and attributes)
     /graph            text: the model description JSON (visualnet.graph.to_json; positions included)
     /data_recipe      text: the data recipe JSON (visualnet.data.Recipe), or "null"
     /training         text: the training settings, a JSON object (optimizer, loss, metrics, epochs, ...)
@@ -122,10 +123,13 @@ class Project:
             layer.set_weights([arrays[w.name] for w in layer.weight_specs])
         if compile and self.training.get("loss") is not None:
             opt = self.optimizer.config if self.optimizer is not None else self.training.get("optimizer", "rmsprop")
-            model.compile(optimizer=opt, loss=self.training["loss"], metrics=self.training.get("metrics") or [])
-            if self.optimizer is not None:
-                model.compiled.ensure_optimizer()
-                model.compiled.optimizer.set_state(self.optimizer.arrays)
+            try:
+                model.compile(optimizer=opt, loss=self.training["loss"], metrics=self.training.get("metrics") or [])
+                if self.optimizer is not None:
+                    model.compiled.ensure_optimizer()
+                    model.compiled.optimizer.set_state(self.optimizer.arrays)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ProjectFileError(f"the project's training settings cannot be applied: {exc}") from None
         if restore_rng and self.optimizer is not None and self.optimizer.rng is not None:
             from ..engine.rng import global_rng
 
@@ -159,12 +163,12 @@ def save_project(project: Project, path, keep_backup: bool = True, extra_attrs: 
 
     def write(tmp: Path) -> None:
         with h5py.File(tmp, "w") as f:
-            f.attrs["format"] = FORMAT
+            f.attrs["format"] = _fixed(FORMAT)
             f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["app_version"] = __version__
-            f.attrs["saved_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            f.attrs["app_version"] = _fixed(__version__)
+            f.attrs["saved_at"] = _fixed(time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             for k, v in (extra_attrs or {}).items():
-                f.attrs[k] = v
+                f.attrs[k] = _fixed(v) if isinstance(v, str) else v
             _text(f, "graph", graph_json)
             _text(f, "data_recipe", recipe_json)
             _text(f, "training", training_json)
@@ -198,8 +202,14 @@ def _dumps(value, what: str) -> str:
         raise ValueError(f"The {what} cannot be stored as JSON: {exc}") from None
 
 
+def _fixed(text: str) -> np.bytes_:
+    """Text as a fixed-length string: its size is known before reading and no shared heap is
+    involved (a damaged variable-length string can stall the HDF5 library for seconds)."""
+    return np.bytes_(text.encode("utf-8") or b" ")
+
+
 def _text(group, name: str, text: str) -> None:
-    group.create_dataset(name, data=text, dtype=h5py.string_dtype("utf-8"))
+    group.create_dataset(name, data=_fixed(text))
 
 
 # ====================================================================== open
@@ -363,8 +373,7 @@ def _read_v1(f: h5py.File) -> dict:
         except (DataError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ProjectFileError(f"the data recipe is invalid: {exc}") from None
     training = _read_json(f, "training", "training settings")
-    if not isinstance(training, dict):
-        raise ProjectFileError("the training settings must be a JSON object.")
+    _check_training(training)
 
     # weights: shapes checked against the graph before any array is read
     wg = _group(f, "weights", "weights")
@@ -450,6 +459,37 @@ def _read_v1(f: h5py.File) -> dict:
     metadata = {k: _attr_value(v) for k, v in f.attrs.items()}
     project = Project(graph, recipe, training, weights, optimizer, runs, metadata)
     return {"project": project}
+
+
+def _check_training(training) -> None:
+    """The training settings VisualNet acts on must make sense; other keys are kept as they are."""
+    from ..engine import losses, optimizers
+
+    if not isinstance(training, dict):
+        raise ProjectFileError("the training settings must be a JSON object.")
+    loss = training.get("loss")
+    if loss is not None:
+        if not isinstance(loss, (str, dict)):
+            raise ProjectFileError(f"the training settings' loss must be a name or a config; found {loss!r}.")
+        try:
+            losses.get(loss)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ProjectFileError(f"the training settings' loss is invalid: {exc}") from None
+    opt = training.get("optimizer")
+    if opt is not None:
+        if not isinstance(opt, (str, dict)):
+            raise ProjectFileError(f"the training settings' optimizer must be a name or a config; found {opt!r}.")
+        try:
+            optimizers.get(opt)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ProjectFileError(f"the training settings' optimizer is invalid: {exc}") from None
+    metrics = training.get("metrics", [])
+    if metrics is not None and not (isinstance(metrics, list) and all(isinstance(m, str) for m in metrics)):
+        raise ProjectFileError(f"the training settings' metrics must be a list of names; found {metrics!r}.")
+    for key in ("epochs", "batch_size"):
+        value = training.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ProjectFileError(f"the training settings' {key} must be a positive integer; found {value!r}.")
 
 
 def _array(group, name: str, shape: tuple, what: str, dtype) -> np.ndarray:
