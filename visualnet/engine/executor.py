@@ -25,30 +25,35 @@ class Executor:
         for n in self.order:
             self.grad_flows[n] = has_weights[n] or any(self.grad_flows[p] for p in self.parents[n])
         self.outputs: dict[str, np.ndarray] = {}
+        # The plans, resolved once: (node, layer, parents) to run forward; and backward,
+        # (node, layer, parents, need_dx, is_output) for the nodes a gradient flows through.
+        inputs = set(self.input_ids)
+        self._forward_plan = [(n, layers[n], tuple(self.parents[n])) for n in self.order if n not in inputs]
+        self._backward_plan = [(n, layers[n], tuple(self.parents[n]),
+                                any(self.grad_flows[p] for p in self.parents[n]), n == output_id)
+                               for n in reversed(self.order) if self.grad_flows[n]]
 
     def forward(self, xs: list[np.ndarray], training: bool) -> np.ndarray:
         outputs = self.outputs
         outputs.clear()
         for nid, x in zip(self.input_ids, xs):
             outputs[nid] = x
-        for nid in self.order:
-            if nid in outputs:
-                continue
-            outputs[nid] = self.layers[nid].forward([outputs[p] for p in self.parents[nid]], training)
+        for nid, layer, parents in self._forward_plan:
+            if len(parents) == 1:
+                outputs[nid] = layer.forward([outputs[parents[0]]], training)
+            else:
+                outputs[nid] = layer.forward([outputs[p] for p in parents], training)
         return outputs[self.output_id]
 
     def backward(self, dy: np.ndarray, fused_activation: bool = False) -> None:
         """Back-propagate `dy` (the gradient of the output, or of the output layer's
         pre-activation when `fused_activation`) and fill every layer's `grads`."""
         grads = {self.output_id: dy}
-        for nid in reversed(self.order):
+        for nid, layer, parents, need_dx, is_output in self._backward_plan:
             g = grads.pop(nid, None)
-            if g is None or not self.grad_flows[nid]:
+            if g is None:
                 continue
-            parents = self.parents[nid]
-            need_dx = any(self.grad_flows[p] for p in parents)
-            dxs = self.layers[nid].backward(g, need_dx=need_dx,
-                                            skip_activation=fused_activation and nid == self.output_id)
+            dxs = layer.backward(g, need_dx, fused_activation and is_output)
             if not need_dx:
                 continue
             for p, dx in zip(parents, dxs):

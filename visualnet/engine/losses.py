@@ -9,6 +9,7 @@ w.r.t. the pre-activation when the last layer is softmax/sigmoid.
 import numpy as np
 
 from visualnet.engine import activations
+from visualnet.engine._jit import njit
 
 __all__ = [
     "Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
@@ -178,6 +179,14 @@ class Loss:
         values, _, mask = self._compute(t, p, False)
         return self._finish(values, dz, mask, sample_weight, shape)
 
+    def fused_kernel(self, activation_name, y_pred_shape):
+        """A `FusedKernel` computing (loss, dL/dz) in one compiled pass for unweighted
+        batches of 2-D predictions, or None when this (loss, activation) has none."""
+        return None
+
+    def _kernel_scale_rows(self):
+        return self.reduction != "sum"
+
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
 
@@ -187,6 +196,33 @@ class Loss:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+class FusedKernel:
+    """The training loop's fast path for a (loss, output activation) pair.
+
+    `targets(y)` checks and converts all of a fit's targets once (same errors as the
+    per-batch path); `(t, y_pred, dz) -> loss` then works on batches of those targets,
+    writing dL/dz into `dz` and returning the reduced loss, with the same formulas as
+    `fused_value_and_grad` (sum_over_batch_size, or sum)."""
+
+    def __init__(self, loss, kernel, sparse):
+        self.loss, self.kernel, self.sparse = loss, kernel, sparse
+        self.per_row = loss._kernel_scale_rows()
+
+    def targets(self, y_true, y_pred_shape):
+        zeros = np.broadcast_to(_F32(0), y_pred_shape)  # the shapes, without memory
+        t, _ = self.loss._prepare(y_true, zeros)
+        if self.sparse:
+            labels, _ = self.loss._labels(t, y_pred_shape[-1])
+            return np.ascontiguousarray(labels.reshape(len(labels)), dtype=np.int64)
+        return np.ascontiguousarray(t.reshape(y_pred_shape), dtype=_F32)
+
+    def __call__(self, t, y_pred, dz):
+        rows = y_pred.shape[0]
+        scale = _F32(1) / _F32(max(rows, 1)) if self.per_row else _F32(1)
+        total = self.kernel(t, y_pred, dz, scale)
+        return float(total * scale) if self.per_row else float(total)
 
 
 class MeanSquaredError(Loss):
@@ -256,6 +292,12 @@ class BinaryCrossentropy(Loss):
             return None
         return (y_pred - self._targets(y_true)) / _F32(y_pred.shape[-1])
 
+    def fused_kernel(self, activation_name, y_pred_shape):
+        if self.from_logits or self.label_smoothing or activation_name != "sigmoid" or len(y_pred_shape) != 2 \
+                or self._axis not in (-1, 1):
+            return None
+        return FusedKernel(self, _bce_sigmoid_kernel, sparse=False)
+
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,
                 "label_smoothing": self.label_smoothing, "axis": self.axis}
@@ -311,6 +353,12 @@ class CategoricalCrossentropy(Loss):
             return None
         t = self._targets(y_true)
         return y_pred * t.sum(-1, keepdims=True) - t
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        if self.from_logits or self.label_smoothing or activation_name != "softmax" or self.axis != -1 \
+                or len(y_pred_shape) != 2:
+            return None
+        return FusedKernel(self, _cce_softmax_kernel, sparse=False)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,
@@ -399,9 +447,71 @@ class SparseCategoricalCrossentropy(Loss):
         np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, -1) - 1, -1)
         return grad
 
+    def fused_kernel(self, activation_name, y_pred_shape):
+        if self.from_logits or self.ignore_class is not None or activation_name != "softmax" \
+                or self.axis != -1 or len(y_pred_shape) != 2:
+            return None
+        return FusedKernel(self, _scce_softmax_kernel, sparse=True)
+
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,
                 "ignore_class": self.ignore_class}
+
+
+# ------------------------------------------------------------ fused kernels
+# (t, p, dz, scale) -> sum of the per-sample losses; dz = dL/dz * scale. Float32 throughout.
+
+@njit(error_model="numpy")
+def _cce_softmax_kernel(t, p, dz, scale):
+    lo = np.float32(EPSILON)
+    hi = np.float32(1.0) - lo
+    total = np.float32(0.0)
+    for r in range(p.shape[0]):
+        s = np.float32(0.0)
+        ts = np.float32(0.0)
+        for j in range(p.shape[1]):
+            s += p[r, j]
+            ts += t[r, j]
+        v = np.float32(0.0)
+        for j in range(p.shape[1]):
+            q = min(max(p[r, j] / s, lo), hi)
+            v += t[r, j] * np.log(q)
+            dz[r, j] = (p[r, j] * ts - t[r, j]) * scale
+        total -= v
+    return total
+
+
+@njit(error_model="numpy")
+def _scce_softmax_kernel(labels, p, dz, scale):
+    lo = np.float32(EPSILON)
+    hi = np.float32(1.0) - lo
+    total = np.float32(0.0)
+    for r in range(p.shape[0]):
+        s = np.float32(0.0)
+        for j in range(p.shape[1]):
+            s += p[r, j]
+            dz[r, j] = p[r, j] * scale
+        k = labels[r]
+        dz[r, k] = (p[r, k] - np.float32(1.0)) * scale
+        total -= np.log(min(max(p[r, k] / s, lo), hi))
+    return total
+
+
+@njit(error_model="numpy")
+def _bce_sigmoid_kernel(t, p, dz, scale):
+    lo = np.float32(EPSILON)
+    hi = np.float32(1.0) - lo
+    one = np.float32(1.0)
+    k = np.float32(p.shape[1])
+    total = np.float32(0.0)
+    for r in range(p.shape[0]):
+        v = np.float32(0.0)
+        for j in range(p.shape[1]):
+            q = min(max(p[r, j], lo), hi)
+            v -= t[r, j] * np.log(q) + (one - t[r, j]) * np.log(one - q)
+            dz[r, j] = (p[r, j] - t[r, j]) / k * scale
+        total += v / k
+    return total
 
 
 # ------------------------------------------------------------ functional forms

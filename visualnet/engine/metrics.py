@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 
+from visualnet.engine._jit import njit
 from visualnet.engine.losses import _same_rank, mean_absolute_error, mean_squared_error
 
 __all__ = [
@@ -334,6 +335,73 @@ class F1Score(FBetaScore):
         config = super().get_config()
         del config["beta"]
         return config
+
+
+# ------------------------------------------------------- the training loop's fast path
+
+@njit(inline="always")
+def _argmax_row(a, r):
+    """np.argmax of row r: the first maximum, or the first NaN."""
+    b = 0
+    for j in range(1, a.shape[1]):
+        if a[r, b] != a[r, b]:
+            break
+        if a[r, j] > a[r, b] or a[r, j] != a[r, j]:
+            b = j
+    return b
+
+
+@njit
+def _argmax_matches(t, p):
+    """Rows whose arg-max in t and p agree."""
+    hits = 0
+    for r in range(p.shape[0]):
+        hits += _argmax_row(t, r) == _argmax_row(p, r)
+    return hits
+
+
+@njit
+def _label_matches(labels, p):
+    hits = 0
+    for r in range(p.shape[0]):
+        hits += labels[r] == _argmax_row(p, r)
+    return hits
+
+
+@njit
+def _binary_matches(t, p, threshold):
+    """Sum over rows of the share of a row's entries where t == (p > threshold)."""
+    total = 0.0
+    for r in range(p.shape[0]):
+        hits = 0
+        for j in range(p.shape[1]):
+            hits += t[r, j] == (np.float32(1.0) if p[r, j] > threshold else np.float32(0.0))
+        total += hits / p.shape[1]
+    return total
+
+
+def fast_update(metric, sparse_targets):
+    """`fn(t, y_pred)` updating `metric` from a batch of the loss kernel's converted
+    targets (float32 like y_pred, or int64 labels when `sparse_targets`) exactly as
+    `update_state` would from the original targets; None when there is no such path."""
+    kind = type(metric)
+    if kind is CategoricalAccuracy and not sparse_targets:
+        def update(t, p):
+            metric.total += float(_argmax_matches(t, p))
+            metric.count += p.shape[0]
+    elif kind is SparseCategoricalAccuracy and sparse_targets:
+        def update(t, p):
+            metric.total += float(_label_matches(t, p))
+            metric.count += p.shape[0]
+    elif kind is BinaryAccuracy and not sparse_targets:
+        threshold = _F(metric.threshold)
+
+        def update(t, p):
+            metric.total += _binary_matches(t, p, threshold)
+            metric.count += p.shape[0]
+    else:
+        return None
+    return update
 
 
 # ------------------------------------------------------------------ resolution

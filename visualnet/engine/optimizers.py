@@ -43,7 +43,9 @@ def _sgd_step(p, g, m, lr, momentum, nesterov, decay):
 
 
 @njit(error_model="numpy")
-def _adam_step(p, g, m, v, v_hat, alpha, one_m_b1, one_m_b2, eps, decay):
+def _adam_step(p, g, m, v, v_hat, lr, beta_1, beta_2, t, one_m_b1, one_m_b2, eps, decay):
+    one = np.float32(1.0)
+    alpha = lr * np.sqrt(one - beta_2 ** t) / (one - beta_1 ** t)  # float32, as Keras
     amsgrad = v_hat.size > 0
     for i in range(p.size):
         gi = g[i]
@@ -162,6 +164,7 @@ class Optimizer:
         self._offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
         n = int(self._offsets[-1])
         self._state = {k: np.full(n, v, dtype=_F) for k, v in self._slots().items()}
+        self._checked = (None, None)
         self.built = True
 
     def _check_buffer(self, arg, buf):
@@ -179,9 +182,12 @@ class Optimizer:
         if not self.built:
             raise ValueError("The optimizer must be built before `apply`: call "
                              "`optimizer.build(sizes)` with the variable sizes first.")
-        self._check_buffer("params", params)
-        self._check_buffer("grads", grads)
-        self._clip(grads)
+        if params is not self._checked[0] or grads is not self._checked[1]:  # once per pair of vectors
+            self._check_buffer("params", params)
+            self._check_buffer("grads", grads)
+            self._checked = (params, grads)
+        if self.clipnorm or self.global_clipnorm or self.clipvalue:
+            self._clip(grads)
         self._step(params, grads, _F(self.learning_rate))
         self.iterations += 1
 
@@ -302,12 +308,9 @@ class Adam(Optimizer):
         return slots
 
     def _step(self, p, g, lr):
-        t = _F(self.iterations + 1)
-        b1_power = np.power(_F(self.beta_1), t)
-        b2_power = np.power(_F(self.beta_2), t)
-        alpha = lr * np.sqrt(_F(1) - b2_power) / (_F(1) - b1_power)
-        _adam_step(p, g, self._slot("momentum"), self._slot("velocity"),
-                   self._slot("velocity_hat"), _F(alpha), _F(1 - self.beta_1),
+        state = self._state
+        _adam_step(p, g, state["momentum"], state["velocity"], state.get("velocity_hat", _EMPTY), lr,
+                   _F(self.beta_1), _F(self.beta_2), _F(self.iterations + 1), _F(1 - self.beta_1),
                    _F(1 - self.beta_2), _F(self.epsilon), self._decay(lr))
 
     def get_config(self):

@@ -79,6 +79,75 @@ def train_step(model, xs, y, sample_weight=None) -> float:
     return float(loss_value)
 
 
+class _FastStep:
+    """fit()'s fast path for unweighted batches whose loss fuses with the output activation.
+
+    Prepared once per fit: the targets are checked and converted once (on the first
+    batch, raising what the per-batch path would), batches are gathered into buffers
+    reused from batch to batch, the loss and dL/dz come from one compiled kernel, and
+    the accuracy metrics count matches in one kernel each. Per batch, nothing but the
+    layers' own work is left in Python."""
+
+    def __init__(self, model, kernel, xs, y, batch_size, updates, slow_metrics):
+        self.model, self.kernel, self.xs, self.y = model, kernel, xs, y
+        self.updates, self.slow_metrics = updates, slow_metrics
+        self.pred_shape = (len(y), *model.output_shape[1:])
+        self.t = None
+        self.batch_size = batch_size
+        self.x_bufs = [np.empty((batch_size, *a.shape[1:]), a.dtype) for a in xs]
+        self.dz = np.empty((batch_size, *self.pred_shape[1:]), np.float32)
+        self.t_buf = self.y_buf = None
+
+    @classmethod
+    def build(cls, model, xs, y, weights, batch_size):
+        c = model.compiled
+        if weights is not None:
+            return None
+        act = model._layers_by_id[model._output_id].output_activation
+        kernel = c.loss_fn.fused_kernel(act, (len(y), *model.output_shape[1:])) if act else None
+        if kernel is None:
+            return None
+        updates, slow = [], []
+        for m in c.metrics:
+            u = metrics_mod.fast_update(m, kernel.sparse)
+            (updates.append(u) if u is not None else slow.append(m))
+        return cls(model, kernel, xs, y, batch_size, updates, slow)
+
+    def _gather(self, a, idx, buf, n):
+        return a[idx] if isinstance(idx, slice) else np.take(a, idx, axis=0, out=buf[:n], mode="clip")
+
+    def __call__(self, idx, n) -> float:
+        if self.t is None:
+            self.t = self.kernel.targets(self.y, self.pred_shape)
+            self.t_buf = np.empty((self.batch_size, *self.t.shape[1:]), self.t.dtype)
+            if self.slow_metrics:
+                self.y_buf = np.empty((self.batch_size, *self.y.shape[1:]), self.y.dtype)
+        model = self.model
+        ex = model._executor
+        xb = [self._gather(a, idx, buf, n) for a, buf in zip(self.xs, self.x_bufs)]
+        tb = self._gather(self.t, idx, self.t_buf, n)
+        y_pred = ex.forward(xb, training=True)
+        dz = self.dz[:n]
+        loss_value = self.kernel(tb, y_pred, dz)
+        ex.backward(dz, fused_activation=True)
+        model.compiled.optimizer.apply(model._store.trainable, model._store.grads)
+        for update in self.updates:
+            update(tb, y_pred)
+        if self.slow_metrics:
+            yb = self._gather(self.y, idx, self.y_buf, n)
+            for m in self.slow_metrics:
+                m.update_state(yb, y_pred)
+        return loss_value
+
+
+def _overrides(callbacks, name: str) -> bool:
+    """Whether any callback does something in hook `name` (the base class's do nothing)."""
+    from .callbacks import Callback
+
+    base = getattr(Callback, name)
+    return any(getattr(type(cb), name, None) is not base for cb in callbacks)
+
+
 def _sample_weights(y: np.ndarray, sample_weight, class_weight) -> np.ndarray | None:
     """Per-sample weights from `sample_weight` or `class_weight` (Keras takes one, not both)."""
     if sample_weight is not None and class_weight is not None:
@@ -171,18 +240,29 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     model.stop_training = False
     model.history = history
     cbs.on_train_begin()
+    fast = _FastStep.build(model, xs, y, weights, batch_size)
+    batch_begin = _overrides(cbs.callbacks, "on_train_batch_begin")
+    batch_end = _overrides(cbs.callbacks, "on_train_batch_end")
     for epoch in range(initial_epoch, epochs):
         cbs.on_epoch_begin(epoch)
         tracker = _Mean()
         for m in metrics:
             m.reset_state()
         order = global_rng().permutation(n) if shuffle else None
-        for step, idx in enumerate(_batches(n, batch_size, order)):
-            cbs.on_train_batch_begin(step)
-            yb = y[idx]
-            loss_value = train_step(model, [a[idx] for a in xs], yb, None if weights is None else weights[idx])
-            tracker.update(loss_value, len(yb))
-            cbs.on_train_batch_end(step, _logs(tracker, metrics))
+        for step in range(steps):
+            start = step * batch_size
+            stop = min(start + batch_size, n)
+            idx = slice(start, stop) if order is None else order[start:stop]
+            if batch_begin:
+                cbs.on_train_batch_begin(step)
+            if fast is not None:
+                loss_value = fast(idx, stop - start)
+            else:
+                loss_value = train_step(model, [a[idx] for a in xs], y[idx], None if weights is None else weights[idx])
+            tracker.total += loss_value * (stop - start)
+            tracker.count += stop - start
+            if batch_end:
+                cbs.on_train_batch_end(step, _logs(tracker, metrics))
             if model.stop_training:
                 break
         logs = _logs(tracker, metrics)

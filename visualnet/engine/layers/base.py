@@ -73,6 +73,7 @@ class Layer:
         self.grads: dict[str, np.ndarray] = {}
         self.node_id: str | None = None
         self._buffers: dict[str, np.ndarray] = {}
+        self._views: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ declaration
     @property
@@ -190,13 +191,17 @@ class Layer:
         """A C-contiguous array of `shape` kept by this layer and reused by the next call
         with the same name: its storage only grows, so a smaller last batch reuses it and
         training allocates nothing per batch. Its contents live until the next call."""
+        view = self._views.get(name)
+        if view is not None and view.shape == shape and view.dtype == dtype:
+            return view
         size = 1
         for d in shape:
             size *= d
         buf = self._buffers.get(name)
         if buf is None or buf.size < size or buf.dtype != dtype:
             buf = self._buffers[name] = np.empty(size, dtype)
-        return buf[:size].reshape(shape)
+        view = self._views[name] = buf[:size].reshape(shape)
+        return view
 
     def _owns(self, a: np.ndarray) -> bool:
         base = a.base if a.base is not None else a

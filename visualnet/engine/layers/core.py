@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
+from ..ops import dense as dense_ops
 from ..rng import global_rng
 from .base import Layer
+
+_NO_BIAS = np.zeros(0, np.float32)
 
 
 class InputLayer(Layer):
@@ -57,35 +60,54 @@ class Dense(_Activated):
         x = inputs[0]
         x2 = self._x2 = x.reshape(-1, x.shape[-1])
         kernel = self.values["kernel"]
-        units = kernel.shape[1]
-        dtype = np.result_type(x2.dtype, kernel.dtype)
-        z = self._z = self._buffer("z", (x2.shape[0], units), dtype)
-        np.matmul(x2, kernel, out=z)
-        bias = self.values["bias"] if self.config["use_bias"] else None
-        if self.act.is_linear:
-            if bias is not None:
-                z += bias
-            y = z
-        else:  # bias and activation in one pass
-            y = self.act.bias_forward_into(z, bias, self._buffer("y", z.shape, dtype))
+        rows, units = x2.shape[0], kernel.shape[1]
+        dtype = kernel.dtype if x2.dtype == kernel.dtype else np.result_type(x2.dtype, kernel.dtype)
+        z = self._z = self._buffer("z", (rows, units), dtype)
+        use_bias = self.config["use_bias"]
+        act = self.act
+        if dense_ops.is_small(rows, x2.shape[1], units):  # compiled loops, bias included
+            dense_ops.dense_forward(x2, kernel, self.values["bias"] if use_bias else _NO_BIAS, use_bias, z)
+            y = z if act.is_linear else act.forward_into(z, self._buffer("y", z.shape, dtype))
+        else:
+            np.matmul(x2, kernel, out=z)
+            bias = self.values["bias"] if use_bias else None
+            if act.is_linear:
+                if bias is not None:
+                    z += bias
+                y = z
+            else:  # bias and activation in one pass
+                y = act.bias_forward_into(z, bias, self._buffer("y", z.shape, dtype))
         self._y = y
         return y if x.ndim == 2 else y.reshape(*x.shape[:-1], units)
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         dy2 = dy.reshape(-1, dy.shape[-1])
-        dbias = self.grads["bias"] if self.config["use_bias"] else None
-        if skip_activation or self.act.is_linear:
-            dz = dy2
-            if dbias is not None:
-                activations.column_sums(dz, dbias)
-        else:  # activation gradient and bias gradient in one pass
-            dz = self.act.bias_backward_into(self._z, self._y, dy2, self._buffer("dz", dy2.shape, dy2.dtype), dbias)
-        np.matmul(self._x2.T, dz, out=self.grads["kernel"])
+        use_bias = self.config["use_bias"]
+        dbias = self.grads["bias"] if use_bias else None
+        kernel = self.values["kernel"]
+        x2 = self._x2
+        linear = skip_activation or self.act.is_linear
+        if dense_ops.is_small(x2.shape[0], x2.shape[1], kernel.shape[1]):
+            dz = dy2 if linear else self.act.backward_into(self._z, self._y, dy2,
+                                                          self._buffer("dz", dy2.shape, dy2.dtype))
+            dx = self._buffer("dx", (dz.shape[0], kernel.shape[0]), dz.dtype) if need_dx else None
+            dense_ops.dense_backward(x2, kernel, dz, self.grads["kernel"], _NO_BIAS if dbias is None else dbias,
+                                     use_bias, dx if need_dx else self._buffer("nodx", (0, 0), dz.dtype), need_dx)
+        else:
+            if linear:
+                dz = dy2
+                if dbias is not None:
+                    activations.column_sums(dz, dbias)
+            else:  # activation gradient and bias gradient in one pass
+                dz = self.act.bias_backward_into(self._z, self._y, dy2, self._buffer("dz", dy2.shape, dy2.dtype),
+                                                 dbias)
+            np.matmul(x2.T, dz, out=self.grads["kernel"])
+            if not need_dx:
+                return [None]
+            dx = self._buffer("dx", (dz.shape[0], kernel.shape[0]), dz.dtype)
+            np.matmul(dz, kernel.T, out=dx)
         if not need_dx:
             return [None]
-        kernel = self.values["kernel"]
-        dx = self._buffer("dx", (dz.shape[0], kernel.shape[0]), dz.dtype)
-        np.matmul(dz, kernel.T, out=dx)
         return [dx if dy.ndim == 2 else dx.reshape(*dy.shape[:-1], dx.shape[-1])]
 
 
