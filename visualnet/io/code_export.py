@@ -470,7 +470,7 @@ def load_weights(model):
 
 
 def predict(model, x, batch_size=256):
-    model.eval()
+    model.train(False)
     xs = x if isinstance(x, (list, tuple)) else [x]
     out = []
     with torch.no_grad():
