@@ -1,0 +1,257 @@
+"""Live training curves (pyqtgraph): one plot for the loss, one per metric, one for the
+learning rate. Training per batch (smoothed, with the raw batch loss faint behind it) and
+per epoch, validation per epoch; changes made during the run are dashed vertical lines.
+Curves are drawn with clip-to-view and peak downsampling, so 100,000 points stay smooth.
+Hover shows the values under the cursor; log scale; export PNG/SVG (the plots) and CSV
+(the numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .. import theme
+
+_SKIP = {"step", "epoch", "batch", "loss", "loss_smoothed", "learning_rate", "batch_size"}
+_EPOCH_SKIP = {"epoch", "step", "duration", "learning_rate", "logs"}
+COLOURS = {"train": "#2f6fea", "raw": "#9db8f2", "epoch": "#1f3f8f", "val": "#e16f24", "lr": "#8250df",
+           "marker": "#8c959f"}
+
+
+class Series:
+    """A growing (x, y) pair of float64 arrays (amortised appends, no list conversions)."""
+
+    def __init__(self):
+        self.x = np.empty(256)
+        self.y = np.empty(256)
+        self.n = 0
+
+    def extend(self, xs, ys) -> None:
+        k = len(xs)
+        if self.n + k > len(self.x):
+            size = max(2 * len(self.x), self.n + k)
+            self.x = np.resize(self.x, size)
+            self.y = np.resize(self.y, size)
+        self.x[self.n:self.n + k] = xs
+        self.y[self.n:self.n + k] = [np.nan if v is None else v for v in ys]
+        self.n += k
+
+    def data(self):
+        return self.x[:self.n], self.y[:self.n]
+
+    def clear(self) -> None:
+        self.n = 0
+
+
+class CurvePlot:
+    """One quantity: batch curve (+ raw loss), epoch points, validation points."""
+
+    def __init__(self, plot: pg.PlotItem, key: str, title: str):
+        self.plot, self.key = plot, key
+        plot.setTitle(title)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setLabel("bottom", "step (batch)")
+        self.series = {name: Series() for name in ("raw", "train", "epoch", "val")}
+        self.items = {}
+        if key == "loss":
+            self.items["raw"] = plot.plot(pen=pg.mkPen(COLOURS["raw"], width=1), name="batch", connect="finite")
+        colour = COLOURS["lr"] if key == "learning_rate" else COLOURS["train"]
+        label = "learning rate" if key == "learning_rate" else "training (smoothed)" if key == "loss" else \
+            "training (running epoch mean)"
+        self.items["train"] = plot.plot(pen=pg.mkPen(colour, width=2), name=label, connect="finite")
+        if key != "learning_rate":
+            self.items["epoch"] = plot.plot(pen=pg.mkPen(COLOURS["epoch"], width=1.5), symbol="o", symbolSize=7,
+                                            symbolBrush=COLOURS["epoch"], name="training (epoch)")
+            self.items["val"] = plot.plot(pen=pg.mkPen(COLOURS["val"], width=1.5), symbol="s", symbolSize=7,
+                                          symbolBrush=COLOURS["val"], name="validation (epoch)")
+        self.markers: list = []
+
+    def refresh(self) -> None:
+        for name, item in self.items.items():
+            x, y = self.series[name].data()
+            item.setData(x, y)
+
+    def add_marker(self, step: float, text: str) -> None:
+        line = pg.InfiniteLine(pos=step, angle=90, movable=False,
+                               pen=pg.mkPen(COLOURS["marker"], width=1, style=Qt.PenStyle.DashLine),
+                               label=text, labelOpts={"position": 0.92, "color": theme.current().dim,
+                                                      "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
+        self.plot.addItem(line)
+        self.markers.append(line)
+
+    def clear(self) -> None:
+        for s in self.series.values():
+            s.clear()
+        for line in self.markers:
+            self.plot.removeItem(line)
+        self.markers = []
+        self.refresh()
+
+
+class CurvesView(QWidget):
+    """The curves of the current run. Feed it `add_batches(rows)`, `add_epoch(row)`,
+    `add_marker(marker)`; `reset()` before a new run."""
+
+    hovered = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        t = theme.current()
+        pg.setConfigOptions(antialias=False)
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground(t.base)
+        self.plots: dict[str, CurvePlot] = {}
+        self.history_rows = {"batch": [], "epoch": []}
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("curves_readout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.toggled.connect(self.set_log_scale)
+        self.buttons = {}
+        bar = QHBoxLayout()
+        bar.addWidget(self.readout, 1)
+        bar.addWidget(self.log_check)
+        for key, text in (("png", "Export PNG…"), ("svg", "Export SVG…"), ("csv", "Export CSV…")):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, k=key: self._export_dialog(k))
+            bar.addWidget(button)
+            self.buttons[key] = button
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.layout_widget, 1)
+        self._proxy = pg.SignalProxy(self.layout_widget.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+        self.reset(["loss"])
+
+    # ----------------------------------------------------------------- data
+    def reset(self, metric_names=("loss",)) -> None:
+        """Empty plots for the loss, `metric_names` and the learning rate."""
+        self.layout_widget.clear()
+        self.plots = {}
+        self.history_rows = {"batch": [], "epoch": []}
+        keys = ["loss"] + [m for m in metric_names if m != "loss"] + ["learning_rate"]
+        for i, key in enumerate(keys):
+            self._add_plot(key, i)
+
+    def _add_plot(self, key: str, index: int | None = None) -> CurvePlot:
+        index = len(self.plots) if index is None else index
+        cols = 2
+        item = self.layout_widget.addPlot(row=index // cols, col=index % cols)
+        if key in ("loss", "learning_rate"):
+            item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        title = {"loss": "Loss", "learning_rate": "Learning rate"}.get(key, key.replace("_", " ").capitalize())
+        plot = CurvePlot(item, key, title)
+        first = next(iter(self.plots.values()), None)
+        if first is not None:
+            item.setXLink(first.plot)
+        self.plots[key] = plot
+        return plot
+
+    def _plot(self, key: str) -> CurvePlot:
+        return self.plots.get(key) or self._add_plot(key)
+
+    def add_batches(self, rows: list) -> None:
+        if not rows:
+            return
+        self.history_rows["batch"].extend(rows)
+        steps = [r["step"] for r in rows]
+        loss = self.plots["loss"]
+        loss.series["raw"].extend(steps, [r["loss"] for r in rows])
+        loss.series["train"].extend(steps, [r.get("loss_smoothed") for r in rows])
+        self.plots["learning_rate"].series["train"].extend(steps, [r.get("learning_rate") for r in rows])
+        for key in rows[0]:
+            if key not in _SKIP:
+                self._plot(key).series["train"].extend(steps, [r.get(key) for r in rows])
+        for plot in self.plots.values():
+            plot.refresh()
+
+    def add_epoch(self, row: dict) -> None:
+        self.history_rows["epoch"].append({k: v for k, v in row.items() if k != "logs"})
+        step = row["step"]
+        for key, value in row.items():
+            if key in _EPOCH_SKIP or not isinstance(value, (int, float)):
+                continue
+            target = key[4:] if key.startswith("val_") else key
+            self._plot(target).series["val" if key.startswith("val_") else "epoch"].extend([step], [value])
+        for plot in self.plots.values():
+            plot.refresh()
+
+    def add_marker(self, marker: dict) -> None:
+        text = {"learning_rate": "lr", "batch_size": "batch", "plateau": "lr", "optimizer": "opt",
+                "epochs": "epochs"}.get(marker["kind"], marker["kind"])
+        for plot in self.plots.values():
+            plot.add_marker(marker["step"] + 0.5, f"{text}: {marker['new']}" if not isinstance(marker["new"], dict)
+                            else text)
+
+    def point_count(self, key: str = "loss", series: str = "train") -> int:
+        return self.plots[key].series[series].n if key in self.plots else 0
+
+    # ----------------------------------------------------------------- interaction
+    def set_log_scale(self, on: bool) -> None:
+        for plot in self.plots.values():
+            plot.plot.setLogMode(y=on)
+
+    def _mouse_moved(self, event) -> None:
+        pos = event[0]
+        for key, plot in self.plots.items():
+            if plot.plot.sceneBoundingRect().contains(pos):
+                x = plot.plot.vb.mapSceneToView(pos).x()
+                self.readout.setText(self.describe_step(key, x))
+                self.hovered.emit(self.readout.text())
+                return
+
+    def describe_step(self, key: str, x: float) -> str:
+        """The values of `key` at the batch nearest to step `x` (hover readout)."""
+        plot = self.plots.get(key)
+        if plot is None:
+            return " "
+        xs, ys = plot.series["train"].data()
+        if not len(xs):
+            return " "
+        i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+        if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+            i -= 1
+        row = self.history_rows["batch"][i] if i < len(self.history_rows["batch"]) else {}
+        name = plot.plot.titleLabel.text
+        parts = [f"step {int(xs[i])}", f"epoch {row.get('epoch', 0) + 1}", f"{name}: {ys[i]:.4g}"]
+        if key == "loss" and row.get("loss") is not None:
+            parts.append(f"batch loss {row['loss']:.4g}")
+        return " · ".join(parts)
+
+    # ----------------------------------------------------------------- export
+    def export_png(self, path) -> None:
+        from pyqtgraph.exporters import ImageExporter
+        exporter = ImageExporter(self.layout_widget.scene())
+        exporter.parameters()["width"] = max(self.layout_widget.width(), 800)
+        exporter.export(str(path))
+
+    def export_svg(self, path) -> None:
+        from pyqtgraph.exporters import SVGExporter
+        SVGExporter(self.layout_widget.scene()).export(str(path))
+
+    def export_csv(self, path, history=None) -> list[Path]:
+        """The per-batch numbers to `path` and the per-epoch ones beside it (`*_epochs.csv`)."""
+        from visualnet.engine.session import RunHistory
+        if history is None:
+            history = RunHistory()
+            for row in self.history_rows["batch"]:
+                history.append("batch", row)
+            for row in self.history_rows["epoch"]:
+                history.append("epoch", row)
+        path = Path(path)
+        epochs = path.with_name(path.stem + "_epochs.csv")
+        path.write_text(history.to_csv("batch") if history.batch else "", encoding="utf-8")
+        epochs.write_text(history.to_csv("epoch") if history.epoch else "", encoding="utf-8")
+        return [path, epochs]
+
+    def _export_dialog(self, kind: str) -> None:
+        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves", f"curves.{kind}", filters[kind])
+        if path:
+            getattr(self, f"export_{kind}")(path)

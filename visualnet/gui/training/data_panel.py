@@ -1,0 +1,241 @@
+"""The data side of the training page: pick a built-in dataset or import a file (CSV,
+NumPy, IDX, HDF5, image folder), see a preview, choose the preprocessing recipe and the
+split. Everything is computed by `visualnet.data`; this panel shows it and emits
+`prepared_changed(PreparedData)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from visualnet import data
+
+
+def pixmap_from_array(img, scale: int = 1) -> QPixmap:
+    """A uint8 (h, w) or (h, w, 3) array as a pixmap (nearest-neighbour scaled)."""
+    import numpy as np
+    img = np.ascontiguousarray(img)
+    h, w = img.shape[:2]
+    if img.ndim == 2:
+        qimg = QImage(img.data, w, h, w, QImage.Format.Format_Grayscale8)
+    else:
+        qimg = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    qimg = qimg.copy()
+    if scale != 1:
+        qimg = qimg.scaled(w * scale, h * scale, Qt.AspectRatioMode.IgnoreAspectRatio,
+                           Qt.TransformationMode.FastTransformation)
+    return QPixmap.fromImage(qimg)
+
+
+class DataPanel(QWidget):
+    prepared_changed = Signal(object)     # data.PreparedData
+    failed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.prepared: data.PreparedData | None = None
+        self._source: dict | None = None      # an imported file's source (None: the built-in chosen)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        box = QGroupBox("Dataset")
+        form = QVBoxLayout(box)
+        row = QHBoxLayout()
+        self.combo = QComboBox()
+        for name in data.builtin_names():
+            self.combo.addItem(data.builtin_info(name).title, name)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("A CSV, NumPy (.npy/.npz), HDF5, IDX file or a folder of images")
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.import_button)
+        form.addLayout(row)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setObjectName("data_description")
+        form.addWidget(self.description)
+        self.thumbs = QLabel()
+        self.thumbs.setObjectName("data_thumbnails")
+        form.addWidget(self.thumbs)
+        self.table = QTableWidget()
+        self.table.setMaximumHeight(150)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        form.addWidget(self.table)
+        self.counts = QLabel()
+        self.counts.setWordWrap(True)
+        form.addWidget(self.counts)
+        layout.addWidget(box)
+
+        prep = QGroupBox("Preprocessing and split")
+        pf = QFormLayout(prep)
+        self.rescale = QCheckBox("Scale pixels to [0, 1] (÷ 255)")
+        self.standardize = QCheckBox("Standardize features (fitted on the training split)")
+        self.one_hot = QCheckBox("One-hot encode the labels")
+        pf.addRow(self.rescale)
+        pf.addRow(self.standardize)
+        pf.addRow(self.one_hot)
+        self.validation = QSpinBox(minimum=0, maximum=80, suffix=" %")
+        self.test = QSpinBox(minimum=0, maximum=80, suffix=" %")
+        self.split_seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1)
+        self.subset = QSpinBox(minimum=0, maximum=10 ** 7, singleStep=1000)
+        self.subset.setSpecialValueText("all")
+        self.subset.setToolTip("Train on the first N training samples only (quick experiments)")
+        pf.addRow("Validation", self.validation)
+        pf.addRow("Test", self.test)
+        pf.addRow("Split seed", self.split_seed)
+        pf.addRow("Training samples", self.subset)
+        layout.addWidget(prep)
+
+        self.combo.currentIndexChanged.connect(self._builtin_chosen)
+        self.import_button.clicked.connect(self._import_dialog)
+        for w in (self.rescale, self.standardize, self.one_hot):
+            w.toggled.connect(self.reload)
+        for w in (self.validation, self.test, self.split_seed):
+            w.editingFinished.connect(self.reload)
+
+    # ----------------------------------------------------------------- choosing
+    def select_builtin(self, name: str) -> None:
+        index = self.combo.findData(name)
+        if index < 0:
+            raise KeyError(name)
+        if index == self.combo.currentIndex() and self._source is None and self.prepared is not None:
+            return
+        self._source = None
+        self.combo.blockSignals(True)
+        self.combo.setCurrentIndex(index)
+        self.combo.blockSignals(False)
+        self._builtin_chosen()
+
+    def _builtin_chosen(self) -> None:
+        self._source = None
+        info = data.builtin_info(self.combo.currentData())
+        self._set_defaults(info.kind, info.split)
+        self.reload()
+
+    def _set_defaults(self, kind: str, split) -> None:
+        for w in (self.rescale, self.standardize, self.one_hot, self.validation, self.test, self.split_seed):
+            w.blockSignals(True)
+        self.rescale.setChecked(kind == "image")
+        self.rescale.setVisible(kind == "image")
+        self.standardize.setChecked(kind == "table")
+        self.standardize.setVisible(kind == "table")
+        self.one_hot.setChecked(False)
+        self.validation.setValue(round(split.validation * 100))
+        self.test.setValue(round(split.test * 100))
+        self.split_seed.setValue(split.seed)
+        self._shuffle = split.shuffle
+        for w in (self.rescale, self.standardize, self.one_hot, self.validation, self.test, self.split_seed):
+            w.blockSignals(False)
+
+    def import_file(self, path, kind: str | None = None, options: dict | None = None) -> bool:
+        """Use a file or folder as the dataset (kind guessed from the file when None)."""
+        try:
+            recipe = data.Recipe.from_file(kind, str(path), options or {})
+            ds = data.load_source(recipe.source)
+        except (data.DataError, OSError, ValueError, KeyError) as exc:
+            self.failed.emit(f"Cannot import {Path(path).name}: {exc}")
+            return False
+        self._source = recipe.source
+        self._set_defaults(ds.kind, data.SplitSpec())
+        self.combo.blockSignals(True)
+        self.combo.insertItem(0, f"{Path(path).name} (imported)", "__imported__")
+        self.combo.setCurrentIndex(0)
+        self.combo.blockSignals(False)
+        self.reload(dataset=ds)
+        return True
+
+    def _import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import data", "", "Data (*.csv *.tsv *.txt *.npy *.npz *.h5 "
+                                              "*.hdf5 *.gz *ubyte *.idx);;All files (*)")
+        if path:
+            self.import_file(path)
+
+    # ----------------------------------------------------------------- recipe
+    def recipe(self) -> data.Recipe:
+        steps = []
+        if self.rescale.isChecked() and self.rescale.isVisibleTo(self):
+            steps.append(data.Rescale(1 / 255).get_config())
+        if self.standardize.isChecked() and self.standardize.isVisibleTo(self):
+            steps.append(data.Standardize().get_config())
+        if self.one_hot.isChecked():
+            steps.append(data.OneHot().get_config())
+        split = data.SplitSpec(validation=self.validation.value() / 100, test=self.test.value() / 100,
+                               seed=self.split_seed.value(), shuffle=getattr(self, "_shuffle", True))
+        if self._source is not None:
+            return data.Recipe(dict(self._source), split=split, steps=steps)
+        return data.Recipe.builtin(self.combo.currentData(), split=split, steps=steps)
+
+    def reload(self, *_, dataset=None) -> None:
+        try:
+            if self.validation.value() + self.test.value() >= 95:
+                raise data.DataError("validation and test together leave too little for training")
+            prepared = data.prepare(self.recipe(), dataset=dataset if dataset is not None else
+                                    (self.prepared.dataset if self.prepared is not None and self._same_source()
+                                     else None))
+        except (data.DataError, OSError, ValueError) as exc:
+            self.failed.emit(f"Cannot prepare the data: {exc}")
+            return
+        self.prepared = prepared
+        self._last_source = self.recipe().source
+        self._show_preview(prepared.dataset)
+        self.prepared_changed.emit(prepared)
+
+    def _same_source(self) -> bool:
+        return getattr(self, "_last_source", None) == self.recipe().source
+
+    def training_arrays(self):
+        """(x, y) of the training split, cut to the chosen number of samples."""
+        x, y = self.prepared.train
+        n = self.subset.value()
+        return (x[:n], y[:n]) if n else (x, y)
+
+    # ----------------------------------------------------------------- preview
+    def _show_preview(self, ds) -> None:
+        pv = data.preview(ds, n_samples=8)
+        p = self.prepared
+        self.description.setText(
+            f"<b>{pv.description}</b><br>split: {len(p.train)} train · {len(p.validation)} validation · "
+            f"{len(p.test)} test; prepared input shape {tuple(p.recipe.fitted['output_shape'])}")
+        self.description.setToolTip(pv.source)
+        if pv.kind == "image":
+            self.table.hide()
+            self.thumbs.show()
+            self.thumbs.setPixmap(self._strip([s.image for s in pv.samples]))
+            self.thumbs.setToolTip("  ".join(str(s.label) for s in pv.samples))
+        else:
+            self.thumbs.hide()
+            self.table.show()
+            names = pv.feature_names[:12]
+            self.table.setColumnCount(len(names) + 1)
+            self.table.setHorizontalHeaderLabels(names + ["target"])
+            self.table.setRowCount(len(pv.samples))
+            for r, s in enumerate(pv.samples):
+                for c, v in enumerate(s.row[:12]):
+                    self.table.setItem(r, c, QTableWidgetItem(f"{v:.4g}"))
+                self.table.setItem(r, len(names), QTableWidgetItem(str(s.label)))
+            self.table.resizeColumnsToContents()
+        if pv.class_counts:
+            self.counts.setText("classes: " + ", ".join(f"{n} ({c})" for n, c in pv.class_counts[:12]))
+        elif pv.target_stats:
+            t = pv.target_stats
+            self.counts.setText(f"target: {t.minimum:.3g} … {t.maximum:.3g}, mean {t.mean:.3g}")
+        else:
+            self.counts.setText("")
+
+    @staticmethod
+    def _strip(images) -> QPixmap:
+        import numpy as np
+        if not images:
+            return QPixmap()
+        h = max(i.shape[0] for i in images)
+        tiles = []
+        for img in images:
+            if img.ndim == 3:
+                img = img.mean(axis=2).astype(np.uint8)
+            pad = np.full((h, img.shape[1] + 4), 255, np.uint8)
+            pad[:img.shape[0], 2:2 + img.shape[1]] = img
+            tiles.append(pad)
+        return pixmap_from_array(np.concatenate(tiles, axis=1), scale=2 if h <= 32 else 1)

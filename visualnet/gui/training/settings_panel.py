@@ -1,0 +1,265 @@
+"""The hyper-parameter form: optimizer and its parameters, loss, metrics, batch size,
+epochs, validation split, seed, early stopping, learning-rate schedule, gradient clipping.
+Defaults follow Keras. `config()` gives a `TrainingConfig`; while a run is paused, the
+learning rate, batch size, epochs and optimizer parameters may be edited and
+`live_changes(session)` lists what differs from the session."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLineEdit, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from visualnet.engine.session import OPTIMIZERS, TrainingConfig, optimizer_defaults
+
+LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+          "mean_squared_error", "mean_absolute_error")
+METRICS = ("accuracy", "mean_absolute_error", "mean_squared_error", "precision", "recall")
+SCHEDULES = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
+             "cosine": "Cosine decay", "plateau": "Reduce on plateau"}
+CLIPPING = {"": "None", "clipnorm": "Clip each gradient's norm (clipnorm)",
+            "global_clipnorm": "Clip the global norm (global_clipnorm)", "clipvalue": "Clip values (clipvalue)"}
+MONITORS = ("val_loss", "loss", "val_accuracy", "accuracy")
+LIVE = ("learning_rate", "batch_size", "epochs", "optimizer_params")
+
+
+class FloatEdit(QLineEdit):
+    """A number field that shows values as typed (0.001, 1e-07)."""
+
+    def __init__(self, value: float, parent=None):
+        super().__init__(parent)
+        self.setValidator(QDoubleValidator(self))
+        self.set_value(value)
+
+    def set_value(self, value: float) -> None:
+        self.setText(f"{value:g}")
+
+    def value(self) -> float:
+        try:
+            return float(self.text())
+        except ValueError:
+            raise ValueError(f"'{self.text()}' is not a number") from None
+
+
+class SettingsPanel(QWidget):
+    changed = Signal()
+    loss_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        basics = QGroupBox("Training")
+        form = QFormLayout(basics)
+        self.optimizer = QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer.addItem({"sgd": "SGD", "rmsprop": "RMSprop"}.get(name, name.capitalize()), name)
+        form.addRow("Optimizer", self.optimizer)
+        self.optimizer_form = QFormLayout()
+        form.addRow(self.optimizer_form)
+        self.optimizer_editors: dict[str, QWidget] = {}
+        self.loss = QComboBox()
+        self.loss.addItems(LOSSES)
+        form.addRow("Loss", self.loss)
+        self.metric_checks = {}
+        metrics_box = QWidget()
+        metrics_layout = QVBoxLayout(metrics_box)
+        metrics_layout.setContentsMargins(0, 0, 0, 0)
+        metrics_layout.setSpacing(0)
+        for m in METRICS:
+            check = QCheckBox(m)
+            check.setChecked(m == "accuracy")
+            metrics_layout.addWidget(check)
+            self.metric_checks[m] = check
+        form.addRow("Metrics", metrics_box)
+        self.batch_size = QSpinBox(minimum=1, maximum=65536, value=32)
+        self.epochs = QSpinBox(minimum=1, maximum=100000, value=1)
+        self.validation_split = QSpinBox(minimum=0, maximum=90, value=0, suffix=" %")
+        self.validation_split.setToolTip("Keras's validation_split: the last part of the training data, "
+                                         "used only when the data recipe has no validation split")
+        self.seed = QSpinBox(minimum=-1, maximum=2 ** 31 - 1, value=-1)
+        self.seed.setSpecialValueText("random")
+        self.seed.setToolTip("The seed of the initial weights and the shuffling order (random: a new one each run)")
+        self.shuffle = QCheckBox("Shuffle each epoch")
+        self.shuffle.setChecked(True)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Validation split", self.validation_split)
+        form.addRow("Seed", self.seed)
+        form.addRow("", self.shuffle)
+        layout.addWidget(basics)
+
+        self.early = QGroupBox("Early stopping")
+        self.early.setCheckable(True)
+        self.early.setChecked(False)
+        ef = QFormLayout(self.early)
+        self.monitor = QComboBox()
+        self.monitor.setEditable(True)
+        self.monitor.addItems(MONITORS)
+        self.patience = QSpinBox(minimum=0, maximum=10000, value=0)
+        self.min_delta = FloatEdit(0.0)
+        self.restore_best = QCheckBox("Restore the best weights")
+        ef.addRow("Monitor", self.monitor)
+        ef.addRow("Patience (epochs)", self.patience)
+        ef.addRow("Min. improvement", self.min_delta)
+        ef.addRow("", self.restore_best)
+        layout.addWidget(self.early)
+
+        sched = QGroupBox("Learning-rate schedule")
+        sf = QFormLayout(sched)
+        self.schedule = QComboBox()
+        for key, text in SCHEDULES.items():
+            self.schedule.addItem(text, key)
+        sf.addRow("Schedule", self.schedule)
+        self.decay_steps = QSpinBox(minimum=1, maximum=10 ** 7, value=1000)
+        self.decay_steps.setToolTip("Step decay: batches between drops; exponential/cosine: decay_steps")
+        self.decay_factor = FloatEdit(0.5)
+        self.decay_factor.setToolTip("Step decay: factor per drop; exponential: decay_rate; cosine: alpha; "
+                                     "plateau: factor")
+        self.plateau_patience = QSpinBox(minimum=0, maximum=10000, value=10)
+        self.warmup = QSpinBox(minimum=0, maximum=10 ** 7, value=0)
+        self.warmup.setToolTip("Batches of linear warm-up from 0 to the learning rate")
+        sf.addRow("Steps (batches)", self.decay_steps)
+        sf.addRow("Factor", self.decay_factor)
+        sf.addRow("Plateau patience", self.plateau_patience)
+        sf.addRow("Warm-up (batches)", self.warmup)
+        layout.addWidget(sched)
+
+        clip = QGroupBox("Gradient clipping")
+        cf = QFormLayout(clip)
+        self.clipping = QComboBox()
+        for key, text in CLIPPING.items():
+            self.clipping.addItem(text, key)
+        self.clip_value = FloatEdit(1.0)
+        cf.addRow("Clipping", self.clipping)
+        cf.addRow("Threshold", self.clip_value)
+        layout.addWidget(clip)
+        layout.addStretch(1)
+
+        self.optimizer.currentIndexChanged.connect(self._optimizer_changed)
+        self.loss.currentTextChanged.connect(self.loss_changed)
+        self.schedule.currentIndexChanged.connect(self._schedule_changed)
+        self.clipping.currentIndexChanged.connect(lambda: self.clip_value.setEnabled(bool(self.clipping.currentData())))
+        self.optimizer.setCurrentIndex(OPTIMIZERS.index("adam"))
+        self._optimizer_changed()
+        self._schedule_changed()
+        self.clip_value.setEnabled(False)
+
+    # ----------------------------------------------------------------- form
+    def _optimizer_changed(self) -> None:
+        while self.optimizer_form.rowCount():
+            self.optimizer_form.removeRow(0)
+        self.optimizer_editors = {}
+        for key, value in optimizer_defaults(self.optimizer.currentData()).items():
+            if isinstance(value, bool):
+                editor = QCheckBox()
+                editor.setChecked(value)
+            else:
+                editor = FloatEdit(float(value))
+            editor.setObjectName(f"opt_{key}")
+            self.optimizer_editors[key] = editor
+            self.optimizer_form.addRow("Learning rate" if key == "learning_rate" else key, editor)
+        self.changed.emit()
+
+    def _schedule_changed(self) -> None:
+        kind = self.schedule.currentData()
+        self.decay_steps.setEnabled(kind in ("step", "exponential", "cosine"))
+        self.decay_factor.setEnabled(kind != "constant")
+        self.plateau_patience.setEnabled(kind == "plateau")
+        defaults = {"step": 0.5, "exponential": 0.96, "cosine": 0.0, "plateau": 0.1}
+        if kind in defaults:
+            self.decay_factor.set_value(defaults[kind])
+
+    def set_loss(self, loss: str) -> None:
+        self.loss.setCurrentText(loss)
+
+    def set_learning_rate(self, lr: float) -> None:
+        self.optimizer_editors["learning_rate"].set_value(lr)
+
+    def set_metrics(self, metrics) -> None:
+        for name, check in self.metric_checks.items():
+            check.setChecked(name in metrics)
+
+    def optimizer_params(self) -> dict:
+        params = {}
+        for key, editor in self.optimizer_editors.items():
+            params[key] = editor.isChecked() if isinstance(editor, QCheckBox) else editor.value()
+        clip = self.clipping.currentData()
+        if clip:
+            params[clip] = self.clip_value.value()
+        return params
+
+    def schedule_spec(self) -> dict | None:
+        kind = self.schedule.currentData()
+        warmup = self.warmup.value()
+        if kind == "constant" and not warmup:
+            return None
+        spec = {"kind": kind, "warmup_steps": warmup}
+        f = self.decay_factor.value()
+        if kind == "step":
+            spec.update(step_size=self.decay_steps.value(), factor=f)
+        elif kind == "exponential":
+            spec.update(decay_steps=self.decay_steps.value(), decay_rate=f)
+        elif kind == "cosine":
+            spec.update(decay_steps=self.decay_steps.value(), alpha=f)
+        elif kind == "plateau":
+            monitor = self.monitor.currentText() if self.early.isChecked() else "val_loss"
+            spec.update(monitor=monitor, factor=f, patience=self.plateau_patience.value())
+        return spec
+
+    def config(self, has_validation: bool = True) -> TrainingConfig:
+        """The settings as a TrainingConfig (raises ValueError naming a bad field)."""
+        early = None
+        if self.early.isChecked():
+            early = {"monitor": self.monitor.currentText(), "patience": self.patience.value(),
+                     "min_delta": self.min_delta.value(), "restore_best_weights": self.restore_best.isChecked()}
+        spec = self.schedule_spec()
+        if spec and spec["kind"] == "plateau" and not has_validation and spec["monitor"].startswith("val_"):
+            spec["monitor"] = spec["monitor"][4:]
+        return TrainingConfig(
+            optimizer=self.optimizer.currentData(), optimizer_params=self.optimizer_params(),
+            loss=self.loss.currentText(), metrics=[m for m, c in self.metric_checks.items() if c.isChecked()],
+            batch_size=self.batch_size.value(), epochs=self.epochs.value(),
+            validation_split=self.validation_split.value() / 100.0,
+            shuffle=self.shuffle.isChecked(), seed=None if self.seed.value() < 0 else self.seed.value(),
+            early_stopping=early, lr_schedule=spec)
+
+    # ----------------------------------------------------------------- live changes
+    def live_changes(self, session) -> list:
+        """Functions fn(session) applying what was edited since the run started (learning
+        rate, batch size, epochs, optimizer parameters)."""
+        changes = []
+        params = self.optimizer_params()
+        lr = params.pop("learning_rate", None)
+        if lr is not None and abs(lr - session.base_learning_rate) > 1e-12 * max(1.0, lr):
+            changes.append(lambda s, v=lr: s.set_learning_rate(v))
+        if self.batch_size.value() != session.batch_size:
+            changes.append(lambda s, v=self.batch_size.value(): s.set_batch_size(v))
+        if self.epochs.value() != session.epochs:
+            changes.append(lambda s, v=self.epochs.value(): s.set_epochs(v))
+        if self.optimizer.currentData() == session.config.optimizer:
+            opt = session.optimizer
+            differ = {k: v for k, v in params.items() if getattr(opt, k, None) != v}
+            for key in ("clipnorm", "clipvalue", "global_clipnorm"):
+                if key not in params and getattr(opt, key, None) is not None:
+                    differ[key] = None
+            if differ:
+                changes.append(lambda s, d=differ: s.set_optimizer_params(**d))
+        else:
+            changes.append(lambda s, n=self.optimizer.currentData(), p=dict(params, learning_rate=lr):
+                           s.set_optimizer(n, p))
+        return changes
+
+    def set_running(self, running: bool, paused: bool = False) -> None:
+        """Lock the fields that cannot change during a run (all of them while it trains;
+        while paused, the live ones stay editable)."""
+        live = {self.batch_size, self.epochs, *self.optimizer_editors.values(), self.optimizer, self.clipping,
+                self.clip_value}
+        for w in self.findChildren(QWidget):
+            if isinstance(w, (QComboBox, QSpinBox, QLineEdit, QCheckBox, QGroupBox)):
+                w.setEnabled(not running or (paused and (w in live or w.parent() in live)))
+        if not running:
+            self._schedule_changed()
+            self.clip_value.setEnabled(bool(self.clipping.currentData()))
