@@ -243,3 +243,20 @@ def test_keras2_dialect_layout(tmp_path):
         assert mw["conv"]["conv/kernel:0"].shape == (3, 3, 3, 4)
         training = json.loads(f.attrs["training_config"])
         assert training["optimizer_config"]["class_name"] == "SGD"
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_two_inputs_both_ways(tmp_path, ext):
+    def build(L, In, Model):
+        a, b = In((4,), name="left"), In((3,), name="right")
+        j = L.Concatenate()([L.Dense(5, activation="relu")(a), b])
+        return Model([a, b], L.Dense(2)(j))
+    km = build(keras.layers, keras.Input, keras.Model)
+    km.set_weights(random_weights(km.get_weights(), [w.path for w in km.weights]))
+    km.save(tmp_path / f"k{ext}")
+    xs = [sample((4,)), sample((3,), seed=2)]
+    model = vm.load_model(tmp_path / f"k{ext}")
+    close(model.predict(xs, verbose=0), np.asarray(km.predict(xs, verbose=0)))
+    model.save(tmp_path / f"v{ext}")
+    close(np.asarray(keras.models.load_model(tmp_path / f"v{ext}").predict(xs, verbose=0)),
+          model.predict(xs, verbose=0))

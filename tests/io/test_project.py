@@ -226,3 +226,15 @@ def test_not_hdf5_and_truncated(tmp_path):
         open_project(tmp_path / "cut.vnet")
     with pytest.raises(FileNotFoundError):
         open_project(tmp_path / "missing.vnet")
+
+
+def test_too_many_layers_are_refused_quickly(tmp_path):
+    import time
+
+    nodes = [{"id": f"n{i}", "type": "Dropout", "name": f"d{i}", "params": {"rate": 0.1}} for i in range(50_000)]
+    path = tmp_path / "big.vnet"
+    write_v1_by_hand(path, json.dumps({"format_version": 1, "nodes": nodes, "edges": []}))
+    start = time.monotonic()
+    with pytest.raises(ProjectFileError, match="claims 50000 nodes"):
+        open_project(path)
+    assert time.monotonic() - start < 2

@@ -25,7 +25,7 @@ from .errors import KerasFileError, UnsupportedLayersError
 
 KERAS2_VERSION = "2.15.0"  # what the Keras 2 dialect files claim (tf-keras converts nothing for it)
 MAX_PARAMS = 1 << 28  # refuse models claiming more weights than this (about 1 GB of float32)
-MAX_LAYERS = 10_000
+MAX_LAYERS = 2_000  # far beyond what the canvas shows; keeps a hostile file from taking minutes
 
 # Keras class names that mean a registry type (Keras 2 and 3 aliases included).
 _READ_ALIASES = {

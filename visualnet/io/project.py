@@ -43,6 +43,7 @@ MAX_TEXT = 64 << 20          # bytes of one JSON text
 MAX_WEIGHTS = 1 << 28        # float32 values in all weights together (about 1 GB)
 MAX_CURVE = 10_000_000       # points in one curve
 MAX_RUNS = 100_000
+MAX_NODES = 2_000            # layers (and wires, per layer) in one model
 
 
 @dataclass
@@ -361,6 +362,11 @@ def _read_v1(f: h5py.File) -> dict:
     from ..data import DataError, Recipe
 
     graph_data = _read_json(f, "graph", "model description")
+    if isinstance(graph_data, dict):
+        for key, limit in (("nodes", MAX_NODES), ("edges", 4 * MAX_NODES)):
+            if isinstance(graph_data.get(key), list) and len(graph_data[key]) > limit:
+                raise ProjectFileError(f"the model description claims {len(graph_data[key])} {key}; VisualNet "
+                                       f"opens at most {limit}.")
     try:
         graph = from_dict(graph_data)
     except GraphFormatError as exc:
