@@ -147,6 +147,8 @@ class CurvesView(QWidget):
             item.addLegend(offset=(-10, 10), labelTextSize="8pt")
         title = {"loss": "Loss", "learning_rate": "Learning rate"}.get(key, key.replace("_", " ").capitalize())
         plot = CurvePlot(item, key, title)
+        if key == "learning_rate":
+            item.setLogMode(y=True)       # schedules span decades; a constant rate stays readable
         first = next(iter(self.plots.values()), None)
         if first is not None:
             item.setXLink(first.plot)
@@ -194,8 +196,8 @@ class CurvesView(QWidget):
 
     # ----------------------------------------------------------------- interaction
     def set_log_scale(self, on: bool) -> None:
-        for plot in self.plots.values():
-            plot.plot.setLogMode(y=on)
+        for key, plot in self.plots.items():
+            plot.plot.setLogMode(y=on or key == "learning_rate")
 
     def _mouse_moved(self, event) -> None:
         pos = event[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from visualnet import data
 
@@ -56,9 +56,11 @@ class DataPanel(QWidget):
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setObjectName("data_description")
+        self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         form.addWidget(self.description)
         self.thumbs = QLabel()
         self.thumbs.setObjectName("data_thumbnails")
+        self.thumbs.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         form.addWidget(self.thumbs)
         self.table = QTableWidget()
         self.table.setMaximumHeight(150)

@@ -295,8 +295,9 @@ class EvaluationView(QWidget):
         labels = self._names(k, names)
         self.matrix.setRowCount(k)
         self.matrix.setColumnCount(k)
-        self.matrix.setVerticalHeaderLabels([f"true {n}" for n in labels])
-        self.matrix.setHorizontalHeaderLabels([f"pred {n}" for n in labels])
+        self.matrix.setVerticalHeaderLabels([f"true {n}"[:14] for n in labels])
+        self.matrix.setHorizontalHeaderLabels([str(n)[:8] for n in labels])
+        self.matrix.horizontalHeaderItem(0).setToolTip("columns: predicted class")
         top = max(int(cm.max()), 1)
         accent, bad = QColor(theme.current().accent), QColor(theme.current().error)
         for i in range(k):
@@ -310,6 +311,7 @@ class EvaluationView(QWidget):
                                 "(click to see them)")
                 self.matrix.setItem(i, j, item)
         self.matrix.resizeColumnsToContents()
+        self.matrix.resizeRowsToContents()
 
     def _show_classes(self, report: list, names: list) -> None:
         labels = self._names(len(report), names)

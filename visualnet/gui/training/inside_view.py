@@ -20,6 +20,7 @@ from visualnet.engine import evaluation
 from .. import theme
 from .data_panel import pixmap_from_array
 
+PASS_THROUGH = ("Flatten", "Reshape", "Dropout")   # their output repeats the layer before
 PALETTE = ["#2f6fea", "#e16f24", "#1a7f37", "#8250df", "#cf222e", "#1f9d8b", "#c49000", "#cf5a9b", "#57606a",
            "#0550ae"]
 
@@ -39,10 +40,14 @@ def inspect(session, sample=None, points=None, max_values: int = 64) -> InsideSn
     acts = []
     if sample is not None:
         for a in evaluation.layer_activations(model, sample):
+            if a.layer_type in PASS_THROUGH:
+                continue
             if a.is_image:
                 acts.append((a.name, a.layer_type, evaluation.feature_map_grid(a.values, 16, 8)))
             else:
-                acts.append((a.name, a.layer_type, np.asarray(a.values).reshape(-1)[:max_values].copy()))
+                flat = np.asarray(a.values).reshape(-1)
+                kind = a.layer_type if flat.size <= max_values else f"{a.layer_type}, first {max_values} of {flat.size}"
+                acts.append((a.name, kind, flat[:max_values].copy()))
     grid = evaluation.decision_grid(model, points, resolution=60) if points is not None else None
     grads = {k: list(v) for k, v in session.history.gradients.items()}
     return InsideSnapshot(session.step_count, acts, evaluation.weight_histograms(model, bins=40), grads, grid)
