@@ -238,3 +238,23 @@ def test_too_many_layers_are_refused_quickly(tmp_path):
     with pytest.raises(ProjectFileError, match="claims 50000 nodes"):
         open_project(path)
     assert time.monotonic() - start < 2
+
+
+def test_engine_run_history_round_trips(tmp_path):
+    from visualnet.engine.session import RunHistory
+
+    history = RunHistory(settings={"epochs": 2, "batch_size": 8}, status="finished", duration=1.5,
+                         final={"loss": 0.5})
+    for step in range(1, 5):
+        history.append("batch", {"step": step, "epoch": (step - 1) // 2, "loss": 1.0 / step,
+                                 "accuracy": None if step == 1 else 0.5})
+    history.append("epoch", {"epoch": 0, "step": 2, "loss": 0.75, "val_loss": 0.8})
+    history.append("epoch", {"epoch": 1, "step": 4, "loss": 0.3})
+    history.gradients = {"step": [2, 4], "dense/kernel": [0.1, 0.2]}
+    history.markers.append({"kind": "lr", "step": 3, "epoch": 1, "batch": 0, "old": 0.1, "new": 0.01, "text": "x"})
+    graph = Graph()
+    graph.add_node("Input", {"shape": (2,)})
+    save_project(Project(graph, runs=[Run.from_run_history(history)]), tmp_path / "p.vnet")
+    run = open_project(tmp_path / "p.vnet").runs[0]
+    assert "batch/loss" in run.curves and "gradients/dense/kernel" in run.curves
+    assert run.to_run_history().to_dict() == history.to_dict()

@@ -12,7 +12,8 @@ Layout (format_version 1):
     /optimizer        optional: text "config" (the optimizer's serialized config), text "rng"
                       (the engine's random generator state, JSON or "null") and group "state"
                       (iterations, learning_rate and the slot vectors of Optimizer.get_state())
-    /runs/<nnnn>      text "info" (a JSON object) and group "curves" (1-D float64 arrays by name)
+    /runs/<nnnn>      text "info" (a JSON object) and group "curves" (1-D float64 arrays by name;
+                      '%', '/' and a lone '.' in names are written %25, %2F and %2E)
 
 Opening checks everything before anything is returned and raises ProjectFileError naming
 what is wrong; it never executes anything from the file (layer types only from the registry).
@@ -60,6 +61,58 @@ class Run:
         info = dict(info or {})
         info.setdefault("epochs", [int(e) for e in getattr(history, "epoch", [])])
         return cls(info, curves)
+
+
+    @classmethod
+    def from_run_history(cls, history) -> "Run":
+        """From the engine's `session.RunHistory`: its numeric series become curves
+        ('batch/loss', 'epoch/val_accuracy', ...), everything else goes into `info`."""
+        d = history.to_dict()
+        curves = history.curves()
+        info = {k: v for k, v in d.items() if k not in _TABLES}
+        info["kind"] = "run_history"
+        info["tables"], info["int_columns"] = {}, []
+        for table in _TABLES:
+            for key, values in d.get(table, {}).items():
+                name = f"{table}/{key}"
+                if name not in curves:
+                    info["tables"].setdefault(table, {})[key] = values
+                elif all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
+                    info["int_columns"].append(name)
+        return cls(info, curves)
+
+    def to_run_history(self):
+        """The engine's `RunHistory` back (for runs made by `from_run_history`)."""
+        from ..engine.session import RunHistory
+
+        info = dict(self.info)
+        extra = info.pop("tables", {}) or {}
+        ints = set(info.pop("int_columns", []) or [])
+        info.pop("kind", None)
+        tables: dict[str, dict] = {t: {} for t in _TABLES}
+        for name, values in self.curves.items():
+            table, _, key = name.partition("/")
+            if table not in tables or not key:
+                continue
+            col = [None if not np.isfinite(v) else (int(v) if name in ints else float(v)) for v in values]
+            tables[table][key] = col
+        for table, cols in extra.items():
+            if table in tables and isinstance(cols, dict):
+                tables[table].update(cols)
+        return RunHistory.from_dict({**info, **tables})
+
+
+_TABLES = ("batch", "epoch", "gradients")
+
+
+def _curve_key(name: str) -> str:
+    """A curve name as an HDF5 link name ('/' is the path separator there)."""
+    key = name.replace("%", "%25").replace("/", "%2F")
+    return "%2E" if key == "." else key
+
+
+def _curve_name(key: str) -> str:
+    return key.replace("%2E", ".").replace("%2F", "/").replace("%25", "%")
 
 
 @dataclass
@@ -191,7 +244,7 @@ def save_project(project: Project, path, keep_backup: bool = True, extra_attrs: 
                 _text(g, "info", _dumps(run.info, f"run {i} info"))
                 cg = g.create_group("curves")
                 for k, v in run.curves.items():
-                    cg.create_dataset(k, data=np.asarray(v, dtype=np.float64).reshape(-1))
+                    cg.create_dataset(_curve_key(k), data=np.asarray(v, dtype=np.float64).reshape(-1))
 
     write_atomic(path, write, keep_backup=keep_backup)
 
@@ -460,7 +513,7 @@ def _read_v1(f: h5py.File) -> dict:
                 raise ProjectFileError(f"curve '{k}' of run '{name}' is not a 1-D array.")
             if ds.shape[0] > MAX_CURVE:
                 raise ProjectFileError(f"curve '{k}' of run '{name}' claims {ds.shape[0]} points.")
-            curves[k] = _array(cg, k, ds.shape, f"curve '{k}' of run '{name}'", np.float64)
+            curves[_curve_name(k)] = _array(cg, k, ds.shape, f"curve '{k}' of run '{name}'", np.float64)
         runs.append(Run(info, curves))
     metadata = {k: _attr_value(v) for k, v in f.attrs.items()}
     project = Project(graph, recipe, training, weights, optimizer, runs, metadata)
