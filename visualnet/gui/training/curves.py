@@ -234,8 +234,21 @@ class CurvesView(QWidget):
         exporter.export(str(path))
 
     def export_svg(self, path) -> None:
-        from pyqtgraph.exporters import SVGExporter
-        SVGExporter(self.layout_widget.scene()).export(str(path))
+        """Qt's SVG generator renders the scene as drawn (pyqtgraph's SVG exporter fails on
+        some log-scale paths)."""
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+        scene = self.layout_widget.scene()
+        rect = QRectF(self.layout_widget.rect())
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(rect.size().toSize())
+        generator.setViewBox(rect)
+        generator.setTitle("VisualNet training curves")
+        painter = QPainter(generator)
+        scene.render(painter, rect, rect)
+        painter.end()
 
     def export_csv(self, path, history=None) -> list[Path]:
         """The per-batch numbers to `path` and the per-epoch ones beside it (`*_epochs.csv`)."""

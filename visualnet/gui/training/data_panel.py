@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -97,6 +97,11 @@ class DataPanel(QWidget):
             w.toggled.connect(self.reload)
         for w in (self.validation, self.test, self.split_seed):
             w.editingFinished.connect(self.reload)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self.prepared is None and self._source is None:
+            QTimer.singleShot(0, lambda: self.prepared is None and self._builtin_chosen())
 
     # ----------------------------------------------------------------- choosing
     def select_builtin(self, name: str) -> None:

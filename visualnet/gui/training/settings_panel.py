@@ -258,6 +258,8 @@ class SettingsPanel(QWidget):
         live = {self.batch_size, self.epochs, *self.optimizer_editors.values(), self.optimizer, self.clipping,
                 self.clip_value}
         for w in self.findChildren(QWidget):
+            if isinstance(w, QGroupBox) and not w.isCheckable():
+                continue
             if isinstance(w, (QComboBox, QSpinBox, QLineEdit, QCheckBox, QGroupBox)):
                 w.setEnabled(not running or (paused and (w in live or w.parent() in live)))
         if not running:

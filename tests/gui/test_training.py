@@ -1,0 +1,282 @@
+"""The training page, driven through its widgets: dataset, mismatch fixes, Train / Pause /
+Step / Resume / Stop, curves, NaN and worker failures, evaluation, predictions, and the
+event-loop gap guard while the MNIST CNN trains."""
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from visualnet.engine import session as session_mod
+from visualnet.gui.training import install
+
+from .helpers import type_into
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def page(window):
+    p = install(window)
+    window.pages.setCurrentWidget(p)
+    yield p
+    p.shutdown()
+
+
+def choose(qtbot, page, dataset, template=None, samples=0):
+    if template:
+        page.window.load_template(template)
+    combo = page.data_panel.combo
+    if combo.currentData() == dataset:
+        page.select_dataset(dataset)
+    else:
+        combo.setCurrentIndex(combo.findData(dataset))
+    page.data_panel.subset.setValue(samples)
+    assert page.prepared is not None and page.prepared.recipe.source.get("name") == dataset
+
+
+def click(qtbot, page, key):
+    button = page.buttons[key]
+    assert button.isEnabled(), f"{key} is disabled in state {page.state}"
+    qtbot.mouseClick(button, LEFT)
+
+
+def wait_state(qtbot, page, states, timeout=60000):
+    states = (states,) if isinstance(states, str) else states
+    qtbot.waitUntil(lambda: page.state in states, timeout=timeout)
+
+
+def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
+    choose(qtbot, page, "mnist", "mnist_mlp", samples=1600)
+    page.settings.validation_split.setValue(10)
+    assert page.problems.problems == []
+    click(qtbot, page, "train")
+    assert page.state == "running" and not page.buttons["train"].isEnabled()
+    wait_state(qtbot, page, "finished")
+    steps = -(-1440 // 32)
+    assert page.curves.point_count("loss") == steps == page.curves.point_count("accuracy")
+    assert page.curves.plots["loss"].series["val"].n == 1 and page.curves.plots["accuracy"].series["epoch"].n == 1
+    assert page.progress.value() == 1000 and "epoch 1/1" in page.progress_label.text()
+    assert len(page.runs) == 1 and page.runs_table.rowCount() == 1
+    record = page.runs[0]
+    assert record["history"]["status"] == "finished" and record["graph"]["nodes"] and record["recipe"]["fitted"]
+    assert page.project_runs()[0].curves["batch/loss"].shape == (steps,)
+    qtbot.waitUntil(lambda: page.evaluation.report is not None, timeout=30000)
+    n_test = len(page.prepared.test)
+    assert page.evaluation.matrix_total() == n_test == 2000
+    cm = page.evaluation.report.result.matrix
+    i, j = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)
+    page.evaluation.matrix.cellClicked.emit(int(i), int(j))
+    assert page.evaluation.gallery_count() == min(cm[i, j], 120)
+    assert "Test set" in page.evaluation.summary.text()
+    # the run's inside view got activations and histograms
+    qtbot.waitUntil(lambda: page.inside.snapshot is not None, timeout=5000)
+    assert page.inside.weight_combo.count() == 4 and page.inside.layer_views
+    # draw a stroke on the pad: a prediction with probabilities
+    pad = page.evaluation.pad
+    page.tabs.setCurrentWidget(page.evaluation)
+    qtbot.mousePress(pad, LEFT, pos=QPoint(80, 30))
+    for y in range(30, 140, 10):
+        qtbot.mouseMove(pad, QPoint(84, y))
+    qtbot.mouseRelease(pad, LEFT, pos=QPoint(84, 140))
+    assert pad.pixels().max() > 200
+    assert "%" in page.evaluation.prediction_label.text()
+
+
+def test_pause_step_change_learning_rate_resume_and_stop(qtbot, page):
+    choose(qtbot, page, "mnist", "mnist_mlp", samples=6000)
+    page.settings.epochs.setValue(5)
+    page.settings.batch_size.setValue(16)
+    click(qtbot, page, "train")
+    qtbot.waitUntil(lambda: page.session.step_count >= 20, timeout=30000)
+    click(qtbot, page, "pause")
+    assert page.state == "paused" and page.buttons["resume"].isEnabled()
+    time.sleep(0.3)
+    paused_at = page.session.step_count
+    time.sleep(0.3)
+    assert page.session.step_count == paused_at          # really paused
+    qtbot.waitUntil(lambda: page.curves.point_count() == paused_at, timeout=3000)   # last rows flushed
+    click(qtbot, page, "step")
+    qtbot.waitUntil(lambda: page.session.step_count == paused_at + 1, timeout=5000)
+    time.sleep(0.2)
+    assert page.session.step_count == paused_at + 1
+    assert page.settings.optimizer_editors["learning_rate"].isEnabled() and not page.settings.loss.isEnabled()
+    type_into(qtbot, page.settings.optimizer_editors["learning_rate"], "0.0005")
+    page.settings.batch_size.setValue(64)
+    click(qtbot, page, "resume")
+    qtbot.waitUntil(lambda: page.session.step_count >= paused_at + 10, timeout=30000)
+    h = page.session.history
+    kinds = {m["kind"]: m for m in h.markers}
+    assert kinds["learning_rate"]["step"] == paused_at + 1 and kinds["learning_rate"]["new"] == 0.0005
+    assert kinds["batch_size"]["new"] == 64
+    lrs = h.batch["learning_rate"]
+    assert lrs[paused_at] == pytest.approx(0.001) and lrs[paused_at + 1] == pytest.approx(0.0005)
+    assert h.batch["step"] == list(range(1, len(h.batch["step"]) + 1))    # continued from the same step
+    assert page.session.optimizer.iterations == page.session.step_count   # same optimizer, state kept
+    qtbot.waitUntil(lambda: len(page.curves.plots["loss"].markers) == 2, timeout=3000)
+    t0 = time.perf_counter()
+    click(qtbot, page, "stop")
+    qtbot.waitUntil(lambda: page.session.finished, timeout=5000)
+    assert time.perf_counter() - t0 < 1.0
+    wait_state(qtbot, page, "stopped", timeout=30000)      # after the test-set evaluation
+    assert page.session.status == "stopped" and page.runs[-1]["history"]["markers"]
+    assert page.buttons["train"].isEnabled()
+
+
+def test_worker_exception_is_a_message_and_the_app_stays_usable(qtbot, page, monkeypatch):
+    choose(qtbot, page, "iris", "tabular_binary")
+    for p in list(page.problems.problems):
+        if p.fix:
+            page.apply_fix(p)
+    assert not [p for p in page.problems.problems if p.severity == "error"]
+    original = session_mod.TrainingSession.step
+    calls = []
+
+    def failing(self):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("simulated kernel failure")
+        return original(self)
+
+    monkeypatch.setattr(session_mod.TrainingSession, "step", failing)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda *a: shown.append(a))
+    click(qtbot, page, "train")
+    wait_state(qtbot, page, "failed")
+    assert "simulated kernel failure" in page.window.statusBar().currentMessage()
+    assert "RuntimeError" in page.log.toPlainText() and not shown
+    assert page.light.state == "failed" and page.runs[-1]["history"]["status"] == "failed"
+    monkeypatch.setattr(session_mod.TrainingSession, "step", original)
+    page.settings.epochs.setValue(2)
+    click(qtbot, page, "train")
+    wait_state(qtbot, page, "finished")
+    assert page.curves.point_count() == 2 * -(-120 // 32)
+
+
+def test_a_nan_loss_stops_with_an_explanation(qtbot, page):
+    choose(qtbot, page, "mnist", "mnist_mlp", samples=2000)
+    page.settings.optimizer.setCurrentIndex(page.settings.optimizer.findData("sgd"))
+    type_into(qtbot, page.settings.optimizer_editors["learning_rate"], "1e12")
+    page.settings.epochs.setValue(3)
+    click(qtbot, page, "train")
+    wait_state(qtbot, page, "diverged")
+    assert "Likely causes" in page.log.toPlainText()
+    assert "learning rate" in page.window.statusBar().currentMessage()
+    assert page.session.step_count < 3 * 63
+
+
+def test_mismatch_problems_are_fixed_in_one_click_and_undoable(qtbot, page):
+    choose(qtbot, page, "iris", "mnist_mlp")
+    codes = sorted(p.code for p in page.problems.problems)
+    assert codes == ["data_classes", "data_input_shape"]
+    assert not page.train() and "Cannot train" in page.window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in page.problems.fix_buttons))
+    qtbot.mouseClick(page.problems.fix_buttons[0], LEFT)
+    qtbot.waitUntil(lambda: len(page.problems.problems) == 1 and page.problems.fix_buttons[0].isVisible())
+    qtbot.mouseClick(page.problems.fix_buttons[0], LEFT)
+    qtbot.waitUntil(lambda: page.problems.problems == [])
+    graph = page.window.graph
+    assert tuple(graph.input_nodes()[0].params["shape"]) == (4,)
+    assert graph.output_nodes()[0].params["units"] == 3
+    page.window.document.undo_stack.undo()
+    page.window.document.refresh()
+    assert len(page.problems.problems) == 1
+    page.window.document.undo_stack.redo()
+    page.window.document.refresh()
+    # the loss: binary cross-entropy on three classes, fixed in the settings
+    page.settings.set_loss("binary_crossentropy")
+    loss_problem = [p for p in page.problems.problems if p.code == "data_loss"]
+    assert loss_problem and loss_problem[0].fix == "set_loss"
+    qtbot.waitUntil(lambda: page.problems.fix_buttons[0].isVisible())
+    qtbot.mouseClick(page.problems.fix_buttons[0], LEFT)
+    assert page.settings.loss.currentText() == "sparse_categorical_crossentropy" and page.problems.problems == []
+
+
+def test_softmax_on_a_binary_output_is_fixed_and_the_boundary_drawn(qtbot, page):
+    choose(qtbot, page, "moons", "tabular_binary")
+    graph = page.window.graph
+    out = graph.output_nodes()[0]
+    graph.set_params(out.id, activation="softmax")
+    page.window.document.refresh()
+    softmax = [p for p in page.problems.problems if p.code == "data_softmax_one_unit"]
+    assert softmax and softmax[0].detail["params"] == {"activation": "sigmoid"}
+    for p in list(page.problems.problems):
+        page.apply_fix(p)
+    assert graph.output_nodes()[0].params["activation"] == "sigmoid" and page.problems.problems == []
+    page.settings.epochs.setValue(3)
+    click(qtbot, page, "train")
+    wait_state(qtbot, page, "finished")
+    qtbot.waitUntil(lambda: page.inside.snapshot is not None and page.inside.snapshot.grid is not None)
+    assert page.inside.boundary_plot.isVisible() or not page.inside.isVisible()
+    assert page.inside.snapshot.grid.values.shape == (60, 60)
+
+
+def test_curves_stay_fast_with_100000_points_and_export(qtbot, tmp_path):
+    from visualnet.gui.training.curves import CurvesView
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    view.reset(["accuracy"])
+    rng = np.random.default_rng(0)
+    for start in range(0, 100_000, 10_000):
+        rows = [{"step": s + 1, "epoch": s // 1000, "batch": s % 1000, "loss": float(v), "loss_smoothed": float(v),
+                 "accuracy": 0.5, "learning_rate": 0.001, "batch_size": 32}
+                for s, v in zip(range(start, start + 10_000), rng.random(10_000))]
+        view.add_batches(rows)
+    view.add_epoch({"epoch": 0, "step": 1000, "loss": 0.4, "accuracy": 0.6, "val_loss": 0.5, "val_accuracy": 0.55})
+    view.add_marker({"kind": "learning_rate", "step": 500, "new": 0.01, "text": "lr"})
+    assert view.point_count() == 100_000
+    view.grab()
+    t0 = time.perf_counter()
+    for _ in range(3):
+        view.add_batches([{"step": 100_001, "epoch": 100, "batch": 0, "loss": 0.3, "loss_smoothed": 0.3,
+                           "accuracy": 0.5, "learning_rate": 0.001, "batch_size": 32}])
+        view.grab()
+    per_frame = (time.perf_counter() - t0) / 3
+    assert per_frame < 0.5, per_frame
+    assert "step" in view.describe_step("loss", 5000.2)
+    view.log_check.setChecked(True)
+    view.export_png(tmp_path / "c.png")
+    view.export_svg(tmp_path / "c.svg")
+    batch_csv, epoch_csv = view.export_csv(tmp_path / "c.csv")
+    assert (tmp_path / "c.png").stat().st_size > 1000 and (tmp_path / "c.svg").stat().st_size > 1000
+    assert len(batch_csv.read_text().splitlines()) == 100_004 and "val_loss" in epoch_csv.read_text()
+
+
+def test_window_stays_responsive_while_the_mnist_cnn_trains(qtbot, page):
+    """The event-loop gap guard: a 10 ms timer keeps ticking while the CNN trains in the
+    worker (kernels release the GIL); Stop takes effect promptly."""
+    choose(qtbot, page, "mnist", "mnist_cnn", samples=3000)
+    page.settings.epochs.setValue(3)
+    # compile the kernels first (Numba compiles holding the GIL; the app loads them from its cache)
+    from visualnet.engine.model import Model
+    from visualnet.engine.session import TrainingConfig, TrainingSession
+    x, y = page.prepared.train
+    warm = TrainingSession(Model.from_graph(page.window.graph), x[:64], y[:64], TrainingConfig(batch_size=32))
+    warm.run()
+    ticks = []
+    timer = QTimer(page)
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    click(qtbot, page, "train")
+    timer.start()
+    qtbot.waitUntil(lambda: page.session.step_count >= 25, timeout=60000)
+    deadline = time.perf_counter() + 2.0
+    while time.perf_counter() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.002)
+    timer.stop()
+    gaps = np.diff(ticks)
+    t0 = time.perf_counter()
+    click(qtbot, page, "stop")
+    qtbot.waitUntil(lambda: page.session.finished, timeout=5000)
+    stop_latency = time.perf_counter() - t0
+    wait_state(qtbot, page, "stopped", timeout=60000)
+    print(f"\nMNIST CNN in the worker: {len(ticks)} ticks, longest gap {gaps.max() * 1e3:.0f} ms, "
+          f"median {np.median(gaps) * 1e3:.1f} ms; stop took {stop_latency * 1e3:.0f} ms")
+    assert len(ticks) > 50
+    assert gaps.max() < 0.25, f"the GUI thread stalled for {gaps.max() * 1e3:.0f} ms"
+    assert stop_latency < 1.0
