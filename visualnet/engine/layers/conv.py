@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ops.conv import conv2d_backward, conv2d_forward
+from ..ops.conv import Conv2DKernel, conv2d_backward, conv2d_forward
 from .core import _Activated
 
 
@@ -13,15 +13,25 @@ class Conv2D(_Activated):
                    "kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
                    "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)}
 
+    def on_build(self):
+        super().on_build()
+        self._work = Conv2DKernel()  # this layer's im2col / Winograd buffers, reused batch after batch
+
     def forward(self, inputs, training):
         bias = self.values["bias"] if self.config["use_bias"] else None
-        z, self._ctx = conv2d_forward(inputs[0], self.values["kernel"], bias, self.config["strides"],
-                                      self.config["padding"])
+        x = inputs[0]
+        shape = (x.shape[0], *self.output_shape[1:])
+        z = self._buffer("z", shape, x.dtype) if x.dtype == self.values["kernel"].dtype and None not in shape \
+            else None
+        z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
+                                      self.config["padding"], workspace=self._work, out=z)
         return self._activate(z)
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         dz = self._activation_grad(dy, skip_activation)
-        dx, dkernel, dbias = conv2d_backward(dz, self._ctx, need_dx=need_dx)
+        x = self._ctx.x
+        dx_out = self._buffer("dx", x.shape, x.dtype) if need_dx else None
+        dx, dkernel, dbias = conv2d_backward(dz, self._ctx, need_dx=need_dx, dx_out=dx_out)
         self.grads["kernel"][...] = dkernel
         if self.config["use_bias"]:
             self.grads["bias"][...] = dbias

@@ -2,34 +2,51 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ops import pool
 from .base import Layer
 
 
 class _Pool2D(Layer):
+    """Output and input-gradient buffers are the layer's own, reused batch after batch."""
+
     positional = ("pool_size", "strides", "padding")
     unsupported = {"data_format": (None, "channels_last")}
-    _forward = _backward = None
 
-    def forward(self, inputs, training):
+    def _geometry(self, x):
         c = self.config
-        y, self._ctx = type(self)._forward(inputs[0], c["pool_size"], c["strides"] or c["pool_size"], c["padding"])
-        return y
-
-    def backward(self, dy, need_dx=True, skip_activation=False):
-        return [type(self)._backward(dy, self._ctx)]
+        strides = c["strides"] or c["pool_size"]
+        return c["pool_size"], strides, c["padding"], pool.output_shape(x.shape, c["pool_size"], strides, c["padding"])
 
 
 class MaxPooling2D(_Pool2D):
     layer_type = "MaxPooling2D"
-    _forward = staticmethod(pool.max_pool2d_forward)
-    _backward = staticmethod(pool.max_pool2d_backward)
+
+    def forward(self, inputs, training):
+        x = inputs[0]
+        size, strides, padding, shape = self._geometry(x)
+        y, self._ctx = pool.max_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype),
+                                               arg_out=self._buffer("arg", shape, np.int32))
+        return y
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        shape = self._ctx[0]
+        return [pool.max_pool2d_backward(dy, self._ctx, out=self._buffer("dx", shape, dy.dtype))]
 
 
 class AveragePooling2D(_Pool2D):
     layer_type = "AveragePooling2D"
-    _forward = staticmethod(pool.avg_pool2d_forward)
-    _backward = staticmethod(pool.avg_pool2d_backward)
+
+    def forward(self, inputs, training):
+        x = inputs[0]
+        size, strides, padding, shape = self._geometry(x)
+        y, self._ctx = pool.avg_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype))
+        return y
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        shape = self._ctx[0]
+        return [pool.avg_pool2d_backward(dy, self._ctx, out=self._buffer("dx", shape, dy.dtype))]
 
 
 class _GlobalPool2D(Layer):

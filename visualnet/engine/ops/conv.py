@@ -10,7 +10,8 @@ Two paths, both ending in BLAS GEMMs:
 A `Conv2DKernel` is the workspace one layer owns: its buffers survive between calls
 (no per-batch allocation), and backward reuses the forward's cols/V unless another
 forward has overwritten them since (a shared layer), in which case they are rebuilt.
-ctx keeps a reference to x. Returned arrays (y, dx, dkernel, dbias) are always fresh.
+ctx keeps a reference to x. Returned arrays (y, dx, dkernel, dbias) are fresh, or the `out`/`dx_out`
+arrays the caller passes (a layer reuses its own buffers batch after batch).
 `conv2d_forward` / `conv2d_backward` are thin wrappers; without a workspace they allocate.
 The numba kernels are single-threaded on purpose: OpenBLAS brings the threads, and an
 OpenMP pool spinning beside it was measured to slow the GEMMs down.
@@ -318,7 +319,7 @@ class Conv2DKernel:
         self._stamp = self._count
         return u
 
-    def _wino_backward(self, dy, ctx, need_dx):
+    def _wino_backward(self, dy, ctx, need_dx, dx_out=None):
         x, u = ctx.x, ctx.u
         pt, pl, oh, ow = ctx.geom[4:]
         th, tw = (oh + 1) // 2, (ow + 1) // 2
@@ -326,7 +327,7 @@ class Conv2DKernel:
         self._stamp = 0 if need_dx else ctx.stamp  # with dx, Z overwrites V
         sums = np.zeros(u.shape[2])
         wt = np.zeros(u.shape, x.dtype)
-        dx = np.empty_like(x) if need_dx else None
+        dx = (np.empty_like(x) if dx_out is None else dx_out) if need_dx else None
         for n0, n1, v in self._chunks(x, ctx.geom):
             if not fresh:
                 _wino_input(x[n0:n1], pt, pl, th, tw, v)
@@ -338,7 +339,8 @@ class Conv2DKernel:
                 _wino_grad_input(v, pt, pl, th, tw, dx[n0:n1])
         return dx, _wino_kernel_grad(wt), sums.astype(x.dtype) if ctx.bias else None
 
-    def forward(self, x, kernel, bias, strides, padding):
+    def forward(self, x, kernel, bias, strides, padding, out=None):
+        """-> (y, ctx); `out`, if given, receives y (C-contiguous, y's shape and dtype)."""
         x = np.ascontiguousarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float32)
@@ -352,7 +354,7 @@ class Conv2DKernel:
         oh, ow, pt, pl = window_geometry(h, w, (kh, kw), (sh, sw), padding)
         geom = (kh, kw, sh, sw, pt, pl, oh, ow)
         kmat = kernel.reshape(kh * kw * c, f)
-        y = np.empty((n, oh, ow, f), x.dtype)
+        y = np.empty((n, oh, ow, f), x.dtype) if out is None else _checked_out(out, (n, oh, ow, f), x.dtype)
         u, stamp = None, 0
         if _is_pointwise(geom):
             np.dot(x.reshape(-1, c), kmat, out=y.reshape(-1, f))
@@ -369,7 +371,8 @@ class Conv2DKernel:
             np.dot(cols, kmat, out=y.reshape(-1, f))
         return y, _Ctx(x, kernel, geom, bias is not None, u, stamp, self)
 
-    def backward(self, dy, ctx, need_dx=True):
+    def backward(self, dy, ctx, need_dx=True, dx_out=None):
+        """-> (dx, dkernel, dbias); `dx_out`, if given, receives dx (x's shape and dtype)."""
         x, kernel, geom, has_bias = ctx.x, ctx.kernel, ctx.geom, ctx.bias
         kh, kw, sh, sw, pt, pl, oh, ow = geom
         n, h, w, c = x.shape
@@ -384,7 +387,8 @@ class Conv2DKernel:
             dx = np.dot(dy2, kmat.T).reshape(x.shape) if need_dx else None
             return dx, dkernel, dbias
         if ctx.u is not None:
-            return self._wino_backward(dy, ctx, need_dx)
+            return self._wino_backward(dy, ctx, need_dx,
+                                       None if dx_out is None else _checked_out(dx_out, x.shape, x.dtype))
         if ctx.stamp and ctx.stamp == self._stamp:
             cols = self._view(0, (n * oh * ow, k + has_bias), x.dtype)
         else:
@@ -397,9 +401,16 @@ class Conv2DKernel:
         self._stamp = 0  # buffer 0 now receives dcols
         dcols = self._view(0, (n * oh * ow, k), x.dtype)
         np.dot(dy2, kmat.T, out=dcols)
-        dx = np.empty_like(x)
+        dx = np.empty_like(x) if dx_out is None else _checked_out(dx_out, x.shape, x.dtype)
         _col2im(dcols, kh, kw, c, sh, sw, pt, pl, oh, ow, dx.reshape(n, h, w * c))
         return dx, dkernel, dbias
+
+
+def _checked_out(out, shape, dtype):
+    if out.shape != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {np.dtype(dtype)} array of shape {tuple(shape)}; "
+                         f"received {out.dtype} {out.shape}")
+    return out
 
 
 def _is_pointwise(geom):
@@ -414,14 +425,16 @@ def _is_winograd(geom, c):
     return kh == kw == 3 and sh == sw == 1 and c >= _WINOGRAD_MIN_C and oh > 0 and ow > 0
 
 
-def conv2d_forward(x, kernel, bias, strides, padding, workspace=None):
+def conv2d_forward(x, kernel, bias, strides, padding, workspace=None, out=None):
     """Convolve x (N, H, W, C) with kernel (KH, KW, C, F) -> (y (N, OH, OW, F), ctx).
 
     `workspace`: the layer's `Conv2DKernel`, to reuse buffers; None allocates afresh.
+    `out`: an array to receive y (the caller's, reused batch after batch), or None.
     """
-    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding)
+    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding, out)
 
 
-def conv2d_backward(dy, ctx, need_dx=True):
-    """-> (dx or None, dkernel, dbias or None); need_dx=False skips the dx GEMM and col2im."""
-    return ctx.work.backward(dy, ctx, need_dx)
+def conv2d_backward(dy, ctx, need_dx=True, dx_out=None):
+    """-> (dx or None, dkernel, dbias or None); need_dx=False skips the dx GEMM and col2im.
+    `dx_out`: an array to receive dx, or None."""
+    return ctx.work.backward(dy, ctx, need_dx, dx_out)

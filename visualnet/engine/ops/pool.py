@@ -90,43 +90,64 @@ def _avg_pool_backward(dy, ph, pw, sh, sw, pt, pl, dx):
                             dx[n, hi, wi, ch] += dy[n, i, j, ch] * scale
 
 
-def _setup(x, pool_size, strides, padding):
+# `out` / `arg_out` (optional everywhere): C-contiguous arrays of the result's shape and
+# dtype that receive it, so a layer can reuse its own buffers batch after batch.
+
+def _out(out, shape, dtype):
+    if out is None:
+        return np.empty(shape, dtype)
+    if out.shape != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {np.dtype(dtype)} array of shape {tuple(shape)}; "
+                         f"received {out.dtype} {out.shape}")
+    return out
+
+
+def output_shape(x_shape, pool_size, strides, padding):
+    """(N, OH, OW, C) of pooling an input of `x_shape`."""
+    ph, pw = pair(pool_size)
+    sh, sw = pair(pool_size if strides is None else strides)
+    n, h, w, c = x_shape
+    oh, ow, _, _ = window_geometry(h, w, (ph, pw), (sh, sw), padding)
+    return n, oh, ow, c
+
+
+def _setup(x, pool_size, strides, padding, out):
     x = np.ascontiguousarray(x)
     ph, pw = pair(pool_size)
     sh, sw = pair(pool_size if strides is None else strides)
     n, h, w, c = x.shape
     oh, ow, pt, pl = window_geometry(h, w, (ph, pw), (sh, sw), padding)
-    return x, (ph, pw, sh, sw, pt, pl), np.empty((n, oh, ow, c), x.dtype)
+    return x, (ph, pw, sh, sw, pt, pl), _out(out, (n, oh, ow, c), x.dtype)
 
 
-def max_pool2d_forward(x, pool_size, strides, padding):
+def max_pool2d_forward(x, pool_size, strides, padding, out=None, arg_out=None):
     """x (N, H, W, C) -> (y (N, OH, OW, C), ctx); ctx keeps each window's argmax."""
-    x, geom, y = _setup(x, pool_size, strides, padding)
-    arg = np.empty(y.shape, np.int32)
+    x, geom, y = _setup(x, pool_size, strides, padding, out)
+    arg = _out(arg_out, y.shape, np.int32)
     _max_pool(x, *geom, y, arg)
     return y, (x.shape, arg)
 
 
-def max_pool2d_backward(dy, ctx):
+def max_pool2d_backward(dy, ctx, out=None):
     """Gradient of max pooling: dy routed to each window's first maximum."""
     shape, arg = ctx
     n, h, w, c = shape
-    dx = np.empty((n, h * w, c), dy.dtype)
+    dx = _out(out, shape, dy.dtype).reshape(n, h * w, c)
     _max_pool_backward(np.ascontiguousarray(dy), arg, dx)
     return dx.reshape(shape)
 
 
-def avg_pool2d_forward(x, pool_size, strides, padding):
+def avg_pool2d_forward(x, pool_size, strides, padding, out=None):
     """x (N, H, W, C) -> (y (N, OH, OW, C), ctx); each window's mean over its real cells."""
-    x, geom, y = _setup(x, pool_size, strides, padding)
+    x, geom, y = _setup(x, pool_size, strides, padding, out)
     _avg_pool(x, *geom, y)
     return y, (x.shape, geom)
 
 
-def avg_pool2d_backward(dy, ctx):
+def avg_pool2d_backward(dy, ctx, out=None):
     """Gradient of average pooling: dy / (real cells) spread over each window."""
     shape, geom = ctx
-    dx = np.empty(shape, dy.dtype)
+    dx = _out(out, shape, dy.dtype)
     _avg_pool_backward(np.ascontiguousarray(dy), *geom, dx)
     return dx
 
