@@ -1,0 +1,111 @@
+"""Training's use of memory and of the GIL: no allocation growth from batch to batch, and a
+second Python thread keeps running while a model trains (as the GUI's timer must).
+
+No timings are asserted: the GIL bound is far above machine noise (a held GIL shows as
+gaps of 0.5-2 s, a released one as a few ms to a few tens of ms under load).
+"""
+
+import threading
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from visualnet import callbacks, layers, models, optimizers, utils
+
+
+def _cnn():
+    m = models.Sequential([layers.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(2),
+                           layers.Flatten(), layers.Dense(8, activation="relu"), layers.Dense(3, activation="softmax")])
+    m.compile(optimizer=optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def _mlp(loss="binary_crossentropy"):
+    m = models.Sequential([layers.Input((8,)), layers.Dense(10, activation="relu"), layers.Dense(8, activation="relu"),
+                           layers.Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    return m
+
+
+class _TracedMemory(callbacks.Callback):
+    """Memory traced by tracemalloc at the end of every batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.samples = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.samples.append(tracemalloc.get_traced_memory()[0])
+
+
+@pytest.mark.parametrize("build,shape,targets", [
+    (_mlp, (8,), "binary"),
+    (_cnn, (12, 12, 1), "onehot"),
+])
+def test_no_allocation_growth_across_batches(build, shape, targets):
+    utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    n = 230  # 23 batches of 10 per epoch, the last one smaller when batch_size=12
+    x = rng.standard_normal((n, *shape)).astype(np.float32)
+    y = (rng.random((n, 1)) > 0.5).astype(np.float32) if targets == "binary" else \
+        utils.to_categorical(rng.integers(0, 3, n), 3)
+    m = build()
+    m.fit(x, y, batch_size=12, epochs=1, verbose=0)  # compile/load the kernels, size the buffers
+    probe = _TracedMemory()
+    tracemalloc.start()
+    try:
+        m.fit(x, y, batch_size=12, epochs=3, verbose=0, callbacks=[probe])
+    finally:
+        tracemalloc.stop()
+    steady = probe.samples[5:]  # after the first batches of the fit
+    # Per batch, the live memory returns to the same level: nothing accumulates.
+    assert max(steady) - min(steady) < 16 * 1024, (min(steady), max(steady))
+    per_epoch = len(probe.samples) // 3
+    first, last = probe.samples[per_epoch - 1], probe.samples[-1]
+    assert last - first < 16 * 1024
+
+
+def test_buffers_are_reused_not_reallocated():
+    utils.set_random_seed(0)
+    m = _cnn()
+    x = np.random.default_rng(1).standard_normal((40, 12, 12, 1)).astype(np.float32)
+    y = utils.to_categorical(np.arange(40) % 3, 3)
+    m.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    before = {(id(l), k): b for l in m.layers for k, b in l._buffers.items()}
+    m.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    after = {(id(l), k): b for l in m.layers for k, b in l._buffers.items()}
+    assert before.keys() == after.keys()
+    assert all(before[k] is after[k] for k in before)
+
+
+def test_layer_call_returns_a_fresh_array():
+    """Eager calls must not hand out the layer's reused buffers."""
+    d = layers.Dense(3, activation="relu")
+    a = d(np.ones((2, 4), np.float32))
+    b = d(np.full((2, 4), 2.0, np.float32))
+    assert a is not b
+    assert not np.shares_memory(a, b)
+    np.testing.assert_allclose(d(np.ones((2, 4), np.float32)), a)
+
+
+def test_training_thread_leaves_the_gil_to_other_threads():
+    """A 10 ms ticker in another thread keeps ticking while a CNN trains: a held GIL
+    would stall it for the whole of each compiled kernel (0.5-2 s gaps)."""
+    utils.set_random_seed(0)
+    m = _cnn()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((600, 12, 12, 1)).astype(np.float32)
+    y = utils.to_categorical(rng.integers(0, 3, 600), 3)
+    m.fit(x[:32], y[:32], batch_size=32, epochs=1, verbose=0)  # kernels compiled here, not in the thread
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (m.fit(x, y, batch_size=128, epochs=4, verbose=0), done.set()))
+    worst, prev = 0.0, time.perf_counter()
+    thread.start()
+    while not done.is_set():
+        time.sleep(0.01)
+        now = time.perf_counter()
+        worst, prev = max(worst, now - prev), now
+    thread.join()
+    assert worst < 0.25, f"a 10 ms ticker was stalled for {worst * 1e3:.0f} ms"
