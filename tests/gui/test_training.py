@@ -73,7 +73,9 @@ def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
     assert "Test set" in page.evaluation.summary.text()
     # the run's inside view got activations and histograms
     qtbot.waitUntil(lambda: page.inside.snapshot is not None, timeout=5000)
-    assert page.inside.weight_combo.count() == 4 and page.inside.layer_views
+    assert page.inside.weight_combo.count() == 0          # drawn only when shown
+    page.tabs.setCurrentWidget(page.inside)
+    assert page.inside.weight_combo.count() == 4 and list(page.inside.layer_views) == ["dense", "dense_1"]
     # draw a stroke on the pad: a prediction with probabilities
     pad = page.evaluation.pad
     page.tabs.setCurrentWidget(page.evaluation)
@@ -208,8 +210,9 @@ def test_softmax_on_a_binary_output_is_fixed_and_the_boundary_drawn(qtbot, page)
     page.settings.epochs.setValue(3)
     click(qtbot, page, "train")
     wait_state(qtbot, page, "finished")
+    page.tabs.setCurrentWidget(page.inside)
     qtbot.waitUntil(lambda: page.inside.snapshot is not None and page.inside.snapshot.grid is not None)
-    assert page.inside.boundary_plot.isVisible() or not page.inside.isVisible()
+    assert page.inside.boundary_plot.isVisible() and page.inside.boundary_image.image is not None
     assert page.inside.snapshot.grid.values.shape == (60, 60)
 
 

@@ -168,7 +168,20 @@ class InsideView(QWidget):
             self.points.setData(pos=np.asarray(points, np.float64), brush=[pg.mkBrush(c) for c in colours])
 
     def show_snapshot(self, snap: InsideSnapshot) -> None:
+        """Draw `snap` now if the view is visible, else when it is shown."""
         self.snapshot = snap
+        if self.isVisible():
+            self._draw(snap)
+        else:
+            self._stale = True
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if getattr(self, "_stale", False) and self.snapshot is not None:
+            self._stale = False
+            self._draw(self.snapshot)
+
+    def _draw(self, snap: InsideSnapshot) -> None:
         for name, layer_type, values in snap.activations:
             view = self.layer_views.get(name)
             if view is None:
