@@ -75,3 +75,21 @@ def test_bad_target_is_refused_with_a_message():
     assert proc.returncode == 2
     assert "no_such_model" in proc.stderr and "mnist_cnn" in proc.stderr
     assert not Path("/tmp/never.png").exists()
+
+
+def test_training_screenshots(xvfb_display):
+    """The training page mid-training (after a paused learning-rate change), its inside view,
+    and the evaluation view, as real windows."""
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
+    env.pop("WAYLAND_DISPLAY", None)
+    names = ("training_page.png", "training_inside.png", "evaluation_view.png")
+    for name in names:
+        (OUT / name).unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "tests.gui.training_screens", str(OUT)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in names:
+        image = QImage(str(OUT / name))
+        assert not image.isNull() and image.width() >= 1400, name
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+        assert len(colours) > 40, (name, len(colours))
