@@ -211,7 +211,7 @@ def test_title_start_page_templates_and_new(qtbot, window):
     qtbot.keyClick(window.view.viewport(), Qt.Key.Key_N, CTRL)
     assert not window.graph.nodes and window.start_page.isVisible()
     for key in ("open", "save", "save_as"):
-        assert not window.actions[key].isEnabled() and "coming with project files" in window.actions[key].text()
+        assert window.actions[key].isEnabled() and "coming" not in window.actions[key].text()
 
 
 def test_dark_theme_repaints(qtbot, window, qapp):
@@ -260,18 +260,20 @@ def test_arrow_keys_nudge_the_selection(qtbot, window):
     assert g.nodes[nid].position == (x + 20, y)
 
 
-def test_file_actions_can_be_given_their_behaviour(qtbot, window, tmp_path):
-    """How the File menu hooks in once project files exist: enable the placeholder, and
-    mark the document saved."""
-    saved = []
+def test_ctrl_s_saves_an_untitled_model_under_the_name_asked_for(qtbot, window, tmp_path, monkeypatch):
+    """The File menu's Save on an untitled model asks for a name (the dialog is replaced
+    here), writes the project and marks the document saved."""
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: asked.append(a) or (str(tmp_path / "m"), "")))
     window.load_template("tabular_binary")
     window.scene.select([next(iter(window.graph.nodes))])
     window.actions["duplicate"].trigger()
     assert window.isWindowModified()
-    action = window.connect_file_action("save", lambda: saved.append(window.graph) or
-                                        window.mark_saved(tmp_path / "m.vnet", "m"))
-    assert action.isEnabled() and "coming" not in action.text()
+    assert window.actions["save"].isEnabled() and "coming" not in window.actions["save"].text()
     qtbot.keyClick(window.view.viewport(), Qt.Key.Key_S, CTRL)
-    assert saved == [window.graph]
-    assert not window.isWindowModified() and window.windowTitle() == "m[*] — VisualNet"
+    assert len(asked) == 1 and (tmp_path / "m.vnet").exists()
+    assert not window.isWindowModified() and window.windowTitle() == "m.vnet[*] — VisualNet"
     assert window.document.path == tmp_path / "m.vnet"

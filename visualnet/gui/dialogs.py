@@ -4,6 +4,8 @@ shortcuts, About."""
 from __future__ import annotations
 
 import math
+import platform
+import sys
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMessageBox
@@ -12,7 +14,7 @@ from visualnet import __version__
 
 from .param_editors import parse_tuple
 
-SHORTCUT_ACTIONS = ("new", "undo", "redo", "cut", "copy", "paste", "duplicate", "delete", "select_all", "find",
+SHORTCUT_ACTIONS = ("new", "open", "save", "save_as", "import_keras", "close", "quit", "undo", "redo", "cut", "copy", "paste", "duplicate", "delete", "select_all", "find",
                     "fit", "zoom_in", "zoom_out", "zoom_reset", "arrange")
 
 
@@ -35,7 +37,9 @@ def ask_reshape_target(parent, n: int, guess: tuple) -> tuple | None:
 def show_shortcuts(window) -> None:
     rows = []
     for key in SHORTCUT_ACTIONS:
-        action = window.actions[key]
+        action = window.actions.get(key)
+        if action is None or not action.shortcuts():
+            continue
         keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
         rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{keys}</b></td></tr>")
     rows.append("<tr><td>Move selected layers</td><td><b>Arrow keys (Shift: 5 grid steps)</b></td></tr>")
@@ -45,6 +49,33 @@ def show_shortcuts(window) -> None:
     QMessageBox.information(window, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>")
 
 
+def versions() -> dict[str, str]:
+    """The versions of VisualNet and what it runs on (About box, crash details, self-test)."""
+    from PySide6 import QtCore, __version__ as pyside_version
+
+    out = {"VisualNet": __version__, "Python": platform.python_version()}
+    for name in ("numpy", "numba", "llvmlite", "h5py", "pyqtgraph"):
+        module = sys.modules.get(name)
+        if module is None:
+            try:
+                module = __import__(name)
+            except ImportError:
+                out[name] = "not installed"
+                continue
+        out[{"numpy": "NumPy", "numba": "Numba"}.get(name, name)] = getattr(module, "__version__", "?")
+    out["Qt"] = QtCore.qVersion()
+    out["PySide6"] = pyside_version
+    out["Platform"] = f"{platform.system()} {platform.release()} ({platform.machine()})"
+    out["Bundle"] = "frozen (PyInstaller)" if getattr(sys, "frozen", False) else "source / pip"
+    return out
+
+
 def show_about(window) -> None:
+    from visualnet.logs import log_dir
+
+    rows = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in versions().items())
+    files = getattr(window, "files", None)
+    settings = f"<br>Settings: <code>{files.settings.location}</code>" if files is not None else ""
     QMessageBox.about(window, "About VisualNet",
-                      f"<b>VisualNet {__version__}</b><br>Build and train neural networks visually.")
+                      f"<b>VisualNet {__version__}</b><br>Build and train neural networks visually."
+                      f"<table cellspacing=4>{rows}</table>Logs: <code>{log_dir()}</code>{settings}")

@@ -18,6 +18,7 @@ class ModelDocument(QObject):
     analysed = Signal()             # info and problems were recomputed
     graph_replaced = Signal(object)  # a different Graph is being edited (new model, template, file)
     edit_refused = Signal(str)      # a pushed command was refused: the reason
+    modified_changed = Signal()     # mark_changed()/mark_clean(): is_modified() may differ
 
     def __init__(self, graph: Graph | None = None, title: str = "Untitled", parent=None):
         super().__init__(parent)
@@ -30,6 +31,8 @@ class ModelDocument(QObject):
         self.problems: list = []
         self.last_error: str | None = None  # why the last refused edit was refused
         self._dirty = True
+        self._changed = False           # changed outside the undo stack (trained weights, data, ...)
+        self.change_count = 0           # bumped by every mark_changed()
         self._timer = QTimer(self, singleShot=True, interval=0, timeout=self.refresh_if_needed)
         self.undo_stack.indexChanged.connect(lambda _: self.refresh_if_needed())
         self.set_graph(graph or Graph(), title)
@@ -45,6 +48,7 @@ class ModelDocument(QObject):
         graph.subscribe(self._on_event)
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        self._changed = False
         self._dirty = True
         self.graph_replaced.emit(graph)
         self.refresh()
@@ -88,4 +92,17 @@ class ModelDocument(QObject):
         return [p for p in self.problems if p.edge_id == edge_id]
 
     def is_modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        return self._changed or not self.undo_stack.isClean()
+
+    def mark_changed(self) -> None:
+        """Something the undo stack does not hold changed (weights after training, the data
+        set-up): the document is modified until it is saved."""
+        self.change_count += 1
+        self._changed = True
+        self.modified_changed.emit()
+
+    def mark_clean(self) -> None:
+        """Saved: nothing is modified."""
+        self._changed = False
+        self.undo_stack.setClean()
+        self.modified_changed.emit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QToolBar,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QTabWidget, QToolBar,
                                QToolTip)
 
 from visualnet.graph import Graph
@@ -22,6 +22,7 @@ from .commands import (AddConnectedCommand, AddNodeCommand, ArrangeCommand, Dele
                        PasteCommand)
 from .context_menu import canvas_menu, wire_end_menu
 from .document import ModelDocument
+from .files import FileController
 from .fixes import ProblemFixer
 from .inspector import InspectorWidget
 from .palette import PaletteWidget
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._graph_replaced(self.document.graph)
+        self.files = FileController(self)  # File menu: open/save/recent/import/export, autosave
 
     # ================================================================= public API
     @property
@@ -124,7 +126,7 @@ class MainWindow(QMainWindow):
             self.document.path = path
         if title is not None:
             self.document.title = title
-        self.document.undo_stack.setClean()
+        self.document.mark_clean()
         self._update_title()
 
     def add_dock(self, widget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea, key: str | None = None,
@@ -373,6 +375,7 @@ class MainWindow(QMainWindow):
         doc.graph_replaced.connect(self._graph_replaced)
         doc.analysed.connect(self._analysed)
         doc.undo_stack.cleanChanged.connect(self._update_title)
+        doc.modified_changed.connect(self._update_title)
         doc.edit_refused.connect(self.show_error)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.wire_refused.connect(self._wire_refused)
@@ -525,17 +528,12 @@ class MainWindow(QMainWindow):
 
     # ================================================================= dialogs
     def _may_discard(self) -> bool:
-        if not self.document.is_modified() or not self.ask_before_discarding:
-            return True
-        saving = "" if self.actions["save"].isEnabled() else f" (saving is {COMING})"
-        answer = QMessageBox.question(
-            self, "Discard changes?",
-            f"'{self.document.title}' has changes that will be lost{saving}. Discard them?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Discard
+        """Save / Discard / Cancel when there are unsaved changes; True if they may go."""
+        return self.files.confirm_discard()
 
     def closeEvent(self, event):
         if self._may_discard():
+            self.files.shutdown()
             event.accept()
         else:
             event.ignore()

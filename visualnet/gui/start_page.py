@@ -1,7 +1,9 @@
-"""The start screen, shown over the empty canvas: the templates as cards, and how to
-begin from scratch."""
+"""The start screen, shown over the empty canvas: recent projects, the templates as cards,
+and how to begin from scratch."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
@@ -13,6 +15,8 @@ from . import icons, theme
 
 class StartPage(QFrame):
     template_chosen = Signal(str)
+    recent_chosen = Signal(str)     # the path of a recent project
+    MAX_RECENT = 5
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -28,6 +32,14 @@ class StartPage(QFrame):
                       "your own: wire each layer's output port (right) to the next layer's input port (left).")
         hint.setWordWrap(True)
         layout.addWidget(hint)
+        self.recent_box = QFrame()
+        self.recent_box.setObjectName("recent_projects")
+        self.recent_layout = QVBoxLayout(self.recent_box)
+        self.recent_layout.setContentsMargins(0, 0, 0, 4)
+        self.recent_layout.setSpacing(2)
+        self.recent_buttons: list[QPushButton] = []
+        layout.addWidget(self.recent_box)
+        self.recent_box.hide()
         grid = QGridLayout()
         grid.setSpacing(8)
         for i, template in enumerate(all_templates()):
@@ -37,6 +49,32 @@ class StartPage(QFrame):
             self.buttons[template.name] = button
         layout.addLayout(grid)
         self.restyle()
+
+    def set_recent(self, paths: list) -> None:
+        """List up to MAX_RECENT recent projects (hidden when there are none)."""
+        for button in self.recent_buttons:
+            self.recent_layout.removeWidget(button)
+            button.deleteLater()
+        self.recent_buttons = []
+        while self.recent_layout.count():
+            item = self.recent_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        paths = [Path(p) for p in paths][: self.MAX_RECENT]
+        if paths:
+            self.recent_layout.addWidget(QLabel("<b>Recent projects</b>"))
+        for path in paths:
+            button = QPushButton(f"{path.name}   —   {path.parent}")
+            button.setObjectName("recent_project")
+            button.setToolTip(str(path))
+            button.setFlat(True)
+            button.setStyleSheet("text-align: left; padding: 2px 6px;")
+            button.clicked.connect(lambda _=False, p=str(path): self.recent_chosen.emit(p))
+            self.recent_layout.addWidget(button)
+            self.recent_buttons.append(button)
+        self.recent_box.setVisible(bool(paths))
+        if self.isVisible():
+            self.place()
 
     def restyle(self) -> None:
         t = theme.current()

@@ -1,0 +1,695 @@
+"""The File menu: New, Open, Open Recent, Save, Save As, Revert, Close, Import Keras model,
+Export Keras model, Export Python code (Keras / PyTorch); autosave to a recovery file and
+the offer to restore one after a crash.
+
+The canvas edits only the graph; the rest of a project (data recipe, training settings,
+weights, optimizer state, run history) is kept here in `parts`, so saving a project that
+was opened never drops what the canvas does not show. The training page adds its state
+through `add_contributor(fn)` (called with the Project about to be saved) and reads it back
+from the `opened` signal; a change outside the undo stack is `document.mark_changed()`.
+
+Large saves (and every autosave) run on a worker thread; the window stays responsive and
+the document is marked saved only if nothing changed while the file was written. Every
+error from a broken or unwritable file is shown as a message; nothing changes on failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QLockFile, QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+
+from visualnet.graph import Graph, GraphFormatError, from_dict, from_json, to_dict, validate
+from visualnet.io import KerasFileError, ProjectFileError, UnsupportedLayersError
+from visualnet.io.autosave import (Autosaver, Recovery, discard_recovery, find_recoveries, recovery_dir, recovery_path,
+                                    write_recovery)
+from visualnet.io.project import EXTENSION, Project, open_project, save_project
+
+from .settings import THEMES, Settings
+
+log = logging.getLogger("visualnet.files")
+
+PROJECT_FILTER = "VisualNet projects (*.vnet)"
+OPEN_FILTER = "VisualNet projects (*.vnet);;Model descriptions (*.json);;All files (*)"
+KERAS_OPEN_FILTER = "Keras models (*.keras *.h5 *.hdf5);;All files (*)"
+KERAS_SAVE_FILTER = "Keras 3 model (*.keras);;Legacy Keras HDF5 (*.h5)"
+PYTHON_FILTER = "Python script (*.py)"
+BACKGROUND_BYTES = 16 << 20   # weights larger than this are saved on the worker thread
+TICK_MS = 5000                # how often the autosave timer looks for unsaved changes
+
+
+def weights_bytes(project: Project) -> int:
+    total = sum(getattr(a, "nbytes", 0) for arrays in project.weights.values() for a in arrays.values())
+    if project.optimizer is not None:
+        total += sum(getattr(a, "nbytes", 0) for a in project.optimizer.arrays.values())
+    return total
+
+
+class FileController(QObject):
+    """Owns the File menu's behaviour for one MainWindow (see the module docstring)."""
+
+    opened = Signal(object)         # Project: after open, revert, restore, import
+    saved = Signal(object)          # Path of the project just written
+    recent_changed = Signal()
+    _job_done = Signal(object)      # from the worker thread: (kind, path, error, token)
+
+    def __init__(self, window, settings: Settings | None = None):
+        super().__init__(window)
+        self.window = window
+        self.document = window.document
+        self.settings = settings or Settings()
+        self.parts = Project(self.document.graph)
+        self.contributors: list = []
+        self.background_bytes = BACKGROUND_BYTES
+        self._replacing = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="visualnet-save")
+        self._pending: Future | None = None
+        self._closed = False
+        self.last_error: str | None = None
+        self.autosaver = Autosaver(self._autosave_seconds())
+        self._autosave_timer = QTimer(self, timeout=self._autosave_tick)
+        self._lock: QLockFile | None = None
+        self._job_done.connect(self._finish_job)
+        self._build_actions()
+        self.document.graph_replaced.connect(self._graph_replaced)
+        self.document.modified_changed.connect(self._update_actions)
+        self.document.undo_stack.cleanChanged.connect(self._update_actions)
+        self.apply_settings()
+        self._update_actions()
+        start = getattr(window, "start_page", None)
+        if start is not None and hasattr(start, "set_recent"):
+            start.recent_chosen.connect(self.open_path)
+            self.recent_changed.connect(lambda: start.set_recent(self.settings.recent_files()))
+            start.set_recent(self.settings.recent_files())
+
+    # ================================================================= menu
+    def _build_actions(self) -> None:
+        w = self.window
+        w.connect_file_action("open", self.open)
+        w.connect_file_action("save", self.save)
+        w.connect_file_action("save_as", self.save_as)
+        menu = w.file_menu
+        quit_action = w.actions["quit"]
+
+        def add(key, text, slot, shortcut=None, tip=None) -> QAction:
+            action = QAction(text, w)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            if tip:
+                action.setStatusTip(tip)
+                action.setToolTip(tip)
+            action.triggered.connect(lambda _=False: slot())
+            w.addAction(action)
+            w.actions[key] = action
+            return action
+
+        self.recent_menu = QMenu("Open &Recent", w)
+        self.recent_menu.setObjectName("menu_open_recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        add("revert", "Re&vert to Saved", self.revert, None, "Go back to the last saved version of this project")
+        add("import_keras", "&Import Keras Model…", self.import_keras, "Ctrl+I",
+            "Open a model saved by Keras (.keras or .h5), laid out on the canvas")
+        self.export_menu = QMenu("&Export", w)
+        for key, text, slot, tip in (
+                ("export_keras", "Keras &Model (.keras / .h5)…", self.export_keras,
+                 "Save the model and its weights for Keras"),
+                ("export_keras_code", "Python Code for &Keras…", lambda: self.export_code("keras"),
+                 "A runnable Keras script that rebuilds and trains the model"),
+                ("export_torch_code", "Python Code for &PyTorch…", lambda: self.export_code("torch"),
+                 "A runnable PyTorch script that rebuilds and trains the model")):
+            action = QAction(text, w)
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _=False, s=slot: s())
+            w.actions[key] = action
+            self.export_menu.addAction(action)
+        add("close", "&Close Project", self.close_project, "Ctrl+W", "Close this project (asks to save changes)")
+        # the File menu in its final order; entries others added to it stay, before Quit
+        known = {w.actions[k] for k in ("new", "open", "save", "save_as", "quit")}
+        known.add(w.templates_menu.menuAction())
+        others = [a for a in menu.actions() if a not in known and not a.isSeparator()]
+        menu.clear()
+        for item in ("new", w.templates_menu, None, "open", self.recent_menu, None, "save", "save_as", "revert", None,
+                     "import_keras", self.export_menu, None, *others, *([None] if others else []), "close", "quit"):
+            if item is None:
+                menu.addSeparator()
+            elif isinstance(item, QMenu):
+                menu.addMenu(item)
+            elif isinstance(item, QAction):
+                menu.addAction(item)
+            else:
+                menu.addAction(w.actions[item])
+        quit_action.setText("&Quit")
+        # preferences live in the Edit menu; the theme menu remembers its choice
+        edit_menu = getattr(w, "edit_menu", None)
+        preferences = QAction("Pre&ferences…", w)
+        preferences.setShortcut(QKeySequence("Ctrl+,"))
+        preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        preferences.triggered.connect(lambda _=False: self.show_preferences())
+        w.addAction(preferences)
+        w.actions["preferences"] = preferences
+        if edit_menu is not None:
+            edit_menu.addSeparator()
+            edit_menu.addAction(preferences)
+        for mode in THEMES:
+            action = w.actions.get(f"theme_{mode}")
+            if action is not None:
+                action.triggered.connect(lambda _=False, m=mode: setattr(self.settings, "theme", m))
+
+    def show_preferences(self) -> None:
+        from .preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self.window)
+        if dialog.exec():
+            dialog.apply()
+            self.apply_settings()
+            mode = self.settings.theme
+            action = self.window.actions.get(f"theme_{mode}")
+            if action is not None:
+                action.setChecked(True)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.settings.recent_files()
+        for i, path in enumerate(paths):
+            action = self.recent_menu.addAction(f"&{i + 1} {path.name}" if i < 9 else path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not paths:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+        self.recent_menu.addSeparator()
+        clear = self.recent_menu.addAction("&Clear List")
+        clear.setEnabled(bool(paths))
+        clear.triggered.connect(self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self.recent_changed.emit()
+
+    def _update_actions(self, *_) -> None:
+        path = self.document.path
+        saved_project = path is not None and Path(path).suffix.lower() == EXTENSION
+        busy = self.busy
+        self.window.actions["revert"].setEnabled(saved_project and self.document.is_modified() and not busy)
+        for key in ("save", "save_as", "open", "import_keras"):
+            self.window.actions[key].setEnabled(not busy)
+
+    # ================================================================= settings
+    def _autosave_seconds(self) -> float:
+        minutes = self.settings.autosave_minutes
+        return minutes * 60.0 if minutes > 0 else 0.0
+
+    def apply_settings(self) -> None:
+        """Re-read the autosave interval (call after the preferences change)."""
+        seconds = self._autosave_seconds()
+        self.autosaver.interval = seconds
+        if seconds <= 0:
+            self._autosave_timer.stop()
+            return
+        self._autosave_timer.setInterval(int(max(200, min(TICK_MS, seconds * 500))))
+        self._autosave_timer.start()
+
+    # ================================================================= project state
+    @property
+    def busy(self) -> bool:
+        return self._pending is not None
+
+    def add_contributor(self, fn) -> None:
+        """`fn(project)` fills in its part of a Project about to be saved or exported."""
+        self.contributors.append(fn)
+
+    def snapshot(self) -> Project:
+        """The project as it is now, detached from the live graph (safe to write on another
+        thread while editing goes on)."""
+        p = self.parts
+        graph = from_dict(to_dict(self.document.graph))
+        project = Project(graph, p.recipe, dict(p.training), {k: dict(v) for k, v in p.weights.items()},
+                          p.optimizer, list(p.runs), dict(p.metadata))
+        for fn in self.contributors:
+            fn(project)
+        project.drop_stale_weights()
+        return project
+
+    def _graph_replaced(self, graph) -> None:
+        if self._replacing:
+            return
+        # a new model or a template: the old project's parts and recovery file go
+        self.parts = Project(graph)
+        self.autosaver.saved()
+        self._update_actions()
+
+    def _load(self, project: Project, title: str, path, modified: bool = False) -> None:
+        """Show `project` in the window (graph on the canvas, the rest in `parts`)."""
+        self._replacing = True
+        try:
+            self.window.set_graph(project.graph, title, path)
+        finally:
+            self._replacing = False
+        self.parts = project
+        self.autosaver.saved()
+        if modified:
+            self.document.mark_changed()
+        self._update_actions()
+        self.opened.emit(project)
+
+    def confirm_discard(self) -> bool:
+        """Before the project is replaced or the window closed: True when it may go (no
+        changes, saved, or the user said Discard)."""
+        if not self.document.is_modified() or not self.window.ask_before_discarding:
+            return True
+        self.wait()
+        box = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.window, "Save changes?",
+            f"'{self.document.title}' has unsaved changes. Save them before closing it?",
+            box.Save | box.Discard | box.Cancel, box.Save)
+        if answer == box.Save:
+            return self.save(wait=True)
+        return answer == box.Discard
+
+    # ================================================================= open
+    def open(self) -> bool:
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open Project", self._start_dir(), OPEN_FILTER)
+        return self.open_path(name) if name else False
+
+    def open_path(self, path) -> bool:
+        """Open a project (.vnet), a model description (.json) or a Keras model (.keras/.h5).
+        A file that cannot be read leaves everything as it was and says why."""
+        path = Path(path)
+        if path.suffix.lower() in (".keras", ".h5", ".hdf5"):
+            return self.import_keras(path)
+        if self.busy:
+            self._fail("Open Project", "A save is still running; try again when it has finished.")
+            return False
+        try:
+            if path.suffix.lower() == ".json":
+                project = Project(from_json(path.read_text(encoding="utf-8")))
+            else:
+                project = open_project(path)
+        except FileNotFoundError:
+            self.settings.remove_recent(path)
+            self.recent_changed.emit()
+            self._fail("Open Project", f"'{path}' does not exist (moved or deleted?).")
+            return False
+        except (ProjectFileError, GraphFormatError, OSError, UnicodeError, ValueError) as exc:
+            self._fail("Open Project", f"VisualNet cannot open '{path.name}'.\n\n{exc}")
+            return False
+        if not self.confirm_discard():
+            return False
+        self._load(project, path.name, path)
+        if path.suffix.lower() == EXTENSION:
+            self._add_recent(path)
+        log.info("opened %s", path)
+        self.window.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def revert(self) -> bool:
+        path = self.document.path
+        if path is None or Path(path).suffix.lower() != EXTENSION:
+            return False
+        path = Path(path)
+        try:
+            project = open_project(path)
+        except (ProjectFileError, OSError, ValueError) as exc:
+            self._fail("Revert", f"The saved version of '{path.name}' cannot be read, so nothing was changed."
+                                 f"\n\n{exc}")
+            return False
+        if self.document.is_modified() and self.window.ask_before_discarding:
+            box = QMessageBox.StandardButton
+            answer = QMessageBox.question(
+                self.window, "Revert to saved?",
+                f"Go back to the saved version of '{path.name}'? The changes made since it was saved will be lost.",
+                box.Discard | box.Cancel, box.Cancel)
+            if answer != box.Discard:
+                return False
+        self._load(project, path.name, path)
+        self.window.statusBar().showMessage(f"Reverted to the saved {path.name}", 5000)
+        return True
+
+    def close_project(self) -> bool:
+        if not self.confirm_discard():
+            return False
+        self._load(Project(Graph()), "Untitled", None)
+        return True
+
+    # ================================================================= save
+    def save(self, wait: bool = False) -> bool:
+        path = self.document.path
+        if path is None or Path(path).suffix.lower() != EXTENSION:
+            return self.save_as(wait=wait)
+        return self.save_to(Path(path), wait=wait)
+
+    def save_as(self, wait: bool = False) -> bool:
+        current = self.document.path
+        stem = Path(current).stem if current is not None else _safe_stem(self.document.title)
+        start = str(Path(self._start_dir()) / (stem + EXTENSION))
+        name, _ = QFileDialog.getSaveFileName(self.window, "Save Project As", start, PROJECT_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if path.suffix.lower() != EXTENSION:
+            path = path.with_name(path.name + EXTENSION)
+        return self.save_to(path, wait=wait)
+
+    def save_to(self, path, wait: bool = False) -> bool:
+        """Write the project to `path`. Small projects are written at once; large ones on the
+        worker thread (`wait` keeps the window painting until it is done). Returns True when
+        the file was written (or, without `wait`, when a background save started)."""
+        path = Path(path)
+        if self.busy:
+            self.wait()
+        try:
+            project = self.snapshot()
+        except (ValueError, TypeError, KeyError) as exc:
+            self._fail("Save Project", f"The project cannot be saved: {exc}")
+            return False
+        token = self._token()
+        if weights_bytes(project) <= self.background_bytes:
+            try:
+                save_project(project, path)
+            except (OSError, ValueError) as exc:
+                self._fail("Save Project", _save_error(path, exc))
+                return False
+            self._saved(path, token)
+            return True
+        self.window.statusBar().showMessage(f"Saving {path.name}…")
+        self._submit("save", path, token, lambda: save_project(project, path))
+        if wait:
+            return self.wait() and self.last_error is None
+        return True
+
+    def _token(self) -> tuple:
+        return (self.document.undo_stack.index(), self.document.change_count)
+
+    def _saved(self, path: Path, token: tuple) -> None:
+        if self._token() == token:
+            self.window.mark_saved(path, path.name)
+        else:  # edited while the file was written: saved, but still modified
+            self.document.path, self.document.title = path, path.name
+            self.document.modified_changed.emit()   # the title follows
+        self.autosaver.saved()
+        self._add_recent(path)
+        self._update_actions()
+        log.info("saved %s", path)
+        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        self.saved.emit(path)
+
+    # ================================================================= worker thread
+    def _submit(self, kind: str, path, token, work) -> None:
+        self.last_error = None
+
+        def run():
+            try:
+                result = work()
+                error = None
+            except Exception as exc:  # noqa: BLE001 - reported to the user on the GUI thread
+                result, error = None, exc
+            self._job_done.emit((kind, path, error, token, result))
+
+        self._pending = self._executor.submit(run)
+        self._update_actions()
+
+    def _finish_job(self, job) -> None:
+        kind, path, error, token, _ = job
+        self._pending = None
+        if kind == "save":
+            if error is None:
+                self._saved(path, token)
+            else:
+                self._fail("Save Project", _save_error(path, error))
+        elif error is not None:  # autosave: log it, tell quietly, try again next time
+            log.warning("autosave to %s failed: %s", path, error)
+            self.window.show_error(f"Autosave failed: {error}")
+        self._update_actions()
+
+    def wait(self, timeout_ms: int = 600_000) -> bool:
+        """Let a running save finish (events keep being processed; input is blocked).
+        Returns False if it did not finish within the timeout."""
+        if self._pending is None:
+            return True
+        loop = QEventLoop()
+        self._job_done.connect(loop.quit)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        was_enabled = self.window.isEnabled()
+        self.window.setEnabled(False)
+        try:
+            while self._pending is not None and not self._pending.done():
+                loop.exec()
+                if self._pending is not None and self._pending.done():
+                    break
+        finally:
+            self._job_done.disconnect(loop.quit)
+            self.window.setEnabled(was_enabled)
+        # deliver the queued completion now
+        QCoreApplication.sendPostedEvents(self)
+        return self._pending is None
+
+    # ================================================================= autosave and recovery
+    def _autosave_tick(self) -> None:
+        if self.busy or self._closed:
+            return
+        modified = self.document.is_modified()
+        if not self.autosaver.due(modified):
+            return
+        self.autosave_now()
+
+    def autosave_now(self) -> None:
+        """Write the recovery file now (on the worker thread)."""
+        project = self.snapshot()
+        path = self.document.path if self._is_project_path(self.document.path) else None
+        saver = self.autosaver
+
+        def work():
+            new_path = recovery_path(path, saver.session, saver.directory)
+            if saver.path is not None and saver.path != new_path:
+                discard_recovery(saver.path)   # the project was saved under another name since
+            saver.path = write_recovery(project, path, saver.session, saver.directory)
+            saver.last_save = saver.clock()
+            return saver.path
+
+        self._submit("autosave", saver.path, None, work)
+
+    def emergency_save(self) -> Path | None:
+        """After an unexpected error: write the recovery file at once, on this thread."""
+        if not self.document.is_modified():
+            return None
+        try:
+            path = self.document.path if self._is_project_path(self.document.path) else None
+            written = write_recovery(self.snapshot(), path, self.autosaver.session)
+            self.autosaver.path = written
+            return written
+        except Exception:  # noqa: BLE001 - best effort while handling another error
+            log.exception("emergency autosave failed")
+            return None
+
+    @staticmethod
+    def _is_project_path(path) -> bool:
+        return path is not None and Path(path).suffix.lower() == EXTENSION
+
+    def claim_instance(self) -> bool:
+        """Mark this process as a running VisualNet (a lock file in the recovery folder).
+        Returns True when no other VisualNet is running, so leftover recovery files are
+        from a session that crashed."""
+        folder = recovery_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        alone = True
+        for other in folder.glob("instance-*.lock"):
+            lock = QLockFile(str(other))
+            lock.setStaleLockTime(0)
+            if lock.tryLock(0):
+                lock.unlock()   # left by a process that is gone
+            else:
+                alone = False
+        self._lock = QLockFile(str(folder / f"instance-{os.getpid()}.lock"))
+        self._lock.setStaleLockTime(0)
+        self._lock.tryLock(0)
+        return alone
+
+    def offer_recovery(self, recoveries: list[Recovery] | None = None) -> bool:
+        """After a crash: offer to restore the newest recovery file. Returns True if restored."""
+        recoveries = find_recoveries() if recoveries is None else recoveries
+        for rec in recoveries:
+            try:
+                project = rec.read()
+            except (ProjectFileError, OSError, ValueError) as exc:
+                log.warning("recovery file %s is unreadable: %s", rec.path, exc)
+                QMessageBox.warning(self.window, "Recovery",
+                                    f"An autosaved recovery file could not be read and was removed.\n\n{exc}")
+                rec.discard()
+                continue
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec.written))
+            name = rec.original.name if rec.original is not None else "an untitled project"
+            box = QMessageBox.StandardButton
+            answer = QMessageBox.question(
+                self.window, "Restore unsaved work?",
+                f"VisualNet did not close normally. Unsaved changes to {name} were autosaved at {when}.\n\n"
+                f"Restore them? (Discard deletes the autosaved copy.)",
+                box.Yes | box.Discard | box.Ignore, box.Yes)
+            if answer == box.Discard:
+                rec.discard()
+                continue
+            if answer != box.Yes:
+                return False
+            if rec.original is not None:
+                self._load(project, rec.original.name, rec.original, modified=True)
+            else:
+                self._load(project, "Recovered", None, modified=True)
+            self.autosaver.path = rec.path   # replaced by the next autosave, removed by Save
+            log.info("restored %s", rec.path)
+            self.window.statusBar().showMessage(f"Restored the autosaved {name}; save it to keep it.", 8000)
+            return True
+        return False
+
+    def shutdown(self) -> None:
+        """The window closed normally: finish any save, drop this session's recovery file."""
+        if self._closed:
+            return
+        self._closed = True
+        self._autosave_timer.stop()
+        self.wait()
+        self.autosaver.saved()
+        self._executor.shutdown(wait=True)
+        if self._lock is not None:
+            self._lock.unlock()
+        self.settings.sync()
+
+    # ================================================================= Keras and code
+    def import_keras(self, path=None) -> bool:
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self.window, "Import Keras Model", self._start_dir(),
+                                                  KERAS_OPEN_FILTER)
+            if not name:
+                return False
+            path = name
+        path = Path(path)
+        from visualnet.io.keras_files import import_keras_model
+
+        try:
+            imported = import_keras_model(path)
+            project = Project.from_model(imported.model, graph=imported.graph)
+        except UnsupportedLayersError as exc:
+            self._fail("Import Keras Model", f"'{path.name}' cannot be imported.\n\n{exc}")
+            return False
+        except FileNotFoundError:
+            self._fail("Import Keras Model", f"'{path}' does not exist.")
+            return False
+        except (KerasFileError, OSError, ValueError, KeyError, TypeError) as exc:
+            self._fail("Import Keras Model", f"'{path.name}' is not a Keras model VisualNet can read.\n\n{exc}")
+            return False
+        if not self.confirm_discard():
+            return False
+        self._load(project, path.stem, None, modified=True)
+        log.info("imported %s (%d layers)", path, len(project.graph.nodes))
+        message = f"Imported {path.name}: {len(project.graph.nodes)} layers with their weights."
+        if imported.notes:
+            QMessageBox.information(self.window, "Import Keras Model",
+                                    message + "\n\nNotes:\n" + "\n".join(f"• {n}" for n in imported.notes))
+        self.window.statusBar().showMessage(message, 8000)
+        return True
+
+    def build_model(self, what: str):
+        """An engine model of the current project (its trained weights if any), or None after
+        telling the user why there is none."""
+        project = self.snapshot()
+        errors = [p for p in validate(project.graph) if p.severity == "error"]
+        if not project.graph.nodes or errors:
+            detail = "\n".join(f"• {p.message}" for p in errors[:8]) or "The model is empty."
+            self._fail(what, f"Fix the model's problems first:\n\n{detail}")
+            return None, project
+        try:
+            return project.build_model(compile=project.training.get("loss") is not None), project
+        except (ValueError, TypeError, KeyError) as exc:
+            self._fail(what, f"The model cannot be built: {exc}")
+            return None, project
+
+    def export_keras(self, path=None) -> bool:
+        model, project = self.build_model("Export Keras Model")
+        if model is None:
+            return False
+        if path is None:
+            start = str(Path(self._start_dir()) / (_safe_stem(self.document.title) + ".keras"))
+            name, chosen = QFileDialog.getSaveFileName(self.window, "Export Keras Model", start, KERAS_SAVE_FILTER)
+            if not name:
+                return False
+            path = Path(name)
+            if path.suffix.lower() not in (".keras", ".h5"):
+                path = path.with_name(path.name + (".h5" if "h5" in chosen else ".keras"))
+        path = Path(path)
+        from visualnet.io.keras_files import save_model
+
+        try:
+            save_model(model, path)
+        except (OSError, ValueError, KerasFileError) as exc:
+            self._fail("Export Keras Model", _save_error(path, exc))
+            return False
+        trained = "" if project.weights else " (untrained: initial weights)"
+        self.window.statusBar().showMessage(f"Exported {path}{trained}", 8000)
+        log.info("exported %s", path)
+        return True
+
+    def export_code(self, framework: str, path=None) -> bool:
+        title = {"keras": "Export Python Code for Keras", "torch": "Export Python Code for PyTorch"}[framework]
+        model, project = self.build_model(title)
+        if model is None:
+            return False
+        if path is None:
+            suffix = "_keras.py" if framework == "keras" else "_torch.py"
+            start = str(Path(self._start_dir()) / (_safe_stem(self.document.title) + suffix))
+            name, _ = QFileDialog.getSaveFileName(self.window, title, start, PYTHON_FILTER)
+            if not name:
+                return False
+            path = Path(name)
+            if path.suffix.lower() != ".py":
+                path = path.with_name(path.name + ".py")
+        path = Path(path)
+        from visualnet.io.code_export import export_keras_script, export_torch_script
+
+        export = export_keras_script if framework == "keras" else export_torch_script
+        try:
+            npz = export(model, path, weights="npz" if project.weights else None, training=project.training,
+                         recipe=project.recipe)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self._fail(title, _save_error(path, exc))
+            return False
+        extra = f" and {Path(npz).name}" if npz else ""
+        self.window.statusBar().showMessage(f"Wrote {path}{extra}", 8000)
+        return True
+
+    # ================================================================= helpers
+    def _add_recent(self, path) -> None:
+        self.settings.add_recent(path)
+        self.recent_changed.emit()
+
+    def _start_dir(self) -> str:
+        path = self.document.path
+        if path is not None:
+            return str(Path(path).parent)
+        recent = self.settings.recent_files()
+        return str(recent[0].parent) if recent else str(Path.home())
+
+    def _fail(self, title: str, message: str) -> None:
+        """Say what went wrong, in a message box and the status bar; never a traceback."""
+        self.last_error = message
+        log.warning("%s: %s", title, message)
+        self.window.show_error(message.split("\n")[0])
+        QMessageBox.warning(self.window, title, message)
+
+
+def _safe_stem(title: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_ ." else "_" for c in (title or "Untitled")).strip(" .")
+    return Path(stem or "Untitled").stem or "Untitled"
+
+
+def _save_error(path: Path, exc: BaseException) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return (f"'{path.name}' could not be written: {reason}.\n\nNothing was lost: any previous file at {path} is "
+            f"unchanged, and the project is still open.")
