@@ -254,6 +254,8 @@ class Activation:
     def is_linear(self):
         return self._fwd is None
 
+    in_place = False  # whether backward gives the same result from y as from x
+
     def forward(self, x):
         x = _f32(x)
         if self._fwd is None:
@@ -309,7 +311,15 @@ class Activation:
 
 
 class _ReLU(Activation):
-    """ReLU family with bias and bias gradient fused into one pass."""
+    """ReLU family with bias and bias gradient fused into one pass.
+
+    The plain ReLU (no slope, threshold or cap) may run in place (`out` is `x`): its
+    derivative is then read from the output, which is positive exactly where x was."""
+
+    @property
+    def in_place(self):
+        slope, _, threshold, has_max = self._params
+        return slope == 0 and threshold == 0 and not has_max
 
     def bias_forward_into(self, z, bias, out):
         _bias_relu_fwd(z, _EMPTY if bias is None else bias, bias is not None, out, *self._params)

@@ -21,11 +21,11 @@ class Conv2D(_Activated):
         bias = self.values["bias"] if self.config["use_bias"] else None
         x = inputs[0]
         shape = (x.shape[0], *self.output_shape[1:])
-        z = self._buffer("z", shape, x.dtype) if x.dtype == self.values["kernel"].dtype and None not in shape \
+        out = self._buffer("z", shape, x.dtype) if x.dtype == self.values["kernel"].dtype and None not in shape \
             else None
         z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
-                                      self.config["padding"], workspace=self._work, out=z)
-        return self._activate(z)
+                                      self.config["padding"], workspace=self._work, out=out)
+        return self._activate(z, owned=z is out)
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         dz = self._activation_grad(dy, skip_activation)

@@ -37,10 +37,14 @@ class _Activated(Layer):
     def output_activation(self):
         return self.config.get("activation") or "linear"
 
-    def _activate(self, z):
+    def _activate(self, z, owned=False):
+        """y = activation(z); in place when this layer owns z and the activation allows
+        (plain ReLU: half the memory and one pass less over it)."""
         self._z = z
         if self.act.is_linear:
             self._y = z
+        elif owned and self.act.in_place:
+            self._y = self.act.forward_into(z, z)
         else:
             self._y = self.act.forward_into(z, self._buffer("y", z.shape, z.dtype))
         return self._y
@@ -67,7 +71,7 @@ class Dense(_Activated):
         act = self.act
         if dense_ops.is_small(rows, x2.shape[1], units):  # compiled loops, bias included
             dense_ops.dense_forward(x2, kernel, self.values["bias"] if use_bias else _NO_BIAS, use_bias, z)
-            y = z if act.is_linear else act.forward_into(z, self._buffer("y", z.shape, dtype))
+            y = z if act.is_linear else act.forward_into(z, z if act.in_place else self._buffer("y", z.shape, dtype))
         else:
             np.matmul(x2, kernel, out=z)
             bias = self.values["bias"] if use_bias else None
@@ -76,7 +80,7 @@ class Dense(_Activated):
                     z += bias
                 y = z
             else:  # bias and activation in one pass
-                y = act.bias_forward_into(z, bias, self._buffer("y", z.shape, dtype))
+                y = act.bias_forward_into(z, bias, z if act.in_place else self._buffer("y", z.shape, dtype))
         self._y = y
         return y if x.ndim == 2 else y.reshape(*x.shape[:-1], units)
 

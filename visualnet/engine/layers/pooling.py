@@ -27,7 +27,8 @@ class MaxPooling2D(_Pool2D):
         x = inputs[0]
         size, strides, padding, shape = self._geometry(x)
         y, self._ctx = pool.max_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype),
-                                               arg_out=self._buffer("arg", shape, np.int32))
+                                               arg_out=self._buffer("arg", shape, np.int32) if training else None,
+                                               need_arg=training)
         return y
 
     def backward(self, dy, need_dx=True, skip_activation=False):

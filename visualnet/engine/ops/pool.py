@@ -14,8 +14,11 @@ from visualnet.engine.ops.padding import pair, window_geometry
 
 @njit
 def _max_pool(x, ph, pw, sh, sw, pt, pl, y, arg):
+    """With `arg` of size 0 only y is computed (prediction needs no argmax). The channel
+    loops are branch-free selects on contiguous rows, so they vectorise."""
     n_img, h, w, c = x.shape
     _, oh, ow, _ = y.shape
+    with_arg = arg.size > 0
     for r in range(n_img * oh):
         n = r // oh
         i = r - n * oh
@@ -24,17 +27,68 @@ def _max_pool(x, ph, pw, sh, sw, pt, pl, y, arg):
         for j in range(ow):
             w0 = max(j * sw - pl, 0)
             w1 = min(j * sw - pl + pw, w)
+            yrow = y[n, i, j]
+            src = x[n, h0, w0]
             for ch in range(c):
-                y[n, i, j, ch] = x[n, h0, w0, ch]
-                arg[n, i, j, ch] = h0 * w + w0
+                yrow[ch] = src[ch]
+            if with_arg:
+                arow = arg[n, i, j]
+                first = h0 * w + w0
+                for ch in range(c):
+                    arow[ch] = first
             for hi in range(h0, h1):
                 for wi in range(w0, w1):
-                    cell = hi * w + wi
+                    src = x[n, hi, wi]
+                    if with_arg:
+                        cell = hi * w + wi
+                        for ch in range(c):
+                            v = src[ch]
+                            better = v > yrow[ch]
+                            yrow[ch] = v if better else yrow[ch]
+                            arow[ch] = cell if better else arow[ch]
+                    else:
+                        for ch in range(c):
+                            v = src[ch]
+                            yrow[ch] = v if v > yrow[ch] else yrow[ch]
+
+
+@njit
+def _max_pool_2x2(x, y, arg):
+    """The common case (2x2 windows, stride 2, no padding) with each channel's maximum
+    kept in a register over the 4 cells: several times faster than the general loop.
+    Same semantics: the first maximum in row-major order wins; `arg` of size 0: none."""
+    n_img, h, w, c = x.shape
+    _, oh, ow, _ = y.shape
+    with_arg = arg.size > 0
+    for n in range(n_img):
+        for i in range(oh):
+            for j in range(ow):
+                a, b = x[n, 2 * i, 2 * j], x[n, 2 * i, 2 * j + 1]
+                d, e = x[n, 2 * i + 1, 2 * j], x[n, 2 * i + 1, 2 * j + 1]
+                yrow = y[n, i, j]
+                if with_arg:
+                    arow = arg[n, i, j]
+                    base = 2 * i * w + 2 * j
                     for ch in range(c):
-                        v = x[n, hi, wi, ch]
-                        if v > y[n, i, j, ch]:
-                            y[n, i, j, ch] = v
-                            arg[n, i, j, ch] = cell
+                        m, k = a[ch], base
+                        if b[ch] > m:
+                            m, k = b[ch], base + 1
+                        if d[ch] > m:
+                            m, k = d[ch], base + w
+                        if e[ch] > m:
+                            m, k = e[ch], base + w + 1
+                        yrow[ch] = m
+                        arow[ch] = k
+                else:
+                    for ch in range(c):
+                        m = a[ch]
+                        if b[ch] > m:
+                            m = b[ch]
+                        if d[ch] > m:
+                            m = d[ch]
+                        if e[ch] > m:
+                            m = e[ch]
+                        yrow[ch] = m
 
 
 @njit
@@ -120,12 +174,20 @@ def _setup(x, pool_size, strides, padding, out):
     return x, (ph, pw, sh, sw, pt, pl), _out(out, (n, oh, ow, c), x.dtype)
 
 
-def max_pool2d_forward(x, pool_size, strides, padding, out=None, arg_out=None):
-    """x (N, H, W, C) -> (y (N, OH, OW, C), ctx); ctx keeps each window's argmax."""
+_NO_ARG = np.zeros((0, 0, 0, 0), np.int32)
+
+
+def max_pool2d_forward(x, pool_size, strides, padding, out=None, arg_out=None, need_arg=True):
+    """x (N, H, W, C) -> (y (N, OH, OW, C), ctx); ctx keeps each window's argmax
+    (not computed with need_arg=False, for prediction: backward then cannot run)."""
     x, geom, y = _setup(x, pool_size, strides, padding, out)
-    arg = _out(arg_out, y.shape, np.int32)
-    _max_pool(x, *geom, y, arg)
-    return y, (x.shape, arg)
+    arg = _out(arg_out, y.shape, np.int32) if need_arg else _NO_ARG
+    ph, pw, sh, sw, pt, pl = geom
+    if ph == pw == sh == sw == 2 and pt == pl == 0 and 2 * y.shape[1] <= x.shape[1] and 2 * y.shape[2] <= x.shape[2]:
+        _max_pool_2x2(x, y, arg)
+    else:
+        _max_pool(x, *geom, y, arg)
+    return y, (x.shape, arg if need_arg else None)
 
 
 def max_pool2d_backward(dy, ctx, out=None):
