@@ -1,4 +1,5 @@
-"""Starting the GUI: the QApplication, the theme, the window with its first model, and
+"""Starting the GUI: the QApplication, the theme, logging and the crash dialog, the window
+with its first model or project, the offer to restore autosaved work after a crash, and
 `--screenshot` (render the window to a PNG and quit)."""
 
 from __future__ import annotations
@@ -42,16 +43,27 @@ def load_target(target: str) -> tuple[Graph, str, Path | None]:
     return template.load(), template.title, None
 
 
+PROJECT_SUFFIXES = (".vnet", ".keras", ".h5", ".hdf5")
+
+
 def run(target: str | None = None, screenshot: str | None = None, size: tuple[int, int] = (1400, 900),
-        theme_mode: str = "system") -> int:
-    graph_info = None
+        theme_mode: str | None = None) -> int:
+    graph_info = project_path = None
     if target:
-        try:
-            graph_info = load_target(target)
-        except ValueError as exc:
-            print(f"visualnet: {exc}", file=sys.stderr)
-            return 2
-    app = create_app(theme_mode=theme_mode)
+        if Path(target).suffix.lower() in PROJECT_SUFFIXES:
+            project_path = Path(target)
+            if not project_path.is_file():
+                print(f"visualnet: {project_path}: no such file", file=sys.stderr)
+                return 2
+        else:
+            try:
+                graph_info = load_target(target)
+            except ValueError as exc:
+                print(f"visualnet: {exc}", file=sys.stderr)
+                return 2
+    from .settings import Settings
+
+    app = create_app(theme_mode=theme_mode or Settings().theme)
     from .main_window import MainWindow
     window = MainWindow()
     if graph_info is not None:
@@ -59,9 +71,31 @@ def run(target: str | None = None, screenshot: str | None = None, size: tuple[in
         window.set_graph(graph, title, path)
     window.resize(*size)
     if screenshot:
+        if project_path is not None:
+            window.files.quiet = True
+            if not window.files.open_path(project_path):
+                print(f"visualnet: {window.files.last_error}", file=sys.stderr)
+                return 2
         return _screenshot(app, window, Path(screenshot))
+    from visualnet.logs import setup_logging
+
+    from .crash import CrashReporter
+
+    reporter = CrashReporter(setup_logging(), lambda: window, app)
+    reporter.install()
     window.show()
-    return app.exec()
+
+    def first_moves():
+        if project_path is not None:
+            window.files.open_path(project_path)   # a broken file: a message, the window stays
+        if window.files.claim_instance():
+            window.files.offer_recovery()
+
+    QTimer.singleShot(0, first_moves)
+    try:
+        return app.exec()
+    finally:
+        reporter.uninstall()
 
 
 def _screenshot(app: QApplication, window, out: Path) -> int:

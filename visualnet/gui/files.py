@@ -72,6 +72,7 @@ class FileController(QObject):
         self._pending: Future | None = None
         self._closed = False
         self.last_error: str | None = None
+        self.quiet = False              # errors only logged and kept in last_error (self-test, --screenshot)
         self.autosaver = Autosaver(self._autosave_seconds())
         self._autosave_timer = QTimer(self, timeout=self._autosave_tick)
         self._lock: QLockFile | None = None
@@ -681,7 +682,8 @@ class FileController(QObject):
         self.last_error = message
         log.warning("%s: %s", title, message)
         self.window.show_error(message.split("\n")[0])
-        QMessageBox.warning(self.window, title, message)
+        if not self.quiet:
+            QMessageBox.warning(self.window, title, message)
 
 
 def _safe_stem(title: str) -> str:
