@@ -42,19 +42,41 @@ ORDER = ("visualnet", "torch", "keras")
 
 # --------------------------------------------------------------------------- machine
 
-def sgemm_peak(n: int = 2048, reps: int = 8) -> float:
-    """Best float32 GEMM rate of NumPy's BLAS on this machine, in GFLOP/s."""
+PEAK_CODE = """
+import sys, time
+lib = sys.argv[1]
+n, reps = 2048, 8
+if lib == "torch":
+    import torch
+    torch.set_num_threads(2)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    mm = lambda: torch.mm(a, b)
+else:
+    import numpy as np
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
     c = np.empty((n, n), np.float32)
-    np.matmul(a, b, out=c)
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        np.matmul(a, b, out=c)
-        best = min(best, time.perf_counter() - t)
-    return 2.0 * n ** 3 / best / 1e9
+    mm = lambda: np.matmul(a, b, out=c)
+mm()
+best = float("inf")
+for _ in range(reps):
+    t = time.perf_counter()
+    mm()
+    best = min(best, time.perf_counter() - t)
+print(2.0 * n ** 3 / best / 1e9)
+"""
+
+
+def sgemm_peak(env, lib: str = "numpy") -> float | None:
+    """Best float32 2048^3 GEMM rate (GFLOP/s) of NumPy's BLAS (or torch's) in a fresh
+    process with the workers' environment, so it uses the kernels the workers use."""
+    try:
+        out = subprocess.run([sys.executable, "-c", PEAK_CODE, lib], env=env, capture_output=True, text=True,
+                             timeout=300, check=True).stdout
+        return float(out.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError):
+        return None
 
 
 class CpuMeter:
@@ -171,7 +193,7 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
 
 ROWS = (  # key, label, format, how the ratio column compares
     ("train_sps", "train samples/s ↑", "{:,.0f}", "ratio"),
-    ("train_peak", "train % of sgemm peak ↑", "{:.1f}%", "ratio"),
+    ("train_peak", "train % of sgemm peak ↑", "{:.3g}%", "ratio"),
     ("infer_sps", "inference samples/s ↑", "{:,.0f}", "ratio"),
     ("peak_rss_mb", "peak RSS MB ↓", "{:,.0f}", "ratio"),
     ("first_epoch_s", "first epoch s (JIT incl.) ↓", "{:.2f}", "ratio"),
@@ -275,6 +297,9 @@ def main(argv=None) -> int:
     ap.add_argument("--keras-backend", default="auto", choices=("auto", "tensorflow", "torch"),
                     help="Keras's backend (auto: TensorFlow when installed, else torch)")
     ap.add_argument("--no-gil", dest="gil", action="store_false", help="skip the 10 ms tick measurement")
+    ap.add_argument("--openblas-coretype", default="env", choices=("env", "native"),
+                    help="env: keep the environment's OPENBLAS_CORETYPE (default); native: remove it from the "
+                         "workers' environment so that OpenBLAS picks its kernels for this CPU itself")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--markdown", default=str(DEFAULT_MD), help=f"where to write the table (default {DEFAULT_MD})")
     ap.add_argument("--log", default=None, help="workers' stderr goes here (default: a temporary file)")
@@ -306,16 +331,22 @@ def main(argv=None) -> int:
             say(f"NOTE: {mod} is not installed; the {p} peer is skipped.")
             peers.remove(p)
 
+    forced_core = os.environ.get("OPENBLAS_CORETYPE")
+
     def env_for(p):
         env = quiet_env(os.environ)
+        if args.openblas_coretype == "native":
+            env.pop("OPENBLAS_CORETYPE", None)
         if p == "keras":
             env["KERAS_BACKEND"] = backend
         return env
 
     say(f"load average before: {os.getloadavg()[0]:.2f} (1 min)")
     meter = CpuMeter()
-    peak = sgemm_peak()
-    say(f"float32 sgemm peak (NumPy, 2048^3): {peak:.0f} GFLOP/s")
+    peak = sgemm_peak(env_for("visualnet")) or float("nan")
+    torch_peak = sgemm_peak(env_for("torch"), "torch") if "torch" in peers else None
+    say(f"float32 sgemm peak (NumPy, 2048^3): {peak:.0f} GFLOP/s"
+        + (f"; torch.mm: {torch_peak:.0f} GFLOP/s" if torch_peak else ""))
     results, foreign = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(args.log or Path(tmp) / "workers.log")
@@ -334,7 +365,7 @@ def main(argv=None) -> int:
                 foreign[wkey] = wm.foreign_share()
                 if foreign[wkey] > 0.1:
                     say(f"  WARNING: other processes used {100 * foreign[wkey]:.0f}% of the CPUs meanwhile")
-    peak = max(peak, sgemm_peak())
+    peak = max(peak, sgemm_peak(env_for("visualnet")) or 0.0)
     share = meter.foreign_share()
     text, cols = table(results, peak, peers)
     checks = targets(results, peak)
@@ -345,7 +376,13 @@ def main(argv=None) -> int:
     header = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}; "
         f"Python {platform.python_version()}, NumPy {np.__version__}",
-        f"float32 sgemm peak (NumPy, best 2048^3, before/after): {peak:.0f} GFLOP/s",
+        f"float32 sgemm peak (NumPy's BLAS as the VisualNet workers load it, best 2048^3 before/after): "
+        f"{peak:.0f} GFLOP/s" + (f"; PyTorch's torch.mm reaches {torch_peak:.0f}" if torch_peak else ""),
+        "FLOPs counted: the matrix products a framework must do per sample, forward 2*MACs, weight gradient "
+        "2*MACs, input gradient 2*MACs except for the first layer (no peer computes it); convolutions as direct "
+        "products, whatever algorithm runs",
+        ("OpenBLAS kernels: " + (f"the environment's OPENBLAS_CORETYPE={forced_core}" if forced_core and
+                                 args.openblas_coretype == "env" else "OpenBLAS's own choice for this CPU")),
         "Peers: " + "; ".join(f"{k}: {v}" for k, v in versions.items()),
         "Epochs (first = warm-up, rest timed; median): " + ", ".join(
             f"{k} {v['epochs']} x {v['n_train']}" for k, v in results.items()),
