@@ -43,6 +43,9 @@ def _thread_setting() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for name in ("stdout", "stderr"):  # a windowed Windows executable has neither
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
     args = parser().parse_args(argv)
     if args.self_test:
         from visualnet.gui.self_test import run_self_test

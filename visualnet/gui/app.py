@@ -7,7 +7,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from visualnet.graph import Graph, GraphFormatError, from_json
@@ -22,8 +23,36 @@ def create_app(argv: list[str] | None = None, theme_mode: str = "system") -> QAp
     app.setOrganizationName("VisualNet")
     app.setApplicationDisplayName("VisualNet")
     app.setWindowIcon(icons.app_icon())
+    ensure_fonts()
     theme.apply(app, theme_mode)
     return app
+
+
+def ensure_fonts() -> int:
+    """On a machine with no font at all (a bare Linux), text would be boxes: register the
+    shipped DejaVu Sans. Returns how many fonts were added."""
+    if QFontDatabase.families():
+        return 0
+    try:
+        from visualnet.resources import resource_path
+        folder = resource_path("fonts")
+    except FileNotFoundError:
+        return 0
+    return sum(QFontDatabase.addApplicationFont(str(f)) >= 0 for f in sorted(folder.glob("*.ttf")))
+
+
+class FileOpenFilter(QObject):
+    """macOS sends a project double-clicked in the Finder as a FileOpen event, not argv."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.FileOpen and event.file():
+            self.window.files.open_path(event.file())
+            return True
+        return False
 
 
 def load_target(target: str) -> tuple[Graph, str, Path | None]:
@@ -83,6 +112,7 @@ def run(target: str | None = None, screenshot: str | None = None, size: tuple[in
 
     reporter = CrashReporter(setup_logging(), lambda: window, app)
     reporter.install()
+    app.installEventFilter(FileOpenFilter(window))
     window.show()
 
     def first_moves():

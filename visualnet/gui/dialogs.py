@@ -54,15 +54,13 @@ def versions() -> dict[str, str]:
     from PySide6 import QtCore, __version__ as pyside_version
 
     out = {"VisualNet": __version__, "Python": platform.python_version()}
-    for name in ("numpy", "numba", "llvmlite", "h5py", "pyqtgraph"):
-        module = sys.modules.get(name)
-        if module is None:
-            try:
-                module = __import__(name)
-            except ImportError:
-                out[name] = "not installed"
-                continue
-        out[{"numpy": "NumPy", "numba": "Numba"}.get(name, name)] = getattr(module, "__version__", "?")
+    for name, label in (("numpy", "NumPy"), ("numba", "Numba"), ("llvmlite", "llvmlite"), ("h5py", "h5py"),
+                        ("pyqtgraph", "pyqtgraph")):
+        try:
+            module = sys.modules.get(name) or __import__(name)
+            out[label] = getattr(module, "__version__", "?")
+        except Exception as exc:  # noqa: BLE001 - a broken install is reported, not raised
+            out[label] = f"unavailable ({type(exc).__name__}: {exc})"
     out["Qt"] = QtCore.qVersion()
     out["PySide6"] = pyside_version
     out["Platform"] = f"{platform.system()} {platform.release()} ({platform.machine()})"
