@@ -393,7 +393,7 @@ class TrainingSession:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("finished", "early_stopped", "stopped", "diverged")
+        return self.status in ("finished", "early_stopped", "stopped", "diverged", "failed")
 
     @property
     def learning_rate(self) -> float:
@@ -403,7 +403,7 @@ class TrainingSession:
     def progress(self) -> dict:
         """Where the run is: epoch, batch, fraction done, samples per second, ETA (s)."""
         total = self.epochs * self.n_samples
-        done = self.epoch * self.n_samples + self._pos if not self.finished else total
+        done = total if self.status == "finished" else min(self.epoch * self.n_samples + self._pos, total)
         left = max(total - done, 0)
         return {"epoch": self.epoch, "epochs": self.epochs, "batch": self.batch,
                 "steps_per_epoch": self.steps_per_epoch, "step": self.step_count,

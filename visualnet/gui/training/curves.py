@@ -80,8 +80,8 @@ class CurvePlot:
     def add_marker(self, step: float, text: str) -> None:
         line = pg.InfiniteLine(pos=step, angle=90, movable=False,
                                pen=pg.mkPen(COLOURS["marker"], width=1, style=Qt.PenStyle.DashLine),
-                               label=text, labelOpts={"position": 0.92, "color": theme.current().dim,
-                                                      "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
+                               label=text, labelOpts={"position": 0.97, "color": theme.current().dim,
+                                                      "anchors": [(0, 0), (0, 0)]})
         self.plot.addItem(line)
         self.markers.append(line)
 
@@ -143,7 +143,7 @@ class CurvesView(QWidget):
         index = len(self.plots) if index is None else index
         cols = 2
         item = self.layout_widget.addPlot(row=index // cols, col=index % cols)
-        if key in ("loss", "learning_rate"):
+        if key == "loss":
             item.addLegend(offset=(-10, 10), labelTextSize="8pt")
         title = {"loss": "Loss", "learning_rate": "Learning rate"}.get(key, key.replace("_", " ").capitalize())
         plot = CurvePlot(item, key, title)
