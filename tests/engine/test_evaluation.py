@@ -92,3 +92,10 @@ def test_regression_summary():
 def test_image_for_display_stretches_to_bytes():
     img = ev.image_for_display(np.array([[0.0, 0.5], [1.0, 0.25]])[:, :, None])
     assert img.dtype == np.uint8 and img.shape == (2, 2) and img.max() == 255 and img.min() == 0
+
+
+def test_feature_map_grid_tiles_the_channels():
+    values = np.random.default_rng(0).normal(size=(5, 6, 10))
+    grid = ev.feature_map_grid(values, max_maps=10, cols=4)
+    assert grid.shape == (3 * 6 - 1, 4 * 7 - 1) and grid.dtype == np.uint8
+    assert np.array_equal(grid[:5, 7:13], ev.feature_maps(values)[1])

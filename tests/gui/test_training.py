@@ -253,7 +253,7 @@ def test_window_stays_responsive_while_the_mnist_cnn_trains(qtbot, page):
     """The event-loop gap guard: a 10 ms timer keeps ticking while the CNN trains in the
     worker (kernels release the GIL); Stop takes effect promptly."""
     choose(qtbot, page, "mnist", "mnist_cnn", samples=3000)
-    page.settings.epochs.setValue(3)
+    page.settings.epochs.setValue(50)          # still training when Stop is clicked
     # compile the kernels first (Numba compiles holding the GIL; the app loads them from its cache)
     from visualnet.engine.model import Model
     from visualnet.engine.session import TrainingConfig, TrainingSession

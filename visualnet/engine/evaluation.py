@@ -245,3 +245,17 @@ def image_for_display(sample: np.ndarray) -> np.ndarray:
     lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
     scaled = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
     return np.ascontiguousarray((np.nan_to_num(scaled) * 255).round().astype(np.uint8))
+
+
+def feature_map_grid(values: np.ndarray, max_maps: int = 16, cols: int = 8, gap: int = 1) -> np.ndarray:
+    """The first `max_maps` channels of a (h, w, c) activation tiled into one uint8 image,
+    `cols` maps per row with `gap` white pixels between them."""
+    maps = feature_maps(values, max_maps)
+    k, h, w = maps.shape
+    cols = min(cols, k)
+    rows = -(-k // cols)
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), 255, np.uint8)
+    for i in range(k):
+        r, c = divmod(i, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = maps[i]
+    return out
