@@ -37,6 +37,7 @@ from .workloads import WORKLOADS, flops, prepare
 HERE = Path(__file__).resolve().parent
 DEFAULT_MD = HERE / "RESULTS.md"
 PAUSE = 0.15  # seconds between two peers' turns: spinning BLAS/OpenMP threads go to sleep
+QUIET = 0.10  # an epoch during which other processes used more of the machine than this is "busy"
 ORDER = ("visualnet", "torch", "keras")
 
 
@@ -80,10 +81,12 @@ def sgemm_peak(env, lib: str = "numpy") -> float | None:
 
 
 class CpuMeter:
-    """CPU seconds spent by processes other than this one and its (waited) workers."""
+    """CPU seconds spent by processes other than this one, its waited children and the
+    live workers `pids` (read from /proc)."""
 
-    def __init__(self):
+    def __init__(self, pids=()):
         self.tick = os.sysconf("SC_CLK_TCK")
+        self.pids = list(pids)
         self.start()
 
     def _busy(self) -> float:
@@ -91,10 +94,17 @@ class CpuMeter:
             v = [int(x) for x in f.readline().split()[1:]]
         return (sum(v) - v[3] - v[4]) / self.tick  # all but idle and iowait
 
-    @staticmethod
-    def _ours() -> float:
+    def _ours(self) -> float:
         t = os.times()
-        return t.user + t.system + t.children_user + t.children_system
+        total = t.user + t.system + t.children_user + t.children_system
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
 
     def start(self):
         self.t0, self.busy0, self.ours0 = time.perf_counter(), self._busy(), self._ours()
@@ -148,19 +158,24 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
             workers.append(Worker(p, wkey, data_path, args.seed, args.train_samples, env_for(p), log))
         except RuntimeError as exc:
             say(f"  {p}: could not start ({exc})")
-    res = {wk.peer: {"label": wk.info["label"], "version": wk.info["version"], "epochs": [], "predict": []}
-           for wk in workers}
+    res = {wk.peer: {"label": wk.info["label"], "version": wk.info["version"], "epochs": [], "foreign": [],
+                     "predict": []} for wk in workers}
+    turn_meter = CpuMeter([wk.proc.pid for wk in workers])
     n_train, n_test = (workers[0].info["n_train"], workers[0].info["n_test"]) if workers else (0, 0)
     for e in range(epochs):
         turn = workers[e % len(workers):] + workers[:e % len(workers)]  # rotate who goes first
         for wk in turn:
             time.sleep(PAUSE)
+            turn_meter.start()
             wk.send(cmd="train" if e == 0 else "continue", epochs=epochs)
             res[wk.peer]["epochs"].append(wk.expect("epoch")["seconds"])
+            res[wk.peer]["foreign"].append(turn_meter.foreign_share())
             if e == epochs - 1:
                 wk.expect("trained")
         say(f"  epoch {e + 1}/{epochs}: " + ", ".join(
-            f"{wk.peer} {n_train / res[wk.peer]['epochs'][-1]:,.0f}/s" for wk in workers))
+            f"{wk.peer} {n_train / res[wk.peer]['epochs'][-1]:,.0f}/s"
+            + (f" (others {100 * res[wk.peer]['foreign'][-1]:.0f}%)" if res[wk.peer]['foreign'][-1] > QUIET else "")
+            for wk in workers))
     for r in range(args.predict_reps):
         for wk in workers:
             time.sleep(PAUSE)
@@ -168,6 +183,10 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
             msg = wk.expect("predicted")
             res[wk.peer]["predict"].append(msg["seconds"])
             res[wk.peer]["accuracy"] = msg["accuracy"]
+    if w.accuracy_seeds > 1:  # small test sets: the mean test accuracy of models trained from several seeds
+        for wk in workers:
+            wk.send(cmd="accuracy", seeds=w.accuracy_seeds, epochs=epochs)
+            res[wk.peer]["accuracy"] = wk.expect("accuracy")["accuracy"]
     for wk in workers:
         wk.send(cmd="rss")
         res[wk.peer]["peak_rss_mb"] = wk.expect("rss")["peak_mb"]
@@ -180,7 +199,12 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
         wk.close()
     train_flops, infer_flops = flops(w)
     for r in res.values():
-        timed = r["epochs"][1:]
+        # The median over the timed epochs during which the machine was quiet; over all of
+        # them (and flagged) when fewer than two were.
+        quiet = [t for t, f in zip(r["epochs"][1:], r["foreign"][1:]) if f <= QUIET]
+        r["quiet_epochs"] = len(quiet)
+        r["timed_epochs"] = len(r["epochs"]) - 1
+        timed = quiet if len(quiet) >= 2 else r["epochs"][1:]
         r["train_sps"] = n_train / statistics.median(timed)
         r["first_epoch_s"] = r["epochs"][0]
         r["infer_sps"] = n_test / statistics.median(r["predict"])
@@ -197,7 +221,7 @@ ROWS = (  # key, label, format, how the ratio column compares
     ("infer_sps", "inference samples/s ↑", "{:,.0f}", "ratio"),
     ("peak_rss_mb", "peak RSS MB ↓", "{:,.0f}", "ratio"),
     ("first_epoch_s", "first epoch s (JIT incl.) ↓", "{:.2f}", "ratio"),
-    ("accuracy", "test accuracy % (ratio: points)", "{:.2f}", "points"),
+    ("accuracy", "test accuracy % (ratio: points; W3: mean of 5 seeds)", "{:.2f}", "points"),
     ("max_gap_ms", "max 10 ms tick gap ms ↓", "{:.0f}", "ratio"),
 )
 
@@ -229,7 +253,16 @@ def table(results, peak, peers) -> tuple[str, list[str]]:
                     vals[p] = v
             if not vals:
                 continue
-            row = [wkey, label] + [fmt.format(vals[p]) if p in vals else "–" for p in cols]
+            def cell(p):
+                if p not in vals:
+                    return "–"
+                text = fmt.format(vals[p])
+                r = wres["peers"][p]
+                if key == "train_sps" and r["quiet_epochs"] < 2:
+                    text += " (busy)"
+                return text
+
+            row = [wkey, label] + [cell(p) for p in cols]
             if "visualnet" in cols:
                 for p in others:
                     if "visualnet" in vals and p in vals:
@@ -363,6 +396,7 @@ def main(argv=None) -> int:
                     say(f"  FAILED: {exc}\n" + log_path.read_text()[-3000:])
                     continue
                 foreign[wkey] = wm.foreign_share()
+                peak = max(peak, sgemm_peak(env_for("visualnet")) or 0.0)  # between workloads too: keep the best
                 if foreign[wkey] > 0.1:
                     say(f"  WARNING: other processes used {100 * foreign[wkey]:.0f}% of the CPUs meanwhile")
     peak = max(peak, sgemm_peak(env_for("visualnet")) or 0.0)
@@ -376,7 +410,8 @@ def main(argv=None) -> int:
     header = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}; "
         f"Python {platform.python_version()}, NumPy {np.__version__}",
-        f"float32 sgemm peak (NumPy's BLAS as the VisualNet workers load it, best 2048^3 before/after): "
+        f"float32 sgemm peak (NumPy's BLAS as the VisualNet workers load it, best 2048^3 before, between and "
+        "after the workloads): "
         f"{peak:.0f} GFLOP/s" + (f"; PyTorch's torch.mm reaches {torch_peak:.0f}" if torch_peak else ""),
         "FLOPs counted: the matrix products a framework must do per sample, forward 2*MACs, weight gradient "
         "2*MACs, input gradient 2*MACs except for the first layer (no peer computes it); convolutions as direct "
@@ -384,6 +419,8 @@ def main(argv=None) -> int:
         ("OpenBLAS kernels: " + (f"the environment's OPENBLAS_CORETYPE={forced_core}" if forced_core and
                                  args.openblas_coretype == "env" else "OpenBLAS's own choice for this CPU")),
         "Peers: " + "; ".join(f"{k}: {v}" for k, v in versions.items()),
+        f"Training speed: the median over the timed epochs during which other processes used at most "
+        f"{100 * QUIET:.0f}% of the machine (\"(busy)\": fewer than two such epochs, median of all)",
         "Epochs (first = warm-up, rest timed; median): " + ", ".join(
             f"{k} {v['epochs']} x {v['n_train']}" for k, v in results.items()),
         f"CPU used by other processes during the run: {100 * share:.0f}% of the machine"

@@ -114,6 +114,13 @@ def main(argv=None) -> None:
             t = time.perf_counter()
             scores = peer.predict(xt)
             reply(event="predicted", seconds=time.perf_counter() - t, accuracy=accuracy(scores))
+        elif name == "accuracy":  # the timed model's accuracy plus fresh models' from further seeds
+            accs = [accuracy(peer.predict(xt))]
+            for k in range(1, cmd["seeds"]):
+                other = PEERS[args.peer](w, args.seed + k)
+                other.train(x, y, cmd["epochs"], lambda *_: None)
+                accs.append(accuracy(other.predict(xt)))
+            reply(event="accuracy", accuracy=float(np.mean(accs)), each=accs)
         elif name == "gil":
             worst = tick_gaps(lambda: peer.train(x, y, 1, lambda *_: None))
             reply(event="gil", max_gap_s=worst)

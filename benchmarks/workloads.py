@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +31,7 @@ class Workload:
     loss: str  # "categorical_crossentropy" or "binary_crossentropy"
     batch_size: int
     epochs: int  # total epochs: the first is the warm-up, the rest are timed
-    notes: str = ""
-    tags: tuple = field(default_factory=tuple)
+    accuracy_seeds: int = 1  # >1: test accuracy is the mean over models trained from that many seeds
 
 
 CNN = (("conv", 32, 3, "relu"), ("pool", 2), ("conv", 64, 3, "relu"), ("pool", 2), ("flatten",),
@@ -46,9 +45,10 @@ WORKLOADS = {w.key: w for w in (
     Workload("W2/32", "MNIST CNN, batch 32", "mnist_image", (28, 28, 1), CNN, "categorical_crossentropy", 32, 4),
     Workload("W2/128", "MNIST CNN, batch 128", "mnist_image", (28, 28, 1), CNN, "categorical_crossentropy", 128, 4),
     Workload("W3", "Pima MLP 8-10-8-1, batch 10", "pima", (8,),
-             (("dense", 10, "relu"), ("dense", 8, "relu"), ("dense", 1, "sigmoid")), "binary_crossentropy", 10, 40),
+             (("dense", 10, "relu"), ("dense", 8, "relu"), ("dense", 1, "sigmoid")), "binary_crossentropy", 10, 40,
+             accuracy_seeds=5),
     Workload("W4", "wide CNN 64-64-pool-128-GAP, batch 64", "mnist_image", (28, 28, 1), WIDE_CNN,
-             "categorical_crossentropy", 64, 3),
+             "categorical_crossentropy", 64, 5),
 )}
 
 
