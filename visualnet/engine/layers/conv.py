@@ -24,7 +24,7 @@ class Conv2D(_Activated):
         out = self._buffer("z", shape, x.dtype) if x.dtype == self.values["kernel"].dtype and None not in shape \
             else None
         z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
-                                      self.config["padding"], workspace=self._work, out=out)
+                                      self.config["padding"], workspace=self._work, out=out, keep_cols=training)
         return self._activate(z, owned=z is out)
 
     def backward(self, dy, need_dx=True, skip_activation=False):

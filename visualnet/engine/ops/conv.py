@@ -23,6 +23,7 @@ from visualnet.engine._jit import njit
 from visualnet.engine.ops.padding import pair, window_geometry
 
 _WINOGRAD_MIN_C = 64  # measured: below this, im2col (one GEMM, K = 9C) is as fast or faster
+_CHUNK_BYTES = 2 << 20  # im2col chunk when predicting: about an L2 cache
 _WINOGRAD_TILES = 512  # tiles per chunk: its V, M/E, Z (16 x 512 x C floats each) stay in cache
 
 
@@ -339,8 +340,10 @@ class Conv2DKernel:
                 _wino_grad_input(v, pt, pl, th, tw, dx[n0:n1])
         return dx, _wino_kernel_grad(wt), sums.astype(x.dtype) if ctx.bias else None
 
-    def forward(self, x, kernel, bias, strides, padding, out=None):
-        """-> (y, ctx); `out`, if given, receives y (C-contiguous, y's shape and dtype)."""
+    def forward(self, x, kernel, bias, strides, padding, out=None, keep_cols=True):
+        """-> (y, ctx); `out`, if given, receives y (C-contiguous, y's shape and dtype).
+        `keep_cols=False` (prediction: no backward follows) lets im2col run a few images
+        at a time so that each chunk's cols stay in cache."""
         x = np.ascontiguousarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float32)
@@ -364,11 +367,20 @@ class Conv2DKernel:
             u = self._wino_forward(x, kernel, bias, geom, y)
             stamp = self._stamp
         else:
-            cols = self._fill_cols(x, geom, bias is not None)
-            stamp = self._stamp
             if bias is not None:
                 kmat = np.concatenate([kmat, bias.reshape(1, f)])
-            np.dot(cols, kmat, out=y.reshape(-1, f))
+            per_image = oh * ow * kmat.shape[0] * x.itemsize
+            if keep_cols or n * per_image <= _CHUNK_BYTES:
+                cols = self._fill_cols(x, geom, bias is not None)
+                stamp = self._stamp
+                np.dot(cols, kmat, out=y.reshape(-1, f))
+            else:  # prediction: a few images at a time, their cols staying in cache
+                step = max(1, _CHUNK_BYTES // per_image)
+                for n0 in range(0, n, step):
+                    n1 = min(n, n0 + step)
+                    cols = self._fill_cols(x[n0:n1], geom, bias is not None)
+                    np.dot(cols, kmat, out=y[n0:n1].reshape(-1, f))
+                self._stamp = 0  # buffer 0 holds only the last chunk's cols
         return y, _Ctx(x, kernel, geom, bias is not None, u, stamp, self)
 
     def backward(self, dy, ctx, need_dx=True, dx_out=None):
@@ -425,13 +437,14 @@ def _is_winograd(geom, c):
     return kh == kw == 3 and sh == sw == 1 and c >= _WINOGRAD_MIN_C and oh > 0 and ow > 0
 
 
-def conv2d_forward(x, kernel, bias, strides, padding, workspace=None, out=None):
+def conv2d_forward(x, kernel, bias, strides, padding, workspace=None, out=None, keep_cols=True):
     """Convolve x (N, H, W, C) with kernel (KH, KW, C, F) -> (y (N, OH, OW, F), ctx).
 
     `workspace`: the layer's `Conv2DKernel`, to reuse buffers; None allocates afresh.
     `out`: an array to receive y (the caller's, reused batch after batch), or None.
+    `keep_cols=False`: no backward will follow (prediction), see `Conv2DKernel.forward`.
     """
-    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding, out)
+    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding, out, keep_cols)
 
 
 def conv2d_backward(dy, ctx, need_dx=True, dx_out=None):
