@@ -5,13 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test bench sysdeps clean
+.PHONY: run test bench bundle smoke sysdeps clean
 
 $(STAMP): pyproject.toml
 	PYTHON=$(PYTHON) bash packaging/linux/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,oracle]'
+	$(PY) -m pip install --quiet -e '.[test,oracle,packaging]'
 	rm -f $(VENV)/.stamp-*; touch $@
 
 run: $(STAMP)
@@ -23,5 +23,12 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
+# the desktop bundle (dist/VisualNet/ and a .tar.gz) and its smoke test; see README "Packaging"
+bundle: $(STAMP)
+	bash packaging/linux/build.sh
+
+smoke: bundle
+	bash packaging/linux/smoke-test.sh
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -4,6 +4,7 @@ with its first model or project, the offer to restore autosaved work after a cra
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -114,6 +115,9 @@ def run(target: str | None = None, screenshot: str | None = None, size: tuple[in
     reporter.install()
     app.installEventFilter(FileOpenFilter(window))
     window.show()
+    if os.environ.get("VISUALNET_EXIT_WHEN_SHOWN"):   # start-up time measurement (packaging/measure_start.py)
+        QTimer.singleShot(0, lambda: (print("visualnet: window shown", flush=True), app.quit()))
+        return app.exec()
 
     def first_moves():
         if project_path is not None:

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the Linux bundle from this checkout:
+#   dist/VisualNet/                          one folder, runs without Python (dist/VisualNet/visualnet)
+#   dist/VisualNet-<version>-linux-<arch>.tar.gz   the folder with install.sh, .desktop, MIME type, icons
+# Uses .venv (or $PYTHON) and installs PyInstaller into it when missing. Then run
+# packaging/linux/smoke-test.sh. Build on the oldest Linux you support (glibc).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+PY=${PYTHON:-$ROOT/.venv/bin/python}
+if [ ! -x "$PY" ]; then
+  bash packaging/linux/install-system-deps.sh
+  python3 -m venv .venv
+  PY=$ROOT/.venv/bin/python
+  "$PY" -m pip install --quiet --upgrade pip
+fi
+"$PY" -c "import visualnet, PySide6" 2>/dev/null || "$PY" -m pip install --quiet -e .
+"$PY" -c "import PyInstaller" 2>/dev/null || "$PY" -m pip install --quiet -e '.[packaging]'
+
+"$PY" packaging/make_icons.py build/icons
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+  packaging/visualnet.spec
+
+APP=dist/VisualNet
+ID=org.visualnet.VisualNet
+mkdir -p "$APP/share/applications" "$APP/share/mime/packages"
+cp packaging/linux/$ID.desktop "$APP/share/applications/"
+cp packaging/linux/$ID.xml "$APP/share/mime/packages/"
+for size in 16 24 32 48 64 128 256 512; do
+  for kind in apps mimetypes; do mkdir -p "$APP/share/icons/hicolor/${size}x${size}/$kind"; done
+  cp build/icons/visualnet-$size.png "$APP/share/icons/hicolor/${size}x${size}/apps/$ID.png"
+  cp build/icons/visualnet-$size.png "$APP/share/icons/hicolor/${size}x${size}/mimetypes/application-x-visualnet-project.png"
+done
+cp packaging/linux/install.sh "$APP/install.sh"
+chmod +x "$APP/install.sh"
+
+VERSION=$("$PY" -c "import visualnet; print(visualnet.__version__)")
+TARBALL=dist/VisualNet-$VERSION-linux-$(uname -m).tar.gz
+tar -C dist -czf "$TARBALL" VisualNet
+echo "bundle:  $APP ($(du -sm "$APP" | cut -f1) MB)"
+echo "archive: $TARBALL ($(du -sm "$TARBALL" | cut -f1) MB)"
