@@ -110,8 +110,11 @@ class CpuMeter:
         self.t0, self.busy0, self.ours0 = time.perf_counter(), self._busy(), self._ours()
 
     def foreign_share(self) -> float:
-        """Share of the machine's CPUs used by others since start() (0..1)."""
+        """Share of the machine's CPUs used by others since start() (0..1); 0 for spans
+        under 0.25 s, which the kernel's 10 ms accounting ticks cannot resolve."""
         wall = time.perf_counter() - self.t0
+        if wall < 0.25:
+            return 0.0
         other = (self._busy() - self.busy0) - (self._ours() - self.ours0)
         return max(other, 0.0) / (wall * (os.cpu_count() or 1)) if wall > 0 else 0.0
 

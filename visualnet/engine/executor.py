@@ -25,6 +25,7 @@ class Executor:
         for n in self.order:
             self.grad_flows[n] = has_weights[n] or any(self.grad_flows[p] for p in self.parents[n])
         self.outputs: dict[str, np.ndarray] = {}
+        self._fuse_relu_into_pooling(graph)
         # The plans, resolved once: (node, layer, parents) to run forward; and backward,
         # (node, layer, parents, need_dx, is_output) for the nodes a gradient flows through.
         inputs = set(self.input_ids)
@@ -63,6 +64,29 @@ class Executor:
                     grads[p] = grads[p] + dx
                 else:
                     grads[p] = dx
+
+
+    def _fuse_relu_into_pooling(self, graph: Graph) -> None:
+        """Conv2D(relu) whose only consumer is a MaxPooling2D: when training, the pooling
+        applies the ReLU to its (4x smaller) output and gates its gradient with it, and the
+        convolution skips both ReLU passes over its large output. Exact: ReLU is monotonic,
+        so relu(maxpool(z)) == maxpool(relu(z)), and the gradients agree cell by cell.
+        Prediction (training=False) runs every layer as written."""
+        from .layers.conv import Conv2D
+        from .layers.pooling import MaxPooling2D
+
+        children: dict[str, list[str]] = {n: [] for n in self.order}
+        for n in self.order:
+            for p in self.parents[n]:
+                children[p].append(n)
+        for n in self.order:
+            layer, kids = self.layers[n], children[n]
+            if type(layer) is not Conv2D or len(kids) != 1 or n == self.output_id:
+                continue
+            pool = self.layers[kids[0]]
+            if type(pool) is MaxPooling2D and len(self.parents[kids[0]]) == 1 and layer.act.in_place:
+                layer.relu_deferred = True
+                pool.relu_before = True
 
 
 def _ancestors(graph: Graph, node_id: str) -> set[str]:

@@ -13,6 +13,8 @@ class Conv2D(_Activated):
                    "kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
                    "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)}
 
+    relu_deferred = False  # set by the executor when a MaxPooling2D applies this layer's ReLU
+
     def on_build(self):
         super().on_build()
         self._work = Conv2DKernel()  # this layer's im2col / Winograd buffers, reused batch after batch
@@ -25,10 +27,14 @@ class Conv2D(_Activated):
             else None
         z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
                                       self.config["padding"], workspace=self._work, out=out, keep_cols=training)
+        self._deferred = training and self.relu_deferred
+        if self._deferred:  # the MaxPooling2D after this layer applies the ReLU (see Executor)
+            self._z = self._y = z
+            return z
         return self._activate(z, owned=z is out)
 
     def backward(self, dy, need_dx=True, skip_activation=False):
-        dz = self._activation_grad(dy, skip_activation)
+        dz = self._activation_grad(dy, skip_activation or self._deferred)
         x = self._ctx.x
         dx_out = self._buffer("dx", x.shape, x.dtype) if need_dx else None
         dx, dkernel, dbias = conv2d_backward(dz, self._ctx, need_dx=need_dx, dx_out=dx_out)

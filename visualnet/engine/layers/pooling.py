@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import activations
 from ..ops import pool
 from .base import Layer
 
@@ -22,6 +23,7 @@ class _Pool2D(Layer):
 
 class MaxPooling2D(_Pool2D):
     layer_type = "MaxPooling2D"
+    relu_before = False  # set by the executor: the producer's ReLU is deferred to this layer
 
     def forward(self, inputs, training):
         x = inputs[0]
@@ -29,11 +31,16 @@ class MaxPooling2D(_Pool2D):
         y, self._ctx = pool.max_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype),
                                                arg_out=self._buffer("arg", shape, np.int32) if training else None,
                                                need_arg=training)
+        self._relu = training and self.relu_before
+        if self._relu:  # relu(maxpool(z)) == maxpool(relu(z)), on a quarter of the data
+            activations.get("relu").forward_into(y, y)
+            self._y = y
         return y
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         shape = self._ctx[0]
-        return [pool.max_pool2d_backward(dy, self._ctx, out=self._buffer("dx", shape, dy.dtype))]
+        return [pool.max_pool2d_backward(dy, self._ctx, out=self._buffer("dx", shape, dy.dtype),
+                                         relu_output=self._y if self._relu else None)]
 
 
 class AveragePooling2D(_Pool2D):

@@ -92,14 +92,23 @@ def _max_pool_2x2(x, y, arg):
 
 
 @njit
-def _max_pool_backward(dy, arg, dx):
+def _max_pool_backward(dy, arg, dx, gate, gated):
+    """dx = dy routed to the argmax cells; with `gated`, only where gate > 0 (the
+    derivative of a ReLU applied after the pooling, see max_pool2d_backward)."""
     n_img, oh, ow, c = dy.shape
+    zero = dy.dtype.type(0.0)
     for n in range(n_img):
         dx[n] = 0
         for i in range(oh):
             for j in range(ow):
-                for ch in range(c):
-                    dx[n, arg[n, i, j, ch], ch] += dy[n, i, j, ch]
+                arow, drow = arg[n, i, j], dy[n, i, j]
+                if gated:
+                    grow = gate[n, i, j]
+                    for ch in range(c):
+                        dx[n, arow[ch], ch] += drow[ch] if grow[ch] > zero else zero
+                else:
+                    for ch in range(c):
+                        dx[n, arow[ch], ch] += drow[ch]
 
 
 @njit
@@ -190,12 +199,16 @@ def max_pool2d_forward(x, pool_size, strides, padding, out=None, arg_out=None, n
     return y, (x.shape, arg if need_arg else None)
 
 
-def max_pool2d_backward(dy, ctx, out=None):
-    """Gradient of max pooling: dy routed to each window's first maximum."""
+def max_pool2d_backward(dy, ctx, out=None, relu_output=None):
+    """Gradient of max pooling: dy routed to each window's first maximum.
+
+    `relu_output`: the pooled output after a ReLU (relu(maxpool(z)) == maxpool(relu(z))),
+    to pass dy only where it is positive: the gradient of ReLU-then-pool in one pass."""
     shape, arg = ctx
     n, h, w, c = shape
     dx = _out(out, shape, dy.dtype).reshape(n, h * w, c)
-    _max_pool_backward(np.ascontiguousarray(dy), arg, dx)
+    gate = dy if relu_output is None else np.ascontiguousarray(relu_output)
+    _max_pool_backward(np.ascontiguousarray(dy), arg, dx, gate, relu_output is not None)
     return dx.reshape(shape)
 
 

@@ -1,0 +1,53 @@
+"""The executor's Conv2D(relu) -> MaxPooling2D fusion trains exactly as the layers do
+unfused, and applies only where it is exact."""
+
+import numpy as np
+
+from visualnet import layers, models, utils
+from visualnet.engine import executor
+
+
+def _model(activation="relu", padding="valid"):
+    m = models.Sequential([layers.Input((9, 9, 2)), layers.Conv2D(4, 3, activation=activation, padding=padding),
+                           layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(3, activation="softmax")])
+    m.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def _train(monkeypatch, fuse, activation="relu", padding="valid"):
+    if not fuse:
+        monkeypatch.setattr(executor.Executor, "_fuse_relu_into_pooling", lambda self, graph: None)
+    utils.set_random_seed(0)
+    m = _model(activation, padding)
+    monkeypatch.undo()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 9, 9, 2)).astype(np.float32)
+    y = utils.to_categorical(rng.integers(0, 3, 40), 3)
+    h = m.fit(x, y, batch_size=8, epochs=3, verbose=0, shuffle=False)
+    return m, h.history, m.predict(x, verbose=0)
+
+
+def test_fused_training_equals_unfused(monkeypatch):
+    fused, h1, p1 = _train(monkeypatch, True)
+    assert fused.layers[0].relu_deferred and fused.layers[1].relu_before
+    plain, h2, p2 = _train(monkeypatch, False)
+    assert not plain.layers[0].relu_deferred
+    for a, b in zip(fused.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(p1, p2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-6)
+    assert h1["accuracy"] == h2["accuracy"]
+
+
+def test_not_fused_where_not_exact():
+    for activation in ("tanh", "linear"):
+        m = _model(activation)
+        assert not m.layers[0].relu_deferred and not m.layers[1].relu_before
+    # A ReLU output that another layer also reads keeps its ReLU.
+    i = layers.Input((9, 9, 2))
+    c = layers.Conv2D(4, 3, activation="relu")(i)
+    p = layers.Flatten()(layers.MaxPooling2D(2)(c))
+    q = layers.Flatten()(c)
+    m = models.Model(i, layers.Dense(2)(layers.Concatenate()([p, q])))
+    conv = [l for l in m.layers if type(l).__name__ == "Conv2D"][0]
+    assert not conv.relu_deferred
