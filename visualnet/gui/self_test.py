@@ -49,6 +49,8 @@ def prepare_environment(workdir: Path) -> None:
 
 def run_self_test(out=None, workdir: Path | None = None) -> int:
     out = out or sys.stdout
+    if hasattr(out, "reconfigure"):
+        out.reconfigure(errors="replace")   # a console that cannot show a character gets '?', not an error
     own_dir = workdir is None
     workdir = Path(workdir or tempfile.mkdtemp(prefix="visualnet-self-test-"))
     prepare_environment(workdir)
