@@ -12,7 +12,7 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 HOME_DIR=$(mktemp -d)
 trap 'rm -rf "$HOME_DIR"' EXIT
 # a user who never ran VisualNet: empty cache, settings and logs, and no Python on PATH
-run() { env -i PATH=/usr/bin:/bin HOME="$HOME_DIR" QT_QPA_PLATFORM="$QT_QPA_PLATFORM" ${DISPLAY:+DISPLAY=$DISPLAY} "$@"; }
+run() { env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME="$HOME_DIR" QT_QPA_PLATFORM="$QT_QPA_PLATFORM" ${DISPLAY:+DISPLAY=$DISPLAY} "$@"; }
 echo "== self-test, first start (cold Numba cache)"
 run "$EXE" --self-test
 echo "== self-test, second start (warm cache)"
