@@ -88,6 +88,7 @@ class FileController(QObject):
             start.recent_chosen.connect(self.open_path)
             self.recent_changed.connect(lambda: start.set_recent(self.settings.recent_files()))
             start.set_recent(self.settings.recent_files())
+            QTimer.singleShot(0, self._offer_first_run)   # once the window (and its pages) exist
 
     # ================================================================= menu
     def _build_actions(self) -> None:
@@ -161,6 +162,26 @@ class FileController(QObject):
             action = w.actions.get(f"theme_{mode}")
             if action is not None:
                 action.triggered.connect(lambda _=False, m=mode: setattr(self.settings, "theme", m))
+
+    def _offer_first_run(self) -> None:
+        """The start page's "Train your first network" card, only when the window has a
+        training page to go to."""
+        if getattr(self.window, "training_page", None) is not None and self.window.start_page.first_run_button is None:
+            self.window.start_page.set_first_run(self.train_first_network)
+
+    def train_first_network(self) -> bool:
+        """Template MNIST MLP + the built-in MNIST digits, on the training page: one more
+        click (Train) and the curves move."""
+        page = getattr(self.window, "training_page", None)
+        if page is None:
+            return False
+        before = self.document.graph
+        self.window.load_template("mnist_mlp")
+        if self.document.graph is before:       # the user kept the current model
+            return False
+        page.select_dataset("mnist")
+        self.window.pages.setCurrentWidget(page)
+        return True
 
     def show_preferences(self) -> None:
         from .preferences import PreferencesDialog

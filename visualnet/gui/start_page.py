@@ -32,6 +32,8 @@ class StartPage(QFrame):
                       "your own: wire each layer's output port (right) to the next layer's input port (left).")
         hint.setWordWrap(True)
         layout.addWidget(hint)
+        self.first_run_button: QPushButton | None = None
+        self._first_run_index = layout.count()
         self.recent_box = QFrame()
         self.recent_box.setObjectName("recent_projects")
         self.recent_layout = QVBoxLayout(self.recent_box)
@@ -49,6 +51,28 @@ class StartPage(QFrame):
             self.buttons[template.name] = button
         layout.addLayout(grid)
         self.restyle()
+
+    def set_first_run(self, callback) -> QPushButton:
+        """Show the "Train your first network" card (only once a training page exists)."""
+        if self.first_run_button is None:
+            button = QPushButton()
+            button.setObjectName("first_run")
+            button.setToolTip("Open the MNIST MLP template with the built-in MNIST digits on the training page; "
+                              "then press Train")
+            text = QLabel("<b>▶ Train your first network</b><br>Handwritten digits (MNIST) with a small "
+                          "perceptron: see the curves move in two clicks.")
+            text.setWordWrap(True)
+            text.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            inner = QHBoxLayout(button)
+            inner.setContentsMargins(10, 8, 10, 8)
+            inner.addWidget(text)
+            button.setMinimumHeight(56)
+            self.layout().insertWidget(self._first_run_index, button)
+            self.first_run_button = button
+        self.first_run_button.clicked.connect(callback)
+        if self.isVisible():
+            self.place()
+        return self.first_run_button
 
     def set_recent(self, paths: list) -> None:
         """List up to MAX_RECENT recent projects (hidden when there are none)."""

@@ -1,0 +1,28 @@
+"""The start page's "Train your first network" path: shown only when a training page
+exists, and it lands on that page with the MNIST template and data chosen."""
+
+from PySide6.QtCore import Qt
+
+
+def test_no_first_run_card_without_a_training_page(window, qtbot):
+    qtbot.wait(10)
+    assert window.start_page.first_run_button is None
+    assert window.files.train_first_network() is False
+
+
+def test_first_run_card_reaches_the_training_page_with_mnist(make_window, qtbot):
+    from visualnet.gui import training
+
+    window = make_window()
+    if getattr(window, "training_page", None) is None:
+        training.install(window)
+    window.files._offer_first_run()
+    button = window.start_page.first_run_button
+    assert button is not None and window.start_page.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)                      # click 1
+    page = window.training_page
+    assert window.pages.currentWidget() is page
+    assert sorted(n.type for n in window.graph.nodes.values()) == ["Dense", "Dense", "Dropout", "Flatten", "Input"]
+    assert page.data_panel.combo.currentData() == "mnist"
+    assert page.data_panel.recipe().source["name"] == "mnist"
+    page.shutdown()
