@@ -208,3 +208,25 @@ def test_about_lists_versions_and_the_shortcut_sheet_lists_file_actions(window, 
         assert value in about
     for label in ("Open", "Save As", "Import Keras Model", "Quit", "Undo"):
         assert label in sheet
+
+
+def test_preferences_dialog_stores_theme_autosave_and_threads(window, qapp, monkeypatch):
+    from visualnet.gui import preferences, theme
+
+    def accept(self):
+        self.theme.setCurrentIndex(self.theme.findData("dark"))
+        self.autosave.setValue(0.5)
+        self.threads.setValue(1)
+        return 1
+
+    monkeypatch.setattr(preferences.PreferencesDialog, "exec", accept)
+    try:
+        window.actions["preferences"].trigger()
+        s = window.files.settings
+        assert (s.theme, s.autosave_minutes, s.threads) == ("dark", 0.5, 1)
+        assert theme.current().dark and window.actions["theme_dark"].isChecked()
+        assert window.files.autosaver.interval == 30
+    finally:
+        theme.apply(qapp, "light")
+        from visualnet.gui.settings import apply_threads
+        apply_threads(0)   # all cores again for the tests that follow
