@@ -96,6 +96,7 @@ def test_command_line_opens_model_files_and_templates(tmp_path):
     with pytest.raises(ValueError, match="bad.json"):
         load_target(str(bad))
     args = parser().parse_args(["mnist_cnn", "--screenshot", "x.png", "--size", "1280x720"])
-    assert (args.target, args.screenshot, args.size, args.theme) == ("mnist_cnn", "x.png", (1280, 720), "system")
+    # no --theme: the theme saved in the settings (which default to following the system)
+    assert (args.target, args.screenshot, args.size, args.theme) == ("mnist_cnn", "x.png", (1280, 720), None)
     with pytest.raises(SystemExit):
         parser().parse_args(["--size", "12"])
