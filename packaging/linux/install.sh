@@ -22,4 +22,5 @@ fi
 command -v update-mime-database >/dev/null && update-mime-database "$DATA/mime" || true
 command -v update-desktop-database >/dev/null && update-desktop-database "$DATA/applications" || true
 command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$DATA/icons/hicolor" || true
-echo "VisualNet ${1:+removed}${1:-installed: run 'visualnet' or open it from the applications menu}"
+if [ "${1:-}" = "--remove" ]; then echo "VisualNet removed"
+else echo "VisualNet installed: run 'visualnet' (in ~/.local/bin) or open it from the applications menu"; fi
