@@ -64,3 +64,12 @@ def test_a_project_on_the_command_line_opens_and_a_broken_one_is_refused(tmp_pat
     assert proc.returncode == 2 and "bad.vnet" in proc.stderr and "Traceback" not in proc.stderr
     proc = run([str(tmp_path / "missing.vnet")], env, timeout=120)
     assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+def test_a_qt_start_failure_is_written_to_the_log(tmp_path):
+    """'It won't start': Qt's fatal message (here: no such platform plugin) is in the log file."""
+    proc = run([], {"QT_QPA_PLATFORM": "nosuchplatform", "VISUALNET_LOG_DIR": str(tmp_path),
+                    "VISUALNET_SETTINGS_FILE": str(tmp_path / "s.ini")}, timeout=120)
+    assert proc.returncode != 0
+    text = (tmp_path / "visualnet.log").read_text()
+    assert "VisualNet 0" in text and "nosuchplatform" in text and "CRITICAL visualnet.qt" in text

@@ -42,6 +42,30 @@ def ensure_fonts() -> int:
     return sum(QFontDatabase.addApplicationFont(str(f)) >= 0 for f in sorted(folder.glob("*.ttf")))
 
 
+_QT_NOISE = ("propagateSizeHints",)   # the offscreen plugin says this on every window
+
+
+def install_qt_message_log() -> None:
+    """Qt's warnings and fatal errors go to the log (and, as before, to stderr)."""
+    import logging
+
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("visualnet.qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def handler(kind, context, message):
+        if any(n in message for n in _QT_NOISE):
+            return
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+        if kind != QtMsgType.QtDebugMsg and sys.stderr is not None:
+            print(message, file=sys.stderr, flush=True)
+
+    qInstallMessageHandler(handler)
+
+
 class FileOpenFilter(QObject):
     """macOS sends a project double-clicked in the Finder as a FileOpen event, not argv."""
 
@@ -93,6 +117,12 @@ def run(target: str | None = None, screenshot: str | None = None, size: tuple[in
                 return 2
     from .settings import Settings
 
+    log_file = None
+    if not screenshot:
+        from visualnet.logs import setup_logging
+
+        log_file = setup_logging()
+        install_qt_message_log()   # before QApplication: "could not load the Qt platform plugin" lands in the log too
     app = create_app(theme_mode=theme_mode or Settings().theme)
     from .main_window import MainWindow
     window = MainWindow()
@@ -107,11 +137,9 @@ def run(target: str | None = None, screenshot: str | None = None, size: tuple[in
                 print(f"visualnet: {window.files.last_error}", file=sys.stderr)
                 return 2
         return _screenshot(app, window, Path(screenshot))
-    from visualnet.logs import setup_logging
-
     from .crash import CrashReporter
 
-    reporter = CrashReporter(setup_logging(), lambda: window, app)
+    reporter = CrashReporter(log_file, lambda: window, app)
     reporter.install()
     app.installEventFilter(FileOpenFilter(window))
     window.show()
