@@ -359,8 +359,9 @@ def main(argv=None) -> int:
         if backend == "tensorflow" and not importlib.util.find_spec("tensorflow"):
             ap.error("--keras-backend tensorflow, but TensorFlow is not installed")
         if backend == "torch":
-            keras_note = ("TensorFlow is not installed: Keras runs on its torch backend "
-                          "(`pip install tensorflow-cpu` for Keras on TensorFlow).")
+            keras_note = ("Keras runs on its torch backend (--keras-backend torch)." if args.keras_backend == "torch"
+                          else "TensorFlow is not installed: Keras runs on its torch backend "
+                               "(`pip install tensorflow-cpu` for Keras on TensorFlow).")
             say("NOTE: " + keras_note)
     for p, mod in (("torch", "torch"), ("keras", "keras")):
         if p in peers and not importlib.util.find_spec(mod):
