@@ -457,14 +457,13 @@ class FileController(QObject):
             return True
         loop = QEventLoop()
         self._job_done.connect(loop.quit)
-        QTimer.singleShot(timeout_ms, loop.quit)
+        deadline = time.monotonic() + timeout_ms / 1000
         was_enabled = self.window.isEnabled()
         self.window.setEnabled(False)
         try:
-            while self._pending is not None and not self._pending.done():
+            while self._pending is not None and not self._pending.done() and time.monotonic() < deadline:
+                QTimer.singleShot(100, loop.quit)   # look at the clock now and then
                 loop.exec()
-                if self._pending is not None and self._pending.done():
-                    break
         finally:
             self._job_done.disconnect(loop.quit)
             self.window.setEnabled(was_enabled)
