@@ -39,6 +39,18 @@ def test_fused_training_equals_unfused(monkeypatch):
     assert h1["accuracy"] == h2["accuracy"]
 
 
+def test_plain_forward_keeps_every_layer_output(monkeypatch):
+    """Callers that read intermediate outputs (the GUI's activation views) get them unfused."""
+    m, _, _ = _train(monkeypatch, True)
+    ex = m._executor
+    x = np.random.default_rng(1).standard_normal((5, 9, 9, 2)).astype(np.float32)
+    ex.forward([x], training=False)
+    conv_id = next(n for n, layer, _ in ex._forward_plan if layer is m.layers[0])
+    assert (ex.outputs[conv_id] >= 0).all()
+    fused = m.predict(x, verbose=0)
+    np.testing.assert_allclose(ex.forward([x], training=False), fused, rtol=1e-6)
+
+
 def test_not_fused_where_not_exact():
     for activation in ("tanh", "linear"):
         m = _model(activation)

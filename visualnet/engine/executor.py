@@ -25,6 +25,7 @@ class Executor:
         for n in self.order:
             self.grad_flows[n] = has_weights[n] or any(self.grad_flows[p] for p in self.parents[n])
         self.outputs: dict[str, np.ndarray] = {}
+        self._fused, self._fusing = [], False  # layers of fused pairs; whether fusion is on
         self._fuse_relu_into_pooling(graph)
         # The plans, resolved once: (node, layer, parents) to run forward; and backward,
         # (node, layer, parents, need_dx, is_output) for the nodes a gradient flows through.
@@ -34,7 +35,15 @@ class Executor:
                                 any(self.grad_flows[p] for p in self.parents[n]), n == output_id)
                                for n in reversed(self.order) if self.grad_flows[n]]
 
-    def forward(self, xs: list[np.ndarray], training: bool) -> np.ndarray:
+    def forward(self, xs: list[np.ndarray], training: bool, fuse: bool | None = None) -> np.ndarray:
+        """Run the layers; `fuse` (default: when training) lets fused layer pairs skip
+        their intermediate results, whose `outputs` then differ from the unfused ones
+        (prediction asks for it: it keeps only the model's output)."""
+        fuse = bool(training if fuse is None else fuse)
+        if fuse is not self._fusing:
+            for layer in self._fused:
+                layer.fused = fuse
+            self._fusing = fuse
         outputs = self.outputs
         outputs.clear()
         for nid, x in zip(self.input_ids, xs):
@@ -67,11 +76,11 @@ class Executor:
 
 
     def _fuse_relu_into_pooling(self, graph: Graph) -> None:
-        """Conv2D(relu) whose only consumer is a MaxPooling2D: when training, the pooling
+        """Conv2D(relu) whose only consumer is a MaxPooling2D: when fusing, the pooling
         applies the ReLU to its (4x smaller) output and gates its gradient with it, and the
         convolution skips both ReLU passes over its large output. Exact: ReLU is monotonic,
         so relu(maxpool(z)) == maxpool(relu(z)), and the gradients agree cell by cell.
-        Prediction (training=False) runs every layer as written."""
+        With fuse=False (the default when not training) every layer runs as written."""
         from .layers.conv import Conv2D
         from .layers.pooling import MaxPooling2D
 
@@ -87,6 +96,7 @@ class Executor:
             if type(pool) is MaxPooling2D and len(self.parents[kids[0]]) == 1 and layer.act.in_place:
                 layer.relu_deferred = True
                 pool.relu_before = True
+                self._fused += [layer, pool]
 
 
 def _ancestors(graph: Graph, node_id: str) -> set[str]:

@@ -294,7 +294,7 @@ def _evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_s
         if should_stop is not None and should_stop():
             return None
         yb = y[idx]
-        y_pred = model._executor.forward([a[idx] for a in xs], training=False)
+        y_pred = model._executor.forward([a[idx] for a in xs], training=False, fuse=True)
         wb = None if weights is None else weights[idx]
         tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb)), len(yb))
         for m in metrics:
@@ -322,7 +322,7 @@ def predict(model, x, batch_size=None, verbose="auto"):
     n = len(xs[0])
     out = None
     for idx in _batches(n, batch_size, None):
-        y = model._executor.forward([a[idx] for a in xs], training=False)
+        y = model._executor.forward([a[idx] for a in xs], training=False, fuse=True)
         if out is None:
             out = np.empty((n, *y.shape[1:]), dtype=np.float32)
         out[idx] = y

@@ -14,6 +14,7 @@ class Conv2D(_Activated):
                    "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)}
 
     relu_deferred = False  # set by the executor when a MaxPooling2D applies this layer's ReLU
+    fused = False  # set by the executor for each forward pass: whether the deferral is in force
 
     def on_build(self):
         super().on_build()
@@ -27,7 +28,7 @@ class Conv2D(_Activated):
             else None
         z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
                                       self.config["padding"], workspace=self._work, out=out, keep_cols=training)
-        self._deferred = training and self.relu_deferred
+        self._deferred = self.fused and self.relu_deferred
         if self._deferred:  # the MaxPooling2D after this layer applies the ReLU (see Executor)
             self._z = self._y = z
             return z

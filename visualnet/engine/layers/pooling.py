@@ -24,6 +24,7 @@ class _Pool2D(Layer):
 class MaxPooling2D(_Pool2D):
     layer_type = "MaxPooling2D"
     relu_before = False  # set by the executor: the producer's ReLU is deferred to this layer
+    fused = False  # set by the executor for each forward pass: whether the deferral is in force
 
     def forward(self, inputs, training):
         x = inputs[0]
@@ -31,7 +32,7 @@ class MaxPooling2D(_Pool2D):
         y, self._ctx = pool.max_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype),
                                                arg_out=self._buffer("arg", shape, np.int32) if training else None,
                                                need_arg=training)
-        self._relu = training and self.relu_before
+        self._relu = self.fused and self.relu_before
         if self._relu:  # relu(maxpool(z)) == maxpool(relu(z)), on a quarter of the data
             activations.get("relu").forward_into(y, y)
             self._y = y
