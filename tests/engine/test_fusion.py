@@ -63,3 +63,19 @@ def test_not_fused_where_not_exact():
     m = models.Model(i, layers.Dense(2)(layers.Concatenate()([p, q])))
     conv = [l for l in m.layers if type(l).__name__ == "Conv2D"][0]
     assert not conv.relu_deferred
+
+
+def test_prediction_in_cache_sized_chunks_equals_whole_batches(monkeypatch):
+    from visualnet.engine import training
+
+    utils.set_random_seed(0)
+    m = _model()
+    x = np.random.default_rng(2).standard_normal((37, 9, 9, 2)).astype(np.float32)
+    whole = m.predict(x, batch_size=37, verbose=0)
+    monkeypatch.setattr(training, "_CACHE_BYTES", 1)  # 8 samples per forward pass
+    assert training._prediction_chunk(m) == 8
+    np.testing.assert_allclose(m.predict(x, batch_size=16, verbose=0), whole, rtol=1e-6, atol=1e-7)
+    y = utils.to_categorical(np.arange(37) % 3, 3)
+    chunked = m.evaluate(x, y, batch_size=16, verbose=0)
+    monkeypatch.undo()
+    np.testing.assert_allclose(chunked, m.evaluate(x, y, batch_size=16, verbose=0), rtol=1e-6)

@@ -290,11 +290,12 @@ def _evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_s
     metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
                for m in c.metric_ids]
     tracker = _Mean()
+    chunk = _prediction_chunk(model)
     for idx in _batches(len(y), batch_size, None):
         if should_stop is not None and should_stop():
             return None
         yb = y[idx]
-        y_pred = model._executor.forward([a[idx] for a in xs], training=False, fuse=True)
+        y_pred = _forward_predict(model, xs, idx.start, idx.stop, chunk)
         wb = None if weights is None else weights[idx]
         tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb)), len(yb))
         for m in metrics:
@@ -316,16 +317,45 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, c
     return values[0] if len(values) == 1 else values
 
 
+_CACHE_BYTES = 3 << 20  # the largest activation of a prediction chunk stays about this size
+
+
+def _prediction_chunk(model) -> int:
+    """Samples per forward pass when predicting: as many as keep the largest layer output
+    within a few MB, so each layer's output is still in cache when the next reads it.
+    Prediction is per sample (no layer mixes samples when not training), so the batch
+    size only changes speed: the results are those of the requested batches."""
+    largest = max((int(np.prod([d for d in l.output_shape[1:] if d])) for l in model._layers_by_id.values()
+                   if l.output_shape is not None), default=1)
+    return max(8, _CACHE_BYTES // (4 * max(largest, 1)))
+
+
+def _forward_predict(model, xs, start, stop, chunk, out=None):
+    """The outputs for samples start:stop, computed `chunk` samples at a time into `out`
+    (allocated when None) or, in one piece, returned as the executor's buffer."""
+    ex = model._executor
+    if stop - start <= chunk and out is None:
+        return ex.forward([a[start:stop] for a in xs], training=False, fuse=True)
+    for s0 in range(start, stop, chunk):
+        s1 = min(s0 + chunk, stop)
+        y = ex.forward([a[s0:s1] for a in xs], training=False, fuse=True)
+        if out is None:
+            out = np.empty((stop - start, *y.shape[1:]), dtype=np.float32)
+        out[s0 - start:s1 - start] = y
+    return out
+
+
 def predict(model, x, batch_size=None, verbose="auto"):
     xs = as_inputs(model, x)
     batch_size = _batch_size(batch_size)
     n = len(xs[0])
-    out = None
-    for idx in _batches(n, batch_size, None):
-        y = model._executor.forward([a[idx] for a in xs], training=False, fuse=True)
-        if out is None:
-            out = np.empty((n, *y.shape[1:]), dtype=np.float32)
-        out[idx] = y
-    if out is None:
+    if n == 0:
         return np.empty((0, *model.output_shape[1:]), dtype=np.float32)
+    out = np.empty((n, *model.output_shape[1:]), dtype=np.float32) if None not in model.output_shape[1:] else None
+    if out is None:
+        return _forward_predict(model, xs, 0, n, _prediction_chunk(model))
+    chunk = _prediction_chunk(model)
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        _forward_predict(model, xs, start, stop, chunk, out[start:stop])
     return out
