@@ -1,5 +1,5 @@
 """Starting the GUI: the QApplication, the theme, logging and the crash dialog, the window
-with its first model or project, the offer to restore autosaved work after a crash, and
+(model canvas and training page) with its first model or project, the offer to restore autosaved work after a crash, and
 `--screenshot` (render the window to a PNG and quit)."""
 
 from __future__ import annotations
@@ -100,6 +100,16 @@ def load_target(target: str) -> tuple[Graph, str, Path | None]:
 PROJECT_SUFFIXES = (".vnet", ".keras", ".h5", ".hdf5")
 
 
+def build_window():
+    """The main window as the user gets it: the model canvas and the training page."""
+    from .main_window import MainWindow
+    from .training import install
+
+    window = MainWindow()
+    install(window)
+    return window
+
+
 def run(target: str | None = None, screenshot: str | None = None, size: tuple[int, int] = (1400, 900),
         theme_mode: str | None = None) -> int:
     graph_info = project_path = None
@@ -124,8 +134,7 @@ def run(target: str | None = None, screenshot: str | None = None, size: tuple[in
         log_file = setup_logging()
         install_qt_message_log()   # before QApplication: "could not load the Qt platform plugin" lands in the log too
     app = create_app(theme_mode=theme_mode or Settings().theme)
-    from .main_window import MainWindow
-    window = MainWindow()
+    window = build_window()
     if graph_info is not None:
         graph, title, path = graph_info
         window.set_graph(graph, title, path)

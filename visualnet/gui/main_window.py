@@ -533,6 +533,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):
         if self._may_discard():
+            page = getattr(self, "training_page", None)
+            if page is not None:
+                page.shutdown()          # no training thread outlives the window
             self.files.shutdown()
             event.accept()
         else:

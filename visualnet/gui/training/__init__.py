@@ -5,12 +5,21 @@ from __future__ import annotations
 
 
 def install(window, title: str = "Train"):
-    """Add the training page to `window` (a MainWindow) and return it."""
+    """Add the training page to `window` (a MainWindow) and return it (the one already there
+    if it has one). The page also takes part in the File menu: what it holds (data recipe,
+    settings, trained weights, optimizer state, runs) is saved in the project and restored
+    when one is opened."""
+    existing = getattr(window, "training_page", None)
+    if existing is not None:
+        return existing
     from .page import TrainingPage
     page = TrainingPage(window)
     window.add_page(page, title)
     window.training_page = page
     window.pages.currentChanged.connect(lambda _: _show_docks_for(window, page))
+    files = getattr(window, "files", None)
+    if files is not None:
+        page.connect_files(files)
     return page
 
 

@@ -39,6 +39,9 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.prepared: data.PreparedData | None = None
         self._source: dict | None = None      # an imported file's source (None: the built-in chosen)
+        self._custom_steps: list | None = None   # a project's preprocessing the check boxes cannot show
+        self._stratify = False
+        self.hold = False                     # a project's data could not be loaded: no default data either
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -100,8 +103,8 @@ class DataPanel(QWidget):
 
     def showEvent(self, event):
         super().showEvent(event)
-        if self.prepared is None and self._source is None:
-            QTimer.singleShot(0, lambda: self.prepared is None and self._builtin_chosen())
+        if self.prepared is None and self._source is None and not self.hold:
+            QTimer.singleShot(0, lambda: self.prepared is None and not self.hold and self._builtin_chosen())
 
     # ----------------------------------------------------------------- choosing
     def select_builtin(self, name: str) -> None:
@@ -118,6 +121,7 @@ class DataPanel(QWidget):
 
     def _builtin_chosen(self) -> None:
         self._source = None
+        self._set_custom_steps(None)
         info = data.builtin_info(self.combo.currentData())
         self._set_defaults(info.kind, info.split)
         self.reload()
@@ -134,6 +138,7 @@ class DataPanel(QWidget):
         self.test.setValue(round(split.test * 100))
         self.split_seed.setValue(split.seed)
         self._shuffle = split.shuffle
+        self._stratify = False
         for w in (self.rescale, self.standardize, self.one_hot, self.validation, self.test, self.split_seed):
             w.blockSignals(False)
 
@@ -146,6 +151,7 @@ class DataPanel(QWidget):
             self.failed.emit(f"Cannot import {Path(path).name}: {exc}")
             return False
         self._source = recipe.source
+        self._set_custom_steps(None)
         self._set_defaults(ds.kind, data.SplitSpec())
         self.combo.blockSignals(True)
         self.combo.insertItem(0, f"{Path(path).name} (imported)", "__imported__")
@@ -160,17 +166,99 @@ class DataPanel(QWidget):
         if path:
             self.import_file(path)
 
+    def set_recipe(self, recipe: data.Recipe) -> bool:
+        """Show a project's recipe (its dataset, preprocessing and split) and prepare the data
+        with it as saved (its fitted statistics applied unchanged). False, after `failed`
+        says why, when its data cannot be loaded; nothing else changes then."""
+        import warnings
+
+        source = dict(recipe.source)
+        builtin = source.get("type") == "builtin"
+        try:
+            if builtin:
+                index = self.combo.findData(source.get("name"))
+                if index < 0:
+                    raise data.DataError(f"there is no built-in dataset named {source.get('name')!r}")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", data.DataChangedWarning)
+                dataset = data.load_source(source)
+                prepared = data.prepare(recipe, dataset=dataset)
+        except (data.DataError, OSError, ValueError, KeyError) as exc:
+            where = source.get("name") if builtin else Path(str(source.get("path", "?"))).name
+            self.failed.emit(f"Cannot load the project's data ({where}): {exc}")
+            return False
+        self.hold = False
+        self.combo.blockSignals(True)
+        if builtin:
+            self.combo.setCurrentIndex(index)
+        else:
+            imported = self.combo.findData("__imported__")
+            label = f"{Path(str(source.get('path', 'data'))).name} (imported)"
+            if imported >= 0:
+                self.combo.setItemText(imported, label)
+            else:
+                self.combo.insertItem(0, label, "__imported__")
+            self.combo.setCurrentIndex(self.combo.findData("__imported__"))
+        self.combo.blockSignals(False)
+        self._source = None if builtin and not source.get("params") else source
+        self._set_defaults(dataset.kind, recipe.split)
+        self._stratify = recipe.split.stratify
+        self._show_steps(recipe.steps, dataset.kind)
+        self.prepared = prepared
+        self._last_source = self.recipe().source
+        self._show_preview(prepared.dataset)
+        for w in caught:
+            self.failed.emit(f"{prepared.dataset.name}: {w.message}")
+        self.prepared_changed.emit(prepared)
+        return True
+
+    def _show_steps(self, steps: list, kind: str) -> None:
+        """The check boxes for the steps they can show; other preprocessing is kept as it is
+        (the check boxes are then disabled)."""
+        plain = [{k: v for k, v in c.items() if k != "stats"} for c in steps]
+        names = [c["step"] for c in plain]
+        canonical = [n for n in ("rescale", "standardize", "one_hot") if n in names]
+        rescale = next((c for c in plain if c["step"] == "rescale"), None)
+        standard = next((c for c in plain if c["step"] == "standardize"), None)
+        fits = (names == canonical
+                and (rescale is None or (kind == "image" and abs(rescale.get("scale", 0) - 1 / 255) < 1e-12
+                                         and not rescale.get("offset")))
+                and (standard is None or (kind == "table" and standard.get("scope", "feature") == "feature")))
+        boxes = (self.rescale, self.standardize, self.one_hot)
+        for w in boxes:
+            w.blockSignals(True)
+        if fits:
+            self.rescale.setChecked(rescale is not None)
+            self.standardize.setChecked(standard is not None)
+            self.one_hot.setChecked("one_hot" in names)
+            self._set_custom_steps(None)
+        else:
+            self._set_custom_steps([{k: v for k, v in c.items() if not (c["step"] == "one_hot" and k == "num_classes")}
+                                    for c in plain])
+        for w in boxes:
+            w.blockSignals(False)
+
+    def _set_custom_steps(self, steps: list | None) -> None:
+        self._custom_steps = steps
+        tip = ("The project's own preprocessing is used: " + ", ".join(c["step"] for c in steps)) if steps else ""
+        for w in (self.rescale, self.standardize, self.one_hot):
+            w.setEnabled(steps is None)
+            w.setToolTip(tip)
+
     # ----------------------------------------------------------------- recipe
     def recipe(self) -> data.Recipe:
         steps = []
-        if self.rescale.isChecked() and self.rescale.isVisibleTo(self):
+        if self._custom_steps is not None:
+            steps = [dict(c) for c in self._custom_steps]
+        if self._custom_steps is None and self.rescale.isChecked() and self.rescale.isVisibleTo(self):
             steps.append(data.Rescale(1 / 255).get_config())
-        if self.standardize.isChecked() and self.standardize.isVisibleTo(self):
+        if self._custom_steps is None and self.standardize.isChecked() and self.standardize.isVisibleTo(self):
             steps.append(data.Standardize().get_config())
-        if self.one_hot.isChecked():
+        if self._custom_steps is None and self.one_hot.isChecked():
             steps.append(data.OneHot().get_config())
         split = data.SplitSpec(validation=self.validation.value() / 100, test=self.test.value() / 100,
-                               seed=self.split_seed.value(), shuffle=getattr(self, "_shuffle", True))
+                               seed=self.split_seed.value(), shuffle=getattr(self, "_shuffle", True),
+                               stratify=self._stratify)
         if self._source is not None:
             return data.Recipe(dict(self._source), split=split, steps=steps)
         return data.Recipe.builtin(self.combo.currentData(), split=split, steps=steps)

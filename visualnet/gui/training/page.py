@@ -6,22 +6,31 @@ The page builds a model from the document's graph, a `TrainingSession` from the 
 settings, and runs it with a `TrainingWorker` in a QThread. While paused, edits to the
 learning rate, batch size, epochs and optimizer parameters are applied on Resume/Step
 (each becomes a marker). Every run is kept in `runs` (JSON-safe records for the project
-file)."""
+file).
+
+The page is part of the project: `contribute(project)` (a File controller contributor)
+fills in the data recipe, the settings, the trained weights by node id with the optimizer
+state, and the runs with their curves; `restore(project)` (on the controller's `opened`)
+brings all of it back, and the next Train continues from the restored weights and optimizer
+state ("Continue from the trained weights"). A finished or stopped run marks the document
+changed."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from visualnet import data
 from visualnet.data.compatibility import check_model_for_data
 from visualnet.engine.model import Model
-from visualnet.engine.rng import set_seed
-from visualnet.engine.session import TrainingControl, TrainingSession
+from visualnet.engine.rng import global_rng, set_seed
+from visualnet.engine.session import RunHistory, TrainingControl, TrainingSession
 from visualnet.graph import to_dict
 
 from .. import theme
@@ -31,6 +40,8 @@ from .evaluation_view import EvaluationView, evaluate_prepared
 from .inside_view import InsideView, inspect
 from .problems_box import DataProblemsBox
 from .worker import TrainingThread, TrainingWorker, describe_exception
+
+log = logging.getLogger("visualnet.training")
 
 STATES = {"idle": ("#8c959f", "Ready"), "running": ("#1a7f37", "Training"), "paused": ("#b87a00", "Paused"),
           "finished": ("#2f6fea", "Finished"), "early_stopped": ("#2f6fea", "Stopped early"),
@@ -72,6 +83,37 @@ class BackgroundCall(QThread):
         self.call.failed.connect(self.quit)
 
 
+def structure(graph) -> tuple:
+    """What the optimizer state's layout depends on: the layers (ids and types, in order) and
+    the wires. Weights and optimizer state carry over while this stays the same (the weights'
+    shapes are checked apart)."""
+    d = graph if isinstance(graph, dict) else to_dict(graph)
+    nodes = tuple((n["id"], n["type"]) for n in d.get("nodes", []))
+    edges = tuple(sorted((e["src"], e.get("src_port", 0), e["dst"], e.get("dst_port", 0)) for e in d.get("edges", [])))
+    return nodes, edges
+
+
+def model_weights(model, copy: bool = True) -> dict:
+    """node id -> weight name -> array (copies unless `copy` is False)."""
+    return {nid: {w.name: layer.values[w.name].copy() if copy else layer.values[w.name] for w in layer.weight_specs}
+            for nid, layer in model._layers_by_id.items() if layer.weight_specs}
+
+
+class RestoredModel:
+    """What evaluation and the inside view use of a session, for a model whose weights came
+    from a project (no run behind it)."""
+
+    def __init__(self, model, config):
+        self.model = model
+        self.history = RunHistory()
+        self.step_count = 0
+        self.batch_size = config.batch_size
+        model.compile(optimizer=config.optimizer, loss=config.loss, metrics=list(config.metrics))
+
+    def evaluate(self, x, y) -> dict:
+        return self.model.evaluate(x, y, batch_size=self.batch_size, verbose=0, return_dict=True)
+
+
 class TrainingPage(QWidget):
     run_finished = Signal(dict)       # the run record (see `runs`)
     state_changed = Signal(str)
@@ -90,6 +132,12 @@ class TrainingPage(QWidget):
         self.state = "idle"
         self._threads: list = []
         self._started = 0.0
+        self._generation = 0              # bumped when the project is replaced: a late run end is ignored
+        self._trained_structure = None    # structure() of the graph self.model's weights were trained on
+        self._saved_optimizer = None      # a project's OptimizerState (for self.model restored from it)
+        self._weights_finite = True
+        self._pending_recipe = None       # a project's recipe whose data could not be loaded (kept)
+        self._restored_view = None
 
         self.data_panel = DataPanel()
         from .settings_panel import SettingsPanel
@@ -108,6 +156,11 @@ class TrainingPage(QWidget):
 
         self.buttons = {}
         bar = QHBoxLayout()
+        self.continue_check = QCheckBox("Continue from the trained weights")
+        self.continue_check.setObjectName("train_continue")
+        self.continue_check.setToolTip("Train starts from the weights (and optimizer state) of the last run or of the "
+                                       "opened project, instead of fresh initial weights")
+        bar.addWidget(self.continue_check)
         for key, text, tip in (("train", "Train", "Build the model from the canvas and train it"),
                                ("pause", "Pause", "Pause after the current batch (the optimizer state is kept)"),
                                ("resume", "Resume", "Continue from the exact state, with the edited settings"),
@@ -140,6 +193,8 @@ class TrainingPage(QWidget):
         self.runs_table.setHorizontalHeaderLabels(["#", "status", "epochs", "loss", "val_loss", "metrics",
                                                    "duration"])
         self.runs_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.runs_table.setToolTip("Double-click a run to show its curves")
+        self.runs_table.cellDoubleClicked.connect(lambda row, _col: self.show_run(row))
         self.tabs = QTabWidget()
         self.tabs.addTab(self.curves, "Curves")
         self.tabs.addTab(self.inside, "Inside")
@@ -171,6 +226,8 @@ class TrainingPage(QWidget):
         self.data_panel.failed.connect(self._error)
         self.settings.loss_changed.connect(lambda _: self.check_problems())
         self.document.analysed.connect(self.check_problems)
+        self.document.analysed.connect(self._update_continue)
+        self.document.graph_replaced.connect(lambda _graph: self._forget())
         self.problems.fix_requested.connect(self.apply_fix)
         self.evaluation.predict_requested.connect(self.predict_raw)
         self.inside.sample_spin.valueChanged.connect(self._sample_changed)
@@ -179,6 +236,7 @@ class TrainingPage(QWidget):
     # ================================================================= data and problems
     def _data_changed(self, prepared) -> None:
         self.prepared = prepared
+        self._pending_recipe = None
         fitted = prepared.recipe.fitted
         head = prepared.dataset.suggest_head(one_hot=prepared.recipe.pipeline().one_hot())
         self.settings.set_loss(head.loss)
@@ -226,6 +284,7 @@ class TrainingPage(QWidget):
         self.settings.set_running(running, paused=state == "paused")
         self.data_panel.setEnabled(not running)
         self.evaluation.predict_button.setEnabled(not running and self.model is not None)
+        self._update_continue()
         self.state_changed.emit(state)
 
     def log_line(self, text: str) -> None:
@@ -248,12 +307,19 @@ class TrainingPage(QWidget):
         if errors:
             self._error(f"Cannot train: {errors[0].message}")
             return False
+        start = self._capture() if self.continue_check.isChecked() and self.continue_check.isEnabled() else None
+        from_project = start is not None and start["optimizer"] is not None and \
+            start["optimizer"] is self._saved_optimizer
+        graph_now = to_dict(self.document.graph)
+        notes = []
         try:
             config = self.settings.config(has_validation=len(self.prepared.validation) > 0 or
                                           self.settings.validation_split.value() > 0)
             if config.seed is not None:
                 set_seed(config.seed)
             model = Model.from_graph(self.document.graph)
+            if start is not None:
+                notes += self._load_weights(model, start["weights"])
             x, y = self.data_panel.training_arrays()
             val = self.prepared.validation
             validation = (val.x, val.y) if len(val) else None
@@ -263,16 +329,60 @@ class TrainingPage(QWidget):
         except (ValueError, TypeError) as exc:
             self._error(f"Cannot train: {exc}")
             return False
+        if start is not None:
+            notes.append(self._resume_optimizer(session, start["optimizer"], structure(graph_now)))
+            if from_project and start["optimizer"].rng is not None:
+                global_rng().bit_generator.state = start["optimizer"].rng   # dropout goes on as it would have
         self.model, self.session = model, session
-        self._graph_snapshot = to_dict(self.document.graph)
+        self._graph_snapshot = graph_now
+        self._trained_structure = structure(graph_now)
+        self._saved_optimizer = None
+        self._weights_finite = True
         self._recipe = self.prepared.recipe.to_dict()
+        self._run_generation = self._generation
         self.curves.reset([m.name for m in session.metrics])
         self._setup_inside()
         self.control = TrainingControl()
         self._start_worker()
+        for note in notes:
+            if note:
+                self.log_line(note)
         self.log_line(f"Training {len(x)} samples for {config.epochs} epoch(s), batch size {config.batch_size}, "
-                      f"{config.optimizer} (lr {session.base_learning_rate:g}), loss {config.loss}")
+                      f"{config.optimizer} (lr {session.base_learning_rate:g}), loss {config.loss}"
+                      + (", from the trained weights" if start is not None else ""))
         return True
+
+    @staticmethod
+    def _load_weights(model, weights: dict) -> list[str]:
+        """Put `weights` (node id -> name -> array) into a fresh model; layers whose weights
+        are missing or no longer fit keep their initial ones (a note says so)."""
+        notes = []
+        for nid, layer in model._layers_by_id.items():
+            if not layer.weight_specs:
+                continue
+            arrays = weights.get(nid)
+            try:
+                if arrays is None:
+                    raise ValueError("new layer")
+                layer.set_weights([arrays[w.name] for w in layer.weight_specs])
+            except (KeyError, ValueError):
+                notes.append(f"'{layer.name}' starts from initial weights (it has no trained weights that fit)")
+        return notes
+
+    def _resume_optimizer(self, session, state, now) -> str:
+        """Give the new run the optimizer state it continues from; '' or a note why not."""
+        if state is None:
+            return "The optimizer starts afresh (no saved state)"
+        if now != self._trained_structure:
+            return "The optimizer starts afresh: the model's layers or wires changed since it was trained"
+        name = str(state.config.get("class_name", "")).lower()
+        if name != session.config.optimizer:
+            return f"The optimizer starts afresh: it was {name}, now {session.config.optimizer}"
+        try:
+            session.optimizer.set_state(state.arrays)
+        except (ValueError, KeyError) as exc:
+            return f"The optimizer starts afresh: {exc}"
+        return f"The optimizer continues from iteration {session.optimizer.iterations}"
 
     def _setup_inside(self) -> None:
         fitted = self.prepared.recipe.fitted
@@ -306,8 +416,12 @@ class TrainingPage(QWidget):
         if self.state == "paused":        # the training thread computes it, between batches
             worker, sample, points = self.worker, subset.x[i], self._points
             self.control.submit(lambda s: worker.inspected.emit(inspect(s, sample, points)))
-        elif self.state not in ("running", "evaluating") and self.session is not None:
-            self.inside.show_snapshot(inspect(self.session, subset.x[i], self._points))
+        elif self.state not in ("running", "evaluating") and (self.session is not None or self.model is not None):
+            try:
+                session = self._view_session()
+            except (ValueError, TypeError):
+                return
+            self.inside.show_snapshot(inspect(session, subset.x[i], self._points))
 
     def _start_worker(self) -> None:
         points = self._points
@@ -381,9 +495,16 @@ class TrainingPage(QWidget):
         self.progress.setFormat(f"{p['fraction']:.0%}")
         self.progress_label.setText(text)
 
+    def _stale_run(self) -> bool:
+        """The run that just ended belongs to a project that has been replaced since."""
+        return getattr(self, "_run_generation", self._generation) != self._generation
+
     def _finished(self, result: dict) -> None:
         status = result["status"]
         self.log_line(result["reason"] or status)
+        if self._stale_run():
+            self._set_state("idle")
+            return
         if status == "diverged":
             self.window.show_error(result["reason"], 15000)
         self._record_run()
@@ -393,6 +514,9 @@ class TrainingPage(QWidget):
     def _failed(self, message: str, details: str) -> None:
         self.log_line(message)
         self.log_line(details.rstrip())
+        if self._stale_run():
+            self._set_state("idle")
+            return
         self.window.show_error(message, 15000)
         self._record_run()
         self._set_state("failed")
@@ -402,34 +526,247 @@ class TrainingPage(QWidget):
         record = {"history": h.to_dict(), "graph": self._graph_snapshot, "recipe": self._recipe,
                   "duration": time.time() - self._started, "started_at": self._started}
         self.runs.append(record)
-        r = self.runs_table.rowCount()
-        self.runs_table.insertRow(r)
-        final = h.final
-        metrics = ", ".join(f"{k} {v:.4f}" for k, v in final.items()
-                            if k not in ("loss", "val_loss", "learning_rate") and isinstance(v, float))
-        cells = [str(r + 1), h.status, str(len(h.epoch.get("epoch", []))), _fmt(final.get("loss")),
-                 _fmt(final.get("val_loss")), metrics, f"{record['duration']:.1f} s"]
-        for j, v in enumerate(cells):
-            self.runs_table.setItem(r, j, QTableWidgetItem(v))
+        self._add_run_row(record)
+        self._weights_finite = h.status != "diverged" and all(
+            np.isfinite(a).all() for arrays in model_weights(self.model, copy=False).values() for a in arrays.values())
+        self.document.mark_changed()      # new weights and a new run: the project has unsaved changes
         self.run_finished.emit(record)
 
-    def project_runs(self) -> list:
-        """The runs as the project file's `Run` records (info JSON + curves)."""
-        from visualnet.engine.session import RunHistory
+    def _add_run_row(self, record: dict) -> None:
+        h = record["history"]
+        final = h.get("final") or {}
+        r = self.runs_table.rowCount()
+        self.runs_table.insertRow(r)
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in final.items()
+                            if k not in ("loss", "val_loss", "learning_rate") and isinstance(v, float))
+        duration = record.get("duration")
+        cells = [str(r + 1), str(h.get("status", "")), str(len((h.get("epoch") or {}).get("epoch", []))),
+                 _fmt(final.get("loss")), _fmt(final.get("val_loss")), metrics,
+                 "" if not isinstance(duration, (int, float)) else f"{duration:.1f} s"]
+        for j, v in enumerate(cells):
+            self.runs_table.setItem(r, j, QTableWidgetItem(v))
+
+    def show_run(self, index: int) -> bool:
+        """Draw run `index`'s curves (as they were when it ended)."""
+        if not 0 <= index < len(self.runs) or self.state in ("running", "paused"):
+            return False
+        h = self.runs[index]["history"]
+        metrics = [m for m in (h.get("settings") or {}).get("metrics") or [] if isinstance(m, str)]
+        self.curves.reset(metrics)
+        self.curves.add_batches(_rows(h.get("batch") or {}))
+        for row in _rows(h.get("epoch") or {}):
+            if row.get("step") is not None:
+                self.curves.add_epoch(row)
+        for marker in h.get("markers") or []:
+            if isinstance(marker, dict) and "step" in marker and "kind" in marker:
+                self.curves.add_marker({"new": None, **marker})
+        return True
+
+    def project_runs(self, unfinished: dict | None = None) -> list:
+        """The runs as the project file's `Run` records (the engine's RunHistory: info JSON
+        and curves, with the page's own record under info["page"]); runs that came from a
+        project go back as they came. `unfinished`: the record of a run still going on."""
         from visualnet.io.project import Run
         out = []
-        for rec in self.runs:
-            h = RunHistory.from_dict(rec["history"])
-            info = {k: v for k, v in rec.items() if k != "history"}
-            info.update(settings=h.settings, markers=h.markers, status=h.status, reason=h.reason, final=h.final)
-            out.append(Run(info, h.curves()))
+        for rec in self.runs + ([unfinished] if unfinished is not None else []):
+            if rec.get("run") is not None:
+                out.append(rec["run"])
+                continue
+            run = Run.from_run_history(RunHistory.from_dict(rec["history"]))
+            run.info["page"] = {k: rec.get(k) for k in ("graph", "recipe", "duration", "started_at")}
+            out.append(run)
         return out
+
+    # ================================================================= project file
+    def connect_files(self, files) -> None:
+        """Take part in the File menu: save into, and restore from, the project."""
+        files.add_contributor(self.contribute)
+        files.opened.connect(self.restore)
+
+    def _capture(self) -> dict | None:
+        """The current weights (copies, by node id), the optimizer state and, while a run goes
+        on, that run's history so far. During a run they are taken in the training thread
+        between two batches, so they belong together."""
+        model = self.model
+        if model is None:
+            return None
+        session = self.session if self.session is not None and self.session.model is model else None
+
+        def grab(_session=None) -> dict:
+            opt = self._saved_optimizer
+            if session is not None and session.optimizer.built:
+                from visualnet.engine.optimizers import serialize
+                from visualnet.io.project import OptimizerState
+                opt = OptimizerState(serialize(session.optimizer),
+                                     {k: np.asarray(v).copy() for k, v in session.optimizer.get_state().items()},
+                                     global_rng().bit_generator.state)
+            going = session is not None and session.status in ("running", "ready") and self.state in (
+                "running", "paused")
+            return {"weights": model_weights(model), "optimizer": opt,
+                    "history": session.history.to_dict() if going and session.step_count else None}
+
+        thread = self.thread
+        if session is None or thread is None or not thread.isRunning() or self.control is None:
+            return grab()
+        box, done = {}, threading.Event()
+
+        def in_training_thread(_s):
+            try:
+                box["value"] = grab()
+            finally:
+                done.set()
+
+        self.control.submit(in_training_thread)
+        deadline = time.monotonic() + 30
+        while not done.wait(0.05):
+            if not thread.isRunning() or time.monotonic() > deadline:
+                break
+        if not done.is_set():             # the run ended (or a batch takes very long): read them now
+            log.info("weights read outside the training thread")
+            return grab()
+        return box["value"]
+
+    def contribute(self, project) -> None:
+        """Fill in the page's parts of a project about to be saved (File controller
+        contributor): data recipe, settings, weights, optimizer state, runs."""
+        if self.prepared is not None:
+            project.recipe = self.prepared.recipe
+        elif self._pending_recipe is not None:
+            project.recipe = self._pending_recipe
+        training = self.settings.state()
+        training["training_samples"] = self.data_panel.subset.value()
+        project.training = training
+        captured = self._capture()
+        unfinished = None
+        if captured is not None and captured["history"] is not None:
+            h = dict(captured["history"], status="unfinished",
+                     reason=f"Saved while training, after {len((captured['history'].get('batch') or {}).get('step', []))}"
+                            " batch(es).")
+            unfinished = {"history": h, "graph": self._graph_snapshot, "recipe": self._recipe,
+                          "duration": time.time() - self._started, "started_at": self._started}
+        project.runs = self.project_runs(unfinished)
+        if captured is None:
+            return
+        weights, optimizer = captured["weights"], captured["optimizer"]
+        if not all(np.isfinite(a).all() for arrays in weights.values() for a in arrays.values()):
+            log.info("the weights hold NaN or infinite values (a diverged run): not saved")
+            weights, optimizer = {}, None
+        project.weights = weights
+        project.optimizer = optimizer if structure(project.graph) == self._trained_structure else None
+        stale = project.drop_stale_weights()      # layers edited since training: their weights no longer fit
+        if stale:
+            names = [project.graph.nodes[n].name for n in stale if n in project.graph.nodes]
+            log.info("weights not saved (the layers changed since training): %s", ", ".join(names) or stale)
+
+    def restore(self, project) -> None:
+        """Show an opened project's training side (File controller `opened`): its data and
+        recipe, settings, trained weights (the next Train or Evaluate uses them) and runs."""
+        self._forget()
+        notes = []
+        if project.recipe is not None and not self.data_panel.set_recipe(project.recipe):
+            self._pending_recipe = project.recipe
+            self.prepared = self.data_panel.prepared = None
+            self.data_panel.hold = True
+            self.data_panel.description.setText("<b>The project's data could not be loaded</b> (see the log); it "
+                                                 "is kept in the project. Choose a dataset to train.")
+            self.check_problems()
+        if project.training:
+            notes += self.settings.set_state(project.training)
+            samples = project.training.get("training_samples")
+            if isinstance(samples, int) and not isinstance(samples, bool) and samples >= 0:
+                self.data_panel.subset.setValue(samples)
+        if project.weights:
+            try:
+                self.model = project.build_model(compile=False)
+            except (ValueError, TypeError, KeyError) as exc:
+                notes.append(f"the trained weights cannot be used: {exc}")
+            else:
+                self._saved_optimizer = project.optimizer
+                self._trained_structure = structure(project.graph)
+                self._weights_finite = True
+                self.continue_check.setChecked(True)
+        for run in project.runs:
+            record = _record_from_run(run)
+            self.runs.append(record)
+            self._add_run_row(record)
+        if self.runs:
+            self.show_run(len(self.runs) - 1)
+        if self.model is not None and self.prepared is not None:
+            self._setup_inside()
+        self._set_state("idle")
+        parts = [f"{len(self.runs)} run(s)"] + (["trained weights"] if self.model is not None else []) + \
+            (["optimizer state"] if self._saved_optimizer is not None else [])
+        self.log_line("Opened the project's training: " + ", ".join(parts))
+        for note in notes:
+            self.log_line(f"Note: {note}")
+
+    def _forget(self) -> None:
+        """A different project: no trained weights, runs or curves from the one before (a
+        run still going on is stopped and not recorded)."""
+        self._generation += 1
+        if self.state in ("running", "paused") and self.control is not None:
+            self.control.request_stop()
+            worker = self.worker
+            for signal, slot in ((worker.batches_ready, self.curves.add_batches),
+                                 (worker.epoch_finished, self.curves.add_epoch),
+                                 (worker.marker_added, self.curves.add_marker),
+                                 (worker.inspected, self.inside.show_snapshot)):
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+            self.log_line("The project was replaced: training stopped")
+        self.model = None
+        self.session = None
+        self._saved_optimizer = None
+        self._trained_structure = None
+        self._restored_view = None
+        self._pending_recipe = None
+        self.data_panel.hold = False
+        self.continue_check.setChecked(False)
+        self.runs = []
+        self.runs_table.setRowCount(0)
+        self.curves.reset(["loss"])
+        self.inside.reset(1)
+        self.evaluation.report = None
+        self.evaluation.summary.setText("Not evaluated yet.")
+        if self.state not in ("running", "paused"):
+            self._set_state("idle")
+
+    def _weights_fit(self) -> bool:
+        if self.model is None or not self._weights_finite:
+            return False
+        from visualnet.io.project import Project
+        probe = Project(self.document.graph, weights=model_weights(self.model, copy=False))
+        return not probe.drop_stale_weights()
+
+    def _update_continue(self) -> None:
+        ok = self.state not in ("running", "paused", "evaluating") and self._weights_fit()
+        self.continue_check.setEnabled(ok)
+
+    def _view_session(self):
+        """The session evaluation and the inside view look at: the last run's, or the
+        restored model's."""
+        if self.session is not None:
+            return self.session
+        if self.model is None:
+            return None
+        if self._restored_view is None or self._restored_view.model is not self.model:
+            self._restored_view = RestoredModel(self.model, self.settings.config())
+        return self._restored_view
 
     # ================================================================= evaluation
     def evaluate(self) -> None:
-        if self.session is None or self.state in ("running", "paused") or self.prepared is None:
+        if self.state in ("running", "paused") or self.prepared is None:
             return
-        session, prepared = self.session, self.prepared
+        try:
+            session = self._view_session()
+        except (ValueError, TypeError) as exc:
+            self._error(f"Cannot evaluate: {exc}")
+            return
+        if session is None:
+            return
+        prepared = self.prepared
         call = BackgroundCall(lambda: evaluate_prepared(session, prepared), self)
         call.call.done.connect(self._evaluated)
         call.call.failed.connect(self._evaluation_failed)
@@ -482,4 +819,34 @@ class TrainingPage(QWidget):
 
 
 def _fmt(v) -> str:
-    return "" if v is None else f"{v:.4f}"
+    return "" if not isinstance(v, (int, float)) else f"{v:.4f}"
+
+
+def _rows(table: dict) -> list[dict]:
+    """A RunHistory table (column name -> values) as rows."""
+    n = max((len(v) for v in table.values() if isinstance(v, list)), default=0)
+    return [{k: v[i] for k, v in table.items() if isinstance(v, list) and i < len(v)} for i in range(n)]
+
+
+def _record_from_run(run) -> dict:
+    """A project's `Run` as a page record (the Run itself is kept, to be saved as it came)."""
+    info = run.info
+    page = info.get("page") if isinstance(info.get("page"), dict) else {}
+    try:
+        if info.get("kind") == "run_history":
+            h = run.to_run_history()
+        else:        # a Keras-style History: one value per epoch and metric
+            h = RunHistory(status=str(info.get("status", "finished")))
+            n = max((len(v) for v in run.curves.values()), default=0)
+            epochs = list(info.get("epochs") or range(n))
+            for i in range(n):
+                row = {"epoch": epochs[i] if i < len(epochs) else i, "step": i + 1}
+                row.update({k: float(v[i]) for k, v in run.curves.items() if i < len(v) and np.isfinite(v[i])})
+                h.append("epoch", row)
+            h.final = {k: float(v[-1]) for k, v in run.curves.items() if len(v) and np.isfinite(v[-1])}
+        history = h.to_dict()
+    except (ValueError, TypeError, KeyError) as exc:
+        history = {"status": "unreadable", "reason": str(exc)}
+    return {"history": history, "graph": page.get("graph"), "recipe": page.get("recipe"),
+            "duration": page.get("duration", history.get("duration")), "started_at": page.get("started_at"),
+            "run": run}

@@ -2,7 +2,8 @@
 epochs, validation split, seed, early stopping, learning-rate schedule, gradient clipping.
 Defaults follow Keras. `config()` gives a `TrainingConfig`; while a run is paused, the
 learning rate, batch size, epochs and optimizer parameters may be edited and
-`live_changes(session)` lists what differs from the session."""
+`live_changes(session)` lists what differs from the session. `state()` / `set_state()`
+carry the form to and from the project file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLineEdit, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from visualnet.engine import optimizers
 from visualnet.engine.session import OPTIMIZERS, TrainingConfig, optimizer_defaults
 
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
@@ -225,6 +227,155 @@ class SettingsPanel(QWidget):
             validation_split=self.validation_split.value() / 100.0,
             shuffle=self.shuffle.isChecked(), seed=None if self.seed.value() < 0 else self.seed.value(),
             early_stopping=early, lr_schedule=spec)
+
+    # ----------------------------------------------------------------- project file
+    def state(self) -> dict:
+        """The settings for the project file: the Keras-style values (`optimizer` as a
+        serialized config, `loss`, `metrics`, `batch_size`, `epochs`, ... as in
+        TrainingConfig) when the form is valid, and under "form" every field as shown (also
+        the ones the current choices leave unused), so `set_state` brings the form back
+        exactly."""
+        def text(edit: FloatEdit) -> str:
+            return edit.text()
+
+        form = {
+            "optimizer": self.optimizer.currentData(),
+            "optimizer_params": {k: e.isChecked() if isinstance(e, QCheckBox) else text(e)
+                                 for k, e in self.optimizer_editors.items()},
+            "loss": self.loss.currentText(),
+            "metrics": [m for m, c in self.metric_checks.items() if c.isChecked()],
+            "batch_size": self.batch_size.value(), "epochs": self.epochs.value(),
+            "validation_split": self.validation_split.value(), "seed": self.seed.value(),
+            "shuffle": self.shuffle.isChecked(),
+            "early_stopping": {"enabled": self.early.isChecked(), "monitor": self.monitor.currentText(),
+                               "patience": self.patience.value(), "min_delta": text(self.min_delta),
+                               "restore_best_weights": self.restore_best.isChecked()},
+            "schedule": {"kind": self.schedule.currentData(), "steps": self.decay_steps.value(),
+                         "factor": text(self.decay_factor), "plateau_patience": self.plateau_patience.value(),
+                         "warmup": self.warmup.value()},
+            "clipping": {"kind": self.clipping.currentData(), "value": text(self.clip_value)},
+        }
+        out: dict = {}
+        try:
+            config = self.config()
+            out = config.to_dict()
+            out["optimizer"] = optimizers.serialize(optimizers.get(
+                {"class_name": config.optimizer, "config": dict(config.optimizer_params)}))
+        except (ValueError, TypeError, KeyError):
+            out = {"loss": form["loss"], "metrics": form["metrics"], "batch_size": form["batch_size"],
+                   "epochs": form["epochs"]}
+        out["form"] = form
+        return out
+
+    def set_state(self, d: dict) -> list[str]:
+        """Show settings saved by `state()` (or Keras-style ones: optimizer name or config,
+        loss, metrics, batch_size, epochs, ... as a Keras model's compile settings). Returns
+        notes on what could not be shown."""
+        if not isinstance(d, dict):
+            return ["the training settings are not an object"]
+        form = d.get("form")
+        if isinstance(form, dict):
+            return self._set_form(form)
+        return self._set_keras_style(d)
+
+    def _set_optimizer(self, name) -> bool:
+        name = str(name or "").lower()
+        index = self.optimizer.findData(name)
+        if index < 0:
+            return False
+        self.optimizer.setCurrentIndex(index)
+        self._optimizer_changed()         # the editors of this optimizer, with its defaults
+        return True
+
+    def _set_editor(self, editor, value) -> None:
+        if isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(value, str):
+            editor.setText(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            short = f"{value:g}"
+            editor.setText(short if float(short) == value else repr(float(value)))   # exact either way
+
+    def _set_loss_text(self, loss) -> bool:
+        if not isinstance(loss, str) or not loss:
+            return False
+        if self.loss.findText(loss) < 0:
+            self.loss.addItem(loss)
+        self.loss.setCurrentText(loss)
+        return True
+
+    def _set_form(self, f: dict) -> list[str]:
+        notes = []
+        if not self._set_optimizer(f.get("optimizer")):
+            notes.append(f"unknown optimizer {f.get('optimizer')!r}")
+        for key, value in (f.get("optimizer_params") or {}).items():
+            if key in self.optimizer_editors:
+                self._set_editor(self.optimizer_editors[key], value)
+        self._set_loss_text(f.get("loss"))
+        if isinstance(f.get("metrics"), list):
+            self.set_metrics(f["metrics"])
+        for spin, key in ((self.batch_size, "batch_size"), (self.epochs, "epochs"),
+                          (self.validation_split, "validation_split"), (self.seed, "seed")):
+            if isinstance(f.get(key), int):
+                spin.setValue(f[key])
+        self.shuffle.setChecked(bool(f.get("shuffle", True)))
+        early = f.get("early_stopping") or {}
+        self.early.setChecked(bool(early.get("enabled")))
+        if early.get("monitor"):
+            self.monitor.setCurrentText(str(early["monitor"]))
+        if isinstance(early.get("patience"), int):
+            self.patience.setValue(early["patience"])
+        self._set_editor(self.min_delta, early.get("min_delta"))
+        self.restore_best.setChecked(bool(early.get("restore_best_weights")))
+        sched = f.get("schedule") or {}
+        index = self.schedule.findData(sched.get("kind", "constant"))
+        self.schedule.setCurrentIndex(max(index, 0))
+        self._schedule_changed()
+        for spin, key in ((self.decay_steps, "steps"), (self.plateau_patience, "plateau_patience"),
+                          (self.warmup, "warmup")):
+            if isinstance(sched.get(key), int):
+                spin.setValue(sched[key])
+        self._set_editor(self.decay_factor, sched.get("factor"))
+        clip = f.get("clipping") or {}
+        self.clipping.setCurrentIndex(max(self.clipping.findData(clip.get("kind") or ""), 0))
+        self._set_editor(self.clip_value, clip.get("value"))
+        self.clip_value.setEnabled(bool(self.clipping.currentData()))
+        return notes
+
+    def _set_keras_style(self, d: dict) -> list[str]:
+        notes = []
+        opt = d.get("optimizer")
+        name = opt.get("class_name") if isinstance(opt, dict) else opt
+        if opt is not None and not self._set_optimizer(name):
+            notes.append(f"the optimizer {name!r} is not offered here; {self.optimizer.currentText()} is used")
+        elif isinstance(opt, dict):
+            config = opt.get("config") or {}
+            for key, editor in self.optimizer_editors.items():
+                if key in config and not isinstance(config[key], dict):
+                    self._set_editor(editor, config[key])
+            clip = next((k for k in ("clipnorm", "global_clipnorm", "clipvalue") if config.get(k) is not None), "")
+            self.clipping.setCurrentIndex(max(self.clipping.findData(clip), 0))
+            if clip:
+                self._set_editor(self.clip_value, config[clip])
+            self.clip_value.setEnabled(bool(clip))
+        for key, value in (d.get("optimizer_params") or {}).items():
+            if key in self.optimizer_editors:
+                self._set_editor(self.optimizer_editors[key], value)
+        loss = d.get("loss")
+        if loss is not None and not self._set_loss_text(loss):
+            notes.append("the loss is a custom configuration; choose a loss")
+        if isinstance(d.get("metrics"), list):
+            self.set_metrics([m for m in d["metrics"] if isinstance(m, str)])
+        for spin, key in ((self.batch_size, "batch_size"), (self.epochs, "epochs")):
+            if isinstance(d.get(key), int) and not isinstance(d.get(key), bool):
+                spin.setValue(d[key])
+        if isinstance(d.get("validation_split"), (int, float)):
+            self.validation_split.setValue(round(100 * d["validation_split"]))
+        if "seed" in d:
+            self.seed.setValue(d["seed"] if isinstance(d["seed"], int) else -1)
+        if "shuffle" in d:
+            self.shuffle.setChecked(bool(d["shuffle"]))
+        return notes
 
     # ----------------------------------------------------------------- live changes
     def live_changes(self, session) -> list:
