@@ -1,10 +1,11 @@
 """`visualnet --self-test`: proves an installation (a source checkout or a bundle) works,
 without a screen and without touching the user's projects, settings or recent files.
 
-It opens the main window offscreen, loads a template, trains it for one epoch on the
-built-in MNIST sample (headless, in the engine), saves the project through the File menu's
-code (on its worker thread), closes it, reopens it and checks that the graph, the weights and
-the predictions came back; it also checks the resources, the Numba cache folder and the
+It opens the main window offscreen (with its training page), loads a template, trains it for
+one epoch on the built-in MNIST sample on the training page (its worker thread, as a click on
+Train does), saves the project through the File menu's code (on its worker thread), closes it,
+reopens it and checks that the graph, the weights, the optimizer state, the runs and the
+predictions came back on the training page; it also checks the resources, the Numba cache folder and the
 log folder. Each check prints one line; the exit code is 0 only if every check passed.
 """
 
@@ -78,8 +79,6 @@ def run_self_test(out=None, workdir: Path | None = None) -> int:
 
 
 def _run(checks: Checks, workdir: Path) -> None:
-    import numpy as np
-
     from visualnet.logs import setup_logging
     from visualnet.resources import resource_dir
 
@@ -112,11 +111,10 @@ def _run(checks: Checks, workdir: Path) -> None:
     t0 = time.perf_counter()
     from PySide6.QtWidgets import QApplication
 
-    from .app import create_app
-    from .main_window import MainWindow
+    from .app import build_window, create_app
 
     app = create_app(theme_mode="light")
-    window = MainWindow()
+    window = build_window()
     window.ask_before_discarding = False
     window.files.quiet = True
     window.resize(1280, 800)
@@ -124,6 +122,20 @@ def _run(checks: Checks, workdir: Path) -> None:
     app.processEvents()
     checks.check(window.isVisible() and window.windowTitle().endswith("VisualNet"),
                  f"main window shown ({QApplication.platformName()}) in {time.perf_counter() - t0:.2f} s")
+    page = getattr(window, "training_page", None)
+    tabs = [window.pages.tabText(i) for i in range(window.pages.count())]
+    checks.check(page is not None and "Train" in tabs, f"pages: {', '.join(tabs)}", "no training page")
+    if page is not None:
+        _train_save_reopen(checks, app, window, page, workdir)
+    cached = sorted(cache.rglob("*.nbi"))
+    checks.check(bool(cached), f"Numba kernels cached on disk: {len(cached)} index files under {cache}",
+                 "no cache index written (kernels recompile at every start)")
+    window.close()
+    app.processEvents()
+
+
+def _train_save_reopen(checks: Checks, app, window, page, workdir: Path) -> None:
+    import numpy as np
 
     window.load_template(TEMPLATE)
     app.processEvents()
@@ -133,29 +145,36 @@ def _run(checks: Checks, workdir: Path) -> None:
                  f"{sum(i.params for i in window.document.info.values()):,} parameters, valid",
                  f"{len(window.graph.nodes)} layers, problems: {[p.message for p in errors]}")
 
-    # ---------------------------------------------------------------- training
-    from visualnet.data.recipe import Recipe, prepare
-    from visualnet.engine.model import Model
-    from visualnet.io.project import Project, Run
+    # ---------------------------------------------------------------- training (the page's worker thread)
+    def settle(timeout: float = 600.0) -> None:
+        deadline = time.monotonic() + timeout
+        while page.state in ("running", "paused", "evaluating") and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.005)
 
     t0 = time.perf_counter()
-    recipe = Recipe.builtin(DATASET, steps=[{"step": "rescale", "scale": 1 / 255}, {"step": "one_hot"}])
-    data = prepare(recipe)
-    model = Model.from_graph(window.graph)
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(data.train.x, data.train.y, epochs=1, batch_size=128, verbose=0)
-    loss, acc = history.history["loss"][-1], history.history["accuracy"][-1]
-    checks.check(np.isfinite(loss) and acc > 0.5,
-                 f"trained 1 epoch on the built-in MNIST sample ({len(data.train.x):,} digits): loss {loss:.3f}, "
-                 f"accuracy {acc:.3f} in {time.perf_counter() - t0:.1f} s", "did not learn")
-    x_check = data.test.x[:64]
-    expected = model.predict(x_check, verbose=0)
+    page.select_dataset(DATASET)
+    page.settings.batch_size.setValue(128)
+    page.settings.epochs.setValue(1)
+    started = page.train()
+    settle()
+    final = page.runs[-1]["history"].get("final", {}) if page.runs else {}
+    loss, acc = final.get("loss", float("nan")), final.get("accuracy", 0.0)
+    n_train = len(page.prepared.train) if page.prepared is not None else 0
+    trained = started and page.state == "finished" and np.isfinite(loss) and acc > 0.5
+    checks.check(trained, f"trained 1 epoch on the built-in MNIST sample ({n_train:,} digits) on the training page: "
+                 f"loss {loss:.3f}, accuracy {acc:.3f} in {time.perf_counter() - t0:.1f} s",
+                 f"state {page.state}, {page.log.toPlainText().splitlines()[-3:]}")
+    if not trained:
+        return
+    checks.check(window.isWindowModified(), "the trained weights are unsaved changes", "the title shows no change")
+    x_check = page.prepared.test.x[:64]
+    expected = page.model.predict(x_check, verbose=0)
+    iterations = page.session.optimizer.iterations
+    ids = set(window.graph.nodes)
 
     # ---------------------------------------------------------------- save and reopen
     files = window.files
-    files.parts = Project.from_model(model, recipe=data.recipe, runs=[Run.from_history(history)],
-                                     graph=window.graph)
-    window.document.mark_changed()
     path = workdir / "self-test.vnet"
     files.background_bytes = 0          # through the worker thread, as a large project would go
     t0 = time.perf_counter()
@@ -165,18 +184,17 @@ def _run(checks: Checks, workdir: Path) -> None:
         f"{time.perf_counter() - t0:.2f} s" if path.exists() else "project saved", str(files.last_error))
 
     files.close_project()
-    checks.check(not window.graph.nodes, "project closed")
+    checks.check(not window.graph.nodes and not page.runs and page.model is None, "project closed")
     reopened = files.open_path(path)
-    same_graph = reopened and len(window.graph.nodes) == 5 and set(window.graph.nodes) == set(model._layers_by_id)
+    same_graph = reopened and set(window.graph.nodes) == ids and set(files.parts.weights) < ids
     checks.check(same_graph, f"project reopened: {window.windowTitle()}", str(files.last_error))
-    rebuilt = files.parts.build_model()
-    got = rebuilt.predict(x_check, verbose=0)
-    diff = float(np.max(np.abs(got - expected)))
-    checks.check(diff <= 1e-6 and len(files.parts.runs) == 1 and files.parts.recipe is not None,
-                 f"weights, data recipe and run history came back; predictions differ by {diff:.1e}",
-                 f"max diff {diff}, runs {len(files.parts.runs)}")
-    cached = sorted(cache.rglob("*.nbi"))
-    checks.check(bool(cached), f"Numba kernels cached on disk: {len(cached)} index files under {cache}",
-                 "no cache index written (kernels recompile at every start)")
-    window.close()
-    app.processEvents()
+    diff = float("inf")
+    if page.model is not None:
+        diff = float(np.max(np.abs(page.model.predict(x_check, verbose=0) - expected)))
+    optimizer = files.parts.optimizer
+    came_back = (diff <= 1e-6 and len(page.runs) == 1 and page.prepared is not None and optimizer is not None
+                 and int(optimizer.arrays["iterations"]) == iterations)
+    checks.check(came_back, f"weights, optimizer state, data recipe and run history came back on the training page; "
+                 f"predictions differ by {diff:.1e}",
+                 f"max diff {diff}, runs {len(page.runs)}, optimizer {optimizer is not None}")
+

@@ -504,6 +504,7 @@ class TrainingPage(QWidget):
         self.log_line(result["reason"] or status)
         if self._stale_run():
             self._set_state("idle")
+            self.show_run(len(self.runs) - 1)
             return
         if status == "diverged":
             self.window.show_error(result["reason"], 15000)
@@ -516,6 +517,7 @@ class TrainingPage(QWidget):
         self.log_line(details.rstrip())
         if self._stale_run():
             self._set_state("idle")
+            self.show_run(len(self.runs) - 1)
             return
         self.window.show_error(message, 15000)
         self._record_run()
@@ -693,7 +695,10 @@ class TrainingPage(QWidget):
             self.show_run(len(self.runs) - 1)
         if self.model is not None and self.prepared is not None:
             self._setup_inside()
-        self._set_state("idle")
+        if self.state in ("running", "paused"):      # the replaced project's run is still stopping
+            self._update_continue()
+        else:
+            self._set_state("idle")
         parts = [f"{len(self.runs)} run(s)"] + (["trained weights"] if self.model is not None else []) + \
             (["optimizer state"] if self._saved_optimizer is not None else [])
         self.log_line("Opened the project's training: " + ", ".join(parts))
