@@ -267,3 +267,26 @@ def test_a_diverged_run_saves_no_weights_and_the_file_opens(make_window, qtbot, 
     project = open_project(tmp_path / "nan.vnet")
     assert project.weights == {} and project.optimizer is None
     assert project.runs[0].info["status"] == "diverged"
+
+
+def test_saving_while_it_trains_keeps_the_unfinished_run_with_matching_optimizer_state(make_window, qtbot, tmp_path):
+    window = make_window()
+    page = install(window)
+    window.pages.setCurrentWidget(page)
+    window.load_template("mnist_mlp")
+    page.select_dataset("mnist")
+    page.settings.epochs.setValue(20)
+    click(qtbot, page.buttons["train"])
+    qtbot.waitUntil(lambda: page.curves.point_count("loss") >= 5, timeout=60_000)
+    assert page.state == "running"
+    window.files.background_bytes = 0            # written on the worker thread, as autosave does
+    assert window.files.save_to(tmp_path / "running.vnet", wait=True)
+    assert page.state == "running"               # the run goes on
+    click(qtbot, page.buttons["stop"])
+    settle(qtbot, page)
+    project = open_project(tmp_path / "running.vnet")
+    run = project.runs[-1]
+    assert run.info["status"] == "unfinished"
+    done = len(run.curves["batch/loss"])
+    assert done >= 5 and int(project.optimizer.arrays["iterations"]) == done
+    assert project.weights and all(np.isfinite(a).all() for w in project.weights.values() for a in w.values())
