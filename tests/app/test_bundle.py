@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(importlib.util.find_spec("PyInstaller") is None, reason="PyInstaller not installed")]
 
-QT_USED = {"QtCore", "QtGui", "QtWidgets", "QtSvg"}
+QT_USED = {"QtCore", "QtGui", "QtWidgets", "QtSvg", "QtOpenGL", "QtOpenGLWidgets"}   # pyqtgraph needs the OpenGL two
 # Qt libraries that may ship: the used modules, and what the platform plugins need
-QT_LIBS_ALLOWED = re.compile(r"^libQt6(Core|Gui|Widgets|Svg|DBus|OpenGL|XcbQpa|Wayland\w*|Wl\w*|EglFS\w*|"
+QT_LIBS_ALLOWED = re.compile(r"^libQt6(Core|Gui|Widgets|Svg|DBus|OpenGL|OpenGLWidgets|XcbQpa|Wayland\w*|Wl\w*|EglFS\w*|"
                              r"EglFsKmsSupport)\.so")
 
 

@@ -143,10 +143,15 @@ class TrainingPage(QWidget):
         from .settings_panel import SettingsPanel
         self.settings = SettingsPanel()
         self.problems = DataProblemsBox()
+        self.continue_check = QCheckBox("Continue from the trained weights")
+        self.continue_check.setObjectName("train_continue")
+        self.continue_check.setToolTip("Train starts from the weights (and optimizer state) of the last run or of the "
+                                       "opened project, instead of fresh initial weights")
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.addWidget(self.data_panel)
         ll.addWidget(self.problems)
+        ll.addWidget(self.continue_check)
         ll.addWidget(self.settings)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -156,11 +161,6 @@ class TrainingPage(QWidget):
 
         self.buttons = {}
         bar = QHBoxLayout()
-        self.continue_check = QCheckBox("Continue from the trained weights")
-        self.continue_check.setObjectName("train_continue")
-        self.continue_check.setToolTip("Train starts from the weights (and optimizer state) of the last run or of the "
-                                       "opened project, instead of fresh initial weights")
-        bar.addWidget(self.continue_check)
         for key, text, tip in (("train", "Train", "Build the model from the canvas and train it"),
                                ("pause", "Pause", "Pause after the current batch (the optimizer state is kept)"),
                                ("resume", "Resume", "Continue from the exact state, with the edited settings"),
