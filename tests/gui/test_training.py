@@ -281,5 +281,6 @@ def test_window_stays_responsive_while_the_mnist_cnn_trains(qtbot, page):
     print(f"\nMNIST CNN in the worker: {len(ticks)} ticks, longest gap {gaps.max() * 1e3:.0f} ms, "
           f"median {np.median(gaps) * 1e3:.1f} ms; stop took {stop_latency * 1e3:.0f} ms")
     assert len(ticks) > 50
-    assert gaps.max() < 0.25, f"the GUI thread stalled for {gaps.max() * 1e3:.0f} ms"
+    # A held GIL stalls for seconds; 0.5 s stays clear of a loaded 2-core machine's noise.
+    assert gaps.max() < 0.5, f"the GUI thread stalled for {gaps.max() * 1e3:.0f} ms"
     assert stop_latency < 1.0

@@ -6,11 +6,14 @@ import io
 import json
 import random
 import time
+import warnings
 import zipfile
 
 import h5py
 import numpy as np
 import pytest
+
+from visualnet import VisualNetWarning
 
 from visualnet import models as vm
 from visualnet.io import KerasFileError, ProjectFileError
@@ -194,7 +197,11 @@ def test_fuzzed_files_give_clean_errors(tmp_path, seeds):
             mutate_h5(path, rng)
         t0 = time.monotonic()
         try:
-            load(path)
+            with warnings.catch_warnings():
+                # A file that opens but whose compile settings are damaged loads uncompiled,
+                # with a VisualNetWarning saying so: a clean outcome.
+                warnings.simplefilter("ignore", VisualNetWarning)
+                load(path)
             counts["opened"] += 1
         except (ProjectFileError, KerasFileError) as exc:
             assert str(exc), f"case {n} ({name}): empty message"
