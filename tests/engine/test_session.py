@@ -272,3 +272,17 @@ def test_history_as_csv():
     lines = s.history.to_csv("epoch").splitlines()
     assert lines[0].split(",")[:3] == ["epoch", "step", "loss"] and len(lines) == 2
     assert len(s.history.to_csv("batch").splitlines()) == s.steps_per_epoch + 1
+
+
+def test_history_keeps_graph_snapshot_and_recipe_and_old_histories_load_without_them():
+    s = session(config(epochs=1))
+    s.history.graph = {"format_version": 1, "nodes": [{"id": "n1", "type": "Dense", "name": "d",
+                                                         "params": {"units": 4}}], "edges": []}
+    s.history.recipe = {"source": {"name": "digits"}, "split": {"validation": 0.1}}
+    s.run()
+    back = RunHistory.from_dict(json.loads(s.history.to_json()))
+    assert back.graph == s.history.graph and back.recipe == s.history.recipe
+    old = s.history.to_dict()
+    del old["graph"], old["recipe"]
+    legacy = RunHistory.from_dict(old)
+    assert legacy.graph is None and legacy.recipe is None and legacy.final == s.history.final

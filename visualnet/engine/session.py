@@ -191,6 +191,9 @@ class RunHistory:
       "val_..." when validating, "learning_rate", "duration".
     markers: changes during the run: {"kind", "step", "epoch", "batch", "old", "new", "text"}.
     gradients: {"step": [...], layer name: [norm, ...]} every `track_every` batches.
+    graph: the model description (`visualnet.graph.to_dict`) at the run's start, or None.
+    recipe: the data recipe's JSON (`Recipe.to_dict`), or None (histories saved before
+      these keys existed load with None).
     """
     settings: dict = field(default_factory=dict)
     batch: dict = field(default_factory=dict)
@@ -202,6 +205,8 @@ class RunHistory:
     started_at: "float | None" = None
     duration: float = 0.0
     final: dict = field(default_factory=dict)
+    graph: "dict | None" = None
+    recipe: "dict | None" = None
     version: int = HISTORY_VERSION
 
     def append(self, table: str, row: dict) -> None:
