@@ -290,3 +290,40 @@ def test_saving_while_it_trains_keeps_the_unfinished_run_with_matching_optimizer
     done = len(run.curves["batch/loss"])
     assert done >= 5 and int(project.optimizer.arrays["iterations"]) == done
     assert project.weights and all(np.isfinite(a).all() for w in project.weights.values() for a in w.values())
+
+
+def test_imported_data_comes_back_and_a_project_whose_data_is_gone_keeps_its_recipe(make_window, qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 3))
+    csv = tmp_path / "table.csv"
+    csv.write_text("a,b,c,label\n" + "".join(f"{r[0]:.4f},{r[1]:.4f},{r[2]:.4f},{int(r[0] > 0)}\n" for r in x))
+    window = make_window()
+    page = install(window)
+    window.pages.setCurrentWidget(page)
+    assert page.data_panel.import_file(csv)
+    page.data_panel.validation.setValue(20)
+    page.data_panel.validation.editingFinished.emit()
+    recipe = page.prepared.recipe.to_dict()
+    assert recipe["split"]["validation"] == 0.2 and recipe["steps"][0]["step"] == "standardize"
+    path = tmp_path / "table.vnet"
+    assert window.files.save_to(path, wait=True)
+
+    fresh = make_window()
+    restored = install(fresh)
+    assert fresh.files.open_path(path)
+    panel = restored.data_panel
+    assert restored.prepared.recipe.to_dict() == recipe
+    assert panel.combo.currentData() == "__imported__" and "table.csv" in panel.combo.currentText()
+    assert panel.standardize.isChecked() and panel.validation.value() == 20
+    assert len(restored.prepared.train) == len(page.prepared.train)
+
+    csv.unlink()                                            # the data file is gone
+    third = make_window()
+    missing = install(third)
+    assert third.files.open_path(path)                      # the project still opens
+    assert missing.prepared is None and "Cannot load the project's data" in missing.log.toPlainText()
+    third.pages.setCurrentWidget(missing)
+    qtbot.wait(50)
+    assert missing.prepared is None                          # no default dataset slipped in
+    assert third.files.save_to(tmp_path / "again.vnet", wait=True)
+    assert open_project(tmp_path / "again.vnet").recipe.to_dict() == recipe
