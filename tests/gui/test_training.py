@@ -284,3 +284,45 @@ def test_window_stays_responsive_while_the_mnist_cnn_trains(qtbot, page):
     # A held GIL stalls for seconds; 0.5 s stays clear of a loaded 2-core machine's noise.
     assert gaps.max() < 0.5, f"the GUI thread stalled for {gaps.max() * 1e3:.0f} ms"
     assert stop_latency < 1.0
+
+
+def test_two_runs_with_different_learning_rates_are_compared(qtbot, page):
+    choose(qtbot, page, "mnist", "mnist_mlp", samples=320)
+    page.settings.epochs.setValue(1)
+    for lr in ("0.001", "0.01"):
+        type_into(qtbot, page.settings.optimizer_editors["learning_rate"], lr)
+        click(qtbot, page, "train")
+        wait_state(qtbot, page, "finished")
+    assert len(page.runs) == 2
+    for rec in page.runs:
+        h = rec["history"]
+        assert h["graph"]["nodes"] and h["graph"] == rec["graph"] and h["recipe"]["source"]["name"] == "mnist"
+    assert not page.compare_button.isEnabled()
+    page.tabs.setCurrentWidget(page.runs_tab)
+    page.runs_table.selectRow(0)
+    assert not page.compare_button.isEnabled()
+    rect = page.runs_table.visualRect(page.runs_table.model().index(1, 0))
+    qtbot.mouseClick(page.runs_table.viewport(), LEFT, Qt.KeyboardModifier.ControlModifier, rect.center())
+    assert page.selected_runs() == [0, 1] and page.compare_button.isEnabled()
+    qtbot.mouseClick(page.compare_button, LEFT)
+    view = page.compare_view
+    assert view.isVisible() and page.tabs.currentWidget() is page.runs_tab
+    assert set(view.plots) == {"loss", "accuracy"}
+    for key, items in view.items.items():
+        assert len(items) == 2, key                                  # one curve per run, overlaid
+        assert {item.opts["pen"].color().name() for item in items} == {"#2f6fea", "#e16f24"}
+        assert [item.getData()[1][0] for item in items] == [page.runs[i]["history"]["epoch"][key][0] for i in (0, 1)]
+        assert len(view.plots[key].legend.items) == 2
+    lines = [view.differences.item(i).text() for i in range(view.differences.count())]
+    assert "optimizer_params.learning_rate: 0.001 -> 0.01" in lines
+    assert not any(line.startswith(("layer", "wire", "data")) for line in lines)   # same graph and data
+    assert view.metrics_table.item(0, 0).text() == "loss"
+    # the project's Run records keep the graph and recipe once (in the history) and bring them back
+    from visualnet.gui.training.page import _record_from_run
+    runs = page.project_runs()
+    assert runs[0].info["graph"] == page.runs[0]["graph"] and "graph" not in runs[0].info["page"]
+    back = _record_from_run(runs[1])
+    assert back["graph"] == page.runs[1]["graph"] and back["history"]["recipe"] == page.runs[1]["recipe"]
+    runs[0].info.pop("graph")                        # a run saved before the history kept the graph
+    runs[0].info["page"]["graph"] = page.runs[0]["graph"]
+    assert _record_from_run(runs[0])["history"]["graph"] == page.runs[0]["graph"]

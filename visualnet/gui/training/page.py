@@ -8,6 +8,9 @@ learning rate, batch size, epochs and optimizer parameters are applied on Resume
 (each becomes a marker). Every run is kept in `runs` (JSON-safe records for the project
 file).
 
+Every run's history keeps the graph snapshot and data recipe; in the Runs tab two selected
+runs are compared (Compare: curves overlaid, differences listed; see compare_view).
+
 The page is part of the project: `contribute(project)` (a File controller contributor)
 fills in the data recipe, the settings, the trained weights by node id with the optimizer
 state, and the runs with their curves; `restore(project)` (on the controller's `opened`)
@@ -193,13 +196,38 @@ class TrainingPage(QWidget):
         self.runs_table.setHorizontalHeaderLabels(["#", "status", "epochs", "loss", "val_loss", "metrics",
                                                    "duration"])
         self.runs_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.runs_table.setToolTip("Double-click a run to show its curves")
+        self.runs_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.runs_table.setSelectionMode(QTableWidget.SelectionMode.ExtendedSelection)
+        self.runs_table.setToolTip("Double-click a run to show its curves; select two and Compare")
         self.runs_table.cellDoubleClicked.connect(lambda row, _col: self.show_run(row))
+        self.runs_table.itemSelectionChanged.connect(self._update_compare_button)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("runs_compare")
+        self.compare_button.setToolTip("Overlay the curves of the two selected runs and list what differs")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(lambda: self.compare_selected())
+        from .compare_view import RunCompareView
+        self.compare_view = RunCompareView()
+        self.compare_view.setObjectName("runs_compare_view")
+        self.compare_view.hide()
+        self.runs_tab = runs_tab = QWidget()
+        runs_layout = QVBoxLayout(runs_tab)
+        runs_layout.setContentsMargins(0, 0, 0, 0)
+        runs_bar = QHBoxLayout()
+        runs_bar.addWidget(QLabel("Select two runs to compare them."))
+        runs_bar.addStretch(1)
+        runs_bar.addWidget(self.compare_button)
+        runs_layout.addLayout(runs_bar)
+        runs_split = QSplitter(Qt.Orientation.Vertical)
+        runs_split.addWidget(self.runs_table)
+        runs_split.addWidget(self.compare_view)
+        runs_split.setSizes([160, 540])
+        runs_layout.addWidget(runs_split, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.curves, "Curves")
         self.tabs.addTab(self.inside, "Inside")
         self.tabs.addTab(self.evaluation, "Evaluation")
-        self.tabs.addTab(self.runs_table, "Runs")
+        self.tabs.addTab(runs_tab, "Runs")
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setObjectName("training_log")
@@ -339,6 +367,7 @@ class TrainingPage(QWidget):
         self._saved_optimizer = None
         self._weights_finite = True
         self._recipe = self.prepared.recipe.to_dict()
+        session.history.graph, session.history.recipe = graph_now, self._recipe
         self._run_generation = self._generation
         self.curves.reset([m.name for m in session.metrics])
         self._setup_inside()
@@ -564,6 +593,24 @@ class TrainingPage(QWidget):
                 self.curves.add_marker({"new": None, **marker})
         return True
 
+    def selected_runs(self) -> list[int]:
+        return sorted({i.row() for i in self.runs_table.selectedIndexes()})
+
+    def _update_compare_button(self) -> None:
+        self.compare_button.setEnabled(len(self.selected_runs()) == 2)
+
+    def compare_selected(self, rows: "list[int] | None" = None):
+        """Compare two runs (the selected rows, or `rows`): curves overlaid and the
+        differences listed in the Runs tab. The comparison, or None."""
+        rows = self.selected_runs() if rows is None else list(rows)
+        if len(rows) != 2 or not all(0 <= r < len(self.runs) for r in rows):
+            return None
+        a, b = (self.runs[r]["history"] for r in rows)
+        cmp = self.compare_view.show_runs(a, b, names=tuple(f"run {r + 1}" for r in rows))
+        self.compare_view.show()
+        self.tabs.setCurrentWidget(self.runs_tab)
+        return cmp
+
     def project_runs(self, unfinished: dict | None = None) -> list:
         """The runs as the project file's `Run` records (the engine's RunHistory: info JSON
         and curves, with the page's own record under info["page"]); runs that came from a
@@ -575,7 +622,8 @@ class TrainingPage(QWidget):
                 out.append(rec["run"])
                 continue
             run = Run.from_run_history(RunHistory.from_dict(rec["history"]))
-            run.info["page"] = {k: rec.get(k) for k in ("graph", "recipe", "duration", "started_at")}
+            keys = ("duration", "started_at") + tuple(k for k in ("graph", "recipe") if rec["history"].get(k) is None)
+            run.info["page"] = {k: rec.get(k) for k in keys}    # graph and recipe: once, in the history
             out.append(run)
         return out
 
@@ -731,6 +779,7 @@ class TrainingPage(QWidget):
         self.continue_check.setChecked(False)
         self.runs = []
         self.runs_table.setRowCount(0)
+        self.compare_view.hide()
         self.curves.reset(["loss"])
         self.inside.reset(1)
         self.evaluation.report = None
@@ -852,6 +901,10 @@ def _record_from_run(run) -> dict:
         history = h.to_dict()
     except (ValueError, TypeError, KeyError) as exc:
         history = {"status": "unreadable", "reason": str(exc)}
-    return {"history": history, "graph": page.get("graph"), "recipe": page.get("recipe"),
+    if history.get("graph") is None and isinstance(page.get("graph"), dict):    # runs saved before the
+        history["graph"] = page["graph"]                                           # history kept them
+    if history.get("recipe") is None and isinstance(page.get("recipe"), dict):
+        history["recipe"] = page["recipe"]
+    return {"history": history, "graph": history.get("graph"), "recipe": history.get("recipe"),
             "duration": page.get("duration", history.get("duration")), "started_at": page.get("started_at"),
             "run": run}
