@@ -162,7 +162,7 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
         except RuntimeError as exc:
             say(f"  {p}: could not start ({exc})")
     res = {wk.peer: {"label": wk.info["label"], "version": wk.info["version"], "epochs": [], "foreign": [],
-                     "predict": []} for wk in workers}
+                     "predict": [], "predict_foreign": []} for wk in workers}
     turn_meter = CpuMeter([wk.proc.pid for wk in workers])
     n_train, n_test = (workers[0].info["n_train"], workers[0].info["n_test"]) if workers else (0, 0)
     for e in range(epochs):
@@ -182,9 +182,11 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
     for r in range(args.predict_reps):
         for wk in workers:
             time.sleep(PAUSE)
+            turn_meter.start()
             wk.send(cmd="predict")
             msg = wk.expect("predicted")
             res[wk.peer]["predict"].append(msg["seconds"])
+            res[wk.peer]["predict_foreign"].append(turn_meter.foreign_share())
             res[wk.peer]["accuracy"] = msg["accuracy"]
     if w.accuracy_seeds > 1:  # small test sets: the mean test accuracy of models trained from several seeds
         for wk in workers:
@@ -210,7 +212,9 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
         timed = quiet if len(quiet) >= 2 else r["epochs"][1:]
         r["train_sps"] = n_train / statistics.median(timed)
         r["first_epoch_s"] = r["epochs"][0]
-        r["infer_sps"] = n_test / statistics.median(r["predict"])
+        quiet = [t for t, f in zip(r["predict"], r["predict_foreign"]) if f <= QUIET]
+        r["quiet_predicts"] = len(quiet)
+        r["infer_sps"] = n_test / statistics.median(quiet if len(quiet) >= 2 else r["predict"])
         r["train_gflops"] = r["train_sps"] * train_flops / 1e9
         r["infer_gflops"] = r["infer_sps"] * infer_flops / 1e9
     return {"epochs": epochs, "n_train": n_train, "n_test": n_test, "peers": res}
@@ -261,7 +265,7 @@ def table(results, peak, peers) -> tuple[str, list[str]]:
                     return "–"
                 text = fmt.format(vals[p])
                 r = wres["peers"][p]
-                if key == "train_sps" and r["quiet_epochs"] < 2:
+                if (key == "train_sps" and r["quiet_epochs"] < 2) or (key == "infer_sps" and r["quiet_predicts"] < 2):
                     text += " (busy)"
                 return text
 
@@ -329,7 +333,7 @@ def main(argv=None) -> int:
                                                           "(default: each workload's own)")
     ap.add_argument("--quick", action="store_true", help="half the epochs, a quarter of the training samples")
     ap.add_argument("--train-samples", type=int, default=0, help="use only the first N training samples")
-    ap.add_argument("--predict-reps", type=int, default=5)
+    ap.add_argument("--predict-reps", type=int, default=7)
     ap.add_argument("--keras-backend", default="auto", choices=("auto", "tensorflow", "torch"),
                     help="Keras's backend (auto: TensorFlow when installed, else torch)")
     ap.add_argument("--no-gil", dest="gil", action="store_false", help="skip the 10 ms tick measurement")
@@ -423,8 +427,9 @@ def main(argv=None) -> int:
         ("OpenBLAS kernels: " + (f"the environment's OPENBLAS_CORETYPE={forced_core}" if forced_core and
                                  args.openblas_coretype == "env" else "OpenBLAS's own choice for this CPU")),
         "Peers: " + "; ".join(f"{k}: {v}" for k, v in versions.items()),
-        f"Training speed: the median over the timed epochs during which other processes used at most "
-        f"{100 * QUIET:.0f}% of the machine (\"(busy)\": fewer than two such epochs, median of all)",
+        f"Training (inference) speed: the median over the timed epochs (the predictions of the test set) during "
+        f"which other processes used at most {100 * QUIET:.0f}% of the machine (\"(busy)\": fewer than two such, "
+        "median of all)",
         "Epochs (first = warm-up, rest timed; median): " + ", ".join(
             f"{k} {v['epochs']} x {v['n_train']}" for k, v in results.items()),
         f"CPU used by other processes during the run: {100 * share:.0f}% of the machine"

@@ -218,8 +218,10 @@ class FusedKernel:
             return np.ascontiguousarray(labels.reshape(len(labels)), dtype=np.int64)
         return np.ascontiguousarray(t.reshape(y_pred_shape), dtype=_F32)
 
-    def __call__(self, t, y_pred, dz):
-        rows = y_pred.shape[0]
+    def __call__(self, t, y_pred, dz, rows=None):
+        """`rows`: the whole batch's sample count when y_pred is a piece of it (the mean
+        is over the batch); by default y_pred's."""
+        rows = y_pred.shape[0] if rows is None else rows
         scale = _F32(1) / _F32(max(rows, 1)) if self.per_row else _F32(1)
         total = self.kernel(t, y_pred, dz, scale)
         return float(total * scale) if self.per_row else float(total)

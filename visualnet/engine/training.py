@@ -123,15 +123,41 @@ class _FastStep:
             self.t_buf = np.empty((self.batch_size, *self.t.shape[1:]), self.t.dtype)
             if self.slow_metrics:
                 self.y_buf = np.empty((self.batch_size, *self.y.shape[1:]), self.y.dtype)
+            self.pieces = _training_pieces(self.model)
         model = self.model
-        ex = model._executor
+        store = model._store
+        k = min(n, self.pieces(n))
+        if k <= 1:
+            loss_value = self._run(idx, n, n)
+            grads = store.grads
+        else:  # cache-sized pieces, weight gradients summed: the same step as one piece
+            grads = self._grads_sum
+            if grads is None or grads.shape != store.grads.shape:
+                grads = self._grads_sum = np.empty_like(store.grads)
+            size = -(-n // k)
+            loss_value = 0.0
+            for s0 in range(0, n, size):
+                s1 = min(s0 + size, n)
+                loss_value += self._run(slice(idx.start + s0, idx.start + s1) if isinstance(idx, slice)
+                                        else idx[s0:s1], s1 - s0, n)
+                if s0 == 0:
+                    grads[...] = store.grads
+                else:
+                    grads += store.grads
+        model.compiled.optimizer.apply(store.trainable, grads)
+        return loss_value
+
+    _grads_sum = None
+
+    def _run(self, idx, n, rows):
+        """Forward, loss and backward of `n` samples of a batch of `rows`; metrics updated."""
+        ex = self.model._executor
         xb = [self._gather(a, idx, buf, n) for a, buf in zip(self.xs, self.x_bufs)]
         tb = self._gather(self.t, idx, self.t_buf, n)
         y_pred = ex.forward(xb, training=True)
         dz = self.dz[:n]
-        loss_value = self.kernel(tb, y_pred, dz)
+        loss_value = self.kernel(tb, y_pred, dz, rows)
         ex.backward(dz, fused_activation=True)
-        model.compiled.optimizer.apply(model._store.trainable, model._store.grads)
         for update in self.updates:
             update(tb, y_pred)
         if self.slow_metrics:
@@ -139,6 +165,28 @@ class _FastStep:
             for m in self.slow_metrics:
                 m.update_state(yb, y_pred)
         return loss_value
+
+
+_PER_SAMPLE = {"Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+               "GlobalMaxPooling2D", "Flatten", "Reshape", "Activation", "Softmax", "LeakyReLU", "Concatenate", "Add",
+               "Subtract", "Multiply", "Average"}
+_TRAIN_CACHE_BYTES = 3 << 20
+_MIN_PIECE = 32  # smaller pieces make the convolutions' GEMMs too small to pay (measured)
+
+
+def _training_pieces(model):
+    """`pieces(n)`: how many pieces to split a training batch of n samples into so that
+    the largest activation of a piece stays cache-sized (1: keep it whole). Only for
+    models whose every layer treats samples independently when training (no
+    BatchNormalization, whose statistics span the batch; no Dropout, whose random masks
+    would be drawn in another order), so the summed gradients are the batch's."""
+    layers = model._layers_by_id.values()
+    if any(l.layer_type not in _PER_SAMPLE for l in layers):
+        return lambda n: 1
+    largest = max((int(np.prod([d for d in l.output_shape[1:] if d])) for l in layers
+                   if l.output_shape is not None), default=1)
+    per_sample = 4 * max(largest, 1)
+    return lambda n: max(1, min(-(-n * per_sample // _TRAIN_CACHE_BYTES), n // _MIN_PIECE))
 
 
 def _overrides(callbacks, name: str) -> bool:
