@@ -85,6 +85,7 @@ def _fit_weights(monkeypatch, cache_bytes, model_fn):
     from visualnet.engine import training
 
     monkeypatch.setattr(training, "_TRAIN_CACHE_BYTES", cache_bytes)
+    monkeypatch.setattr(training, "_MIN_PIECE", 1)  # small pieces, to test on a small model
     utils.set_random_seed(0)
     m = model_fn()
     rng = np.random.default_rng(3)
