@@ -258,3 +258,28 @@ def test_engine_run_history_round_trips(tmp_path):
     run = open_project(tmp_path / "p.vnet").runs[0]
     assert "batch/loss" in run.curves and "gradients/dense/kernel" in run.curves
     assert run.to_run_history().to_dict() == history.to_dict()
+
+
+def test_save_refuses_what_open_would_reject(tmp_path):
+    """Diverged weights or optimizer state from another model never reach a file."""
+    import numpy as np
+    import pytest
+
+    from visualnet import layers, models
+    from visualnet.io import ProjectFileError
+    from visualnet.io.project import Project, save_project
+
+    m = models.Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    m.compile("adam", "sparse_categorical_crossentropy")
+    m.fit(np.zeros((4, 3)), np.zeros(4, int), verbose=0)
+    project = Project.from_model(m)
+    nid = next(iter(project.weights))
+    project.weights[nid]["kernel"] = np.full((3, 2), np.nan, np.float32)
+    with pytest.raises(ProjectFileError, match="NaN"):
+        save_project(project, tmp_path / "a.vnet")
+    project = Project.from_model(m)
+    key = next(k for k, v in project.optimizer.arrays.items() if np.ndim(v) == 1)
+    project.optimizer.arrays[key] = np.zeros(3, np.float32)
+    with pytest.raises(ProjectFileError, match="trainable weights"):
+        save_project(project, tmp_path / "b.vnet")
+    assert not (tmp_path / "a.vnet").exists() and not (tmp_path / "b.vnet").exists()

@@ -210,7 +210,7 @@ def save_project(project: Project, path, keep_backup: bool = True, extra_attrs: 
     The project is checked as opening would check it, so what is saved always opens."""
     from .. import __version__
 
-    _check_weights(project.graph, project.weights, ProjectFileError)
+    _check_saved_parts(project, _check_weights(project.graph, project.weights, ProjectFileError))
     graph_json = json.dumps(to_dict(project.graph))
     recipe_json = "null" if project.recipe is None else project.recipe.to_json()
     training_json = _dumps(project.training, "training settings")
@@ -388,6 +388,31 @@ def _expected_weights(graph: Graph) -> dict[str, dict[str, tuple]]:
     return out
 
 
+def _trainable_size(expected: dict) -> int:
+    """How many values the optimizer's flat state vectors hold for these weight shapes."""
+    return sum(math.prod(s) for shapes in expected.values() for k, s in shapes.items()
+               if k not in ("moving_mean", "moving_variance"))
+
+
+def _check_saved_parts(project: "Project", expected: dict) -> None:
+    """What opening rejects, refused before writing: non-finite weights or optimizer state,
+    and optimizer state sized for another model."""
+    for nid, arrays in project.weights.items():
+        for k, v in arrays.items():
+            if not np.all(np.isfinite(v)):
+                raise ProjectFileError(f"weight '{k}' of layer '{project.graph.nodes[nid].name}' holds NaN or "
+                                       "infinite values (training diverged); retrain or leave the weights out.")
+    if project.optimizer is not None:
+        n = _trainable_size(expected)
+        for k, v in project.optimizer.arrays.items():
+            v = np.asarray(v)
+            if v.ndim == 1 and v.shape != (n,):
+                raise ProjectFileError(f"optimizer state '{k}' holds {v.size} values but the model has {n} "
+                                       "trainable weights (the model changed since training); leave it out.")
+            if not np.all(np.isfinite(v)):
+                raise ProjectFileError(f"optimizer state '{k}' holds NaN or infinite values.")
+
+
 def _check_weights(graph: Graph, weights: dict, error=ProjectFileError) -> dict:
     expected = _expected_weights(graph)
     total = sum(math.prod(s) for shapes in expected.values() for s in shapes.values())
@@ -474,9 +499,7 @@ def _read_v1(f: h5py.File) -> dict:
             except (ValueError, TypeError, KeyError) as exc:
                 raise ProjectFileError(f"the random generator state is invalid: {exc}") from None
         sg = _group(og, "state", "optimizer state arrays")
-        n_trainable = sum(math.prod(s) for shapes in expected.values() for s in shapes.values())
-        n_trainable -= sum(math.prod(s) for shapes in expected.values() for k, s in shapes.items()
-                           if k in ("moving_mean", "moving_variance"))
+        n_trainable = _trainable_size(expected)
         arrays = {}
         for k in sg:
             ds = sg[k]
