@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.stamp-*; touch $@
 
 run: $(STAMP)
-	$(PY) -m visualnet
+	$(PY) -m visualnet mnist_cnn
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
