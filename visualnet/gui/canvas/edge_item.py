@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPainterPa
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from .. import icons, theme
+from .hoverable import HoverableItem
 from .metrics import OVERVIEW_ZOOM
 from ..formatting import sample_shape_text, shape_text
 
@@ -23,7 +24,7 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
-class EdgeItem(QGraphicsItem):
+class EdgeItem(HoverableItem):
     def __init__(self, edge_id: str, src_item, dst_item, dst_port: int):
         super().__init__()
         self.edge_id = edge_id
@@ -32,9 +33,7 @@ class EdgeItem(QGraphicsItem):
         self.problems: list = []
         self._path = QPainterPath()
         self._label_rect = QRectF()
-        self._hover = False
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setAcceptHoverEvents(True)
         self.setZValue(0)
         src_item.edges.add(self)
         dst_item.edges.add(self)
@@ -94,14 +93,6 @@ class EdgeItem(QGraphicsItem):
         if not self._label_rect.isNull():
             path.addRoundedRect(self._label_rect, 6, 6)
         return path
-
-    def hoverEnterEvent(self, event):
-        self._hover = True
-        self.update()
-
-    def hoverLeaveEvent(self, event):
-        self._hover = False
-        self.update()
 
     def paint(self, painter, option, widget=None):
         t = theme.current()

@@ -11,13 +11,14 @@ from visualnet.graph import get_spec
 
 from .. import icons, theme
 from ..formatting import compact_count, key_params_text, sample_shape_text, shape_text
+from .hoverable import HoverableItem
 from .metrics import HEADER_HEIGHT, NODE_WIDTH, OVERVIEW_ZOOM, PORT_SPACING, node_height
 from .port_item import PortItem
 
 BADGE = 9.0  # badge radius
 
 
-class NodeItem(QGraphicsItem):
+class NodeItem(HoverableItem):
     def __init__(self, node):
         super().__init__()
         self.node_id = node.id
@@ -33,9 +34,7 @@ class NodeItem(QGraphicsItem):
         self.input_ports: list[PortItem] = []
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
-        self.setAcceptHoverEvents(True)
         self.setZValue(1)
-        self._hover = False
         self.update_node(node)
 
     # ---------------------------------------------------------------- data
@@ -117,14 +116,6 @@ class NodeItem(QGraphicsItem):
             for edge in self.edges:
                 edge.update_path()
         return super().itemChange(change, value)
-
-    def hoverEnterEvent(self, event):
-        self._hover = True
-        self.update()
-
-    def hoverLeaveEvent(self, event):
-        self._hover = False
-        self.update()
 
     # ---------------------------------------------------------------- painting
     def paint(self, painter, option, widget=None):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsItem
 
 from .. import theme
 from ..formatting import shape_text
+from .hoverable import HoverableItem
 from .metrics import PORT_RADIUS
 
 HIT_RADIUS = PORT_RADIUS + 5
@@ -24,7 +24,7 @@ def rank_colour(shape) -> QColor:
     return t.category(RANK_CATEGORY.get(len(shape), "input"))
 
 
-class PortItem(QGraphicsItem):
+class PortItem(HoverableItem):
     """`kind` is 'in' or 'out'; `index` is the input port number (0 for the output)."""
 
     def __init__(self, parent, kind: str, index: int = 0):
@@ -34,8 +34,6 @@ class PortItem(QGraphicsItem):
         self.connected = False
         self.free_extra = False      # the spare '+' port of a merging layer
         self.highlight: str | None = None  # None, 'ok' or 'refused' while a wire is dragged over it
-        self._hover = False
-        self.setAcceptHoverEvents(True)
         self.setZValue(2)
         self.setCursor(Qt.CursorShape.CrossCursor)
 
@@ -66,14 +64,6 @@ class PortItem(QGraphicsItem):
         if state != self.highlight:
             self.highlight = state
             self.update()
-
-    def hoverEnterEvent(self, event):
-        self._hover = True
-        self.update()
-
-    def hoverLeaveEvent(self, event):
-        self._hover = False
-        self.update()
 
     def paint(self, painter, option, widget=None):
         t = theme.current()
