@@ -9,8 +9,8 @@ the best seen with all threads, drops to one BLAS thread, going back to all of t
 when a short trial shows they are faster again. Quiet machines never see a change.
 
 The engine's Numba kernels are serial (no `prange`): a second thread pool spinning
-beside OpenBLAS's was measured to slow the GEMMs down, and the kernels that matter run
-between GEMMs, not beside them.
+beside OpenBLAS's was measured to slow the GEMMs down. Models with convolutions instead
+run each layer's batch as parallel parts on one BLAS thread each (ops/split.py).
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def openblas() -> _OpenBLAS:
 
 
 class ThreadGovernor:
-    """Per-fit controller of OpenBLAS's thread count from the training steps' times.
+    """Per-fit controller of OpenBLAS's thread count (or of the parts a layer splits its
+    batch into, see ops/split.py) from the training steps' times.
 
     `step_started()` / `step_finished(full_batch)` bracket each step. With all threads
     (the default), a window of steps whose median exceeds `SLOW` times the best step
@@ -95,8 +96,9 @@ class ThreadGovernor:
     PROBE = 3
     MIN_STEP = 5e-4  # steps shorter than this barely use BLAS threads: leave them alone
 
-    def __init__(self):
-        lib = openblas()
+    def __init__(self, control=None):
+        """`control`: what to govern, with get() and set(n); OpenBLAS's thread count by default."""
+        lib = openblas() if control is None else control
         self.lib = lib
         self.threads = lib.get() if lib.get is not None else 1
         self.enabled = self.threads > 1 and os.environ.get("VISUALNET_BLAS_GOVERNOR", "1") != "0"

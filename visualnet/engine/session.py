@@ -37,7 +37,8 @@ import numpy as np
 from . import evaluation, optimizers, schedules
 from .callbacks import EarlyStopping, ReduceLROnPlateau
 from .data_adapter import as_inputs, as_targets, split_validation
-from .training import _batch_size, _evaluate_arrays, _logs, _Mean, _sample_weights, compile_model, train_step
+from .training import (_batch_size, _evaluate_arrays, _logs, _Mean, _sample_weights, compile_model,
+                       parallel_layers, train_step)
 
 HISTORY_VERSION = 1
 SCHEDULE_KINDS = ("constant", "step", "exponential", "cosine", "plateau")
@@ -526,8 +527,9 @@ class TrainingSession:
         lr = self.learning_rate
         self.optimizer.learning_rate = lr
         yb = self.y[idx]
-        loss = train_step(self.model, [a[idx] for a in self.xs], yb,
-                          None if self.weights is None else self.weights[idx])
+        with parallel_layers(self.model):
+            loss = train_step(self.model, [a[idx] for a in self.xs], yb,
+                              None if self.weights is None else self.weights[idx])
         self._tracker.update(loss, len(yb))
         self._pos += len(idx)
         self.batch += 1

@@ -7,13 +7,25 @@ the epoch weighted by batch size, as Keras reports them.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
 from ._blas import ThreadGovernor
+from .ops.split import layer_parallel
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
 from .data_adapter import as_inputs, as_targets, split_validation
 from .rng import global_rng
+
+
+def parallel_layers(model):
+    """The threading of a loop over `model`'s batches: `layer_parallel()` when a layer splits
+    its batch over the cores (convolutions, see ops/split.py), else OpenBLAS's own threads
+    (a no-op context yielding None)."""
+    if any(getattr(layer, "splits_batch", False) for layer in model._layers_by_id.values()):
+        return layer_parallel()
+    return contextlib.nullcontext()
 
 
 class Compiled:
@@ -292,7 +304,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     fast = _FastStep.build(model, xs, y, weights, batch_size)
     batch_begin = _overrides(cbs.callbacks, "on_train_batch_begin")
     batch_end = _overrides(cbs.callbacks, "on_train_batch_end")
-    governor = ThreadGovernor()
+    threading = parallel_layers(model)
+    governor = ThreadGovernor(threading.__enter__())
     try:
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
@@ -328,6 +341,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 break
     finally:
         governor.close()
+        threading.__exit__(None, None, None)
     cbs.on_train_end()
     return history
 
@@ -343,7 +357,8 @@ def _evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_s
         if should_stop is not None and should_stop():
             return None
         yb = y[idx]
-        y_pred = _forward_predict(model, xs, idx.start, idx.stop, chunk)
+        with parallel_layers(model):
+            y_pred = _forward_predict(model, xs, idx.start, idx.stop, chunk)
         wb = None if weights is None else weights[idx]
         tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb)), len(yb))
         for m in metrics:
@@ -400,10 +415,11 @@ def predict(model, x, batch_size=None, verbose="auto"):
     if n == 0:
         return np.empty((0, *model.output_shape[1:]), dtype=np.float32)
     out = np.empty((n, *model.output_shape[1:]), dtype=np.float32) if None not in model.output_shape[1:] else None
-    if out is None:
-        return _forward_predict(model, xs, 0, n, _prediction_chunk(model))
     chunk = _prediction_chunk(model)
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        _forward_predict(model, xs, start, stop, chunk, out[start:stop])
+    with parallel_layers(model):
+        if out is None:
+            return _forward_predict(model, xs, 0, n, chunk)
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            _forward_predict(model, xs, start, stop, chunk, out[start:stop])
     return out

@@ -13,6 +13,7 @@ class Conv2D(_Activated):
                    "kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
                    "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)}
 
+    splits_batch = True  # its kernels run the batch as parallel parts (ops/split.py)
     relu_deferred = False  # set by the executor when a MaxPooling2D applies this layer's ReLU
     fused = False  # set by the executor for each forward pass: whether the deferral is in force
 

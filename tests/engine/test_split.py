@@ -1,0 +1,94 @@
+"""Splitting a layer's batch over the cores (ops/split.py): results, errors, OpenBLAS's
+thread count, and convolutions that give the same answer in one part or several."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import visualnet as vn
+from visualnet.engine._blas import openblas
+from visualnet.engine.ops import split
+from visualnet.engine.ops.conv import Conv2DKernel
+
+
+def test_bounds_are_contiguous_and_near_equal():
+    assert split.bounds(10, 3) == [0, 3, 6, 10]
+    assert split.bounds(2, 4) == [0, 1, 2]  # never more parts than items
+    assert split.bounds(0, 2) == [0, 0]
+
+
+def test_parts_run_in_other_threads_and_come_back_in_order():
+    seen = []
+
+    def part(lo, hi, i):
+        seen.append(threading.get_ident())
+        return (lo, hi, i)
+
+    assert split.split(9, part, parts=3) == [(0, 3, 0), (3, 6, 1), (6, 9, 2)]
+    assert threading.get_ident() in seen and len(set(seen)) > 1
+
+
+def test_an_error_in_any_part_is_raised_after_all_parts_finish():
+    finished = []
+
+    def part(lo, hi, i):
+        if i == 1:
+            raise ValueError(f"bad part {i}")
+        finished.append(i)
+
+    with pytest.raises(ValueError, match="bad part 1"):
+        split.split(4, part, parts=2)
+    assert finished == [0]
+
+
+@pytest.mark.skipif(openblas().get is None, reason="NumPy's BLAS is not OpenBLAS")
+def test_openblas_is_single_threaded_while_parts_run_and_restored_after():
+    lib = openblas()
+    before = lib.get()
+    during = split.split(2, lambda lo, hi, i: lib.get(), parts=2)
+    assert during == [1, 1]
+    assert lib.get() == before
+    with split.layer_parallel() as control:
+        assert lib.get() == 1
+        assert control.get() == max(1, min(before, split.os.cpu_count()))
+        control.set(1)
+        assert split.parts_available() == 1
+        split.split(4, lambda lo, hi, i: None)
+        assert lib.get() == 1  # a split inside keeps OpenBLAS at one thread
+    assert lib.get() == before
+
+
+@pytest.mark.parametrize("c, strides", [(16, (1, 1)), (3, (1, 1)), (5, (2, 1))], ids=["winograd", "im2col", "strided"])
+def test_one_part_and_three_parts_agree(c, strides):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((7, 11, 9, c)).astype(np.float32)
+    k = (rng.standard_normal((3, 3, c, 6)) / np.sqrt(9 * c)).astype(np.float32)
+    b = rng.standard_normal(6).astype(np.float32)
+    results = []
+    for parts in (1, 3):
+        saved = split._parts
+        split._parts = parts
+        try:
+            work = Conv2DKernel()
+            y, ctx = work.forward(x, k, b, strides, "same")
+            dy = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
+            results.append((y.copy(), *work.backward(dy, ctx)))
+        finally:
+            split._parts = saved
+    for one, three in zip(*results):  # only the order of the weight gradients' sums differs
+        np.testing.assert_allclose(three, one, rtol=0, atol=5e-6 * np.abs(one).max())
+
+
+@pytest.mark.skipif(openblas().get is None, reason="NumPy's BLAS is not OpenBLAS")
+def test_fit_and_predict_of_a_cnn_leave_openblas_as_they_found_it():
+    lib = openblas()
+    before = lib.get()
+    model = vn.Sequential([vn.Input((8, 8, 1)), vn.layers.Conv2D(16, 3, activation="relu"),
+                           vn.layers.Conv2D(16, 3), vn.layers.Flatten(), vn.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random((40, 8, 8, 1)).astype(np.float32)
+    y = np.arange(40) % 2
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0, validation_split=0.25)
+    model.predict(x, verbose=0)
+    assert lib.get() == before

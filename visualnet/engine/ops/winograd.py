@@ -1,0 +1,210 @@
+"""Winograd F(4x4, 3x3) transforms for 3x3 stride-1 convolutions (channels_last).
+
+A tile t covers 4x4 outputs and the 6x6 inputs they read; for each of its 36 transform
+points p = 6 * row + col, y = A^T [U ⊙ B^T d B] A with U = G g G^T (Lavin & Gray 2016),
+so the convolution becomes 36 GEMMs (tiles x C) @ (C x F): 4x fewer multiplications than
+the direct product. The adjoints: dW = G^T [E ⊙ V] G and dd = B [E ⊙ U] B^T with
+E = A dy A^T. Each 1-D pass reads 6 (or 4) channel vectors and writes 6 (or 4), few
+enough streams for LLVM to vectorize along the channels.
+"""
+
+import numpy as np
+
+from visualnet.engine._jit import njit
+
+P = 36  # transform points per tile
+TILE = 4  # outputs per tile side
+
+
+@njit(inline="always")
+def _consts(a):
+    """The constants of the transforms, (2, 4, 5, 8), in a's dtype."""
+    return a.dtype.type(2), a.dtype.type(4), a.dtype.type(5), a.dtype.type(8)
+
+
+@njit(inline="always")
+def _bt(d0, d1, d2, d3, d4, d5, k):
+    """B^T d; k = (2, 4, 5, 8) in the arrays' dtype (an int literal would promote to float64)."""
+    s = d4 - k[1] * d2
+    t = d3 - k[1] * d1
+    u = d4 - d2
+    w = k[0] * (d3 - d1)
+    return k[1] * d0 - k[2] * d2 + d4, s + t, s - t, u + w, u - w, k[1] * d1 - k[2] * d3 + d5
+
+
+@njit(inline="always")
+def _b(z0, z1, z2, z3, z4, z5, k):
+    """B z (the adjoint of `_bt`)."""
+    return (k[1] * z0, k[1] * (z2 - z1 + z5) + k[0] * (z4 - z3), -k[2] * z0 - k[1] * (z1 + z2) - z3 - z4,
+            z1 - z2 + k[0] * (z3 - z4) - k[2] * z5, z0 + z1 + z2 + z3 + z4, z5)
+
+
+@njit(inline="always")
+def _at(m0, m1, m2, m3, m4, m5, k):
+    """A^T m."""
+    p, q = m1 + m2, m3 + m4
+    r, s = m1 - m2, m3 - m4
+    return m0 + p + q, r + k[0] * s, p + k[1] * q, r + k[3] * s + m5
+
+
+@njit(inline="always")
+def _a(g0, g1, g2, g3, k):
+    """A g (the adjoint of `_at`)."""
+    p, q = g0 + g2, g1 + g3
+    r, s = g0 + k[1] * g2, k[0] * g1 + k[3] * g3
+    return g0, p + q, p - q, r + s, r - s, g3
+
+
+@njit
+def input_transform(x, pt, pl, th, tw, v):
+    """v[p, t, :] = (B^T d B)[p] for each 6x6 input tile d of x (N, H, W, C), zero outside."""
+    n_img, h, w, c = x.shape
+    k = _consts(x)
+    d = np.empty((6, 6, c), x.dtype)
+    for n in range(n_img):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for r in range(6):
+                    hi = TILE * ti - pt + r
+                    for s in range(6):
+                        wi = TILE * tj - pl + s
+                        if 0 <= hi < h and 0 <= wi < w:
+                            d[r, s] = x[n, hi, wi]
+                        else:
+                            d[r, s] = 0
+                for s in range(6):
+                    a0, a1, a2, a3, a4, a5 = d[0, s], d[1, s], d[2, s], d[3, s], d[4, s], d[5, s]
+                    for ch in range(c):
+                        a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch] = _bt(
+                            a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+                for r in range(6):
+                    a0, a1, a2, a3, a4, a5 = d[r, 0], d[r, 1], d[r, 2], d[r, 3], d[r, 4], d[r, 5]
+                    o0, o1, o2 = v[6 * r, t], v[6 * r + 1, t], v[6 * r + 2, t]
+                    o3, o4, o5 = v[6 * r + 3, t], v[6 * r + 4, t], v[6 * r + 5, t]
+                    for ch in range(c):
+                        o0[ch], o1[ch], o2[ch], o3[ch], o4[ch], o5[ch] = _bt(
+                            a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+
+
+@njit
+def output_transform(m, bias, th, tw, y):
+    """y's 4x4 tile t = (A^T m A) + bias (cells past y's edge dropped)."""
+    n_img, oh, ow, f = y.shape
+    k = _consts(y)
+    q = np.empty((6, 4, f), y.dtype)
+    o = np.empty((4, 4, f), y.dtype)
+    for n in range(n_img):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for r in range(6):
+                    a0, a1, a2 = m[6 * r, t], m[6 * r + 1, t], m[6 * r + 2, t]
+                    a3, a4, a5 = m[6 * r + 3, t], m[6 * r + 4, t], m[6 * r + 5, t]
+                    q0, q1, q2, q3 = q[r, 0], q[r, 1], q[r, 2], q[r, 3]
+                    for ch in range(f):
+                        q0[ch], q1[ch], q2[ch], q3[ch] = _at(a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+                for s in range(4):
+                    a0, a1, a2, a3, a4, a5 = q[0, s], q[1, s], q[2, s], q[3, s], q[4, s], q[5, s]
+                    o0, o1, o2, o3 = o[0, s], o[1, s], o[2, s], o[3, s]
+                    for ch in range(f):
+                        o0[ch], o1[ch], o2[ch], o3[ch] = _at(a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+                for a in range(min(TILE, oh - TILE * ti)):
+                    for b in range(min(TILE, ow - TILE * tj)):
+                        dst, src = y[n, TILE * ti + a, TILE * tj + b], o[a, b]
+                        for ch in range(f):
+                            dst[ch] = src[ch] + bias[ch]
+
+
+@njit
+def grad_output_transform(dy, th, tw, e, dbias):
+    """e[p, t, :] = (A g A^T)[p] for each 4x4 tile g of dy; dbias += the sum of dy."""
+    n_img, oh, ow, f = dy.shape
+    k = _consts(dy)
+    g = np.empty((4, 4, f), dy.dtype)
+    q = np.empty((6, 4, f), dy.dtype)
+    for n in range(n_img):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for a in range(TILE):
+                    for b in range(TILE):
+                        if TILE * ti + a < oh and TILE * tj + b < ow:
+                            g[a, b] = dy[n, TILE * ti + a, TILE * tj + b]
+                        else:
+                            g[a, b] = 0
+                        src = g[a, b]
+                        for ch in range(f):
+                            dbias[ch] += src[ch]
+                for s in range(4):
+                    a0, a1, a2, a3 = g[0, s], g[1, s], g[2, s], g[3, s]
+                    q0, q1, q2, q3, q4, q5 = q[0, s], q[1, s], q[2, s], q[3, s], q[4, s], q[5, s]
+                    for ch in range(f):
+                        q0[ch], q1[ch], q2[ch], q3[ch], q4[ch], q5[ch] = _a(a0[ch], a1[ch], a2[ch], a3[ch], k)
+                for r in range(6):
+                    a0, a1, a2, a3 = q[r, 0], q[r, 1], q[r, 2], q[r, 3]
+                    o0, o1, o2 = e[6 * r, t], e[6 * r + 1, t], e[6 * r + 2, t]
+                    o3, o4, o5 = e[6 * r + 3, t], e[6 * r + 4, t], e[6 * r + 5, t]
+                    for ch in range(f):
+                        o0[ch], o1[ch], o2[ch], o3[ch], o4[ch], o5[ch] = _a(a0[ch], a1[ch], a2[ch], a3[ch], k)
+
+
+@njit
+def grad_input_transform(z, pt, pl, th, tw, dx):
+    """dx (zeroed first) = the overlap-add of the tiles' B z B^T (cells in the padding dropped)."""
+    n_img, h, w, c = dx.shape
+    k = _consts(dx)
+    q = np.empty((6, 6, c), dx.dtype)
+    for n in range(n_img):
+        dx[n] = 0
+        for ti in range(th):
+            for tj in range(tw):
+                t = (n * th + ti) * tw + tj
+                for r in range(6):
+                    a0, a1, a2 = z[6 * r, t], z[6 * r + 1, t], z[6 * r + 2, t]
+                    a3, a4, a5 = z[6 * r + 3, t], z[6 * r + 4, t], z[6 * r + 5, t]
+                    q0, q1, q2, q3, q4, q5 = q[r, 0], q[r, 1], q[r, 2], q[r, 3], q[r, 4], q[r, 5]
+                    for ch in range(c):
+                        q0[ch], q1[ch], q2[ch], q3[ch], q4[ch], q5[ch] = _b(
+                            a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+                for s in range(6):
+                    a0, a1, a2, a3, a4, a5 = q[0, s], q[1, s], q[2, s], q[3, s], q[4, s], q[5, s]
+                    for ch in range(c):
+                        a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch] = _b(
+                            a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+                for r in range(6):
+                    hi = TILE * ti - pt + r
+                    for s in range(6):
+                        wi = TILE * tj - pl + s
+                        if 0 <= hi < h and 0 <= wi < w:
+                            dst, src = dx[n, hi, wi], q[r, s]
+                            for ch in range(c):
+                                dst[ch] += src[ch]
+
+
+_G = np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+               [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]])
+
+
+def kernel_transform(kernel, out=None):
+    """U[p, c, f] = (G g G^T)[p] of a (3, 3, C, F) kernel, computed in float64, into `out`
+    (36, C, F) if given."""
+    c, f = kernel.shape[2:]
+    t = np.dot(_G, kernel.reshape(3, -1)).reshape(6, 3, c * f)  # G along the kernel's rows
+    u = np.matmul(_G, t).reshape(P, c, f)  # and along its columns
+    if out is None:
+        return u.astype(kernel.dtype)
+    out[...] = u
+    return out
+
+
+def kernel_grad(wt):
+    """dW (3, 3, C, F) = G^T W G of W[p, c, f], computed in float64."""
+    c, f = wt.shape[1:]
+    t = np.dot(_G.T, wt.reshape(6, -1)).reshape(3, 6, c * f)
+    return np.matmul(_G.T, t).reshape(3, 3, c, f).astype(wt.dtype)
+
+
+def tiles(oh, ow):
+    """(tile rows, tile columns) covering an oh x ow output."""
+    return -(-oh // TILE), -(-ow // TILE)
