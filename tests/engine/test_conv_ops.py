@@ -222,3 +222,17 @@ def test_backward_after_another_forward_rebuilds_its_columns(channels):
     expected = conv2d_backward(dy, conv2d_forward(x1, k, b, (1, 1), "same")[1])
     for got, want in zip(work.backward(dy, ctx1), expected):
         np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+@pytest.mark.parametrize("c, kh, strides", [(8, 3, (1, 1)), (3, 3, (1, 1)), (4, 1, (1, 1))],
+                         ids=["winograd", "im2col", "pointwise"])
+@pytest.mark.parametrize("keep_cols", [True, False], ids=["training", "predicting"])
+def test_fused_relu_is_max_zero_of_the_convolution_and_keeps_nan(c, kh, strides, keep_cols):
+    x, k, b = _data(2, 9, 8, c, 5, kh, kh, seed=11)
+    x[0, 4, 4, 0] = np.nan
+    plain, _ = conv2d_forward(x, k, b, strides, "same")
+    fused, _ = conv2d_forward(x, k, b, strides, "same", keep_cols=keep_cols, relu=True)
+    expected = np.where(plain > 0, plain, 0)
+    expected[np.isnan(plain)] = np.nan
+    assert np.isnan(plain).any() and (plain < 0).any()
+    np.testing.assert_allclose(fused, expected, rtol=1e-6, atol=1e-6)

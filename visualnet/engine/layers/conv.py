@@ -27,11 +27,13 @@ class Conv2D(_Activated):
         shape = (x.shape[0], *self.output_shape[1:])
         out = self._buffer("z", shape, x.dtype) if x.dtype == self.values["kernel"].dtype and None not in shape \
             else None
-        z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
-                                      self.config["padding"], workspace=self._work, out=out, keep_cols=training)
         self._deferred = self.fused and self.relu_deferred
-        if self._deferred:  # the MaxPooling2D after this layer applies the ReLU (see Executor)
-            self._z = self._y = z
+        fuse_relu = self.act.in_place and not self.act.is_linear and not self._deferred  # a plain ReLU
+        z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
+                                      self.config["padding"], workspace=self._work, out=out, keep_cols=training,
+                                      relu=fuse_relu)
+        if self._deferred or fuse_relu:  # z is the output: the kernels applied the ReLU, or the
+            self._z = self._y = z        # MaxPooling2D after this layer will (see Executor)
             return z
         return self._activate(z, owned=z is out)
 

@@ -8,6 +8,8 @@ from .. import activations
 from ..ops import pool
 from .base import Layer
 
+_RELU = activations.get("relu")
+
 
 class _Pool2D(Layer):
     """Output and input-gradient buffers are the layer's own, reused batch after batch."""
@@ -34,7 +36,7 @@ class MaxPooling2D(_Pool2D):
                                                need_arg=training)
         self._relu = self.fused and self.relu_before
         if self._relu:  # relu(maxpool(z)) == maxpool(relu(z)), on a quarter of the data
-            activations.get("relu").forward_into(y, y)
+            _RELU.forward_into(y, y)
             self._y = y
         return y
 

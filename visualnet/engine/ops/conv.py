@@ -136,7 +136,7 @@ class Conv2DKernel:
 
     # ------------------------------------------------------------------ im2col
 
-    def _im2col_forward(self, x, kmat, geom, y, keep):
+    def _im2col_forward(self, x, kmat, geom, y, keep, relu):
         kh, kw, sh, sw, pt, pl, oh, ow = geom
         n, h, w, c = x.shape
         rows, k, f = oh * ow, kmat.shape[0], kmat.shape[1]
@@ -152,7 +152,10 @@ class Conv2DKernel:
                 cols = (whole[n0 * rows * k:n1 * rows * k].reshape(-1, k) if keep
                         else self._view(("chunk", i), ((n1 - n0) * rows, k), x.dtype))
                 _im2col(x3[n0:n1], kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
-                np.dot(cols, kmat, out=y2[n0 * rows:n1 * rows])
+                yc = y2[n0 * rows:n1 * rows]
+                np.dot(cols, kmat, out=yc)
+                if relu:  # while yc is in cache
+                    np.maximum(yc, 0, out=yc)
 
         split(n, part)
         self._stamp = self._new_stamp() if keep else 0
@@ -197,7 +200,7 @@ class Conv2DKernel:
         count = min(n, -(-count // parts) * parts)
         return bounds(n, count)
 
-    def _wino_forward(self, x, kernel, bias, geom, y, keep):
+    def _wino_forward(self, x, kernel, bias, geom, y, keep, relu):
         pt, pl, oh, ow = geom[4:]
         th, tw = winograd.tiles(oh, ow)
         n, c, f = x.shape[0], x.shape[3], kernel.shape[3]
@@ -216,7 +219,7 @@ class Conv2DKernel:
                 winograd.input_transform(x[n0:n1], pt, pl, th, tw, v)
                 m = self._view(("m", i), (winograd.P, t, f), x.dtype)
                 np.matmul(v, u, out=m)
-                winograd.output_transform(m, bias, th, tw, y[n0:n1])
+                winograd.output_transform(m, bias, relu, th, tw, y[n0:n1])
 
         split(len(edges) - 1, part)
         self._stamp = self._new_stamp() if keep else 0
@@ -259,10 +262,11 @@ class Conv2DKernel:
 
     # ------------------------------------------------------------------ public
 
-    def forward(self, x, kernel, bias, strides, padding, out=None, keep_cols=True):
+    def forward(self, x, kernel, bias, strides, padding, out=None, keep_cols=True, relu=False):
         """-> (y, ctx); `out`, if given, receives y (C-contiguous, y's shape and dtype).
         `keep_cols=False` (prediction: no backward follows) lets im2col run a few images
-        at a time so that each chunk's cols stay in cache."""
+        at a time so that each chunk's cols stay in cache. `relu`: y = max(0, conv + bias),
+        applied while each piece of y is still in cache."""
         x = np.ascontiguousarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float32)
@@ -285,12 +289,14 @@ class Conv2DKernel:
             np.dot(x.reshape(-1, c), kmat, out=y.reshape(-1, f))
             if bias is not None:
                 y += bias
+            if relu:
+                np.maximum(y, 0, out=y)
         elif _is_winograd(geom, c):
-            u, edges, stamp = self._wino_forward(x, kernel, bias, geom, y, keep_cols)
+            u, edges, stamp = self._wino_forward(x, kernel, bias, geom, y, keep_cols, relu)
         else:
             if bias is not None:
                 kmat = np.concatenate([kmat, bias.reshape(1, f)])
-            stamp = self._im2col_forward(x, kmat, geom, y, keep_cols)
+            stamp = self._im2col_forward(x, kmat, geom, y, keep_cols, relu)
         return y, _Ctx(x, kernel, geom, bias is not None, u, edges, stamp, self)
 
     def backward(self, dy, ctx, need_dx=True, dx_out=None):
@@ -345,14 +351,15 @@ def _is_winograd(geom, c):
     return kh == kw == 3 and sh == sw == 1 and c >= _WINOGRAD_MIN_C
 
 
-def conv2d_forward(x, kernel, bias, strides, padding, workspace=None, out=None, keep_cols=True):
+def conv2d_forward(x, kernel, bias, strides, padding, workspace=None, out=None, keep_cols=True, relu=False):
     """Convolve x (N, H, W, C) with kernel (KH, KW, C, F) -> (y (N, OH, OW, F), ctx).
 
     `workspace`: the layer's `Conv2DKernel`, to reuse buffers; None allocates afresh.
     `out`: an array to receive y (the caller's, reused batch after batch), or None.
     `keep_cols=False`: no backward will follow (prediction), see `Conv2DKernel.forward`.
+    `relu`: a plain ReLU applied in the same pass (y is then the activation).
     """
-    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding, out, keep_cols)
+    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding, out, keep_cols, relu)
 
 
 def conv2d_backward(dy, ctx, need_dx=True, dx_out=None):

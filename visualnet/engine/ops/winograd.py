@@ -88,8 +88,9 @@ def input_transform(x, pt, pl, th, tw, v):
 
 
 @njit
-def output_transform(m, bias, th, tw, y):
-    """y's 4x4 tile t = (A^T m A) + bias (cells past y's edge dropped)."""
+def output_transform(m, bias, relu, th, tw, y):
+    """y's 4x4 tile t = (A^T m A) + bias, then max(0, .) if `relu` (NaN kept, as Keras
+    does); cells past y's edge dropped."""
     n_img, oh, ow, f = y.shape
     k = _consts(y)
     q = np.empty((6, 4, f), y.dtype)
@@ -112,8 +113,13 @@ def output_transform(m, bias, th, tw, y):
                 for a in range(min(TILE, oh - TILE * ti)):
                     for b in range(min(TILE, ow - TILE * tj)):
                         dst, src = y[n, TILE * ti + a, TILE * tj + b], o[a, b]
-                        for ch in range(f):
-                            dst[ch] = src[ch] + bias[ch]
+                        if relu:
+                            for ch in range(f):
+                                v = src[ch] + bias[ch]
+                                dst[ch] = v if (v > 0 or v != v) else 0
+                        else:
+                            for ch in range(f):
+                                dst[ch] = src[ch] + bias[ch]
 
 
 @njit
