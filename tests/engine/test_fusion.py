@@ -79,38 +79,3 @@ def test_prediction_in_cache_sized_chunks_equals_whole_batches(monkeypatch):
     chunked = m.evaluate(x, y, batch_size=16, verbose=0)
     monkeypatch.undo()
     np.testing.assert_allclose(chunked, m.evaluate(x, y, batch_size=16, verbose=0), rtol=1e-6)
-
-
-def _fit_weights(monkeypatch, cache_bytes, model_fn):
-    from visualnet.engine import training
-
-    monkeypatch.setattr(training, "_TRAIN_CACHE_BYTES", cache_bytes)
-    monkeypatch.setattr(training, "_MIN_PIECE", 1)  # small pieces, to test on a small model
-    utils.set_random_seed(0)
-    m = model_fn()
-    rng = np.random.default_rng(3)
-    x = rng.standard_normal((45, 9, 9, 2)).astype(np.float32)
-    y = utils.to_categorical(rng.integers(0, 3, 45), 3)
-    h = m.fit(x, y, batch_size=16, epochs=2, verbose=0)  # the last batch (13) is split too
-    return m, h.history
-
-
-def test_training_in_cache_sized_pieces_equals_whole_batches(monkeypatch):
-    from visualnet.engine import training
-
-    whole, h1 = _fit_weights(monkeypatch, 1 << 40, _model)
-    assert training._training_pieces(whole)(16) == 1
-    pieces, h2 = _fit_weights(monkeypatch, 4 * 4 * 7 * 7 * 3, _model)  # 3 samples' conv output per piece
-    assert training._training_pieces(pieces)(16) == 6
-    for a, b in zip(whole.get_weights(), pieces.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
-    assert h1["accuracy"] == h2["accuracy"]
-
-
-def test_batch_statistics_keep_batches_whole():
-    from visualnet.engine import training
-
-    m = models.Sequential([layers.Input((9, 9, 2)), layers.Conv2D(4, 3), layers.BatchNormalization(),
-                           layers.Flatten(), layers.Dense(3, activation="softmax")])
-    assert training._training_pieces(m)(10 ** 6) == 1

@@ -135,40 +135,12 @@ class _FastStep:
             self.t_buf = np.empty((self.batch_size, *self.t.shape[1:]), self.t.dtype)
             if self.slow_metrics:
                 self.y_buf = np.empty((self.batch_size, *self.y.shape[1:]), self.y.dtype)
-            self.pieces = _training_pieces(self.model)
-        model = self.model
-        store = model._store
-        k = min(n, self.pieces(n))
-        if k <= 1:
-            loss_value = self._run(idx, n, n)
-            grads = store.grads
-        else:  # cache-sized pieces, weight gradients summed: the same step as one piece
-            grads = self._grads_sum
-            if grads is None or grads.shape != store.grads.shape:
-                grads = self._grads_sum = np.empty_like(store.grads)
-            size = -(-n // k)
-            loss_value = 0.0
-            for s0 in range(0, n, size):
-                s1 = min(s0 + size, n)
-                loss_value += self._run(slice(idx.start + s0, idx.start + s1) if isinstance(idx, slice)
-                                        else idx[s0:s1], s1 - s0, n)
-                if s0 == 0:
-                    grads[...] = store.grads
-                else:
-                    grads += store.grads
-        model.compiled.optimizer.apply(store.trainable, grads)
-        return loss_value
-
-    _grads_sum = None
-
-    def _run(self, idx, n, rows):
-        """Forward, loss and backward of `n` samples of a batch of `rows`; metrics updated."""
         ex = self.model._executor
         xb = [self._gather(a, idx, buf, n) for a, buf in zip(self.xs, self.x_bufs)]
         tb = self._gather(self.t, idx, self.t_buf, n)
         y_pred = ex.forward(xb, training=True)
         dz = self.dz[:n]
-        loss_value = self.kernel(tb, y_pred, dz, rows)
+        loss_value = self.kernel(tb, y_pred, dz, n)
         ex.backward(dz, fused_activation=True)
         for update in self.updates:
             update(tb, y_pred)
@@ -176,29 +148,8 @@ class _FastStep:
             yb = self._gather(self.y, idx, self.y_buf, n)
             for m in self.slow_metrics:
                 m.update_state(yb, y_pred)
+        self.model.compiled.optimizer.apply(self.model._store.trainable, self.model._store.grads)
         return loss_value
-
-
-_PER_SAMPLE = {"Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-               "GlobalMaxPooling2D", "Flatten", "Reshape", "Activation", "Softmax", "LeakyReLU", "Concatenate", "Add",
-               "Subtract", "Multiply", "Average"}
-_TRAIN_CACHE_BYTES = 3 << 20
-_MIN_PIECE = 32  # smaller pieces make the convolutions' GEMMs too small to pay (measured)
-
-
-def _training_pieces(model):
-    """`pieces(n)`: how many pieces to split a training batch of n samples into so that
-    the largest activation of a piece stays cache-sized (1: keep it whole). Only for
-    models whose every layer treats samples independently when training (no
-    BatchNormalization, whose statistics span the batch; no Dropout, whose random masks
-    would be drawn in another order), so the summed gradients are the batch's."""
-    layers = model._layers_by_id.values()
-    if any(l.layer_type not in _PER_SAMPLE for l in layers):
-        return lambda n: 1
-    largest = max((int(np.prod([d for d in l.output_shape[1:] if d])) for l in layers
-                   if l.output_shape is not None), default=1)
-    per_sample = 4 * max(largest, 1)
-    return lambda n: max(1, min(-(-n * per_sample // _TRAIN_CACHE_BYTES), n // _MIN_PIECE))
 
 
 def _overrides(callbacks, name: str) -> bool:
@@ -380,7 +331,7 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, c
     return values[0] if len(values) == 1 else values
 
 
-_CACHE_BYTES = 3 << 20  # the largest activation of a prediction chunk stays about this size
+_CACHE_BYTES = 8 << 20  # the largest activation of a prediction chunk stays about this size (measured)
 
 
 def _prediction_chunk(model) -> int:
@@ -410,16 +361,10 @@ def _forward_predict(model, xs, start, stop, chunk, out=None):
 
 def predict(model, x, batch_size=None, verbose="auto"):
     xs = as_inputs(model, x)
-    batch_size = _batch_size(batch_size)
+    _batch_size(batch_size)  # checked as Keras does; the results do not depend on it
     n = len(xs[0])
     if n == 0:
         return np.empty((0, *model.output_shape[1:]), dtype=np.float32)
     out = np.empty((n, *model.output_shape[1:]), dtype=np.float32) if None not in model.output_shape[1:] else None
-    chunk = _prediction_chunk(model)
-    with parallel_layers(model):
-        if out is None:
-            return _forward_predict(model, xs, 0, n, chunk)
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            _forward_predict(model, xs, start, stop, chunk, out[start:stop])
-    return out
+    with parallel_layers(model):  # chunks of _prediction_chunk samples, whatever the batch size
+        return _forward_predict(model, xs, 0, n, _prediction_chunk(model), out)

@@ -205,7 +205,7 @@ class Conv2DKernel:
         th, tw = winograd.tiles(oh, ow)
         n, c, f = x.shape[0], x.shape[3], kernel.shape[3]
         per = winograd.P * th * tw
-        u = winograd.kernel_transform(kernel, self._view("u", (winograd.P, c, f), x.dtype))
+        u = self._kernel_transform(kernel)
         bias = np.zeros(f, x.dtype) if bias is None else bias
         edges = self._wino_chunks(n, geom)
         whole = self._flat("whole", n * per * c, x.dtype) if keep else None
@@ -224,6 +224,18 @@ class Conv2DKernel:
         split(len(edges) - 1, part)
         self._stamp = self._new_stamp() if keep else 0
         return u, edges, self._stamp
+
+    def _kernel_transform(self, kernel):
+        """Winograd's U of `kernel`, reused while the kernel is unchanged (prediction)."""
+        u = self._view("u", (winograd.P, *kernel.shape[2:]), kernel.dtype)
+        seen = self._bufs.get("u_of")
+        if seen is not None and seen.shape == kernel.shape and seen.dtype == kernel.dtype \
+                and np.array_equal(seen, kernel):
+            return u
+        self._bufs["u_of"] = None  # while u is being rewritten
+        winograd.kernel_transform(kernel, u)
+        self._bufs["u_of"] = kernel.copy()
+        return u
 
     def _wino_backward(self, dy, ctx, need_dx, dx):
         x, edges = ctx.x, ctx.edges
