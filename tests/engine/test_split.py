@@ -92,3 +92,32 @@ def test_fit_and_predict_of_a_cnn_leave_openblas_as_they_found_it():
     model.fit(x, y, batch_size=8, epochs=2, verbose=0, validation_split=0.25)
     model.predict(x, verbose=0)
     assert lib.get() == before
+
+
+def _in_parts(parts, fn):
+    with split.layer_parallel() as control:
+        control.set(parts)
+        return fn()
+
+
+def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
+    from visualnet.engine.ops import dense, pool
+
+    monkeypatch.setattr(split, "_MIN_SPLIT_ELEMENTS", 0)
+    monkeypatch.setattr(dense, "_MIN_SPLIT_MACS", 0)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((7, 9, 8, 3)).astype(np.float32)
+    a, b = rng.standard_normal((11, 5)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
+    dz = rng.standard_normal((11, 4)).astype(np.float32)
+
+    def run():
+        y, ctx = pool.max_pool2d_forward(x, 2, 2, "same")
+        dx = pool.max_pool2d_backward(np.ones_like(y), ctx, relu_output=np.maximum(y, 0))
+        ya, actx = pool.avg_pool2d_forward(x, 3, 2, "valid")
+        dxa = pool.avg_pool2d_backward(np.ones_like(ya), actx)
+        return (y, dx, ya, dxa, dense.matmul(a, b, np.empty((11, 4), np.float32)),
+                dense.matmul_tn(a, dz, np.empty((5, 4), np.float32)))
+
+    for one, three in zip(_in_parts(1, run), _in_parts(3, run)):
+        np.testing.assert_allclose(three, one, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(_in_parts(3, run)[5], a.T @ dz, rtol=1e-5, atol=1e-5)

@@ -73,7 +73,7 @@ class Dense(_Activated):
             dense_ops.dense_forward(x2, kernel, self.values["bias"] if use_bias else _NO_BIAS, use_bias, z)
             y = z if act.is_linear else act.forward_into(z, z if act.in_place else self._buffer("y", z.shape, dtype))
         else:
-            np.matmul(x2, kernel, out=z)
+            dense_ops.matmul(x2, kernel, z)
             bias = self.values["bias"] if use_bias else None
             if act.is_linear:
                 if bias is not None:
@@ -105,11 +105,11 @@ class Dense(_Activated):
             else:  # activation gradient and bias gradient in one pass
                 dz = self.act.bias_backward_into(self._z, self._y, dy2, self._buffer("dz", dy2.shape, dy2.dtype),
                                                  dbias)
-            np.matmul(x2.T, dz, out=self.grads["kernel"])
+            dense_ops.matmul_tn(x2, dz, self.grads["kernel"])
             if not need_dx:
                 return [None]
             dx = self._buffer("dx", (dz.shape[0], kernel.shape[0]), dz.dtype)
-            np.matmul(dz, kernel.T, out=dx)
+            dense_ops.matmul(dz, kernel.T, dx)
         if not need_dx:
             return [None]
         return [dx if dy.ndim == 2 else dx.reshape(*dy.shape[:-1], dx.shape[-1])]

@@ -10,6 +10,7 @@ import numpy as np
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops.padding import pair, window_geometry
+from visualnet.engine.ops.split import parts_for, split
 
 
 @njit
@@ -193,9 +194,9 @@ def max_pool2d_forward(x, pool_size, strides, padding, out=None, arg_out=None, n
     arg = _out(arg_out, y.shape, np.int32) if need_arg else _NO_ARG
     ph, pw, sh, sw, pt, pl = geom
     if ph == pw == sh == sw == 2 and pt == pl == 0 and 2 * y.shape[1] <= x.shape[1] and 2 * y.shape[2] <= x.shape[2]:
-        _max_pool_2x2(x, y, arg)
+        _by_images(x, lambda lo, hi: _max_pool_2x2(x[lo:hi], y[lo:hi], arg[lo:hi]))
     else:
-        _max_pool(x, *geom, y, arg)
+        _by_images(x, lambda lo, hi: _max_pool(x[lo:hi], *geom, y[lo:hi], arg[lo:hi]))
     return y, (x.shape, arg if need_arg else None)
 
 
@@ -207,15 +208,17 @@ def max_pool2d_backward(dy, ctx, out=None, relu_output=None):
     shape, arg = ctx
     n, h, w, c = shape
     dx = _out(out, shape, dy.dtype).reshape(n, h * w, c)
+    dy = np.ascontiguousarray(dy)
     gate = dy if relu_output is None else np.ascontiguousarray(relu_output)
-    _max_pool_backward(np.ascontiguousarray(dy), arg, dx, gate, relu_output is not None)
+    _by_images(dx, lambda lo, hi: _max_pool_backward(dy[lo:hi], arg[lo:hi], dx[lo:hi], gate[lo:hi],
+                                                     relu_output is not None))
     return dx.reshape(shape)
 
 
 def avg_pool2d_forward(x, pool_size, strides, padding, out=None):
     """x (N, H, W, C) -> (y (N, OH, OW, C), ctx); each window's mean over its real cells."""
     x, geom, y = _setup(x, pool_size, strides, padding, out)
-    _avg_pool(x, *geom, y)
+    _by_images(x, lambda lo, hi: _avg_pool(x[lo:hi], *geom, y[lo:hi]))
     return y, (x.shape, geom)
 
 
@@ -223,8 +226,15 @@ def avg_pool2d_backward(dy, ctx, out=None):
     """Gradient of average pooling: dy / (real cells) spread over each window."""
     shape, geom = ctx
     dx = _out(out, shape, dy.dtype)
-    _avg_pool_backward(np.ascontiguousarray(dy), *geom, dx)
+    dy = np.ascontiguousarray(dy)
+    _by_images(dx, lambda lo, hi: _avg_pool_backward(dy[lo:hi], *geom, dx[lo:hi]))
     return dx
+
+
+def _by_images(big, fn):
+    """fn(lo, hi) over parts of the images of `big` (the larger array), in parallel when it
+    pays (ops/split.py)."""
+    split(len(big), lambda lo, hi, _: fn(lo, hi), parts_for(big.size))
 
 
 def global_avg_pool2d_forward(x):

@@ -30,6 +30,11 @@ _pool: ThreadPoolExecutor | None = None
 _parts: int | None = None  # set inside `layer_parallel`
 
 
+def layer_parts() -> int | None:
+    """The parts inside `layer_parallel`, else None (OpenBLAS brings its own threads)."""
+    return _parts
+
+
 def parts_available() -> int:
     """How many parts a split uses now: `layer_parallel`'s count, else OpenBLAS's thread
     count (at most the cores), else 1."""
@@ -66,6 +71,14 @@ class layer_parallel:
     def set(n: int) -> None:
         global _parts
         _parts = max(1, int(n))
+
+
+_MIN_SPLIT_ELEMENTS = 1 << 18  # measured: handing a part to the other thread costs ~20-80 us
+
+
+def parts_for(elements: int) -> int | None:
+    """`split`'s `parts` for an op over `elements` array elements: 1 when too small to pay."""
+    return 1 if elements < _MIN_SPLIT_ELEMENTS else None
 
 
 def bounds(count: int, parts: int) -> list[int]:
