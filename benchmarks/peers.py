@@ -134,6 +134,10 @@ class TorchPeer:
                 mods.append(nn.ReLU())
             # softmax / sigmoid outputs: the loss takes the logits (the idiomatic, fused form)
         self.model = nn.Sequential(*mods)
+        for mod in self.model.modules():  # Keras's initialisation, so that accuracies compare training
+            if isinstance(mod, (nn.Linear, nn.Conv2d)):
+                nn.init.xavier_uniform_(mod.weight)  # = glorot_uniform (fans include the kernel area)
+                nn.init.zeros_(mod.bias)
         self.binary = w.loss == "binary_crossentropy"
         self.loss_fn = nn.BCEWithLogitsLoss() if self.binary else nn.CrossEntropyLoss()
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)

@@ -42,13 +42,15 @@ WIDE_CNN = (("conv", 64, 3, "relu"), ("conv", 64, 3, "relu"), ("pool", 2), ("con
 WORKLOADS = {w.key: w for w in (
     Workload("W1", "MLP 784-512-10, batch 128", "mnist_flat", (784,),
              (("dense", 512, "relu"), ("dense", 10, "softmax")), "categorical_crossentropy", 128, 6),
-    Workload("W2/32", "MNIST CNN, batch 32", "mnist_image", (28, 28, 1), CNN, "categorical_crossentropy", 32, 4),
-    Workload("W2/128", "MNIST CNN, batch 128", "mnist_image", (28, 28, 1), CNN, "categorical_crossentropy", 128, 4),
+    Workload("W2/32", "MNIST CNN, batch 32", "mnist_image", (28, 28, 1), CNN, "categorical_crossentropy", 32, 4,
+             accuracy_seeds=3),
+    Workload("W2/128", "MNIST CNN, batch 128", "mnist_image", (28, 28, 1), CNN, "categorical_crossentropy", 128, 4,
+             accuracy_seeds=3),
     Workload("W3", "Pima MLP 8-10-8-1, batch 10", "pima", (8,),
              (("dense", 10, "relu"), ("dense", 8, "relu"), ("dense", 1, "sigmoid")), "binary_crossentropy", 10, 40,
              accuracy_seeds=5),
     Workload("W4", "wide CNN 64-64-pool-128-GAP, batch 64", "mnist_image", (28, 28, 1), WIDE_CNN,
-             "categorical_crossentropy", 64, 5),
+             "categorical_crossentropy", 64, 5, accuracy_seeds=5),
 )}
 
 
