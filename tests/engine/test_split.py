@@ -12,6 +12,12 @@ from visualnet.engine.ops import split
 from visualnet.engine.ops.conv import Conv2DKernel
 
 
+def _in_parts(parts, fn):
+    with split.layer_parallel() as control:
+        control.set(parts)
+        return fn()
+
+
 def test_bounds_are_contiguous_and_near_equal():
     assert split.bounds(10, 3) == [0, 3, 6, 10]
     assert split.bounds(2, 4) == [0, 1, 2]  # never more parts than items
@@ -67,15 +73,14 @@ def test_one_part_and_three_parts_agree(c, strides):
     b = rng.standard_normal(6).astype(np.float32)
     results = []
     for parts in (1, 3):
-        saved = split._parts
-        split._parts = parts
-        try:
-            work = Conv2DKernel()
+        work = Conv2DKernel()
+
+        def run():
             y, ctx = work.forward(x, k, b, strides, "same")
             dy = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
-            results.append((y.copy(), *work.backward(dy, ctx)))
-        finally:
-            split._parts = saved
+            return (y.copy(), *work.backward(dy, ctx))
+
+        results.append(_in_parts(parts, run))
     for one, three in zip(*results):  # only the order of the weight gradients' sums differs
         np.testing.assert_allclose(three, one, rtol=0, atol=5e-6 * np.abs(one).max())
 
@@ -92,12 +97,6 @@ def test_fit_and_predict_of_a_cnn_leave_openblas_as_they_found_it():
     model.fit(x, y, batch_size=8, epochs=2, verbose=0, validation_split=0.25)
     model.predict(x, verbose=0)
     assert lib.get() == before
-
-
-def _in_parts(parts, fn):
-    with split.layer_parallel() as control:
-        control.set(parts)
-        return fn()
 
 
 def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
@@ -121,3 +120,18 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
     for one, three in zip(_in_parts(1, run), _in_parts(3, run)):
         np.testing.assert_allclose(three, one, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(_in_parts(3, run)[5], a.T @ dz, rtol=1e-5, atol=1e-5)
+
+
+def test_each_thread_has_its_own_parts():
+    seen = {}
+
+    def other():
+        seen["other"] = split.layer_parts()
+
+    with split.layer_parallel() as control:
+        control.set(3)
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert split.layer_parts() == 3
+    assert seen["other"] is None and split.layer_parts() is None

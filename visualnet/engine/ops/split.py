@@ -27,50 +27,48 @@ _lock = threading.Lock()
 _running = 0  # splits in progress (several threads may train at once)
 _saved_threads = 1
 _pool: ThreadPoolExecutor | None = None
-_parts: int | None = None  # set inside `layer_parallel`
+_local = threading.local()  # .parts: set inside `layer_parallel`, per thread (each trains its own model)
 
 
 def layer_parts() -> int | None:
     """The parts inside `layer_parallel`, else None (OpenBLAS brings its own threads)."""
-    return _parts
+    return getattr(_local, "parts", None)
 
 
 def parts_available() -> int:
     """How many parts a split uses now: `layer_parallel`'s count, else OpenBLAS's thread
     count (at most the cores), else 1."""
-    if _parts is not None:
-        return _parts
+    parts = layer_parts()
+    if parts is not None:
+        return parts
     lib = openblas()
     return max(1, min(lib.get(), os.cpu_count() or 1)) if lib.get is not None else 1
 
 
 class layer_parallel:
     """Context for a training or prediction loop: OpenBLAS on one thread throughout, and
-    each split in `get()` parts (initially what `parts_available()` was). `set(n)` changes
-    the count (the ThreadGovernor's control, like OpenBLAS's own get/set)."""
+    each split in this thread in `get()` parts (initially what `parts_available()` was).
+    `set(n)` changes the count (the ThreadGovernor's control, like OpenBLAS's get/set)."""
 
     def __enter__(self):
-        global _parts
-        self._previous = _parts
+        self._previous = layer_parts()
         count = parts_available()
         self._blas = _one_blas_thread()
         self._blas.__enter__()
-        _parts = count
+        _local.parts = count
         return self
 
     def __exit__(self, *exc):
-        global _parts
-        _parts = self._previous
+        _local.parts = self._previous
         self._blas.__exit__(*exc)
 
     @staticmethod
     def get() -> int:
-        return _parts or 1
+        return layer_parts() or 1
 
     @staticmethod
     def set(n: int) -> None:
-        global _parts
-        _parts = max(1, int(n))
+        _local.parts = max(1, int(n))
 
 
 _MIN_SPLIT_ELEMENTS = 1 << 18  # measured: handing a part to the other thread costs ~20-80 us
