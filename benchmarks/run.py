@@ -188,15 +188,15 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
             res[wk.peer]["predict"].append(msg["seconds"])
             res[wk.peer]["predict_foreign"].append(turn_meter.foreign_share())
             res[wk.peer]["accuracy"] = msg["accuracy"]
+    for wk in workers:  # before the further seeds' models add to it
+        wk.send(cmd="rss")
+        res[wk.peer]["peak_rss_mb"] = wk.expect("rss")["peak_mb"]
     if w.accuracy_seeds > 1:  # seed-to-seed spread: the mean test accuracy of models trained from several seeds
         for wk in workers:  # the peers train their further seeds side by side (speed is not measured here)
             wk.send(cmd="accuracy", seeds=w.accuracy_seeds, epochs=epochs)
         for wk in workers:
             msg = wk.expect("accuracy")
             res[wk.peer]["accuracy"], res[wk.peer]["accuracy_each"] = msg["accuracy"], msg["each"]
-    for wk in workers:
-        wk.send(cmd="rss")
-        res[wk.peer]["peak_rss_mb"] = wk.expect("rss")["peak_mb"]
     if args.gil and w.data == "mnist_image" and wkey.startswith("W2"):
         for wk in workers:
             time.sleep(PAUSE)
