@@ -236,3 +236,18 @@ def test_fused_relu_is_max_zero_of_the_convolution_and_keeps_nan(c, kh, strides,
     expected[np.isnan(plain)] = np.nan
     assert np.isnan(plain).any() and (plain < 0).any()
     np.testing.assert_allclose(fused, expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("c, kh, padding", [(8, 3, "same"), (8, 3, "valid"), (3, 3, "valid"), (4, 1, "valid")],
+                         ids=["winograd-same", "winograd-valid-odd", "im2col", "pointwise"])
+@pytest.mark.parametrize("relu", [True, False])
+def test_pooled_prediction_is_the_max_pooling_of_the_convolution(c, kh, padding, relu):
+    from visualnet.engine.ops import pool
+
+    x, k, b = _data(3, 11, 10, c, 5, kh, kh, seed=12)
+    full, _ = conv2d_forward(x, k, b, (1, 1), padding, relu=relu)
+    expected, _ = pool.max_pool2d_forward(full, 2, 2, "valid", need_arg=False)
+    pooled, _ = conv2d_forward(x, k, b, (1, 1), padding, keep_cols=False, relu=relu, pool=True)
+    np.testing.assert_allclose(pooled, expected, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="prediction"):
+        conv2d_forward(x, k, b, (1, 1), padding, pool=True)

@@ -30,6 +30,7 @@ def _train(monkeypatch, fuse, activation="relu", padding="valid"):
 def test_fused_training_equals_unfused(monkeypatch):
     fused, h1, p1 = _train(monkeypatch, True)
     assert fused.layers[0].relu_deferred and fused.layers[1].relu_before
+    assert fused.layers[0].pools_2x2 and fused.layers[1].pooled_before  # prediction pools in the conv
     plain, h2, p2 = _train(monkeypatch, False)
     assert not plain.layers[0].relu_deferred
     for a, b in zip(fused.get_weights(), plain.get_weights()):

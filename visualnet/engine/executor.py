@@ -97,6 +97,9 @@ class Executor:
                 layer.relu_deferred = True
                 pool.relu_before = True
                 self._fused += [layer, pool]
+                c = pool.config  # 2x2 windows: when predicting, the convolution pools its own output in cache
+                layer.pools_2x2 = pool.pooled_before = (c["pool_size"] == (2, 2) and c["strides"] in (None, (2, 2))
+                                                        and c["padding"] == "valid")
 
 
 def _ancestors(graph: Graph, node_id: str) -> set[str]:

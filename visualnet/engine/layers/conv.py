@@ -15,6 +15,7 @@ class Conv2D(_Activated):
 
     splits_batch = True  # its kernels run the batch as parallel parts (ops/split.py)
     relu_deferred = False  # set by the executor when a MaxPooling2D applies this layer's ReLU
+    pools_2x2 = False  # set by the executor when that MaxPooling2D is 2x2: prediction then pools here
     fused = False  # set by the executor for each forward pass: whether the deferral is in force
 
     def on_build(self):
@@ -24,14 +25,17 @@ class Conv2D(_Activated):
     def forward(self, inputs, training):
         bias = self.values["bias"] if self.config["use_bias"] else None
         x = inputs[0]
+        pool = self.fused and self.pools_2x2 and not training  # the MaxPooling2D after passes it on
         shape = (x.shape[0], *self.output_shape[1:])
-        out = self._buffer("z", shape, x.dtype) if x.dtype == self.values["kernel"].dtype and None not in shape \
-            else None
-        self._deferred = self.fused and self.relu_deferred
+        if pool:
+            shape = (shape[0], shape[1] // 2, shape[2] // 2, shape[3])
+        out = self._buffer("zp" if pool else "z", shape, x.dtype) \
+            if x.dtype == self.values["kernel"].dtype and None not in shape else None
+        self._deferred = self.fused and self.relu_deferred and not pool
         fuse_relu = self.act.in_place and not self.act.is_linear and not self._deferred  # a plain ReLU
         z, self._ctx = conv2d_forward(x, self.values["kernel"], bias, self.config["strides"],
                                       self.config["padding"], workspace=self._work, out=out, keep_cols=training,
-                                      relu=fuse_relu)
+                                      relu=fuse_relu, pool=pool)
         if self._deferred or fuse_relu:  # z is the output: the kernels applied the ReLU, or the
             self._z = self._y = z        # MaxPooling2D after this layer will (see Executor)
             return z

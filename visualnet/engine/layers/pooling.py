@@ -26,10 +26,13 @@ class _Pool2D(Layer):
 class MaxPooling2D(_Pool2D):
     layer_type = "MaxPooling2D"
     relu_before = False  # set by the executor: the producer's ReLU is deferred to this layer
+    pooled_before = False  # set by the executor: when predicting, the producer pools (and applies the ReLU)
     fused = False  # set by the executor for each forward pass: whether the deferral is in force
 
     def forward(self, inputs, training):
         x = inputs[0]
+        if self.fused and self.pooled_before and not training:
+            return x
         size, strides, padding, shape = self._geometry(x)
         y, self._ctx = pool.max_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype),
                                                arg_out=self._buffer("arg", shape, np.int32) if training else None,

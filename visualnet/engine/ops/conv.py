@@ -24,6 +24,7 @@ import numpy as np
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import winograd
 from visualnet.engine.ops.padding import pair, window_geometry
+from visualnet.engine.ops.pool import max_pool_2x2_into
 from visualnet.engine.ops.split import bounds, parts_available, split
 
 _WINOGRAD_MIN_C = 16  # measured: below this, im2col (one GEMM, K = 9C) is as fast or faster
@@ -136,13 +137,13 @@ class Conv2DKernel:
 
     # ------------------------------------------------------------------ im2col
 
-    def _im2col_forward(self, x, kmat, geom, y, keep, relu):
+    def _im2col_forward(self, x, kmat, geom, y, keep, relu, pool):
         kh, kw, sh, sw, pt, pl, oh, ow = geom
         n, h, w, c = x.shape
         rows, k, f = oh * ow, kmat.shape[0], kmat.shape[1]
-        x3, y2 = x.reshape(n, h, w * c), y.reshape(n * rows, f)
+        x3, y2 = x.reshape(n, h, w * c), (None if pool else y.reshape(n * rows, f))
         per_image = rows * k * x.itemsize
-        keep = keep or n * per_image <= _CHUNK_BYTES
+        keep = not pool and (keep or n * per_image <= _CHUNK_BYTES)
         step = n if keep else max(1, _CHUNK_BYTES // per_image)
         whole = self._flat("whole", n * rows * k, x.dtype) if keep else None
 
@@ -152,8 +153,14 @@ class Conv2DKernel:
                 cols = (whole[n0 * rows * k:n1 * rows * k].reshape(-1, k) if keep
                         else self._view(("chunk", i), ((n1 - n0) * rows, k), x.dtype))
                 _im2col(x3[n0:n1], kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
-                yc = y2[n0 * rows:n1 * rows]
-                np.dot(cols, kmat, out=yc)
+                if pool:  # the chunk's convolution, pooled while in cache
+                    full = self._view(("pool", i), (n1 - n0, oh, ow, f), x.dtype)
+                    np.dot(cols, kmat, out=full.reshape(-1, f))
+                    yc = y[n0:n1]
+                    max_pool_2x2_into(full, yc)
+                else:
+                    yc = y2[n0 * rows:n1 * rows]
+                    np.dot(cols, kmat, out=yc)
                 if relu:  # while yc is in cache
                     np.maximum(yc, 0, out=yc)
 
@@ -200,7 +207,7 @@ class Conv2DKernel:
         count = min(n, -(-count // parts) * parts)
         return bounds(n, count)
 
-    def _wino_forward(self, x, kernel, bias, geom, y, keep, relu):
+    def _wino_forward(self, x, kernel, bias, geom, y, keep, relu, pool):
         pt, pl, oh, ow = geom[4:]
         th, tw = winograd.tiles(oh, ow)
         n, c, f = x.shape[0], x.shape[3], kernel.shape[3]
@@ -219,7 +226,7 @@ class Conv2DKernel:
                 winograd.input_transform(x[n0:n1], pt, pl, th, tw, v)
                 m = self._view(("m", i), (winograd.P, t, f), x.dtype)
                 np.matmul(v, u, out=m)
-                winograd.output_transform(m, bias, relu, th, tw, y[n0:n1])
+                winograd.output_transform(m, bias, relu, pool, th, tw, y[n0:n1])
 
         split(len(edges) - 1, part)
         self._stamp = self._new_stamp() if keep else 0
@@ -274,11 +281,12 @@ class Conv2DKernel:
 
     # ------------------------------------------------------------------ public
 
-    def forward(self, x, kernel, bias, strides, padding, out=None, keep_cols=True, relu=False):
+    def forward(self, x, kernel, bias, strides, padding, out=None, keep_cols=True, relu=False, pool=False):
         """-> (y, ctx); `out`, if given, receives y (C-contiguous, y's shape and dtype).
         `keep_cols=False` (prediction: no backward follows) lets im2col run a few images
         at a time so that each chunk's cols stay in cache. `relu`: y = max(0, conv + bias),
-        applied while each piece of y is still in cache."""
+        applied while each piece of y is still in cache. `pool` (prediction only): y is
+        the 2x2 stride-2 'valid' max pooling of that, pooled in cache (no backward)."""
         x = np.ascontiguousarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float32)
@@ -292,11 +300,18 @@ class Conv2DKernel:
         oh, ow, pt, pl = window_geometry(h, w, (kh, kw), (sh, sw), padding)
         geom = (kh, kw, sh, sw, pt, pl, oh, ow)
         kmat = kernel.reshape(kh * kw * c, f)
-        y = np.empty((n, oh, ow, f), x.dtype) if out is None else _checked_out(out, (n, oh, ow, f), x.dtype)
+        if pool and keep_cols:
+            raise ValueError("pool=True is for prediction (keep_cols=False): no backward can follow it")
+        shape = (n, oh // 2, ow // 2, f) if pool else (n, oh, ow, f)
+        y = np.empty(shape, x.dtype) if out is None else _checked_out(out, shape, x.dtype)
         u = edges = None
         stamp = 0
         if n == 0 or oh == 0 or ow == 0:
             pass
+        elif pool and _is_pointwise(geom):
+            full = self._view(("pool", 0), (n, oh, ow, f), x.dtype)
+            self.forward(x, kernel, bias, strides, padding, full, False, relu)
+            max_pool_2x2_into(full, y)
         elif _is_pointwise(geom):
             np.dot(x.reshape(-1, c), kmat, out=y.reshape(-1, f))
             if bias is not None:
@@ -304,11 +319,11 @@ class Conv2DKernel:
             if relu:
                 np.maximum(y, 0, out=y)
         elif _is_winograd(geom, c):
-            u, edges, stamp = self._wino_forward(x, kernel, bias, geom, y, keep_cols, relu)
+            u, edges, stamp = self._wino_forward(x, kernel, bias, geom, y, keep_cols, relu, pool)
         else:
             if bias is not None:
                 kmat = np.concatenate([kmat, bias.reshape(1, f)])
-            stamp = self._im2col_forward(x, kmat, geom, y, keep_cols, relu)
+            stamp = self._im2col_forward(x, kmat, geom, y, keep_cols, relu, pool)
         return y, _Ctx(x, kernel, geom, bias is not None, u, edges, stamp, self)
 
     def backward(self, dy, ctx, need_dx=True, dx_out=None):
@@ -363,15 +378,17 @@ def _is_winograd(geom, c):
     return kh == kw == 3 and sh == sw == 1 and c >= _WINOGRAD_MIN_C
 
 
-def conv2d_forward(x, kernel, bias, strides, padding, workspace=None, out=None, keep_cols=True, relu=False):
+def conv2d_forward(x, kernel, bias, strides, padding, workspace=None, out=None, keep_cols=True, relu=False,
+                   pool=False):
     """Convolve x (N, H, W, C) with kernel (KH, KW, C, F) -> (y (N, OH, OW, F), ctx).
 
     `workspace`: the layer's `Conv2DKernel`, to reuse buffers; None allocates afresh.
     `out`: an array to receive y (the caller's, reused batch after batch), or None.
     `keep_cols=False`: no backward will follow (prediction), see `Conv2DKernel.forward`.
     `relu`: a plain ReLU applied in the same pass (y is then the activation).
+    `pool`: prediction only, y is the 2x2 stride-2 'valid' max pooling (see `Conv2DKernel.forward`).
     """
-    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding, out, keep_cols, relu)
+    return (workspace or Conv2DKernel()).forward(x, kernel, bias, strides, padding, out, keep_cols, relu, pool)
 
 
 def conv2d_backward(dy, ctx, need_dx=True, dx_out=None):

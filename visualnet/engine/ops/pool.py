@@ -200,6 +200,12 @@ def max_pool2d_forward(x, pool_size, strides, padding, out=None, arg_out=None, n
     return y, (x.shape, arg if need_arg else None)
 
 
+def max_pool_2x2_into(x, y):
+    """y = 2x2 stride-2 'valid' max pooling of x (a convolution's chunk pooled in cache;
+    serial: the caller splits)."""
+    _max_pool_2x2(x, y, _NO_ARG)
+
+
 def max_pool2d_backward(dy, ctx, out=None, relu_output=None):
     """Gradient of max pooling: dy routed to each window's first maximum.
 

@@ -88,9 +88,10 @@ def input_transform(x, pt, pl, th, tw, v):
 
 
 @njit
-def output_transform(m, bias, relu, th, tw, y):
+def output_transform(m, bias, relu, pool, th, tw, y):
     """y's 4x4 tile t = (A^T m A) + bias, then max(0, .) if `relu` (NaN kept, as Keras
-    does); cells past y's edge dropped."""
+    does); cells past y's edge dropped. With `pool`, y is the 2x2 stride-2 max pooling
+    of that (a tile holds whole 2x2 windows), written as a 2x2 tile."""
     n_img, oh, ow, f = y.shape
     k = _consts(y)
     q = np.empty((6, 4, f), y.dtype)
@@ -110,6 +111,22 @@ def output_transform(m, bias, relu, th, tw, y):
                     o0, o1, o2, o3 = o[0, s], o[1, s], o[2, s], o[3, s]
                     for ch in range(f):
                         o0[ch], o1[ch], o2[ch], o3[ch] = _at(a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+                if pool:
+                    for a in range(min(2, oh - 2 * ti)):
+                        for b in range(min(2, ow - 2 * tj)):
+                            p0, p1, p2, p3 = o[2 * a, 2 * b], o[2 * a, 2 * b + 1], o[2 * a + 1, 2 * b], o[2 * a + 1, 2 * b + 1]
+                            dst = y[n, 2 * ti + a, 2 * tj + b]
+                            for ch in range(f):
+                                v = p0[ch]
+                                if p1[ch] > v:
+                                    v = p1[ch]
+                                if p2[ch] > v:
+                                    v = p2[ch]
+                                if p3[ch] > v:
+                                    v = p3[ch]
+                                v += bias[ch]
+                                dst[ch] = v if (not relu or v > 0 or v != v) else 0
+                    continue
                 for a in range(min(TILE, oh - TILE * ti)):
                     for b in range(min(TILE, ow - TILE * tj)):
                         dst, src = y[n, TILE * ti + a, TILE * tj + b], o[a, b]
