@@ -142,7 +142,7 @@ class Conv2DKernel:
         n, h, w, c = x.shape
         rows, k, f = oh * ow, kmat.shape[0], kmat.shape[1]
         x3, y2 = x.reshape(n, h, w * c), (None if pool else y.reshape(n * rows, f))
-        per_image = rows * k * x.itemsize
+        per_image = rows * (k + (f if pool else 0)) * x.itemsize  # its cols (and, pooling, its output)
         keep = not pool and (keep or n * per_image <= _CHUNK_BYTES)
         step = n if keep else max(1, _CHUNK_BYTES // per_image)
         whole = self._flat("whole", n * rows * k, x.dtype) if keep else None
