@@ -53,6 +53,20 @@ def _max_pool(x, ph, pw, sh, sw, pt, pl, y, arg):
                             yrow[ch] = v if v > yrow[ch] else yrow[ch]
 
 
+@njit(inline="always")
+def max4(a, b, d, e):
+    """The maximum of a 2x2 window's cells in row-major order, as max pooling takes it
+    (a NaN first cell is kept, a later one is passed over)."""
+    m = a
+    if b > m:
+        m = b
+    if d > m:
+        m = d
+    if e > m:
+        m = e
+    return m
+
+
 @njit
 def _max_pool_2x2(x, y, arg):
     """The common case (2x2 windows, stride 2, no padding) with each channel's maximum
@@ -82,14 +96,7 @@ def _max_pool_2x2(x, y, arg):
                         arow[ch] = k
                 else:
                     for ch in range(c):
-                        m = a[ch]
-                        if b[ch] > m:
-                            m = b[ch]
-                        if d[ch] > m:
-                            m = d[ch]
-                        if e[ch] > m:
-                            m = e[ch]
-                        yrow[ch] = m
+                        yrow[ch] = max4(a[ch], b[ch], d[ch], e[ch])
 
 
 @njit

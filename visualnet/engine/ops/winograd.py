@@ -11,6 +11,7 @@ enough streams for LLVM to vectorize along the channels.
 import numpy as np
 
 from visualnet.engine._jit import njit
+from visualnet.engine.ops.pool import max4
 
 P = 36  # transform points per tile
 TILE = 4  # outputs per tile side
@@ -117,14 +118,7 @@ def output_transform(m, bias, relu, pool, th, tw, y):
                             p0, p1, p2, p3 = o[2 * a, 2 * b], o[2 * a, 2 * b + 1], o[2 * a + 1, 2 * b], o[2 * a + 1, 2 * b + 1]
                             dst = y[n, 2 * ti + a, 2 * tj + b]
                             for ch in range(f):
-                                v = p0[ch]
-                                if p1[ch] > v:
-                                    v = p1[ch]
-                                if p2[ch] > v:
-                                    v = p2[ch]
-                                if p3[ch] > v:
-                                    v = p3[ch]
-                                v += bias[ch]
+                                v = max4(p0[ch], p1[ch], p2[ch], p3[ch]) + bias[ch]
                                 dst[ch] = v if (not relu or v > 0 or v != v) else 0
                     continue
                 for a in range(min(TILE, oh - TILE * ti)):
