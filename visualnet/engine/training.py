@@ -255,44 +255,43 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     fast = _FastStep.build(model, xs, y, weights, batch_size)
     batch_begin = _overrides(cbs.callbacks, "on_train_batch_begin")
     batch_end = _overrides(cbs.callbacks, "on_train_batch_end")
-    threading = parallel_layers(model)
-    governor = ThreadGovernor(threading.__enter__())
-    try:
-        for epoch in range(initial_epoch, epochs):
-            cbs.on_epoch_begin(epoch)
-            tracker = _Mean()
-            for m in metrics:
-                m.reset_state()
-            order = global_rng().permutation(n) if shuffle else None
-            for step in range(steps):
-                start = step * batch_size
-                stop = min(start + batch_size, n)
-                idx = slice(start, stop) if order is None else order[start:stop]
-                if batch_begin:
-                    cbs.on_train_batch_begin(step)
-                governor.step_started()
-                if fast is not None:
-                    loss_value = fast(idx, stop - start)
-                else:
-                    loss_value = train_step(model, [a[idx] for a in xs], y[idx],
-                                            None if weights is None else weights[idx])
-                governor.step_finished(stop - start == batch_size)
-                tracker.total += loss_value * (stop - start)
-                tracker.count += stop - start
-                if batch_end:
-                    cbs.on_train_batch_end(step, _logs(tracker, metrics))
+    with parallel_layers(model) as control:  # None: OpenBLAS governs its own threads
+        governor = ThreadGovernor(control)
+        try:
+            for epoch in range(initial_epoch, epochs):
+                cbs.on_epoch_begin(epoch)
+                tracker = _Mean()
+                for m in metrics:
+                    m.reset_state()
+                order = global_rng().permutation(n) if shuffle else None
+                for step in range(steps):
+                    start = step * batch_size
+                    stop = min(start + batch_size, n)
+                    idx = slice(start, stop) if order is None else order[start:stop]
+                    if batch_begin:
+                        cbs.on_train_batch_begin(step)
+                    governor.step_started()
+                    if fast is not None:
+                        loss_value = fast(idx, stop - start)
+                    else:
+                        loss_value = train_step(model, [a[idx] for a in xs], y[idx],
+                                                None if weights is None else weights[idx])
+                    governor.step_finished(stop - start == batch_size)
+                    tracker.total += loss_value * (stop - start)
+                    tracker.count += stop - start
+                    if batch_end:
+                        cbs.on_train_batch_end(step, _logs(tracker, metrics))
+                    if model.stop_training:
+                        break
+                logs = _logs(tracker, metrics)
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_batch = _batch_size(validation_batch_size, batch_size)
+                    logs.update(_evaluate_arrays(model, val[0], val[1], val_batch, prefix="val_"))
+                cbs.on_epoch_end(epoch, logs)
                 if model.stop_training:
                     break
-            logs = _logs(tracker, metrics)
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                logs.update(_evaluate_arrays(model, val[0], val[1], _batch_size(validation_batch_size, batch_size),
-                                             prefix="val_"))
-            cbs.on_epoch_end(epoch, logs)
-            if model.stop_training:
-                break
-    finally:
-        governor.close()
-        threading.__exit__(None, None, None)
+        finally:
+            governor.close()
     cbs.on_train_end()
     return history
 

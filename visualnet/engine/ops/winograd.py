@@ -115,7 +115,8 @@ def output_transform(m, bias, relu, pool, th, tw, y):
                 if pool:
                     for a in range(min(2, oh - 2 * ti)):
                         for b in range(min(2, ow - 2 * tj)):
-                            p0, p1, p2, p3 = o[2 * a, 2 * b], o[2 * a, 2 * b + 1], o[2 * a + 1, 2 * b], o[2 * a + 1, 2 * b + 1]
+                            p0, p1 = o[2 * a, 2 * b], o[2 * a, 2 * b + 1]
+                            p2, p3 = o[2 * a + 1, 2 * b], o[2 * a + 1, 2 * b + 1]
                             dst = y[n, 2 * ti + a, 2 * tj + b]
                             for ch in range(f):
                                 v = max4(p0[ch], p1[ch], p2[ch], p3[ch]) + bias[ch]
