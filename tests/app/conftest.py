@@ -17,14 +17,15 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture
-def make_window(qtbot, qapp, home):
+def _window_factory(qtbot, qapp, build, ask_before_discarding):
+    """make() -> a shown window from `build()`; all of them closed at the end (here, not by
+    qtbot, whose teardown would meet the unsaved-changes prompt)."""
     theme.apply(qapp, "light")
     made = []
 
     def make():
-        w = MainWindow()
-        w.ask_before_discarding = True
+        w = build()
+        w.ask_before_discarding = ask_before_discarding
         w.resize(1200, 800)
         w.show()
         qtbot.waitExposed(w)
@@ -32,11 +33,26 @@ def make_window(qtbot, qapp, home):
         return w
 
     yield make
-    for w in made:   # closed here, not by qtbot (its teardown would meet the prompt)
+    for w in made:
         w.ask_before_discarding = False
         w.close()
         w.document.undo_stack.clear()
         w.deleteLater()
+
+
+@pytest.fixture
+def make_window(qtbot, qapp, home):
+    """A bare MainWindow with the unsaved-changes prompt on."""
+    yield from _window_factory(qtbot, qapp, MainWindow, True)
+
+
+@pytest.fixture
+def app_window(qtbot, qapp, home):
+    """Windows as the app builds them (`visualnet.gui.app.build_window`: the training page
+    installed), without the prompt."""
+    from visualnet.gui.app import build_window
+
+    yield from _window_factory(qtbot, qapp, build_window, False)
 
 
 @pytest.fixture

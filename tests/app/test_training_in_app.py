@@ -47,32 +47,6 @@ def train_mlp(qtbot, window, samples=320, **settings):
     return page
 
 
-@pytest.fixture
-def app_window(qtbot, qapp, home):
-    """Windows as the app builds them (`visualnet.gui.app.build_window`: the training page
-    installed), closed at the end."""
-    from visualnet.gui import theme
-    from visualnet.gui.app import build_window
-
-    theme.apply(qapp, "light")
-    made = []
-
-    def make():
-        w = build_window()
-        w.ask_before_discarding = False
-        w.resize(1200, 800)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.close()
-        w.document.undo_stack.clear()
-        w.deleteLater()
-
-
 # ---------------------------------------------------------------------- the app has the page
 def test_the_app_launched_for_a_screenshot_has_a_train_page(tmp_path):
     """`python -m visualnet --screenshot OUT.png mnist_cnn`, with the window's pages listed
