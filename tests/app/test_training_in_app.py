@@ -31,11 +31,17 @@ def settle(qtbot, page, timeout=120_000):
     qtbot.waitUntil(lambda: page.state not in ("running", "paused", "evaluating"), timeout=timeout)
 
 
-def train_mlp(qtbot, window, samples=320, **settings):
+def mlp_page(window):
+    """The window's training page, shown, on the MNIST MLP template and the MNIST data."""
     page = install(window)
     window.pages.setCurrentWidget(page)
     window.load_template("mnist_mlp")
     page.select_dataset("mnist")
+    return page
+
+
+def train_mlp(qtbot, window, samples=320, **settings):
+    page = mlp_page(window)
     page.data_panel.subset.setValue(samples)
     s = page.settings
     s.validation_split.setValue(10)
@@ -92,10 +98,7 @@ def test_the_start_page_card_leads_to_live_curves_in_three_clicks(app_window, qt
 # ---------------------------------------------------------------------- save and open
 def test_training_is_saved_in_the_project_and_restored_in_a_fresh_window(make_window, answers, qtbot, tmp_path):
     window = make_window()
-    page = install(window)
-    window.pages.setCurrentWidget(page)
-    window.load_template("mnist_mlp")
-    page.select_dataset("mnist")
+    page = mlp_page(window)
     page.data_panel.subset.setValue(320)
     s = page.settings
     s.validation_split.setValue(10)
@@ -227,10 +230,7 @@ def test_weights_that_no_longer_fit_the_edited_model_are_left_out(make_window, q
 
 def test_a_diverged_run_saves_no_weights_and_the_file_opens(make_window, qtbot, tmp_path):
     window = make_window()
-    page = install(window)
-    window.pages.setCurrentWidget(page)
-    window.load_template("mnist_mlp")
-    page.select_dataset("mnist")
+    page = mlp_page(window)
     page.data_panel.subset.setValue(640)
     page.settings.optimizer.setCurrentIndex(page.settings.optimizer.findData("sgd"))
     page.settings.optimizer_editors["learning_rate"].setText("1e12")
@@ -245,10 +245,7 @@ def test_a_diverged_run_saves_no_weights_and_the_file_opens(make_window, qtbot, 
 
 def test_saving_while_it_trains_keeps_the_unfinished_run_with_matching_optimizer_state(make_window, qtbot, tmp_path):
     window = make_window()
-    page = install(window)
-    window.pages.setCurrentWidget(page)
-    window.load_template("mnist_mlp")
-    page.select_dataset("mnist")
+    page = mlp_page(window)
     page.settings.epochs.setValue(20)
     click(qtbot, page.buttons["train"])
     qtbot.waitUntil(lambda: page.curves.point_count("loss") >= 5, timeout=60_000)
