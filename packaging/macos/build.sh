@@ -4,20 +4,7 @@
 #   dist/VisualNet-<version>-macos-<arch>.zip and .dmg
 # Smoke test: QT_QPA_PLATFORM=offscreen dist/VisualNet.app/Contents/MacOS/VisualNet --self-test
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
-PY=${PYTHON:-$ROOT/.venv/bin/python}
-if [ ! -x "$PY" ]; then
-  python3 -m venv .venv
-  PY=$ROOT/.venv/bin/python
-  "$PY" -m pip install --quiet --upgrade pip
-fi
-"$PY" -c "import visualnet, PySide6" 2>/dev/null || "$PY" -m pip install --quiet -e .
-"$PY" -c "import PyInstaller" 2>/dev/null || "$PY" -m pip install --quiet -e '.[packaging]'
-
-"$PY" packaging/make_icons.py build/icons
-"$PY" -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
-  packaging/visualnet.spec
+source "$(dirname "$0")/../pyinstaller-build.sh"  # sets ROOT and PY, builds dist/ with PyInstaller
 
 APP=dist/VisualNet.app
 # ad-hoc signature: required to run on Apple silicon; a Developer ID signature and
