@@ -22,7 +22,9 @@ CASES = [
     (2, 11, 12, 2, 3, 5, 3, (3, 3), "same"),
     (2, 6, 6, 6, 3, 1, 1, (1, 1), "valid"),
     (2, 7, 6, 6, 3, 1, 1, (2, 2), "same"),
+    # 3x3 over one channel: the direct forward kernel
     (1, 12, 12, 1, 8, 3, 3, (2, 1), "same"),
+    (2, 9, 8, 1, 5, 3, 3, (1, 1), "valid"),
     (2, 5, 4, 16, 8, 2, 3, (3, 1), "valid"),
     # 3x3 stride 1 over >= 8 channels: the Winograd path
     (2, 9, 8, 8, 5, 3, 3, (1, 1), "same"),
@@ -131,7 +133,7 @@ def test_mnist_sized_gradients_match_torch_autograd():
     np.testing.assert_allclose(db, bt.grad.numpy(), atol=1e-4, rtol=1e-5)
 
 
-FD_CASES = [0, 2, 4, 6, 8, 11]
+FD_CASES = [0, 2, 4, 6, 8, 9, 12]
 
 
 @pytest.mark.parametrize("case", [CASES[i] for i in FD_CASES], ids=[IDS[i] for i in FD_CASES])
@@ -160,7 +162,7 @@ def test_gradients_match_central_differences_in_float64(case):
     np.testing.assert_allclose(db, numeric(b), atol=1e-7, rtol=1e-6)
 
 
-@pytest.mark.parametrize("case", [CASES[1], CASES[5], CASES[9]], ids=[IDS[1], IDS[5], IDS[9]])
+@pytest.mark.parametrize("case", [CASES[1], CASES[5], CASES[10]], ids=[IDS[1], IDS[5], IDS[10]])
 def test_need_dx_false_returns_none_and_the_same_weight_gradients(case):
     n, h, w, c, f, kh, kw, strides, padding = case
     x, k, b = _data(n, h, w, c, f, kh, kw)
@@ -210,6 +212,22 @@ def test_winograd_agrees_with_im2col(monkeypatch):
         np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-5)
 
 
+@pytest.mark.parametrize("strides, padding", [((1, 1), "valid"), ((2, 1), "same"), ((1, 2), "same")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_single_channel_forward_agrees_with_im2col(monkeypatch, strides, padding, dtype):
+    x, k, b = _data(5, 13, 11, 1, 7, 3, 3, dtype=dtype, seed=21)
+    direct, ctx = conv2d_forward(x, k, b, strides, padding)
+    dy = np.random.default_rng(22).standard_normal(direct.shape).astype(dtype)
+    grads = conv2d_backward(dy, ctx)  # im2col's backward, its columns rebuilt
+    monkeypatch.setattr(conv, "_is_direct", lambda geom, c: False)
+    expected, ctx = conv2d_forward(x, k, b, strides, padding)
+    expected_grads = conv2d_backward(dy, ctx)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(direct, expected, rtol=tol, atol=tol)
+    for got, want in zip(grads, expected_grads):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("channels", [5, 8], ids=["im2col", "winograd"])
 def test_backward_after_another_forward_rebuilds_its_columns(channels):
     """A layer called twice before its backward (shared layer): each ctx stays right."""
@@ -224,8 +242,8 @@ def test_backward_after_another_forward_rebuilds_its_columns(channels):
         np.testing.assert_allclose(got, want, atol=1e-6)
 
 
-@pytest.mark.parametrize("c, kh, strides", [(8, 3, (1, 1)), (3, 3, (1, 1)), (4, 1, (1, 1))],
-                         ids=["winograd", "im2col", "pointwise"])
+@pytest.mark.parametrize("c, kh, strides", [(8, 3, (1, 1)), (3, 3, (1, 1)), (4, 1, (1, 1)), (1, 3, (1, 2))],
+                         ids=["winograd", "im2col", "pointwise", "direct"])
 @pytest.mark.parametrize("keep_cols", [True, False], ids=["training", "predicting"])
 def test_fused_relu_is_max_zero_of_the_convolution_and_keeps_nan(c, kh, strides, keep_cols):
     x, k, b = _data(2, 9, 8, c, 5, kh, kh, seed=11)
@@ -238,8 +256,10 @@ def test_fused_relu_is_max_zero_of_the_convolution_and_keeps_nan(c, kh, strides,
     np.testing.assert_allclose(fused, expected, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("c, kh, padding", [(8, 3, "same"), (8, 3, "valid"), (3, 3, "valid"), (4, 1, "valid")],
-                         ids=["winograd-same", "winograd-valid-odd", "im2col", "pointwise"])
+@pytest.mark.parametrize("c, kh, padding", [(8, 3, "same"), (8, 3, "valid"), (3, 3, "valid"), (4, 1, "valid"),
+                                            (1, 3, "same"), (1, 3, "valid")],
+                         ids=["winograd-same", "winograd-valid-odd", "im2col", "pointwise", "direct-same",
+                              "direct-valid-odd"])
 @pytest.mark.parametrize("relu", [True, False])
 def test_pooled_prediction_is_the_max_pooling_of_the_convolution(c, kh, padding, relu):
     from visualnet.engine.ops import pool

@@ -1,7 +1,9 @@
 """2-D convolution (channels_last, Keras kernel layout, float32 or float64).
 
-Three paths, all ending in BLAS GEMMs:
+Four paths:
 - 1x1 stride 1 unpadded: x itself is the GEMM's left operand.
+- 3x3 over one input channel, forward: a direct kernel (ops/conv_direct.py); its
+  backward is im2col's.
 - im2col: cols (N*OH*OW, KH*KW*C [+1]) @ kernel (KH*KW*C [+1], F) -> y (N, OH, OW, F);
   dkernel = cols.T @ dy; dcols = dy @ kernel.T folded back by col2im. With a bias, cols
   gets a column of ones: the GEMMs then add the bias and sum dbias for free.
@@ -23,6 +25,7 @@ import numpy as np
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import winograd
+from visualnet.engine.ops.conv_direct import conv3x3_single_channel
 from visualnet.engine.ops.padding import pair, window_geometry
 from visualnet.engine.ops.pool import max_pool_2x2_into
 from visualnet.engine.ops.split import bounds, parts_available, split
@@ -134,6 +137,28 @@ class Conv2DKernel:
         self._count += 1
         self._stamp = self._count
         return self._stamp
+
+    # ------------------------------------------------------------------ direct
+
+    def _direct_forward(self, x, kmat, bias, geom, y, relu, pool):
+        """3x3 single-channel forward; with `pool`, a few images at a time into a scratch
+        that stays in cache, then pooled into y. Keeps no cols: backward rebuilds them."""
+        _, _, sh, sw, pt, pl, oh, ow = geom
+        f = kmat.shape[1]
+        bias = np.zeros(f, x.dtype) if bias is None else bias
+        step = max(1, _CHUNK_BYTES // (oh * ow * f * x.itemsize))
+
+        def part(lo, hi, i):
+            if not pool:
+                conv3x3_single_channel(x[lo:hi], kmat, bias, sh, sw, pt, pl, relu, y[lo:hi])
+                return
+            for n0 in range(lo, hi, step):
+                n1 = min(hi, n0 + step)
+                full = self._view(("pool", i), (n1 - n0, oh, ow, f), x.dtype)
+                conv3x3_single_channel(x[n0:n1], kmat, bias, sh, sw, pt, pl, relu, full)
+                max_pool_2x2_into(full, y[n0:n1])
+
+        split(x.shape[0], part)
 
     # ------------------------------------------------------------------ im2col
 
@@ -318,6 +343,8 @@ class Conv2DKernel:
                 y += bias
             if relu:
                 np.maximum(y, 0, out=y)
+        elif _is_direct(geom, c):
+            self._direct_forward(x, kmat, bias, geom, y, relu, pool)
         elif _is_winograd(geom, c):
             u, edges, stamp = self._wino_forward(x, kernel, bias, geom, y, keep_cols, relu, pool)
         else:
@@ -370,6 +397,11 @@ def _is_pointwise(geom):
     """1x1 kernel, stride 1, no padding: cols is x itself, reshaped."""
     kh, kw, sh, sw, pt, pl, _, _ = geom
     return kh == kw == sh == sw == 1 and pt == pl == 0
+
+
+def _is_direct(geom, c):
+    """3x3 kernels over one input channel run the direct forward kernel."""
+    return geom[0] == geom[1] == 3 and c == 1
 
 
 def _is_winograd(geom, c):
