@@ -56,36 +56,50 @@ def _a(g0, g1, g2, g3, k):
     return g0, p + q, p - q, r + s, r - s, g3
 
 
+@njit(inline="always")
+def _columns(src, n, h0, w0, d, k):
+    """d[:, s] = B^T applied down column s of the 6x6 tile of src[n] at (h0, w0)."""
+    for s in range(6):
+        wi = w0 + s
+        for ch in range(d.shape[2]):
+            d[0, s, ch], d[1, s, ch], d[2, s, ch], d[3, s, ch], d[4, s, ch], d[5, s, ch] = _bt(
+                src[n, h0, wi, ch], src[n, h0 + 1, wi, ch], src[n, h0 + 2, wi, ch], src[n, h0 + 3, wi, ch],
+                src[n, h0 + 4, wi, ch], src[n, h0 + 5, wi, ch], k)
+
+
 @njit
 def input_transform(x, pt, pl, th, tw, v):
-    """v[p, t, :] = (B^T d B)[p] for each 6x6 input tile d of x (N, H, W, C), zero outside."""
+    """v[p, t, :] = (B^T d B)[p] for each 6x6 input tile d of x (N, H, W, C), zero outside.
+    Tiles inside x are read in place; a tile over the edge is copied, zero-padded, first.
+    Element indexing throughout: array views per row cost more than the arithmetic."""
     n_img, h, w, c = x.shape
     k = _consts(x)
     d = np.empty((6, 6, c), x.dtype)
+    edge = np.empty((1, 6, 6, c), x.dtype)
     for n in range(n_img):
         for ti in range(th):
+            h0 = TILE * ti - pt
             for tj in range(tw):
                 t = (n * th + ti) * tw + tj
+                w0 = TILE * tj - pl
+                if h0 >= 0 and w0 >= 0 and h0 + 6 <= h and w0 + 6 <= w:
+                    _columns(x, n, h0, w0, d, k)
+                else:
+                    for r in range(6):
+                        for s in range(6):
+                            if 0 <= h0 + r < h and 0 <= w0 + s < w:
+                                for ch in range(c):
+                                    edge[0, r, s, ch] = x[n, h0 + r, w0 + s, ch]
+                            else:
+                                for ch in range(c):
+                                    edge[0, r, s, ch] = 0
+                    _columns(edge, 0, 0, 0, d, k)
                 for r in range(6):
-                    hi = TILE * ti - pt + r
-                    for s in range(6):
-                        wi = TILE * tj - pl + s
-                        if 0 <= hi < h and 0 <= wi < w:
-                            d[r, s] = x[n, hi, wi]
-                        else:
-                            d[r, s] = 0
-                for s in range(6):
-                    a0, a1, a2, a3, a4, a5 = d[0, s], d[1, s], d[2, s], d[3, s], d[4, s], d[5, s]
+                    p = 6 * r
                     for ch in range(c):
-                        a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch] = _bt(
-                            a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
-                for r in range(6):
-                    a0, a1, a2, a3, a4, a5 = d[r, 0], d[r, 1], d[r, 2], d[r, 3], d[r, 4], d[r, 5]
-                    o0, o1, o2 = v[6 * r, t], v[6 * r + 1, t], v[6 * r + 2, t]
-                    o3, o4, o5 = v[6 * r + 3, t], v[6 * r + 4, t], v[6 * r + 5, t]
-                    for ch in range(c):
-                        o0[ch], o1[ch], o2[ch], o3[ch], o4[ch], o5[ch] = _bt(
-                            a0[ch], a1[ch], a2[ch], a3[ch], a4[ch], a5[ch], k)
+                        v[p, t, ch], v[p + 1, t, ch], v[p + 2, t, ch], v[p + 3, t, ch], v[p + 4, t, ch], \
+                            v[p + 5, t, ch] = _bt(d[r, 0, ch], d[r, 1, ch], d[r, 2, ch], d[r, 3, ch], d[r, 4, ch],
+                                                  d[r, 5, ch], k)
 
 
 @njit
