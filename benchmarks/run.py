@@ -69,6 +69,13 @@ print(2.0 * n ** 3 / best / 1e9)
 """
 
 
+
+def _mean_se(values) -> str:
+    """'mean ± standard error' of accuracies (fractions) in percent."""
+    a = 100 * np.asarray(values, dtype=float)
+    se = a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else float("nan")
+    return f"{a.mean():.2f} ± {se:.2f}"
+
 def sgemm_peak(env, lib: str = "numpy") -> float | None:
     """Best float32 2048^3 GEMM rate (GFLOP/s) of NumPy's BLAS (or torch's) in a fresh
     process with the workers' environment, so it uses the kernels the workers use."""
@@ -435,9 +442,9 @@ def main(argv=None) -> int:
         "Epochs (first = warm-up, rest timed; median): " + ", ".join(
             f"{k} {v['epochs']} x {v['n_train']}" for k, v in results.items()),
         "Test accuracy: the mean over models trained from several seeds (one seed moves W4 by +-1.5 points), "
-        "per seed: " + "; ".join(
-            f"{k} " + ", ".join(f"{v['peers'][p]['label']} " + "/".join(f"{100 * a:.1f}" for a in
-                                                                       v['peers'][p]['accuracy_each'])
+        "± its standard error, and per seed: " + "; ".join(
+            f"{k} " + ", ".join(f"{v['peers'][p]['label']} {_mean_se(v['peers'][p]['accuracy_each'])} ("
+                                + "/".join(f"{100 * a:.1f}" for a in v['peers'][p]['accuracy_each']) + ")"
                                 for p in v["peers"] if v["peers"][p].get("accuracy_each"))
             for k, v in results.items() if any(r.get("accuracy_each") for r in v["peers"].values())),
         f"CPU used by other processes during the run: {100 * share:.0f}% of the machine"

@@ -48,7 +48,7 @@ WORKLOADS = {w.key: w for w in (
              accuracy_seeds=3),
     Workload("W3", "Pima MLP 8-10-8-1, batch 10", "pima", (8,),
              (("dense", 10, "relu"), ("dense", 8, "relu"), ("dense", 1, "sigmoid")), "binary_crossentropy", 10, 40,
-             accuracy_seeds=10),
+             accuracy_seeds=40),
     Workload("W4", "wide CNN 64-64-pool-128-GAP, batch 64", "mnist_image", (28, 28, 1), WIDE_CNN,
              "categorical_crossentropy", 64, 5, accuracy_seeds=5),
 )}

@@ -10,8 +10,9 @@ Four paths:
 - Winograd F(4x4, 3x3) (ops/winograd.py) for 3x3 stride-1 kernels over >= 16 channels:
   36 batched GEMMs of 4x fewer multiplications, in chunks of tiles that stay in cache.
 
-im2col and Winograd run the batch as parallel parts, one per core (ops/split.py): each
-part transforms its images, multiplies them on one BLAS thread and transforms back.
+The direct kernel, im2col and Winograd run the batch as parallel parts, one per core
+(ops/split.py): each part transforms its images, multiplies them on one BLAS thread
+and transforms back.
 
 A `Conv2DKernel` is the workspace one layer owns: its buffers survive between calls
 (no per-batch allocation), and backward reuses the forward's cols/V unless another

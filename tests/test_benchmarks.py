@@ -1,0 +1,40 @@
+"""The issue-3 benchmark: its FLOP counts, and one quick end-to-end run of the harness
+(worker processes, the JSON protocol, the markdown table) on VisualNet alone."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.workloads import WORKLOADS, flops, layer_macs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_flops_count_the_products_a_framework_must_do():
+    train, infer = flops(WORKLOADS["W1"])
+    macs = 784 * 512 + 512 * 10
+    assert infer == 2 * macs
+    assert train == 2 * macs + 2 * macs + 2 * 512 * 10  # forward, weight grads, input grad of layer 2 only
+
+
+def test_convolution_macs_are_the_direct_products():
+    assert layer_macs(WORKLOADS["W4"])[:3] == [("conv", 26 * 26 * 9 * 1 * 64), ("conv", 24 * 24 * 9 * 64 * 64),
+                                               ("conv", 10 * 10 * 9 * 64 * 128)]
+
+
+@pytest.mark.slow
+def test_a_quick_run_writes_the_table(tmp_path):
+    md = tmp_path / "results.md"
+    run = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "-w", "W3", "-p", "visualnet",
+                          "--no-gil", "--predict-reps", "2", "--markdown", str(md)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    text = md.read_text(encoding="utf-8")
+    rows = {line.split("|")[2].strip(): line for line in text.splitlines() if line.startswith("| W3 |")}
+    assert {"train samples/s ↑", "inference samples/s ↑", "peak RSS MB ↓"} <= set(rows)
+    assert float(rows["train samples/s ↑"].split("|")[3].replace(",", "")) > 0
+    seeds = text.split("W3 VisualNet ")[1].split("(")[1].split(")")[0].split("/")
+    assert len(seeds) == WORKLOADS["W3"].accuracy_seeds
+    assert all(0 <= float(a) <= 100 for a in seeds)
