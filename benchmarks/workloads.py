@@ -50,7 +50,7 @@ WORKLOADS = {w.key: w for w in (
              (("dense", 10, "relu"), ("dense", 8, "relu"), ("dense", 1, "sigmoid")), "binary_crossentropy", 10, 40,
              accuracy_seeds=40),
     Workload("W4", "wide CNN 64-64-pool-128-GAP, batch 64", "mnist_image", (28, 28, 1), WIDE_CNN,
-             "categorical_crossentropy", 64, 5, accuracy_seeds=5),
+             "categorical_crossentropy", 64, 5, accuracy_seeds=15),
 )}
 
 

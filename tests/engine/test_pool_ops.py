@@ -174,6 +174,23 @@ def test_global_pooling_forward_and_backward(kind):
         np.testing.assert_allclose(dx.sum(axis=(1, 2)), dy, atol=1e-6)
 
 
+@pytest.mark.parametrize("kind", ["avg", "max"])
+def test_global_pooling_of_a_large_batch_in_parts_into_given_buffers(kind):
+    x = _x(64, 10, 10, 128, seed=9)  # above the size at which the images are split over the cores
+    forward = getattr(pool, f"global_{kind}_pool2d_forward")
+    backward = getattr(pool, f"global_{kind}_pool2d_backward")
+    y_out, dx_out = np.empty((64, 128), np.float32), np.empty_like(x)
+    y, ctx = forward(x, out=y_out)
+    dy = np.random.default_rng(10).standard_normal((64, 128)).astype(np.float32)
+    dx = backward(dy, ctx, out=dx_out)
+    assert y is y_out and np.shares_memory(dx, dx_out)
+    expected_y, expected_ctx = forward(x)
+    np.testing.assert_array_equal(y, expected_y)
+    np.testing.assert_array_equal(dx, backward(dy, expected_ctx))
+    if kind == "avg":
+        np.testing.assert_allclose(y, x.astype(np.float64).mean(axis=(1, 2)), atol=1e-6)
+
+
 @pytest.mark.oracle
 @pytest.mark.parametrize("kind", ["Average", "Max"])
 def test_global_pooling_matches_keras(kind):

@@ -250,32 +250,68 @@ def _by_images(big, fn):
     split(len(big), lambda lo, hi, _: fn(lo, hi), parts_for(big.size))
 
 
-def global_avg_pool2d_forward(x):
+@njit
+def _global_avg_pool(x, y):
+    """y[n] = the mean of x[n] (HW, C) over its rows, summed in order in x's dtype."""
+    n_img, hw, c = x.shape
+    count = x.dtype.type(hw)
+    for n in range(n_img):
+        for ch in range(c):
+            y[n, ch] = 0
+        for p in range(hw):
+            for ch in range(c):
+                y[n, ch] += x[n, p, ch]
+        for ch in range(c):
+            y[n, ch] /= count
+
+
+@njit
+def _global_avg_pool_backward(dy, dx):
+    """dx[n, p] = dy[n] / HW for every position p."""
+    n_img, hw, c = dx.shape
+    count = dx.dtype.type(hw)
+    share = np.empty(c, dx.dtype)
+    for n in range(n_img):
+        for ch in range(c):
+            share[ch] = dy[n, ch] / count
+        for p in range(hw):
+            for ch in range(c):
+                dx[n, p, ch] = share[ch]
+
+
+def global_avg_pool2d_forward(x, out=None):
     """x (N, H, W, C) -> (y (N, C), ctx): the mean over H and W."""
     n, h, w, c = x.shape
-    return x.reshape(n, h * w, c).mean(axis=1, dtype=x.dtype), x.shape
+    x3 = np.ascontiguousarray(x).reshape(n, h * w, c)
+    y = _out(out, (n, c), x.dtype)
+    _by_images(x3, lambda lo, hi: _global_avg_pool(x3[lo:hi], y[lo:hi]))
+    return y, x.shape
 
 
-def global_avg_pool2d_backward(dy, ctx):
+def global_avg_pool2d_backward(dy, ctx, out=None):
     """dy (N, C) -> dx (N, H, W, C), dy / (H * W) everywhere."""
     n, h, w, c = ctx
-    dx = np.empty(ctx, dy.dtype)
-    np.copyto(dx, (dy / (h * w))[:, None, None, :])
-    return dx
+    dx = _out(out, ctx, dy.dtype).reshape(n, h * w, c)
+    dy = np.ascontiguousarray(dy)
+    _by_images(dx, lambda lo, hi: _global_avg_pool_backward(dy[lo:hi], dx[lo:hi]))
+    return dx.reshape(ctx)
 
 
-def global_max_pool2d_forward(x):
+def global_max_pool2d_forward(x, out=None):
     """x (N, H, W, C) -> (y (N, C), ctx): the max over H and W (first one on ties)."""
     n, h, w, c = x.shape
     flat = x.reshape(n, h * w, c)
     arg = flat.argmax(axis=1)[:, None, :]
-    return np.take_along_axis(flat, arg, axis=1)[:, 0, :], (x.shape, arg)
+    y = _out(out, (n, c), x.dtype)
+    y[...] = np.take_along_axis(flat, arg, axis=1)[:, 0, :]
+    return y, (x.shape, arg)
 
 
-def global_max_pool2d_backward(dy, ctx):
+def global_max_pool2d_backward(dy, ctx, out=None):
     """dy (N, C) -> dx (N, H, W, C), nonzero only at each channel's first maximum."""
     shape, arg = ctx
     n, h, w, c = shape
-    dx = np.zeros((n, h * w, c), dy.dtype)
+    dx = _out(out, shape, dy.dtype).reshape(n, h * w, c)
+    dx[...] = 0
     np.put_along_axis(dx, arg, dy[:, None, :], axis=1)
     return dx.reshape(shape)
