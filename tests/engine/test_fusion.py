@@ -80,3 +80,32 @@ def test_prediction_in_cache_sized_chunks_equals_whole_batches(monkeypatch):
     chunked = m.evaluate(x, y, batch_size=16, verbose=0)
     monkeypatch.undo()
     np.testing.assert_allclose(chunked, m.evaluate(x, y, batch_size=16, verbose=0), rtol=1e-6)
+
+
+def test_parallel_prediction_on_executor_replicas_equals_serial():
+    """Inside layer_parallel with two parts, predict runs whole chunks on a replica of the
+    executor in the second thread; replicas share the weights, not the buffers."""
+    from visualnet.engine import training
+    from visualnet.engine.ops.split import layer_parallel
+
+    utils.set_random_seed(0)
+    m = _model()
+    x = np.random.default_rng(3).standard_normal((37, 9, 9, 2)).astype(np.float32)
+
+    def predict_in_two_parts():
+        out = np.empty((37, 3), np.float32)
+        with layer_parallel() as control:
+            control.set(2)
+            return training._forward_predict(m, [x], 0, 37, 8, out)
+
+    serial = m._executor.forward([x], training=False).copy()  # the executor reuses its buffers
+    np.testing.assert_allclose(predict_in_two_parts(), serial, rtol=1e-6, atol=1e-7)
+    (replica,) = m._executor._replicas
+    for n in m._executor.order:
+        twin, layer = replica.layers[n], m._executor.layers[n]
+        assert twin is not layer and twin.values is layer.values
+        assert not any(b is c for b in twin._buffers.values() for c in layer._buffers.values())
+    m.set_weights([w * 0.5 for w in m.get_weights()])  # reaches the replica too
+    halved = m._executor.forward([x], training=False).copy()
+    np.testing.assert_allclose(predict_in_two_parts(), halved,
+                               rtol=1e-6, atol=1e-7)

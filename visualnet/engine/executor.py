@@ -12,6 +12,7 @@ class Executor:
     """A compiled plan over `graph` whose node ids map to built `layers`."""
 
     def __init__(self, graph: Graph, layers: dict, input_ids: list[str], output_id: str):
+        self.graph = graph
         order = topological_order(graph)
         needed = _ancestors(graph, output_id)
         self.order = [n for n in order if n in needed]
@@ -25,6 +26,7 @@ class Executor:
         for n in self.order:
             self.grad_flows[n] = has_weights[n] or any(self.grad_flows[p] for p in self.parents[n])
         self.outputs: dict[str, np.ndarray] = {}
+        self._replicas: list[Executor] = []
         self._fused, self._fusing = [], False  # layers of fused pairs; whether fusion is on
         self._fuse_relu_into_pooling(graph)
         # The plans, resolved once: (node, layer, parents) to run forward; and backward,
@@ -34,6 +36,14 @@ class Executor:
         self._backward_plan = [(n, layers[n], tuple(self.parents[n]),
                                 any(self.grad_flows[p] for p in self.parents[n]), n == output_id)
                                for n in reversed(self.order) if self.grad_flows[n]]
+
+    def replicas(self, count: int) -> list["Executor"]:
+        """`count` executors with this plan over replicas of the layers (`Layer.replica`),
+        for other threads to predict with while this one runs; made once, then reused."""
+        while len(self._replicas) < count:
+            layers = {n: layer.replica() if n in self.parents else layer for n, layer in self.layers.items()}
+            self._replicas.append(Executor(self.graph, layers, self.input_ids, self.output_id))
+        return self._replicas[:count]
 
     def forward(self, xs: list[np.ndarray], training: bool, fuse: bool | None = None) -> np.ndarray:
         """Run the layers; `fuse` (default: when training) lets fused layer pairs skip

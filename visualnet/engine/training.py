@@ -13,7 +13,7 @@ import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
 from ._blas import ThreadGovernor
-from .ops.split import layer_parallel
+from .ops.split import layer_parallel, layer_parts, serial_layers, split
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
 from .data_adapter import as_inputs, as_targets, split_validation
 from .rng import global_rng
@@ -345,17 +345,37 @@ def _prediction_chunk(model) -> int:
 
 def _forward_predict(model, xs, start, stop, chunk, out=None):
     """The outputs for samples start:stop, computed `chunk` samples at a time into `out`
-    (allocated when None) or, in one piece, returned as the executor's buffer."""
+    (allocated when None) or, in one piece, returned as the executor's buffer. Inside
+    `layer_parallel`, with `out` given, each part runs whole chunks on its own replica of
+    the executor (no hand-over between layers, each core's data in its own cache)."""
     ex = model._executor
     if stop - start <= chunk and out is None:
         return ex.forward([a[start:stop] for a in xs], training=False, fuse=True)
-    for s0 in range(start, stop, chunk):
-        s1 = min(s0 + chunk, stop)
-        y = ex.forward([a[s0:s1] for a in xs], training=False, fuse=True)
-        if out is None:
-            out = np.empty((stop - start, *y.shape[1:]), dtype=np.float32)
-        out[s0 - start:s1 - start] = y
+    runners = _prediction_runners(ex) if out is not None else [ex]
+    step = chunk * len(runners)
+    for s0 in range(start, stop, step):
+        s1 = min(s0 + step, stop)
+        if len(runners) == 1:
+            y = ex.forward([a[s0:s1] for a in xs], training=False, fuse=True)
+            if out is None:
+                out = np.empty((stop - start, *y.shape[1:]), dtype=np.float32)
+            out[s0 - start:s1 - start] = y
+            continue
+
+        def part(lo, hi, i, s0=s0):
+            with serial_layers():
+                y = runners[i].forward([a[s0 + lo:s0 + hi] for a in xs], training=False, fuse=True)
+            out[s0 - start + lo:s0 - start + hi] = y
+
+        split(s1 - s0, part, len(runners))
     return out
+
+
+def _prediction_runners(ex):
+    """`ex` and, inside `layer_parallel` with several parts, a replica per further part
+    (made once per executor)."""
+    parts = layer_parts() or 1
+    return [ex] + ex.replicas(parts - 1) if parts > 1 else [ex]
 
 
 def predict(model, x, batch_size=None, verbose="auto"):

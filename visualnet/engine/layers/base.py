@@ -9,6 +9,7 @@ output and keeps what `backward(dy)` needs; `backward` returns the gradients of 
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from typing import Any
@@ -125,6 +126,15 @@ class Layer:
 
     def on_build(self) -> None:
         """Hook for subclasses that prepare kernels or buffers once shapes are known."""
+
+    def replica(self) -> "Layer":
+        """A twin for a parallel prediction thread: the same config and weight arrays (one
+        `values` dict, so weights set later reach both), its own buffers and kernels."""
+        twin = copy.copy(self)
+        twin._buffers, twin._views = {}, {}
+        if self.built:
+            twin.on_build()
+        return twin
 
     @property
     def built(self) -> bool:

@@ -71,6 +71,18 @@ class layer_parallel:
         _local.parts = max(1, int(n))
 
 
+class serial_layers:
+    """Context for one part of a split that runs whole layers (parallel prediction): the
+    layers in this thread run their batch as one part."""
+
+    def __enter__(self):
+        self._previous = layer_parts()
+        _local.parts = 1
+
+    def __exit__(self, *exc):
+        _local.parts = self._previous
+
+
 _MIN_SPLIT_ELEMENTS = 1 << 18  # measured: handing a part to the other thread costs ~20-80 us
 
 
