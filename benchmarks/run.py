@@ -1,6 +1,6 @@
 """VisualNet against PyTorch and Keras on the issue-3 workloads, side by side, in one run.
 
-    python -m benchmarks.run                      # everything (about 10 minutes)
+    python -m benchmarks.run                      # everything (about 35 minutes)
     python -m benchmarks.run --quick              # fewer epochs, a quarter of the samples
     python -m benchmarks.run -w W1,W3 -p visualnet,torch --epochs 3
 
