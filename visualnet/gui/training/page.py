@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Qt, Signal
@@ -764,10 +765,12 @@ class TrainingPage(QWidget):
                                  (worker.epoch_finished, self.curves.add_epoch),
                                  (worker.marker_added, self.curves.add_marker),
                                  (worker.inspected, self.inside.show_snapshot)):
-                try:
-                    signal.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
+                with warnings.catch_warnings():  # PySide warns (or raises) when the run already disconnected it
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    try:
+                        signal.disconnect(slot)
+                    except (RuntimeError, TypeError):
+                        pass
             self.log_line("The project was replaced: training stopped")
         self.model = None
         self.session = None
