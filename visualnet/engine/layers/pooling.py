@@ -68,13 +68,12 @@ class _GlobalPool2D(Layer):
 
     def forward(self, inputs, training):
         x = inputs[0]
-        self._x_shape = x.shape
         y, self._ctx = type(self)._forward(x, out=self._buffer("y", (x.shape[0], x.shape[3]), x.dtype))
         return y.reshape(x.shape[0], 1, 1, x.shape[3]) if self.config["keepdims"] else y
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         dy = dy.reshape(dy.shape[0], -1)
-        return [type(self)._backward(dy, self._ctx, out=self._buffer("dx", self._x_shape, dy.dtype))]
+        return [type(self)._backward(dy, self._ctx, out=self._buffer("dx", self._ctx[0], dy.dtype))]
 
 
 class GlobalAveragePooling2D(_GlobalPool2D):

@@ -250,51 +250,18 @@ def _by_images(big, fn):
     split(len(big), lambda lo, hi, _: fn(lo, hi), parts_for(big.size))
 
 
-@njit
-def _global_avg_pool(x, y):
-    """y[n] = the mean of x[n] (HW, C) over its rows, summed in order in x's dtype."""
-    n_img, hw, c = x.shape
-    count = x.dtype.type(hw)
-    for n in range(n_img):
-        for ch in range(c):
-            y[n, ch] = 0
-        for p in range(hw):
-            for ch in range(c):
-                y[n, ch] += x[n, p, ch]
-        for ch in range(c):
-            y[n, ch] /= count
-
-
-@njit
-def _global_avg_pool_backward(dy, dx):
-    """dx[n, p] = dy[n] / HW for every position p."""
-    n_img, hw, c = dx.shape
-    count = dx.dtype.type(hw)
-    share = np.empty(c, dx.dtype)
-    for n in range(n_img):
-        for ch in range(c):
-            share[ch] = dy[n, ch] / count
-        for p in range(hw):
-            for ch in range(c):
-                dx[n, p, ch] = share[ch]
-
-
 def global_avg_pool2d_forward(x, out=None):
-    """x (N, H, W, C) -> (y (N, C), ctx): the mean over H and W."""
+    """x (N, H, W, C) -> (y (N, C), ctx): the mean over H and W (average pooling with one
+    window as large as the image)."""
     n, h, w, c = x.shape
-    x3 = np.ascontiguousarray(x).reshape(n, h * w, c)
     y = _out(out, (n, c), x.dtype)
-    _by_images(x3, lambda lo, hi: _global_avg_pool(x3[lo:hi], y[lo:hi]))
-    return y, x.shape
+    _, ctx = avg_pool2d_forward(x, (h, w), (h, w), "valid", out=y.reshape(n, 1, 1, c))
+    return y, ctx
 
 
 def global_avg_pool2d_backward(dy, ctx, out=None):
     """dy (N, C) -> dx (N, H, W, C), dy / (H * W) everywhere."""
-    n, h, w, c = ctx
-    dx = _out(out, ctx, dy.dtype).reshape(n, h * w, c)
-    dy = np.ascontiguousarray(dy)
-    _by_images(dx, lambda lo, hi: _global_avg_pool_backward(dy[lo:hi], dx[lo:hi]))
-    return dx.reshape(ctx)
+    return avg_pool2d_backward(dy.reshape(dy.shape[0], 1, 1, -1), ctx, out=out)
 
 
 def global_max_pool2d_forward(x, out=None):
