@@ -69,12 +69,12 @@ print(2.0 * n ** 3 / best / 1e9)
 """
 
 
-
 def _mean_se(values) -> str:
     """'mean ± standard error' of accuracies (fractions) in percent."""
     a = 100 * np.asarray(values, dtype=float)
     se = a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else float("nan")
     return f"{a.mean():.2f} ± {se:.2f}"
+
 
 def sgemm_peak(env, lib: str = "numpy") -> float | None:
     """Best float32 2048^3 GEMM rate (GFLOP/s) of NumPy's BLAS (or torch's) in a fresh

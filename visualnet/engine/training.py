@@ -374,8 +374,7 @@ def _forward_predict(model, xs, start, stop, chunk, out=None):
 def _prediction_runners(ex):
     """`ex` and, inside `layer_parallel` with several parts, a replica per further part
     (made once per executor)."""
-    parts = layer_parts() or 1
-    return [ex] + ex.replicas(parts - 1) if parts > 1 else [ex]
+    return [ex] + ex.replicas((layer_parts() or 1) - 1)
 
 
 def predict(model, x, batch_size=None, verbose="auto"):
