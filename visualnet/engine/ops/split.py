@@ -4,7 +4,7 @@ A convolution's transforms and col2im are serial Numba kernels; between them sit
 that OpenBLAS spreads over all cores. Measured on the 2-core machines: handing each core
 its own images (transform, GEMM on one BLAS thread, transform) is 1.3-1.8x faster than
 alternating serial kernels with 2-thread GEMMs, which leave a core idle during every
-transform. The parts run in a small thread pool; the kernels release the GIL.
+transform. The parts run on `workers` threads; the kernels release the GIL.
 
 OpenBLAS's own threads spin for a while after each multi-threaded GEMM, and a spinning
 thread takes the core a part needs (measured: W4 trained 30% slower than serial parts).
@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from visualnet.engine._blas import openblas
+from visualnet.engine.ops import workers
 
 _lock = threading.Lock()
 _running = 0  # splits in progress (several threads may train at once)
 _saved_threads = 1
-_pool: ThreadPoolExecutor | None = None
 _local = threading.local()  # .parts: set inside `layer_parallel`, per thread (each trains its own model)
 
 
@@ -47,7 +46,8 @@ def parts_available() -> int:
 
 class layer_parallel:
     """Context for a training or prediction loop: OpenBLAS on one thread throughout, and
-    each split in this thread in `get()` parts (initially what `parts_available()` was).
+    each split in this thread in `get()` parts (initially what `parts_available()` was),
+    this thread bound to its core while there are several (`workers.CallerPin`).
     `set(n)` changes the count (the ThreadGovernor's control, like OpenBLAS's get/set)."""
 
     def __enter__(self):
@@ -55,11 +55,14 @@ class layer_parallel:
         count = parts_available()
         self._blas = _one_blas_thread()
         self._blas.__enter__()
-        _local.parts = count
+        self._previous_pin = getattr(_local, "pin", None)
+        _local.pin = workers.CallerPin()
+        layer_parallel.set(count)
         return self
 
     def __exit__(self, *exc):
-        _local.parts = self._previous
+        _local.pin.release()
+        _local.parts, _local.pin = self._previous, self._previous_pin
         self._blas.__exit__(*exc)
 
     @staticmethod
@@ -69,6 +72,9 @@ class layer_parallel:
     @staticmethod
     def set(n: int) -> None:
         _local.parts = max(1, int(n))
+        pin = getattr(_local, "pin", None)
+        if pin is not None:
+            pin.bind() if _local.parts > 1 else pin.release()
 
 
 class serial_layers:
@@ -100,30 +106,33 @@ def bounds(count: int, parts: int) -> list[int]:
 def split(count: int, fn, parts: int | None = None) -> list:
     """[fn(lo, hi, part) for each part of range(count)], the parts in parallel threads.
 
-    `part` (0, 1, ...) lets fn pick its own scratch buffers. All parts have finished
-    when this returns or raises (the first error is raised)."""
+    `part` (0, 1, ...) lets fn pick its own scratch buffers. This thread runs part 0 (and
+    any part no idle worker is left for); all parts have finished when this returns or
+    raises (the first error is raised)."""
     edges = bounds(count, parts_available() if parts is None else parts)
     if len(edges) <= 2:
         return [fn(0, count, 0)]
     with _one_blas_thread():
-        futures = [_executor().submit(fn, edges[i], edges[i + 1], i) for i in range(1, len(edges) - 1)]
+        helpers = workers.take(len(edges) - 2)
         try:
-            first = fn(edges[0], edges[1], 0)
+            for i, worker in enumerate(helpers, start=1):
+                worker.post(fn, edges[i], edges[i + 1], i)
+            outcomes = [_run(fn, edges, 0)]
+            outcomes += [worker.collect() for worker in helpers]
+            outcomes += [_run(fn, edges, i) for i in range(len(helpers) + 1, len(edges) - 1)]
         finally:
-            rest = [f.exception() for f in futures]  # waits for each
-        for error in rest:
-            if error is not None:
-                raise error
-        return [first] + [f.result() for f in futures]
+            workers.give(helpers)
+    for _, error in outcomes:
+        if error is not None:
+            raise error
+    return [result for result, _ in outcomes]
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        with _lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="visualnet-part")
-    return _pool
+def _run(fn, edges, i):
+    try:
+        return fn(edges[i], edges[i + 1], i), None
+    except BaseException as error:  # raised by split once every part has finished
+        return None, error
 
 
 class _one_blas_thread:

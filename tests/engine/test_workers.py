@@ -1,0 +1,120 @@
+"""The split's worker threads (ops/workers.py) and their spin-wait (ops/spin.py): results,
+errors, sleeping and waking, several callers at once, binding to cores, and fork."""
+
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from visualnet.engine.ops import spin, split, workers
+
+
+def test_spin_until_sees_another_threads_store_and_gives_up_when_it_never_comes():
+    counters = np.zeros(2, dtype=np.int64)
+    assert not spin.spin_until(counters, 0, 1, 0.001)
+    setter = threading.Timer(0.01, lambda: counters.__setitem__(1, 3))
+    setter.start()
+    assert spin.spin_until(counters, 1, 3, 10.0)  # returns as soon as the value is there
+    setter.join()
+    assert spin.spin_until(counters, 1, 2, 0.0)
+
+
+@pytest.mark.parametrize("idle_spin, wait_spin", [(workers.IDLE_SPIN, workers.WAIT_SPIN), (0.0, 0.0)],
+                         ids=["spinning", "sleeping"])
+def test_parts_after_an_idle_spell_and_after_an_error(monkeypatch, idle_spin, wait_spin):
+    monkeypatch.setattr(workers, "IDLE_SPIN", idle_spin)
+    monkeypatch.setattr(workers, "WAIT_SPIN", wait_spin)
+
+    def slow_part(lo, hi, i):
+        time.sleep(0.02 * i)  # the caller's part finishes first: it waits for the worker's
+        return list(range(lo, hi))
+
+    for _ in range(3):
+        assert split.split(6, slow_part, parts=2) == [[0, 1, 2], [3, 4, 5]]
+        time.sleep(0.01)  # the worker goes to sleep in between (or spins through)
+
+    def failing(lo, hi, i):
+        if i == 1:
+            raise KeyError("part 1")
+        return i
+
+    with pytest.raises(KeyError, match="part 1"):
+        split.split(2, failing, parts=2)
+    assert split.split(4, lambda lo, hi, i: hi - lo, parts=2) == [2, 2]  # the worker lives on
+
+
+def test_callers_in_several_threads_at_once_each_get_their_own_results():
+    errors, results = [], {}
+
+    def caller(k):
+        try:
+            results[k] = [split.split(100, lambda lo, hi, i: sum(range(lo, hi)) + k, parts=2) for _ in range(50)]
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=caller, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k in range(4):
+        assert all(r == [sum(range(50)) + k, sum(range(50, 100)) + k] for r in results[k])
+    assert len(workers._free) == workers._started  # every worker was given back
+
+
+def test_take_never_starts_more_workers_than_further_cores():
+    taken = workers.take(64)
+    try:
+        assert 1 <= len(taken) <= max(1, (os.cpu_count() or 2) - 1)
+        assert workers.take(1) == []  # all reserved: a split then runs its parts itself
+        assert split.split(4, lambda lo, hi, i: (lo, hi), parts=2) == [(0, 2), (2, 4)]
+    finally:
+        workers.give(taken)
+
+
+binding = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                             reason="threads are bound to cores only on Linux with several cores")
+
+
+@binding
+def test_a_loop_in_several_parts_binds_its_thread_to_one_core_and_restores_it():
+    before = os.sched_getaffinity(0)
+    other, go = {}, threading.Event()
+
+    def second_loop():  # a thread started before the binding (new threads inherit it)
+        go.wait()
+        with split.layer_parallel() as control:
+            control.set(2)
+            other["cpus"] = os.sched_getaffinity(0)
+
+    t = threading.Thread(target=second_loop)
+    t.start()
+    with split.layer_parallel() as control:
+        control.set(2)
+        split.split(2, lambda lo, hi, i: None)
+        assert os.sched_getaffinity(0) == {workers._CPUS[0]}
+        worker_cpus = {os.sched_getaffinity(w._thread.native_id).pop() for w in workers._free}
+        assert workers._CPUS[0] not in worker_cpus
+        go.set()
+        t.join()
+        assert other["cpus"] == before  # one bound loop at a time
+        control.set(1)  # the governor's one-part mode leaves the thread free
+        assert os.sched_getaffinity(0) == before
+        control.set(2)
+        assert os.sched_getaffinity(0) == {workers._CPUS[0]}
+    assert os.sched_getaffinity(0) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="fork")
+def test_a_forked_child_starts_its_own_workers():
+    split.split(2, lambda lo, hi, i: None, parts=2)  # the parent's worker exists
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child reports by exit code)
+        ok = split.split(4, lambda lo, hi, i: threading.get_ident(), parts=2)
+        os._exit(0 if len(set(ok)) == 2 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
