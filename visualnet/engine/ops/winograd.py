@@ -5,9 +5,10 @@ points p = 6 * row + col, y = A^T [U ⊙ B^T d B] A with U = G g G^T (Lavin & Gr
 so the convolution becomes 36 GEMMs (tiles x C) @ (C x F): 4x fewer multiplications than
 the direct product. The adjoints: dW = G^T [E ⊙ V] G and dd = B [E ⊙ U] B^T with
 E = A dy A^T. Each 1-D pass reads 6 (or 4) channel vectors and writes 6 (or 4), few
-enough streams for LLVM to vectorize along the channels. The input and gradient
-transforms index elements (a view per row costs more than its 64 channels' arithmetic:
-measured 20-60% faster); the output transform keeps its row views, which measured faster.
+enough streams for LLVM to vectorize along the channels. The gradient transforms index
+elements (a view per row costs more than its 64 channels' arithmetic: measured 20-60%
+faster); the output transform keeps its row views, which measured faster; the input
+transform runs whole rows through `_bt_rows` (see there).
 """
 
 import numpy as np
@@ -58,49 +59,60 @@ def _a(g0, g1, g2, g3, k):
     return g0, p + q, p - q, r + s, r - s, g3
 
 
-@njit(inline="always")
-def _columns(src, n, h0, w0, d, k):
-    """d[:, s] = B^T applied down column s of the 6x6 tile of src[n] at (h0, w0)."""
-    for s in range(6):
-        wi = w0 + s
-        for ch in range(d.shape[2]):
-            d[0, s, ch], d[1, s, ch], d[2, s, ch], d[3, s, ch], d[4, s, ch], d[5, s, ch] = _bt(
-                src[n, h0, wi, ch], src[n, h0 + 1, wi, ch], src[n, h0 + 2, wi, ch], src[n, h0 + 3, wi, ch],
-                src[n, h0 + 4, wi, ch], src[n, h0 + 5, wi, ch], k)
+@njit
+def _bt_rows(r0, r1, r2, r3, r4, r5, o0, o1, o2, o3, o4, o5, k):
+    """(o0..o5)[j] = B^T (r0..r5)[j] over six 1-D arrays. A kernel of its own, called with
+    separate 1-D slices: LLVM vectorizes this loop (checking overlap at run time), while
+    the same loop over several views of one array inside a larger kernel stays scalar."""
+    for j in range(r0.shape[0]):
+        o0[j], o1[j], o2[j], o3[j], o4[j], o5[j] = _bt(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], k)
 
 
 @njit
 def input_transform(x, pt, pl, th, tw, v):
     """v[p, t, :] = (B^T d B)[p] for each 6x6 input tile d of x (N, H, W, C), zero outside.
-    Tiles inside x are read in place; a tile over the edge is copied, zero-padded, first."""
+
+    Per tile row, B^T runs down the columns of six whole image rows at once (`e`, its
+    padding columns zero); e's columns are regrouped by position mod 4 (`ph`), so that B
+    along the rows is again one long pass per row of v: tile tj reads columns 4tj..4tj+5,
+    phases 0-3 at tj and 0-1 at tj + 1. Measured against per-tile loops: 1.2-1.7x faster
+    from 16 channels up (26x26x64: 47.9 -> 28.6 us per image), 0.97x at 26x26x16 'valid'."""
     n_img, h, w, c = x.shape
     k = _consts(x)
-    d = np.empty((6, 6, c), x.dtype)
-    edge = np.empty((1, 6, 6, c), x.dtype)
+    we = TILE * tw + 2  # the columns a tile row reads, padding included
+    row = we * c
+    e = np.zeros(6 * row, x.dtype)
+    plane = (tw + 1) * c
+    ph = np.zeros(6 * TILE * plane, x.dtype)
+    xf, vf = x.reshape(x.size), v.reshape(v.size)
+    zero = np.zeros(w * c, x.dtype)
+    lo, m = pl * c, (min(pl + w, we) - pl) * c
+    span, plane_v = tw * c, v.shape[1] * c
     for n in range(n_img):
         for ti in range(th):
             h0 = TILE * ti - pt
-            for tj in range(tw):
-                t = (n * th + ti) * tw + tj
-                w0 = TILE * tj - pl
-                if h0 >= 0 and w0 >= 0 and h0 + 6 <= h and w0 + 6 <= w:
-                    _columns(x, n, h0, w0, d, k)
-                else:
-                    for r in range(6):
-                        for s in range(6):
-                            if 0 <= h0 + r < h and 0 <= w0 + s < w:
-                                for ch in range(c):
-                                    edge[0, r, s, ch] = x[n, h0 + r, w0 + s, ch]
-                            else:
-                                for ch in range(c):
-                                    edge[0, r, s, ch] = 0
-                    _columns(edge, 0, 0, 0, d, k)
-                for r in range(6):
-                    p = 6 * r
+            b = (n * h + h0) * w * c
+            r0 = xf[b:b + m] if 0 <= h0 < h else zero[:m]
+            r1 = xf[b + w * c:b + w * c + m] if 0 <= h0 + 1 < h else zero[:m]
+            r2 = xf[b + 2 * w * c:b + 2 * w * c + m] if 0 <= h0 + 2 < h else zero[:m]
+            r3 = xf[b + 3 * w * c:b + 3 * w * c + m] if 0 <= h0 + 3 < h else zero[:m]
+            r4 = xf[b + 4 * w * c:b + 4 * w * c + m] if 0 <= h0 + 4 < h else zero[:m]
+            r5 = xf[b + 5 * w * c:b + 5 * w * c + m] if 0 <= h0 + 5 < h else zero[:m]
+            _bt_rows(r0, r1, r2, r3, r4, r5, e[lo:lo + m], e[row + lo:row + lo + m], e[2 * row + lo:2 * row + lo + m],
+                     e[3 * row + lo:3 * row + lo + m], e[4 * row + lo:4 * row + lo + m],
+                     e[5 * row + lo:5 * row + lo + m], k)
+            for i in range(6):
+                for col in range(we):
+                    src, dst = i * row + col * c, (i * TILE + col % TILE) * plane + (col // TILE) * c
                     for ch in range(c):
-                        v[p, t, ch], v[p + 1, t, ch], v[p + 2, t, ch], v[p + 3, t, ch], v[p + 4, t, ch], \
-                            v[p + 5, t, ch] = _bt(d[r, 0, ch], d[r, 1, ch], d[r, 2, ch], d[r, 3, ch], d[r, 4, ch],
-                                                  d[r, 5, ch], k)
+                        ph[dst + ch] = e[src + ch]
+            for i in range(6):
+                q, o = i * TILE * plane, (6 * i * v.shape[1] + (n * th + ti) * tw) * c
+                _bt_rows(ph[q:q + span], ph[q + plane:q + plane + span], ph[q + 2 * plane:q + 2 * plane + span],
+                         ph[q + 3 * plane:q + 3 * plane + span], ph[q + c:q + c + span],
+                         ph[q + plane + c:q + plane + c + span], vf[o:o + span], vf[o + plane_v:o + plane_v + span],
+                         vf[o + 2 * plane_v:o + 2 * plane_v + span], vf[o + 3 * plane_v:o + 3 * plane_v + span],
+                         vf[o + 4 * plane_v:o + 4 * plane_v + span], vf[o + 5 * plane_v:o + 5 * plane_v + span], k)
 
 
 @njit
