@@ -109,6 +109,20 @@ def test_a_loop_in_several_parts_binds_its_thread_to_one_core_and_restores_it():
     assert os.sched_getaffinity(0) == before
 
 
+@binding
+def test_a_loop_runs_free_where_the_os_refuses_to_bind_threads(monkeypatch):
+    def refuse(pid, cpus):
+        raise PermissionError(1, "Operation not permitted")
+
+    before = os.sched_getaffinity(0)
+    monkeypatch.setattr(os, "sched_setaffinity", refuse)
+    with split.layer_parallel() as control:
+        control.set(2)
+        assert split.split(4, lambda lo, hi, i: hi - lo) == [2, 2]
+        assert os.sched_getaffinity(0) == before
+    assert workers.CallerPin._holder is None  # the next loop may bind
+
+
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="fork")
 def test_a_forked_child_starts_its_own_workers():
     split.split(2, lambda lo, hi, i: None, parts=2)  # the parent's worker exists

@@ -64,7 +64,7 @@ class Worker:
 
     def _run(self) -> None:
         if self._cpu is not None:
-            os.sched_setaffinity(0, {self._cpu})
+            _bind({self._cpu})
         seen = 0
         while True:
             seen += 1
@@ -119,7 +119,7 @@ _CPUS = _allowed_cpus()  # read once: a bound thread would see only its own core
 
 
 def _worker_cpu(k: int) -> int | None:
-    return _CPUS[k % len(_CPUS)] if _CPUS else None
+    return _CPUS[k % len(_CPUS)] if len(_CPUS) > 1 else None
 
 
 class CallerPin:
@@ -141,16 +141,30 @@ class CallerPin:
             if CallerPin._holder is not None:
                 return
             CallerPin._holder = self
-        self._saved = os.sched_getaffinity(0)
-        os.sched_setaffinity(0, {_CPUS[0]})
+        saved = os.sched_getaffinity(0)
+        if _bind({_CPUS[0]}):
+            self._saved = saved
+        else:
+            with _lock:
+                CallerPin._holder = None
 
     def release(self) -> None:
         if self._saved is None:
             return
-        os.sched_setaffinity(0, self._saved)
+        _bind(self._saved)
         self._saved = None
         with _lock:
             CallerPin._holder = None
+
+
+def _bind(cpus: set[int]) -> bool:
+    """Bind the calling thread to `cpus`; False where the OS refuses (a sandbox, a cpuset
+    changed meanwhile): threads then simply stay free."""
+    try:
+        os.sched_setaffinity(0, cpus)
+        return True
+    except OSError:
+        return False
 
 
 def _forget_after_fork() -> None:
