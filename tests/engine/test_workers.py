@@ -32,9 +32,11 @@ def test_parts_after_an_idle_spell_and_after_an_error(monkeypatch, idle_spin, wa
         time.sleep(0.02 * i)  # the caller's part finishes first: it waits for the worker's
         return list(range(lo, hi))
 
-    for _ in range(3):
-        assert split.split(6, slow_part, parts=2) == [[0, 1, 2], [3, 4, 5]]
-        time.sleep(0.01)  # the worker goes to sleep in between (or spins through)
+    with split.layer_parallel() as control:  # where workers linger after a job
+        control.set(2)
+        for _ in range(3):
+            assert split.split(6, slow_part, parts=2) == [[0, 1, 2], [3, 4, 5]]
+            time.sleep(0.01)  # the worker goes to sleep in between (or spins through)
 
     def failing(lo, hi, i):
         if i == 1:
@@ -44,6 +46,16 @@ def test_parts_after_an_idle_spell_and_after_an_error(monkeypatch, idle_spin, wa
     with pytest.raises(KeyError, match="part 1"):
         split.split(2, failing, parts=2)
     assert split.split(4, lambda lo, hi, i: hi - lo, parts=2) == [2, 2]  # the worker lives on
+
+
+def test_outside_layer_parallel_a_worker_sleeps_at_once_after_its_part(monkeypatch):
+    monkeypatch.setattr(workers, "IDLE_SPIN", 60.0)  # would linger a minute
+    split.split(2, lambda lo, hi, i: None, parts=2)  # OpenBLAS may want both cores next
+    worker = workers._free[-1]
+    deadline = time.monotonic() + 5
+    while not worker._sleeping and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert worker._sleeping
 
 
 def test_callers_in_several_threads_at_once_each_get_their_own_results():

@@ -115,8 +115,9 @@ def split(count: int, fn, parts: int | None = None) -> list:
     with _one_blas_thread():
         helpers = workers.take(len(edges) - 2)
         try:
+            linger = layer_parts() is not None  # OpenBLAS on one thread: nothing else wants the cores
             for i, worker in enumerate(helpers, start=1):
-                worker.post(fn, edges[i], edges[i + 1], i)
+                worker.post(fn, edges[i], edges[i + 1], i, linger)
             outcomes = [_run(fn, edges, 0)]
             outcomes += [worker.collect() for worker in helpers]
             outcomes += [_run(fn, edges, i) for i in range(len(helpers) + 1, len(edges) - 1)]

@@ -1,9 +1,13 @@
 """The threads that run a split's further parts: `take` and `give`.
 
-Each worker is one daemon thread with one job slot. After a job it spins (GIL released,
-see `spin`) for `IDLE_SPIN` seconds before it sleeps on a condition, so the hand-overs
-inside one training step or prediction never wake a sleeping core; the thread that
-posted the job spins the same way for `WAIT_SPIN` while it waits for the result.
+Each worker is one daemon thread with one job slot. After a job posted with `linger`
+(inside `layer_parallel`, where OpenBLAS stays on one thread) it spins (GIL released, see
+`spin`) for `IDLE_SPIN` seconds before it sleeps on a condition, so the hand-overs inside
+one training step or prediction never wake a sleeping core; the thread that posted the
+job spins the same way for `WAIT_SPIN` while it waits for the result. Without `linger` it
+sleeps at once: a spinning worker would take a core from the 2-thread GEMM that may come
+next (measured: W1 with Adam split over a lingering worker trained at 28,000-39,000
+samples/s against 68,000-97,000).
 
 On Linux, worker k is bound to the k-th further core the process may use, and
 `CallerPin` binds a training or prediction loop's own thread to the first. Measured after
@@ -42,9 +46,10 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def post(self, fn, lo: int, hi: int, part: int) -> None:
-        """Start fn(lo, hi, part) on this worker (its previous job must be collected)."""
-        self._job = (fn, lo, hi, part)
+    def post(self, fn, lo: int, hi: int, part: int, linger: bool) -> None:
+        """Start fn(lo, hi, part) on this worker (its previous job must be collected);
+        `linger`: spin for the next job for a while after this one."""
+        self._job = (fn, lo, hi, part, linger)
         with self._wake:
             self._counters[_POSTED] += 1
             if self._sleeping:
@@ -65,16 +70,16 @@ class Worker:
     def _run(self) -> None:
         if self._cpu is not None:
             _bind({self._cpu})
-        seen = 0
+        seen, linger = 0, False
         while True:
             seen += 1
-            if not spin_until(self._counters, _POSTED, seen, IDLE_SPIN):
+            if not (linger and spin_until(self._counters, _POSTED, seen, IDLE_SPIN)):
                 with self._wake:
                     self._sleeping = True
                     while self._counters[_POSTED] < seen:
                         self._wake.wait()
                     self._sleeping = False
-            (fn, lo, hi, part), self._job = self._job, None
+            (fn, lo, hi, part, linger), self._job = self._job, None
             try:
                 self._outcome = (fn(lo, hi, part), None)
             except BaseException as error:  # handed to the poster, which raises it
