@@ -1,20 +1,19 @@
 """The threads that run a split's further parts: `take` and `give`.
 
-Each worker is one daemon thread with one job slot. After a job posted with `linger`
-(inside `layer_parallel`, where OpenBLAS stays on one thread) it spins (GIL released, see
-`spin`) for `IDLE_SPIN` seconds before it sleeps on a condition, so the hand-overs inside
-one training step or prediction never wake a sleeping core; the thread that posted the
-job spins the same way for `WAIT_SPIN` while it waits for the result. Without `linger` it
-sleeps at once: a spinning worker would take a core from the 2-thread GEMM that may come
-next (measured: W1 with Adam split over a lingering worker trained at 28,000-39,000
-samples/s against 68,000-97,000).
+Each worker is one daemon thread with one job slot. A job posted with `linger` (inside
+`layer_parallel`, where OpenBLAS stays on one thread) keeps the worker spinning (GIL
+released, see `spin`) for `IDLE_SPIN` seconds after it before it sleeps on a condition,
+and the poster spins for up to `WAIT_SPIN` for its result, so the hand-overs inside one
+training step or prediction never wake a sleeping core. Without `linger` both sleep at
+once: a spinning thread would take a core from the 2-thread GEMM that may come next
+(measured: W1 with Adam split over a lingering worker trained at 28,000-39,000 samples/s
+against 68,000-97,000).
 
 On Linux, worker k is bound to the k-th further core the process may use, and
 `CallerPin` binds a training or prediction loop's own thread to the first. Measured after
 an idle 0.15 s on the 2-core VM, the kernel otherwise often woke the worker on the loop
-thread's core and the two shared it for the next 10-40 ms (W2 prediction, median of 30: 29,700 ->
-36,500 samples/s; W4, which predicts for longer, +1%).
-"""
+thread's core and the two shared it for the next 10-40 ms (W2 prediction, median of 30:
+29,700 -> 36,500 samples/s; W4, which predicts for longer, +1%)."""
 
 from __future__ import annotations
 
@@ -38,6 +37,7 @@ class Worker:
         self._cpu = cpu
         self._counters = np.zeros(2, dtype=np.int64)  # jobs posted, jobs done
         self._job = None
+        self._job_lingers = False
         self._outcome = (None, None)  # (result, error)
         self._wake = threading.Condition()
         self._sleeping = False
@@ -49,7 +49,7 @@ class Worker:
     def post(self, fn, lo: int, hi: int, part: int, linger: bool) -> None:
         """Start fn(lo, hi, part) on this worker (its previous job must be collected);
         `linger`: spin for the next job for a while after this one."""
-        self._job = (fn, lo, hi, part, linger)
+        self._job, self._job_lingers = (fn, lo, hi, part, linger), linger
         with self._wake:
             self._counters[_POSTED] += 1
             if self._sleeping:
@@ -58,7 +58,7 @@ class Worker:
     def collect(self):
         """(result, error) of the posted job, once it has finished."""
         target = self._counters[_POSTED]
-        if not spin_until(self._counters, _DONE, target, WAIT_SPIN):
+        if not (self._job_lingers and spin_until(self._counters, _DONE, target, WAIT_SPIN)):
             with self._done:
                 self._waiting = True
                 while self._counters[_DONE] < target:
