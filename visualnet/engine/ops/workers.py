@@ -37,7 +37,7 @@ class Worker:
         self._cpu = cpu
         self._counters = np.zeros(2, dtype=np.int64)  # jobs posted, jobs done
         self._job = None
-        self._job_lingers = False
+        self._linger = False  # the posted job's `linger`
         self._outcome = (None, None)  # (result, error)
         self._wake = threading.Condition()
         self._sleeping = False
@@ -49,7 +49,7 @@ class Worker:
     def post(self, fn, lo: int, hi: int, part: int, linger: bool) -> None:
         """Start fn(lo, hi, part) on this worker (its previous job must be collected);
         `linger`: spin for the next job for a while after this one."""
-        self._job, self._job_lingers = (fn, lo, hi, part, linger), linger
+        self._job, self._linger = (fn, lo, hi, part), linger
         with self._wake:
             self._counters[_POSTED] += 1
             if self._sleeping:
@@ -58,7 +58,7 @@ class Worker:
     def collect(self):
         """(result, error) of the posted job, once it has finished."""
         target = self._counters[_POSTED]
-        if not (self._job_lingers and spin_until(self._counters, _DONE, target, WAIT_SPIN)):
+        if not (self._linger and spin_until(self._counters, _DONE, target, WAIT_SPIN)):
             with self._done:
                 self._waiting = True
                 while self._counters[_DONE] < target:
@@ -79,7 +79,7 @@ class Worker:
                     while self._counters[_POSTED] < seen:
                         self._wake.wait()
                     self._sleeping = False
-            (fn, lo, hi, part, linger), self._job = self._job, None
+            (fn, lo, hi, part), self._job, linger = self._job, None, self._linger
             try:
                 self._outcome = (fn(lo, hi, part), None)
             except BaseException as error:  # handed to the poster, which raises it
