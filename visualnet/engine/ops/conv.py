@@ -25,7 +25,7 @@ arrays the caller passes (a layer reuses its own buffers batch after batch).
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import winograd
+from visualnet.engine.ops import gemm, winograd
 from visualnet.engine.ops.conv_direct import conv3x3_single_channel
 from visualnet.engine.ops.padding import pair, window_geometry
 from visualnet.engine.ops.pool import max_pool_2x2_into
@@ -251,7 +251,7 @@ class Conv2DKernel:
                      else self._view(("v", i), (winograd.P, t, c), x.dtype))
                 winograd.input_transform(x[n0:n1], pt, pl, th, tw, v)
                 m = self._view(("m", i), (winograd.P, t, f), x.dtype)
-                np.matmul(v, u, out=m)
+                gemm.matmul(v, u, m)
                 winograd.output_transform(m, bias, relu, pool, th, tw, y[n0:n1])
 
         split(len(edges) - 1, part)
@@ -279,6 +279,9 @@ class Conv2DKernel:
         n, c, f = x.shape[0], x.shape[3], u.shape[2]
         per = winograd.P * th * tw
         whole = self._flat("whole", n * per * c, x.dtype)
+        if need_dx:  # U transposed, rows contiguous for gemm
+            ut = self._view("ut", (winograd.P, f, c), x.dtype)
+            np.copyto(ut, u.transpose(0, 2, 1))
 
         def part(lo, hi, i):
             sums = np.zeros(f)
@@ -291,12 +294,9 @@ class Conv2DKernel:
                     winograd.input_transform(x[n0:n1], pt, pl, th, tw, v)
                 e = self._view(("m", i), (winograd.P, t, f), x.dtype)
                 winograd.grad_output_transform(dy[n0:n1], th, tw, e, sums)
-                if j == lo:
-                    np.matmul(v.transpose(0, 2, 1), e, out=wt)
-                else:
-                    wt += np.matmul(v.transpose(0, 2, 1), e, out=tmp)
+                gemm.matmul(v.transpose(0, 2, 1), e, wt, accumulate=j > lo, scratch=tmp)
                 if need_dx:  # Z over V
-                    np.matmul(e, u.transpose(0, 2, 1), out=v)
+                    gemm.matmul(e, ut, v)
                     winograd.grad_input_transform(v, pt, pl, th, tw, dx[n0:n1])
             return wt, sums
 
