@@ -271,3 +271,22 @@ def test_pooled_prediction_is_the_max_pooling_of_the_convolution(c, kh, padding,
     np.testing.assert_allclose(pooled, expected, rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="prediction"):
         conv2d_forward(x, k, b, (1, 1), padding, pool=True)
+
+
+@pytest.mark.parametrize("filters", [16, 48, 64, 80])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("relu, pool", [(True, False), (False, False), (True, True)])
+def test_tiled_single_channel_forward_agrees_with_im2col(monkeypatch, filters, padding, relu, pool):
+    """Whole multiples of 16 filters at stride 1 take the register tiles (with AVX-512):
+    every tap, both paddings, NaN kept by the ReLU, and the pooled prediction."""
+    from visualnet.engine.ops import conv_direct, gemm
+
+    x, k, b = _data(3, 13, 11, 1, filters, 3, 3, seed=filters)
+    x[1, 6, 5, 0] = np.nan
+    assert conv_direct.tiled_applies(x, k.reshape(9, -1), (1, 1), np.empty((1, 1, 1, filters), np.float32)) \
+        == gemm.AVAILABLE
+    tiled, _ = conv2d_forward(x, k, b, (1, 1), padding, keep_cols=not pool, relu=relu, pool=pool)
+    monkeypatch.setattr(conv, "_is_direct", lambda geom, c: False)
+    expected, _ = conv2d_forward(x, k, b, (1, 1), padding, keep_cols=not pool, relu=relu, pool=pool)
+    assert np.isnan(expected).any()
+    np.testing.assert_allclose(tiled, expected, rtol=1e-5, atol=1e-5)

@@ -26,7 +26,7 @@ import numpy as np
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import gemm, winograd
-from visualnet.engine.ops.conv_direct import conv3x3_single_channel
+from visualnet.engine.ops.conv_direct import conv3x3_single_channel, conv3x3_single_channel_tiled, tiled_applies
 from visualnet.engine.ops.padding import pair, window_geometry
 from visualnet.engine.ops.pool import max_pool_2x2_into
 from visualnet.engine.ops.split import bounds, parts_available, split
@@ -148,15 +148,22 @@ class Conv2DKernel:
         f = kmat.shape[1]
         bias = np.zeros(f, x.dtype) if bias is None else bias
         step = max(1, _CHUNK_BYTES // (oh * ow * f * x.itemsize))
+        tiled = tiled_applies(x, kmat, (sh, sw), y)
+
+        def conv(xs, ys):
+            if tiled:
+                conv3x3_single_channel_tiled(xs, kmat, bias, pt, pl, relu, ys)
+            else:
+                conv3x3_single_channel(xs, kmat, bias, sh, sw, pt, pl, relu, ys)
 
         def part(lo, hi, i):
             if not pool:
-                conv3x3_single_channel(x[lo:hi], kmat, bias, sh, sw, pt, pl, relu, y[lo:hi])
+                conv(x[lo:hi], y[lo:hi])
                 return
             for n0 in range(lo, hi, step):
                 n1 = min(hi, n0 + step)
                 full = self._view(("pool", i), (n1 - n0, oh, ow, f), x.dtype)
-                conv3x3_single_channel(x[n0:n1], kmat, bias, sh, sw, pt, pl, relu, full)
+                conv(x[n0:n1], full)
                 max_pool_2x2_into(full, y[n0:n1])
 
         split(x.shape[0], part)

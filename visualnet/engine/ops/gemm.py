@@ -40,12 +40,70 @@ def _target_has_avx512() -> bool:
 AVAILABLE = not numba.config.DISABLE_JIT and _target_has_avx512()
 
 
+class TileCode:
+    """LLVM IR of a register tile: rows x vectors accumulators of 16 floats (in allocas,
+    which LLVM promotes to registers), built into a Numba intrinsic's codegen."""
+
+    vec = ir.VectorType(ir.FloatType(), LANES)
+    i64 = ir.IntType(64)
+
+    def __init__(self, builder, rows, vectors):
+        self.builder, self.rows, self.vectors = builder, rows, vectors
+        self.fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(self.vec, [self.vec] * 3),
+                                                  f"llvm.fma.v{LANES}f32")
+        self.acc = [[cgutils.alloca_once(builder, self.vec) for _ in range(vectors)] for _ in range(rows)]
+
+    def const(self, n):
+        return ir.Constant(self.i64, n)
+
+    def add(self, *terms):
+        total = terms[0]
+        for t in terms[1:]:
+            total = self.builder.add(total, t)
+        return total
+
+    def mul(self, a, n):
+        return self.builder.mul(a, self.const(n) if isinstance(n, int) else n)
+
+    def vector_at(self, base, offset):
+        """Pointer to the 16 floats at base[offset]."""
+        return self.builder.bitcast(self.builder.gep(base, [offset]), self.vec.as_pointer())
+
+    def load(self, base, offset):
+        return self.builder.load(self.vector_at(base, offset), align=4)
+
+    def set_all(self, value_of):
+        """Accumulator (r, v) = value_of(r, v)."""
+        for r in range(self.rows):
+            for v in range(self.vectors):
+                self.builder.store(value_of(r, v), self.acc[r][v])
+
+    def get(self, r, v):
+        return self.builder.load(self.acc[r][v])
+
+    def step(self, a, a_row, b, b_at):
+        """One step along K: V loads of b (vector v at b[b_at + 16v]); per row r a
+        broadcast of a[a_row(r)] and V fused multiply-adds."""
+        bld = self.builder
+        undef = ir.Constant(self.vec, ir.Undefined)
+        splat = ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES)
+        bs = [self.load(b, self.add(b_at, self.const(v * LANES))) for v in range(self.vectors)]
+        for r in range(self.rows):
+            s = bld.load(bld.gep(a, [a_row(r)]))
+            s = bld.shuffle_vector(bld.insert_element(undef, s, ir.Constant(ir.IntType(32), 0)), undef, splat)
+            for v in range(self.vectors):
+                bld.store(bld.call(self.fma, [s, bs[v], self.get(r, v)]), self.acc[r][v])
+
+
+def data(context, builder, array_type, value):
+    """An array argument's data pointer in an intrinsic."""
+    return context.make_array(array_type)(context, builder, value).data
+
+
 def _tile_intrinsic(rows, vectors):
     """c[i:i+rows, j:j+16*vectors] (+)= a[i:i+rows, :k] @ b[:k, j:j+16*vectors], where
     a's element (r, s) is at a[ia + r*sai + s*sak], b's row s at b[ib + s*ldb] and c's row
     r at c[ic + r*ldc] (flat offsets into each array's data, in elements)."""
-    vec = ir.VectorType(ir.FloatType(), LANES)
-    i64 = ir.IntType(64)
 
     @intrinsic
     def tile(typingctx, a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, accumulate):
@@ -53,48 +111,24 @@ def _tile_intrinsic(rows, vectors):
                          c, types.intp, types.intp, types.intp, types.boolean)
 
         def codegen(context, builder, signature, args):
-            a_, ia_, sai_, sak_, b_, ib_, ldb_, c_, ic_, ldc_, k_, acc_ = args
-            ap = context.make_array(signature.args[0])(context, builder, a_).data
-            bp = context.make_array(signature.args[4])(context, builder, b_).data
-            cp = context.make_array(signature.args[7])(context, builder, c_).data
-            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3),
-                                                 f"llvm.fma.v{LANES}f32")
-
-            def const(n):
-                return ir.Constant(i64, n)
-
-            def vector_at(base, offset):
-                return builder.bitcast(builder.gep(base, [offset]), vec.as_pointer())
+            a_, ia, sai, sak, b_, ib, ldb, c_, ic, ldc, k, accumulate = args
+            ap, bp, cp = (data(context, builder, signature.args[i], args[i]) for i in (0, 4, 7))
+            t = TileCode(builder, rows, vectors)
 
             def c_at(r, v):
-                return vector_at(cp, builder.add(ic_, builder.add(builder.mul(const(r), ldc_), const(v * LANES))))
+                return t.add(ic, t.mul(ldc, r), t.const(v * LANES))
 
-            acc = [[cgutils.alloca_once(builder, vec) for _ in range(vectors)] for _ in range(rows)]
-            with builder.if_else(acc_) as (load, zero):
+            with builder.if_else(accumulate) as (load, zero):
                 with load:
-                    for r in range(rows):
-                        for v in range(vectors):
-                            builder.store(builder.load(c_at(r, v), align=4), acc[r][v])
+                    t.set_all(lambda r, v: t.load(cp, c_at(r, v)))
                 with zero:
-                    for r in range(rows):
-                        for v in range(vectors):
-                            builder.store(ir.Constant(vec, None), acc[r][v])
-            undef = ir.Constant(vec, ir.Undefined)
-            splat = ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES)
-            with cgutils.for_range(builder, k_) as loop:
-                row_b = builder.add(ib_, builder.mul(loop.index, ldb_))
-                bs = [builder.load(vector_at(bp, builder.add(row_b, const(v * LANES))), align=4)
-                      for v in range(vectors)]
-                col_a = builder.add(ia_, builder.mul(loop.index, sak_))
-                for r in range(rows):
-                    s = builder.load(builder.gep(ap, [builder.add(col_a, builder.mul(const(r), sai_))]))
-                    s = builder.shuffle_vector(builder.insert_element(undef, s, ir.Constant(ir.IntType(32), 0)),
-                                               undef, splat)
-                    for v in range(vectors):
-                        builder.store(builder.call(fma, [s, bs[v], builder.load(acc[r][v])]), acc[r][v])
+                    t.set_all(lambda r, v: ir.Constant(t.vec, None))
+            with cgutils.for_range(builder, k) as loop:
+                col = t.add(ia, builder.mul(loop.index, sak))
+                t.step(ap, lambda r: t.add(col, t.mul(sai, r)), bp, t.add(ib, builder.mul(loop.index, ldb)))
             for r in range(rows):
                 for v in range(vectors):
-                    builder.store(builder.load(acc[r][v]), c_at(r, v), align=4)
+                    builder.store(t.get(r, v), t.vector_at(cp, c_at(r, v)), align=4)
             return context.get_dummy_value()
 
         return sig, codegen
