@@ -108,6 +108,7 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
     x = rng.standard_normal((7, 9, 8, 3)).astype(np.float32)
     a, b = rng.standard_normal((11, 5)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
     dz = rng.standard_normal((11, 4)).astype(np.float32)
+    b32, dz32 = rng.standard_normal((5, 32)).astype(np.float32), rng.standard_normal((11, 32)).astype(np.float32)
 
     def run():
         y, ctx = pool.max_pool2d_forward(x, 2, 2, "same")
@@ -115,11 +116,29 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
         ya, actx = pool.avg_pool2d_forward(x, 3, 2, "valid")
         dxa = pool.avg_pool2d_backward(np.ones_like(ya), actx)
         return (y, dx, ya, dxa, dense.matmul(a, b, np.empty((11, 4), np.float32)),
-                dense.matmul_tn(a, dz, np.empty((5, 4), np.float32)))
+                dense.matmul_tn(a, dz, np.empty((5, 4), np.float32)),  # NumPy's path (4 columns)
+                dense.matmul(a, b32, np.empty((11, 32), np.float32)),  # ops.gemm's tiles (with AVX-512)
+                dense.matmul_tn(a, dz32, np.empty((5, 32), np.float32)))
 
     for one, three in zip(_in_parts(1, run), _in_parts(3, run)):
-        np.testing.assert_allclose(three, one, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(_in_parts(3, run)[5], a.T @ dz, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(three, one, rtol=1e-5, atol=1e-5)
+    got = _in_parts(3, run)
+    for i, want in ((5, a.T @ dz), (6, a @ b32), (7, a.T @ dz32)):
+        np.testing.assert_allclose(got[i], want, rtol=1e-5, atol=1e-5)
+
+
+def test_dense_models_run_in_parts_only_with_gemm_and_a_large_kernel(monkeypatch):
+    import visualnet as vn
+    from visualnet.engine.ops import gemm
+
+    def splits(inputs, units):
+        model = vn.Sequential([vn.layers.Input((inputs,)), vn.layers.Dense(units)])
+        return model.layers[0].splits_batch
+
+    monkeypatch.setattr(gemm, "AVAILABLE", True)
+    assert splits(784, 512) and not splits(8, 10)
+    monkeypatch.setattr(gemm, "AVAILABLE", False)
+    assert not splits(784, 512)
 
 
 def test_each_thread_has_its_own_parts():

@@ -4,14 +4,16 @@ For the tiny products of small tabular models (batch 10, 8 -> 10 units), a call 
 BLAS through NumPy costs more than the arithmetic (about 3 us for `np.matmul` with
 `out=`, against 0.3-1 us for a compiled call), so below `SMALL_MACS` multiply-adds the
 layer runs these loops instead: forward with the bias (and ReLU) fused, and the whole
-backward (weight, bias and input gradients) in one call. Larger products go to BLAS,
-split by rows over the cores inside `layer_parallel` (`matmul`, `matmul_tn`).
+backward (weight, bias and input gradients) in one call. Larger products go to ops.gemm
+(AVX-512 register tiles; NumPy's BLAS where they do not apply), split by rows over the
+cores inside `layer_parallel` (`matmul`, `matmul_tn`).
 Generic over float32/float64 (float64 serves the gradient tests).
 """
 
 import numpy as np
 
 from visualnet.engine._jit import njit
+from visualnet.engine.ops import gemm
 from visualnet.engine.ops.split import layer_parts, split
 
 _MIN_SPLIT_MACS = 1 << 23  # below this a part's GEMM is shorter than handing it to another thread
@@ -61,17 +63,28 @@ def dense_backward(x, w, dz, dw, db, has_bias, dx, need_dx):
                 dx[r, i] = s
 
 
+def splits(rows, inner, cols) -> bool:
+    """Whether a product of this size is split over the cores inside `layer_parallel`."""
+    return rows * inner * cols >= _MIN_SPLIT_MACS
+
+
 def _parts(rows, inner, cols):
     parts = layer_parts()
-    return parts if parts and parts > 1 and rows * inner * cols >= _MIN_SPLIT_MACS else None
+    return parts if parts and parts > 1 and splits(rows, inner, cols) else None
+
+
+def _product(a, b, out):
+    """out = a @ b (2-D) through ops.gemm (NumPy's matmul where its tiles do not apply)."""
+    gemm.matmul(a[None], b[None], out[None])
+    return out
 
 
 def matmul(a, b, out):
     """out = a @ b (2-D); inside `layer_parallel`, large products by row blocks in parallel."""
     parts = _parts(a.shape[0], a.shape[1], b.shape[1])
     if parts is None:
-        return np.matmul(a, b, out=out)
-    split(a.shape[0], lambda lo, hi, _: np.matmul(a[lo:hi], b, out=out[lo:hi]), parts)
+        return _product(a, b, out)
+    split(a.shape[0], lambda lo, hi, _: _product(a[lo:hi], b, out[lo:hi]), parts)
     return out
 
 
@@ -80,10 +93,10 @@ def matmul_tn(a, b, out):
     summing its rows and the parts' results added."""
     parts = _parts(a.shape[0], a.shape[1], b.shape[1])
     if parts is None:
-        return np.matmul(a.T, b, out=out)
+        return _product(a.T, b, out)
 
     def part(lo, hi, i):
-        return np.matmul(a[lo:hi].T, b[lo:hi], out=out if i == 0 else None)
+        return _product(a[lo:hi].T, b[lo:hi], out if i == 0 else np.empty_like(out))
 
     for partial in split(a.shape[0], part, parts)[1:]:
         out += partial
