@@ -10,9 +10,11 @@ prediction by prediction (a short pause between turns lets thread pools go idle)
 load change on the machine hits all of them alike; only the ratios of one run mean
 anything. Training speed is the median over the epochs after the first; the first
 epoch's time (JIT compilation and tracing included) is reported on its own.
-The machine's float32 matrix-multiply peak is measured with NumPy (a 2048^3 sgemm, best
-of several) before and after; each peer's fraction of it counts the matrix FLOPs a
-framework must do (see workloads.flops). The CPU time other processes used during each
+The machine's float32 matrix-multiply peak is the best rate of NumPy's BLAS and of
+VisualNet's own register tiles (ops.gemm, split over the cores as its layers split them)
+over 512^3, 1024^3 and 2048^3 products, measured before, between and after the
+workloads; each peer's fraction of it counts the matrix FLOPs a framework must do (see
+workloads.flops). The CPU time other processes used during each
 workload is reported: a busy machine makes the numbers noise.
 """
 
@@ -32,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .peers import keras_backend_env, quiet_env
-from .workloads import WORKLOADS, flops, prepare
+from .workloads import ROOT, WORKLOADS, flops, prepare
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MD = HERE / "RESULTS.md"
@@ -46,27 +48,40 @@ ORDER = ("visualnet", "torch", "keras")
 PEAK_CODE = """
 import sys, time
 lib = sys.argv[1]
-n, reps = 2048, 8
-if lib == "torch":
-    import torch
-    torch.set_num_threads(2)
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    mm = lambda: torch.mm(a, b)
-else:
-    import numpy as np
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((n, n), dtype=np.float32)
-    b = rng.standard_normal((n, n), dtype=np.float32)
-    c = np.empty((n, n), np.float32)
-    mm = lambda: np.matmul(a, b, out=c)
-mm()
-best = float("inf")
-for _ in range(reps):
-    t = time.perf_counter()
+rates = [0.0]
+for n in (512, 1024, 2048):
+    reps = max(4, int(2e10 / n ** 3))
+    if lib == "torch":
+        import torch
+        torch.set_num_threads(2)
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        mm = lambda: torch.mm(a, b)
+    else:
+        import numpy as np
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((n, n), dtype=np.float32)
+        b = rng.standard_normal((n, n), dtype=np.float32)
+        c = np.empty((n, n), np.float32)
+        if lib == "visualnet":
+            from visualnet.engine.ops import gemm
+            from visualnet.engine.ops.split import layer_parallel, parts_available, split
+            if not gemm.AVAILABLE:
+                break
+            def mm():
+                with layer_parallel():
+                    split(n, lambda lo, hi, i: gemm.matmul(a[None, lo:hi], b[None], c[None, lo:hi]), parts_available())
+        else:
+            mm = lambda: np.matmul(a, b, out=c)
     mm()
-    best = min(best, time.perf_counter() - t)
-print(2.0 * n ** 3 / best / 1e9)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        mm()
+        best = min(best, time.perf_counter() - t)
+    rates.append(2.0 * n ** 3 / best / 1e9)
+print(max(rates))
 """
+PEAK_LIBS = ("numpy", "visualnet")  # the machine's peak: the best of these
 
 
 def _mean_se(values) -> str:
@@ -77,14 +92,23 @@ def _mean_se(values) -> str:
 
 
 def sgemm_peak(env, lib: str = "numpy") -> float | None:
-    """Best float32 2048^3 GEMM rate (GFLOP/s) of NumPy's BLAS (or torch's) in a fresh
-    process with the workers' environment, so it uses the kernels the workers use."""
+    """Best float32 GEMM rate (GFLOP/s) of NumPy's BLAS, VisualNet's ops.gemm or torch.mm
+    over 512^3-2048^3 products, in a fresh process with the workers' environment, so it
+    uses the kernels the workers use (None if it fails, 0 where ops.gemm does not apply)."""
     try:
         out = subprocess.run([sys.executable, "-c", PEAK_CODE, lib], env=env, capture_output=True, text=True,
-                             timeout=300, check=True).stdout
+                             timeout=300, check=True, cwd=ROOT).stdout
         return float(out.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError):
         return None
+
+
+def machine_peak(env, best: dict | None = None) -> dict:
+    """{lib: best rate so far} for PEAK_LIBS, updated from `best`."""
+    rates = dict(best or {})
+    for lib in PEAK_LIBS:
+        rates[lib] = max(rates.get(lib, 0.0), sgemm_peak(env, lib) or 0.0)
+    return rates
 
 
 class CpuMeter:
@@ -233,7 +257,7 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
 
 ROWS = (  # key, label, format, how the ratio column compares
     ("train_sps", "train samples/s ↑", "{:,.0f}", "ratio"),
-    ("train_peak", "train % of sgemm peak ↑", "{:.3g}%", "ratio"),
+    ("train_peak", "train % of matmul peak ↑", "{:.3g}%", "ratio"),
     ("infer_sps", "inference samples/s ↑", "{:,.0f}", "ratio"),
     ("peak_rss_mb", "peak RSS MB ↓", "{:,.0f}", "ratio"),
     ("first_epoch_s", "first epoch s (JIT incl.) ↓", "{:.2f}", "ratio"),
@@ -310,7 +334,7 @@ def targets(results, peak) -> list[tuple[str, str, bool]]:
 
     check("W1 training >= 1.2x PyTorch", ratio("W1", "train_sps", "torch"), lambda v: v >= 1.2)
     g = get("W1", "visualnet", "train_gflops")
-    check("W1 training >= 65% of the sgemm peak", None if g is None else 100 * g / peak, lambda v: v >= 65,
+    check("W1 training >= 65% of the matmul peak", None if g is None else 100 * g / peak, lambda v: v >= 65,
           "{:.1f}%")
     check("W1 inference >= 1.0x PyTorch", ratio("W1", "infer_sps", "torch"), lambda v: v >= 1.0)
     for w in ("W2/32", "W2/128", "W4"):
@@ -393,10 +417,11 @@ def main(argv=None) -> int:
 
     say(f"load average before: {os.getloadavg()[0]:.2f} (1 min)")
     meter = CpuMeter()
-    peak = sgemm_peak(env_for("visualnet")) or float("nan")
+    rates = machine_peak(env_for("visualnet"))
     torch_peak = sgemm_peak(env_for("torch"), "torch") if "torch" in peers else None
-    say(f"float32 sgemm peak (NumPy, 2048^3): {peak:.0f} GFLOP/s"
-        + (f"; torch.mm: {torch_peak:.0f} GFLOP/s" if torch_peak else ""))
+    say("float32 matmul peak (best of 512^3-2048^3): "
+        + ", ".join(f"{lib} {r:.0f}" for lib, r in rates.items())
+        + (f", torch.mm {torch_peak:.0f}" if torch_peak else "") + " GFLOP/s")
     results, foreign = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(args.log or Path(tmp) / "workers.log")
@@ -413,10 +438,11 @@ def main(argv=None) -> int:
                     say(f"  FAILED: {exc}\n" + log_path.read_text()[-3000:])
                     continue
                 foreign[wkey] = wm.foreign_share()
-                peak = max(peak, sgemm_peak(env_for("visualnet")) or 0.0)  # between workloads too: keep the best
+                rates = machine_peak(env_for("visualnet"), rates)  # between workloads too: keep the best
                 if foreign[wkey] > 0.1:
                     say(f"  WARNING: other processes used {100 * foreign[wkey]:.0f}% of the CPUs meanwhile")
-    peak = max(peak, sgemm_peak(env_for("visualnet")) or 0.0)
+    rates = machine_peak(env_for("visualnet"), rates)
+    peak = max(rates.values()) or float("nan")
     share = meter.foreign_share()
     text, cols = table(results, peak, peers)
     checks = targets(results, peak)
@@ -427,9 +453,11 @@ def main(argv=None) -> int:
     header = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}; "
         f"Python {platform.python_version()}, NumPy {np.__version__}",
-        f"float32 sgemm peak (NumPy's BLAS as the VisualNet workers load it, best 2048^3 before, between and "
-        "after the workloads): "
-        f"{peak:.0f} GFLOP/s" + (f"; PyTorch's torch.mm reaches {torch_peak:.0f}" if torch_peak else ""),
+        f"float32 matmul peak (the best of 512^3, 1024^3 and 2048^3 products before, between and after the "
+        f"workloads, in the VisualNet workers' environment): {peak:.0f} GFLOP/s; NumPy's BLAS "
+        f"{rates['numpy']:.0f}, VisualNet's ops.gemm on {os.cpu_count()} threads "
+        + (f"{rates['visualnet']:.0f}" if rates["visualnet"] else "n/a (no AVX-512)")
+        + (f", PyTorch's torch.mm {torch_peak:.0f}" if torch_peak else ""),
         "FLOPs counted: the matrix products a framework must do per sample, forward 2*MACs, weight gradient "
         "2*MACs, input gradient 2*MACs except for the first layer (no peer computes it); convolutions as direct "
         "products, whatever algorithm runs",

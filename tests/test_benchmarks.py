@@ -34,6 +34,8 @@ def test_a_quick_run_writes_the_table(tmp_path):
     text = md.read_text(encoding="utf-8")
     rows = {line.split("|")[2].strip(): line for line in text.splitlines() if line.startswith("| W3 |")}
     assert {"train samples/s ↑", "inference samples/s ↑", "peak RSS MB ↓"} <= set(rows)
+    peak_line = next(line for line in text.splitlines() if "float32 matmul peak" in line)
+    assert "NumPy's BLAS" in peak_line and "VisualNet's ops.gemm" in peak_line
     assert float(rows["train samples/s ↑"].split("|")[3].replace(",", "")) > 0
     seeds = text.split("W3 VisualNet ")[1].split("(")[1].split(")")[0].split("/")
     assert len(seeds) == WORKLOADS["W3"].accuracy_seeds
