@@ -133,6 +133,23 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(dx, expected)
 
 
+@pytest.mark.parametrize("h, w", [(6, 8), (7, 9), (5, 4)])
+@pytest.mark.parametrize("gated", [False, True])
+def test_2x2_backward_writes_what_the_scatter_would(h, w, gated):
+    """The 2x2 stride-2 backward (each cell written once) against the general scatter, with
+    ties, odd sizes (a last row and column outside every window) and a ReLU gate; dx's
+    buffer starts dirty, as a layer's reused buffer does."""
+    rng = np.random.default_rng(h * w)
+    x = rng.integers(-2, 3, (3, h, w, 5)).astype(np.float32)  # many ties
+    y, ctx = pool.max_pool2d_forward(x, 2, 2, "valid")
+    assert ctx[2]
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    relu = np.maximum(y, 0) if gated else None
+    fast = pool.max_pool2d_backward(dy, ctx, out=np.full(x.shape, np.nan, np.float32), relu_output=relu)
+    general = pool.max_pool2d_backward(dy, (*ctx[:2], False), relu_output=relu)
+    np.testing.assert_array_equal(fast, general)
+
+
 def test_max_pool_overlapping_windows_accumulate_on_a_shared_maximum():
     x = np.zeros((1, 3, 3, 1), np.float32)
     x[0, 1, 1, 0] = 1  # the maximum of all four 2x2 windows (stride 1)
