@@ -45,7 +45,8 @@ def test_transposed_a_accumulates(shape):
 
 
 def test_views_into_larger_arrays_leave_the_rest_alone():
-    """Row strides wider than the row (b and out as column slices of bigger arrays)."""
+    """Row strides wider than the row (b and out as column slices of bigger arrays), and
+    the rows after out's last (a last tile's extra rows are computed, never stored)."""
     rng = np.random.default_rng(3)
     a = _rand(rng, (2, 9, 8))
     big_b = _rand(rng, (2, 8, 80))
@@ -53,6 +54,10 @@ def test_views_into_larger_arrays_leave_the_rest_alone():
     gemm.matmul(a, big_b[:, :, 16:48], big_out[:, :, 32:64])
     np.testing.assert_allclose(big_out[:, :, 32:64], np.matmul(a, big_b[:, :, 16:48]), rtol=1e-5, atol=1e-5)
     assert not big_out[:, :, :32].any() and not big_out[:, :, 64:].any()
+    rows_out = np.zeros((2, 16, 32), np.float32)
+    gemm.matmul(a, big_b[:, :, :32], rows_out[:, :9])
+    np.testing.assert_allclose(rows_out[:, :9], np.matmul(a, big_b[:, :, :32]), rtol=1e-5, atol=1e-5)
+    assert not rows_out[:, 9:].any()
 
 
 @pytest.mark.parametrize("dtype,n", [(np.float32, 10), (np.float64, 32)])

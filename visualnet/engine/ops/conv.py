@@ -188,12 +188,12 @@ class Conv2DKernel:
                 _im2col(x3[n0:n1], kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
                 if pool:  # the chunk's convolution, pooled while in cache
                     full = self._view(("pool", i), (n1 - n0, oh, ow, f), x.dtype)
-                    np.dot(cols, kmat, out=full.reshape(-1, f))
+                    gemm.matmul_2d(cols, kmat, full.reshape(-1, f))
                     yc = y[n0:n1]
                     max_pool_2x2_into(full, yc)
                 else:
                     yc = y2[n0 * rows:n1 * rows]
-                    np.dot(cols, kmat, out=yc)
+                    gemm.matmul_2d(cols, kmat, yc)
                 if relu:  # while yc is in cache
                     np.maximum(yc, 0, out=yc)
 
@@ -217,7 +217,8 @@ class Conv2DKernel:
             cols = whole[lo * rows * width:hi * rows * width].reshape(-1, width)
             if not fresh:
                 _im2col(x3[lo:hi], kh, kw, c, sh, sw, pt, pl, oh, ow, cols)
-            grads = np.dot(cols.T, dy2[lo * rows:hi * rows])  # the ones column makes its last row dbias
+            # the ones column makes the last row of grads dbias
+            grads = gemm.matmul_2d(cols.T, dy2[lo * rows:hi * rows], np.empty((width, f), x.dtype))
             if need_dx:  # dcols over this part's own cols
                 dcols = whole[lo * rows * width:lo * rows * width + (hi - lo) * rows * k].reshape(-1, k)
                 np.dot(dy2[lo * rows:hi * rows], kmat.T, out=dcols)

@@ -73,18 +73,12 @@ def _parts(rows, inner, cols):
     return parts if parts and parts > 1 and splits(rows, inner, cols) else None
 
 
-def _product(a, b, out):
-    """out = a @ b (2-D) through ops.gemm (NumPy's matmul where its tiles do not apply)."""
-    gemm.matmul(a[None], b[None], out[None])
-    return out
-
-
 def matmul(a, b, out):
     """out = a @ b (2-D); inside `layer_parallel`, large products by row blocks in parallel."""
     parts = _parts(a.shape[0], a.shape[1], b.shape[1])
     if parts is None:
-        return _product(a, b, out)
-    split(a.shape[0], lambda lo, hi, _: _product(a[lo:hi], b, out[lo:hi]), parts)
+        return gemm.matmul_2d(a, b, out)
+    split(a.shape[0], lambda lo, hi, _: gemm.matmul_2d(a[lo:hi], b, out[lo:hi]), parts)
     return out
 
 
@@ -94,6 +88,6 @@ def matmul_tn(a, b, out):
     gradient on two cores: 318 -> 289 us against splitting a's rows)."""
     parts = _parts(a.shape[0], a.shape[1], b.shape[1])
     if parts is None:
-        return _product(a.T, b, out)
-    split(a.shape[1], lambda lo, hi, _: _product(a[:, lo:hi].T, b, out[lo:hi]), parts)
+        return gemm.matmul_2d(a.T, b, out)
+    split(a.shape[1], lambda lo, hi, _: gemm.matmul_2d(a[:, lo:hi].T, b, out[lo:hi]), parts)
     return out

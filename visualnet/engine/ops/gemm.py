@@ -7,7 +7,7 @@ speed. Here each block of R rows by 16*V columns of the result is summed in R*V 
 registers (V 16-float vectors per row, R*V + V + 1 <= 32 registers), one broadcast of A
 and V loads of B per step along K: the register tile of every fast GEMM, written in LLVM
 IR through a Numba intrinsic because Numba's loops do not keep accumulators in registers.
-Rows left over are copied to a zero-padded scratch tile. Where the JIT target lacks
+A product's last rows run in a tile whose extra rows repeat its last one, unstored. Where the JIT target lacks
 AVX-512F, the JIT is disabled, the dtype is not float32 or N is not a multiple of 16,
 `matmul` is NumPy's.
 """
@@ -101,22 +101,27 @@ def data(context, builder, array_type, value):
 
 
 def _tile_intrinsic(rows, vectors):
-    """c[i:i+rows, j:j+16*vectors] (+)= a[i:i+rows, :k] @ b[:k, j:j+16*vectors], where
+    """c[i:i+valid, j:j+16*vectors] (+)= a[i:i+valid, :k] @ b[:k, j:j+16*vectors], where
     a's element (r, s) is at a[ia + r*sai + s*sak], b's row s at b[ib + s*ldb] and c's row
-    r at c[ic + r*ldc] (flat offsets into each array's data, in elements)."""
+    r at c[ic + r*ldc] (flat offsets into each array's data, in elements). A tile's rows
+    past `valid` (<= rows) repeat its last row and are not stored: the last rows of a
+    product need no copy."""
 
     @intrinsic
-    def tile(typingctx, a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, accumulate):
+    def tile(typingctx, a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate):
         sig = types.void(a, types.intp, types.intp, types.intp, b, types.intp, types.intp,
-                         c, types.intp, types.intp, types.intp, types.boolean)
+                         c, types.intp, types.intp, types.intp, types.intp, types.boolean)
 
         def codegen(context, builder, signature, args):
-            a_, ia, sai, sak, b_, ib, ldb, c_, ic, ldc, k, accumulate = args
+            a_, ia, sai, sak, b_, ib, ldb, c_, ic, ldc, k, valid, accumulate = args
             ap, bp, cp = (data(context, builder, signature.args[i], args[i]) for i in (0, 4, 7))
             t = TileCode(builder, rows, vectors)
+            last = builder.sub(valid, t.const(1))
+            row = [t.const(0)] + [builder.select(builder.icmp_signed("<", t.const(r), valid), t.const(r), last)
+                                  for r in range(1, rows)]  # rows past `valid`: the last one again
 
             def c_at(r, v):
-                return t.add(ic, t.mul(ldc, r), t.const(v * LANES))
+                return t.add(ic, builder.mul(ldc, row[r]), t.const(v * LANES))
 
             with builder.if_else(accumulate) as (load, zero):
                 with load:
@@ -125,10 +130,12 @@ def _tile_intrinsic(rows, vectors):
                     t.set_all(lambda r, v: ir.Constant(t.vec, None))
             with cgutils.for_range(builder, k) as loop:
                 col = t.add(ia, builder.mul(loop.index, sak))
-                t.step(ap, lambda r: t.add(col, t.mul(sai, r)), bp, t.add(ib, builder.mul(loop.index, ldb)))
+                t.step(ap, lambda r: t.add(col, builder.mul(sai, row[r])), bp,
+                       t.add(ib, builder.mul(loop.index, ldb)))
             for r in range(rows):
-                for v in range(vectors):
-                    builder.store(t.get(r, v), t.vector_at(cp, c_at(r, v)), align=4)
+                with builder.if_then(builder.icmp_signed("<", t.const(r), valid)):
+                    for v in range(vectors):
+                        builder.store(t.get(r, v), t.vector_at(cp, c_at(r, v)), align=4)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -140,15 +147,15 @@ _T1, _T2, _T3, _T4 = (_tile_intrinsic(ROWS[v], v) for v in (1, 2, 3, 4))
 
 
 @njit(inline="always")
-def _tile(vectors, a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, accumulate):
+def _tile(vectors, a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate):
     if vectors == 4:
-        _T4(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, accumulate)
+        _T4(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate)
     elif vectors == 3:
-        _T3(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, accumulate)
+        _T3(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate)
     elif vectors == 2:
-        _T2(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, accumulate)
+        _T2(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate)
     else:
-        _T1(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, accumulate)
+        _T1(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate)
 
 
 @njit
@@ -160,29 +167,14 @@ def _matmul(a, b, c, accumulate):
     sa, sai, sak = a.strides[0] // item, a.strides[1] // item, a.strides[2] // item
     sb, ldb = b.strides[0] // item, b.strides[1] // item
     sc, ldc = c.strides[0] // item, c.strides[1] // item
-    pad_a = np.zeros((MAX_ROWS, k), dtype=a.dtype)
-    pad_c = np.empty((MAX_ROWS, 4 * LANES), dtype=a.dtype)
     for p in range(batch):
         j = 0
         while j < n:
             vectors = min(4, (n - j) // LANES)
             rows = ROWS[vectors]
-            i = 0
-            while i + rows <= m:
+            for i in range(0, m, rows):
                 _tile(vectors, a, p * sa + i * sai, sai, sak, b, p * sb + j, ldb,
-                      c, p * sc + i * ldc + j, ldc, k, accumulate)
-                i += rows
-            if i < m:  # the last rows through a zero-padded tile
-                for r in range(m - i):
-                    for s in range(k):
-                        pad_a[r, s] = a[p, i + r, s]
-                    if accumulate:
-                        for q in range(vectors * LANES):
-                            pad_c[r, q] = c[p, i + r, j + q]
-                _tile(vectors, pad_a, 0, k, 1, b, p * sb + j, ldb, pad_c, 0, 4 * LANES, k, accumulate)
-                for r in range(m - i):
-                    for q in range(vectors * LANES):
-                        c[p, i + r, j + q] = pad_c[r, q]
+                      c, p * sc + i * ldc + j, ldc, k, min(rows, m - i), accumulate)
             j += vectors * LANES
 
 
@@ -199,4 +191,10 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, accumulate: bool = Fal
             np.matmul(a, b, out=out)
         return out
     _matmul(a, b, out, accumulate)
+    return out
+
+
+def matmul_2d(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = a @ b for 2-D operands (a may be a transpose)."""
+    matmul(a[None], b[None], out[None])
     return out
