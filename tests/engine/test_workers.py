@@ -12,6 +12,12 @@ import pytest
 from visualnet.engine.ops import spin, split, workers
 
 
+import numba
+
+needs_jit = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="without the JIT nothing spins")
+
+
+@needs_jit
 def test_spin_until_sees_another_threads_store_and_gives_up_when_it_never_comes():
     counters = np.zeros(2, dtype=np.int64)
     assert not spin.spin_until(counters, 0, 1, 0.001)
@@ -20,6 +26,27 @@ def test_spin_until_sees_another_threads_store_and_gives_up_when_it_never_comes(
     assert spin.spin_until(counters, 1, 3, 10.0)  # returns as soon as the value is there
     setter.join()
     assert spin.spin_until(counters, 1, 2, 0.0)
+
+
+@needs_jit
+def test_publish_then_spin_stores_first_then_waits_for_the_next_value():
+    """A worker's "done" is visible to the poster while the worker spins for its next job."""
+    counters = np.zeros(2, dtype=np.int64)
+    assert not spin.publish_then_spin(counters, 1, 5, 0, 1, 0.001)  # no next job: gives up
+    assert counters[1] == 5
+    seen = {}
+
+    def poster():
+        while counters[1] < 6:
+            pass
+        seen["done"] = int(counters[1])
+        counters[0] = 1
+
+    t = threading.Thread(target=poster)
+    t.start()
+    assert spin.publish_then_spin(counters, 1, 6, 0, 1, 10.0)
+    t.join()
+    assert seen["done"] == 6
 
 
 @pytest.mark.parametrize("idle_spin, wait_spin", [(workers.IDLE_SPIN, workers.WAIT_SPIN), (0.0, 0.0)],
