@@ -7,9 +7,10 @@ speed. Here each block of R rows by 16*V columns of the result is summed in R*V 
 registers (V 16-float vectors per row, R*V + V + 1 <= 32 registers), one broadcast of A
 and V loads of B per step along K: the register tile of every fast GEMM, written in LLVM
 IR through a Numba intrinsic because Numba's loops do not keep accumulators in registers.
-A product's last rows run in a tile whose extra rows repeat its last one, unstored. Where the JIT target lacks
-AVX-512F, the JIT is disabled, the dtype is not float32 or N is not a multiple of 16,
-`matmul` is NumPy's.
+A product's last rows run in a tile whose extra rows repeat its last one, unstored. Dense
+layers, im2col and the direct first convolution use the tiles too. Where the JIT target
+lacks AVX-512F, the JIT is disabled, the dtype is not float32 or N is not a multiple of
+16, `matmul` is NumPy's.
 """
 
 from __future__ import annotations
