@@ -116,7 +116,8 @@ def test_pause_step_change_learning_rate_resume_and_stop(qtbot, page):
     lrs = h.batch["learning_rate"]
     assert lrs[paused_at] == pytest.approx(0.001) and lrs[paused_at + 1] == pytest.approx(0.0005)
     assert h.batch["step"] == list(range(1, len(h.batch["step"]) + 1))    # continued from the same step
-    assert page.session.optimizer.iterations == page.session.step_count   # same optimizer, state kept
+    # same optimizer, state kept (read while steps run: the two counters agree between steps)
+    qtbot.waitUntil(lambda: page.session.optimizer.iterations == page.session.step_count, timeout=3000)
     qtbot.waitUntil(lambda: len(page.curves.plots["loss"].markers) == 2, timeout=3000)
     t0 = time.perf_counter()
     click(qtbot, page, "stop")
