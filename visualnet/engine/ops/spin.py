@@ -93,8 +93,7 @@ def spin_until(counters: np.ndarray, index: int, value: int, seconds: float) -> 
     disabled (the caller then blocks at once)."""
     if numba.config.DISABLE_JIT:
         return counters[index] >= value
-    rounds = int(seconds * (_rounds_per_second or _calibrate()))
-    return bool(_spin(counters, index, value, max(1, rounds)))
+    return bool(_spin(counters, index, value, _rounds(seconds)))
 
 
 def publish_then_spin(counters: np.ndarray, done_index: int, done: int, index: int, value: int,
@@ -106,8 +105,12 @@ def publish_then_spin(counters: np.ndarray, done_index: int, done: int, index: i
     if numba.config.DISABLE_JIT:
         counters[done_index] = done
         return counters[index] >= value
-    rounds = int(seconds * (_rounds_per_second or _calibrate()))
-    return bool(_publish_spin(counters, done_index, done, index, value, max(1, rounds)))
+    return bool(_publish_spin(counters, done_index, done, index, value, _rounds(seconds)))
+
+
+def _rounds(seconds: float) -> int:
+    """Spin rounds lasting about `seconds` (at least one)."""
+    return max(1, int(seconds * (_rounds_per_second or _calibrate())))
 
 
 def _calibrate() -> float:

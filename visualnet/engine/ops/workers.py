@@ -7,10 +7,9 @@ and the poster spins for up to `WAIT_SPIN` for its result, so the hand-overs ins
 training step or prediction never wake a sleeping core. A lingering worker publishes
 "done" only once it has released the GIL (`spin.publish_then_spin`): the poster, which
 sees it, then takes the GIL at once instead of blocking on it (an empty split: 40 -> 27 us
-median; W1 trains 12% faster). Without `linger` both sleep at
-once: a spinning thread would take a core from the 2-thread GEMM that may come next
-(measured: W1 with Adam split over a lingering worker trained at 28,000-39,000 samples/s
-against 68,000-97,000).
+median; W1 trains 12% faster). Without `linger` both sleep at once: a spinning thread
+would take a core from the 2-thread GEMM that may come next (measured: W1 with Adam split
+over a lingering worker trained at 28,000-39,000 samples/s against 68,000-97,000).
 
 On Linux, worker k is bound to the k-th further core the process may use, and
 `CallerPin` binds a training or prediction loop's own thread to the first. Measured after
@@ -88,10 +87,8 @@ class Worker:
             except BaseException as error:  # handed to the poster, which raises it
                 self._outcome = (None, error)
             del fn
-            if linger:  # "done" published with the GIL released, then spin for the next job
-                next_posted = publish_then_spin(self._counters, _DONE, seen, _POSTED, seen + 1, IDLE_SPIN)
-            else:
-                next_posted = False
+            # lingering: "done" published with the GIL released, then spin for the next job
+            next_posted = linger and publish_then_spin(self._counters, _DONE, seen, _POSTED, seen + 1, IDLE_SPIN)
             with self._done:
                 self._counters[_DONE] = seen
                 if self._waiting:
