@@ -75,6 +75,41 @@ def test_parts_after_an_idle_spell_and_after_an_error(monkeypatch, idle_spin, wa
     assert split.split(4, lambda lo, hi, i: hi - lo, parts=2) == [2, 2]  # the worker lives on
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_poster_whose_worker_died_gets_an_error_not_a_hang(monkeypatch):
+    """Nothing should kill a worker thread; if something does, its poster raises (after a
+    liveness check) and the pool starts a replacement."""
+    def dies_after_the_job(*args):
+        raise SystemExit  # ends the worker's thread before it marks its job done
+
+    monkeypatch.setattr(workers, "publish_then_spin", dies_after_the_job)
+    monkeypatch.setattr(workers, "_CHECK_ALIVE", 0.01)
+    [worker] = workers.take(1)
+    before = workers._started
+    worker.post(lambda lo, hi, i: hi - lo, 0, 2, 1, linger=True)
+    with pytest.raises(RuntimeError, match="died during its part"):
+        worker.collect()
+    workers.give([worker])
+    assert workers._started == before - 1 and worker not in workers._free
+    monkeypatch.undo()
+    assert split.split(4, lambda lo, hi, i: hi - lo, parts=2) == [2, 2]  # a new worker
+
+
+def test_where_the_spin_kernels_cannot_compile_workers_block_instead(monkeypatch):
+    def broken(*args):
+        raise RuntimeError("no code generator for this CPU")
+
+    monkeypatch.setattr(spin, "_spin", broken)
+    monkeypatch.setattr(spin, "_rounds_per_second", None)  # measured again, and restored after
+    counters = np.zeros(2, dtype=np.int64)
+    assert not spin.spin_until(counters, 0, 1, 10.0)  # at once
+    assert not spin.publish_then_spin(counters, 1, 4, 0, 1, 10.0) and counters[1] == 4
+    assert spin._rounds_per_second == 0.0
+    with split.layer_parallel() as control:
+        control.set(2)
+        assert split.split(6, lambda lo, hi, i: list(range(lo, hi)), parts=2) == [[0, 1, 2], [3, 4, 5]]
+
+
 def test_outside_layer_parallel_a_worker_sleeps_at_once_after_its_part(monkeypatch):
     monkeypatch.setattr(workers, "IDLE_SPIN", 60.0)  # would linger a minute
     split.split(2, lambda lo, hi, i: None, parts=2)  # OpenBLAS may want both cores next

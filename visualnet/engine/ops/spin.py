@@ -10,6 +10,7 @@ re-reads a counter with an atomic load (and the CPU's pause hint) until it moves
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 
@@ -23,6 +24,7 @@ from numba.extending import intrinsic
 from visualnet.engine._jit import njit
 
 _MACHINE = platform.machine().lower()
+log = logging.getLogger(__name__)
 
 
 @intrinsic
@@ -84,14 +86,14 @@ def _publish_spin(counters, done_index, done, index, value, rounds):
     return _spin(counters, index, value, rounds)
 
 
-_rounds_per_second = 0.0
+_rounds_per_second: float | None = None  # measured on first use; 0.0: no spinning here
 
 
 def spin_until(counters: np.ndarray, index: int, value: int, seconds: float) -> bool:
     """Wait (up to about `seconds`, GIL released) until counters[index] >= value, an int64
-    array written by another thread; True if it got there. Never spins when Numba's JIT is
-    disabled (the caller then blocks at once)."""
-    if numba.config.DISABLE_JIT:
+    array written by another thread; True if it got there. Never spins where the kernels
+    cannot run (Numba's JIT disabled, or they failed to compile): the caller then blocks."""
+    if not _spinning():
         return counters[index] >= value
     return bool(_spin(counters, index, value, _rounds(seconds)))
 
@@ -102,22 +104,36 @@ def publish_then_spin(counters: np.ndarray, done_index: int, done: int, index: i
     index, value, seconds). A thread that waits for the first store can take the GIL at
     once: this one no longer holds it (a blocked GIL wait costs a sleeping core's wake-up,
     ~20 us on the VMs measured, per hand-over)."""
-    if numba.config.DISABLE_JIT:
+    if not _spinning():
         counters[done_index] = done
         return counters[index] >= value
     return bool(_publish_spin(counters, done_index, done, index, value, _rounds(seconds)))
 
 
+def _spinning() -> bool:
+    return (_rounds_per_second if _rounds_per_second is not None else _calibrate()) > 0
+
+
 def _rounds(seconds: float) -> int:
     """Spin rounds lasting about `seconds` (at least one)."""
-    return max(1, int(seconds * (_rounds_per_second or _calibrate())))
+    return max(1, int(seconds * _rounds_per_second))
 
 
 def _calibrate() -> float:
-    """Spin rounds per second on this CPU (a pause costs 10-150 cycles, by model)."""
+    """Spin rounds per second on this CPU (a pause costs 10-150 cycles, by model); 0.0 when
+    the kernels cannot run, so that no worker thread ever dies of it."""
     global _rounds_per_second
-    probe = np.zeros(1, dtype=np.int64)
-    _spin(probe, 0, 1, 1)  # compiled (or loaded from the cache) outside the timing
+    if numba.config.DISABLE_JIT:
+        _rounds_per_second = 0.0
+        return 0.0
+    probe = np.zeros(2, dtype=np.int64)
+    try:  # compiled (or loaded from the cache) outside the timing
+        _spin(probe, 0, 1, 1)
+        _publish_spin(probe, 1, 0, 0, 1, 1)
+    except Exception as error:  # noqa: BLE001  (any compiler failure: block instead of spinning)
+        log.warning("spin-waits disabled, worker threads will block instead: %s", error)
+        _rounds_per_second = 0.0
+        return 0.0
     rounds, best = 20_000, float("inf")
     for _ in range(3):
         t = time.perf_counter()

@@ -28,6 +28,7 @@ from visualnet.engine.ops.spin import publish_then_spin, spin_until
 
 IDLE_SPIN = 0.002  # seconds a worker stays awake after a job (the gaps inside a step are shorter)
 WAIT_SPIN = 0.02  # seconds a poster spins for a result before it sleeps
+_CHECK_ALIVE = 1.0  # seconds between a sleeping poster's checks that its worker still runs
 
 _POSTED, _DONE = 0, 1
 
@@ -63,11 +64,18 @@ class Worker:
         if not (self._linger and spin_until(self._counters, _DONE, target, WAIT_SPIN)):
             with self._done:
                 self._waiting = True
-                while self._counters[_DONE] < target:
-                    self._done.wait()
-                self._waiting = False
+                try:
+                    while self._counters[_DONE] < target:
+                        if not self._done.wait(_CHECK_ALIVE) and not self.alive:
+                            raise RuntimeError(f"the worker thread {self._thread.name} died during its part")
+                finally:
+                    self._waiting = False
         outcome, self._outcome = self._outcome, (None, None)
         return outcome
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def _run(self) -> None:
         if self._cpu is not None:
@@ -114,9 +122,14 @@ def take(count: int) -> list[Worker]:
 
 
 def give(workers: list[Worker]) -> None:
-    """Return workers from `take`."""
+    """Return workers from `take`; a dead one (which nothing should kill) is replaced later."""
+    global _started
     with _lock:
-        _free.extend(workers)
+        for worker in workers:
+            if worker.alive:
+                _free.append(worker)
+            else:
+                _started -= 1
 
 
 def _allowed_cpus() -> list[int]:
