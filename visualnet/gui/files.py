@@ -31,6 +31,7 @@ from visualnet.io.autosave import (Autosaver, Recovery, discard_recovery, find_r
                                     write_recovery)
 from visualnet.io.project import EXTENSION, Project, open_project, save_project
 
+from . import collector
 from .settings import THEMES, Settings
 
 log = logging.getLogger("visualnet.files")
@@ -434,12 +435,14 @@ class FileController(QObject):
                 result, error = None, exc
             self._job_done.emit((kind, path, error, token, result))
 
+        collector.begin()  # ended in _finish_job
         self._pending = self._executor.submit(run)
         self._update_actions()
 
     def _finish_job(self, job) -> None:
         kind, path, error, token, _ = job
         self._pending = None
+        collector.end()
         if kind == "save":
             if error is None:
                 self._saved(path, token)

@@ -37,7 +37,7 @@ from visualnet.engine.rng import global_rng, set_seed
 from visualnet.engine.session import RunHistory, TrainingControl, TrainingSession
 from visualnet.graph import to_dict
 
-from .. import theme
+from .. import collector, theme
 from .curves import CurvesView
 from .data_panel import DataPanel
 from .evaluation_view import EvaluationView, evaluate_prepared
@@ -471,7 +471,7 @@ class TrainingPage(QWidget):
         self.worker, self.thread = worker, thread
         self._started = time.time()
         self._set_state("running")
-        thread.start()
+        collector.start_off_gui_thread(thread)
 
     def _thread_done(self) -> None:
         if self.thread is not None and self.thread.isFinished():
@@ -831,7 +831,7 @@ class TrainingPage(QWidget):
         self._threads.append(call)
         self._state_before_eval = self.state
         self._set_state("evaluating")
-        call.start()
+        collector.start_off_gui_thread(call)
 
     def _evaluated(self, report) -> None:
         self.evaluation.show_report(report)

@@ -1,0 +1,81 @@
+"""Garbage collection stays in the GUI thread while background threads run Python
+(visualnet/gui/collector.py): a collection in the training thread that met a closed
+window's widgets froze the GUI tests (each thread waiting for what the other held)."""
+
+import gc
+import threading
+
+import pytest
+from PySide6.QtCore import QThread, Qt
+
+from visualnet.gui import collector
+from visualnet.gui.training import install
+
+
+@pytest.fixture
+def page(window):
+    p = install(window)
+    window.pages.setCurrentWidget(p)
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture
+def collections():
+    """The threads in which each collection started, recorded while the test runs, with a
+    low threshold: any thread allocating a few containers would collect."""
+    threads = []
+    threshold = gc.get_threshold()
+    gc.set_threshold(10, 10, 10)
+
+    def record(phase, info):
+        if phase == "start":
+            threads.append(threading.current_thread())
+
+    gc.callbacks.append(record)
+    yield threads
+    gc.callbacks.remove(record)
+    gc.set_threshold(*threshold)
+
+
+def test_while_a_model_trains_every_collection_runs_in_the_gui_thread(qtbot, page, collections):
+    assert gc.isenabled()
+    page.window.load_template("mnist_mlp")
+    page.select_dataset("mnist")
+    page.data_panel.subset.setValue(2000)
+    page.settings.epochs.setValue(2)
+    qtbot.mouseClick(page.buttons["train"], Qt.MouseButton.LeftButton)
+    assert not gc.isenabled()  # from before the thread starts
+    for _ in range(30):  # cycles the GUI thread leaves behind during the run
+        cycle = []
+        cycle.append(cycle)
+        del cycle
+        qtbot.wait(20)
+    qtbot.waitUntil(lambda: page.state not in ("running", "evaluating"), timeout=120_000)
+    qtbot.waitUntil(gc.isenabled, timeout=5000)  # back on after the threads have ended
+    assert collections, "nothing was collected during the run"
+    assert {t.name for t in collections} == {threading.main_thread().name}
+
+
+class _Job(QThread):
+    def run(self):
+        self.saw_enabled = gc.isenabled()
+
+
+def test_collection_comes_back_as_it_was_after_the_last_job(qtbot):
+    first, second = _Job(), _Job()
+    collector.start_off_gui_thread(first)
+    collector.start_off_gui_thread(second)
+    for job in (first, second):
+        qtbot.waitUntil(job.isFinished, timeout=5000)
+    assert not first.saw_enabled and not second.saw_enabled
+    qtbot.waitUntil(gc.isenabled, timeout=5000)
+    gc.disable()  # switched off by someone else: it stays off
+    try:
+        third = _Job()
+        collector.start_off_gui_thread(third)
+        qtbot.waitUntil(third.isFinished, timeout=5000)
+        qtbot.wait(5 * collector.INTERVAL_MS)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
