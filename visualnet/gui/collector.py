@@ -1,5 +1,5 @@
 """Python's cyclic garbage collection kept in the GUI thread while background threads run
-Python: `start_off_gui_thread(thread)`, `begin()` / `end()`.
+Python: `start_off_gui_thread(thread)`, `held()`, `begin()` / `end()`.
 
 The collector runs in whichever thread allocates when its counters overflow. When that
 is the training thread and the garbage holds Qt objects (a closed window's widgets in a
@@ -16,6 +16,7 @@ the last job ends, so a thread's last lines after its completion signal run with
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QThread, QTimer, Slot
 
@@ -74,6 +75,17 @@ def begin() -> None:
 def end() -> None:
     """From the GUI thread, once that job has signalled its end."""
     _collector().end()
+
+
+@contextmanager
+def held():
+    """Around an engine call made in the GUI thread: its parts may run on the engine's
+    worker threads."""
+    begin()
+    try:
+        yield
+    finally:
+        end()
 
 
 def start_off_gui_thread(thread: QThread) -> None:

@@ -137,6 +137,8 @@ def _run(checks: Checks, workdir: Path) -> None:
 def _train_save_reopen(checks: Checks, app, window, page, workdir: Path) -> None:
     import numpy as np
 
+    from . import collector
+
     window.load_template(TEMPLATE)
     app.processEvents()
     errors = [p for p in window.document.problems if p.severity == "error"]
@@ -169,7 +171,8 @@ def _train_save_reopen(checks: Checks, app, window, page, workdir: Path) -> None
         return
     checks.check(window.isWindowModified(), "the trained weights are unsaved changes", "the title shows no change")
     x_check = page.prepared.test.x[:64]
-    expected = page.model.predict(x_check, verbose=0)
+    with collector.held():
+        expected = page.model.predict(x_check, verbose=0)
     iterations = page.session.optimizer.iterations
     ids = set(window.graph.nodes)
 
@@ -190,7 +193,8 @@ def _train_save_reopen(checks: Checks, app, window, page, workdir: Path) -> None
     checks.check(same_graph, f"project reopened: {window.windowTitle()}", str(files.last_error))
     diff = float("inf")
     if page.model is not None:
-        diff = float(np.max(np.abs(page.model.predict(x_check, verbose=0) - expected)))
+        with collector.held():
+            diff = float(np.max(np.abs(page.model.predict(x_check, verbose=0) - expected)))
     optimizer = files.parts.optimizer
     came_back = (diff <= 1e-6 and len(page.runs) == 1 and page.prepared is not None and optimizer is not None
                  and int(optimizer.arrays["iterations"]) == iterations)

@@ -451,7 +451,9 @@ class TrainingPage(QWidget):
                 session = self._view_session()
             except (ValueError, TypeError):
                 return
-            self.inside.show_snapshot(inspect(session, subset.x[i], self._points))
+            with collector.held():
+                snapshot = inspect(session, subset.x[i], self._points)
+            self.inside.show_snapshot(snapshot)
 
     def _start_worker(self) -> None:
         points = self._points
@@ -855,7 +857,8 @@ class TrainingPage(QWidget):
                 except ValueError:
                     pass
             x = data.transform_for_prediction(recipe, raw)
-            y = self.model.predict(x, verbose=0)
+            with collector.held():
+                y = self.model.predict(x, verbose=0)
         except (data.DataError, ValueError) as exc:
             self._error(f"Cannot predict: {exc}")
             return
