@@ -1,9 +1,11 @@
-"""GUI test fixtures: a real MainWindow, shown offscreen, in the light theme."""
+"""GUI test fixtures: a real MainWindow, shown offscreen, in the light theme, and its
+training page."""
 
 import pytest
 
 from visualnet.gui import theme
 from visualnet.gui.main_window import MainWindow
+from visualnet.gui.training import install
 
 
 @pytest.fixture
@@ -22,3 +24,12 @@ def window(qtbot, qapp):
     # Qt's offscreen platform frees a QMimeData left on its clipboard twice when the
     # process exits (a segfault after the last test; the xcb platform does not).
     qapp.clipboard().clear()
+
+
+@pytest.fixture
+def page(window):
+    """The window's training page, shown."""
+    p = install(window)
+    window.pages.setCurrentWidget(p)
+    yield p
+    p.shutdown()

@@ -10,19 +10,10 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from visualnet.engine import session as session_mod
-from visualnet.gui.training import install
 
 from .helpers import type_into
 
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def page(window):
-    p = install(window)
-    window.pages.setCurrentWidget(p)
-    yield p
-    p.shutdown()
 
 
 def choose(qtbot, page, dataset, template=None, samples=0):
