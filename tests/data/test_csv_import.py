@@ -86,6 +86,24 @@ def test_delimiter_sniffed(tmp_path, delimiter):
     assert ds.class_names == ["a", "b"]
 
 
+def test_decimal_commas_of_a_comma_locale_spreadsheet_are_numbers(tmp_path):
+    """'1,5' in a ';'-separated file is one and a half, not a category."""
+    f = write(tmp_path / "eu.csv", "breite;höhe;klasse\n1,5;2,25;a\n3;-4,5e1;b\n2,5;1,0;a\n")
+    layout = sniff_csv(f)
+    assert (layout.delimiter, layout.decimal, layout.header, layout.numeric) == (";", ",", True, [True, True, False])
+    ds = read_csv(f)
+    assert ds.feature_names == ["breite", "höhe"] and ds.columns["decimal"] == ","
+    np.testing.assert_array_equal(ds.x, [[1.5, 2.25], [3, -45], [2.5, 1]])
+    np.testing.assert_array_equal(encode_rows(ds.columns, [["0,5", 2.0], ["7", "1.25"]]), [[0.5, 2], [7, 1.25]])
+    assert "breite=1,5" in read_csv(f, decimal=".").feature_names  # asked for: such cells are text
+    with pytest.raises(ValueError, match="decimal comma needs a delimiter other than ','"):
+        read_csv(f, delimiter=",", decimal=",")
+    bad = write(tmp_path / "bad.csv", "a;b\n1,5;0\n2,5;1\nzwei;0\n")
+    with pytest.raises(NonNumericError) as e:
+        read_csv(bad)
+    assert "'zwei' is not a number" in str(e.value) and (e.value.row, e.value.column) == (4, 1)
+
+
 def test_tsv_quotes_bom_blank_lines(tmp_path):
     text = "\ufeffname\tvalue\tclass\n\"a, b\"\t1\tx\n\n\"c\"\t2\ty\n\n"
     f = write(tmp_path / "t.tsv", text)

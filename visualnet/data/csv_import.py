@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .csv_layout import MISSING, is_blank, is_missing, is_number, sniff_csv, text_codec
+from .csv_layout import MISSING, is_blank, is_missing, is_number, point_decimal, sniff_csv, text_codec
 from .dataset import Dataset, encode_labels, format_value, infer_task
 from .errors import (ColumnError, DataError, EmptyDataError, FormatError, MissingValueError,
                      NonNumericError, RaggedRowError)
@@ -55,8 +55,8 @@ def _sort_key(value: str):
 class _Column:
     """How one raw column is decoded while streaming."""
 
-    def __init__(self, index: int, name: str, numeric: bool, max_categories: int):
-        self.index, self.name, self.numeric = index, name, numeric
+    def __init__(self, index: int, name: str, numeric: bool, max_categories: int, decimal: str = "."):
+        self.index, self.name, self.numeric, self.decimal = index, name, numeric, decimal
         self.max_categories = max_categories
         self.codes: dict = {}
 
@@ -67,7 +67,8 @@ class _Column:
     def decode(self, cells: list, rownum, path: Path) -> np.ndarray:
         if self.numeric:
             try:
-                values = np.array(cells, dtype=np.float64)
+                values = np.array([point_decimal(c, ",") for c in cells] if self.decimal == "," else cells,
+                                  dtype=np.float64)
                 if np.all(np.isfinite(values)):
                     return values
             except ValueError:
@@ -96,11 +97,7 @@ class _Column:
             if is_missing(cell):
                 raise MissingValueError(f"missing value {cell!r} in numeric {self.where()}; fill it in or "
                                         f"remove the row", file=path, row=rownum(i), column=self.index + 1)
-            try:
-                ok = np.isfinite(float(cell))
-            except ValueError:
-                ok = False
-            if not ok:
+            if not is_number(cell, self.decimal):
                 raise NonNumericError(f"{cell!r} is not a number, but {self.where()} holds numbers",
                                       file=path, row=rownum(i), column=self.index + 1)
         raise AssertionError("unreachable: a cell failed to convert but none is bad")
@@ -135,12 +132,13 @@ class _Buffer:
 def read_csv(path, *, target=-1, delimiter: "str | None" = None, header: "bool | None" = None,
              names: "list | None" = None, categorical=(), ignore=(), task: "str | None" = None,
              max_categories: int = 50, encoding: str = "utf-8", name: "str | None" = None,
-             progress=None, cancel=None) -> Dataset:
+             decimal: "str | None" = None, progress=None, cancel=None) -> Dataset:
     """Import a CSV/TSV file as a `Dataset`.
 
     target: the target column, by header name or 0-based index (default: the last);
         None for a file without targets (e.g. inputs to predict on).
-    delimiter, header: None to detect them (see `sniff_csv`).
+    delimiter, header, decimal: None to detect them (see `sniff_csv`); decimal is the numbers'
+        decimal mark, '.' or ',' (a comma needs another delimiter).
     names: column names to use instead of the header's (or of "column 1", ...).
     categorical: columns (names or indices) to one-hot encode even if they hold numbers;
         columns holding mostly text are categorical anyway.
@@ -150,7 +148,7 @@ def read_csv(path, *, target=-1, delimiter: "str | None" = None, header: "bool |
     """
     path = Path(path)
     mon = Monitor(progress, cancel)
-    layout = sniff_csv(path, delimiter=delimiter, header=header, encoding=encoding)
+    layout = sniff_csv(path, delimiter=delimiter, header=header, decimal=decimal, encoding=encoding)
     n_cols = layout.n_columns
     col_names = list(layout.names)
     if names is not None:
@@ -173,7 +171,7 @@ def read_csv(path, *, target=-1, delimiter: "str | None" = None, header: "bool |
         raise ColumnError(f"the target column {col_names[target_idx]!r} cannot also be ignored", file=path)
     if task is not None and task not in ("binary", "multiclass", "regression"):
         raise ValueError(f"task must be 'binary', 'multiclass', 'regression' or None; received: task={task!r}")
-    feature_cols = [_Column(j, col_names[j], layout.numeric[j] and j not in forced, max_categories)
+    feature_cols = [_Column(j, col_names[j], layout.numeric[j] and j not in forced, max_categories, layout.decimal)
                     for j in range(n_cols) if j != target_idx and j not in ignored]
     if not feature_cols:
         raise ColumnError("no feature columns are left once the target and ignored columns are removed",
@@ -183,7 +181,7 @@ def read_csv(path, *, target=-1, delimiter: "str | None" = None, header: "bool |
         numeric_target = layout.numeric[target_idx] and target_idx not in forced
         if task == "regression":
             numeric_target = True
-        target_col = _Column(target_idx, col_names[target_idx], numeric_target, MAX_CLASSES)
+        target_col = _Column(target_idx, col_names[target_idx], numeric_target, MAX_CLASSES, layout.decimal)
 
     xbuf, ybuf = _stream(path, layout, encoding, feature_cols, target_col, n_cols, mon)
     x = _one_hot_features(xbuf, feature_cols)
@@ -201,7 +199,7 @@ def read_csv(path, *, target=-1, delimiter: "str | None" = None, header: "bool |
     if target_col is not None:
         y, class_names, inferred, target_spec = _encode_target(ybuf, target_col, task, path)
     mon.report(1.0)
-    columns = {"format": "csv", "delimiter": layout.delimiter, "header": layout.header,
+    columns = {"format": "csv", "delimiter": layout.delimiter, "decimal": layout.decimal, "header": layout.header,
                "names": col_names, "features": feature_specs, "target": target_spec,
                "ignored": sorted(ignored)}
     return Dataset(x=x, y=y, task=inferred, name=name or path.stem, kind="table",
@@ -336,7 +334,7 @@ def encode_rows(columns: dict, rows, *, file=None) -> np.ndarray:
     `columns` is a `Dataset.columns` dict from `read_csv`; each row holds one cell per
     feature column, in the file's order, without the target. Returns float64 (n, features).
     """
-    specs = columns["features"]
+    specs, decimal = columns["features"], columns.get("decimal", ".")
     width = sum(1 if s["type"] == "numeric" else len(s["categories"]) for s in specs)
     rows = list(rows)
     x = np.zeros((len(rows), width), dtype=np.float64)
@@ -349,7 +347,7 @@ def encode_rows(columns: dict, rows, *, file=None) -> np.ndarray:
         for j, (cell, spec) in enumerate(zip(row, specs)):
             if spec["type"] == "numeric":
                 try:
-                    value = float(cell)
+                    value = float(point_decimal(cell, decimal) if isinstance(cell, str) else cell)
                 except (TypeError, ValueError):
                     value = float("nan")
                 if not np.isfinite(value):

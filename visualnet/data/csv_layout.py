@@ -5,7 +5,9 @@ before importing; `csv_import.read_csv` starts from it.
 Detection rules: the delimiter is the candidate (, tab ; | space) that splits the sample
 into the most consistent number (> 1) of cells; the first row is a header if one of its
 cells is text above a column of numbers, or if it is all text none of which recurs below.
-A column is numeric if at least half its non-missing sample cells are numbers.
+A column is numeric if at least half its non-missing sample cells are numbers. With a
+delimiter other than ',', numbers are read with a decimal comma (1,5) when that makes more
+sample cells numbers than a decimal point does (a spreadsheet saved in a comma locale).
 """
 
 import codecs
@@ -32,6 +34,7 @@ class CsvLayout:
     names: list          # one per column ("column 1", ... when there is no header)
     numeric: list        # per column: True if most sample cells are numbers
     sample: list         # up to SAMPLE_ROWS first data rows, as lists of strings
+    decimal: str = "."   # the decimal mark of the numbers: "." or ","
 
     @property
     def n_columns(self) -> int:
@@ -42,13 +45,18 @@ def is_missing(cell: str) -> bool:
     return cell.strip().lower() in MISSING
 
 
-def is_number(cell: str) -> bool:
+def is_number(cell: str, decimal: str = ".") -> bool:
     if is_missing(cell):
         return False
     try:
-        return np.isfinite(float(cell))
+        return np.isfinite(float(point_decimal(cell, decimal)))
     except ValueError:
         return False
+
+
+def point_decimal(cell: str, decimal: str) -> str:
+    """`cell` with a decimal comma turned into a point when `decimal` is ','."""
+    return cell.replace(",", ".") if decimal == "," else cell
 
 
 def _read_sample(path: Path, encoding: str) -> str:
@@ -110,25 +118,39 @@ def _sniff_delimiter(lines_text: str, path: Path) -> str:
     return best
 
 
-def _detect_header(rows: list) -> bool:
+def _detect_header(rows: list, decimal: str) -> bool:
     """True if the first row names the columns rather than holding data."""
     first, rest = rows[0], rows[1:]
+
+    def number(cell):
+        return is_number(cell, decimal)
+
     if not rest:
-        return not any(is_number(c) for c in first)
+        return not any(map(number, first))
     for j, cell in enumerate(first):
         below = [r[j] for r in rest if j < len(r) and not is_missing(r[j])]
-        if not is_number(cell) and not is_missing(cell) and below and all(is_number(c) for c in below):
+        if not number(cell) and not is_missing(cell) and below and all(map(number, below)):
             return True
-    if all(not is_number(c) and c.strip() for c in first):
+    if all(not number(c) and c.strip() for c in first):
         return all(first[j].strip() not in {r[j].strip() for r in rest if j < len(r)}
                    for j in range(len(first)))
     return False
 
 
+def _detect_decimal(rows: list, delimiter: str) -> str:
+    """',' when a decimal comma makes more of the sample's cells numbers than a point does."""
+    if delimiter == ",":
+        return "."
+    cells = [c for r in rows for c in r if "," in c]
+    return "," if sum(is_number(c, ",") for c in cells) > sum(map(is_number, cells)) else "."
+
+
 def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = None,
-              encoding: str = "utf-8") -> CsvLayout:
-    """Delimiter, header, column names and types from the first 64 KB of `path`."""
+              decimal: "str | None" = None, encoding: str = "utf-8") -> CsvLayout:
+    """Delimiter, header, decimal mark, column names and types from the first 64 KB of `path`."""
     path = Path(path)
+    if decimal not in (None, ".", ","):
+        raise ValueError(f"decimal must be '.', ',' or None (detect it); received: decimal={decimal!r}")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     text = _read_sample(path, encoding)
@@ -139,8 +161,12 @@ def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = N
     rows = _parse(text, delimiter)[:SAMPLE_ROWS + 1]
     if not rows:
         raise EmptyDataError("the file holds no rows", file=path)
+    if decimal is None:
+        decimal = _detect_decimal(rows, delimiter)
+    if decimal == "," and delimiter == ",":
+        raise ValueError("a decimal comma needs a delimiter other than ','")
     if header is None:
-        header = _detect_header(rows)
+        header = _detect_header(rows, decimal)
     n = len(rows[0])
     if header:
         names = [c.strip() or f"column {j + 1}" for j, c in enumerate(rows[0])]
@@ -150,6 +176,6 @@ def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = N
     numeric = []
     for j in range(n):
         cells = [r[j] for r in rows if j < len(r) and not is_missing(r[j])]
-        numeric.append(sum(map(is_number, cells)) * 2 >= len(cells) if cells else True)
+        numeric.append(sum(is_number(c, decimal) for c in cells) * 2 >= len(cells) if cells else True)
     return CsvLayout(delimiter=delimiter, header=bool(header), names=names, numeric=numeric,
-                     sample=rows[:SAMPLE_ROWS])
+                     sample=rows[:SAMPLE_ROWS], decimal=decimal)
