@@ -272,7 +272,9 @@ def test_window_stays_responsive_while_the_mnist_cnn_trains(qtbot, page):
     wait_state(qtbot, page, "stopped", timeout=60000)
     print(f"\nMNIST CNN in the worker: {len(ticks)} ticks, longest gap {gaps.max() * 1e3:.0f} ms, "
           f"median {np.median(gaps) * 1e3:.1f} ms; stop took {stop_latency * 1e3:.0f} ms")
-    assert len(ticks) > 50
+    # the timer ran through the 2 s window (47-117 ticks seen on a busy 2-core VM; a held GIL
+    # shows as the gap below, which is what this test guards)
+    assert len(ticks) > 20
     # A held GIL stalls for seconds; 0.5 s stays clear of a loaded 2-core machine's noise.
     assert gaps.max() < 0.5, f"the GUI thread stalled for {gaps.max() * 1e3:.0f} ms"
     assert stop_latency < 1.0
