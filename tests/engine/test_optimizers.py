@@ -7,6 +7,7 @@ import pytest
 from visualnet import VisualNetWarning
 from visualnet.engine import optimizers as O
 from visualnet.engine import schedules as S
+from visualnet.engine.ops.split import split
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 # Keras's torch-to-NumPy conversion warns about NumPy 2's `copy` keyword.
@@ -240,3 +241,33 @@ def test_global_clipnorm_zero_and_nonfinite_gradients():
     np.testing.assert_array_equal(p, 1.0)
     opt.apply(p, np.array([np.inf, 0, 0], np.float32))
     assert np.isnan(p).all()  # like Keras: a non-finite norm poisons the step
+
+
+@pytest.mark.parametrize("cls, kwargs", CONFIGS)
+def test_a_step_split_over_the_cores_equals_the_serial_one(monkeypatch, cls, kwargs):
+    """Inside layer_parallel, a large enough step runs in parts on the workers: elementwise,
+    so bit for bit the serial result (clipping, a whole-vector pass, comes first)."""
+    from visualnet.engine.ops.split import layer_parallel
+
+    splits = []
+    monkeypatch.setattr(O, "split", lambda count, fn, parts: splits.append(parts) or split(count, fn, parts))
+
+    sizes = [O._MIN_SPLIT_PARAMS, 5, 2]
+    rng = np.random.default_rng(4)
+    params = rng.normal(size=sum(sizes)).astype(np.float32)
+    grads = [rng.normal(size=sum(sizes)).astype(np.float32) for _ in range(3)]
+    results = []
+    for parts in (1, 2):
+        opt = getattr(O, cls)(**kwargs)
+        opt.build(sizes)
+        p = params.copy()
+        with layer_parallel() as control:
+            control.set(parts)
+            for g in grads:
+                opt.apply(p, g.copy())
+        results.append((p, opt.get_state()))
+    assert splits == [2, 2, 2]
+    (p1, s1), (p2, s2) = results
+    np.testing.assert_array_equal(p1, p2)
+    for key in s1:
+        np.testing.assert_array_equal(s1[key], s2[key])
