@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import spin, split, workers
+from visualnet.engine.ops import gemm, jobs, spin, split, workers
 
 
 import numba
@@ -73,6 +73,73 @@ def test_parts_after_an_idle_spell_and_after_an_error(monkeypatch, idle_spin, wa
     with pytest.raises(KeyError, match="part 1"):
         split.split(2, failing, parts=2)
     assert split.split(4, lambda lo, hi, i: hi - lo, parts=2) == [2, 2]  # the worker lives on
+
+
+needs_tiles = pytest.mark.skipif(not (gemm.AVAILABLE and jobs.available()),
+                                 reason="compiled parts run ops.gemm's AVX-512 tiles")
+
+
+@needs_tiles
+@pytest.mark.parametrize("idle_spin, wait_spin", [(workers.IDLE_SPIN, workers.WAIT_SPIN), (0.0, 0.0)],
+                         ids=["spinning", "sleeping"])
+def test_compiled_parts_give_numpys_product_between_python_parts(monkeypatch, idle_spin, wait_spin):
+    """A part posted as a compiled job runs in the worker without its Python function; with
+    the poster asleep ("sleeping": no spinning) the worker wakes it (jobs.NOTIFY)."""
+    monkeypatch.setattr(workers, "IDLE_SPIN", idle_spin)
+    monkeypatch.setattr(workers, "WAIT_SPIN", wait_spin)
+    rng = np.random.default_rng(0)
+    a, b = rng.random((300, 200), np.float32), rng.random((200, 48), np.float32)
+    out = np.empty((300, 48), np.float32)
+    with split.layer_parallel() as control:
+        control.set(2)
+        for _ in range(3):
+            ran, out[:] = [], np.nan
+            split.split(300, lambda lo, hi, i: ran.append(i) or gemm.matmul_2d(a[lo:hi], b, out[lo:hi]), parts=2,
+                        fill=lambda slots, lo, hi: gemm.fill_2d(slots, a[lo:hi], b, out[lo:hi]))
+            assert ran == [0]  # part 1 ran compiled
+            np.testing.assert_allclose(out, a @ b, rtol=1e-5)
+            assert split.split(6, lambda lo, hi, i: list(range(lo, hi)), parts=2) == [[0, 1, 2], [3, 4, 5]]
+
+
+@needs_tiles
+def test_a_compiled_part_runs_while_the_poster_holds_the_gil(monkeypatch):
+    """A worker spinning after a compiled part runs the next one without taking the GIL: it
+    finishes while this thread keeps the GIL in a Python loop (with a switch interval of a
+    minute nobody else gets it)."""
+    monkeypatch.setattr(workers, "IDLE_SPIN", 5.0)
+    rng = np.random.default_rng(1)
+    a, b = rng.random((64, 64), np.float32), rng.random((64, 32), np.float32)
+    out = np.zeros((64, 32), np.float32)
+    [worker] = workers.take(1)
+    interval = sys.getswitchinterval()
+    job = dict(fn=lambda lo, hi, i: pytest.fail("the Python part ran"), lo=0, hi=64, part=1, linger=True,
+               fill=lambda slots, lo, hi: gemm.fill_2d(slots, a, b, out))
+    try:
+        worker.post(**job)
+        worker.collect()  # the worker woke for it, and now spins
+        worker.post(**job)
+        sys.setswitchinterval(60.0)
+        deadline = time.monotonic() + 10
+        while worker._counters[jobs.DONE] < worker._counters[jobs.POSTED] and time.monotonic() < deadline:
+            pass
+        done = worker._counters[jobs.DONE] == worker._counters[jobs.POSTED]
+        sys.setswitchinterval(interval)
+        worker.collect()
+    finally:
+        sys.setswitchinterval(interval)
+        workers.give([worker])
+    assert done
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5)
+
+
+def test_where_compiled_parts_are_unavailable_the_python_function_runs(monkeypatch):
+    monkeypatch.setattr(jobs, "available", lambda: False)
+    filled = []
+    with split.layer_parallel() as control:
+        control.set(2)
+        assert split.split(4, lambda lo, hi, i: (lo, hi), parts=2,
+                           fill=lambda slots, lo, hi: filled.append(lo)) == [(0, 2), (2, 4)]
+    assert filled == []
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")

@@ -78,7 +78,8 @@ def matmul(a, b, out):
     parts = _parts(a.shape[0], a.shape[1], b.shape[1])
     if parts is None:
         return gemm.matmul_2d(a, b, out)
-    split(a.shape[0], lambda lo, hi, _: gemm.matmul_2d(a[lo:hi], b, out[lo:hi]), parts)
+    split(a.shape[0], lambda lo, hi, _: gemm.matmul_2d(a[lo:hi], b, out[lo:hi]), parts,
+          lambda slots, lo, hi: gemm.fill_2d(slots, a[lo:hi], b, out[lo:hi]))
     return out
 
 
@@ -89,5 +90,6 @@ def matmul_tn(a, b, out):
     parts = _parts(a.shape[0], a.shape[1], b.shape[1])
     if parts is None:
         return gemm.matmul_2d(a.T, b, out)
-    split(a.shape[1], lambda lo, hi, _: gemm.matmul_2d(a[:, lo:hi].T, b, out[lo:hi]), parts)
+    split(a.shape[1], lambda lo, hi, _: gemm.matmul_2d(a[:, lo:hi].T, b, out[lo:hi]), parts,
+          lambda slots, lo, hi: gemm.fill_2d(slots, a[:, lo:hi].T, b, out[lo:hi]))
     return out

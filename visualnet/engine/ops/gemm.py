@@ -23,6 +23,7 @@ from numba.core import cgutils, config
 from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
+from visualnet.engine.ops import jobs
 
 LANES = 16
 ROWS = (0, 12, 12, 8, 6)  # rows of a tile with 1-4 vectors per row
@@ -159,6 +160,19 @@ def _tile(vectors, a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate
         _T1(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, k, valid, accumulate)
 
 
+@njit(inline="always")
+def _matmul_at(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, m, n, k, accumulate):
+    """c (+)= a @ b for one (m, k) @ (k, n) product at flat offsets and strides (in elements)."""
+    j = 0
+    while j < n:
+        vectors = min(4, (n - j) // LANES)
+        rows = ROWS[vectors]
+        for i in range(0, m, rows):
+            _tile(vectors, a, ia + i * sai, sai, sak, b, ib + j, ldb, c, ic + i * ldc + j, ldc, k,
+                  min(rows, m - i), accumulate)
+        j += vectors * LANES
+
+
 @njit
 def _matmul(a, b, c, accumulate):
     """c (+)= a @ b over the leading axis; b's and c's rows contiguous, N % 16 == 0."""
@@ -169,14 +183,39 @@ def _matmul(a, b, c, accumulate):
     sb, ldb = b.strides[0] // item, b.strides[1] // item
     sc, ldc = c.strides[0] // item, c.strides[1] // item
     for p in range(batch):
-        j = 0
-        while j < n:
-            vectors = min(4, (n - j) // LANES)
-            rows = ROWS[vectors]
-            for i in range(0, m, rows):
-                _tile(vectors, a, p * sa + i * sai, sai, sak, b, p * sb + j, ldb,
-                      c, p * sc + i * ldc + j, ldc, k, min(rows, m - i), accumulate)
-            j += vectors * LANES
+        _matmul_at(a, p * sa, sai, sak, b, p * sb, ldb, c, p * sc, ldc, m, n, k, accumulate)
+
+
+def _job(slots_pointer):
+    """A compiled job (ops/jobs.py): `_matmul_at` on the arguments `fill_2d` wrote."""
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    _matmul_at(jobs.floats(s[1]), 0, s[2], s[3], jobs.floats(s[4]), 0, s[5], jobs.floats(s[6]), 0, s[7],
+               s[8], s[9], s[10], s[11] != 0)
+
+
+_job_address = jobs.cfunc(_job)
+
+
+@njit
+def _fill(slots, job, a, b, c):
+    item = a.itemsize
+    slots[1], slots[2], slots[3] = jobs.address(a), a.strides[0] // item, a.strides[1] // item
+    slots[4], slots[5] = jobs.address(b), b.strides[0] // item
+    slots[6], slots[7] = jobs.address(c), c.strides[0] // item
+    slots[8], slots[9], slots[10], slots[11] = a.shape[0], b.shape[1], a.shape[1], 0
+    slots[0] = job
+
+
+def _tiles_apply(a, b, out) -> bool:
+    return (AVAILABLE and a.dtype == b.dtype == out.dtype == np.float32 and b.shape[-1] % LANES == 0
+            and b.strides[-1] == out.strides[-1] == 4 and a.shape[-1] > 0)
+
+
+def fill_2d(slots, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """Write `matmul_2d(a, b, out)` into a worker's slots as a compiled job (slots[0] stays 0
+    where the tiles do not apply: the worker then runs the part's Python function)."""
+    if _tiles_apply(a, b, out) and a.shape[0] > 0:
+        _fill(slots, _job_address(), a, b, out)
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, accumulate: bool = False,
@@ -184,8 +223,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, accumulate: bool = Fal
     """out = a @ b (out += a @ b if `accumulate`) for stacks of matrices a (P, M, K),
     b (P, K, N), out (P, M, N); a may be any strided view (a transpose). `scratch`, shaped
     like out, spares NumPy's path an allocation when accumulating."""
-    if not (AVAILABLE and a.dtype == b.dtype == out.dtype == np.float32 and b.shape[2] % LANES == 0
-            and b.strides[2] == out.strides[2] == 4 and a.shape[2] > 0):
+    if not _tiles_apply(a, b, out):
         if accumulate:
             out += np.matmul(a, b, out=scratch)
         else:

@@ -93,9 +93,9 @@ def spin_until(counters: np.ndarray, index: int, value: int, seconds: float) -> 
     """Wait (up to about `seconds`, GIL released) until counters[index] >= value, an int64
     array written by another thread; True if it got there. Never spins where the kernels
     cannot run (Numba's JIT disabled, or they failed to compile): the caller then blocks."""
-    if not _spinning():
+    if not spinning():
         return counters[index] >= value
-    return bool(_spin(counters, index, value, _rounds(seconds)))
+    return bool(_spin(counters, index, value, rounds(seconds)))
 
 
 def publish_then_spin(counters: np.ndarray, done_index: int, done: int, index: int, value: int,
@@ -104,17 +104,17 @@ def publish_then_spin(counters: np.ndarray, done_index: int, done: int, index: i
     index, value, seconds). A thread that waits for the first store can take the GIL at
     once: this one no longer holds it (a blocked GIL wait costs a sleeping core's wake-up,
     ~20 us on the VMs measured, per hand-over)."""
-    if not _spinning():
+    if not spinning():
         counters[done_index] = done
         return counters[index] >= value
-    return bool(_publish_spin(counters, done_index, done, index, value, _rounds(seconds)))
+    return bool(_publish_spin(counters, done_index, done, index, value, rounds(seconds)))
 
 
-def _spinning() -> bool:
+def spinning() -> bool:
     return (_rounds_per_second if _rounds_per_second is not None else _calibrate()) > 0
 
 
-def _rounds(seconds: float) -> int:
+def rounds(seconds: float) -> int:
     """Spin rounds lasting about `seconds` (at least one)."""
     return max(1, int(seconds * _rounds_per_second))
 

@@ -103,12 +103,13 @@ def bounds(count: int, parts: int) -> list[int]:
     return [count * i // parts for i in range(parts + 1)]
 
 
-def split(count: int, fn, parts: int | None = None) -> list:
+def split(count: int, fn, parts: int | None = None, fill=None) -> list:
     """[fn(lo, hi, part) for each part of range(count)], the parts in parallel threads.
 
     `part` (0, 1, ...) lets fn pick its own scratch buffers. This thread runs part 0 (and
     any part no idle worker is left for); all parts have finished when this returns or
-    raises (the first error is raised)."""
+    raises (the first error is raised). `fill(slots, lo, hi)` may post a worker's part as a
+    compiled job instead (ops/jobs.py: no GIL hand-over); its result is then None."""
     edges = bounds(count, parts_available() if parts is None else parts)
     if len(edges) <= 2:
         return [fn(0, count, 0)]
@@ -117,7 +118,7 @@ def split(count: int, fn, parts: int | None = None) -> list:
         try:
             linger = layer_parts() is not None  # OpenBLAS on one thread: nothing else wants the cores
             for i, worker in enumerate(helpers, start=1):
-                worker.post(fn, edges[i], edges[i + 1], i, linger)
+                worker.post(fn, edges[i], edges[i + 1], i, linger, fill)
             outcomes = [_run(fn, edges, 0)]
             outcomes += [worker.collect() for worker in helpers]
             outcomes += [_run(fn, edges, i) for i in range(len(helpers) + 1, len(edges) - 1)]

@@ -24,52 +24,64 @@ import threading
 
 import numpy as np
 
+from visualnet.engine.ops import jobs, spin
 from visualnet.engine.ops.spin import publish_then_spin, spin_until
 
 IDLE_SPIN = 0.002  # seconds a worker stays awake after a job (the gaps inside a step are shorter)
 WAIT_SPIN = 0.02  # seconds a poster spins for a result before it sleeps
 _CHECK_ALIVE = 1.0  # seconds between a sleeping poster's checks that its worker still runs
 
-_POSTED, _DONE = 0, 1
-
 
 class Worker:
-    """One thread running posted jobs `fn(lo, hi, part)` one at a time."""
+    """One thread running posted jobs one at a time: `fn(lo, hi, part)`, or a compiled job
+    (jobs.py) when the poster's `fill` writes one."""
 
     def __init__(self, name: str, cpu: int | None):
         self._cpu = cpu
-        self._counters = np.zeros(2, dtype=np.int64)  # jobs posted, jobs done
+        self._counters = np.zeros(3, dtype=np.int64)  # jobs posted, jobs done, a poster sleeps
+        self._slots = jobs.new_slots()  # the posted job's, when compiled
         self._job = None
         self._linger = False  # the posted job's `linger`
         self._outcome = (None, None)  # (result, error)
         self._wake = threading.Condition()
         self._sleeping = False
         self._done = threading.Condition()
-        self._waiting = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def post(self, fn, lo: int, hi: int, part: int, linger: bool) -> None:
+    def post(self, fn, lo: int, hi: int, part: int, linger: bool, fill=None) -> None:
         """Start fn(lo, hi, part) on this worker (its previous job must be collected);
-        `linger`: spin for the next job for a while after this one."""
+        `linger`: spin for the next job for a while after this one. `fill(slots, lo, hi)`,
+        where compiled jobs can run (`jobs.available()`), writes the same part as a compiled
+        job, or 0 to slots[0] to leave it to fn."""
         self._job, self._linger = (fn, lo, hi, part), linger
+        self._slots[0] = 0
+        if fill is not None and jobs.available():
+            fill(self._slots, lo, hi)
         with self._wake:
-            self._counters[_POSTED] += 1
+            jobs.publish(self._counters, self._counters[jobs.POSTED] + 1)
             if self._sleeping:
                 self._wake.notify()
 
     def collect(self):
         """(result, error) of the posted job, once it has finished."""
-        target = self._counters[_POSTED]
-        if not (self._linger and spin_until(self._counters, _DONE, target, WAIT_SPIN)):
+        counters = self._counters
+        target = counters[jobs.POSTED]
+        if not (self._linger and spin_until(counters, jobs.DONE, target, WAIT_SPIN)):
             with self._done:
-                self._waiting = True
+                if jobs.available():  # a compiled job's worker never takes this lock: see jobs.py
+                    done = jobs.announce_wait(counters)
+                else:
+                    counters[jobs.WAITING] = 1
+                    done = counters[jobs.DONE]
                 try:
-                    while self._counters[_DONE] < target:
+                    while done < target:
                         if not self._done.wait(_CHECK_ALIVE) and not self.alive:
                             raise RuntimeError(f"the worker thread {self._thread.name} died during its part")
+                        done = counters[jobs.DONE]
                 finally:
-                    self._waiting = False
+                    counters[jobs.WAITING] = 0
+        self._job = None
         outcome, self._outcome = self._outcome, (None, None)
         return outcome
 
@@ -80,27 +92,36 @@ class Worker:
     def _run(self) -> None:
         if self._cpu is not None:
             _bind({self._cpu})
-        seen, next_posted = 0, False
+        job, posted = 1, False  # the next job's number; whether it is known to be posted
+        counters = self._counters
         while True:
-            seen += 1
-            if not next_posted:
+            if not posted:
                 with self._wake:
                     self._sleeping = True
-                    while self._counters[_POSTED] < seen:
+                    while counters[jobs.POSTED] < job:
                         self._wake.wait()
                     self._sleeping = False
-            (fn, lo, hi, part), self._job, linger = self._job, None, self._linger
+            if self._slots[0]:
+                rounds = spin.rounds(IDLE_SPIN) if self._linger else 0
+                job, why = jobs.serve(counters, self._slots, job, rounds)
+                if why == jobs.NOTIFY:
+                    with self._done:
+                        self._done.notify()
+                posted = why == jobs.PYTHON
+                continue
+            (fn, lo, hi, part), linger = self._job, self._linger
             try:
                 self._outcome = (fn(lo, hi, part), None)
             except BaseException as error:  # handed to the poster, which raises it
                 self._outcome = (None, error)
             del fn
             # lingering: "done" published with the GIL released, then spin for the next job
-            next_posted = linger and publish_then_spin(self._counters, _DONE, seen, _POSTED, seen + 1, IDLE_SPIN)
+            posted = linger and publish_then_spin(counters, jobs.DONE, job, jobs.POSTED, job + 1, IDLE_SPIN)
             with self._done:
-                self._counters[_DONE] = seen
-                if self._waiting:
+                counters[jobs.DONE] = job
+                if counters[jobs.WAITING]:
                     self._done.notify()
+            job += 1
 
 
 _lock = threading.Lock()

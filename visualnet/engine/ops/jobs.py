@@ -1,0 +1,174 @@
+"""Compiled jobs: parts a worker runs without ever taking the GIL.
+
+A part posted as a Python callable makes the worker take the GIL to call it, while the
+poster, still in Python, holds it: the worker sleeps in CPython's GIL wait and the hand-over
+costs a sleeping core's wake-up (an empty two-part split: 27-32 us on the 2-vCPU VMs). A
+compiled job is instead the address of a Numba `cfunc` taking the worker's int64 argument
+`slots` (`slots[0]` the address, then the job's own arguments: array addresses, sizes,
+strides), written by the poster with `fill`. The worker's loop (`serve`) calls it from
+compiled code, publishes "done" and spins for the next one, all with the GIL released.
+
+Memory order: the poster fills the slots, then publishes the job count with a release store
+(`publish`); the worker reads them after an acquire load. A poster about to sleep announces
+it (`announce_wait`) and the worker checks for it after "done", both sequentially
+consistent, so that one of the two always sees the other's store (no lost wake-up).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from visualnet.engine._jit import njit
+from visualnet.engine.ops import spin
+from visualnet.engine.ops.spin import _spin, _store_release
+
+log = logging.getLogger(__name__)
+
+POSTED, DONE, WAITING = 0, 1, 2  # the worker's int64 counters
+SLOTS = 16  # a job's argument slots (slots[0]: the cfunc's address, 0 for a Python job)
+PYTHON, IDLE, NOTIFY = 0, 1, 2  # why `serve` returned
+SIGNATURE = types.void(types.CPointer(types.int64))
+
+
+@intrinsic
+def _call(typingctx, address, slots):
+    """Call the cfunc at `address` with the data pointer of `slots`."""
+    sig = types.void(types.int64, slots)
+
+    def codegen(context, builder, signature, args):
+        i64p = ir.IntType(64).as_pointer()
+        fn = builder.inttoptr(args[0], ir.FunctionType(ir.VoidType(), [i64p]).as_pointer())
+        data = context.make_array(signature.args[1])(context, builder, args[1]).data
+        builder.call(fn, [builder.bitcast(data, i64p)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def _store_seq_cst(typingctx, counters, index, value):
+    sig = types.none(counters, types.intp, types.int64)
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        builder.store_atomic(args[2], builder.gep(array.data, [args[1]]), "seq_cst", 8)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def _load_seq_cst(typingctx, counters, index):
+    sig = types.int64(counters, types.intp)
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        return builder.load_atomic(builder.gep(array.data, [args[1]]), "seq_cst", 8)
+
+    return sig, codegen
+
+
+@intrinsic
+def address(typingctx, array):
+    """The address of an array's first element (for `fill`)."""
+    sig = types.int64(array)
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return builder.ptrtoint(data, ir.IntType(64))
+
+    return sig, codegen
+
+
+@intrinsic
+def _float32_pointer(typingctx, addr):
+    sig = types.CPointer(types.float32)(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], ir.FloatType().as_pointer())
+
+    return sig, codegen
+
+
+@njit(inline="always")
+def floats(addr):
+    """The float32 data at `addr` as a 1-D array (for a job's body: sizes and strides come
+    in the slots, the kernels index it by flat offsets)."""
+    return numba.carray(_float32_pointer(addr), 1)
+
+
+@njit
+def serve(counters, slots, job, rounds):
+    """Run jobs number `job`, `job` + 1, ... while they are compiled ones and each comes
+    within `rounds` spins of the last. Returns (the next job's number, PYTHON: it is a posted
+    Python job; IDLE: none came; NOTIFY: its poster sleeps, waiting for the job just done)."""
+    while True:
+        fn = slots[0]
+        if fn == 0:
+            return job, PYTHON
+        _call(fn, slots)
+        _store_seq_cst(counters, DONE, job)
+        job += 1
+        if _load_seq_cst(counters, WAITING) != 0:
+            return job, NOTIFY
+        if not _spin(counters, POSTED, job, rounds):
+            return job, IDLE
+
+
+@njit
+def publish(counters, count):
+    """counters[POSTED] = count, after the slots (a release store)."""
+    _store_release(counters, POSTED, count)
+
+
+@njit
+def announce_wait(counters):
+    """counters[WAITING] = 1 before a poster sleeps; returns the jobs done, read after it."""
+    _store_seq_cst(counters, WAITING, 1)
+    return _load_seq_cst(counters, DONE)
+
+
+def available() -> bool:
+    """Whether parts may be posted as compiled jobs: where the spin kernels run and these
+    compile (else every part is a Python one, as without the JIT)."""
+    return spin.spinning() and _compiled()
+
+
+@functools.cache
+def _compiled() -> bool:
+    probe = np.zeros(3, dtype=np.int64)
+    try:
+        serve(probe, new_slots(), 1, 1)  # slots[0] == 0: returns at once
+        publish(probe, 0)
+        announce_wait(probe)
+    except Exception as error:  # noqa: BLE001  (any compiler failure: Python parts instead)
+        log.warning("compiled parts disabled, workers run Python parts: %s", error)
+        return False
+    return True
+
+
+def cfunc(body):
+    """A function giving the address of `body(slots_pointer)` compiled into a job, which a
+    fill writes to slots[0]: compiled once, lazily (never on import), 0 if it cannot be."""
+
+    @functools.cache
+    def job_address() -> int:
+        try:
+            return numba.cfunc(SIGNATURE, cache=True)(body).address
+        except Exception as error:  # noqa: BLE001  (any compiler failure: the part runs in Python)
+            log.warning("compiled job %s disabled: %s", body.__qualname__, error)
+            return 0
+
+    return job_address
+
+
+def new_slots() -> np.ndarray:
+    return np.zeros(SLOTS, dtype=np.int64)
