@@ -123,3 +123,19 @@ def test_any_shape_keeps_float_dtype(dtype):
         dx = act.backward(x, y, np.ones_like(y))
         assert y.dtype == dx.dtype == dtype and y.shape == dx.shape == x.shape
     assert A.relu(np.arange(3, dtype=np.int64)).dtype == np.float32
+
+
+@pytest.mark.parametrize("bias", [None, np.float32([0.5, -1.0, 0.0, 2.0, np.nan])], ids=["no bias", "bias"])
+def test_relu_in_place_equals_relu_into_another_array(bias):
+    """The in-place kernels (one array, so that the loop vectorises) compute what the
+    two-array ones do, NaN passing through as in Keras."""
+    act = A.get("relu")
+    z = _inputs((4, 5))
+    z[1, 2], z[3, 0] = np.nan, -np.inf
+    expected = act.bias_forward_into(z.copy(), bias, np.empty_like(z))
+    same = z.copy()
+    assert act.bias_forward_into(same, bias, same) is same
+    np.testing.assert_array_equal(same, expected)
+    same = z.copy()
+    assert act.forward_into(same, same) is same
+    np.testing.assert_array_equal(same, act.forward_into(z, np.empty_like(z)))
