@@ -13,19 +13,25 @@ import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
 from ._blas import ThreadGovernor
+from .ops import fpmode
 from .ops.split import layer_parallel, layer_parts, serial_layers, split
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
 from .data_adapter import as_inputs, as_targets, split_validation
 from .rng import global_rng
 
 
+@contextlib.contextmanager
 def parallel_layers(model):
-    """The threading of a loop over `model`'s batches: `layer_parallel()` when a layer splits
-    its batch over the cores (convolutions, see ops/split.py), else OpenBLAS's own threads
-    (a no-op context yielding None)."""
-    if any(getattr(layer, "splits_batch", False) for layer in model._layers_by_id.values()):
-        return layer_parallel()
-    return contextlib.nullcontext()
+    """The threading and floating-point mode of a loop over `model`'s batches: denormals
+    flushed (ops/fpmode.py), and `layer_parallel()` when a layer splits its batch over the
+    cores (convolutions, large Dense layers; see ops/split.py), yielding its control; else
+    OpenBLAS's own threads, yielding None."""
+    with fpmode.flush_denormals():
+        if any(getattr(layer, "splits_batch", False) for layer in model._layers_by_id.values()):
+            with layer_parallel() as control:
+                yield control
+        else:
+            yield None
 
 
 class Compiled:

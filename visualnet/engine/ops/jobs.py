@@ -27,13 +27,14 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import spin
+from visualnet.engine.ops import fpmode, spin
 from visualnet.engine.ops.spin import _spin, _store_release
 
 log = logging.getLogger(__name__)
 
 POSTED, DONE, WAITING = 0, 1, 2  # the worker's int64 counters
-SLOTS = 16  # a job's argument slots (slots[0]: the cfunc's address, 0 for a Python job)
+SLOTS = 16  # a job's slots: [0] the cfunc's address (0: a Python job), [1:FLUSH] its arguments
+FLUSH = SLOTS - 1  # 1: the poster flushes denormals (ops/fpmode.py), and so does the job
 PYTHON, IDLE, NOTIFY = 0, 1, 2  # why `serve` returned
 SIGNATURE = types.void(types.CPointer(types.int64))
 
@@ -114,6 +115,7 @@ def serve(counters, slots, job, rounds):
         fn = slots[0]
         if fn == 0:
             return job, PYTHON
+        fpmode.apply(slots[FLUSH] != 0)
         _call(fn, slots)
         _store_seq_cst(counters, DONE, job)
         job += 1

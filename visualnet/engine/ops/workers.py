@@ -24,7 +24,7 @@ import threading
 
 import numpy as np
 
-from visualnet.engine.ops import jobs, spin
+from visualnet.engine.ops import fpmode, jobs, spin
 from visualnet.engine.ops.spin import publish_then_spin, spin_until
 
 IDLE_SPIN = 0.002  # seconds a worker stays awake after a job (the gaps inside a step are shorter)
@@ -55,7 +55,7 @@ class Worker:
         where compiled jobs can run (`jobs.available()`), writes the same part as a compiled
         job, or 0 to slots[0] to leave it to fn."""
         self._job, self._linger = (fn, lo, hi, part), linger
-        self._slots[0] = 0
+        self._slots[0], self._slots[jobs.FLUSH] = 0, fpmode.flushing()  # the part runs in the poster's mode
         if fill is not None and jobs.available():
             fill(self._slots, lo, hi)
         with self._wake:
@@ -110,6 +110,7 @@ class Worker:
                 posted = why == jobs.PYTHON
                 continue
             (fn, lo, hi, part), linger = self._job, self._linger
+            fpmode.set_mode(bool(self._slots[jobs.FLUSH]))
             try:
                 self._outcome = (fn(lo, hi, part), None)
             except BaseException as error:  # handed to the poster, which raises it
