@@ -109,6 +109,7 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
     a, b = rng.standard_normal((11, 5)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
     dz = rng.standard_normal((11, 4)).astype(np.float32)
     b32, dz32 = rng.standard_normal((5, 32)).astype(np.float32), rng.standard_normal((11, 32)).astype(np.float32)
+    b48 = rng.standard_normal((5, 48)).astype(np.float32)
 
     def run():
         y, ctx = pool.max_pool2d_forward(x, 2, 2, "same")
@@ -118,12 +119,13 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
         return (y, dx, ya, dxa, dense.matmul(a, b, np.empty((11, 4), np.float32)),
                 dense.matmul_tn(a, dz, np.empty((5, 4), np.float32)),  # NumPy's path (4 columns)
                 dense.matmul(a, b32, np.empty((11, 32), np.float32)),  # ops.gemm's tiles (with AVX-512)
-                dense.matmul_tn(a, dz32, np.empty((5, 32), np.float32)))
+                dense.matmul_tn(a, dz32, np.empty((5, 32), np.float32)),
+                dense.matmul(a[:3], b48, np.empty((3, 48), np.float32)))  # fewer rows: by blocks of columns
 
     for one, three in zip(_in_parts(1, run), _in_parts(3, run)):
         np.testing.assert_allclose(three, one, rtol=1e-5, atol=1e-5)
     got = _in_parts(3, run)
-    for i, want in ((5, a.T @ dz), (6, a @ b32), (7, a.T @ dz32)):
+    for i, want in ((5, a.T @ dz), (6, a @ b32), (7, a.T @ dz32), (8, a[:3] @ b48)):
         np.testing.assert_allclose(got[i], want, rtol=1e-5, atol=1e-5)
 
 

@@ -74,11 +74,19 @@ def _parts(rows, inner, cols):
 
 
 def matmul(a, b, out):
-    """out = a @ b (2-D); inside `layer_parallel`, large products by row blocks in parallel."""
-    parts = _parts(a.shape[0], a.shape[1], b.shape[1])
+    """out = a @ b (2-D); inside `layer_parallel`, large products in parallel: by blocks of
+    columns when a is the smaller operand (each core then reads all of a and its share of b;
+    W1's forward product: a step 1,040 -> 1,010 us, interleaved), else by blocks of rows."""
+    rows, cols = a.shape[0], b.shape[1]
+    parts = _parts(rows, a.shape[1], cols)
     if parts is None:
         return gemm.matmul_2d(a, b, out)
-    split(a.shape[0], lambda lo, hi, _: gemm.matmul_2d(a[lo:hi], b, out[lo:hi]), parts,
+    if rows < cols and cols % gemm.LANES == 0:  # blocks of whole 16-float vectors
+        v = gemm.LANES
+        split(cols // v, lambda lo, hi, _: gemm.matmul_2d(a, b[:, lo * v:hi * v], out[:, lo * v:hi * v]), parts,
+              lambda slots, lo, hi: gemm.fill_2d(slots, a, b[:, lo * v:hi * v], out[:, lo * v:hi * v]))
+        return out
+    split(rows, lambda lo, hi, _: gemm.matmul_2d(a[lo:hi], b, out[lo:hi]), parts,
           lambda slots, lo, hi: gemm.fill_2d(slots, a[lo:hi], b, out[lo:hi]))
     return out
 

@@ -62,7 +62,10 @@ class Worker:
         if fill is not None and jobs.available():
             fill(self._slots, lo, hi)
         with self._wake:
-            jobs.publish(self._counters, self._counters[jobs.POSTED] + 1)
+            if jobs.available():
+                jobs.publish(self._counters, self._counters[jobs.POSTED] + 1)  # after the slots
+            else:
+                self._counters[jobs.POSTED] += 1
             if self._sleeping:
                 self._wake.notify()
 
