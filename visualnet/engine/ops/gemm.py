@@ -206,7 +206,8 @@ def _fill(slots, job, a, b, c):
     slots[0] = job
 
 
-def _tiles_apply(a, b, out) -> bool:
+def tiles_apply(a, b, out) -> bool:
+    """Whether `matmul(a, b, out)` runs the register tiles (else NumPy's matmul)."""
     return (AVAILABLE and a.dtype == b.dtype == out.dtype == np.float32 and b.shape[-1] % LANES == 0
             and b.strides[-1] == out.strides[-1] == 4 and a.shape[-1] > 0)
 
@@ -214,7 +215,7 @@ def _tiles_apply(a, b, out) -> bool:
 def fill_2d(slots, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """Write `matmul_2d(a, b, out)` into a worker's slots as a compiled job (slots[0] stays 0
     where the tiles do not apply: the worker then runs the part's Python function)."""
-    if _tiles_apply(a, b, out) and a.shape[0] > 0:
+    if tiles_apply(a, b, out) and a.shape[0] > 0:
         _fill(slots, _job_address(), a, b, out)
 
 
@@ -223,7 +224,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, accumulate: bool = Fal
     """out = a @ b (out += a @ b if `accumulate`) for stacks of matrices a (P, M, K),
     b (P, K, N), out (P, M, N); a may be any strided view (a transpose). `scratch`, shaped
     like out, spares NumPy's path an allocation when accumulating."""
-    if not _tiles_apply(a, b, out):
+    if not tiles_apply(a, b, out):
         if accumulate:
             out += np.matmul(a, b, out=scratch)
         else:
