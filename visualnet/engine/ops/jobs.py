@@ -28,7 +28,7 @@ from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import fpmode, spin
-from visualnet.engine.ops.spin import _spin, _store_release
+from visualnet.engine.ops.spin import _spin, _store_release, load_seq_cst, store_seq_cst
 
 log = logging.getLogger(__name__)
 
@@ -50,29 +50,6 @@ def _call(typingctx, address, slots):
         data = context.make_array(signature.args[1])(context, builder, args[1]).data
         builder.call(fn, [builder.bitcast(data, i64p)])
         return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def _store_seq_cst(typingctx, counters, index, value):
-    sig = types.none(counters, types.intp, types.int64)
-
-    def codegen(context, builder, signature, args):
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        builder.store_atomic(args[2], builder.gep(array.data, [args[1]]), "seq_cst", 8)
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def _load_seq_cst(typingctx, counters, index):
-    sig = types.int64(counters, types.intp)
-
-    def codegen(context, builder, signature, args):
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        return builder.load_atomic(builder.gep(array.data, [args[1]]), "seq_cst", 8)
 
     return sig, codegen
 
@@ -117,9 +94,9 @@ def serve(counters, slots, job, rounds):
             return job, PYTHON
         fpmode.apply(slots[FLUSH] != 0)
         _call(fn, slots)
-        _store_seq_cst(counters, DONE, job)
+        store_seq_cst(counters, DONE, job)
         job += 1
-        if _load_seq_cst(counters, WAITING) != 0:
+        if load_seq_cst(counters, WAITING) != 0:
             return job, NOTIFY
         if not _spin(counters, POSTED, job, rounds):
             return job, IDLE
@@ -134,8 +111,8 @@ def publish(counters, count):
 @njit
 def announce_wait(counters):
     """counters[WAITING] = 1 before a poster sleeps; returns the jobs done, read after it."""
-    _store_seq_cst(counters, WAITING, 1)
-    return _load_seq_cst(counters, DONE)
+    store_seq_cst(counters, WAITING, 1)
+    return load_seq_cst(counters, DONE)
 
 
 def available() -> bool:

@@ -27,29 +27,44 @@ _MACHINE = platform.machine().lower()
 log = logging.getLogger(__name__)
 
 
-@intrinsic
-def _load_acquire(typingctx, counters, index):
-    """counters[index] read with acquire ordering (never hoisted out of a loop)."""
-    sig = types.int64(counters, types.intp)
+def _atomic_load(ordering):
+    """An intrinsic reading counters[index] (int64) atomically with `ordering` (never hoisted
+    out of a loop)."""
 
-    def codegen(context, builder, signature, args):
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        return builder.load_atomic(builder.gep(array.data, [args[1]]), "acquire", 8)
+    @intrinsic
+    def load(typingctx, counters, index):
+        sig = types.int64(counters, types.intp)
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            array = context.make_array(signature.args[0])(context, builder, args[0])
+            return builder.load_atomic(builder.gep(array.data, [args[1]]), ordering, 8)
+
+        return sig, codegen
+
+    return load
 
 
-@intrinsic
-def _store_release(typingctx, counters, index, value):
-    """counters[index] = value with release ordering (what was written before is seen first)."""
-    sig = types.none(counters, types.intp, types.int64)
+def _atomic_store(ordering):
+    """An intrinsic storing counters[index] = value (int64) atomically with `ordering`."""
 
-    def codegen(context, builder, signature, args):
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        builder.store_atomic(args[2], builder.gep(array.data, [args[1]]), "release", 8)
-        return context.get_dummy_value()
+    @intrinsic
+    def store(typingctx, counters, index, value):
+        sig = types.none(counters, types.intp, types.int64)
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            array = context.make_array(signature.args[0])(context, builder, args[0])
+            builder.store_atomic(args[2], builder.gep(array.data, [args[1]]), ordering, 8)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return store
+
+
+_load_acquire = _atomic_load("acquire")
+_store_release = _atomic_store("release")  # what was written before is seen first
+load_seq_cst = _atomic_load("seq_cst")  # with store_seq_cst: one total order (a flag pair, jobs.py)
+store_seq_cst = _atomic_store("seq_cst")
 
 
 @intrinsic
