@@ -22,7 +22,7 @@ def test_the_context_flushes_in_its_thread_and_restores_the_mode_after():
 
 
 def test_a_mode_set_before_by_someone_else_is_kept():
-    fpmode._apply(True)  # as a library flushing by itself would
+    fpmode.apply(True)  # as a library flushing by itself would
     try:
         with fpmode.flush_denormals():
             pass

@@ -74,12 +74,7 @@ def _flushing_now():
 
 @njit(inline="always")
 def apply(on):
-    """Set this thread's mode (for compiled code: a worker's job loop)."""
-    _set_flush(on)
-
-
-@njit
-def _apply(on):
+    """Set this thread's mode (MXCSR only; compiled callers inline it: a worker's job loop)."""
     _set_flush(on)
 
 
@@ -94,7 +89,7 @@ def flushing() -> bool:
 def set_mode(on: bool) -> None:
     """Set this thread's mode (a worker, before a part)."""
     if SUPPORTED:
-        _apply(on)
+        apply(on)
     _local.on = on
 
 
