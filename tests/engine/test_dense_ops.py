@@ -12,7 +12,8 @@ def test_a_narrow_layers_gradients_match_numpy_and_use_the_tiles(monkeypatch, dt
     contiguous) and the weight gradient of 10 units (computed as its transpose)."""
     calls = []
     real = gemm.matmul_2d
-    monkeypatch.setattr(gemm, "matmul_2d", lambda a, b, out: calls.append(gemm.tiles_apply(a, b, out)) or real(a, b, out))
+    monkeypatch.setattr(gemm, "matmul_2d",
+                        lambda a, b, out: calls.append(gemm.tiles_apply(a, b, out)) or real(a, b, out))
     rng = np.random.default_rng(0)
     h, kernel, dz = (rng.standard_normal(s).astype(dtype) for s in ((37, 48), (48, 10), (37, 10)))
     dx, dw = np.full((37, 48), np.nan, dtype), np.full((48, 10), np.nan, dtype)

@@ -24,6 +24,7 @@ from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import jobs
+from visualnet.engine.ops.spin import data
 
 LANES = 16
 ROWS = (0, 12, 12, 8, 6)  # rows of a tile with 1-4 vectors per row
@@ -95,11 +96,6 @@ class TileCode:
             s = bld.shuffle_vector(bld.insert_element(undef, s, ir.Constant(ir.IntType(32), 0)), undef, splat)
             for v in range(self.vectors):
                 bld.store(bld.call(self.fma, [s, bs[v], self.get(r, v)]), self.acc[r][v])
-
-
-def data(context, builder, array_type, value):
-    """An array argument's data pointer in an intrinsic."""
-    return context.make_array(array_type)(context, builder, value).data
 
 
 def _tile_intrinsic(rows, vectors):

@@ -3,8 +3,9 @@
 A part posted as a Python callable makes the worker take the GIL to call it, while the
 poster, still in Python, often holds it: the worker then sleeps in CPython's GIL wait, and
 the hand-over costs a sleeping core's wake-up (a two-part split of a tiny product, median:
-15 us with a Python part, 8 with a compiled one, on the 2-vCPU VM). A compiled job is instead the address of a Numba `cfunc` taking the worker's int64 argument
-`slots` (`slots[0]` the address, then the job's own arguments: array addresses, sizes,
+15 us with a Python part, 8 with a compiled one, on the 2-vCPU VM). A compiled job is
+instead the address of a Numba `cfunc` taking the worker's int64 argument `slots`
+(`slots[0]` the address, then the job's own arguments: array addresses, sizes,
 strides), written by the poster with `fill`. The worker's loop (`serve`) calls it from
 compiled code, publishes "done" and spins for the next one, all with the GIL released.
 
@@ -28,7 +29,7 @@ from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import fpmode, spin
-from visualnet.engine.ops.spin import _spin, _store_release, load_seq_cst, store_seq_cst
+from visualnet.engine.ops.spin import _spin, _store_release, data, load_seq_cst, store_seq_cst
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,7 @@ def _call(typingctx, address, slots):
     def codegen(context, builder, signature, args):
         i64p = ir.IntType(64).as_pointer()
         fn = builder.inttoptr(args[0], ir.FunctionType(ir.VoidType(), [i64p]).as_pointer())
-        data = context.make_array(signature.args[1])(context, builder, args[1]).data
-        builder.call(fn, [builder.bitcast(data, i64p)])
+        builder.call(fn, [builder.bitcast(data(context, builder, signature.args[1], args[1]), i64p)])
         return context.get_dummy_value()
 
     return sig, codegen
@@ -60,8 +60,7 @@ def address(typingctx, array):
     sig = types.int64(array)
 
     def codegen(context, builder, signature, args):
-        data = context.make_array(signature.args[0])(context, builder, args[0]).data
-        return builder.ptrtoint(data, ir.IntType(64))
+        return builder.ptrtoint(data(context, builder, signature.args[0], args[0]), ir.IntType(64))
 
     return sig, codegen
 

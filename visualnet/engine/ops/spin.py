@@ -27,6 +27,11 @@ _MACHINE = platform.machine().lower()
 log = logging.getLogger(__name__)
 
 
+def data(context, builder, array_type, value):
+    """An array argument's data pointer in an intrinsic."""
+    return context.make_array(array_type)(context, builder, value).data
+
+
 def _atomic_load(ordering):
     """An intrinsic reading counters[index] (int64) atomically with `ordering` (never hoisted
     out of a loop)."""
@@ -36,8 +41,8 @@ def _atomic_load(ordering):
         sig = types.int64(counters, types.intp)
 
         def codegen(context, builder, signature, args):
-            array = context.make_array(signature.args[0])(context, builder, args[0])
-            return builder.load_atomic(builder.gep(array.data, [args[1]]), ordering, 8)
+            return builder.load_atomic(builder.gep(data(context, builder, signature.args[0], args[0]), [args[1]]),
+                                       ordering, 8)
 
         return sig, codegen
 
@@ -52,8 +57,8 @@ def _atomic_store(ordering):
         sig = types.none(counters, types.intp, types.int64)
 
         def codegen(context, builder, signature, args):
-            array = context.make_array(signature.args[0])(context, builder, args[0])
-            builder.store_atomic(args[2], builder.gep(array.data, [args[1]]), ordering, 8)
+            builder.store_atomic(args[2], builder.gep(data(context, builder, signature.args[0], args[0]), [args[1]]),
+                                 ordering, 8)
             return context.get_dummy_value()
 
         return sig, codegen
