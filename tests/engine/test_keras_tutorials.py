@@ -12,10 +12,16 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
+# The tutorials leave the seed unset, as Keras's do; the test seeds the run from outside (the
+# script stays verbatim) so that its accuracy bound holds on every run, not on most.
+SEEDED = ("import runpy, sys; import visualnet.utils; visualnet.utils.set_random_seed(0); "
+          "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+
+
 def run(script: str, *args) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, str(HERE / script), *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=600)
+    done = subprocess.run([sys.executable, "-c", SEEDED, str(HERE / script), *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -34,7 +40,8 @@ def test_mnist_convnet():
 
 def test_pima_first_network():
     out = run("pima_first_network.py", ROOT / "resources/datasets/uci/pima-indians-diabetes.csv")
-    assert accuracy_line(out, "Accuracy:") > 65
+    # The tutorial reports "around 77%"; over 40 seeds the 150 epochs gave 71.0-80.7%.
+    assert accuracy_line(out, "Accuracy:") > 70
     assert out.count("=>") == 5
 
 

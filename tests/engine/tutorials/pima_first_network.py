@@ -1,5 +1,5 @@
 # "Your First Deep Learning Project in Python with Keras" (J. Brownlee), verbatim but for the
-# imports, the CSV's path, the epochs and one index (see below).
+# imports, the CSV's path and one index (see below).
 import sys
 
 from numpy import loadtxt
@@ -19,7 +19,7 @@ model.add(Dense(1, activation='sigmoid'))
 # compile the keras model
 model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
 # fit the keras model on the dataset
-model.fit(X, y, epochs=30, batch_size=10, verbose=0)
+model.fit(X, y, epochs=150, batch_size=10, verbose=0)
 # evaluate the keras model
 _, accuracy = model.evaluate(X, y)
 print('Accuracy: %.2f' % (accuracy*100))
