@@ -17,6 +17,7 @@ from .ops import fpmode
 from .ops.split import layer_parallel, layer_parts, serial_layers, split
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
 from .data_adapter import as_inputs, as_targets, split_validation
+from .fast_step import FastStep
 from .rng import global_rng
 
 
@@ -96,66 +97,6 @@ def train_step(model, xs, y, sample_weight=None) -> float:
     for m in c.metrics:
         m.update_state(y, y_pred, sample_weight=sample_weight)
     return float(loss_value)
-
-
-class _FastStep:
-    """fit()'s fast path for unweighted batches whose loss fuses with the output activation.
-
-    Prepared once per fit: the targets are checked and converted once (on the first
-    batch, raising what the per-batch path would), batches are gathered into buffers
-    reused from batch to batch, the loss and dL/dz come from one compiled kernel, and
-    the accuracy metrics count matches in one kernel each. Per batch, nothing but the
-    layers' own work is left in Python."""
-
-    def __init__(self, model, kernel, xs, y, batch_size, updates, slow_metrics):
-        self.model, self.kernel, self.xs, self.y = model, kernel, xs, y
-        self.updates, self.slow_metrics = updates, slow_metrics
-        self.pred_shape = (len(y), *model.output_shape[1:])
-        self.t = None
-        self.batch_size = batch_size
-        self.x_bufs = [np.empty((batch_size, *a.shape[1:]), a.dtype) for a in xs]
-        self.dz = np.empty((batch_size, *self.pred_shape[1:]), np.float32)
-        self.t_buf = self.y_buf = None
-
-    @classmethod
-    def build(cls, model, xs, y, weights, batch_size):
-        c = model.compiled
-        if weights is not None:
-            return None
-        act = model._layers_by_id[model._output_id].output_activation
-        kernel = c.loss_fn.fused_kernel(act, (len(y), *model.output_shape[1:])) if act else None
-        if kernel is None:
-            return None
-        updates, slow = [], []
-        for m in c.metrics:
-            u = metrics_mod.fast_update(m, kernel.sparse)
-            (updates.append(u) if u is not None else slow.append(m))
-        return cls(model, kernel, xs, y, batch_size, updates, slow)
-
-    def _gather(self, a, idx, buf, n):
-        return a[idx] if isinstance(idx, slice) else np.take(a, idx, axis=0, out=buf[:n], mode="clip")
-
-    def __call__(self, idx, n) -> float:
-        if self.t is None:
-            self.t = self.kernel.targets(self.y, self.pred_shape)
-            self.t_buf = np.empty((self.batch_size, *self.t.shape[1:]), self.t.dtype)
-            if self.slow_metrics:
-                self.y_buf = np.empty((self.batch_size, *self.y.shape[1:]), self.y.dtype)
-        ex = self.model._executor
-        xb = [self._gather(a, idx, buf, n) for a, buf in zip(self.xs, self.x_bufs)]
-        tb = self._gather(self.t, idx, self.t_buf, n)
-        y_pred = ex.forward(xb, training=True)
-        dz = self.dz[:n]
-        loss_value = self.kernel(tb, y_pred, dz, n)
-        ex.backward(dz, fused_activation=True)
-        for update in self.updates:
-            update(tb, y_pred)
-        if self.slow_metrics:
-            yb = self._gather(self.y, idx, self.y_buf, n)
-            for m in self.slow_metrics:
-                m.update_state(yb, y_pred)
-        self.model.compiled.optimizer.apply(self.model._store.trainable, self.model._store.grads)
-        return loss_value
 
 
 def _overrides(callbacks, name: str) -> bool:
@@ -258,7 +199,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     model.stop_training = False
     model.history = history
     cbs.on_train_begin()
-    fast = _FastStep.build(model, xs, y, weights, batch_size)
+    fast = FastStep.build(model, xs, y, weights, batch_size)
     batch_begin = _overrides(cbs.callbacks, "on_train_batch_begin")
     batch_end = _overrides(cbs.callbacks, "on_train_batch_end")
     with parallel_layers(model) as control:  # None: OpenBLAS governs its own threads
@@ -270,15 +211,18 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 for m in metrics:
                     m.reset_state()
                 order = global_rng().permutation(n) if shuffle else None
+                batches = [slice(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+                if order is not None:
+                    batches = [order[b] for b in batches]
                 for step in range(steps):
                     start = step * batch_size
                     stop = min(start + batch_size, n)
-                    idx = slice(start, stop) if order is None else order[start:stop]
+                    idx = batches[step]
                     if batch_begin:
                         cbs.on_train_batch_begin(step)
                     governor.step_started()
                     if fast is not None:
-                        loss_value = fast(idx, stop - start)
+                        loss_value = fast(idx, stop - start, batches[step + 1] if step + 1 < steps else None)
                     else:
                         loss_value = train_step(model, [a[idx] for a in xs], y[idx],
                                                 None if weights is None else weights[idx])
@@ -297,6 +241,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 if model.stop_training:
                     break
         finally:
+            if fast is not None:
+                fast.close()
             governor.close()
     cbs.on_train_end()
     return history

@@ -134,12 +134,43 @@ class Worker:
 _lock = threading.Lock()
 _free: list[Worker] = []
 _started = 0
+_ahead = threading.local()  # .worker: the one running this thread's `post_ahead` part
+
+
+def post_ahead(fn, fill) -> bool:
+    """Start part fn(0, 0, 0) (or the compiled job `fill` writes) on an idle worker, lingering
+    as inside `layer_parallel`, and leave it running: `settle`, or this thread's next `take`,
+    collects it. For work the other core can do while this one runs serial code. False if
+    no worker is idle."""
+    taken = take(1)
+    if not taken:
+        return False
+    taken[0].post(fn, 0, 0, 0, True, fill)
+    _ahead.worker = taken[0]
+    return True
+
+
+def settle() -> None:
+    """Wait for this thread's `post_ahead` part, if any, and free its worker (raising the
+    part's error)."""
+    worker = getattr(_ahead, "worker", None)
+    if worker is None:
+        return
+    _ahead.worker = None
+    try:
+        _, error = worker.collect()
+    finally:
+        give([worker])
+    if error is not None:
+        raise error
 
 
 def take(count: int) -> list[Worker]:
     """Up to `count` idle workers (at most one per further core; fewer when other threads'
-    splits hold them), now reserved for the caller until `give`."""
+    splits hold them), now reserved for the caller until `give` (after this thread's part
+    posted ahead has finished)."""
     global _started
+    settle()
     with _lock:
         while len(_free) < count and _started < max(1, (os.cpu_count() or 2) - 1):
             _started += 1
@@ -220,6 +251,7 @@ def _bind(cpus: set[int]) -> bool:
 def _forget_after_fork() -> None:
     global _lock, _started
     CallerPin._holder = None
+    _ahead.worker = None
     _lock = threading.Lock()
     _free.clear()
     _started = 0

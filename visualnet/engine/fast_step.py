@@ -1,0 +1,99 @@
+"""fit()'s fast path for unweighted batches whose loss fuses with the output activation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import metrics as metrics_mod
+from .ops import gather, workers
+from .ops.split import layer_parts
+
+
+class FastStep:
+    """One training step, prepared once per fit: the targets are checked and converted once
+    (on the first batch, raising what the per-batch path would), batches are gathered into
+    two sets of buffers reused from batch to batch, the loss and dL/dz come from one
+    compiled kernel, and the accuracy metrics count matches in one kernel each. Per batch,
+    nothing but the layers' own work is left in Python.
+
+    Given the next batch's indices (`ahead`), a step inside `layer_parallel` has a worker
+    gather that batch into the other buffers while it runs its serial part (ops/gather.py;
+    W1 on two cores: see the note there)."""
+
+    def __init__(self, model, kernel, xs, y, batch_size, updates, slow_metrics):
+        self.model, self.kernel, self.xs, self.y = model, kernel, xs, y
+        self.updates, self.slow_metrics = updates, slow_metrics
+        self.pred_shape = (len(y), *model.output_shape[1:])
+        self.t = None
+        self.batch_size = batch_size
+        self.x_bufs = [[np.empty((batch_size, *a.shape[1:]), a.dtype) for a in xs] for _ in range(2)]
+        self.dz = np.empty((batch_size, *self.pred_shape[1:]), np.float32)
+        self.t_bufs = self.y_buf = None
+        self.side = 0  # the buffers this step gathers into
+        self.ahead = None  # the indices a worker is gathering into the other buffers
+
+    @classmethod
+    def build(cls, model, xs, y, weights, batch_size):
+        c = model.compiled
+        if weights is not None:
+            return None
+        act = model._layers_by_id[model._output_id].output_activation
+        kernel = c.loss_fn.fused_kernel(act, (len(y), *model.output_shape[1:])) if act else None
+        if kernel is None:
+            return None
+        updates, slow = [], []
+        for m in c.metrics:
+            u = metrics_mod.fast_update(m, kernel.sparse)
+            (updates.append(u) if u is not None else slow.append(m))
+        return cls(model, kernel, xs, y, batch_size, updates, slow)
+
+    def _gather(self, a, idx, buf, n):
+        return a[idx] if isinstance(idx, slice) else np.take(a, idx, axis=0, out=buf[:n], mode="clip")
+
+    def _batch(self, idx, n):
+        """The inputs and targets of batch `idx`: gathered ahead, or now."""
+        if self.ahead is not None:
+            workers.settle()
+            ahead, self.ahead = self.ahead, None
+            self.side ^= 1
+            if ahead is idx:
+                return [buf[:n] for buf in self.x_bufs[self.side]], self.t_bufs[self.side][:n]
+        xb = [self._gather(a, idx, buf, n) for a, buf in zip(self.xs, self.x_bufs[self.side])]
+        return xb, self._gather(self.t, idx, self.t_bufs[self.side], n)
+
+    def _gather_ahead(self, idx) -> None:
+        """Start gathering batch `idx` into the other buffers on a worker, where that pays."""
+        sources, outs = [*self.xs, self.t], [*self.x_bufs[self.side ^ 1], self.t_bufs[self.side ^ 1]]
+        if (not isinstance(idx, slice) and (layer_parts() or 1) > 1 and gather.applies(idx, sources, outs)
+                and gather.post_ahead(idx, sources, outs)):
+            self.ahead = idx
+
+    def close(self) -> None:
+        """Wait for a gather still running ahead (the loop ended or raised)."""
+        if self.ahead is not None:
+            self.ahead = None
+            workers.settle()
+
+    def __call__(self, idx, n, ahead=None) -> float:
+        """Train on batch `idx` (n samples); `ahead`: the next batch's indices, or None."""
+        if self.t is None:
+            self.t = self.kernel.targets(self.y, self.pred_shape)
+            self.t_bufs = [np.empty((self.batch_size, *self.t.shape[1:]), self.t.dtype) for _ in range(2)]
+            if self.slow_metrics:
+                self.y_buf = np.empty((self.batch_size, *self.y.shape[1:]), self.y.dtype)
+        ex = self.model._executor
+        xb, tb = self._batch(idx, n)
+        y_pred = ex.forward(xb, training=True)
+        if ahead is not None:
+            self._gather_ahead(ahead)  # the worker gathers while this thread runs the serial part
+        dz = self.dz[:n]
+        loss_value = self.kernel(tb, y_pred, dz, n)
+        ex.backward(dz, fused_activation=True)
+        for update in self.updates:
+            update(tb, y_pred)
+        if self.slow_metrics:
+            yb = self._gather(self.y, idx, self.y_buf, n)
+            for m in self.slow_metrics:
+                m.update_state(yb, y_pred)
+        self.model.compiled.optimizer.apply(self.model._store.trainable, self.model._store.grads)
+        return loss_value

@@ -1,0 +1,92 @@
+"""A shuffled batch's rows gathered as a compiled job (ops/jobs.py): `post_ahead`.
+
+Between the first layer's forward product and its weight gradient, W1's step runs about
+60 us of serial work (the output layer, the loss, ReLU's gradient) while the other core
+spins idle; the next batch's gather (128 random rows of the 25 MB training set: ~40 us,
+most of it cache misses) fits there. `post_ahead` hands it to a worker, which copies the
+rows without the GIL; the loop collects it at the next step (`workers.settle`).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from visualnet.engine.ops import jobs, workers
+
+MAX_ARRAYS = 3  # arrays one job gathers: slots [4 + 4a, 8 + 4a) each, below jobs.FLUSH
+MIN_BYTES = 1 << 16  # a smaller batch is gathered faster than a hand-over costs
+
+
+@intrinsic
+def _copy(typingctx, dst, src, nbytes):
+    """memcpy(dst, src, nbytes) for addresses held as int64."""
+    sig = types.void(types.int64, types.int64, types.int64)
+
+    def codegen(context, builder, signature, args):
+        i8p = ir.IntType(8).as_pointer()
+        cgutils.raw_memcpy(builder, builder.inttoptr(args[0], i8p), builder.inttoptr(args[1], i8p), args[2], 1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def _index(typingctx, addr, r):
+    """The int64 at addr[r]."""
+    sig = types.int64(types.int64, types.int64)
+
+    def codegen(context, builder, signature, args):
+        p = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
+        return builder.load(builder.gep(p, [args[1]]))
+
+    return sig, codegen
+
+
+def _job(slots_pointer):
+    """out_a[r] = src_a[clip(idx[r])] for r < n, for each array a (addresses and sizes in bytes)."""
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    idx, n = s[1], s[2]
+    for a in range(s[3]):
+        src, rows, row_bytes, out = s[4 + 4 * a], s[5 + 4 * a], s[6 + 4 * a], s[7 + 4 * a]
+        for r in range(n):
+            i = min(max(_index(idx, r), 0), rows - 1)
+            _copy(out + r * row_bytes, src + i * row_bytes, row_bytes)
+
+
+_job_address = jobs.cfunc(_job)
+
+
+def applies(idx, sources, outs) -> bool:
+    """Whether `post_ahead` can gather these: a compiled job runs, the arrays are few,
+    C-contiguous and matching, and the batch is large enough to pay."""
+    if not (jobs.available() and 0 < len(sources) <= MAX_ARRAYS and idx.dtype == np.int64
+            and idx.flags.c_contiguous and len(idx) > 0):
+        return False
+    for a, o in zip(sources, outs):
+        if not (a.flags.c_contiguous and o.flags.c_contiguous and a.dtype == o.dtype and len(a) > 0
+                and a.shape[1:] == o.shape[1:] and len(o) >= len(idx)):
+            return False
+    return sum(o[0].nbytes for o in outs) * len(idx) >= MIN_BYTES and _job_address() != 0
+
+
+def post_ahead(idx: np.ndarray, sources: list, outs: list) -> bool:
+    """Start gathering `sources[a][idx]` into `outs[a][:len(idx)]` on an idle worker (call
+    where `applies`, inside `layer_parallel`); `workers.settle()` waits for it. False, with
+    nothing started, if no worker is idle."""
+
+    def fill(slots, lo, hi):
+        slots[1], slots[2], slots[3] = idx.ctypes.data, len(idx), len(sources)
+        for a, (src, out) in enumerate(zip(sources, outs)):
+            slots[4 + 4 * a:8 + 4 * a] = src.ctypes.data, len(src), src[0].nbytes, out.ctypes.data
+        slots[0] = _job_address()
+
+    def gather(lo, hi, part):  # the worker runs this only if the job could not be compiled
+        for src, out in zip(sources, outs):
+            np.take(src, idx, axis=0, out=out[:len(idx)], mode="clip")
+
+    return workers.post_ahead(gather, fill)
