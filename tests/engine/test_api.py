@@ -58,6 +58,9 @@ def test_validation_split_takes_the_last_samples_like_keras():
 
 def test_training_reduces_loss_and_initial_epoch():
     x, y = data(200)
+    # Seeded: unseeded, 3000 initializations ended at 84.0-100% accuracy (2 at or below 85%,
+    # loss ratio 0.08-0.30); seed 0 gives 98% and a ratio of 0.10.
+    utils.set_random_seed(0)
     m = small_model()
     m.compile(optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
     h = m.fit(x, y, epochs=30, batch_size=20, verbose=0)
