@@ -234,6 +234,9 @@ def test_reduce_on_plateau_lowers_the_base_rate_and_marks_it():
 def test_stop_from_another_thread_is_prompt_and_keeps_weights():
     x = np.random.default_rng(0).normal(size=(20000, 4)).astype("float32")
     y = (x[:, 0] > 0).astype(int)
+    # kernels compiled here, not in the thread: run alone on a cold Numba cache, the stop
+    # waited for the compilation (1.0 s); warm, it takes under 1 ms
+    TrainingSession(make_model(), x[:100], y[:100], config(epochs=1, batch_size=8)).run()
     s = TrainingSession(make_model(), x, y, config(epochs=50, batch_size=8))
     control = TrainingControl()
     thread = threading.Thread(target=s.run, args=(control,))
