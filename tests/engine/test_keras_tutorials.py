@@ -18,6 +18,14 @@ SEEDED = ("import runpy, sys; import visualnet.utils; visualnet.utils.set_random
           "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
 
 
+@pytest.fixture(autouse=True)
+def shipped_mnist_only(monkeypatch, tmp_path):
+    """The 8,000/2,000 split of the shipped digits, even where a full MNIST is installed
+    (Keras's cache or VISUALNET_MNIST_DIR), as in test_mnist_real."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("VISUALNET_MNIST_DIR", raising=False)
+
+
 def run(script: str, *args) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([sys.executable, "-c", SEEDED, str(HERE / script), *map(str, args)],
