@@ -85,9 +85,10 @@ def test_the_start_page_card_leads_to_live_curves_in_three_clicks(app_window, qt
     assert card.isVisible()
     click(qtbot, card)                                                    # click 1: template + MNIST
     assert window.pages.currentWidget() is page and page.prepared is not None
+    page.settings.epochs.setValue(50)  # still running at click 3 (the template's epoch can end in 0.1 s)
     click(qtbot, page.buttons["train"])                                   # click 2: Train
-    qtbot.waitUntil(lambda: page.curves.point_count("loss") >= 3, timeout=60_000)
-    assert page.state == "running" and page.progress.value() > 0
+    qtbot.waitUntil(lambda: page.curves.point_count("loss") >= 3 and page.progress.value() > 0, timeout=60_000)
+    assert page.state == "running"
     click(qtbot, page.buttons["stop"])                                    # click 3: Stop
     settle(qtbot, page)
     assert page.state == "stopped" and len(page.runs) == 1

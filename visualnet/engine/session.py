@@ -1,7 +1,8 @@
 """A resumable training run, one batch at a time: what the GUI's worker (or a script) drives.
 
 `TrainingSession` is a plain object (no Qt, no threads of its own), in the manner of
-Orange3's concurrent widgets: `step()` trains one batch with `training.train_step`,
+Orange3's concurrent widgets: `step()` trains one batch with fit()'s step (`FastStep`;
+`training.train_step` where that does not apply, as with sample weights),
 `run_epoch()` and `run(control)` loop over steps and check a `TrainingControl` between
 batches for pause, stop, one-step requests and queued changes, and every batch, epoch,
 change and the end are reported through `callback(kind, payload)`. Because nothing is
@@ -25,6 +26,7 @@ A loss that becomes NaN or infinite stops the run with an explanation of likely 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -37,6 +39,7 @@ import numpy as np
 from . import evaluation, optimizers, schedules
 from .callbacks import EarlyStopping, ReduceLROnPlateau
 from .data_adapter import as_inputs, as_targets, split_validation
+from .fast_step import FastStep
 from .training import (_batch_size, _evaluate_arrays, _logs, _Mean, _sample_weights, compile_model,
                        parallel_layers, train_step)
 
@@ -387,6 +390,9 @@ class TrainingSession:
         self._rate = None         # samples per second (moving average)
         self._samples_done = 0
         self._should_stop = None
+        self._fast = (None, None)  # (batch size, its FastStep or None where it does not apply)
+        self._looping = False     # inside run()'s loop: its `parallel_layers` is open, batches gather ahead
+        self._next_batch = None   # (start, batch size, id of the order, indices) passed to be gathered ahead
 
     # ------------------------------------------------------------------ state
     @property
@@ -523,14 +529,21 @@ class TrainingSession:
         if self._order is None:
             self._begin_epoch()
         t0 = time.perf_counter()
-        idx = self._order[self._pos:self._pos + self.batch_size]
+        idx = self._batch_indices(self._pos)
         lr = self.learning_rate
         self.optimizer.learning_rate = lr
-        yb = self.y[idx]
-        with parallel_layers(self.model):
-            loss = train_step(self.model, [a[idx] for a in self.xs], yb,
-                              None if self.weights is None else self.weights[idx])
-        self._tracker.update(loss, len(yb))
+        fast = self._fast_step()
+        with contextlib.nullcontext() if self._looping else parallel_layers(self.model):
+            if fast is not None:
+                end, ahead = self._pos + len(idx), None
+                if self._looping and end < self.n_samples:
+                    ahead = self._order[end:end + self.batch_size]
+                    self._next_batch = (end, self.batch_size, id(self._order), ahead)
+                loss = float(fast(idx, len(idx), ahead))
+            else:
+                loss = train_step(self.model, [a[idx] for a in self.xs], self.y[idx],
+                                  None if self.weights is None else self.weights[idx])
+        self._tracker.update(loss, len(idx))
         self._pos += len(idx)
         self.batch += 1
         self.step_count += 1
@@ -558,6 +571,28 @@ class TrainingSession:
         if self._pos >= self.n_samples:
             self._end_epoch()
         return row
+
+    def _batch_indices(self, start: int) -> np.ndarray:
+        """The sample indices of the batch at `start` in this epoch's order: the array the
+        last step passed to be gathered ahead, when it is that batch."""
+        ahead = self._next_batch
+        if ahead is not None and ahead[:3] == (start, self.batch_size, id(self._order)):
+            return ahead[3]
+        return self._order[start:start + self.batch_size]
+
+    def _fast_step(self) -> "FastStep | None":
+        """fit()'s step for the current batch size, built once per size."""
+        size, fast = self._fast
+        if size != self.batch_size:
+            self._settle()
+            fast = FastStep.build(self.model, self.xs, self.y, self.weights, self.batch_size)
+            self._fast = (self.batch_size, fast)
+        return fast
+
+    def _settle(self) -> None:
+        """Wait for a batch still being gathered ahead (the loop pauses or ends)."""
+        if self._fast[1] is not None:
+            self._fast[1].close()
 
     def _end_epoch(self) -> None:
         logs = _logs(self._tracker, self.metrics)
@@ -648,22 +683,27 @@ class TrainingSession:
         control = control or TrainingControl()
         self._should_stop = lambda: control.stop_requested
         try:
-            while not self.finished and not (until is not None and until()):
-                control.apply_changes(self)
-                if control.stop_requested:
-                    self.stop()
-                    break
-                if control.pause_requested:
-                    if not block_when_paused:
-                        return "paused"
-                    if control.take_step():
-                        self.step()
-                    else:
-                        control.wait(0.1)
-                    continue
-                self.step()
-            return self.status
+            with parallel_layers(self.model):  # once for the loop, not per batch
+                self._looping = True
+                while not self.finished and not (until is not None and until()):
+                    control.apply_changes(self)
+                    if control.stop_requested:
+                        self.stop()
+                        break
+                    if control.pause_requested:
+                        if not block_when_paused:
+                            return "paused"
+                        if control.take_step():
+                            self.step()
+                        else:
+                            self._settle()
+                            control.wait(0.1)
+                        continue
+                    self.step()
+                return self.status
         finally:
+            self._looping = False
+            self._settle()
             self._should_stop = None
 
     def evaluate(self, x, y, batch_size: "int | None" = None) -> dict:
