@@ -17,8 +17,7 @@ class FastStep:
     nothing but the layers' own work is left in Python.
 
     Given the next batch's indices (`ahead`), a step inside `layer_parallel` has a worker
-    gather that batch into the other buffers while it runs its serial part (ops/gather.py;
-    W1 on two cores: see the note there)."""
+    gather that batch into the other buffers while it runs its serial part (ops/gather.py)."""
 
     def __init__(self, model, kernel, xs, y, batch_size, updates, slow_metrics):
         self.model, self.kernel, self.xs, self.y = model, kernel, xs, y

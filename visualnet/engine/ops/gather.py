@@ -4,7 +4,8 @@ Between the first layer's forward product and its weight gradient, W1's step run
 60 us of serial work (the output layer, the loss, ReLU's gradient) while the other core
 spins idle; the next batch's gather (128 random rows of the 25 MB training set: ~40 us,
 most of it cache misses) fits there. `post_ahead` hands it to a worker, which copies the
-rows without the GIL; the loop collects it at the next step (`workers.settle`).
+rows without the GIL; the loop collects it at the next step (`workers.settle`). W1 step,
+median of 16 epochs each way, interleaved in one process: 767 -> 743 us.
 """
 
 from __future__ import annotations
