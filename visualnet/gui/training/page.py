@@ -76,15 +76,16 @@ class _Call(QObject):
 
 
 class BackgroundCall(QThread):
-    """Run `fn()` off the GUI thread; `call.done(result)` / `call.failed(message)`."""
+    """Run `fn()` off the GUI thread; `call.done(result)` / `call.failed(message)`. The
+    thread ends when `fn` returns (no event loop, as TrainingThread)."""
 
     def __init__(self, fn, parent=None):
         super().__init__(parent)
         self.call = _Call(fn)
         self.call.moveToThread(self)
-        self.started.connect(self.call.run)
-        self.call.done.connect(self.quit)
-        self.call.failed.connect(self.quit)
+
+    def run(self) -> None:
+        self.call.run()
 
 
 def structure(graph) -> tuple:
@@ -135,6 +136,7 @@ class TrainingPage(QWidget):
         self.runs: list[dict] = []
         self.state = "idle"
         self._threads: list = []
+        self._closed = False              # shutdown() ran: no new run or evaluation starts
         self._started = 0.0
         self._generation = 0              # bumped when the project is replaced: a late run end is ignored
         self._trained_structure = None    # structure() of the graph self.model's weights were trained on
@@ -326,7 +328,7 @@ class TrainingPage(QWidget):
     def train(self) -> bool:
         """Build the model from the canvas and start a new run; False (with a message) if
         something prevents it."""
-        if self.state in ("running", "paused"):
+        if self._closed or self.state in ("running", "paused"):
             return False
         if self.prepared is None:
             self._error("Choose a dataset first.")
@@ -816,7 +818,7 @@ class TrainingPage(QWidget):
 
     # ================================================================= evaluation
     def evaluate(self) -> None:
-        if self.state in ("running", "paused") or self.prepared is None:
+        if self._closed or self.state in ("running", "paused") or self.prepared is None:
             return
         try:
             session = self._view_session()
@@ -870,12 +872,15 @@ class TrainingPage(QWidget):
             self.evaluation.show_probabilities(probs, recipe.fitted["class_names"])
 
     def shutdown(self) -> None:
-        """Stop any run and wait for the threads (the window is closing)."""
+        """Stop any run and wait for the threads (the window is closing; the page is deleted
+        with it, and so are the threads it parents). A stop takes effect after the current
+        batch. The run's end, still queued, then starts no evaluation."""
+        self._closed = True
         if self.control is not None:
             self.control.request_stop()
         for t in [self.thread, *self._threads]:
-            if t is not None and t.isRunning():
-                t.wait(5000)
+            if t is not None:
+                t.wait()
 
 
 def _fmt(v) -> str:

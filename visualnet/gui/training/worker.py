@@ -110,12 +110,14 @@ class TrainingWorker(QObject):
 
 
 class TrainingThread(QThread):
-    """The QThread a worker runs in; `start_worker(worker)` wires and starts it."""
+    """The QThread a worker runs in: it ends when `worker.run()` returns. No event loop:
+    a `quit` queued to the GUI thread could not arrive while that thread blocks in
+    `wait()` (closing a window), and the thread would outlive the wait."""
 
     def __init__(self, worker: TrainingWorker, parent=None):
         super().__init__(parent)
         self.worker = worker
         worker.moveToThread(self)
-        self.started.connect(worker.run)
-        worker.finished.connect(self.quit)
-        worker.failed.connect(self.quit)
+
+    def run(self) -> None:
+        self.worker.run()
