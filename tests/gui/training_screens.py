@@ -24,7 +24,7 @@ def main(out: Path) -> int:
     page.select_dataset("mnist")
     page.data_panel.subset.setValue(3000)
     page.settings.validation_split.setValue(10)
-    page.settings.epochs.setValue(3)
+    page.settings.epochs.setValue(100)  # still running when stopped below (3 epochs ended first: a 120 s wait)
 
     def pump(seconds, until=lambda: False):
         end = time.time() + seconds
