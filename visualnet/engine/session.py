@@ -392,7 +392,6 @@ class TrainingSession:
         self._should_stop = None
         self._fast = (None, None)  # (batch size, its FastStep or None where it does not apply)
         self._looping = False     # inside run()'s loop: its `parallel_layers` is open, batches gather ahead
-        self._next_batch = None   # (start, batch size, id of the order, indices) passed to be gathered ahead
 
     # ------------------------------------------------------------------ state
     @property
@@ -529,16 +528,14 @@ class TrainingSession:
         if self._order is None:
             self._begin_epoch()
         t0 = time.perf_counter()
-        idx = self._batch_indices(self._pos)
+        idx = self._order[self._pos:self._pos + self.batch_size]
         lr = self.learning_rate
         self.optimizer.learning_rate = lr
         fast = self._fast_step()
         with contextlib.nullcontext() if self._looping else parallel_layers(self.model):
             if fast is not None:
-                end, ahead = self._pos + len(idx), None
-                if self._looping and end < self.n_samples:
-                    ahead = self._order[end:end + self.batch_size]
-                    self._next_batch = (end, self.batch_size, id(self._order), ahead)
+                end = self._pos + len(idx)
+                ahead = self._order[end:end + self.batch_size] if self._looping and end < self.n_samples else None
                 loss = float(fast(idx, len(idx), ahead))
             else:
                 loss = train_step(self.model, [a[idx] for a in self.xs], self.y[idx],
@@ -571,14 +568,6 @@ class TrainingSession:
         if self._pos >= self.n_samples:
             self._end_epoch()
         return row
-
-    def _batch_indices(self, start: int) -> np.ndarray:
-        """The sample indices of the batch at `start` in this epoch's order: the array the
-        last step passed to be gathered ahead, when it is that batch."""
-        ahead = self._next_batch
-        if ahead is not None and ahead[:3] == (start, self.batch_size, id(self._order)):
-            return ahead[3]
-        return self._order[start:start + self.batch_size]
 
     def _fast_step(self) -> "FastStep | None":
         """fit()'s step for the current batch size, built once per size."""
