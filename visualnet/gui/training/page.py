@@ -26,7 +26,7 @@ import time
 import warnings
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Qt, Signal
+from PySide6.QtCore import QObject, QThread, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -37,7 +37,7 @@ from visualnet.engine.rng import global_rng, set_seed
 from visualnet.engine.session import RunHistory, TrainingControl, TrainingSession
 from visualnet.graph import to_dict
 
-from .. import collector, theme
+from .. import collector
 from .curves import CurvesView
 from .data_panel import DataPanel
 from .evaluation_view import EvaluationView, evaluate_prepared
