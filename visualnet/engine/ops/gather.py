@@ -36,26 +36,14 @@ def _copy(typingctx, dst, src, nbytes):
     return sig, codegen
 
 
-@intrinsic
-def _index(typingctx, addr, r):
-    """The int64 at addr[r]."""
-    sig = types.int64(types.int64, types.int64)
-
-    def codegen(context, builder, signature, args):
-        p = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
-        return builder.load(builder.gep(p, [args[1]]))
-
-    return sig, codegen
-
-
 def _job(slots_pointer):
     """out_a[r] = src_a[clip(idx[r])] for r < n, for each array a (addresses and sizes in bytes)."""
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    idx, n = s[1], s[2]
+    idx, n = jobs.int64s(s[1]), s[2]
     for a in range(s[3]):
         src, rows, row_bytes, out = s[4 + 4 * a], s[5 + 4 * a], s[6 + 4 * a], s[7 + 4 * a]
         for r in range(n):
-            i = min(max(_index(idx, r), 0), rows - 1)
+            i = min(max(idx[r], 0), rows - 1)
             _copy(out + r * row_bytes, src + i * row_bytes, row_bytes)
 
 

@@ -24,7 +24,6 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.core import cgutils
 from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
@@ -65,14 +64,23 @@ def address(typingctx, array):
     return sig, codegen
 
 
-@intrinsic
-def _float32_pointer(typingctx, addr):
-    sig = types.CPointer(types.float32)(types.int64)
+def _pointer_intrinsic(numba_type, ir_type):
+    """An intrinsic casting an int64 address to a pointer to `numba_type`."""
 
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], ir.FloatType().as_pointer())
+    @intrinsic
+    def pointer(typingctx, addr):
+        sig = types.CPointer(numba_type)(types.int64)
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            return builder.inttoptr(args[0], ir_type.as_pointer())
+
+        return sig, codegen
+
+    return pointer
+
+
+_float32_pointer = _pointer_intrinsic(types.float32, ir.FloatType())
+_int64_pointer = _pointer_intrinsic(types.int64, ir.IntType(64))
 
 
 @njit(inline="always")
@@ -80,6 +88,12 @@ def floats(addr):
     """The float32 data at `addr` as a 1-D array (for a job's body: sizes and strides come
     in the slots, the kernels index it by flat offsets)."""
     return numba.carray(_float32_pointer(addr), 1)
+
+
+@njit(inline="always")
+def int64s(addr):
+    """The int64 data at `addr` as a 1-D array, indexed like `floats`'."""
+    return numba.carray(_int64_pointer(addr), 1)
 
 
 @njit
