@@ -2,6 +2,8 @@
 training step that uses it (fast_step.py): the same rows as NumPy's take, the same
 training as gathering in the loop."""
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -48,7 +50,6 @@ def test_the_next_split_waits_for_the_gather_and_gets_the_worker(monkeypatch):
     with split.layer_parallel() as control:
         control.set(2)
         assert gather.post_ahead(idx, sources, outs)
-        import threading
         parts = split.split(4, lambda lo, hi, i: threads.append(threading.get_ident()) or (lo, hi), parts=2)
     assert parts == [(0, 2), (2, 4)] and len(set(threads)) == 2  # the worker ran the other part
     np.testing.assert_array_equal(outs[0], sources[0][idx])
