@@ -67,3 +67,18 @@ def test_other_shapes_and_dtypes_take_numpys_path(dtype, n):
     out, scratch = np.ones((3, 5, n), dtype), np.empty((3, 5, n), dtype)
     gemm.matmul(a, b, out, accumulate=True, scratch=scratch)
     np.testing.assert_allclose(out, 1 + np.matmul(a, b), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("m,k,n,accumulate", [(50, 784, 112, False), (13, 5, 80, True), (37, 1025, 80, False),
+                                               (128, 128, 512, True)])
+def test_products_that_pack_b_into_a_panel(m, k, n, accumulate):
+    """Several tiles of rows over a b whose rows are wider than a block of columns (a slice
+    of a 1,024-wide array): the first tile of each block copies it into a contiguous panel
+    that the others read (k = 1,025 is past the panel's limit and reads b in place)."""
+    rng = np.random.default_rng(m + k)
+    a, start = _rand(rng, (m, k)), _rand(rng, (m, n))
+    b = _rand(rng, (k, 1024))[:, 16:16 + n]
+    out = start.copy()
+    gemm.matmul(a[None], b[None], out[None], accumulate=accumulate)
+    want = (start if accumulate else 0) + a @ b
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5 * np.sqrt(k))
