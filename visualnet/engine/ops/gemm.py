@@ -194,7 +194,6 @@ def _matmul_at(a, ia, sai, sak, b, ib, ldb, c, ic, ldc, m, n, k, accumulate):
     while j < n:
         vectors = min(4, (n - j) // LANES)
         rows = ROWS[vectors]
-        i = 0
         if packs and m > rows:
             _packing_tile(vectors, a, ia, sai, sak, b, ib + j, ldb, c, ic + j, ldc, k, rows, accumulate, panel)
             for i in range(rows, m, rows):
