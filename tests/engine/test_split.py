@@ -120,12 +120,14 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
                 dense.matmul_tn(a, dz, np.empty((5, 4), np.float32)),  # NumPy's path (4 columns)
                 dense.matmul(a, b32, np.empty((11, 32), np.float32)),  # ops.gemm's tiles (with AVX-512)
                 dense.matmul_tn(a, dz32, np.empty((5, 32), np.float32)),
-                dense.matmul(a[:3], b48, np.empty((3, 48), np.float32)))  # fewer rows: by blocks of columns
+                dense.matmul(a[:3], b48, np.empty((3, 48), np.float32)),  # fewer rows: by blocks of columns
+                dense.matmul(a[:3], b48, np.empty((3, 48), np.float32),  # ... or by the inner dimension
+                             np.full((dense.partial_sums(3, 5, 48), 3, 48), np.nan, np.float32)))
 
     for one, three in zip(_in_parts(1, run), _in_parts(3, run)):
         np.testing.assert_allclose(three, one, rtol=1e-5, atol=1e-5)
     got = _in_parts(3, run)
-    for i, want in ((5, a.T @ dz), (6, a @ b32), (7, a.T @ dz32), (8, a[:3] @ b48)):
+    for i, want in ((5, a.T @ dz), (6, a @ b32), (7, a.T @ dz32), (8, a[:3] @ b48), (9, a[:3] @ b48)):
         np.testing.assert_allclose(got[i], want, rtol=1e-5, atol=1e-5)
 
 

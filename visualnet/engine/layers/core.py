@@ -82,7 +82,8 @@ class Dense(_Activated):
             dense_ops.dense_forward(x2, kernel, self.values["bias"] if use_bias else _NO_BIAS, use_bias, z)
             y = z if act.is_linear else act.forward_into(z, z if act.in_place else self._buffer("y", z.shape, dtype))
         else:
-            dense_ops.matmul(x2, kernel, z)
+            n = dense_ops.partial_sums(rows, x2.shape[1], units)
+            dense_ops.matmul(x2, kernel, z, self._buffer("partials", (n, rows, units), dtype) if n else None)
             bias = self.values["bias"] if use_bias else None
             if act.is_linear:
                 if bias is not None:
