@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from visualnet.gui.commands import InsertLayerCommand, SetParamsCommand

@@ -141,7 +141,7 @@ def test_merging_layer_accepts_several_inputs(qtbot, window):
 
 def test_move_snaps_to_grid_and_undoes(qtbot, window):
     window.load_template("tabular_binary")
-    g, vp = window.graph, window.view.viewport()
+    g = window.graph
     nid = list(g.nodes)[1]
     old = g.nodes[nid].position
     start = node_point(window, nid)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Graph, from_dict, infer_shapes, is_valid, keras_order, to_dict, validate
+from ..graph import Graph, from_dict, infer_shapes, keras_order, to_dict, validate
 from . import training
 from .executor import Executor
 from .layers import InputLayer, layer_class

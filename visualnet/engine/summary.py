@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .layers import InputLayer
-
 
 def _fmt_shape(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -299,7 +299,7 @@ class GraphScene(QGraphicsScene):
                 return target, str(exc)
             return target, None
         if port is not None and port.kind == "in" and node.node_id != w.node_id:
-            return (node.node_id, None), f"Both ends are inputs: drag from an input port to an output port."
+            return (node.node_id, None), "Both ends are inputs: drag from an input port to an output port."
         try:
             self.graph.check_connect(node.node_id, w.node_id, w.port)
         except GraphError as exc:
