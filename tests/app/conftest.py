@@ -36,6 +36,7 @@ def _window_factory(qtbot, qapp, build, ask_before_discarding):
     for w in made:
         w.ask_before_discarding = False
         w.close()
+        qtbot.waitUntil(lambda: not w._closing, timeout=120_000)   # a run still training: its close completes
         w.document.undo_stack.clear()
         w.deleteLater()
 

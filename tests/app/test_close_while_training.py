@@ -1,10 +1,12 @@
-"""Closing a window while it trains (what quitting mid-training does): the run stops, no
-thread outlives the close, the window is deleted, and another window then trains."""
+"""Closing a window while it trains (what quitting mid-training does): the window hides at
+once, the run stops, the close completes when the threads have ended (none outlives it), the
+window is deleted, and another window then trains."""
 
-import time
+import threading
 
 from PySide6.QtCore import QCoreApplication, QEvent, QThread, Qt
 
+from visualnet.engine.session import TrainingSession
 from visualnet.gui.app import build_window
 
 
@@ -31,12 +33,11 @@ def test_closing_a_window_mid_training_stops_its_threads_and_the_next_window_tra
     thread, states = page.thread, []
     page.state_changed.connect(states.append)
 
-    began = time.perf_counter()
-    assert first.close()
-    # before the fix: the wait timed out after 5 s with the thread still in its event loop
-    # (the quit was queued to the GUI thread, blocked in that wait)
-    assert not thread.isRunning(), f"the training thread outlived the close ({time.perf_counter() - began:.1f} s)"
+    assert not first.close()                         # hidden at once, closed when the thread ends
+    assert not first.isVisible()
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=30_000)
     qtbot.wait(300)                                  # the run's end, queued, arrives
+    assert not first._closing                        # and the close has completed
     assert "evaluating" not in states, states        # before the fix: an evaluation thread, the page's child
     assert not [t for t in page.findChildren(QThread) if t.isRunning()]
     first.deleteLater()
@@ -47,3 +48,30 @@ def test_closing_a_window_mid_training_stops_its_threads_and_the_next_window_tra
     page2 = start(qtbot, second, epochs=2, samples=320)
     qtbot.waitUntil(lambda: page2.state not in ("running", "paused", "evaluating"), timeout=120_000)
     assert page2.state == "finished" and len(page2.runs) == 1
+
+
+def test_closing_hides_the_window_at_once_while_a_batch_runs(app_window, qtbot, monkeypatch):
+    """A long batch (a big model) ends before the stop takes effect: the window must not
+    freeze until then. The batch here waits for the test, after the close has returned."""
+    entered, release = threading.Event(), threading.Event()
+    step = TrainingSession.step
+
+    def held_step(self):
+        if threading.current_thread() is not threading.main_thread() and not release.is_set():
+            entered.set()
+            release.wait(30)
+        return step(self)
+
+    monkeypatch.setattr(TrainingSession, "step", held_step)
+    window = app_window()
+    page = start(qtbot, window, epochs=5, samples=320)
+    thread = page.thread
+    qtbot.waitUntil(entered.is_set, timeout=60_000)
+
+    closed = window.close()
+    running_after_close = thread.isRunning()     # before: the close returned only after the batch
+    release.set()
+    assert not closed and running_after_close and not window.isVisible() and window._closing
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=60_000)
+    qtbot.waitUntil(lambda: not window._closing, timeout=10_000)   # the close completed
+    assert page.state != "evaluating"

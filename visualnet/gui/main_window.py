@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         self.view = GraphView(self.scene)
         self.fixer = ProblemFixer(self.document, self._ask_reshape_target)
         self._paste_count = 0
+        self._closing = False                   # a close was confirmed and waits for training threads
         self.setWindowIcon(icons.app_icon())
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
@@ -532,14 +533,28 @@ class MainWindow(QMainWindow):
         return self.files.confirm_discard()
 
     def closeEvent(self, event):
-        if self._may_discard():
-            page = getattr(self, "training_page", None)
-            if page is not None:
-                page.shutdown()          # no training thread outlives the window
-            self.files.shutdown()
-            event.accept()
-        else:
+        """Close once the user may discard the changes. A training run or evaluation still
+        running is stopped and the window hides at once; the close completes when its
+        threads have ended (a stop waits for the current batch), so that no thread outlives
+        the window and the window never freezes waiting for one."""
+        if not self._closing and not self._may_discard():
             event.ignore()
+            return
+        page = getattr(self, "training_page", None)
+        if not self._closing and page is not None and page.stop_for_close(self.close):
+            self._closing = True
+            self.hide()
+            event.ignore()
+            return
+        if page is not None:
+            page.shutdown()
+        self.files.shutdown()
+        event.accept()
+        if self._closing:                # closing a hidden window does not end the app by itself
+            self._closing = False
+            app = QApplication.instance()
+            if app.quitOnLastWindowClosed() and not any(w.isVisible() for w in app.topLevelWidgets()):
+                app.quit()
 
     def _ask_reshape_target(self, n: int, guess: tuple) -> tuple | None:
         return dialogs.ask_reshape_target(self, n, guess)

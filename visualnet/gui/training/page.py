@@ -26,7 +26,7 @@ import time
 import warnings
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Qt, Signal
+from PySide6.QtCore import QObject, QThread, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -136,7 +136,8 @@ class TrainingPage(QWidget):
         self.runs: list[dict] = []
         self.state = "idle"
         self._threads: list = []
-        self._closed = False              # shutdown() ran: no new run or evaluation starts
+        self._closed = False              # the window is closing: no new run or evaluation starts
+        self._after_threads = None        # stop_for_close(): (the threads still running, what then)
         self._started = 0.0
         self._generation = 0              # bumped when the project is replaced: a late run end is ignored
         self._trained_structure = None    # structure() of the graph self.model's weights were trained on
@@ -871,10 +872,32 @@ class TrainingPage(QWidget):
             probs = predicted_classes(y)[2][0]
             self.evaluation.show_probabilities(probs, recipe.fitted["class_names"])
 
+    def stop_for_close(self, then) -> bool:
+        """Stop any run, start nothing more, and if threads still run (a stop takes effect
+        after the current batch; an evaluation runs to its end) call `then()` on the GUI
+        thread once they have all ended. True if it will; False if none runs."""
+        self._closed = True
+        if self.control is not None:
+            self.control.request_stop()
+        running = [t for t in [self.thread, *self._threads] if t is not None and t.isRunning()]
+        if not running:
+            return False
+        self._after_threads = (running, then)
+        for t in running:
+            t.finished.connect(self._threads_ended)   # queued to this (the GUI) thread
+        QTimer.singleShot(0, self._threads_ended)     # a thread that ended before its connection
+        return True
+
+    def _threads_ended(self) -> None:
+        if self._after_threads is not None and not any(t.isRunning() for t in self._after_threads[0]):
+            then, self._after_threads = self._after_threads[1], None
+            then()
+
     def shutdown(self) -> None:
         """Stop any run and wait for the threads (the window is closing; the page is deleted
-        with it, and so are the threads it parents). A stop takes effect after the current
-        batch. The run's end, still queued, then starts no evaluation."""
+        with it, and so are the threads it parents). The run's end, still queued, then
+        starts no evaluation. The window calls `stop_for_close` first, so that nothing is
+        left running here."""
         self._closed = True
         if self.control is not None:
             self.control.request_stop()
