@@ -21,6 +21,7 @@ from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import gemm
+from visualnet.engine.ops.pool import max_pool_2x2_images
 
 
 def _conv_tile_intrinsic(rows, vectors):
@@ -121,11 +122,14 @@ def tiled_applies(x, k, strides, y) -> bool:
 
 
 @njit
-def conv3x3_single_channel_tiled(x, k, bias, pt, pl, relu, y):
+def conv3x3_single_channel_tiled(x, k, bias, pt, pl, relu, y, pooled):
     """conv3x3_single_channel at stride 1 in register tiles (see the module's docstring);
-    float32, F % 16 == 0, y C-contiguous."""
+    float32, F % 16 == 0, y C-contiguous. When `pooled` (N, OH // 2, OW // 2, F) holds
+    images, y is one image's scratch (1, OH, OW, F) and each image is max-pooled 2x2 into
+    `pooled` while it is in cache (prediction through a MaxPooling2D)."""
     n_img, h, w, _ = x.shape
     _, oh, ow, f = y.shape
+    pool = pooled.shape[0] > 0
     wp = ow + 2
     m = oh * wp
     xp = np.zeros(m + gemm.MAX_ROWS + 2 * wp + 2, dtype=x.dtype)
@@ -139,15 +143,18 @@ def conv3x3_single_channel_tiled(x, k, bias, pt, pl, relu, y):
         for i in range(h):
             for j in range(w):
                 xp[(pt + i) * wp + pl + j] = x[n, i, j, 0]
+        yo = 0 if pool else n * oh * ow * f
         j0 = 0
         while j0 < f:
             vectors = min(4, (f - j0) // gemm.LANES)
             rows = gemm.ROWS[vectors]
             i = jj = 0
             for q in range(0, m, rows):
-                _conv_tile(vectors, xp, q, i, jj, wp, ow, oh, kb, j0, f, y_flat, n * oh * ow * f, relu)
+                _conv_tile(vectors, xp, q, i, jj, wp, ow, oh, kb, j0, f, y_flat, yo, relu)
                 jj += rows
                 while jj >= wp:
                     jj -= wp
                     i += 1
             j0 += vectors * gemm.LANES
+        if pool:
+            max_pool_2x2_images(y, pooled[n:n + 1])

@@ -244,6 +244,12 @@ def max_pool_2x2_into(x, y):
     _max_pool_2x2(x, y, _NO_ARG)
 
 
+@njit
+def max_pool_2x2_images(x, y):
+    """`max_pool_2x2_into` for compiled callers (a kernel pooling each image it makes)."""
+    _max_pool_2x2(x, y, np.zeros((0, 0, 0, 0), np.int32))
+
+
 def max_pool2d_backward(dy, ctx, out=None, relu_output=None):
     """Gradient of max pooling: dy routed to each window's first maximum.
 
