@@ -21,7 +21,7 @@ from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import gemm
-from visualnet.engine.ops.pool import max_pool_2x2_images
+from visualnet.engine.ops.pool import max_pool_2x2_into
 
 
 def _conv_tile_intrinsic(rows, vectors):
@@ -157,4 +157,4 @@ def conv3x3_single_channel_tiled(x, k, bias, pt, pl, relu, y, pooled):
                     i += 1
             j0 += vectors * gemm.LANES
         if pool:
-            max_pool_2x2_images(y, pooled[n:n + 1])
+            max_pool_2x2_into(y, pooled[n:n + 1])

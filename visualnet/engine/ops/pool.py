@@ -238,15 +238,11 @@ def max_pool2d_forward(x, pool_size, strides, padding, out=None, arg_out=None, n
     return y, (x.shape, arg if need_arg else None, windows_2x2)
 
 
-def max_pool_2x2_into(x, y):
-    """y = 2x2 stride-2 'valid' max pooling of x (a convolution's chunk pooled in cache;
-    serial: the caller splits)."""
-    _max_pool_2x2(x, y, _NO_ARG)
-
-
 @njit
-def max_pool_2x2_images(x, y):
-    """`max_pool_2x2_into` for compiled callers (a kernel pooling each image it makes)."""
+def max_pool_2x2_into(x, y):
+    """y = 2x2 stride-2 'valid' max pooling of x (a convolution's chunk or image pooled in
+    cache; serial: the caller splits). Compiled, so kernels call it too (with an arg array
+    of its own: a global one would be a read-only constant there)."""
     _max_pool_2x2(x, y, np.zeros((0, 0, 0, 0), np.int32))
 
 

@@ -876,9 +876,7 @@ class TrainingPage(QWidget):
         """Stop any run, start nothing more, and if threads still run (a stop takes effect
         after the current batch; an evaluation runs to its end) call `then()` on the GUI
         thread once they have all ended. True if it will; False if none runs."""
-        self._closed = True
-        if self.control is not None:
-            self.control.request_stop()
+        self._stop_for_good()
         running = [t for t in [self.thread, *self._threads] if t is not None and t.isRunning()]
         if not running:
             return False
@@ -887,6 +885,12 @@ class TrainingPage(QWidget):
             t.finished.connect(self._threads_ended)   # queued to this (the GUI) thread
         QTimer.singleShot(0, self._threads_ended)     # a thread that ended before its connection
         return True
+
+    def _stop_for_good(self) -> None:
+        """Stop any run (after its current batch); start no run or evaluation again."""
+        self._closed = True
+        if self.control is not None:
+            self.control.request_stop()
 
     def _threads_ended(self) -> None:
         if self._after_threads is not None and not any(t.isRunning() for t in self._after_threads[0]):
@@ -898,9 +902,7 @@ class TrainingPage(QWidget):
         with it, and so are the threads it parents). The run's end, still queued, then
         starts no evaluation. The window calls `stop_for_close` first, so that nothing is
         left running here."""
-        self._closed = True
-        if self.control is not None:
-            self.control.request_stop()
+        self._stop_for_good()
         for t in [self.thread, *self._threads]:
             if t is not None:
                 t.wait()
