@@ -246,11 +246,19 @@ def test_global_clipnorm_zero_and_nonfinite_gradients():
 @pytest.mark.parametrize("cls, kwargs", CONFIGS)
 def test_a_step_split_over_the_cores_equals_the_serial_one(monkeypatch, cls, kwargs):
     """Inside layer_parallel, a large enough step runs in parts on the workers: elementwise,
-    so bit for bit the serial result (clipping, a whole-vector pass, comes first)."""
+    so bit for bit the serial result (clipping, a whole-vector pass, comes first). The
+    worker's part runs as a compiled job where those run: only this thread's part runs the
+    Python function."""
+    from visualnet.engine.ops import jobs
     from visualnet.engine.ops.split import layer_parallel
 
-    splits = []
-    monkeypatch.setattr(O, "split", lambda count, fn, parts: splits.append(parts) or split(count, fn, parts))
+    splits, in_python = [], []
+
+    def recording_split(count, fn, parts, fill):
+        splits.append(parts)
+        return split(count, lambda lo, hi, i: in_python.append(i) or fn(lo, hi, i), parts, fill)
+
+    monkeypatch.setattr(O, "split", recording_split)
 
     sizes = [O._MIN_SPLIT_PARAMS, 5, 2]
     rng = np.random.default_rng(4)
@@ -267,6 +275,7 @@ def test_a_step_split_over_the_cores_equals_the_serial_one(monkeypatch, cls, kwa
                 opt.apply(p, g.copy())
         results.append((p, opt.get_state()))
     assert splits == [2, 2, 2]
+    assert in_python == ([0, 0, 0] if jobs.available() else [0, 1] * 3)
     (p1, s1), (p2, s2) = results
     np.testing.assert_array_equal(p1, p2)
     for key in s1:

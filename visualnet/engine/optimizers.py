@@ -9,11 +9,13 @@ Update formulas and float32 arithmetic follow `keras/src/optimizers/*.py`.
 import math
 import warnings
 
+import numba
 import numpy as np
 
 from visualnet import VisualNetWarning
 from visualnet.engine import schedules
 from visualnet.engine._jit import njit
+from visualnet.engine.ops import jobs
 from visualnet.engine.ops.split import layer_parts, split
 from visualnet.engine.schedules import LearningRateSchedule
 
@@ -27,9 +29,12 @@ _KERAS_DEFAULTS = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_freque
 
 
 # ------------------------------------------------------------------------ kernels
+# Each kernel takes (p, g, three state slots (empty where unused), c: its float32
+# coefficients), so that one layout of a worker's slots serves all of them (`_job_arrays`).
 
 @njit(error_model="numpy")
-def _sgd_step(p, g, m, lr, momentum, nesterov, decay):
+def _sgd_step(p, g, m, _unused1, _unused2, c):
+    lr, momentum, nesterov, decay = c[0], c[1], c[2] != 0, c[3]
     use_m = m.size > 0
     for i in range(p.size):
         w = p[i] - p[i] * decay
@@ -44,7 +49,8 @@ def _sgd_step(p, g, m, lr, momentum, nesterov, decay):
 
 
 @njit(error_model="numpy")
-def _adam_step(p, g, m, v, v_hat, lr, beta_1, beta_2, t, one_m_b1, one_m_b2, eps, decay):
+def _adam_step(p, g, m, v, v_hat, c):
+    lr, beta_1, beta_2, t, one_m_b1, one_m_b2, eps, decay = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
     one = np.float32(1.0)
     alpha = lr * np.sqrt(one - beta_2 ** t) / (one - beta_1 ** t)  # float32, as Keras
     amsgrad = v_hat.size > 0
@@ -62,7 +68,8 @@ def _adam_step(p, g, m, v, v_hat, lr, beta_1, beta_2, t, one_m_b1, one_m_b2, eps
 
 
 @njit(error_model="numpy")
-def _rmsprop_step(p, g, v, mom, avg, lr, rho, one_m_rho, momentum, eps, decay):
+def _rmsprop_step(p, g, v, mom, avg, c):
+    lr, rho, one_m_rho, momentum, eps, decay = c[0], c[1], c[2], c[3], c[4], c[5]
     centered, use_mom = avg.size > 0, mom.size > 0
     for i in range(p.size):
         gi = g[i]
@@ -85,13 +92,44 @@ def _rmsprop_step(p, g, v, mom, avg, lr, rho, one_m_rho, momentum, eps, decay):
 
 
 @njit(error_model="numpy")
-def _adagrad_step(p, g, acc, lr, eps, decay):
+def _adagrad_step(p, g, acc, _unused1, _unused2, c):
+    lr, eps, decay = c[0], c[1], c[2]
     for i in range(p.size):
         gi = g[i]
         a = acc[i] + gi * gi
         acc[i] = a
         w = p[i] - p[i] * decay
         p[i] = w - lr * gi / math.sqrt(a + eps)
+
+
+# A worker's part of a split step runs as a compiled job (ops/jobs.py), which needs no GIL
+# hand-over (W1 on the 2-core Zen 4: the worker's part had waited 58-139 us for the GIL).
+# Slots: [1] n, [2] p, [3] g, [4:7] the state slots (0: unused), [7] c; addresses at the part.
+_COEFFICIENTS = 8
+
+
+@njit(inline="always")
+def _job_arrays(s):
+    n = s[1]
+    return (jobs.vector(s[2], n), jobs.vector(s[3], n), jobs.vector(s[4], n if s[4] else 0),
+            jobs.vector(s[5], n if s[5] else 0), jobs.vector(s[6], n if s[6] else 0),
+            jobs.vector(s[7], _COEFFICIENTS))
+
+
+def _sgd_job(slots_pointer):
+    _sgd_step(*_job_arrays(numba.carray(slots_pointer, jobs.SLOTS)))
+
+
+def _adam_job(slots_pointer):
+    _adam_step(*_job_arrays(numba.carray(slots_pointer, jobs.SLOTS)))
+
+
+def _rmsprop_job(slots_pointer):
+    _rmsprop_step(*_job_arrays(numba.carray(slots_pointer, jobs.SLOTS)))
+
+
+def _adagrad_job(slots_pointer):
+    _adagrad_step(*_job_arrays(numba.carray(slots_pointer, jobs.SLOTS)))
 
 
 # ---------------------------------------------------------------------- classes
@@ -104,9 +142,13 @@ _MIN_SPLIT_PARAMS = 1 << 18
 
 
 class Optimizer:
-    """Base class. Subclasses define `_slots()` and `_step(params, grads, lr, part)`, which
-    updates `params` and `grads` (already cut to `part`, a slice of the flat vector) and
-    the state slots' same slice."""
+    """Base class. Subclasses define `_slots()` (the state slots to allocate),
+    `_state_names` (every slot the kernel takes, in its order), `_kernel` and `_job` (the
+    kernel and its compiled job, above) and `_coefficients(lr)` (the kernel's c); a step
+    runs the kernel on the flat vectors, or on each part's slice of them."""
+
+    _state_names = ()
+    _kernel = _job = None
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
@@ -171,6 +213,7 @@ class Optimizer:
         self._offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
         n = int(self._offsets[-1])
         self._state = {k: np.full(n, v, dtype=_F) for k, v in self._slots().items()}
+        self._c = np.zeros(_COEFFICIENTS, dtype=_F)
         self._checked = (None, None)
         self.built = True
 
@@ -193,15 +236,34 @@ class Optimizer:
             self._check_buffer("params", params)
             self._check_buffer("grads", grads)
             self._checked = (params, grads)
+            self._addresses = [params.ctypes.data, grads.ctypes.data,
+                               *(s.ctypes.data if s.size else 0 for s in self._state_vectors(slice(None)))]
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
             self._clip(grads)
-        lr = _F(self.learning_rate)
+        coefficients = self._coefficients(_F(self.learning_rate))
+        self._c[:len(coefficients)] = coefficients
         parts = layer_parts()
         if parts is None or parts < 2 or params.size < _MIN_SPLIT_PARAMS:
-            self._step(params, grads, lr, slice(None))
+            self._kernel(params, grads, *self._state_vectors(slice(None)), self._c)
         else:  # elementwise: each core updates its own block
-            split(params.size, lambda lo, hi, _: self._step(params[lo:hi], grads[lo:hi], lr, slice(lo, hi)), parts)
+            split(params.size, lambda lo, hi, _: self._kernel(params[lo:hi], grads[lo:hi],
+                                                              *self._state_vectors(slice(lo, hi)), self._c),
+                  parts, self._fill)
         self.iterations += 1
+
+    def _state_vectors(self, part):
+        """The kernel's three state slots, cut to `part` (empty where unused)."""
+        names = self._state_names
+        return [self._state.get(names[i], _EMPTY)[part] if i < len(names) else _EMPTY for i in range(3)]
+
+    def _fill(self, slots, lo, hi):
+        """Write the part [lo, hi) of this step as a compiled job (ops/jobs.py)."""
+        job = self._job()
+        if job:
+            slots[1] = hi - lo
+            slots[2:7] = [a + lo * 4 if a else 0 for a in self._addresses]
+            slots[7] = self._c.ctypes.data
+            slots[0] = job
 
     def _decay(self, lr):
         return _F(0) if self.weight_decay is None else _F(self.weight_decay) * lr
@@ -223,9 +285,6 @@ class Optimizer:
             g *= scale
         elif self.clipvalue and self.clipvalue > 0:
             np.clip(g, -_F(self.clipvalue), _F(self.clipvalue), out=g)
-
-    def _slot(self, name, part):
-        return self._state.get(name, _EMPTY)[part]
 
     # --- state and config ----------------------------------------------------
     def get_state(self):
@@ -291,9 +350,11 @@ class SGD(Optimizer):
     def _slots(self):
         return {"momentum": 0.0} if self.momentum != 0 else {}
 
-    def _step(self, p, g, lr, part):
-        _sgd_step(p, g, self._slot("momentum", part), lr, _F(self.momentum), self.nesterov,
-                  self._decay(lr))
+    _state_names = ("momentum",)
+    _kernel, _job = staticmethod(_sgd_step), staticmethod(jobs.cfunc(_sgd_job))
+
+    def _coefficients(self, lr):
+        return lr, self.momentum, self.nesterov, self._decay(lr)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum,
@@ -319,11 +380,12 @@ class Adam(Optimizer):
             slots["velocity_hat"] = 0.0
         return slots
 
-    def _step(self, p, g, lr, part):
-        _adam_step(p, g, self._slot("momentum", part), self._slot("velocity", part),
-                   self._slot("velocity_hat", part), lr,
-                   _F(self.beta_1), _F(self.beta_2), _F(self.iterations + 1), _F(1 - self.beta_1),
-                   _F(1 - self.beta_2), _F(self.epsilon), self._decay(lr))
+    _state_names = ("momentum", "velocity", "velocity_hat")
+    _kernel, _job = staticmethod(_adam_step), staticmethod(jobs.cfunc(_adam_job))
+
+    def _coefficients(self, lr):
+        return (lr, self.beta_1, self.beta_2, self.iterations + 1, _F(1 - self.beta_1), _F(1 - self.beta_2),
+                self.epsilon, self._decay(lr))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -351,10 +413,11 @@ class RMSprop(Optimizer):
             slots["average_gradient"] = 0.0
         return slots
 
-    def _step(self, p, g, lr, part):
-        _rmsprop_step(p, g, self._slot("velocity", part), self._slot("momentum", part),
-                      self._slot("average_gradient", part), lr, _F(self.rho), _F(1 - self.rho),
-                      _F(self.momentum), _F(self.epsilon), self._decay(lr))
+    _state_names = ("velocity", "momentum", "average_gradient")
+    _kernel, _job = staticmethod(_rmsprop_step), staticmethod(jobs.cfunc(_rmsprop_job))
+
+    def _coefficients(self, lr):
+        return lr, self.rho, _F(1 - self.rho), self.momentum, self.epsilon, self._decay(lr)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
@@ -375,9 +438,11 @@ class Adagrad(Optimizer):
     def _slots(self):
         return {"accumulator": self.initial_accumulator_value}
 
-    def _step(self, p, g, lr, part):
-        _adagrad_step(p, g, self._slot("accumulator", part), lr, _F(self.epsilon),
-                      self._decay(lr))
+    _state_names = ("accumulator",)
+    _kernel, _job = staticmethod(_adagrad_step), staticmethod(jobs.cfunc(_adagrad_job))
+
+    def _coefficients(self, lr):
+        return lr, self.epsilon, self._decay(lr)
 
     def get_config(self):
         return {**super().get_config(),

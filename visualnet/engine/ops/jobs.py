@@ -91,6 +91,12 @@ def floats(addr):
 
 
 @njit(inline="always")
+def vector(addr, n):
+    """The n float32 values at `addr` as a 1-D array (for a job's body)."""
+    return numba.carray(_float32_pointer(addr), n)
+
+
+@njit(inline="always")
 def int64s(addr):
     """The int64 data at `addr` as a 1-D array, indexed like `floats`'."""
     return numba.carray(_int64_pointer(addr), 1)
