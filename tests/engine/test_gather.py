@@ -30,8 +30,9 @@ def test_rows_gathered_ahead_are_numpys_take_with_out_of_range_indices_clipped(m
     outs = [np.full((70, *a.shape[1:]), 7, a.dtype) for a in sources]
     with split.layer_parallel() as control:
         control.set(2)
-        assert gather.applies(idx, sources, outs)
-        assert gather.post_ahead(idx, sources, outs)
+        ahead = gather.Ahead(sources, outs)
+        assert ahead.applies(idx)
+        assert ahead.post(idx)
         workers.settle()
         workers.settle()  # nothing left: returns at once
     for a, o in zip(sources, outs):
@@ -49,7 +50,7 @@ def test_the_next_split_waits_for_the_gather_and_gets_the_worker(monkeypatch):
     threads = []
     with split.layer_parallel() as control:
         control.set(2)
-        assert gather.post_ahead(idx, sources, outs)
+        assert gather.Ahead(sources, outs).post(idx)
         parts = split.split(4, lambda lo, hi, i: threads.append(threading.get_ident()) or (lo, hi), parts=2)
     assert parts == [(0, 2), (2, 4)] and len(set(threads)) == 2  # the worker ran the other part
     np.testing.assert_array_equal(outs[0], sources[0][idx])
@@ -60,15 +61,16 @@ def test_arrays_the_job_cannot_gather_are_refused(monkeypatch):
     x = np.zeros((10, 4), np.float32)
     idx = np.arange(5, dtype=np.int64)
     out = np.empty((5, 4), np.float32)
-    assert not gather.applies(idx, [x[:, ::2]], [out[:, :2]])  # strided
-    assert not gather.applies(idx, [x], [out.astype(np.float64)])  # dtypes differ
-    assert not gather.applies(idx.astype(np.int32), [x], [out])
-    assert not gather.applies(idx, [x] * 4, [out] * 4)  # more arrays than a job's slots hold
-    assert not gather.applies(idx, [x], [out[:4]])  # too few rows
+    assert not gather.Ahead([x[:, ::2]], [out[:, :2]]).applies(idx)  # strided
+    assert not gather.Ahead([x], [out.astype(np.float64)]).applies(idx)  # dtypes differ
+    assert not gather.Ahead([x], [out]).applies(idx.astype(np.int32))
+    assert not gather.Ahead([x] * 4, [out] * 4).applies(idx)  # more arrays than a job's slots hold
+    assert not gather.Ahead([x], [out[:4]]).applies(idx)  # too few rows
+    assert gather.Ahead([x], [out]).applies(idx) == jobs.available()
     monkeypatch.setattr(gather, "MIN_BYTES", 1 << 16)
     if jobs.available():
-        assert gather.applies(np.arange(5000, dtype=np.int64) % 10, [x], [np.empty((5000, 4), np.float32)])
-    assert not gather.applies(idx, [x], [out])  # too small to pay
+        assert gather.Ahead([x], [np.empty((5000, 4), np.float32)]).applies(np.arange(5000, dtype=np.int64) % 10)
+    assert not gather.Ahead([x], [out]).applies(idx)  # too small to pay
 
 
 def test_where_the_job_cannot_compile_the_worker_gathers_in_python(monkeypatch):
@@ -78,8 +80,9 @@ def test_where_the_job_cannot_compile_the_worker_gathers_in_python(monkeypatch):
     idx = np.array([9, 0, 4], dtype=np.int64)
     with split.layer_parallel() as control:
         control.set(2)
-        assert not gather.applies(idx, [x], [out])
-        assert gather.post_ahead(idx, [x], [out])
+        ahead = gather.Ahead([x], [out])
+        assert not ahead.applies(idx)
+        assert ahead.post(idx)
         workers.settle()
     np.testing.assert_array_equal(out, x[idx])
 
@@ -100,8 +103,8 @@ def test_training_with_batches_gathered_ahead_is_training_without(monkeypatch):
     x = rng.standard_normal((200, 20)).astype(np.float32)
     y = rng.integers(0, 3, 200)
     posted = []
-    real = gather.post_ahead
-    monkeypatch.setattr(fast_step.gather, "post_ahead", lambda *a: posted.append(1) or real(*a))
+    real = gather.Ahead.post
+    monkeypatch.setattr(fast_step.gather.Ahead, "post", lambda *a: posted.append(1) or real(*a))
     h_ahead, w_ahead = _fit(x, y, True, monkeypatch)
     if jobs.available():
         assert len(posted) == 3 * 6  # every batch but each epoch's first

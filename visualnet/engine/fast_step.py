@@ -30,6 +30,7 @@ class FastStep:
         self.t_bufs = self.y_buf = None
         self.side = 0  # the buffers this step gathers into
         self.ahead = None  # the indices a worker is gathering into the other buffers
+        self.gathers = None  # gather.Ahead into each set of buffers, made on first use
 
     @classmethod
     def build(cls, model, xs, y, weights, batch_size):
@@ -62,9 +63,12 @@ class FastStep:
 
     def _gather_ahead(self, idx) -> None:
         """Start gathering batch `idx` into the other buffers on a worker, where that pays."""
-        sources, outs = [*self.xs, self.t], [*self.x_bufs[self.side ^ 1], self.t_bufs[self.side ^ 1]]
-        if (not isinstance(idx, slice) and (layer_parts() or 1) > 1 and gather.applies(idx, sources, outs)
-                and gather.post_ahead(idx, sources, outs)):
+        if isinstance(idx, slice) or (layer_parts() or 1) < 2:
+            return
+        if self.gathers is None:
+            self.gathers = [gather.Ahead([*self.xs, self.t], [*self.x_bufs[side], self.t_bufs[side]]) for side in (0, 1)]
+        ahead = self.gathers[self.side ^ 1]
+        if ahead.applies(idx) and ahead.post(idx):
             self.ahead = idx
 
     def close(self) -> None:

@@ -50,32 +50,40 @@ def _job(slots_pointer):
 _job_address = jobs.cfunc(_job)
 
 
-def applies(idx, sources, outs) -> bool:
-    """Whether `post_ahead` can gather these: a compiled job runs, the arrays are few,
-    C-contiguous and matching, and the batch is large enough to pay."""
-    if not (jobs.available() and 0 < len(sources) <= MAX_ARRAYS and idx.dtype == np.int64
-            and idx.flags.c_contiguous and len(idx) > 0):
-        return False
-    for a, o in zip(sources, outs):
-        if not (a.flags.c_contiguous and o.flags.c_contiguous and a.dtype == o.dtype and len(a) > 0
-                and a.shape[1:] == o.shape[1:] and len(o) >= len(idx)):
-            return False
-    return sum(o[0].nbytes for o in outs) * len(idx) >= MIN_BYTES and _job_address() != 0
+class Ahead:
+    """Gathers of `sources`' rows into `outs` (arrays reused from batch to batch), checked
+    and laid out once: per batch only the indices' checks and address are left (W1's step
+    on the 2-core Zen 4, median in the step: the check 9.0 -> 4.6 us)."""
 
+    def __init__(self, sources: list, outs: list):
+        self.sources, self.outs = sources, outs
+        fits = 0 < len(sources) <= MAX_ARRAYS and all(
+            a.flags.c_contiguous and o.flags.c_contiguous and a.dtype == o.dtype and len(a) > 0
+            and a.shape[1:] == o.shape[1:] for a, o in zip(sources, outs))
+        self.rows = min(len(o) for o in outs) if fits else 0  # the most indices one gather takes
+        self.row_bytes = sum(o[0].nbytes for o in outs) if fits else 0
+        self.args = [len(sources)]  # slots[3:], after the indices' address and count
+        for src, out in zip(sources, outs) if fits else ():
+            self.args += [src.ctypes.data, len(src), src[0].nbytes, out.ctypes.data]
 
-def post_ahead(idx: np.ndarray, sources: list, outs: list) -> bool:
-    """Start gathering `sources[a][idx]` into `outs[a][:len(idx)]` on an idle worker (call
-    where `applies`, inside `layer_parallel`); `workers.settle()` waits for it. False, with
-    nothing started, if no worker is idle."""
+    def applies(self, idx) -> bool:
+        """Whether `post` can gather these indices: a compiled job runs, the arrays suit
+        one, and the batch is large enough to pay."""
+        return (self.rows > 0 and idx.dtype == np.int64 and idx.flags.c_contiguous and 0 < len(idx) <= self.rows
+                and self.row_bytes * len(idx) >= MIN_BYTES and jobs.available() and _job_address() != 0)
 
-    def fill(slots, lo, hi):
-        slots[1], slots[2], slots[3] = idx.ctypes.data, len(idx), len(sources)
-        for a, (src, out) in enumerate(zip(sources, outs)):
-            slots[4 + 4 * a:8 + 4 * a] = src.ctypes.data, len(src), src[0].nbytes, out.ctypes.data
-        slots[0] = _job_address()
+    def post(self, idx: np.ndarray) -> bool:
+        """Start gathering `sources[a][idx]` into `outs[a][:len(idx)]` on an idle worker (call
+        where `applies`, inside `layer_parallel`); `workers.settle()` waits for it. False,
+        with nothing started, if no worker is idle."""
 
-    def gather(lo, hi, part):  # the worker runs this only if the job could not be compiled
-        for src, out in zip(sources, outs):
-            np.take(src, idx, axis=0, out=out[:len(idx)], mode="clip")
+        def fill(slots, lo, hi):
+            slots[1], slots[2] = idx.ctypes.data, len(idx)
+            slots[3:3 + len(self.args)] = self.args
+            slots[0] = _job_address()
 
-    return workers.post_ahead(gather, fill)
+        def gather(lo, hi, part):  # the worker runs this only if the job could not be compiled
+            for src, out in zip(self.sources, self.outs):
+                np.take(src, idx, axis=0, out=out[:len(idx)], mode="clip")
+
+        return workers.post_ahead(gather, fill)
