@@ -255,6 +255,7 @@ class Activation:
         return self._fwd is None
 
     in_place = False  # whether backward gives the same result from y as from x
+    overwrites_dy = False  # whether bias_backward_into may be given out=dy
 
     def forward(self, x):
         x = _f32(x)
@@ -337,8 +338,14 @@ class _ReLU(Activation):
             _bias_relu_fwd(z, b, bias is not None, out, *self._params)
         return out
 
+    overwrites_dy = True
+
     def bias_backward_into(self, x, y, dy, out, dbias):
-        _relu_bwd_bias(x, dy, out, _EMPTY if dbias is None else dbias, dbias is not None, *self._params)
+        db = _EMPTY if dbias is None else dbias
+        if out is dy:  # one array, so that the loop vectorises
+            _relu_bwd_bias_in_place(x, out, db, dbias is not None, *self._params)
+        else:
+            _relu_bwd_bias(x, dy, out, db, dbias is not None, *self._params)
         return out
 
 
@@ -448,6 +455,16 @@ def _relu_in_place(x, slope, max_value, threshold, has_max):
         x[i] = _relu1(x[i], zero, slope, max_value, threshold, has_max)
 
 
+@njit(inline="always", error_model="numpy")
+def _relu_grad1(v, zero, one, slope, max_value, threshold, has_max):
+    g = zero
+    if v > threshold and (not has_max or (v >= zero and v < max_value)):
+        g = one
+    if slope != zero and threshold - v > zero:
+        g += slope
+    return g
+
+
 @njit(error_model="numpy")
 def _relu_bwd_bias(x, dy, out, db, has_bias, slope, max_value, threshold, has_max):
     zero = x.dtype.type(0.0)
@@ -456,14 +473,23 @@ def _relu_bwd_bias(x, dy, out, db, has_bias, slope, max_value, threshold, has_ma
         db[:] = 0
     for r in range(x.shape[0]):
         for j in range(x.shape[1]):
-            v = x[r, j]
-            g = zero
-            if v > threshold and (not has_max or (v >= zero and v < max_value)):
-                g = one
-            if slope != zero and threshold - v > zero:
-                g += slope
-            o = g * dy[r, j]
+            o = _relu_grad1(x[r, j], zero, one, slope, max_value, threshold, has_max) * dy[r, j]
             out[r, j] = o
+            if has_bias:
+                db[j] += o
+
+
+@njit(error_model="numpy")
+def _relu_bwd_bias_in_place(x, d, db, has_bias, slope, max_value, threshold, has_max):
+    """`_relu_bwd_bias` with out = dy (d)."""
+    zero = x.dtype.type(0.0)
+    one = x.dtype.type(1.0)
+    if has_bias:
+        db[:] = 0
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            o = _relu_grad1(x[r, j], zero, one, slope, max_value, threshold, has_max) * d[r, j]
+            d[r, j] = o
             if has_bias:
                 db[j] += o
 

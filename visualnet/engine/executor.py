@@ -69,20 +69,27 @@ class Executor:
         """Back-propagate `dy` (the gradient of the output, or of the output layer's
         pre-activation when `fused_activation`) and fill every layer's `grads`."""
         grads = {self.output_id: dy}
+        scratch = set()  # nodes whose gradient nothing else reads: a layer may write over it
         for nid, layer, parents, need_dx, is_output in self._backward_plan:
             g = grads.pop(nid, None)
             if g is None:
                 continue
-            dxs = layer.backward(g, need_dx, fused_activation and is_output)
+            if layer.overwrites_dy and nid in scratch:
+                dxs = layer.backward(g, need_dx, fused_activation and is_output, dy_scratch=True)
+            else:
+                dxs = layer.backward(g, need_dx, fused_activation and is_output)
             if not need_dx:
                 continue
             for p, dx in zip(parents, dxs):
                 if dx is None or not self.grad_flows[p]:
                     continue
                 if p in grads:
-                    grads[p] = grads[p] + dx
+                    grads[p] = grads[p] + dx  # a new array
+                    scratch.add(p)
                 else:
                     grads[p] = dx
+                    if layer._owns(dx) and sum(d is dx for d in dxs) == 1:  # its own buffer, given once
+                        scratch.add(p)
 
 
     def _fuse_relu_into_pooling(self, graph: Graph) -> None:

@@ -229,6 +229,10 @@ class Layer:
         layer's final activation (fused with the loss)."""
         raise NotImplementedError(type(self).__name__ + ".backward")
 
+    # Whether `backward` also takes `dy_scratch=True`, which the executor passes when
+    # nothing else reads dy: the layer may then write over it.
+    overwrites_dy = False
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
 

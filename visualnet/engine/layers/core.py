@@ -94,7 +94,12 @@ class Dense(_Activated):
         self._y = y
         return y if x.ndim == 2 else y.reshape(*x.shape[:-1], units)
 
-    def backward(self, dy, need_dx=True, skip_activation=False):
+    overwrites_dy = True
+
+    def backward(self, dy, need_dx=True, skip_activation=False, dy_scratch=False):
+        """`dy_scratch`: the activation's gradient may be written over dy. A ReLU does, so
+        W1's step writes one 256 KB buffer fewer (2-core Zen 4, three in-process A/B runs of
+        38 alternating epochs: training 0.7-7.8% faster, median; 5.9-6.9%, mean)."""
         dy2 = dy.reshape(-1, dy.shape[-1])
         use_bias = self.config["use_bias"]
         dbias = self.grads["bias"] if use_bias else None
@@ -113,8 +118,9 @@ class Dense(_Activated):
                 if dbias is not None:
                     activations.column_sums(dz, dbias)
             else:  # activation gradient and bias gradient in one pass
-                dz = self.act.bias_backward_into(self._z, self._y, dy2, self._buffer("dz", dy2.shape, dy2.dtype),
-                                                 dbias)
+                over = dy_scratch and self.act.overwrites_dy and dy2.flags.c_contiguous
+                dz = self.act.bias_backward_into(self._z, self._y, dy2,
+                                                 dy2 if over else self._buffer("dz", dy2.shape, dy2.dtype), dbias)
             dense_ops.matmul_tn(x2, dz, self.grads["kernel"])
             if not need_dx:
                 return [None]
