@@ -40,3 +40,23 @@ def test_a_quick_run_writes_the_table(tmp_path):
     seeds = text.split("W3 VisualNet ")[1].split("(")[1].split(")")[0].split("/")
     assert len(seeds) == WORKLOADS["W3"].accuracy_seeds
     assert all(0 <= float(a) <= 100 for a in seeds)
+
+
+def test_w1_ab_switches_each_feature_off_and_back_on():
+    from benchmarks import w1_ab
+    from visualnet.engine import optimizers
+    from visualnet.engine.layers import core
+
+    fill = optimizers.Optimizer._fill
+    switch = w1_ab._switch("optimizer-job")
+    switch(False)
+    assert optimizers.Optimizer._fill is not fill
+    switch(True)
+    assert optimizers.Optimizer._fill is fill
+    switch = w1_ab._switch("relu-over-dy")
+    switch(False)
+    assert core.Dense.overwrites_dy is False
+    switch(True)
+    assert core.Dense.overwrites_dy is True
+    with pytest.raises(SystemExit, match="unknown feature"):
+        w1_ab._switch("no-such-feature")
