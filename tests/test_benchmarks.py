@@ -44,19 +44,26 @@ def test_a_quick_run_writes_the_table(tmp_path):
 
 def test_w1_ab_switches_each_feature_off_and_back_on():
     from benchmarks import w1_ab
-    from visualnet.engine import optimizers
+    from visualnet.engine import fast_step, optimizers
     from visualnet.engine.layers import core
 
-    fill = optimizers.Optimizer._fill
+    switch = w1_ab._switch("program")
+    switch(False)
+    assert fast_step.FastStep.programs is False
+    switch(True)
+    assert fast_step.FastStep.programs is True
+    fill = optimizers.Optimizer.fill
     switch = w1_ab._switch("optimizer-job")
     switch(False)
-    assert optimizers.Optimizer._fill is not fill
+    assert optimizers.Optimizer.fill is not fill
     switch(True)
-    assert optimizers.Optimizer._fill is fill
+    assert optimizers.Optimizer.fill is fill
     switch = w1_ab._switch("relu-over-dy")
     switch(False)
     assert core.Dense.overwrites_dy is False
     switch(True)
     assert core.Dense.overwrites_dy is True
+    assert fast_step.FastStep.programs is False  # the Python step's features: compared without programs
+    fast_step.FastStep.programs = True
     with pytest.raises(SystemExit, match="unknown feature"):
         w1_ab._switch("no-such-feature")

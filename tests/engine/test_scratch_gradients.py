@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from visualnet import layers, models, utils
-from visualnet.engine import activations
+from visualnet.engine import activations, fast_step
 from visualnet.engine.layers import core
 
 
@@ -24,6 +24,7 @@ def _branches():
 
 
 def _train(build, monkeypatch, scratch: bool):
+    monkeypatch.setattr(fast_step.FastStep, "programs", False)  # the step run from Python
     if not scratch:
         monkeypatch.setattr(core.Dense, "overwrites_dy", False)
     utils.set_random_seed(0)

@@ -7,9 +7,11 @@ The public functions (`relu(x)`, `softmax(x, axis=-1)`, ...) mirror
 
 import math
 
+import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
+from visualnet.engine.ops import jobs
 
 __all__ = [
     "NAMES", "Activation", "get", "serialize", "deserialize",
@@ -305,6 +307,19 @@ class Activation:
             _col_sums(out, dbias)
         return out
 
+    def fill_bias_forward(self, slots, z, bias, out) -> None:
+        """Write `bias_forward_into(z, bias, out)` as a compiled job (ops/program.py), for
+        C-ordered 2-D float32 arrays; slots[0] stays 0 where there is none (here: only
+        the linear activation's bias, in place)."""
+        if self.is_linear and out is z and bias is not None and _fits(z, bias):
+            _fill(slots, _add_rows_address, z, bias, 0)
+
+    def fill_bias_backward(self, slots, x, y, dy, dbias) -> None:
+        """Write `bias_backward_into(x, y, dy, dy, dbias)` (in place over dy) as a compiled
+        job, like `fill_bias_forward` (here: only the linear activation's bias gradient)."""
+        if self.is_linear and dbias is not None and _fits(dy, dbias):
+            _fill(slots, _col_sums_address, dy, dbias, 0)
+
     __call__ = forward
 
     def __repr__(self):
@@ -348,6 +363,20 @@ class _ReLU(Activation):
             _relu_bwd_bias(x, dy, out, db, dbias is not None, *self._params)
         return out
 
+    def fill_bias_forward(self, slots, z, bias, out) -> None:
+        if out is z and _fits(z, bias):
+            _fill(slots, _bias_relu_address, z, bias, self._vector().ctypes.data)
+
+    def fill_bias_backward(self, slots, x, y, dy, dbias) -> None:
+        if self.in_place and _fits(dy, dbias) and _fits(x, None) and x.shape == dy.shape:
+            _fill(slots, _relu_bwd_bias_address, dy, dbias, self._vector().ctypes.data, x.ctypes.data)
+
+    def _vector(self):
+        """The parameters as float32 (slope, max_value, threshold, has_max) for a job."""
+        if getattr(self, "_param_vector", None) is None:
+            self._param_vector = np.array([float(p) for p in self._params], np.float32)
+        return self._param_vector
+
 
 class Softmax(Activation):
     """Numerically stable softmax over `axis` (last by default)."""
@@ -383,6 +412,10 @@ class Softmax(Activation):
     def backward_into(self, x, y, dy, out):
         out[...] = self.backward(x, y, dy)
         return out
+
+    def fill_bias_forward(self, slots, z, bias, out) -> None:
+        if self.axis in (-1, 1) and z.ndim == 2 and _fits(z, bias) and _fits(out, None) and out.shape == z.shape:
+            _fill(slots, _bias_softmax_address, z, bias, out.ctypes.data)
 
 
 @njit(error_model="numpy")
@@ -501,6 +534,64 @@ def column_sums(a, out):
     """out[j] = sum of a[:, j] (a 2-D), without allocating."""
     _col_sums(a, out)
     return out
+
+
+# ---------------------------------------------------------- compiled jobs (ops/jobs.py)
+# slots: [1] a (rows, cols) C-ordered float32, [2] a vector of cols (0: none), [3] rows,
+# [4] cols, [5] and [6] the job's own.
+
+def _fits(a, vector) -> bool:
+    """Whether a (2-D) and `vector` (its columns' own, or None) suit a job's slots."""
+    return (a.ndim == 2 and a.dtype == np.float32 and a.flags.c_contiguous
+            and (vector is None or (vector.dtype == np.float32 and vector.flags.c_contiguous
+                                    and vector.shape == (a.shape[1],))))
+
+
+def _fill(slots, address, a, vector, extra, extra2=0) -> None:
+    slots[1:7] = [a.ctypes.data, 0 if vector is None else vector.ctypes.data, a.shape[0], a.shape[1], extra, extra2]
+    slots[0] = address()
+
+
+@njit(inline="always")
+def _job_arrays(slots_pointer):
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    rows, cols = s[3], s[4]
+    return s, jobs.matrix(s[1], rows, cols), jobs.vector(s[2], cols if s[2] != 0 else 0), s[2] != 0
+
+
+def _add_rows_job(slots_pointer):
+    _, z, b, _ = _job_arrays(slots_pointer)
+    _add_rows(z, b)
+
+
+def _col_sums_job(slots_pointer):
+    _, a, out, _ = _job_arrays(slots_pointer)
+    _col_sums(a, out)
+
+
+def _bias_relu_job(slots_pointer):
+    s, z, b, has_bias = _job_arrays(slots_pointer)
+    p = jobs.vector(s[5], 4)
+    _bias_relu_in_place(z, b, has_bias, p[0], p[1], p[2], p[3] != 0)
+
+
+def _relu_bwd_bias_job(slots_pointer):
+    """[1] d (written over), [2] db, [5] the parameters, [6] x."""
+    s, d, db, has_bias = _job_arrays(slots_pointer)
+    p = jobs.vector(s[5], 4)
+    _relu_bwd_bias_in_place(jobs.matrix(s[6], s[3], s[4]), d, db, has_bias, p[0], p[1], p[2], p[3] != 0)
+
+
+def _bias_softmax_job(slots_pointer):
+    """[5] out."""
+    s, z, b, has_bias = _job_arrays(slots_pointer)
+    if has_bias:
+        _add_rows(z, b)
+    _softmax_rows(z, jobs.matrix(s[5], s[3], s[4]))
+
+
+_add_rows_address, _col_sums_address, _bias_relu_address, _relu_bwd_bias_address, _bias_softmax_address = (
+    jobs.cfunc(f) for f in (_add_rows_job, _col_sums_job, _bias_relu_job, _relu_bwd_bias_job, _bias_softmax_job))
 
 
 def _relu_act(name="relu", negative_slope=0.0, max_value=None, threshold=0.0):

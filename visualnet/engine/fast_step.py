@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import metrics as metrics_mod
+from .dense_program import DenseProgram
 from .ops import gather, workers
 from .ops.split import layer_parts
 
@@ -17,7 +18,10 @@ class FastStep:
     nothing but the layers' own work is left in Python.
 
     Given the next batch's indices (`ahead`), a step inside `layer_parallel` has a worker
-    gather that batch into the other buffers while it runs its serial part (ops/gather.py)."""
+    gather that batch into the other buffers while it runs its serial part (ops/gather.py).
+    A chain of Dense layers runs the whole step as one compiled program (dense_program.py)."""
+
+    programs = True  # whether steps may run as compiled programs (off: every step in Python)
 
     def __init__(self, model, kernel, xs, y, batch_size, updates, slow_metrics):
         self.model, self.kernel, self.xs, self.y = model, kernel, xs, y
@@ -31,6 +35,7 @@ class FastStep:
         self.side = 0  # the buffers this step gathers into
         self.ahead = None  # the indices a worker is gathering into the other buffers
         self.gathers = None  # gather.Ahead into each set of buffers, made on first use
+        self.program = DenseProgram.build(self) if self.programs else None
 
     @classmethod
     def build(cls, model, xs, y, weights, batch_size):
@@ -48,7 +53,12 @@ class FastStep:
         return cls(model, kernel, xs, y, batch_size, updates, slow)
 
     def _gather(self, a, idx, buf, n):
-        return a[idx] if isinstance(idx, slice) else np.take(a, idx, axis=0, out=buf[:n], mode="clip")
+        if not isinstance(idx, slice):
+            return np.take(a, idx, axis=0, out=buf[:n], mode="clip")
+        if self.program is None:
+            return a[idx]
+        buf[:n] = a[idx]  # a program reads the buffers
+        return buf[:n]
 
     def _batch(self, idx, n):
         """The inputs and targets of batch `idx`: gathered ahead, or now."""
@@ -61,13 +71,17 @@ class FastStep:
         xb = [self._gather(a, idx, buf, n) for a, buf in zip(self.xs, self.x_bufs[self.side])]
         return xb, self._gather(self.t, idx, self.t_bufs[self.side], n)
 
+    def gather_into(self, side: int) -> gather.Ahead:
+        """The gather of a batch into buffers `side` (made on first use)."""
+        if self.gathers is None:
+            self.gathers = [gather.Ahead([*self.xs, self.t], [*self.x_bufs[s], self.t_bufs[s]]) for s in (0, 1)]
+        return self.gathers[side]
+
     def _gather_ahead(self, idx) -> None:
         """Start gathering batch `idx` into the other buffers on a worker, where that pays."""
         if isinstance(idx, slice) or (layer_parts() or 1) < 2:
             return
-        if self.gathers is None:
-            self.gathers = [gather.Ahead([*self.xs, self.t], [*self.x_bufs[side], self.t_bufs[side]]) for side in (0, 1)]
-        ahead = self.gathers[self.side ^ 1]
+        ahead = self.gather_into(self.side ^ 1)
         if ahead.applies(idx) and ahead.post(idx):
             self.ahead = idx
 
@@ -86,6 +100,13 @@ class FastStep:
                 self.y_buf = np.empty((self.batch_size, *self.y.shape[1:]), self.y.dtype)
         ex = self.model._executor
         xb, tb = self._batch(idx, n)
+        if self.program is not None:
+            done = self.program(n, self.side, ahead)
+            if done is not None:
+                loss_value, gathered = done
+                if gathered:
+                    self.ahead = ahead
+                return loss_value
         y_pred = ex.forward(xb, training=True)
         if ahead is not None:
             self._gather_ahead(ahead)  # the worker gathers while this thread runs the serial part

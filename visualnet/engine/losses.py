@@ -6,10 +6,12 @@ reduced loss w.r.t. `y_pred`; `fused_value_and_grad` gives the stable gradient
 w.r.t. the pre-activation when the last layer is softmax/sigmoid.
 """
 
+import numba
 import numpy as np
 
 from visualnet.engine import activations
 from visualnet.engine._jit import njit
+from visualnet.engine.ops import jobs
 
 __all__ = [
     "Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
@@ -221,10 +223,27 @@ class FusedKernel:
     def __call__(self, t, y_pred, dz, rows=None):
         """`rows`: the whole batch's sample count when y_pred is a piece of it (the mean
         is over the batch); by default y_pred's."""
-        rows = y_pred.shape[0] if rows is None else rows
-        scale = _F32(1) / _F32(max(rows, 1)) if self.per_row else _F32(1)
-        total = self.kernel(t, y_pred, dz, scale)
+        scale = self.scale(y_pred.shape[0] if rows is None else rows)
+        return self.reduce(self.kernel(t, y_pred, dz, scale), scale)
+
+    def scale(self, rows):
+        """dz's factor for a batch of `rows` samples."""
+        return _F32(1) / _F32(max(rows, 1)) if self.per_row else _F32(1)
+
+    def reduce(self, total, scale) -> float:
+        """The loss from the kernel's sum."""
         return float(total * scale) if self.per_row else float(total)
+
+    def fill(self, slots, t, y_pred, dz, scalars) -> None:
+        """Write the kernel as a compiled job (ops/program.py): its sum goes to scalars[1],
+        its scale is read from scalars[0] (float32). Slots[0] stays 0 where it cannot be."""
+        arrays = (y_pred, dz, t, scalars)
+        targets = (t.dtype == np.int64 and t.shape == y_pred.shape[:1]) if self.sparse else \
+            (t.dtype == _F32 and t.shape == y_pred.shape)
+        if all(a.flags.c_contiguous for a in arrays) and y_pred.dtype == dz.dtype == scalars.dtype == _F32 \
+                and y_pred.ndim == 2 and dz.shape == y_pred.shape and targets:
+            slots[1:7] = [t.ctypes.data, y_pred.ctypes.data, dz.ctypes.data, *y_pred.shape, scalars.ctypes.data]
+            slots[0] = _JOBS[self.kernel]()
 
 
 class MeanSquaredError(Loss):
@@ -606,3 +625,31 @@ def deserialize(config):
         raise ValueError(f"Could not interpret loss identifier: {name!r}. Known: "
                          f"{', '.join(_CLASSES)}")
     return cls.from_config(config.get("config", {}))
+
+
+# ------------------------------------------------------------ the fused kernels as compiled jobs
+# slots: [1] targets, [2] y_pred, [3] dz, [4] rows, [5] columns, [6] float32 (scale, sum)
+
+@njit(inline="always")
+def _job_arrays(slots_pointer):
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    return jobs.matrix(s[2], s[4], s[5]), jobs.matrix(s[3], s[4], s[5]), jobs.vector(s[6], 2), s
+
+
+def _cce_softmax_job(slots_pointer):
+    p, dz, scalars, s = _job_arrays(slots_pointer)
+    scalars[1] = _cce_softmax_kernel(jobs.matrix(s[1], s[4], s[5]), p, dz, scalars[0])
+
+
+def _scce_softmax_job(slots_pointer):
+    p, dz, scalars, s = _job_arrays(slots_pointer)
+    scalars[1] = _scce_softmax_kernel(jobs.int64_vector(s[1], s[4]), p, dz, scalars[0])
+
+
+def _bce_sigmoid_job(slots_pointer):
+    p, dz, scalars, s = _job_arrays(slots_pointer)
+    scalars[1] = _bce_sigmoid_kernel(jobs.matrix(s[1], s[4], s[5]), p, dz, scalars[0])
+
+
+_JOBS = {_cce_softmax_kernel: jobs.cfunc(_cce_softmax_job), _scce_softmax_kernel: jobs.cfunc(_scce_softmax_job),
+         _bce_sigmoid_kernel: jobs.cfunc(_bce_sigmoid_job)}

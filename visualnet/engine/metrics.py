@@ -7,9 +7,11 @@ error metrics; cumulated true/false positives for precision, recall and F-scores
 
 import re
 
+import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
+from visualnet.engine.ops import jobs
 from visualnet.engine.losses import _same_rank, mean_absolute_error, mean_squared_error
 
 __all__ = [
@@ -380,28 +382,65 @@ def _binary_matches(t, p, threshold):
     return total
 
 
+class FastUpdate:
+    """Updates a metric from a batch of the loss kernel's converted targets (float32 like
+    y_pred, or int64 labels when sparse) exactly as `update_state` would from the original
+    targets: `update(t, y_pred)`; or as a compiled job (`fill`) whose count `add` adds."""
+
+    def __init__(self, metric, kernel, job, threshold=None):
+        self.metric, self.kernel, self.job, self.threshold = metric, kernel, job, threshold
+        self._threshold = np.array([0 if threshold is None else threshold], np.float32)  # a job reads it here
+
+    def __call__(self, t, p) -> None:
+        args = () if self.threshold is None else (self.threshold,)
+        self.add(float(self.kernel(t, p, *args)), p.shape[0])
+
+    def add(self, matches: float, rows: int) -> None:
+        self.metric.total += matches
+        self.metric.count += rows
+
+    def fill(self, slots, t, p, out) -> None:
+        """Write the count as a compiled job (ops/program.py) storing it in out[0] (float64)."""
+        if p.ndim == 2 and p.dtype == np.float32 and out.dtype == np.float64 and \
+                all(a.flags.c_contiguous for a in (t, p, out)) and t.dtype in (np.float32, np.int64):
+            slots[1:7] = [t.ctypes.data, p.ctypes.data, *p.shape, out.ctypes.data, self._threshold.ctypes.data]
+            slots[0] = self.job()
+
+
 def fast_update(metric, sparse_targets):
-    """`fn(t, y_pred)` updating `metric` from a batch of the loss kernel's converted
-    targets (float32 like y_pred, or int64 labels when `sparse_targets`) exactly as
-    `update_state` would from the original targets; None when there is no such path."""
+    """A `FastUpdate` for `metric`, or None when there is no such path."""
     kind = type(metric)
     if kind is CategoricalAccuracy and not sparse_targets:
-        def update(t, p):
-            metric.total += float(_argmax_matches(t, p))
-            metric.count += p.shape[0]
-    elif kind is SparseCategoricalAccuracy and sparse_targets:
-        def update(t, p):
-            metric.total += float(_label_matches(t, p))
-            metric.count += p.shape[0]
-    elif kind is BinaryAccuracy and not sparse_targets:
-        threshold = _F(metric.threshold)
+        return FastUpdate(metric, _argmax_matches, _argmax_job)
+    if kind is SparseCategoricalAccuracy and sparse_targets:
+        return FastUpdate(metric, _label_matches, _label_job)
+    if kind is BinaryAccuracy and not sparse_targets:
+        return FastUpdate(metric, _binary_matches, _binary_job, _F(metric.threshold))
+    return None
 
-        def update(t, p):
-            metric.total += _binary_matches(t, p, threshold)
-            metric.count += p.shape[0]
-    else:
-        return None
-    return update
+
+# slots: [1] targets, [2] y_pred, [3] rows, [4] columns, [5] the count's float64, [6] the float32 threshold
+
+def _argmax_counts(slots_pointer):
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    p = jobs.matrix(s[2], s[3], s[4])
+    jobs.float64_vector(s[5], 1)[0] = _argmax_matches(jobs.matrix(s[1], s[3], s[4]), p)
+
+
+def _label_counts(slots_pointer):
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    p = jobs.matrix(s[2], s[3], s[4])
+    jobs.float64_vector(s[5], 1)[0] = _label_matches(jobs.int64_vector(s[1], s[3]), p)
+
+
+def _binary_counts(slots_pointer):
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    p = jobs.matrix(s[2], s[3], s[4])
+    threshold = jobs.vector(s[6], 1)[0]
+    jobs.float64_vector(s[5], 1)[0] = _binary_matches(jobs.matrix(s[1], s[3], s[4]), p, threshold)
+
+
+_argmax_job, _label_job, _binary_job = (jobs.cfunc(f) for f in (_argmax_counts, _label_counts, _binary_counts))
 
 
 # ------------------------------------------------------------------ resolution

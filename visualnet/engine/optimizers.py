@@ -16,7 +16,7 @@ from visualnet import VisualNetWarning
 from visualnet.engine import schedules
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import jobs
-from visualnet.engine.ops.split import layer_parts, split
+from visualnet.engine.ops.split import bounds, layer_parts, split
 from visualnet.engine.schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get", "serialize",
@@ -230,6 +230,25 @@ class Optimizer:
     def apply(self, params, grads):
         """One optimisation step on flat `params` (updated in place); `grads`
         may be overwritten by clipping. Increments `iterations`."""
+        self.begin_step(params, grads)
+        if self.clips:
+            self._clip(grads)
+        edges = self.part_edges(params.size)
+        if len(edges) == 2:
+            self._kernel(params, grads, *self._state_vectors(slice(None)), self._c)
+        else:  # elementwise: each core updates its own block
+            split(params.size, lambda lo, hi, _: self._kernel(params[lo:hi], grads[lo:hi],
+                                                              *self._state_vectors(slice(lo, hi)), self._c),
+                  len(edges) - 1, self.fill)
+        self.iterations += 1
+
+    @property
+    def clips(self) -> bool:
+        return bool(self.clipnorm or self.global_clipnorm or self.clipvalue)
+
+    def begin_step(self, params, grads) -> None:
+        """`apply`'s checks, and this step's coefficients (a step run as compiled jobs, ops/
+        program.py, calls it, then the jobs `fill` writes, then adds 1 to `iterations`)."""
         if not self.built:
             raise ValueError("The optimizer must be built before `apply`: call "
                              "`optimizer.build(sizes)` with the variable sizes first.")
@@ -239,26 +258,22 @@ class Optimizer:
             self._checked = (params, grads)
             self._addresses = [params.ctypes.data, grads.ctypes.data,
                                *(s.ctypes.data if s.size else 0 for s in self._state_vectors(slice(None)))]
-        if self.clipnorm or self.global_clipnorm or self.clipvalue:
-            self._clip(grads)
         coefficients = self._coefficients(_F(self.learning_rate))
         self._c[:len(coefficients)] = coefficients
+
+    def part_edges(self, size: int) -> list[int]:
+        """Where a step over `size` weights splits into parts, one per core (`bounds`)."""
         parts = layer_parts()
-        if parts is None or parts < 2 or params.size < _MIN_SPLIT_PARAMS:
-            self._kernel(params, grads, *self._state_vectors(slice(None)), self._c)
-        else:  # elementwise: each core updates its own block
-            split(params.size, lambda lo, hi, _: self._kernel(params[lo:hi], grads[lo:hi],
-                                                              *self._state_vectors(slice(lo, hi)), self._c),
-                  parts, self._fill)
-        self.iterations += 1
+        return bounds(size, 1 if parts is None or size < _MIN_SPLIT_PARAMS else parts)
 
     def _state_vectors(self, part):
         """The kernel's three state slots, cut to `part` (empty where unused)."""
         names = self._state_names
         return [self._state.get(names[i], _EMPTY)[part] if i < len(names) else _EMPTY for i in range(3)]
 
-    def _fill(self, slots, lo, hi):
-        """Write the part [lo, hi) of this step as a compiled job (ops/jobs.py)."""
+    def fill(self, slots, lo, hi):
+        """Write the part [lo, hi) of this step as a compiled job (ops/jobs.py); call after
+        `begin_step` with these vectors."""
         job = self._job()
         if job:
             slots[1] = hi - lo

@@ -10,10 +10,11 @@ cores inside `layer_parallel` (`matmul`, `matmul_tn`).
 Generic over float32/float64 (float64 serves the gradient tests).
 """
 
+import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import gemm
+from visualnet.engine.ops import gemm, jobs
 from visualnet.engine.ops.split import bounds, layer_parts, split
 
 _MIN_SPLIT_MACS = 1 << 23  # below this a part's GEMM is shorter than handing it to another thread
@@ -97,27 +98,39 @@ def matmul(a, b, out, partials=None):
     (the transposed kernel of a 10-class output layer, in its input gradient) is copied
     first: the tiles then run it (W1: 22 -> 15 us, NumPy's BLAS on one thread against the
     copy and the tiles)."""
-    if b.strides[-1] != b.itemsize and b.size <= _PACK_FLOATS:
+    if packs_b(b):
         b = np.ascontiguousarray(b)  # the tiles read rows of b
+    parts, sums = products(a, b, out, partials)
+    _run(parts)
+    for p in sums:
+        out += p
+    return out
+
+
+def packs_b(b) -> bool:
+    """Whether `matmul` first copies b to contiguous rows."""
+    return b.strides[-1] != b.itemsize and b.size <= _PACK_FLOATS
+
+
+def products(a, b, out, partials=None):
+    """How `matmul(a, b, out, partials)` runs (b as the tiles read it): (parts, sums), where
+    part i, on core i, computes out_i = a_i @ b_i (`product`), and then each of `sums` is
+    added to out."""
     rows, cols = a.shape[0], b.shape[1]
     parts = _parts(rows, a.shape[1], cols)
     if parts is None:
-        return gemm.matmul_2d(a, b, out)
+        return [(a, b, out)], ()
     if rows < cols and partials is not None and len(partials) >= parts - 1 and a.shape[1] >= parts:
         sums = (out, *partials)
-        split(a.shape[1], lambda lo, hi, i: gemm.matmul_2d(a[:, lo:hi], b[lo:hi], sums[i]), parts,
-              lambda slots, lo, hi: gemm.fill_2d(slots, a[:, lo:hi], b[lo:hi], sums[bounds(a.shape[1], parts).index(lo)]))
-        for p in sums[1:parts]:
-            out += p
-        return out
+        edges = bounds(a.shape[1], parts)
+        return [(a[:, lo:hi], b[lo:hi], sums[i]) for i, (lo, hi) in enumerate(zip(edges, edges[1:]))], \
+            sums[1:parts]
     if rows < cols and cols % gemm.LANES == 0:  # blocks of whole 16-float vectors
         v = gemm.LANES
-        split(cols // v, lambda lo, hi, _: gemm.matmul_2d(a, b[:, lo * v:hi * v], out[:, lo * v:hi * v]), parts,
-              lambda slots, lo, hi: gemm.fill_2d(slots, a, b[:, lo * v:hi * v], out[:, lo * v:hi * v]))
-        return out
-    split(rows, lambda lo, hi, _: gemm.matmul_2d(a[lo:hi], b, out[lo:hi]), parts,
-          lambda slots, lo, hi: gemm.fill_2d(slots, a[lo:hi], b, out[lo:hi]))
-    return out
+        edges = bounds(cols // v, parts)
+        return [(a, b[:, lo * v:hi * v], out[:, lo * v:hi * v]) for lo, hi in zip(edges, edges[1:])], ()
+    edges = bounds(rows, parts)
+    return [(a[lo:hi], b, out[lo:hi]) for lo, hi in zip(edges, edges[1:])], ()
 
 
 def matmul_tn(a, b, out):
@@ -126,15 +139,81 @@ def matmul_tn(a, b, out):
     gradient on two cores: 318 -> 289 us against splitting a's rows). A narrow b (a 10-class
     output layer's dz) is computed as out.T = b.T @ a, where the tiles apply (W1: 26 -> 13
     us against NumPy's BLAS on one thread)."""
+    if transposes_tn(a, b, out):
+        t = np.empty((b.shape[1], a.shape[1]), out.dtype)
+        gemm.matmul_2d(b.T, a, t)
+        out[...] = t.T
+        return out
+    _run(products_tn(a, b, out))
+    return out
+
+
+def transposes_tn(a, b, out) -> bool:
+    """Whether `matmul_tn` computes out.T = b.T @ a, then copies it transposed into out."""
+    return (_parts(a.shape[0], a.shape[1], b.shape[1]) is None and b.shape[1] % gemm.LANES != 0
+            and b.shape[1] < _NARROW and out.dtype == np.float32 and gemm.tiles_apply(b.T, a, a))
+
+
+def products_tn(a, b, out):
+    """`matmul_tn(a, b, out)`'s parts, as `products` gives them (no sums)."""
     parts = _parts(a.shape[0], a.shape[1], b.shape[1])
     if parts is None:
-        if b.shape[1] % gemm.LANES and b.shape[1] < _NARROW:
-            t = np.empty((b.shape[1], a.shape[1]), out.dtype)
-            if gemm.tiles_apply(b.T, a, t):  # out.T = b.T @ a: a's columns fill the tiles
-                gemm.matmul_2d(b.T, a, t)
-                out[...] = t.T
-                return out
-        return gemm.matmul_2d(a.T, b, out)
-    split(a.shape[1], lambda lo, hi, _: gemm.matmul_2d(a[:, lo:hi].T, b, out[lo:hi]), parts,
-          lambda slots, lo, hi: gemm.fill_2d(slots, a[:, lo:hi].T, b, out[lo:hi]))
-    return out
+        return [(a.T, b, out)]
+    edges = bounds(a.shape[1], parts)
+    return [(a[:, lo:hi].T, b, out[lo:hi]) for lo, hi in zip(edges, edges[1:])]
+
+
+def pads(a, b, out) -> bool:
+    """Whether `product` runs the tiles on a copy of b padded to whole vectors
+    (`gemm.matmul_padded`: a narrow output layer's forward product). A compiled program
+    (engine/dense_program.py) runs the same kernel, so a step run from Python computes
+    the same bits; there it costs a little (W1's 10-class product: 24-25 us against
+    NumPy's 19-22, one thread, in isolation)."""
+    n = b.shape[1]
+    return (n % gemm.LANES != 0 and n < _NARROW and gemm.AVAILABLE and a.dtype == b.dtype == out.dtype == np.float32
+            and a.shape[1] > 0)
+
+
+def product(a, b, out):
+    """out = a @ b on this thread: the tiles (through a padded copy of a narrow b), else
+    NumPy's matmul."""
+    if pads(a, b, out):
+        gemm.matmul_padded(a, b, out)
+        return out
+    return gemm.matmul_2d(a, b, out)
+
+
+def _run(parts) -> None:
+    """Each part's product, the parts in parallel (`split`); a worker's part as a compiled
+    job where the tiles run it."""
+    if len(parts) == 1:
+        product(*parts[0])
+        return
+    split(len(parts), lambda lo, hi, _: product(*parts[lo]), len(parts),
+          lambda slots, lo, hi: fill_product(slots, *parts[lo]))
+
+
+def _add_job(slots_pointer):
+    """out += p over `size` floats (the K split's partial sum, as NumPy's `out += p`)."""
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    out, p = jobs.vector(s[1], s[3]), jobs.vector(s[2], s[3])
+    for i in range(s[3]):
+        out[i] += p[i]
+
+
+_add_address = jobs.cfunc(_add_job)
+
+
+def fill_add(slots, out, p) -> None:
+    """Write `out += p` (C-ordered float32, same shape) as a compiled job."""
+    if out.flags.c_contiguous and p.flags.c_contiguous and out.shape == p.shape and out.dtype == p.dtype == np.float32:
+        slots[1:4] = [out.ctypes.data, p.ctypes.data, out.size]
+        slots[0] = _add_address()
+
+
+def fill_product(slots, a, b, out) -> None:
+    """Write `product(a, b, out)` as a compiled job (slots[0] stays 0 where it cannot be)."""
+    if pads(a, b, out):
+        gemm.fill_padded(slots, a, b, out)
+    else:
+        gemm.fill_2d(slots, a, b, out)

@@ -72,15 +72,20 @@ class Ahead:
         return (self.rows > 0 and idx.dtype == np.int64 and idx.flags.c_contiguous and 0 < len(idx) <= self.rows
                 and self.row_bytes * len(idx) >= MIN_BYTES and jobs.available() and _job_address() != 0)
 
+    def fill(self, slots, idx: np.ndarray, count: int) -> None:
+        """Write the gather of rows idx[:count] as a compiled job (where `applies(idx)`);
+        `count` sits in slots[2]."""
+        slots[1], slots[2] = idx.ctypes.data, count
+        slots[3:3 + len(self.args)] = self.args
+        slots[0] = _job_address()
+
     def post(self, idx: np.ndarray) -> bool:
         """Start gathering `sources[a][idx]` into `outs[a][:len(idx)]` on an idle worker (call
         where `applies`, inside `layer_parallel`); `workers.settle()` waits for it. False,
         with nothing started, if no worker is idle."""
 
         def fill(slots, lo, hi):
-            slots[1], slots[2] = idx.ctypes.data, len(idx)
-            slots[3:3 + len(self.args)] = self.args
-            slots[0] = _job_address()
+            self.fill(slots, idx, len(idx))
 
         def gather(lo, hi, part):  # the worker runs this only if the job could not be compiled
             for src, out in zip(self.sources, self.outs):

@@ -219,6 +219,23 @@ def _matmul(a, b, c, accumulate):
         _matmul_at(a, p * sa, sai, sak, b, p * sb, ldb, c, p * sc, ldc, m, n, k, accumulate)
 
 
+@njit
+def matmul_padded(a, b, c):
+    """c = a @ b (2-D, float32) for a narrow b (n % 16 != 0, a 10-class output layer's
+    kernel): through a copy of b padded with zero columns to whole vectors, and a result
+    that wide, whose first n columns are copied to c."""
+    m, k = a.shape
+    n = b.shape[1]
+    width = -(-n // LANES) * LANES
+    wide = np.zeros((k, width), np.float32)
+    wide[:, :n] = b
+    result = np.empty((m, width), np.float32)
+    item = a.itemsize
+    _matmul_at(a, 0, a.strides[0] // item, a.strides[1] // item, wide, 0, width, result, 0, width, m, width, k,
+               False)
+    c[:, :] = result[:, :n]
+
+
 def _job(slots_pointer):
     """A compiled job (ops/jobs.py): `_matmul_at` on the arguments `fill_2d` wrote."""
     s = numba.carray(slots_pointer, jobs.SLOTS)
@@ -237,6 +254,43 @@ def _fill(slots, job, a, b, c):
     slots[6], slots[7] = jobs.address(c), c.strides[0] // item
     slots[8], slots[9], slots[10], slots[11] = a.shape[0], b.shape[1], a.shape[1], 0
     slots[0] = job
+
+
+def _padded_job(slots_pointer):
+    """`matmul_padded` on C-ordered operands: a (m, k), b (k, n), c (m, n)."""
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    m, k, n = s[4], s[5], s[6]
+    matmul_padded(jobs.matrix(s[1], m, k), jobs.matrix(s[2], k, n), jobs.matrix(s[3], m, n))
+
+
+_padded_address = jobs.cfunc(_padded_job)
+
+
+def fill_padded(slots, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
+    """Write `matmul_padded(a, b, c)` as a compiled job (C-ordered float32 operands only)."""
+    if all(x.flags.c_contiguous and x.dtype == np.float32 for x in (a, b, c)):
+        slots[1:7] = [a.ctypes.data, b.ctypes.data, c.ctypes.data, a.shape[0], a.shape[1], b.shape[1]]
+        slots[0] = _padded_address()
+
+
+def _copy_job(slots_pointer):
+    """dst[i, j] = src[i * s0 + j * s1] for dst (rows, cols) C-ordered (strides in floats)."""
+    s = numba.carray(slots_pointer, jobs.SLOTS)
+    src, s0, s1, rows, cols = jobs.floats(s[1]), s[2], s[3], s[5], s[6]
+    dst = jobs.matrix(s[4], rows, cols)
+    for i in range(rows):
+        for j in range(cols):
+            dst[i, j] = src[i * s0 + j * s1]
+
+
+_copy_address = jobs.cfunc(_copy_job)
+
+
+def fill_copy(slots, src: np.ndarray, dst: np.ndarray) -> None:
+    """Write dst[...] = src (2-D float32, dst C-ordered) as a compiled job."""
+    if src.dtype == dst.dtype == np.float32 and dst.flags.c_contiguous and src.shape == dst.shape:
+        slots[1:7] = [src.ctypes.data, src.strides[0] // 4, src.strides[1] // 4, dst.ctypes.data, *dst.shape]
+        slots[0] = _copy_address()
 
 
 def tiles_apply(a, b, out) -> bool:

@@ -40,7 +40,7 @@ SIGNATURE = types.void(types.CPointer(types.int64))
 
 
 @intrinsic
-def _call(typingctx, address, slots):
+def call(typingctx, address, slots):
     """Call the cfunc at `address` with the data pointer of `slots`."""
     sig = types.void(types.int64, slots)
 
@@ -81,6 +81,7 @@ def _pointer_intrinsic(numba_type, ir_type):
 
 _float32_pointer = _pointer_intrinsic(types.float32, ir.FloatType())
 _int64_pointer = _pointer_intrinsic(types.int64, ir.IntType(64))
+_float64_pointer = _pointer_intrinsic(types.float64, ir.DoubleType())
 
 
 @njit(inline="always")
@@ -97,9 +98,27 @@ def vector(addr, n):
 
 
 @njit(inline="always")
+def matrix(addr, rows, cols):
+    """The (rows, cols) C-ordered float32 matrix at `addr` (for a job's body)."""
+    return numba.carray(_float32_pointer(addr), (rows, cols))
+
+
+@njit(inline="always")
 def int64s(addr):
     """The int64 data at `addr` as a 1-D array, indexed like `floats`'."""
     return numba.carray(_int64_pointer(addr), 1)
+
+
+@njit(inline="always")
+def float64_vector(addr, n):
+    """The n float64 values at `addr` as a 1-D array."""
+    return numba.carray(_float64_pointer(addr), n)
+
+
+@njit(inline="always")
+def int64_vector(addr, n):
+    """The n int64 values at `addr` as a 1-D array."""
+    return numba.carray(_int64_pointer(addr), n)
 
 
 @njit
@@ -112,7 +131,7 @@ def serve(counters, slots, job, rounds):
         if fn == 0:
             return job, PYTHON
         fpmode.apply(slots[FLUSH] != 0)
-        _call(fn, slots)
+        call(fn, slots)
         store_seq_cst(counters, DONE, job)
         job += 1
         if load_seq_cst(counters, WAITING) != 0:

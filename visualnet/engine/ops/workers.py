@@ -91,6 +91,19 @@ class Worker:
         outcome, self._outcome = self._outcome, (None, None)
         return outcome
 
+    def compiled_slots(self):
+        """(counters, slots): what a compiled poster (ops/program.py) writes, as `post` does
+        for a compiled job."""
+        return self._counters, self._slots
+
+    def wake(self, linger: bool) -> None:
+        """Wake this worker if it sleeps (a compiled poster cannot), with `linger` for the
+        jobs posted next."""
+        self._linger = linger
+        if self._sleeping:
+            with self._wake:
+                self._wake.notify()
+
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()

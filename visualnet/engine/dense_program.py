@@ -1,0 +1,175 @@
+"""A stack of Dense layers' training step as one compiled program (ops/program.py).
+
+From Python, W1's step makes some 25 kernel calls, 4 splits and their hand-overs, and the
+views and checks between them: 220-340 us a step on the 2-core Zen 4 (the same structure
+on a model too small to compute anything), against 1,000-1,100 us of products. For a
+model that is a chain of Dense layers ending in an activation its loss fuses with, the
+step is written once per batch shape as a program of the same kernels, in the same order,
+split the same way (ops/dense.py's `products`), so training is bit-identical to the step
+run from Python (tests/engine/test_dense_program.py). Anything else in the model or its
+compile settings (other layers, clipping, a metric without a compiled count, more than
+two cores' parts) leaves the step to Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layers.core import Dense
+from .ops import dense, fpmode, gemm, program
+from .ops.split import layer_parts
+from . import activations
+
+_LINEAR = activations.get("linear")
+
+
+class DenseProgram:
+    """The step of `fast` (a FastStep) as programs, one per (rows, side, parts), made on
+    first use; `__call__` runs one, or returns None where none can be made."""
+
+    def __init__(self, fast, layers):
+        self.fast, self.layers = fast, layers
+        rows = fast.batch_size
+        self.z = [np.empty((rows, layer.values["kernel"].shape[1]), np.float32) for layer in layers]
+        self.y = np.empty_like(self.z[-1])  # the output activation's
+        self.dx = [np.empty((rows, layer.values["kernel"].shape[0]), np.float32) for layer in layers]
+        self.scalars = np.zeros(2, np.float32)  # the loss kernel's scale and sum
+        self.counts = [np.zeros(1, np.float64) for _ in fast.updates]
+        self.next_idx = np.empty(rows, np.int64)
+        self.tables: dict = {}
+        self._keep: list = []  # scratch arrays the programs name
+
+    @classmethod
+    def build(cls, fast):
+        """A DenseProgram for `fast`'s model, or None if it is not a chain of Dense layers
+        trained in a way programs cover."""
+        model = fast.model
+        ex, optimizer = model._executor, model.compiled.optimizer
+        if not program.available() or not gemm.AVAILABLE or fast.slow_metrics or optimizer.clips \
+                or len(ex.input_ids) != 1 or len(fast.xs) != 1 or fast.xs[0].dtype != np.float32 \
+                or fast.xs[0].ndim != 2:
+            return None
+        layers, previous = [], ex.input_ids[0]
+        for node, layer, parents in ex._forward_plan:
+            if type(layer) is not Dense or parents != (previous,) or not layer.trainable \
+                    or layer.values["kernel"].dtype != np.float32:
+                return None
+            layers.append(layer)
+            previous = node
+        if not layers or previous != ex.output_id or not all(
+                layer.act.is_linear or layer.act.in_place for layer in layers[:-1]):
+            return None
+        return cls(fast, layers)
+
+    def __call__(self, n: int, side: int, ahead) -> tuple[float, bool] | None:
+        """Train on the batch of n rows in the fast step's buffers `side`; `ahead`: the next
+        batch's indices, gathered into the other buffers meanwhile where that applies.
+        Returns (the loss, whether `ahead` was gathered), or None (run the step in Python)."""
+        parts = layer_parts() or 1
+        key = (n, side, parts)
+        if key not in self.tables:
+            try:
+                self.tables[key] = self._program(n, side, parts) if parts <= 2 else None
+            except program.Unsupported:
+                self.tables[key] = None
+        entry = self.tables[key]
+        if entry is None:
+            return None
+        table, gather_row = entry
+        gathers = False
+        if gather_row is not None:
+            gathers = ahead is not None and not isinstance(ahead, slice) and len(ahead) <= len(self.next_idx)
+            if gathers:
+                idx = self.next_idx[:len(ahead)]
+                idx[:] = ahead
+                gathers = self.fast.gather_into(side ^ 1).applies(idx)
+            table[gather_row, 0] = program.WORKER if gathers else program.SKIP
+            table[gather_row, 1 + 2] = len(ahead) if gathers else 0
+        fast, store = self.fast, self.fast.model._store
+        optimizer = fast.model.compiled.optimizer
+        self.scalars[0] = fast.kernel.scale(n)
+        optimizer.begin_step(store.trainable, store.grads)
+        program.run(table)
+        optimizer.iterations += 1
+        for update, count in zip(fast.updates, self.counts):
+            update.add(float(count[0]), n)
+        return fast.kernel.reduce(self.scalars[1], self.scalars[0]), gathers
+
+    def _program(self, n, side, parts):
+        """(table, the gather's row or None) for a batch of n rows in buffers `side`."""
+        fast, p = self.fast, program.Program(fpmode.flushing())
+        x, t, dz, y = fast.x_bufs[side][0][:n], fast.t_bufs[side][:n], fast.dz[:n], self.y[:n]
+        inputs, a = [], x
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            kernel, bias = layer.values["kernel"], layer.values.get("bias") if layer.config["use_bias"] else None
+            if dense.is_small(n, *kernel.shape):
+                raise program.Unsupported("a product small enough for Dense's loops")
+            z = self.z[i][:n]
+            count = dense.partial_sums(n, *kernel.shape)
+            self._matmul(p, a, kernel, z, self._scratch((count, n, z.shape[1])) if count else None)
+            out = y if i == last else z
+            if bias is not None or not layer.act.is_linear or i == last:
+                p.main(lambda s, act=layer.act, z=z, bias=bias, out=out: act.fill_bias_forward(s, z, bias, out))
+            inputs.append(a)
+            a = out
+        gather_row = None
+        if parts > 1 and fast.gather_into(side ^ 1).rows > 0:
+            gather_row = p.worker(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0))
+        p.main(lambda s: fast.kernel.fill(s, t, y, dz, self.scalars))
+        for update, count in zip(fast.updates, self.counts):
+            p.main(lambda s, update=update, count=count: update.fill(s, t, y, count))
+        g = dz
+        for i in reversed(range(len(self.layers))):
+            layer = self.layers[i]
+            kernel, bias_grad = layer.values["kernel"], layer.grads.get("bias") if layer.config["use_bias"] else None
+            act = _LINEAR if i == last else layer.act  # the output layer's is fused into the loss
+            if bias_grad is not None or not act.is_linear:
+                p.main(lambda s, act=act, z=self.z[i][:n], g=g, db=bias_grad: act.fill_bias_backward(s, z, z, g, db))
+            self._matmul_tn(p, inputs[i], g, layer.grads["kernel"])
+            if i > 0:
+                dx = self.dx[i][:n]
+                self._matmul(p, g, kernel.T, dx, None)
+                g = dx
+        store, optimizer = fast.model._store, fast.model.compiled.optimizer
+        optimizer.begin_step(store.trainable, store.grads)
+        edges = optimizer.part_edges(store.trainable.size)
+        if len(edges) > 3:
+            raise program.Unsupported("more than two parts")
+        if len(edges) == 3:
+            p.worker(lambda s: optimizer.fill(s, edges[1], edges[2]))
+        p.main(lambda s: optimizer.fill(s, edges[0], edges[1]))
+        return p.table(), gather_row
+
+    def _matmul(self, p, a, b, out, partials):
+        """`dense.matmul(a, b, out, partials)` as jobs."""
+        if dense.packs_b(b):
+            packed = self._scratch(b.shape)
+            p.main(lambda s, b=b: gemm.fill_copy(s, b, packed))
+            b = packed
+        parts, sums = dense.products(a, b, out, partials)
+        self._parts(p, parts)
+        for partial in sums:
+            p.main(lambda s, partial=partial: dense.fill_add(s, out, partial))
+
+    def _matmul_tn(self, p, a, b, out):
+        """`dense.matmul_tn(a, b, out)` as jobs."""
+        if dense.transposes_tn(a, b, out):
+            t = self._scratch((b.shape[1], a.shape[1]))
+            p.main(lambda s: gemm.fill_2d(s, b.T, a, t))
+            p.main(lambda s: gemm.fill_copy(s, t.T, out))
+        else:
+            self._parts(p, dense.products_tn(a, b, out))
+
+    def _parts(self, p, parts):
+        if len(parts) > 2:
+            raise program.Unsupported("more than two parts")
+        if len(parts) == 2:
+            p.worker(lambda s: dense.fill_product(s, *parts[1]))
+        p.main(lambda s: dense.fill_product(s, *parts[0]))
+        p.wait()
+
+    def _scratch(self, shape):
+        array = np.empty(shape, np.float32)
+        self._keep.append(array)
+        return array

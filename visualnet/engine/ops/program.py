@@ -1,0 +1,128 @@
+"""A sequence of compiled jobs run by this thread and one worker: `Program`.
+
+A training step run from Python pays for every kernel call, view and hand-over in the
+interpreter (W1's step structure on a model too small to compute anything: 220-340 us on
+the 2-core Zen 4). A program is the step written once as rows of compiled jobs
+(ops/jobs.py): each row runs on this thread (`main`), is posted to the worker (`worker`),
+or waits for the worker's last job (`wait`). `run` goes through the rows in one compiled
+call with the GIL released: a row costs a call through an address, a hand-over two
+atomic stores and a spin. The buffers a program names must outlive it and stay put.
+
+A worker that has fallen asleep (nothing posted for `workers.IDLE_SPIN`, e.g. while this
+thread was descheduled) does not see a post made from compiled code: a wait that spins
+for `_WAIT_SPIN` without the job done returns to Python, which wakes the worker and
+blocks until the job is done, then resumes the program after the wait.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from visualnet.engine._jit import njit
+from visualnet.engine.ops import jobs, spin, workers
+from visualnet.engine.ops.spin import _spin
+
+MAIN, WORKER, WAIT, SKIP = 0, 1, 2, 3  # a row's column 0; then its job's slots
+_WAIT_SPIN = 0.001  # seconds a wait spins in compiled code before it asks Python to wake the worker
+
+
+@njit
+def _run(table, start, counters, slots, posted, rounds):
+    """Rows start, start + 1, ...; returns (len(table), posted), or (i, posted) where the
+    wait in row i timed out."""
+    for i in range(start, table.shape[0]):
+        kind = table[i, 0]
+        if kind == MAIN:
+            jobs.call(table[i, 1], table[i, 1:])
+        elif kind == WORKER:
+            for s in range(jobs.SLOTS):
+                slots[s] = table[i, 1 + s]
+            posted += 1
+            jobs.publish(counters, posted)
+        elif kind == WAIT:
+            if not _spin(counters, jobs.DONE, posted, rounds):
+                return i, posted
+    return table.shape[0], posted
+
+
+@njit
+def _run_alone(table):
+    """Every job on this thread (no worker is free)."""
+    for i in range(table.shape[0]):
+        if table[i, 0] == MAIN or table[i, 0] == WORKER:
+            jobs.call(table[i, 1], table[i, 1:])
+
+
+class Unsupported(ValueError):
+    """A job the program needs has no compiled form (its `fill` wrote nothing)."""
+
+
+class Program:
+    """Rows of jobs, each written by a `fill(slots)` into a job's slots (jobs.SLOTS int64:
+    [0] the cfunc's address, then its arguments; jobs.FLUSH the floating-point mode)."""
+
+    def __init__(self, flush: bool):
+        self._rows, self._flush, self._pending = [], int(flush), False
+
+    def main(self, fill) -> int:
+        """Run a job on this thread; returns its row's index."""
+        return self._add(MAIN, fill)
+
+    def worker(self, fill) -> int:
+        """Post a job to the worker (after its previous one has finished)."""
+        if self._pending:
+            self.wait()
+        self._pending = True
+        return self._add(WORKER, fill)
+
+    def wait(self) -> None:
+        """Wait for the worker's job posted last."""
+        if self._pending:
+            self._rows.append(np.full(1 + jobs.SLOTS, WAIT, np.int64))
+            self._pending = False
+
+    def _add(self, kind, fill) -> int:
+        row = np.zeros(1 + jobs.SLOTS, np.int64)
+        row[0], row[1 + jobs.FLUSH] = kind, self._flush
+        fill(row[1:])
+        if row[1] == 0:
+            raise Unsupported(f"no compiled job for {getattr(fill, '__qualname__', fill)}")
+        self._rows.append(row)
+        return len(self._rows) - 1
+
+    def table(self) -> np.ndarray:
+        """The rows as one (rows, 1 + SLOTS) int64 array, ending with a wait."""
+        self.wait()
+        return np.array(self._rows, np.int64).reshape(-1, 1 + jobs.SLOTS)
+
+
+def available() -> bool:
+    """Whether programs can run here (compiled jobs and spin-waits work)."""
+    return jobs.available()
+
+
+def run(table: np.ndarray) -> None:
+    """Run a program's table (rows whose column 0 was set to SKIP are passed over)."""
+    helpers = workers.take(1)
+    if not helpers:
+        _run_alone(table)
+        return
+    worker = helpers[0]
+    try:
+        counters, slots = worker.compiled_slots()
+        worker.wake(linger=True)
+        done, posted = 0, int(counters[jobs.POSTED])
+        rounds = spin.rounds(_WAIT_SPIN)
+        while True:
+            done, posted = _run(table, done, counters, slots, posted, rounds)
+            if done == len(table):
+                break
+            worker.wake(linger=True)
+            _, error = worker.collect()
+            if error is not None:
+                raise error
+            done += 1
+    finally:
+        if counters[jobs.DONE] < counters[jobs.POSTED]:  # interrupted between rows
+            worker.collect()
+        workers.give(helpers)
