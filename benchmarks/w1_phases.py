@@ -1,10 +1,13 @@
-"""Where W1's training step goes: timers around the Dense products and the optimizer step,
-inside `fit`, per step (this thread's part and its wait for the worker's part shown apart).
+"""Where W1's training step goes, inside `fit`, per step: the cycles of each row of the
+compiled program the step runs (engine/dense_program.py; a worker row's figure is its
+post, a wait's the time this thread waited for the worker), or with `--python` the step run
+from Python, with timers around the Dense products and the optimizer step (this thread's
+part and its wait for the worker's part shown apart).
 
-    PYTHONPATH=. .venv/bin/python -m benchmarks.w1_phases [--parts 1]
+    PYTHONPATH=. .venv/bin/python -m benchmarks.w1_phases [--python] [--parts 1]
 
 `--parts 1` runs every product on this thread (no split), to see what the second core adds.
-The timers cost about a microsecond each; compare runs, not absolute figures.
+The Python timers cost about a microsecond each; compare runs, not absolute figures.
 """
 
 from __future__ import annotations
@@ -17,8 +20,33 @@ import numpy as np
 
 import visualnet as vn
 from benchmarks import workloads
-from visualnet.engine import optimizers
-from visualnet.engine.ops import dense, split, workers
+from visualnet.engine import dense_program, fast_step, optimizers
+from visualnet.engine.ops import dense, program, split, workers
+
+
+def _instrument_programs(totals):
+    """Time each program row, under its label (summed over the batch shapes' programs)."""
+    labels, cycles = {}, {}
+    build, run = dense_program.DenseProgram._program, program.run
+
+    def built(self, n, side, parts):
+        entry = build(self, n, side, parts)
+        labels[id(entry[0])], cycles[id(entry[0])] = entry[2], np.zeros(len(entry[0]), np.int64)
+        return entry
+
+    def timed_run(table, _=None):
+        run(table, cycles[id(table)])
+
+    dense_program.DenseProgram._program, program.run = built, timed_run
+    rate = program.cycles_per_second()
+
+    def collect():
+        totals.clear()
+        for key, rows in labels.items():
+            for i, label in enumerate(rows):
+                totals[f"{i:2d} {label}"] += cycles[key][i] / rate
+            cycles[key][:] = 0
+    return collect
 
 
 def _instrument(totals):
@@ -59,7 +87,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--parts", type=int, default=None, help="force this many parts (default: the cores)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--python", action="store_true", help="the step run from Python, not as a program")
     args = ap.parse_args(argv)
+    fast_step.FastStep.programs = not args.python
     if args.parts is not None:
         set_parts = split.layer_parallel.set
         split.layer_parallel.set = staticmethod(lambda n: set_parts(args.parts))
@@ -71,15 +101,20 @@ def main(argv=None) -> None:
     model.compile(optimizer=vn.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, batch_size=128, epochs=1, verbose=0)         # compiles, warms up
     totals = collections.defaultdict(float)
-    _instrument(totals)
+    collect = (lambda: None) if args.python else _instrument_programs(totals)
+    if args.python:
+        _instrument(totals)
     steps = -(-len(x) // 128) * 2
     for _ in range(args.repeats):
         totals.clear()
         began = time.perf_counter()
         model.fit(x, y, batch_size=128, epochs=2, verbose=0)
         seconds = time.perf_counter() - began
+        collect()
         print(f"step {seconds / steps * 1e6:,.0f} us ({2 * len(x) / seconds:,.0f} samples/s), per step in us:")
         for key, total in sorted(totals.items()):
+            if not total and not args.python:
+                continue
             print(f"  {total / steps * 1e6:7,.0f}  {key}")
 
 

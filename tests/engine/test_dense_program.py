@@ -93,7 +93,7 @@ def test_large_products_split_over_two_parts_in_the_program(monkeypatch):
         monkeypatch.setattr(fast_step.FastStep, "programs", programs)
         posts = []
         real = program.Program.worker
-        monkeypatch.setattr(program.Program, "worker", lambda self, fill: posts.append(1) or real(self, fill))
+        monkeypatch.setattr(program.Program, "worker", lambda self, fill, label="": posts.append(1) or real(self, fill, label))
         utils.set_random_seed(0)
         m = build()
         h = m.fit(x, y, batch_size=128, epochs=2, verbose=0)

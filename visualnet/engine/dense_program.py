@@ -75,7 +75,7 @@ class DenseProgram:
         entry = self.tables[key]
         if entry is None:
             return None
-        table, gather_row = entry
+        table, gather_row, _ = entry
         gathers = False
         if gather_row is not None:
             gathers = ahead is not None and not isinstance(ahead, slice) and len(ahead) <= len(self.next_idx)
@@ -96,7 +96,8 @@ class DenseProgram:
         return fast.kernel.reduce(self.scalars[1], self.scalars[0]), gathers
 
     def _program(self, n, side, parts):
-        """(table, the gather's row or None) for a batch of n rows in buffers `side`."""
+        """(table, the gather's row or None, the rows' labels) for a batch of n rows in
+        buffers `side`."""
         fast, p = self.fast, program.Program(fpmode.flushing())
         x, t, dz, y = fast.x_bufs[side][0][:n], fast.t_bufs[side][:n], fast.dz[:n], self.y[:n]
         inputs, a = [], x
@@ -107,66 +108,69 @@ class DenseProgram:
                 raise program.Unsupported("a product small enough for Dense's loops")
             z = self.z[i][:n]
             count = dense.partial_sums(n, *kernel.shape)
-            self._matmul(p, a, kernel, z, self._scratch((count, n, z.shape[1])) if count else None)
+            self._matmul(p, a, kernel, z, self._scratch((count, n, z.shape[1])) if count else None, f"layer {i} z = x @ W")
             out = y if i == last else z
             if bias is not None or not layer.act.is_linear or i == last:
-                p.main(lambda s, act=layer.act, z=z, bias=bias, out=out: act.fill_bias_forward(s, z, bias, out))
+                p.main(lambda s, act=layer.act, z=z, bias=bias, out=out: act.fill_bias_forward(s, z, bias, out),
+                       f"layer {i} bias, {layer.act.name}")
             inputs.append(a)
             a = out
         gather_row = None
         if parts > 1 and fast.gather_into(side ^ 1).rows > 0:
-            gather_row = p.worker(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0))
-        p.main(lambda s: fast.kernel.fill(s, t, y, dz, self.scalars))
+            gather_row = p.worker(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0), "gather the next batch")
+        p.main(lambda s: fast.kernel.fill(s, t, y, dz, self.scalars), "loss and dL/dz")
         for update, count in zip(fast.updates, self.counts):
-            p.main(lambda s, update=update, count=count: update.fill(s, t, y, count))
+            p.main(lambda s, update=update, count=count: update.fill(s, t, y, count), f"{update.metric.name}")
         g = dz
         for i in reversed(range(len(self.layers))):
             layer = self.layers[i]
             kernel, bias_grad = layer.values["kernel"], layer.grads.get("bias") if layer.config["use_bias"] else None
             act = _LINEAR if i == last else layer.act  # the output layer's is fused into the loss
             if bias_grad is not None or not act.is_linear:
-                p.main(lambda s, act=act, z=self.z[i][:n], g=g, db=bias_grad: act.fill_bias_backward(s, z, z, g, db))
-            self._matmul_tn(p, inputs[i], g, layer.grads["kernel"])
+                p.main(lambda s, act=act, z=self.z[i][:n], g=g, db=bias_grad: act.fill_bias_backward(s, z, z, g, db),
+                       f"layer {i} {act.name} gradient, bias gradient")
+            self._matmul_tn(p, inputs[i], g, layer.grads["kernel"], f"layer {i} dW = x.T @ dz")
             if i > 0:
                 dx = self.dx[i][:n]
-                self._matmul(p, g, kernel.T, dx, None)
+                self._matmul(p, g, kernel.T, dx, None, f"layer {i} dx = dz @ W.T")
                 g = dx
         store, optimizer = fast.model._store, fast.model.compiled.optimizer
         optimizer.begin_step(store.trainable, store.grads)
         edges = optimizer.part_edges(store.trainable.size)
         if len(edges) > 3:
             raise program.Unsupported("more than two parts")
+        name = type(optimizer).__name__
         if len(edges) == 3:
-            p.worker(lambda s: optimizer.fill(s, edges[1], edges[2]))
-        p.main(lambda s: optimizer.fill(s, edges[0], edges[1]))
-        return p.table(), gather_row
+            p.worker(lambda s: optimizer.fill(s, edges[1], edges[2]), f"{name} part 1")
+        p.main(lambda s: optimizer.fill(s, edges[0], edges[1]), f"{name} part 0")
+        return p.table(), gather_row, p.labels
 
-    def _matmul(self, p, a, b, out, partials):
+    def _matmul(self, p, a, b, out, partials, label):
         """`dense.matmul(a, b, out, partials)` as jobs."""
         if dense.packs_b(b):
             packed = self._scratch(b.shape)
-            p.main(lambda s, b=b: gemm.fill_copy(s, b, packed))
+            p.main(lambda s, b=b: gemm.fill_copy(s, b, packed), f"{label}: copy W.T")
             b = packed
         parts, sums = dense.products(a, b, out, partials)
-        self._parts(p, parts)
+        self._parts(p, parts, label)
         for partial in sums:
-            p.main(lambda s, partial=partial: dense.fill_add(s, out, partial))
+            p.main(lambda s, partial=partial: dense.fill_add(s, out, partial), f"{label}: add the partial sum")
 
-    def _matmul_tn(self, p, a, b, out):
+    def _matmul_tn(self, p, a, b, out, label):
         """`dense.matmul_tn(a, b, out)` as jobs."""
         if dense.transposes_tn(a, b, out):
             t = self._scratch((b.shape[1], a.shape[1]))
-            p.main(lambda s: gemm.fill_2d(s, b.T, a, t))
-            p.main(lambda s: gemm.fill_copy(s, t.T, out))
+            p.main(lambda s: gemm.fill_2d(s, b.T, a, t), f"{label} (as dz.T @ x)")
+            p.main(lambda s: gemm.fill_copy(s, t.T, out), f"{label}: copy transposed")
         else:
-            self._parts(p, dense.products_tn(a, b, out))
+            self._parts(p, dense.products_tn(a, b, out), label)
 
-    def _parts(self, p, parts):
+    def _parts(self, p, parts, label):
         if len(parts) > 2:
             raise program.Unsupported("more than two parts")
         if len(parts) == 2:
-            p.worker(lambda s: dense.fill_product(s, *parts[1]))
-        p.main(lambda s: dense.fill_product(s, *parts[0]))
+            p.worker(lambda s: dense.fill_product(s, *parts[1]), f"{label} part 1")
+        p.main(lambda s: dense.fill_product(s, *parts[0]), f"{label}" + (" part 0" if len(parts) == 2 else ""))
         p.wait()
 
     def _scratch(self, shape):

@@ -16,7 +16,13 @@ blocks until the job is done, then resumes the program after the wait.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
 from visualnet.engine.ops import jobs, spin, workers
@@ -26,11 +32,25 @@ MAIN, WORKER, WAIT, SKIP = 0, 1, 2, 3  # a row's column 0; then its job's slots
 _WAIT_SPIN = 0.001  # seconds a wait spins in compiled code before it asks Python to wake the worker
 
 
+@intrinsic
+def _cycles(typingctx):
+    """The CPU's cycle counter (x86's TSC; 0 where LLVM has none), for timing rows."""
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.IntType(64), []),
+                                            "llvm.readcyclecounter")
+        return builder.call(fn, [])
+
+    return types.int64(), codegen
+
+
 @njit
-def _run(table, start, counters, slots, posted, rounds):
+def _run(table, start, counters, slots, posted, rounds, cycles):
     """Rows start, start + 1, ...; returns (len(table), posted), or (i, posted) where the
-    wait in row i timed out."""
+    wait in row i timed out. `cycles`, as long as the table (else empty), gets each row's
+    cycle count added (`run`'s timing)."""
+    timed = cycles.size > 0
     for i in range(start, table.shape[0]):
+        began = _cycles() if timed else 0
         kind = table[i, 0]
         if kind == MAIN:
             jobs.call(table[i, 1], table[i, 1:])
@@ -42,6 +62,8 @@ def _run(table, start, counters, slots, posted, rounds):
         elif kind == WAIT:
             if not _spin(counters, jobs.DONE, posted, rounds):
                 return i, posted
+        if timed:
+            cycles[i] += _cycles() - began
     return table.shape[0], posted
 
 
@@ -63,31 +85,34 @@ class Program:
 
     def __init__(self, flush: bool):
         self._rows, self._flush, self._pending = [], int(flush), False
+        self.labels: list[str] = []  # what each row does, for timings (benchmarks/w1_phases.py)
 
-    def main(self, fill) -> int:
+    def main(self, fill, label: str = "") -> int:
         """Run a job on this thread; returns its row's index."""
-        return self._add(MAIN, fill)
+        return self._add(MAIN, fill, label)
 
-    def worker(self, fill) -> int:
+    def worker(self, fill, label: str = "") -> int:
         """Post a job to the worker (after its previous one has finished)."""
         if self._pending:
             self.wait()
-        self._pending = True
-        return self._add(WORKER, fill)
+        self._pending, self._posted = True, label
+        return self._add(WORKER, fill, f"post: {label}")
 
     def wait(self) -> None:
         """Wait for the worker's job posted last."""
         if self._pending:
             self._rows.append(np.full(1 + jobs.SLOTS, WAIT, np.int64))
+            self.labels.append(f"wait: {self._posted}")
             self._pending = False
 
-    def _add(self, kind, fill) -> int:
+    def _add(self, kind, fill, label) -> int:
         row = np.zeros(1 + jobs.SLOTS, np.int64)
         row[0], row[1 + jobs.FLUSH] = kind, self._flush
         fill(row[1:])
         if row[1] == 0:
-            raise Unsupported(f"no compiled job for {getattr(fill, '__qualname__', fill)}")
+            raise Unsupported(f"no compiled job for {label or getattr(fill, '__qualname__', fill)}")
         self._rows.append(row)
+        self.labels.append(label)
         return len(self._rows) - 1
 
     def table(self) -> np.ndarray:
@@ -96,13 +121,30 @@ class Program:
         return np.array(self._rows, np.int64).reshape(-1, 1 + jobs.SLOTS)
 
 
+@njit
+def _cycle_count():
+    return _cycles()
+
+
+def cycles_per_second() -> float:
+    """The cycle counter's rate (measured over 50 ms)."""
+    c0, t0 = _cycle_count(), time.perf_counter()
+    time.sleep(0.05)
+    return (_cycle_count() - c0) / (time.perf_counter() - t0)
+
+
 def available() -> bool:
     """Whether programs can run here (compiled jobs and spin-waits work)."""
     return jobs.available()
 
 
-def run(table: np.ndarray) -> None:
-    """Run a program's table (rows whose column 0 was set to SKIP are passed over)."""
+_NOT_TIMED = np.zeros(0, np.int64)
+
+
+def run(table: np.ndarray, cycles: np.ndarray = _NOT_TIMED) -> None:
+    """Run a program's table (rows whose column 0 was set to SKIP are passed over);
+    `cycles` (int64, one per row) adds up each row's CPU cycles on this thread (a worker
+    row's: the post; a wait's: the wait; no worker free: nothing)."""
     helpers = workers.take(1)
     if not helpers:
         _run_alone(table)
@@ -114,7 +156,7 @@ def run(table: np.ndarray) -> None:
         done, posted = 0, int(counters[jobs.POSTED])
         rounds = spin.rounds(_WAIT_SPIN)
         while True:
-            done, posted = _run(table, done, counters, slots, posted, rounds)
+            done, posted = _run(table, done, counters, slots, posted, rounds, cycles)
             if done == len(table):
                 break
             worker.wake(linger=True)
