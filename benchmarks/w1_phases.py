@@ -27,17 +27,17 @@ from visualnet.engine.ops import dense, program, split, workers
 def _instrument_programs(totals):
     """Time each program row, under its label (summed over the batch shapes' programs)."""
     labels, cycles = {}, {}
-    build, run = dense_program.DenseProgram._program, program.run
+    build, run = dense_program.DenseProgram._program, program.Runner.run
 
     def built(self, n, side, parts):
         entry = build(self, n, side, parts)
         labels[id(entry[0])], cycles[id(entry[0])] = entry[2], np.zeros(len(entry[0]), np.int64)
         return entry
 
-    def timed_run(table, _=None):
-        run(table, cycles[id(table)])
+    def timed_run(self, table, keep=False, _=None):
+        run(self, table, keep, cycles[id(table)])
 
-    dense_program.DenseProgram._program, program.run = built, timed_run
+    dense_program.DenseProgram._program, program.Runner.run = built, timed_run
     rate = program.cycles_per_second()
 
     def collect():

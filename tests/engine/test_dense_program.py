@@ -2,6 +2,7 @@
 bit for bit as the step run from Python, in every setting programs cover, and from
 Python wherever they do not."""
 
+import logging
 import os
 
 import numpy as np
@@ -36,8 +37,8 @@ def _train(monkeypatch, programs, build, sparse, shuffle, batch_size=128):
     utils.set_random_seed(0)
     m = build()
     runs = []
-    real = program.run
-    monkeypatch.setattr(program, "run", lambda table: runs.append(len(table)) or real(table))
+    real = program.Runner.run
+    monkeypatch.setattr(program.Runner, "run", lambda self, table, keep=False: runs.append(len(table)) or real(self, table, keep))
     x, y = _data(sparse)
     h = m.fit(x, y, batch_size=batch_size, epochs=3, verbose=0, shuffle=shuffle)
     monkeypatch.undo()
@@ -57,7 +58,8 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("shuffle", [True, False], ids=["shuffled", "in-order"])
-def test_program_trains_bit_for_bit_as_python(monkeypatch, case, shuffle):
+def test_program_trains_bit_for_bit_as_python(monkeypatch, caplog, case, shuffle):
+    caplog.set_level(logging.DEBUG, logger="visualnet")
     kwargs = dict(CASES[case])
     if "optimizer" in kwargs:
         kwargs["optimizer"] = kwargs["optimizer"]()
@@ -68,7 +70,7 @@ def test_program_trains_bit_for_bit_as_python(monkeypatch, case, shuffle):
 
     sparse = kwargs.get("sparse", False)
     h_program, w_program, runs = _train(monkeypatch, True, build, sparse, shuffle)
-    assert runs == 9  # every step of 3 epochs of 3 batches (the last one of 44 rows)
+    assert runs == 9, caplog.text  # every step of 3 epochs of 3 batches (the last one of 44 rows)
     h_python, w_python, none = _train(monkeypatch, False, build, sparse, shuffle)
     assert none == 0
     assert h_program == h_python
@@ -117,7 +119,7 @@ def test_settings_programs_do_not_cover_run_from_python(monkeypatch, setting):
         m = _model()
         m.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy", "mse"])
     runs = []
-    monkeypatch.setattr(program, "run", lambda table: runs.append(1))
+    monkeypatch.setattr(program.Runner, "run", lambda self, table, keep=False: runs.append(1))
     x, y = _data(False)
     h = m.fit(x, y, batch_size=128, epochs=1, verbose=0)
     assert runs == [] and np.isfinite(h.history["loss"][0])

@@ -35,7 +35,7 @@ def _check(arrays):
 def test_rows_run_on_this_thread_and_the_worker():
     table, arrays = _products()
     assert list(table[:, 0]) == [program.WORKER, program.MAIN, program.WAIT, program.MAIN]
-    program.run(table)
+    program.Runner().run(table)
     _check(arrays)
 
 
@@ -56,7 +56,7 @@ def test_a_worker_that_sleeps_through_the_post_is_woken(monkeypatch):
         time.sleep(0.001)
     assert w._sleeping
     table, arrays = _products()
-    program.run(table)
+    program.Runner().run(table)
     _check(arrays)
     assert len(wakes) >= 2  # the first (skipped) at the start, then the one after the timed-out wait
 
@@ -65,7 +65,7 @@ def test_with_no_worker_free_every_row_runs_here():
     taken = workers.take(8)
     try:
         table, arrays = _products()
-        program.run(table)
+        program.Runner().run(table)
         _check(arrays)
     finally:
         workers.give(taken)

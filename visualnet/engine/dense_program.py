@@ -13,14 +13,17 @@ two cores' parts) leaves the step to Python.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from .layers.core import Dense
-from .ops import dense, fpmode, gemm, program
+from .ops import dense, fpmode, gather, gemm, program
 from .ops.split import layer_parts
 from . import activations
 
 _LINEAR = activations.get("linear")
+log = logging.getLogger(__name__)
 
 
 class DenseProgram:
@@ -38,6 +41,9 @@ class DenseProgram:
         self.next_idx = np.empty(rows, np.int64)
         self.tables: dict = {}
         self._keep: list = []  # scratch arrays the programs name
+        self._optimizer = fast.model.compiled.optimizer
+        self.runner = program.Runner()
+        self.gather_min = 0  # the fewest rows worth gathering ahead (gather.MIN_BYTES)
 
     @classmethod
     def build(cls, fast):
@@ -64,36 +70,44 @@ class DenseProgram:
     def __call__(self, n: int, side: int, ahead) -> tuple[float, bool] | None:
         """Train on the batch of n rows in the fast step's buffers `side`; `ahead`: the next
         batch's indices, gathered into the other buffers meanwhile where that applies.
-        Returns (the loss, whether `ahead` was gathered), or None (run the step in Python)."""
-        parts = layer_parts() or 1
-        key = (n, side, parts)
-        if key not in self.tables:
+        Returns (the loss, whether `ahead` was gathered), or None (run the step in Python).
+        Between calls with an `ahead`, the worker stays held (`close` gives it back)."""
+        fast = self.fast
+        optimizer = fast.model.compiled.optimizer
+        if optimizer is not self._optimizer:  # recompiled: the programs name the old state
+            self.tables.clear()
+            self._optimizer = optimizer
+        key = (n, side, layer_parts() or 1)
+        entry = self.tables.get(key, False)
+        if entry is False:
             try:
-                self.tables[key] = self._program(n, side, parts) if parts <= 2 else None
-            except program.Unsupported:
-                self.tables[key] = None
-        entry = self.tables[key]
+                entry = self._program(n, side, key[2]) if key[2] <= 2 else None
+            except program.Unsupported as why:
+                log.debug("a step of %d rows runs from Python: %s", n, why)
+                entry = None
+            self.tables[key] = entry
         if entry is None:
             return None
-        table, gather_row, _ = entry
+        table, gather_row, _, scale, most = entry
         gathers = False
         if gather_row is not None:
-            gathers = ahead is not None and not isinstance(ahead, slice) and len(ahead) <= len(self.next_idx)
+            gathers = ahead is not None and not isinstance(ahead, slice) and most >= len(ahead) >= self.gather_min
             if gathers:
-                idx = self.next_idx[:len(ahead)]
-                idx[:] = ahead
-                gathers = self.fast.gather_into(side ^ 1).applies(idx)
+                self.next_idx[:len(ahead)] = ahead
             table[gather_row, 0] = program.WORKER if gathers else program.SKIP
             table[gather_row, 1 + 2] = len(ahead) if gathers else 0
-        fast, store = self.fast, self.fast.model._store
-        optimizer = fast.model.compiled.optimizer
-        self.scalars[0] = fast.kernel.scale(n)
+        store = fast.model._store
+        self.scalars[0] = scale
         optimizer.begin_step(store.trainable, store.grads)
-        program.run(table)
+        self.runner.run(table, keep=ahead is not None)
         optimizer.iterations += 1
         for update, count in zip(fast.updates, self.counts):
             update.add(float(count[0]), n)
-        return fast.kernel.reduce(self.scalars[1], self.scalars[0]), gathers
+        return fast.kernel.reduce(self.scalars[1], scale), gathers
+
+    def close(self) -> None:
+        """Give back the worker held between steps (the loop ended or pauses)."""
+        self.runner.close()
 
     def _program(self, n, side, parts):
         """(table, the gather's row or None, the rows' labels) for a batch of n rows in
@@ -116,7 +130,7 @@ class DenseProgram:
             inputs.append(a)
             a = out
         gather_row = None
-        if parts > 1 and fast.gather_into(side ^ 1).rows > 0:
+        if parts > 1 and fast.gather_into(side ^ 1).rows > 0 and fast.gather_into(side ^ 1).applies(self.next_idx):
             gather_row = p.worker(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0), "gather the next batch")
         p.main(lambda s: fast.kernel.fill(s, t, y, dz, self.scalars), "loss and dL/dz")
         for update, count in zip(fast.updates, self.counts):
@@ -143,7 +157,9 @@ class DenseProgram:
         if len(edges) == 3:
             p.worker(lambda s: optimizer.fill(s, edges[1], edges[2]), f"{name} part 1")
         p.main(lambda s: optimizer.fill(s, edges[0], edges[1]), f"{name} part 0")
-        return p.table(), gather_row, p.labels
+        ahead = fast.gather_into(side ^ 1)
+        self.gather_min = -(-gather.MIN_BYTES // max(ahead.row_bytes, 1))
+        return p.table(), gather_row, p.labels, fast.kernel.scale(n), min(ahead.rows, len(self.next_idx))
 
     def _matmul(self, p, a, b, out, partials, label):
         """`dense.matmul(a, b, out, partials)` as jobs."""

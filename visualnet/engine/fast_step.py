@@ -60,14 +60,19 @@ class FastStep:
         buf[:n] = a[idx]  # a program reads the buffers
         return buf[:n]
 
+    def _gathered(self, idx) -> bool:
+        """Whether batch `idx` was gathered ahead (into the buffers `side` now names)."""
+        if self.ahead is None:
+            return False
+        workers.settle()
+        ahead, self.ahead = self.ahead, None
+        self.side ^= 1
+        return ahead is idx or np.array_equal(ahead, idx)  # fit passes the same array; a session an equal one
+
     def _batch(self, idx, n):
         """The inputs and targets of batch `idx`: gathered ahead, or now."""
-        if self.ahead is not None:
-            workers.settle()
-            ahead, self.ahead = self.ahead, None
-            self.side ^= 1
-            if ahead is idx or np.array_equal(ahead, idx):  # fit passes the same array; a session an equal one
-                return [buf[:n] for buf in self.x_bufs[self.side]], self.t_bufs[self.side][:n]
+        if self._gathered(idx):
+            return [buf[:n] for buf in self.x_bufs[self.side]], self.t_bufs[self.side][:n]
         xb = [self._gather(a, idx, buf, n) for a, buf in zip(self.xs, self.x_bufs[self.side])]
         return xb, self._gather(self.t, idx, self.t_bufs[self.side], n)
 
@@ -86,7 +91,10 @@ class FastStep:
             self.ahead = idx
 
     def close(self) -> None:
-        """Wait for a gather still running ahead (the loop ended or raised)."""
+        """Wait for a gather still running ahead and give back a worker held between
+        steps (the loop ended, pauses or raised)."""
+        if self.program is not None:
+            self.program.close()
         if self.ahead is not None:
             self.ahead = None
             workers.settle()
@@ -98,15 +106,21 @@ class FastStep:
             self.t_bufs = [np.empty((self.batch_size, *self.t.shape[1:]), self.t.dtype) for _ in range(2)]
             if self.slow_metrics:
                 self.y_buf = np.empty((self.batch_size, *self.y.shape[1:]), self.y.dtype)
-        ex = self.model._executor
-        xb, tb = self._batch(idx, n)
         if self.program is not None:
+            if not self._gathered(idx):
+                for a, buf in zip(self.xs, self.x_bufs[self.side]):
+                    self._gather(a, idx, buf, n)
+                self._gather(self.t, idx, self.t_bufs[self.side], n)
             done = self.program(n, self.side, ahead)
             if done is not None:
                 loss_value, gathered = done
                 if gathered:
                     self.ahead = ahead
                 return loss_value
+            xb, tb = [buf[:n] for buf in self.x_bufs[self.side]], self.t_bufs[self.side][:n]
+        else:
+            xb, tb = self._batch(idx, n)
+        ex = self.model._executor
         y_pred = ex.forward(xb, training=True)
         if ahead is not None:
             self._gather_ahead(ahead)  # the worker gathers while this thread runs the serial part

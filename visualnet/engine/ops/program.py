@@ -141,30 +141,51 @@ def available() -> bool:
 _NOT_TIMED = np.zeros(0, np.int64)
 
 
-def run(table: np.ndarray, cycles: np.ndarray = _NOT_TIMED) -> None:
-    """Run a program's table (rows whose column 0 was set to SKIP are passed over);
-    `cycles` (int64, one per row) adds up each row's CPU cycles on this thread (a worker
-    row's: the post; a wait's: the wait; no worker free: nothing)."""
-    helpers = workers.take(1)
-    if not helpers:
-        _run_alone(table)
-        return
-    worker = helpers[0]
-    try:
-        counters, slots = worker.compiled_slots()
-        worker.wake(linger=True)
-        done, posted = 0, int(counters[jobs.POSTED])
-        rounds = spin.rounds(_WAIT_SPIN)
-        while True:
-            done, posted = _run(table, done, counters, slots, posted, rounds, cycles)
-            if done == len(table):
-                break
+class Runner:
+    """Runs programs on this thread and a worker, which it may hold from one run to the
+    next (`keep`): back-to-back steps then skip taking and giving it back (W1: 10-17 us
+    a step inside fit, where the interpreter's own data has left the caches)."""
+
+    def __init__(self):
+        self._held = None
+
+    def run(self, table: np.ndarray, keep: bool = False, cycles: np.ndarray = _NOT_TIMED) -> None:
+        """Run a program's table (rows whose column 0 was set to SKIP are passed over);
+        `keep`: hold the worker for the next run (`close` gives it back). `cycles` (int64,
+        one per row) adds up each row's CPU cycles on this thread (a worker row's: the
+        post; a wait's: the wait; no worker free: nothing)."""
+        held, self._held = self._held, None
+        helpers = [held] if held is not None and held.alive else workers.take(1)
+        if not helpers:
+            _run_alone(table)
+            return
+        worker = helpers[0]
+        finished = False
+        try:
+            counters, slots = worker.compiled_slots()
             worker.wake(linger=True)
-            _, error = worker.collect()
-            if error is not None:
-                raise error
-            done += 1
-    finally:
-        if counters[jobs.DONE] < counters[jobs.POSTED]:  # interrupted between rows
-            worker.collect()
-        workers.give(helpers)
+            done, posted = 0, int(counters[jobs.POSTED])
+            rounds = spin.rounds(_WAIT_SPIN)
+            while True:
+                done, posted = _run(table, done, counters, slots, posted, rounds, cycles)
+                if done == len(table):
+                    break
+                worker.wake(linger=True)
+                _, error = worker.collect()
+                if error is not None:
+                    raise error
+                done += 1
+            finished = True
+        finally:
+            if counters[jobs.DONE] < counters[jobs.POSTED]:  # interrupted between rows
+                worker.collect()
+            if keep and finished:
+                self._held = worker
+            else:
+                workers.give(helpers)
+
+    def close(self) -> None:
+        """Give back a worker held since the last run."""
+        held, self._held = self._held, None
+        if held is not None:
+            workers.give([held])
