@@ -4,8 +4,8 @@ A training step run from Python pays for every kernel call, view and hand-over i
 interpreter (W1's step structure on a model too small to compute anything: 220-340 us on
 the 2-core Zen 4). A program is the step written once as rows of compiled jobs
 (ops/jobs.py): each row runs on this thread (`main`), is posted to the worker (`worker`),
-or waits for the worker's last job (`wait`). `run` goes through the rows in one compiled
-call with the GIL released: a row costs a call through an address, a hand-over two
+or waits for the worker's last job (`wait`). `Runner.run` goes through the rows in one
+compiled call with the GIL released: a row costs a call through an address, a hand-over two
 atomic stores and a spin. The buffers a program names must outlive it and stay put.
 
 A worker that has fallen asleep (nothing posted for `workers.IDLE_SPIN`, e.g. while this
@@ -47,7 +47,7 @@ def _cycles(typingctx):
 def _run(table, start, counters, slots, posted, rounds, cycles):
     """Rows start, start + 1, ...; returns (len(table), posted), or (i, posted) where the
     wait in row i timed out. `cycles`, as long as the table (else empty), gets each row's
-    cycle count added (`run`'s timing)."""
+    cycle count added (`Runner.run`'s timing)."""
     timed = cycles.size > 0
     for i in range(start, table.shape[0]):
         began = _cycles() if timed else 0
@@ -116,7 +116,7 @@ class Program:
         return len(self._rows) - 1
 
     def table(self) -> np.ndarray:
-        """The rows as one (rows, 1 + SLOTS) int64 array, ending with a wait."""
+        """The rows as one (rows, 1 + SLOTS) int64 array (a wait added for a job still pending)."""
         self.wait()
         return np.array(self._rows, np.int64).reshape(-1, 1 + jobs.SLOTS)
 
