@@ -18,7 +18,7 @@ import logging
 import numpy as np
 
 from .layers.core import Dense
-from .ops import dense, fpmode, gather, gemm, program
+from .ops import dense, fpmode, gemm, program
 from .ops.split import layer_parts
 from . import activations
 
@@ -43,7 +43,6 @@ class DenseProgram:
         self._keep: list = []  # scratch arrays the programs name
         self._optimizer = fast.model.compiled.optimizer
         self.runner = program.Runner()
-        self.gather_min = 0  # the fewest rows worth gathering ahead (gather.MIN_BYTES)
 
     @classmethod
     def build(cls, fast):
@@ -88,10 +87,11 @@ class DenseProgram:
             self.tables[key] = entry
         if entry is None:
             return None
-        table, gather_row, _, scale, most = entry
+        table, gather_row, _, scale = entry
         gathers = False
         if gather_row is not None:
-            gathers = ahead is not None and not isinstance(ahead, slice) and most >= len(ahead) >= self.gather_min
+            gathers = ahead is not None and not isinstance(ahead, slice) and len(ahead) <= len(self.next_idx) \
+                and fast.gather_into(side ^ 1).takes(len(ahead))
             if gathers:
                 self.next_idx[:len(ahead)] = ahead
             table[gather_row, 0] = program.WORKER if gathers else program.SKIP
@@ -110,8 +110,8 @@ class DenseProgram:
         self.runner.close()
 
     def _program(self, n, side, parts):
-        """(table, the gather's row or None, the rows' labels) for a batch of n rows in
-        buffers `side`."""
+        """(table, the gather's row or None, the rows' labels, the loss scale) for a batch
+        of n rows in buffers `side`."""
         fast, p = self.fast, program.Program(fpmode.flushing())
         x, t, dz, y = fast.x_bufs[side][0][:n], fast.t_bufs[side][:n], fast.dz[:n], self.y[:n]
         inputs, a = [], x
@@ -130,7 +130,7 @@ class DenseProgram:
             inputs.append(a)
             a = out
         gather_row = None
-        if parts > 1 and fast.gather_into(side ^ 1).rows > 0 and fast.gather_into(side ^ 1).applies(self.next_idx):
+        if parts > 1 and fast.gather_into(side ^ 1).applies(self.next_idx):
             gather_row = p.worker(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0), "gather the next batch")
         p.main(lambda s: fast.kernel.fill(s, t, y, dz, self.scalars), "loss and dL/dz")
         for update, count in zip(fast.updates, self.counts):
@@ -149,7 +149,7 @@ class DenseProgram:
                 self._matmul(p, g, kernel.T, dx, None, f"layer {i} dx = dz @ W.T")
                 g = dx
         store, optimizer = fast.model._store, fast.model.compiled.optimizer
-        optimizer.begin_step(store.trainable, store.grads)
+        optimizer.begin_step(store.trainable, store.grads)  # its fill needs the vectors' addresses
         edges = optimizer.part_edges(store.trainable.size)
         if len(edges) > 3:
             raise program.Unsupported("more than two parts")
@@ -157,9 +157,7 @@ class DenseProgram:
         if len(edges) == 3:
             p.worker(lambda s: optimizer.fill(s, edges[1], edges[2]), f"{name} part 1")
         p.main(lambda s: optimizer.fill(s, edges[0], edges[1]), f"{name} part 0")
-        ahead = fast.gather_into(side ^ 1)
-        self.gather_min = -(-gather.MIN_BYTES // max(ahead.row_bytes, 1))
-        return p.table(), gather_row, p.labels, fast.kernel.scale(n), min(ahead.rows, len(self.next_idx))
+        return p.table(), gather_row, p.labels, fast.kernel.scale(n)
 
     def _matmul(self, p, a, b, out, partials, label):
         """`dense.matmul(a, b, out, partials)` as jobs."""

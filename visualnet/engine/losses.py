@@ -236,12 +236,13 @@ class FusedKernel:
 
     def fill(self, slots, t, y_pred, dz, scalars) -> None:
         """Write the kernel as a compiled job (ops/program.py): its sum goes to scalars[1],
-        its scale is read from scalars[0] (float32). Slots[0] stays 0 where it cannot be."""
+        its scale is read from scalars[0] (float32). Slots[0] stays 0 where it cannot be
+        (the softmax crossentropies have jobs; a sigmoid output has no compiled forward)."""
         arrays = (y_pred, dz, t, scalars)
         targets = (t.dtype == np.int64 and t.shape == y_pred.shape[:1]) if self.sparse else \
             (t.dtype == _F32 and t.shape == y_pred.shape)
         if all(a.flags.c_contiguous for a in arrays) and y_pred.dtype == dz.dtype == scalars.dtype == _F32 \
-                and y_pred.ndim == 2 and dz.shape == y_pred.shape and targets:
+                and y_pred.ndim == 2 and dz.shape == y_pred.shape and targets and self.kernel in _JOBS:
             slots[1:7] = [t.ctypes.data, y_pred.ctypes.data, dz.ctypes.data, *y_pred.shape, scalars.ctypes.data]
             slots[0] = _JOBS[self.kernel]()
 
@@ -646,10 +647,4 @@ def _scce_softmax_job(slots_pointer):
     scalars[1] = _scce_softmax_kernel(jobs.int64_vector(s[1], s[4]), p, dz, scalars[0])
 
 
-def _bce_sigmoid_job(slots_pointer):
-    p, dz, scalars, s = _job_arrays(slots_pointer)
-    scalars[1] = _bce_sigmoid_kernel(jobs.matrix(s[1], s[4], s[5]), p, dz, scalars[0])
-
-
-_JOBS = {_cce_softmax_kernel: jobs.cfunc(_cce_softmax_job), _scce_softmax_kernel: jobs.cfunc(_scce_softmax_job),
-         _bce_sigmoid_kernel: jobs.cfunc(_bce_sigmoid_job)}
+_JOBS = {_cce_softmax_kernel: jobs.cfunc(_cce_softmax_job), _scce_softmax_kernel: jobs.cfunc(_scce_softmax_job)}

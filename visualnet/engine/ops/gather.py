@@ -69,8 +69,12 @@ class Ahead:
     def applies(self, idx) -> bool:
         """Whether `post` can gather these indices: a compiled job runs, the arrays suit
         one, and the batch is large enough to pay."""
-        return (self.rows > 0 and idx.dtype == np.int64 and idx.flags.c_contiguous and 0 < len(idx) <= self.rows
-                and self.row_bytes * len(idx) >= MIN_BYTES and jobs.available() and _job_address() != 0)
+        return (idx.dtype == np.int64 and idx.flags.c_contiguous and self.takes(len(idx)) and jobs.available()
+                and _job_address() != 0)
+
+    def takes(self, count: int) -> bool:
+        """Whether a batch of `count` rows fits the buffers and is large enough to pay."""
+        return 0 < count <= self.rows and self.row_bytes * count >= MIN_BYTES
 
     def fill(self, slots, idx: np.ndarray, count: int) -> None:
         """Write the gather of rows idx[:count] as a compiled job (where `applies(idx)`);

@@ -84,7 +84,7 @@ class Program:
     [0] the cfunc's address, then its arguments; jobs.FLUSH the floating-point mode)."""
 
     def __init__(self, flush: bool):
-        self._rows, self._flush, self._pending = [], int(flush), False
+        self._rows, self._flush, self._pending, self._posted = [], int(flush), False, ""
         self.labels: list[str] = []  # what each row does, for timings (benchmarks/w1_phases.py)
 
     def main(self, fill, label: str = "") -> int:
