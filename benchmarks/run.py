@@ -219,6 +219,10 @@ def run_workload(wkey, peers, data_path, args, env_for, log, say):
             res[wk.peer]["predict"].append(msg["seconds"])
             res[wk.peer]["predict_foreign"].append(turn_meter.foreign_share())
             res[wk.peer]["accuracy"] = msg["accuracy"]
+    say("  predict: " + "; ".join(
+        f"{wk.peer} " + " ".join(f"{n_test / t:,.0f}" + ("*" if f > QUIET else "")
+                                 for t, f in zip(res[wk.peer]["predict"], res[wk.peer]["predict_foreign"]))
+        for wk in workers) + " (samples/s each; * others busy)")
     for wk in workers:  # before the further seeds' models add to it
         wk.send(cmd="rss")
         res[wk.peer]["peak_rss_mb"] = wk.expect("rss")["peak_mb"]

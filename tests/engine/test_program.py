@@ -75,3 +75,33 @@ def test_a_job_without_compiled_code_is_refused():
     p = program.Program(flush=False)
     with pytest.raises(program.Unsupported):
         p.main(lambda s: None)
+
+
+def test_a_job_posted_early_goes_right_after_the_last_wait():
+    """worker_early puts the post where the worker became free; the next post waits for it."""
+    table, (a, b, out, copy) = _products()
+    p = program.Program(flush=False)
+    p.worker(lambda s: gemm.fill_2d(s, a[1], b[1], out[1]))
+    p.main(lambda s: gemm.fill_2d(s, a[0], b[0], out[0]))
+    p.wait()
+    p.main(lambda s: gemm.fill_copy(s, out[1], copy))
+    early = np.zeros((40, 48), np.float32)
+    assert p.worker_early(lambda s: gemm.fill_2d(s, a[0], b[1], early), "early") == 3
+    late = np.zeros((40, 48), np.float32)
+    p.worker(lambda s: gemm.fill_2d(s, a[1], b[0], late), "late")
+    table = p.table()
+    assert list(table[:, 0]) == [program.WORKER, program.MAIN, program.WAIT, program.WORKER, program.MAIN,
+                                 program.WAIT, program.WORKER, program.WAIT]
+    assert p.labels[3] == "post: early" and p.labels[5] == "wait: early"
+    program.Runner().run(table)
+    _check((a, b, out, copy))
+    np.testing.assert_allclose(early, a[0] @ b[1], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(late, a[1] @ b[0], rtol=1e-5, atol=1e-5)
+
+
+def test_a_job_posted_early_with_no_wait_before_goes_first():
+    p = program.Program(flush=False)
+    a, out = np.ones((8, 8), np.float32), np.zeros((8, 8), np.float32)
+    p.main(lambda s: gemm.fill_copy(s, a, out))
+    assert p.worker_early(lambda s: gemm.fill_copy(s, a, a), "first") == 0
+    assert list(p.table()[:, 0]) == [program.WORKER, program.MAIN, program.WAIT]

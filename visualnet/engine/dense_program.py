@@ -131,7 +131,8 @@ class DenseProgram:
             a = out
         gather_row = None
         if parts > 1 and fast.gather_into(side ^ 1).applies(self.next_idx):
-            gather_row = p.worker(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0), "gather the next batch")
+            gather_row = p.worker_early(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0),
+                                        "gather the next batch")
         p.main(lambda s: fast.kernel.fill(s, t, y, dz, self.scalars), "loss and dL/dz")
         for update, count in zip(fast.updates, self.counts):
             p.main(lambda s, update=update, count=count: update.fill(s, t, y, count), f"{update.metric.name}")

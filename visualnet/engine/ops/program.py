@@ -98,6 +98,20 @@ class Program:
         self._pending, self._posted = True, label
         return self._add(WORKER, fill, f"post: {label}")
 
+    def worker_early(self, fill, label: str = "") -> int:
+        """Post a job to the worker as early as it is free: right after the last wait (at the
+        start if there is none), for a job no row since then depends on (e.g. gathering the
+        next batch while this thread runs the serial layers). Returns its row's index."""
+        if self._pending:
+            return self.worker(fill, label)
+        waits = [i for i, row in enumerate(self._rows) if row[0] == WAIT]
+        at = waits[-1] + 1 if waits else 0
+        self._add(WORKER, fill, f"post: {label}")
+        self._rows.insert(at, self._rows.pop())
+        self.labels.insert(at, self.labels.pop())
+        self._pending, self._posted = True, label
+        return at
+
     def wait(self) -> None:
         """Wait for the worker's job posted last."""
         if self._pending:
