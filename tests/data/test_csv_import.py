@@ -104,6 +104,25 @@ def test_decimal_commas_of_a_comma_locale_spreadsheet_are_numbers(tmp_path):
     assert "'zwei' is not a number" in str(e.value) and (e.value.row, e.value.column) == (4, 1)
 
 
+def test_thousands_separators_in_groups_of_three_are_read(tmp_path):
+    """'1,234.5' (quoted), '1 234' and "1'234" are numbers; a decimal-comma file groups with
+    points ('1.234,5'); a comma that cannot be a separator stays an error."""
+    f = write(tmp_path / "t.csv", 'price,area,label\n"1,234.5",1 200,a\n"-12,000",950,b\n7,"1\u00a0000",a\n'
+                                  "\"1'000'000\",15,b\n")
+    layout = sniff_csv(f)
+    assert layout.numeric == [True, True, False]
+    np.testing.assert_array_equal(read_csv(f).x, [[1234.5, 1200], [-12000, 950], [7, 1000], [1e6, 15]])
+    eu = write(tmp_path / "eu.csv", "preis;menge;k\n1.234,5;2;a\n0,5;1.000;b\n2.000.000;3;a\n")
+    assert sniff_csv(eu).decimal == ","
+    ds = read_csv(eu)
+    np.testing.assert_array_equal(ds.x, [[1234.5, 2], [0.5, 1000], [2e6, 3]])
+    np.testing.assert_array_equal(encode_rows(ds.columns, [["12.345,25", "1 000"]]), [[12345.25, 1000]])
+    for cell in ("1,23", "01,234", "1,2345", "1,234,56", "1 234,5"):  # not strict groups with a decimal point
+        bad = write(tmp_path / "bad.csv", f'a,b\n1,0\n2,1\n"{cell}",0\n')
+        with pytest.raises(NonNumericError, match="is not a number"):
+            read_csv(bad)
+
+
 def test_tsv_quotes_bom_blank_lines(tmp_path):
     text = "\ufeffname\tvalue\tclass\n\"a, b\"\t1\tx\n\n\"c\"\t2\ty\n\n"
     f = write(tmp_path / "t.tsv", text)

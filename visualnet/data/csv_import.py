@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .csv_layout import MISSING, is_blank, is_missing, is_number, point_decimal, sniff_csv, text_codec
+from .csv_layout import MISSING, is_blank, is_missing, is_number, number_text, sniff_csv, text_codec
 from .dataset import Dataset, encode_labels, format_value, infer_task
 from .errors import (ColumnError, DataError, EmptyDataError, FormatError, MissingValueError,
                      NonNumericError, RaggedRowError)
@@ -49,7 +49,23 @@ def _resolve_column(ref, names: list, path: Path, what: str) -> int:
 
 
 def _sort_key(value: str):
-    return (0, float(value), value) if is_number(value) else (1, 0.0, value)
+    return (0, float(number_text(value, ".")), value) if is_number(value) else (1, 0.0, value)
+
+
+def _floats(cells: list, decimal: str) -> np.ndarray:
+    """The cells as numbers (ValueError if one is not one): first by NumPy's parse where it
+    reads every cell as `number_text` does (no cell holds a thousands separator NumPy
+    would misread), else cell by cell."""
+    texts = cells
+    if decimal == ",":
+        joined = "\0".join(cells)
+        texts = None if "." in joined else joined.replace(",", ".").split("\0")  # '1.234' is 1234
+    if texts is not None and len(texts) == len(cells):
+        try:
+            return np.array(texts, dtype=np.float64)
+        except ValueError:
+            pass
+    return np.array([number_text(c, decimal) for c in cells], dtype=np.float64)
 
 
 class _Column:
@@ -67,8 +83,7 @@ class _Column:
     def decode(self, cells: list, rownum, path: Path) -> np.ndarray:
         if self.numeric:
             try:
-                values = np.array([point_decimal(c, ",") for c in cells] if self.decimal == "," else cells,
-                                  dtype=np.float64)
+                values = _floats(cells, self.decimal)
                 if np.all(np.isfinite(values)):
                     return values
             except ValueError:
@@ -347,7 +362,7 @@ def encode_rows(columns: dict, rows, *, file=None) -> np.ndarray:
         for j, (cell, spec) in enumerate(zip(row, specs)):
             if spec["type"] == "numeric":
                 try:
-                    value = float(point_decimal(cell, decimal) if isinstance(cell, str) else cell)
+                    value = float(number_text(cell, decimal) if isinstance(cell, str) else cell)
                 except (TypeError, ValueError):
                     value = float("nan")
                 if not np.isfinite(value):

@@ -6,13 +6,17 @@ Detection rules: the delimiter is the candidate (, tab ; | space) that splits th
 into the most consistent number (> 1) of cells; the first row is a header if one of its
 cells is text above a column of numbers, or if it is all text none of which recurs below.
 A column is numeric if at least half its non-missing sample cells are numbers. With a
-delimiter other than ',', numbers are read with a decimal comma (1,5) when that makes more
-sample cells numbers than a decimal point does (a spreadsheet saved in a comma locale).
+delimiter other than ',', numbers are read with a decimal comma (1,5) when that makes at
+least as many sample cells numbers as a decimal point does (a spreadsheet saved in a comma
+locale). Thousands separators are read in strict groups of three (1,234.5; 1.234,5;
+1 234; 1'234): the mark that is not the decimal one, a space (also no-break) or an
+apostrophe.
 """
 
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +53,26 @@ def is_number(cell: str, decimal: str = ".") -> bool:
     if is_missing(cell):
         return False
     try:
-        return np.isfinite(float(point_decimal(cell, decimal)))
+        return np.isfinite(float(number_text(cell, decimal)))
     except ValueError:
         return False
 
 
-def point_decimal(cell: str, decimal: str) -> str:
-    """`cell` with a decimal comma turned into a point when `decimal` is ','."""
+_SPACES = " \u00a0\u202f'"  # space, no-break space, narrow no-break space, apostrophe
+_GROUPED = {  # a number with thousands separators; group 1 is the separator
+    ".": re.compile(rf"[+-]?[1-9]\d{{0,2}}([,{_SPACES}])\d{{3}}(?:\1\d{{3}})*(?:\.\d*)?"),
+    ",": re.compile(rf"[+-]?[1-9]\d{{0,2}}([.{_SPACES}])\d{{3}}(?:\1\d{{3}})*(?:,\d*)?"),
+}
+
+
+def number_text(cell: str, decimal: str) -> str:
+    """`cell` as float() reads it: thousands separators in strict groups of three removed
+    ('1,234.5' -> '1234.5'; with decimal ',': '1.234,5' -> '1234.5'), a decimal comma
+    turned into a point."""
+    if any(mark in cell for mark in (",", ".") + tuple(_SPACES)):
+        grouped = _GROUPED[decimal].fullmatch(cell.strip())
+        if grouped:
+            cell = cell.strip().replace(grouped.group(1), "")
     return cell.replace(",", ".") if decimal == "," else cell
 
 
@@ -138,11 +155,12 @@ def _detect_header(rows: list, decimal: str) -> bool:
 
 
 def _detect_decimal(rows: list, delimiter: str) -> str:
-    """',' when a decimal comma makes more of the sample's cells numbers than a point does."""
+    """',' when a decimal comma makes at least as many of the sample's cells with a comma
+    numbers as a point does ('1,234' alone is one and a quarter here, as in a comma locale)."""
     if delimiter == ",":
         return "."
     cells = [c for r in rows for c in r if "," in c]
-    return "," if sum(is_number(c, ",") for c in cells) > sum(map(is_number, cells)) else "."
+    return "," if cells and sum(is_number(c, ",") for c in cells) >= sum(map(is_number, cells)) else "."
 
 
 def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = None,
