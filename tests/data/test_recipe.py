@@ -130,3 +130,20 @@ def test_every_file_source_round_trips(tmp_path):
         again = prepare(Recipe.from_json(first.recipe.to_json()), base_dir=tmp_path)
         _same(first, again)
     assert first.train.x.shape[1] == 14 * 14 and len(first.dataset) == 6
+
+
+def test_outside_paths_names_what_leaves_the_folder(tmp_path):
+    from visualnet.data import outside_paths
+
+    base = tmp_path / "project"
+    (base / "data").mkdir(parents=True)
+    (base / "link").symlink_to(tmp_path)
+    assert outside_paths({"type": "csv", "path": "data/x.csv"}, base) == []
+    assert outside_paths({"type": "csv", "path": str(base / "data" / "x.csv")}, base) == []
+    assert outside_paths({"type": "csv", "path": "../x.csv"}, base) == ["../x.csv"]
+    assert outside_paths({"type": "csv", "path": "/etc/passwd"}, base) == ["/etc/passwd"]
+    assert outside_paths({"type": "csv", "path": "~/.ssh/id_rsa"}, base) == ["~/.ssh/id_rsa"]
+    assert outside_paths({"type": "csv", "path": "link/x.csv"}, base) == ["link/x.csv"]
+    assert outside_paths({"type": "idx", "images": "a", "labels": "/b"}, base) == ["/b"]
+    assert outside_paths({"type": "numpy", "path": "x.npy"}, None) == ["x.npy"]
+    assert outside_paths({"type": "builtin", "name": "iris"}, base) == []

@@ -25,7 +25,7 @@ from .preprocessing import (Channels, Flatten, MinMaxScale, OneHot, Pipeline, Re
 from .preview import FeatureStats, Preview, Sample, class_counts, feature_stats, preview
 from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, predicted_labels, prepare,
                      transform_for_prediction)
-from .sources import guess_source_type, load_source
+from .sources import guess_source_type, load_source, outside_paths
 from .split import SplitIndices, SplitSpec, split_indices
 
 __all__ = [
@@ -37,6 +37,6 @@ __all__ = [
     "list_image_folder", "read_image_folder", "list_arrays", "load_array", "read_numpy",
     "Channels", "Flatten", "MinMaxScale", "OneHot", "Pipeline", "Reshape", "Rescale", "Standardize", "Step",
     "FeatureStats", "Preview", "Sample", "class_counts", "feature_stats", "preview",
-    "DataChangedWarning", "PreparedData", "Recipe", "Subset", "guess_source_type", "load_source", "predicted_labels", "prepare",
+    "DataChangedWarning", "PreparedData", "Recipe", "Subset", "guess_source_type", "load_source", "outside_paths", "predicted_labels", "prepare",
     "transform_for_prediction", "SplitIndices", "SplitSpec", "split_indices",
 ]

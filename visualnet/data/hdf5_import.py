@@ -13,13 +13,15 @@ CHUNK_BYTES = 1 << 24
 
 
 def _open(path: Path):
-    import h5py
+    from .hdf5_guard import ExternalDataError, open_hdf5
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     try:
-        return h5py.File(path, "r")
+        return open_hdf5(path)
     except OSError as e:
         raise FormatError(f"not a readable HDF5 file: {e}", file=path) from None
+    except ExternalDataError as e:
+        raise FormatError(f"not read: the file refers to data outside itself. {e}", file=path) from None
 
 
 def list_hdf5_datasets(path) -> dict:

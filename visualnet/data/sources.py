@@ -49,6 +49,17 @@ def resolve(path, base_dir=None) -> Path:
     return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
 
 
+def outside_paths(source: dict, base_dir=None) -> list[str]:
+    """The paths `source` names (as written) that lie outside the folder `base_dir`: absolute
+    paths elsewhere, `~`, `..` or a symbolic link leading out; every path when `base_dir` is
+    None. Opening a project reads these only when the user agrees."""
+    names = [source[k] for k in PATH_KEYS.get(source.get("type"), ()) if source.get(k) is not None]
+    if base_dir is None:
+        return [str(n) for n in names]
+    base = Path(base_dir).resolve()
+    return [str(n) for n in names if not resolve(n, base).resolve().is_relative_to(base)]
+
+
 def load_source(source: dict, *, base_dir=None, progress=None, cancel=None) -> Dataset:
     """The `Dataset` a source dict describes (relative paths resolved against `base_dir`)."""
     kind = source.get("type")

@@ -21,6 +21,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from ..data.hdf5_guard import ExternalDataError, open_hdf5
 from ..graph import Graph, topological_order
 from .atomic import write_atomic
 from .errors import KerasFileError
@@ -144,7 +145,7 @@ def load_weights(model, filepath) -> None:
         if name.endswith(".keras"):
             weights = read_weights_from_zip(path, graph, sequential)
         elif name.endswith((".h5", ".hdf5")):
-            with h5py.File(path, "r") as f:
+            with open_hdf5(path) as f:
                 if "layers" in f and "layer_names" not in f.attrs and "model_weights" not in f:
                     weights = read_keras3_weights(f, graph, sequential)
                 else:
@@ -163,7 +164,7 @@ def read_keras_file(filepath) -> tuple[KerasModelSpec, dict, dict | None]:
         if name.endswith(".keras"):
             return read_keras_zip(path)
         if name.endswith((".h5", ".hdf5")):
-            with h5py.File(path, "r") as f:
+            with open_hdf5(path) as f:
                 spec, weights, training = read_legacy_h5(f)
             if training is not None:
                 training = {"optimizer": training.get("optimizer_config"), **{
@@ -296,6 +297,8 @@ class _reading:
     def __exit__(self, kind, exc, tb):
         if exc is None or isinstance(exc, (KerasFileError, MemoryError, KeyboardInterrupt)):
             return False
+        if isinstance(exc, ExternalDataError):
+            raise KerasFileError(f"'{self.path.name}' was not read: it refers to data outside itself. {exc}") from None
         if isinstance(exc, zipfile.BadZipFile):
             raise KerasFileError(f"'{self.path.name}' is not a valid .keras (zip) file: {exc}") from None
         if isinstance(exc, OSError):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import h5py
 
+from ..data.hdf5_guard import open_hdf5
 from ..graph import Graph
 from .errors import KerasFileError
 from .keras_config import graph_from_keras_config, model_config
@@ -79,7 +80,7 @@ def read_keras_zip(path):
         spec = graph_from_keras_config(config)
         data = _member(z, WEIGHTS, MAX_WEIGHTS_BYTES)
     try:
-        with h5py.File(io.BytesIO(data), "r") as f:
+        with open_hdf5(io.BytesIO(data)) as f:
             weights = read_keras3_weights(f, spec.graph, spec.sequential)
     except OSError as exc:
         raise KerasFileError(f"model.weights.h5 in the .keras file cannot be read: {exc}") from None
@@ -93,7 +94,7 @@ def read_weights_from_zip(path, graph: Graph, sequential: bool) -> dict[str, lis
     with z:
         data = _member(z, WEIGHTS, MAX_WEIGHTS_BYTES)
     try:
-        with h5py.File(io.BytesIO(data), "r") as f:
+        with open_hdf5(io.BytesIO(data)) as f:
             return read_keras3_weights(f, graph, sequential)
     except OSError as exc:
         raise KerasFileError(f"model.weights.h5 in the .keras file cannot be read: {exc}") from None

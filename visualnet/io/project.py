@@ -33,6 +33,7 @@ from typing import Any, Callable
 import h5py
 import numpy as np
 
+from ..data.hdf5_guard import ExternalDataError, open_hdf5
 from ..graph import Graph, GraphFormatError, from_dict, infer_shapes, to_dict
 from .atomic import write_atomic
 from .errors import ProjectFileError
@@ -273,10 +274,12 @@ def open_project(path) -> Project:
     if not path.exists():
         raise FileNotFoundError(f"No such project file: {path}")
     try:
-        f = h5py.File(path, "r")
+        f = open_hdf5(path)
     except OSError as exc:
         raise ProjectFileError(f"'{path.name}' is not a VisualNet project: it is not an HDF5 file, or it is "
                                f"truncated or damaged ({exc}).") from None
+    except ExternalDataError as exc:
+        raise ProjectFileError(f"'{path.name}' was not opened: it refers to data outside itself. {exc}") from None
     try:
         with f:
             version = _header(f)

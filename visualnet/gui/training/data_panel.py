@@ -166,10 +166,11 @@ class DataPanel(QWidget):
         if path:
             self.import_file(path)
 
-    def set_recipe(self, recipe: data.Recipe) -> bool:
+    def set_recipe(self, recipe: data.Recipe, base_dir=None) -> bool:
         """Show a project's recipe (its dataset, preprocessing and split) and prepare the data
-        with it as saved (its fitted statistics applied unchanged). False, after `failed`
-        says why, when its data cannot be loaded; nothing else changes then."""
+        with it as saved (its fitted statistics applied unchanged; relative paths are read
+        from `base_dir`, the project's folder). False, after `failed` says why, when its data
+        cannot be loaded; nothing else changes then."""
         import warnings
 
         source = dict(recipe.source)
@@ -181,7 +182,7 @@ class DataPanel(QWidget):
                     raise data.DataError(f"there is no built-in dataset named {source.get('name')!r}")
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", data.DataChangedWarning)
-                dataset = data.load_source(source)
+                dataset = data.load_source(source, base_dir=base_dir)
                 prepared = data.prepare(recipe, dataset=dataset)
         except (data.DataError, OSError, ValueError, KeyError) as exc:
             where = source.get("name") if builtin else Path(str(source.get("path", "?"))).name

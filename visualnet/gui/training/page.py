@@ -24,10 +24,11 @@ import logging
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from visualnet import data
@@ -144,6 +145,7 @@ class TrainingPage(QWidget):
         self._saved_optimizer = None      # a project's OptimizerState (for self.model restored from it)
         self._weights_finite = True
         self._pending_recipe = None       # a project's recipe whose data could not be loaded (kept)
+        self._document = None             # the window's document (its path: the project's folder)
         self._restored_view = None
 
         self.data_panel = DataPanel()
@@ -638,6 +640,7 @@ class TrainingPage(QWidget):
         """Take part in the File menu: save into, and restore from, the project."""
         files.add_contributor(self.contribute)
         files.opened.connect(self.restore)
+        self._document = files.document
 
     def _capture(self) -> dict | None:
         """The current weights (copies, by node id), the optimizer state and, while a run goes
@@ -719,11 +722,11 @@ class TrainingPage(QWidget):
         recipe, settings, trained weights (the next Train or Evaluate uses them) and runs."""
         self._forget()
         notes = []
-        if project.recipe is not None and not self.data_panel.set_recipe(project.recipe):
+        if project.recipe is not None and not self._load_recipe(project.recipe):
             self._pending_recipe = project.recipe
             self.prepared = self.data_panel.prepared = None
             self.data_panel.hold = True
-            self.data_panel.description.setText("<b>The project's data could not be loaded</b> (see the log); it "
+            self.data_panel.description.setText("<b>The project's data was not loaded</b> (see the log); it "
                                                  "is kept in the project. Choose a dataset to train.")
             self.check_problems()
         if project.training:
@@ -758,6 +761,28 @@ class TrainingPage(QWidget):
         self.log_line("Opened the project's training: " + ", ".join(parts))
         for note in notes:
             self.log_line(f"Note: {note}")
+
+    def _load_recipe(self, recipe) -> bool:
+        """The project's data, read from its folder; files outside that folder (absolute
+        paths elsewhere, `..`) only when the person agrees: a file from someone else must not
+        read, say, a private key into the data preview and the next save."""
+        path = self._document.path if self._document is not None else None
+        base = Path(path).parent if path else None
+        outside = data.outside_paths(recipe.source, base)
+        if outside:
+            box = QMessageBox.StandardButton
+            listed = "\n".join(f"  {p}" for p in outside[:5]) + ("\n  ..." if len(outside) > 5 else "")
+            where = f"outside the project's folder ({base})" if base else "on this computer"
+            answer = QMessageBox.question(
+                self, "Read data from outside the project?",
+                f"This project reads its training data from {where}:\n\n{listed}\n\nRead it? Say No if "
+                "you do not know where this project came from; its model, settings and runs open either way.",
+                box.Yes | box.No, box.No)
+            if answer != box.Yes:
+                self.log_line("The project's data was not read: it is outside the project's folder and reading "
+                              "it was declined: " + ", ".join(outside))
+                return False
+        return self.data_panel.set_recipe(recipe, base_dir=base)
 
     def _forget(self) -> None:
         """A different project: no trained weights, runs or curves from the one before (a
