@@ -1,14 +1,21 @@
-"""Names the model description may use for activations and initializers (Keras 3's).
+"""Names the model description may use for activations and initializers (Keras 3's),
+one table each: the engine, the files, the GUI and both code exporters read them.
 
 The engine implements every one of them (a test checks it), so a graph that validates
 always runs."""
 
-ACTIVATIONS = (
-    "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu",
-    "softplus", "softsign", "gelu", "swish", "silu", "exponential", "hard_sigmoid",
-)
+# name -> the PyTorch expression of the exported code ('{}' is the input)
+ACTIVATIONS = {
+    "linear": "{}", "relu": "torch.relu({})", "sigmoid": "torch.sigmoid({})", "tanh": "torch.tanh({})",
+    "softmax": "torch.softmax({}, dim=-1)", "leaky_relu": "F.leaky_relu({}, 0.2)", "elu": "F.elu({})",
+    "selu": "F.selu({})", "softplus": "F.softplus({})", "softsign": "F.softsign({})", "gelu": "F.gelu({})",
+    "swish": "F.silu({})", "silu": "F.silu({})", "exponential": "torch.exp({})",
+    "hard_sigmoid": "torch.clamp({} / 6 + 0.5, 0.0, 1.0)",
+}
 
-INITIALIZERS = (
-    "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-    "lecun_uniform", "zeros", "ones",
-)
+# name -> Keras class; files write the class, read either (and Keras 2's Zero/One)
+INITIALIZERS = {
+    "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal", "he_normal": "HeNormal",
+    "he_uniform": "HeUniform", "lecun_normal": "LecunNormal", "lecun_uniform": "LecunUniform",
+    "zeros": "Zeros", "ones": "Ones",
+}

@@ -2,9 +2,9 @@
 
 A `LayerSpec` holds everything the rest of VisualNet needs to know about a layer type
 without running it: its parameters (with Keras's defaults, ranges and docs), how many
-inputs it takes, its output-shape rule and the weights it creates. The palette, the
-inspector, validation, shape inference, the engine, the file formats and code export
-all read these declarations (see `layer_types.py`).
+inputs it takes, its output-shape rule, the weights it creates, its Keras form
+(`keras_form.py`) and its PyTorch form for code export (`torch_form.py`). The palette, the inspector, validation, shape inference, the engine,
+the file formats and code export all read these declarations (see `layer_types/`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .keras_form import KerasForm
 from .params import Param, ParamError
+from .torch_form import TorchForm
 
 Shape = tuple  # (None, d1, d2, ...): the batch dimension is None
 
@@ -65,14 +67,20 @@ class LayerSpec:
     shape_rule: Callable[[dict, list[Shape]], Shape]
     weight_rule: Callable[[dict, list[Shape]], list[WeightSpec]] = field(default=lambda p, s: [])
     key_params: tuple[str, ...] = ()
+    keras: KerasForm = field(default_factory=KerasForm)
+    torch: TorchForm | None = None          # None only for Input
+
+    @property
+    def keras_class(self) -> str:
+        """Keras's class name for this type ('Input' is 'InputLayer')."""
+        return self.keras.class_name or self.type
 
     @property
     def default_name(self) -> str:
         """Keras's automatic name stem: 'Dense' -> 'dense', 'MaxPooling2D' -> 'max_pooling2d'."""
         if self.type == "Input":
             return "input_layer"
-        s = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", self.type)  # keras.src.utils.naming.to_snake_case
-        return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
+        return snake_case(self.type)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -121,8 +129,15 @@ class LayerSpec:
             raise ShapeError(f"{self.type} takes {want}; it has {n}.")
 
 
+def snake_case(name: str) -> str:
+    """keras.src.utils.naming.to_snake_case: 'MaxPooling2D' -> 'max_pooling2d'."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 _REGISTRY: dict[str, LayerSpec] = {}
-_ALIASES = {"InputLayer": "Input"}
+_ALIASES: dict[str, str] = {}       # Keras class names and aliases -> registry type
 
 
 def register(spec: LayerSpec) -> LayerSpec:
@@ -130,12 +145,18 @@ def register(spec: LayerSpec) -> LayerSpec:
         raise ValueError(f"Layer type {spec.type!r} is declared twice")
     if spec.category not in CATEGORIES:
         raise ValueError(f"{spec.type}: unknown category {spec.category!r}")
+    names = {spec.keras_class, *spec.keras.aliases} - {spec.type}
+    taken = [n for n in names if n in _ALIASES or n in _REGISTRY]
+    if taken:
+        raise ValueError(f"{spec.type}: Keras name(s) {taken} already mean another layer type")
     _REGISTRY[spec.type] = spec
+    _ALIASES.update(dict.fromkeys(names, spec.type))
     return spec
 
 
 def get_spec(layer_type: str) -> LayerSpec:
-    """The declaration of `layer_type` (a Keras class name); UnknownLayerError otherwise."""
+    """The declaration of `layer_type` (a registry type, or a Keras class name or alias of
+    one); UnknownLayerError otherwise."""
     _ensure_loaded()
     name = _ALIASES.get(layer_type, layer_type)
     try:

@@ -16,6 +16,7 @@ Flatten, Concatenate and the weights mean the same thing in both.
 from __future__ import annotations
 
 import base64
+import builtins
 import io
 import json
 import keyword
@@ -27,29 +28,21 @@ import numpy as np
 
 from ..graph import Graph, infer_shapes, keras_order
 from .atomic import write_atomic
-
-_TORCH_ACTIVATIONS = {
-    "linear": "x", "relu": "torch.relu(x)", "sigmoid": "torch.sigmoid(x)", "tanh": "torch.tanh(x)",
-    "softmax": "torch.softmax(x, dim=-1)", "leaky_relu": "F.leaky_relu(x, 0.2)", "elu": "F.elu(x)",
-    "selu": "F.selu(x)", "softplus": "F.softplus(x)", "softsign": "F.softsign(x)", "gelu": "F.gelu(x)",
-    "swish": "F.silu(x)", "silu": "F.silu(x)", "exponential": "torch.exp(x)",
-    "hard_sigmoid": "torch.clamp(x / 6 + 0.5, 0.0, 1.0)",
-}
-
+from .torch_helpers import HELPERS, helper_source
 
 # names the generated scripts define or use: layer variables never take them
-_RESERVED = {"x", "a", "model", "torch", "np", "F", "nn", "keras", "layers", "self", "inputs", "io", "os", "base64",
-             "argparse", "functools", "sum", "len", "conv2d", "max_pool2d", "avg_pool2d", "pad_nchw", "same_padding",
-             "activation", "BatchNormalization", "Model", "main", "predict", "train", "build_model", "load_weights",
-             "weight_arrays", "keras_loss", "make_optimizer", "compile_model", "null", "true", "false"}
+_RESERVED = {"x", "model", "torch", "np", "F", "nn", "keras", "layers", "self", "inputs", "io", "os", "base64",
+             "argparse", "data", "state", "Model", "main", "predict", "train", "build_model", "load_weights",
+             "weight_arrays", "keras_loss", "make_optimizer", "compile_model", "null", "true", "false", *HELPERS,
+             *dir(builtins)}
 
 
 # ---------------------------------------------------------------------- shared
 def _parts(model, training: dict | None):
     from .keras_config import loss_identifier
 
-    graph = model._graph
-    out_id = model._output_id
+    graph = model.to_graph()
+    out_id = graph.output_nodes()[0].id
     order = keras_order(graph, [out_id])
     settings = dict(training or {})
     c = getattr(model, "compiled", None)
@@ -62,10 +55,10 @@ def _parts(model, training: dict | None):
     return graph, order, out_id, settings
 
 
-def _weights_npz(model, order) -> bytes:
+def _weights_npz(model, graph, order) -> bytes:
     arrays = {}
     for nid in order:
-        layer = model._layers_by_id[nid]
+        layer = model.get_layer(graph.nodes[nid].name)
         for i, w in enumerate(layer.get_weights()):
             arrays[f"{layer.name}/{i}"] = np.asarray(w, dtype=np.float32)
     buf = io.BytesIO()
@@ -157,20 +150,10 @@ def _check_weights_option(weights):
 
 # ---------------------------------------------------------------------- Keras
 def _keras_args(node) -> str:
-    p, t = node.params, node.type
-    args: dict = {}
-    if t == "Dense":
-        args = {"units": p["units"], "activation": p["activation"], "use_bias": p["use_bias"],
-                "kernel_initializer": p["kernel_initializer"], "bias_initializer": p["bias_initializer"]}
-    elif t == "Conv2D":
-        args = {"filters": p["filters"], "kernel_size": p["kernel_size"], "strides": p["strides"],
-                "padding": p["padding"], "activation": p["activation"], "use_bias": p["use_bias"],
-                "kernel_initializer": p["kernel_initializer"], "bias_initializer": p["bias_initializer"]}
-    elif t in ("MaxPooling2D", "AveragePooling2D"):
-        args = {"pool_size": p["pool_size"], "strides": p["strides"] or p["pool_size"], "padding": p["padding"]}
-    else:
-        args = dict(p)
-    args = {k: v for k, v in args.items() if not (k == "activation" and v is None)}
+    """The constructor's arguments, every one (Keras's defaults differ between versions)."""
+    spec, p = node.spec, node.params
+    values = {**p, **(spec.keras.write(p) if spec.keras.write else {})}
+    args = {k: v for k, v in values.items() if not (v is None and spec.param(k).kind == "activation")}
     args["name"] = node.name
     return ", ".join(f"{k}={v!r}" for k, v in args.items())
 
@@ -190,10 +173,10 @@ def keras_script(model, weights: str | None = "npz", training: dict | None = Non
             continue
         srcs = [ids[s] for s in graph.inputs_of(nid)]
         arg = srcs[0] if node.spec.max_inputs == 1 else "[" + ", ".join(srcs) + "]"
-        body.append(f"    {ids[nid]} = layers.{node.type}({_keras_args(node)})({arg})")
+        body.append(f"    {ids[nid]} = layers.{node.spec.keras_class}({_keras_args(node)})({arg})")
     ins = ids[inputs[0]] if len(inputs) == 1 else "[" + ", ".join(ids[i] for i in inputs) + "]"
     body.append(f"    return keras.Model({ins}, {ids[out_id]}, name={model.name!r})")
-    npz = _weights_npz(model, order) if weights else None
+    npz = _weights_npz(model, graph, order) if weights else None
     opt = settings.get("optimizer")
     loss = settings.get("loss")
     text = f'''"""Rebuilds the VisualNet model {model.name!r} in Keras 3 (any backend), with its training set-up.
@@ -265,81 +248,6 @@ def export_keras_script(model, path, weights: str | None = "npz", training: dict
 
 
 # ---------------------------------------------------------------------- PyTorch
-_TORCH_HELPERS = '''
-
-def same_padding(size, kernel, stride):
-    """Keras's 'same' padding: (before, after), the extra cell after."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
-
-
-def pad_nchw(x, kernel, stride, value=0.0):
-    top, bottom = same_padding(x.shape[2], kernel[0], stride[0])
-    left, right = same_padding(x.shape[3], kernel[1], stride[1])
-    return F.pad(x, (left, right, top, bottom), value=value)
-
-
-def conv2d(x, conv, padding):
-    x = x.permute(0, 3, 1, 2)
-    if padding == "same":
-        x = pad_nchw(x, conv.kernel_size, conv.stride)
-    return conv(x).permute(0, 2, 3, 1)
-
-
-def max_pool2d(x, pool, stride, padding):
-    x = x.permute(0, 3, 1, 2)
-    if padding == "same":
-        x = pad_nchw(x, pool, stride, value=float("-inf"))
-    return F.max_pool2d(x, pool, stride).permute(0, 2, 3, 1)
-
-
-def avg_pool2d(x, pool, stride, padding):
-    x = x.permute(0, 3, 1, 2)
-    if padding == "same":  # divide by the number of real (unpadded) cells, as Keras does
-        ones = pad_nchw(torch.ones_like(x[:1, :1]), pool, stride)
-        x = pad_nchw(x, pool, stride)
-        y = F.avg_pool2d(x, pool, stride) / F.avg_pool2d(ones, pool, stride)
-    else:
-        y = F.avg_pool2d(x, pool, stride)
-    return y.permute(0, 2, 3, 1)
-
-
-class BatchNormalization(nn.Module):
-    """Keras's BatchNormalization over the last axis (biased batch variance, Keras's momentum)."""
-
-    def __init__(self, channels, momentum=0.99, epsilon=1e-3, center=True, scale=True):
-        super().__init__()
-        self.momentum, self.epsilon = momentum, epsilon
-        self.gamma = nn.Parameter(torch.ones(channels)) if scale else None
-        self.beta = nn.Parameter(torch.zeros(channels)) if center else None
-        self.register_buffer("moving_mean", torch.zeros(channels))
-        self.register_buffer("moving_variance", torch.ones(channels))
-
-    def forward(self, x):
-        if self.training:
-            dims = tuple(range(x.dim() - 1))
-            mean, var = x.mean(dim=dims), x.var(dim=dims, unbiased=False)
-            with torch.no_grad():
-                self.moving_mean.mul_(self.momentum).add_(mean.detach() * (1 - self.momentum))
-                self.moving_variance.mul_(self.momentum).add_(var.detach() * (1 - self.momentum))
-        else:
-            mean, var = self.moving_mean, self.moving_variance
-        y = (x - mean) * torch.rsqrt(var + self.epsilon)
-        if self.gamma is not None:
-            y = y * self.gamma
-        if self.beta is not None:
-            y = y + self.beta
-        return y
-
-
-def activation(name, x):
-    return ACTIVATIONS[name](x)
-
-
-ACTIVATIONS = {
-''' + "".join(f"    {k!r}: lambda x: {v},\n" for k, v in _TORCH_ACTIVATIONS.items()) + "}\n"
-
 _TORCH_LOSSES = '''
 
 EPSILON = 1e-7
@@ -397,77 +305,7 @@ def make_optimizer(model):
 '''
 
 
-def _torch_layer(node, ins: list[tuple]) -> tuple[str | None, str]:
-    """(constructor line or None, forward expression with `a` = the inputs) for one node."""
-    p, t = node.params, node.type
-    act = p.get("activation") or "linear"
-    if t == "Dense":
-        return (f"nn.Linear({ins[0][-1]}, {p['units']}, bias={p['use_bias']})",
-                f"activation({act!r}, self.{{m}}(a[0]))")
-    if t == "Conv2D":
-        return (f"nn.Conv2d({ins[0][3]}, {p['filters']}, {tuple(p['kernel_size'])}, stride={tuple(p['strides'])}, "
-                f"bias={p['use_bias']})",
-                f"activation({act!r}, conv2d(a[0], self.{{m}}, {p['padding']!r}))")
-    if t in ("MaxPooling2D", "AveragePooling2D"):
-        fn = "max_pool2d" if t == "MaxPooling2D" else "avg_pool2d"
-        stride = tuple(p["strides"] or p["pool_size"])
-        return None, f"{fn}(a[0], {tuple(p['pool_size'])}, {stride}, {p['padding']!r})"
-    if t in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
-        fn = "mean" if t == "GlobalAveragePooling2D" else "amax"
-        return None, f"a[0].{fn}(dim=(1, 2), keepdim={p['keepdims']})"
-    if t == "BatchNormalization":
-        return (f"BatchNormalization({ins[0][-1]}, momentum={p['momentum']!r}, epsilon={p['epsilon']!r}, "
-                f"center={p['center']}, scale={p['scale']})", "self.{m}(a[0])")
-    if t == "Dropout":
-        return f"nn.Dropout({p['rate']!r})", "self.{m}(a[0])"
-    if t == "Flatten":
-        return None, "a[0].reshape(a[0].shape[0], -1)"
-    if t == "Reshape":
-        return None, f"a[0].reshape(a[0].shape[0], *{tuple(p['target_shape'])!r})"
-    if t == "Activation":
-        return None, f"activation({p['activation']!r}, a[0])"
-    if t == "LeakyReLU":
-        return None, f"F.leaky_relu(a[0], {p['negative_slope']!r})"
-    if t == "Softmax":
-        return None, f"torch.softmax(a[0], dim={p['axis']})"
-    if t == "Concatenate":
-        return None, f"torch.cat(a, dim={p['axis']})"
-    if t == "Add":
-        return None, "sum(a[1:], a[0])"
-    if t == "Subtract":
-        return None, "a[0] - a[1]"
-    if t == "Multiply":
-        return None, "functools.reduce(lambda u, v: u * v, a)"
-    if t == "Average":
-        return None, "sum(a[1:], a[0]) / len(a)"
-    raise ValueError(f"Layer type {t} has no PyTorch export rule.")
-
-
-_TORCH_LOAD = '''
-
-def load_weights(model):
-    """Keras-ordered arrays into the torch modules (Dense kernels transposed, Conv2D kernels
-    from (kh, kw, in, out) to (out, in, kh, kw))."""
-    data = weight_arrays()
-    if data is None:
-        return
-    with torch.no_grad():
-        for name, attr, kind in LAYERS:
-            module = getattr(model, attr)
-            w = [torch.from_numpy(np.asarray(data[f"{name}/{i}"])) for i in range(WEIGHT_COUNTS[name])]
-            if kind == "Dense":
-                module.weight.copy_(w[0].T)
-                if module.bias is not None:
-                    module.bias.copy_(w[1])
-            elif kind == "Conv2D":
-                module.weight.copy_(w[0].permute(3, 2, 0, 1))
-                if module.bias is not None:
-                    module.bias.copy_(w[1])
-            elif kind == "BatchNormalization":
-                params = [p for p in (module.gamma, module.beta) if p is not None]
-                for p, v in zip(params + [module.moving_mean, module.moving_variance], w):
-                    p.copy_(v)
-
+_TORCH_RUN = '''
 
 def predict(model, x, batch_size=256):
     model.train(False)
@@ -501,31 +339,38 @@ def train(model, x, y):
 '''
 
 
+def _torch_parts(graph, order, ids, info):
+    """(submodule lines, forward lines, state_dict lines, helper names) of the model."""
+    init, fwd, state, helpers = [], [], [], []
+    for nid in order:
+        node = graph.nodes[nid]
+        if node.type == "Input":
+            continue
+        form, shapes = node.spec.torch, info[nid].input_shapes
+        if form is None:
+            raise ValueError(f"Layer type {node.type} has no PyTorch export rule.")
+        helpers += form.helpers
+        m = f"self.{ids[nid]}"
+        if form.module is not None:
+            init.append(f"        {m} = {form.module(node.params, shapes)}")
+        xs = [ids[s] for s in graph.inputs_of(nid)]
+        fwd.append(f"        {ids[nid]} = {form.forward(node.params, shapes, xs, m)}")
+        for i, w in enumerate(node.spec.weights(node.params, shapes)):
+            name, suffix = form.weights[w.name]
+            state.append(f"        \"{ids[nid]}.{name}\": data[{f'{node.name}/{i}'!r}]{suffix},")
+    return init, fwd, state, helpers
+
+
 def torch_script(model, weights: str | None = "npz", training: dict | None = None, recipe=None,
                  npz_name: str = "model_weights.npz") -> tuple[str, bytes | None]:
     """The PyTorch script's text and the weights .npz bytes (None without weights)."""
     _check_weights_option(weights)
     graph, order, out_id, settings = _parts(model, training)
     ids = _idents(graph, order)
-    info = infer_shapes(graph)
     inputs = [nid for nid in order if graph.nodes[nid].type == "Input"]
-    init, fwd, layers_with_weights, counts = [], [], [], {}
-    for nid in order:
-        node = graph.nodes[nid]
-        if node.type == "Input":
-            continue
-        ctor, expr = _torch_layer(node, info[nid].input_shapes)
-        if ctor:
-            init.append(f"        self.{ids[nid]} = {ctor}")
-        n_weights = len(model._layers_by_id[nid].weight_specs)
-        if n_weights:
-            layers_with_weights.append((node.name, ids[nid], node.type))
-            counts[node.name] = n_weights
-        srcs = ", ".join(ids[s] for s in graph.inputs_of(nid))
-        fwd.append(f"        a = [{srcs}]")
-        fwd.append(f"        {ids[nid]} = {expr.format(m=ids[nid])}")
+    init, fwd, state, helpers = _torch_parts(graph, order, ids, infer_shapes(graph))
     fwd.append(f"        return {ids[out_id]}")
-    npz = _weights_npz(model, order) if weights else None
+    npz = _weights_npz(model, graph, order) if weights else None
     opt, loss = settings.get("optimizer"), settings.get("loss")
     text = f'''"""Rebuilds the VisualNet model {model.name!r} in PyTorch (torch.nn), with its training set-up.
 
@@ -535,7 +380,6 @@ Run `python {{this file}} --help`.
 
 import argparse
 import base64
-import functools
 import io
 import os
 
@@ -545,15 +389,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 INPUT_NAMES = {[graph.nodes[i].name for i in inputs]!r}
-LAYERS = {layers_with_weights!r}
-WEIGHT_COUNTS = {counts!r}
 OPTIMIZER = {json.dumps(opt) if opt is not None else "None"}
 LOSS = {json.dumps(loss) if loss is not None else "None"}
 METRICS = {json.dumps(settings.get("metrics") or [])}
 EPOCHS = {int(settings.get("epochs", 10))!r}
 BATCH_SIZE = {int(settings.get("batch_size", 32))!r}
 SHUFFLE = {bool(settings.get("shuffle", True))!r}
-{_recipe_comment(recipe)}{_TORCH_HELPERS}{_TORCH_LOSSES}
+{_recipe_comment(recipe)}{helper_source(helpers)}{_TORCH_LOSSES}
 
 class Model(nn.Module):
     def __init__(self):
@@ -568,7 +410,18 @@ def build_model():
     return Model()
 
 
-{_weights_block(weights, npz, npz_name)}{_TORCH_LOAD}''' + _MAIN
+{_weights_block(weights, npz, npz_name)}
+
+def load_weights(model):
+    """The Keras-ordered arrays as the model's state_dict (kernels in PyTorch's layout)."""
+    data = weight_arrays()
+    if data is None:
+        return
+    state = {{
+{chr(10).join(state)}
+    }}
+    model.load_state_dict({{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}})
+{_TORCH_RUN}''' + _MAIN
     return _py_literals(text), npz
 
 

@@ -13,7 +13,6 @@ other unsupported layer or option, in one `UnsupportedLayersError`.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,41 +26,14 @@ KERAS2_VERSION = "2.15.0"  # what the Keras 2 dialect files claim (tf-keras conv
 MAX_PARAMS = 1 << 28  # refuse models claiming more weights than this (about 1 GB of float32)
 MAX_LAYERS = 2_000  # far beyond what the canvas shows; keeps a hostile file from taking minutes
 
-# Keras class names that mean a registry type (Keras 2 and 3 aliases included).
-_READ_ALIASES = {
-    "InputLayer": "Input", "Convolution2D": "Conv2D", "MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D",
-    "GlobalAvgPool2D": "GlobalAveragePooling2D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
-}
-_SUPPORTED = ("Input", "Dense", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-              "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "Dropout", "Activation",
-              "LeakyReLU", "Softmax", "Concatenate", "Add", "Subtract", "Multiply", "Average")
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
-
-_INIT_CLASS = {
-    "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal", "he_normal": "HeNormal",
-    "he_uniform": "HeUniform", "lecun_normal": "LecunNormal", "lecun_uniform": "LecunUniform",
-    "zeros": "Zeros", "ones": "Ones",
-}
-_INIT_NAME = {v: k for k, v in _INIT_CLASS.items()}
-_INIT_NAME.update({"Zeros": "zeros", "Ones": "ones", "zeros": "zeros", "ones": "ones", "Zero": "zeros",
-                   "One": "ones"})
-
-
-def keras_class(layer_type: str) -> str:
-    """The Keras class name of a registry type."""
-    return "InputLayer" if layer_type == "Input" else layer_type
-
-
-def snake_case(name: str) -> str:
-    """keras.src.utils.naming.to_snake_case."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+# class names of initializers as Keras files write them -> VisualNet's names (Keras 2 also wrote Zero, One)
+_INIT_NAME = {cls: name for name, cls in INITIALIZERS.items()} | {"Zero": "zeros", "One": "ones"}
 
 
 # ====================================================================== export
 def _initializer(name: str, dialect: str) -> dict:
-    cls = _INIT_CLASS[name]
+    cls = INITIALIZERS[name]
     cfg = {} if name in ("zeros", "ones") else {"seed": None}
     if dialect == "keras3":
         return {"module": "keras.initializers", "class_name": cls, "config": cfg, "registered_name": None}
@@ -69,55 +41,30 @@ def _initializer(name: str, dialect: str) -> dict:
 
 
 def layer_config(node, dialect: str) -> dict:
-    """The Keras `config` of one graph node (`dialect`: 'keras3' or 'keras2')."""
-    p, t = node.params, node.type
-    if t == "Input":
+    """The Keras `config` of one graph node (`dialect`: 'keras3' or 'keras2'), from its
+    declaration's parameters and Keras form."""
+    spec, p = node.spec, node.params
+    if node.type == "Input":
         key = "batch_shape" if dialect == "keras3" else "batch_input_shape"
         return {key: [None, *p["shape"]], "dtype": "float32", "sparse": False, "ragged": False, "name": node.name}
     cfg: dict[str, Any] = {"name": node.name, "trainable": True, "dtype": "float32"}
     if dialect == "keras3":
         cfg["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
                         "registered_name": None}
-    act = lambda: p["activation"] or "linear"  # noqa: E731
-    no_regs = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-               "kernel_constraint": None, "bias_constraint": None}
-    if t == "Dense":
-        cfg.update(units=p["units"], activation=act(), use_bias=p["use_bias"],
-                   kernel_initializer=_initializer(p["kernel_initializer"], dialect),
-                   bias_initializer=_initializer(p["bias_initializer"], dialect), **no_regs)
-    elif t == "Conv2D":
-        cfg.update(filters=p["filters"], kernel_size=list(p["kernel_size"]), strides=list(p["strides"]),
-                   padding=p["padding"], data_format="channels_last", dilation_rate=[1, 1], groups=1,
-                   activation=act(), use_bias=p["use_bias"],
-                   kernel_initializer=_initializer(p["kernel_initializer"], dialect),
-                   bias_initializer=_initializer(p["bias_initializer"], dialect), **no_regs)
-    elif t in ("MaxPooling2D", "AveragePooling2D"):
-        strides = p["strides"] or p["pool_size"]
-        cfg.update(pool_size=list(p["pool_size"]), padding=p["padding"], strides=list(strides),
-                   data_format="channels_last")
-    elif t in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
-        cfg.update(data_format="channels_last", keepdims=p["keepdims"])
-    elif t == "BatchNormalization":
-        cfg.update(axis=p["axis"], momentum=p["momentum"], epsilon=p["epsilon"], center=p["center"],
-                   scale=p["scale"], beta_initializer=_initializer("zeros", dialect),
-                   gamma_initializer=_initializer("ones", dialect),
-                   moving_mean_initializer=_initializer("zeros", dialect),
-                   moving_variance_initializer=_initializer("ones", dialect),
-                   beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
-    elif t == "Dropout":
-        cfg.update(rate=p["rate"], noise_shape=None, seed=p["seed"])
-    elif t == "Activation":
-        cfg.update(activation=p["activation"])
-    elif t == "LeakyReLU":
-        cfg["negative_slope" if dialect == "keras3" else "alpha"] = p["negative_slope"]
-    elif t in ("Softmax", "Concatenate"):
-        cfg.update(axis=p["axis"])
-    elif t == "Flatten":
-        cfg.update(data_format="channels_last")
-    elif t == "Reshape":
-        cfg.update(target_shape=list(p["target_shape"]))
-    elif t not in ("Add", "Subtract", "Multiply", "Average"):
-        raise KerasFileError(f"Layer type {t} has no Keras export rule.")
+    form = spec.keras
+    values = {**p, **(form.write(p) if form.write else {})}
+    for param in spec.params:
+        value = values[param.name]
+        if param.kind == "activation":
+            value = value or "linear"
+        elif param.kind == "initializer":
+            value = _initializer(value, dialect)
+        else:
+            value = param.to_json(value)
+        cfg[form.argument(param.name, dialect)] = value
+    for key, fixed in form.all_fixed().items():
+        if fixed.write:
+            cfg[key] = list(fixed.value) if isinstance(fixed.value, tuple) else fixed.value
     return cfg
 
 
@@ -136,7 +83,7 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str) -> dic
     k3 = dialect == "keras3"
 
     def entry(node, extra=None) -> dict:
-        item = {"class_name": keras_class(node.type), "config": layer_config(node, dialect)}
+        item = {"class_name": node.spec.keras_class, "config": layer_config(node, dialect)}
         if k3:
             item = {"module": "keras.layers", **item, "registered_name": None}
             ins = info[node.id].input_shapes
@@ -231,32 +178,9 @@ class KerasModelSpec:
         return self.graph.node_by_name(name)
 
 
-def _is_default(value, *defaults) -> bool:
-    return any(value == d for d in defaults)
-
-
-# Options of Keras layers that VisualNet accepts only at these values.
-_FIXED_OPTIONS = {
-    "Dense": {"kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
-              "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,),
-              "quantization_config": (None,)},
-    "Conv2D": {"data_format": (None, "channels_last"), "dilation_rate": (1, [1, 1]), "groups": (1,),
-               "kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
-               "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)},
-    "BatchNormalization": {"beta_regularizer": (None,), "gamma_regularizer": (None,), "beta_constraint": (None,),
-                           "gamma_constraint": (None,), "synchronized": (False,), "renorm": (False,),
-                           "fused": (None, True, False), "adjustment": (None,), "virtual_batch_size": (None,)},
-    "Dropout": {"noise_shape": (None,)},
-    "Flatten": {"data_format": (None, "channels_last")},
-    "MaxPooling2D": {"data_format": (None, "channels_last")},
-    "AveragePooling2D": {"data_format": (None, "channels_last")},
-    "GlobalAveragePooling2D": {"data_format": (None, "channels_last")},
-    "GlobalMaxPooling2D": {"data_format": (None, "channels_last")},
-}
+# Keras arguments every layer or input takes that say nothing about what it computes
 _IGNORED = {"name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape", "input_dim",
-            "batch_size", "sparse", "ragged", "optional", "autocast", "input_spec", "activity_regularizer",
-            "build_config", "seed_generator", "renorm_clipping", "renorm_momentum", "beta_initializer",
-            "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer"}
+            "batch_size", "sparse", "ragged", "optional", "autocast", "input_spec", "build_config", "seed_generator"}
 
 
 def _activation_name(value) -> str | None:
@@ -309,41 +233,39 @@ def _input_shape_from(cfg: dict) -> tuple | None:
 
 
 def _layer_params(type_: str, cfg: dict, where: str, problems: list[str], notes: list[str]) -> dict:
-    """Registry parameters from a Keras layer config; problems are appended, not raised."""
+    """Registry parameters from a Keras layer config (either dialect), read through the
+    type's Keras form; problems are appended, not raised."""
     spec = get_spec(type_)
+    form = spec.keras
+    if form.read:
+        cfg = form.read(cfg)
+    fixed = form.all_fixed()
+    for key, rule in fixed.items():
+        if key in cfg and not rule.accepts(cfg[key]):
+            problems.append(f"{where}: option {key}={cfg[key]!r} is not supported (only {rule.allowed_text()}).")
     params: dict[str, Any] = {}
-    for key, allowed in _FIXED_OPTIONS.get(type_, {}).items():
-        if key in cfg and not _is_default(cfg[key], *allowed):
-            problems.append(f"{where}: option {key}={cfg[key]!r} is not supported "
-                            f"(only {', '.join(repr(a) for a in allowed)}).")
-    if type_ == "BatchNormalization":
-        axis = cfg.get("axis", -1)
-        if isinstance(axis, list) and len(axis) == 1:
-            axis = axis[0]
-        cfg = {**cfg, "axis": axis}
-    if type_ == "LeakyReLU":
-        slope = cfg.get("negative_slope", cfg.get("alpha", 0.3))
-        cfg = {k: v for k, v in cfg.items() if k != "alpha"}
-        cfg["negative_slope"] = slope
-    if type_ in ("Dense", "Conv2D", "Activation"):
-        act = _activation_name(cfg.get("activation"))
-        if cfg.get("activation") is not None and act is None:
-            problems.append(f"{where}: activation {cfg.get('activation')!r} is not a named activation.")
-        elif act is not None and act not in ACTIVATIONS:
-            problems.append(f"{where}: activation '{act}' is not supported "
-                            f"(supported: {', '.join(ACTIVATIONS)}).")
-        cfg = {**cfg, "activation": act}
-    for key in spec.param_names:
-        if key not in cfg:
+    known = set(_IGNORED) | set(fixed) | set(form.ignored)
+    for param in spec.params:
+        names = form.spellings(param.name)
+        known.update(names)
+        key = next((k for k in names if k in cfg), None)
+        if key is None:
             continue
         value = cfg[key]
-        kind = spec.param(key).kind
-        if kind == "initializer":
-            value = _initializer_name(value, f"{where} {key}", notes, spec.param(key).default)
+        if param.kind == "activation":
+            name = _activation_name(value)
+            if value is not None and name is None:
+                problems.append(f"{where}: activation {value!r} is not a named activation.")
+                continue
+            if name is not None and name not in ACTIVATIONS:
+                problems.append(f"{where}: activation '{name}' is not supported (supported: {', '.join(ACTIVATIONS)}).")
+                continue
+            value = name
+        elif param.kind == "initializer":
+            value = _initializer_name(value, f"{where} {param.name}", notes, param.default)
         elif isinstance(value, list):
             value = tuple(value)
-        params[key] = value
-    known = set(spec.param_names) | _IGNORED | set(_FIXED_OPTIONS.get(type_, {})) | {"alpha", "negative_slope"}
+        params[param.name] = value
     for key in sorted(set(cfg) - known):
         if cfg[key] not in (None, False, {}, []):
             notes.append(f"{where}: option '{key}' is ignored.")
@@ -454,7 +376,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
         if not isinstance(lname, str) or not lname:
             lname = f"layers[{i}]"
         where = f"layer '{lname}' ({kcls})"
-        type_ = _READ_ALIASES.get(kcls, kcls)
+        type_ = _registry_type(kcls)
         module = layer.get("module")
         custom = (layer.get("registered_name") not in (None, kcls, "Functional")
                   or (isinstance(module, str) and not module.startswith("keras")))
@@ -464,7 +386,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
         elif kcls == "Lambda":
             problems.append(f"{where}: Lambda layers hold Python code, which VisualNet never runs.")
             type_ = None
-        elif custom or type_ not in _SUPPORTED:
+        elif custom or type_ is None:
             what = "a custom layer (its code is never run)" if custom else "not a layer type VisualNet supports"
             problems.append(f"{where}: {what}.")
             type_ = None
@@ -574,6 +496,14 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
     for note in notes:
         warnings.warn(note, _warning_class(), stacklevel=3)
     return KerasModelSpec(graph, name, sequential, notes)
+
+
+def _registry_type(class_name: str) -> str | None:
+    """The registry type a Keras class name (or alias) means; None when none does."""
+    try:
+        return get_spec(class_name).type
+    except UnknownLayerError:
+        return None
 
 
 def _warning_class():

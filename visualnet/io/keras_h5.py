@@ -15,8 +15,9 @@ import h5py
 import numpy as np
 
 from ..graph import Graph, keras_order
+from ..graph.registry import snake_case
 from .errors import KerasFileError
-from .keras_config import KERAS2_VERSION, check_graph, graph_from_keras_config, keras_class, snake_case
+from .keras_config import KERAS2_VERSION, check_graph, graph_from_keras_config
 from .keras_config import model_config as make_model_config
 from .keras_config import weight_shapes
 
@@ -198,7 +199,7 @@ def keras3_group_names(graph: Graph, order: list[str]) -> list[str]:
     used: dict[str, int] = {}
     names = []
     for nid in order:
-        base = snake_case(keras_class(graph.nodes[nid].type))
+        base = snake_case(graph.nodes[nid].spec.keras_class)
         if base in used:
             used[base] += 1
             names.append(f"{base}_{used[base]}")

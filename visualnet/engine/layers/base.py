@@ -29,7 +29,6 @@ class Layer:
 
     layer_type = ""
     positional: tuple[str, ...] | None = None  # Keras's positional order when it differs from the registry's
-    unsupported: dict[str, tuple] = {}  # Keras arguments accepted only at these values
 
     def __init__(self, *args, **kwargs):
         spec = self.spec
@@ -42,12 +41,19 @@ class Layer:
                 raise TypeError(f"{type(self).__name__} got multiple values for argument '{key}'.")
             kwargs[key] = value
         common = {k: kwargs.pop(k) for k in _COMMON if k in kwargs}
-        for key, allowed in self.unsupported.items():
+        form = spec.keras
+        for key, rule in form.all_fixed().items():
             if key in kwargs:
                 value = kwargs.pop(key)
-                if value not in allowed:
+                if not rule.accepts(value):
                     raise ValueError(f"VisualNet's {type(self).__name__} supports only {key}="
-                                     f"{allowed[0]!r}. Received: {key}={value!r}")
+                                     f"{rule.value!r}. Received: {key}={value!r}")
+        for name in spec.param_names:
+            for other in form.spellings(name)[1:]:   # Keras 2's names (LeakyReLU's alpha)
+                if other in kwargs:
+                    if name in kwargs:
+                        raise TypeError(f"{type(self).__name__} got both '{name}' and its other name '{other}'.")
+                    kwargs[name] = kwargs.pop(other)
         unknown = sorted(set(kwargs) - set(spec.param_names))
         if unknown:
             raise TypeError(f"Unrecognized keyword argument(s) passed to {type(self).__name__}: {unknown}. "

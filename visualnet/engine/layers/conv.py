@@ -9,9 +9,6 @@ from .core import _Activated
 class Conv2D(_Activated):
     layer_type = "Conv2D"
     positional = ("filters", "kernel_size", "strides", "padding")
-    unsupported = {"data_format": (None, "channels_last"), "dilation_rate": ((1, 1), 1, [1, 1]), "groups": (1,),
-                   "kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
-                   "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)}
 
     splits_batch = True  # its kernels run the batch as parallel parts (ops/split.py)
     relu_deferred = False  # set by the executor when a MaxPooling2D applies this layer's ReLU

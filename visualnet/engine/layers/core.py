@@ -58,8 +58,6 @@ class _Activated(Layer):
 
 class Dense(_Activated):
     layer_type = "Dense"
-    unsupported = {"kernel_regularizer": (None,), "bias_regularizer": (None,), "activity_regularizer": (None,),
-                   "kernel_constraint": (None,), "bias_constraint": (None,), "lora_rank": (None,)}
 
     @property
     def splits_batch(self):
@@ -163,11 +161,6 @@ class Softmax(Layer):
 class LeakyReLU(Layer):
     layer_type = "LeakyReLU"
 
-    def __init__(self, *args, **kwargs):
-        if "alpha" in kwargs:  # Keras 2's name, still accepted by Keras 3
-            kwargs["negative_slope"] = kwargs.pop("alpha")
-        super().__init__(*args, **kwargs)
-
     def forward(self, inputs, training):
         self._x = inputs[0]
         return np.where(self._x > 0, self._x, self._x * self.config["negative_slope"]).astype(self._x.dtype)
@@ -178,7 +171,6 @@ class LeakyReLU(Layer):
 
 class Flatten(Layer):
     layer_type = "Flatten"
-    unsupported = {"data_format": (None, "channels_last")}
 
     def forward(self, inputs, training):
         x = inputs[0]
@@ -203,7 +195,6 @@ class Reshape(Layer):
 
 class Dropout(Layer):
     layer_type = "Dropout"
-    unsupported = {"noise_shape": (None,)}
 
     def on_build(self):
         seed = self.config["seed"]

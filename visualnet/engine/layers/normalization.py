@@ -9,9 +9,6 @@ from .base import Layer
 
 class BatchNormalization(Layer):
     layer_type = "BatchNormalization"
-    unsupported = {"beta_initializer": ("zeros",), "gamma_initializer": ("ones",),
-                   "moving_mean_initializer": ("zeros",), "moving_variance_initializer": ("ones",),
-                   "beta_regularizer": (None,), "gamma_regularizer": (None,), "synchronized": (False,)}
 
     def forward(self, inputs, training):
         x = inputs[0]

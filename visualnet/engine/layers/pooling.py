@@ -15,7 +15,6 @@ class _Pool2D(Layer):
     """Output and input-gradient buffers are the layer's own, reused batch after batch."""
 
     positional = ("pool_size", "strides", "padding")
-    unsupported = {"data_format": (None, "channels_last")}
 
     def _geometry(self, x):
         c = self.config
@@ -64,7 +63,6 @@ class AveragePooling2D(_Pool2D):
 
 
 class _GlobalPool2D(Layer):
-    unsupported = {"data_format": (None, "channels_last")}
 
     def forward(self, inputs, training):
         x = inputs[0]

@@ -1,0 +1,83 @@
+"""How a layer type appears in Keras: part of its declaration.
+
+A `KerasForm` states the Keras class name and the other names Keras files use for it,
+arguments Keras calls differently in one dialect (LeakyReLU's `negative_slope` is `alpha`
+in Keras 2), Keras options VisualNet takes only at one value (`data_format`, the
+regularizers), and how a parameter's value is written where Keras writes another form.
+The engine's argument check, the Keras 3 and Keras 2 writers and the readers of both
+dialects all read this one statement (`io/keras_config.py`, `engine/layers/base.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+DIALECTS = ("keras3", "keras2")
+
+
+@dataclass(frozen=True, eq=False)
+class Fixed:
+    """A Keras option VisualNet supports at `value` only (`also`: other spellings of the
+    same meaning, such as None for `data_format`). Written into configs when `write`."""
+
+    value: Any
+    also: tuple = ()
+    write: bool = True
+
+    def accepts(self, value) -> bool:
+        return any(_same(value, v) for v in (self.value, *self.also))
+
+    def allowed_text(self) -> str:
+        return ", ".join(repr(v) for v in (self.value, *self.also))
+
+
+@dataclass(frozen=True, eq=False)
+class KerasForm:
+    """The Keras side of one layer type (see the module docstring).
+
+    class_name: Keras's class ('' means the registry type's name); aliases: other class
+    names read as this type; renamed: parameter -> {dialect: Keras argument name};
+    fixed: Keras option -> Fixed; ignored: Keras options read and dropped silently (they
+    do not change what the layer computes); write: params -> the values Keras writes where
+    they differ (e.g. pooling strides None -> pool_size); read: a Keras config -> the same
+    config with values in the registry's form (e.g. BatchNormalization axis [3] -> 3).
+    """
+
+    class_name: str = ""
+    aliases: tuple[str, ...] = ()
+    renamed: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    fixed: Mapping[str, Fixed] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+    write: Callable[[dict], dict] | None = None
+    read: Callable[[dict], dict] | None = None
+
+    def argument(self, param: str, dialect: str) -> str:
+        """The Keras argument (config key) for a registry parameter in `dialect`."""
+        return self.renamed.get(param, {}).get(dialect, param)
+
+    def spellings(self, param: str) -> tuple[str, ...]:
+        """Every Keras argument name that means `param` (the registry's name first)."""
+        return (param, *(n for n in self.renamed.get(param, {}).values() if n != param))
+
+    def all_fixed(self) -> dict[str, Fixed]:
+        """This type's fixed options and those every Keras layer has."""
+        return {**COMMON_FIXED, **self.fixed}
+
+
+def _same(a, b) -> bool:
+    """Equal as JSON values: lists and tuples alike, 1 and 1.0 alike, True is not 1."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+NO_REGULARIZERS = {k: Fixed(None) for k in ("kernel_regularizer", "bias_regularizer", "kernel_constraint",
+                                             "bias_constraint")}
+CHANNELS_LAST = {"data_format": Fixed("channels_last", also=(None,))}
+NO_LORA = {"lora_rank": Fixed(None, write=False), "quantization_config": Fixed(None, write=False)}
+
+# Keras options every layer takes; VisualNet supports them at these values only.
+COMMON_FIXED = {"activity_regularizer": Fixed(None, write=False)}

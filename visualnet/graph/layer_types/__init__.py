@@ -1,0 +1,7 @@
+"""Every layer type VisualNet supports, declared once (Keras 3 names and defaults).
+
+Importing this package registers them, family by family, in the palette's order. Rank-
+generic families (convolution, pooling, global pooling) declare their 1-D, 2-D and 3-D
+members from one definition, as Keras's `BaseConv(rank)` does."""
+
+from . import core, convolution, pooling, normalization, activation, merging  # noqa: F401  (register on import)
