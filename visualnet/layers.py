@@ -1,18 +1,14 @@
 """Keras-compatible layers namespace: `from visualnet import layers` as `from keras import layers`."""
 
-from .engine.layers import (  # noqa: F401
-    Activation, Add, Average, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten,
-    GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, Layer, LeakyReLU, MaxPooling2D, Multiply, Reshape,
-    Softmax, Subtract,
-)
+from .engine.layers import LAYER_CLASSES, InputLayer, Layer  # noqa: F401
 from .engine.tensor import KerasTensor
+from .graph import all_specs
 
-# Keras's aliases
-MaxPool2D = MaxPooling2D
-AvgPool2D = AveragePooling2D
-GlobalAvgPool2D = GlobalAveragePooling2D
-GlobalMaxPool2D = GlobalMaxPooling2D
-Convolution2D = Conv2D
+# every declared layer type under its Keras class name and Keras's aliases (MaxPool2D, ...)
+for _spec in all_specs():
+    for _name in (_spec.keras_class, *_spec.keras.aliases):
+        globals()[_name] = LAYER_CLASSES[_spec.type]
+del _spec, _name
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,

@@ -260,7 +260,7 @@ def _layer_params(type_: str, cfg: dict, where: str, problems: list[str], notes:
             if name is not None and name not in ACTIVATIONS:
                 problems.append(f"{where}: activation '{name}' is not supported (supported: {', '.join(ACTIVATIONS)}).")
                 continue
-            value = name
+            value = None if name == "linear" and param.optional else name   # Keras writes None as 'linear'
         elif param.kind == "initializer":
             value = _initializer_name(value, f"{where} {param.name}", notes, param.default)
         elif isinstance(value, list):
