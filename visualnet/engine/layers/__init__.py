@@ -6,11 +6,12 @@ from .core import Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, Re
 from .merging import Add, Average, Concatenate, Multiply, Subtract
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
+from .reshaping import UpSampling1D, UpSampling2D, UpSampling3D
 
 LAYER_CLASSES: dict[str, type[Layer]] = {
     cls.layer_type: cls
     for cls in (InputLayer, Dense, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D,
-                GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Dropout, Activation,
+                GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling1D, UpSampling2D, UpSampling3D, BatchNormalization, Dropout, Activation,
                 LeakyReLU, Softmax, Concatenate, Add, Subtract, Multiply, Average)
 }
 

@@ -4,4 +4,4 @@ Importing this package registers them, family by family, in the palette's order.
 generic families (convolution, pooling, global pooling) declare their 1-D, 2-D and 3-D
 members from one definition, as Keras's `BaseConv(rank)` does."""
 
-from . import core, convolution, pooling, normalization, activation, merging  # noqa: F401  (register on import)
+from . import core, convolution, pooling, reshaping, normalization, activation, merging  # noqa: F401  (register on import)
