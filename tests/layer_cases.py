@@ -1,0 +1,73 @@
+"""One small model per declared layer type, for tests/test_layer_completeness.py.
+
+A case gives the input shape(s), the constructor arguments of the layer under test (named
+`probe`) and, if it needs one, layers to put between each input and the probe. The same
+case builds the model in VisualNet and in Keras (their APIs match). Arguments are chosen
+away from the defaults where that is cheap, so that the files and scripts carry them.
+
+Adding a layer type to the registry without a case here fails every completeness test of
+that type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PROBE = "probe"
+
+
+@dataclass(frozen=True)
+class LayerCase:
+    shapes: tuple  # one input shape (batch excluded) per model input
+    kwargs: dict = field(default_factory=dict)
+    before: tuple = ()  # (layer type, kwargs) applied in turn to each input before the probe
+
+
+def _one(shape, before=(), **kwargs) -> LayerCase:
+    return LayerCase((shape,), kwargs, before)
+
+
+def _two(shape_a, shape_b, **kwargs) -> LayerCase:
+    return LayerCase((shape_a, shape_b), kwargs)
+
+
+CASES: dict[str, LayerCase] = {
+    "Dense": _one((5,), units=3),  # the default activation=None: the common case, and Keras writes "linear"
+    "Flatten": _one((4, 3, 2)),
+    "Reshape": _one((12,), target_shape=(3, -1)),
+    # uneven 'same' padding along the width (kernel 2, stride 1)
+    "Conv2D": _one((7, 6, 2), filters=3, kernel_size=(3, 2), strides=(2, 1), padding="same", activation="relu"),
+    "MaxPooling2D": _one((7, 7, 2), pool_size=3, strides=2, padding="same"),
+    # 'valid': Keras on PyTorch pads uneven 'same' average pooling unlike Keras on TensorFlow
+    # (see tests/io/test_code_export.py), which would make the Keras oracle the odd one out
+    "AveragePooling2D": _one((6, 7, 2), pool_size=(2, 3), strides=(1, 2)),
+    "GlobalAveragePooling2D": _one((5, 4, 3), keepdims=True),
+    "GlobalMaxPooling2D": _one((5, 4, 3)),
+    "UpSampling1D": _one((4, 3), size=3),
+    "UpSampling2D": _one((3, 4, 2), size=(2, 3)),
+    "UpSampling3D": _one((2, 3, 2, 2), size=(1, 2, 3)),
+    # moving statistics come from the randomised weights, so predict() really normalises
+    "BatchNormalization": _one((4, 3), momentum=0.9, epsilon=0.01),
+    # the identity at predict time, between weights that must still line up
+    "Dropout": _one((5,), before=(("Dense", {"units": 4, "activation": "relu"}),), rate=0.4),
+    "Activation": _one((6,), activation="softplus"),
+    "LeakyReLU": _one((6,), negative_slope=0.1),
+    "Softmax": _one((2, 5), axis=1),
+    "Concatenate": _two((2, 4), (3, 4), axis=1),
+    "Add": _two((5,), (5,)),
+    "Subtract": _two((5,), (5,)),
+    "Multiply": _two((5,), (5,)),
+    "Average": _two((5,), (5,)),
+}
+
+
+def build(case: LayerCase, layer_type: str, make, Input, Model, name: str = "completeness"):
+    """The case's model: `make(type, **kwargs)` makes a layer, `Input` and `Model` as in Keras."""
+    inputs = [Input(shape, name=f"in{i}") for i, shape in enumerate(case.shapes)]
+    branches = []
+    for i, x in enumerate(inputs):
+        for j, (before_type, kwargs) in enumerate(case.before):
+            x = make(before_type, name=f"before{i}_{j}", **kwargs)(x)
+        branches.append(x)
+    out = make(layer_type, name=PROBE, **case.kwargs)(branches[0] if len(branches) == 1 else branches)
+    return Model(inputs[0] if len(inputs) == 1 else inputs, out, name=name)
