@@ -1,7 +1,7 @@
 """Every declared layer type is complete, piece by piece (issue 21).
 
 One test per piece, parametrized over every type of the registry (`Input` aside: every
-model has one): the engine class; the config round trips; VisualNet's own `.keras` and
+model has one): the engine class; backward against numerical gradients; the config round trips; VisualNet's own `.keras` and
 `.h5` round trips; real Keras opening VisualNet's files and VisualNet opening Keras's, each
 predicting the same (<= 1e-5); the exported Keras and PyTorch scripts reproducing the
 predictions (<= 1e-4); the palette listing the type; `summary()` giving Keras's shapes and
@@ -159,6 +159,19 @@ def test_engine_class(layer_type):
         assert cls.layer_type == layer_type
     with piece("the class in the Keras-compatible namespace visualnet.layers", layer_type):
         assert getattr(vl, layer_type) is cls
+
+
+@by_type
+def test_numerical_gradients(built, layer_type):
+    """The layer alone, on the input shapes it has in its case (batch of 2), against central
+    finite differences in float64 (tests/engine/layer_harness.py)."""
+    from .engine.layer_harness import check_layer
+
+    probe = built(layer_type).model.get_layer(PROBE)
+    shapes = [(2, *s[1:]) for s in probe.input_shapes]
+    with piece("backward equal to numerical gradients (check_layer)", layer_type):
+        check_layer(layer_type, CASES[layer_type].kwargs, shapes if len(shapes) > 1 else shapes[0],
+                    training=layer_type != "Dropout")    # a random mask is not differentiable; rate 0 is in tests/engine
 
 
 @by_type
