@@ -220,6 +220,12 @@ def test_palette_lists_it(qtbot, layer_type):
         assert layer_type in palette.visible_types(), "not in the palette"
         palette.search.setText(layer_type)
         assert layer_type in palette.visible_types(), "the palette's search does not find it"
+    with piece("its category's colour and icon", layer_type):
+        from visualnet.gui import icons, theme
+
+        category = get_spec(layer_type).category
+        assert category in theme.CATEGORY_COLOURS, f"no colour for category {category!r} in gui/theme.py"
+        assert not icons.category_icon(category).isNull(), f"no resources/icons/categories/{category}.svg"
 
 
 # ---------------------------------------------------------------------- against the oracles
