@@ -191,7 +191,7 @@ def test_import_for_the_canvas(tmp_path):
     assert len(graph.nodes) == len(km.layers)
     assert all(n.position is not None for n in graph.nodes.values())
     assert len({n.position for n in graph.nodes.values()}) == len(graph.nodes)
-    assert set(graph.nodes) == set(imported.model._layers_by_id)
+    assert set(graph.nodes) == set(imported.model.layers_by_node_id)
     assert imported.model.compiled is not None
 
 

@@ -3,6 +3,7 @@
 A model IS a model description plus layers: `Model(inputs, outputs)` traces the
 functional API into a `Graph`, `Model.from_graph(graph)` builds layers from one, and
 `to_graph()` gives the description back, so code and canvas are two views of one model.
+Files are not the engine's: `visualnet.models` adds `save`/`load_weights` on top.
 """
 
 from __future__ import annotations
@@ -28,12 +29,11 @@ class Model:
         if kwargs:
             raise TypeError(f"Unrecognized keyword argument(s) passed to Model: {sorted(kwargs)}")
         self._reset(name)
-        if type(self) is Model:
-            if inputs is None or outputs is None:
-                raise TypeError("Model(inputs, outputs) needs both: VisualNet builds models from the functional "
-                                "API or Sequential; subclassing Model with a custom call() is not supported.")
-            graph, layers, in_ids, out_id = _trace(inputs, outputs)
-            self._install(graph, layers, in_ids, out_id)
+        if inputs is None or outputs is None:
+            raise TypeError("Model(inputs, outputs) needs both: VisualNet builds models from the functional "
+                            "API or Sequential; subclassing Model with a custom call() is not supported.")
+        graph, layers, in_ids, out_id = _trace(inputs, outputs)
+        self._install(graph, layers, in_ids, out_id)
 
     def _reset(self, name: str | None) -> None:
         self.name = name or auto_name(self._default_name)
@@ -45,7 +45,8 @@ class Model:
     # ------------------------------------------------------------------ graph <-> model
     @classmethod
     def from_graph(cls, graph: Graph, name: str | None = None) -> "Model":
-        """Build a model (fresh weights) from a valid model description."""
+        """A model of this class (fresh weights) from a valid model description; its node
+        ids are the description's."""
         problems = [p for p in validate(graph) if p.severity == "error"]
         if problems:
             listing = "\n".join(f"  - {p.message}" for p in problems)
@@ -54,14 +55,27 @@ class Model:
         layers = {}
         for node in graph.nodes.values():
             layers[node.id] = layer_class(node.type)(name=node.name, **node.params)
-        model = Model.__new__(Model)
-        Model._reset(model, name)
+        model = cls.__new__(cls)
+        model._reset(name)
         model._install(graph, layers, [n.id for n in graph.input_nodes()], graph.output_nodes()[0].id)
         return model
 
     def to_graph(self) -> Graph:
         """A copy of the model description (canvas positions included)."""
         return from_dict(to_dict(self._graph))
+
+    @property
+    def layers_by_node_id(self) -> dict:
+        """{node id: layer} (a new dict; the layers are the model's own)."""
+        return dict(self._layers_by_id)
+
+    @property
+    def input_node_ids(self) -> list[str]:
+        return list(self._input_ids)
+
+    @property
+    def output_node_id(self) -> str:
+        return self._output_id
 
     def _install(self, graph: Graph, layers: dict, input_ids: list[str], output_id: str) -> None:
         self._graph = graph
@@ -135,6 +149,43 @@ class Model:
         for target, value in zip(arrays, weights):
             target[...] = value
 
+    def state_dict(self) -> dict[str, dict[str, np.ndarray]]:
+        """Copies of the weights: {node id: {weight name: array}}, for the layers that have
+        weights."""
+        self._require_built("state_dict")
+        return {nid: {w.name: layer.values[w.name].copy() for w in layer.weight_specs}
+                for nid, layer in self._layers_by_id.items() if layer.weight_specs}
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> None:
+        """Copy `state` (as `state_dict()` gives) into the weights. Every name and shape is
+        checked before anything changes; with `strict=False`, missing and unexpected node
+        ids or weight names are skipped (a wrong shape is still an error)."""
+        self._require_built("load_state_dict")
+        problems, updates = [], []
+        for nid, arrays in state.items():
+            layer = self._layers_by_id.get(nid)
+            if layer is None:
+                problems.append(f"node '{nid}' is not in the model")
+                continue
+            specs = {w.name: w for w in layer.weight_specs}
+            for name, value in arrays.items():
+                if name not in specs:
+                    problems.append(f"layer '{layer.name}' (node '{nid}') has no weight '{name}'")
+                elif np.shape(value) != specs[name].shape:
+                    raise ValueError(f"Weight '{name}' of layer '{layer.name}' (node '{nid}') has shape "
+                                     f"{specs[name].shape}; the state holds shape {np.shape(value)}.")
+                else:
+                    updates.append((layer.values[name], value))
+        for nid, layer in self._layers_by_id.items():
+            missing = [w.name for w in layer.weight_specs if w.name not in state.get(nid, {})]
+            if missing:
+                problems.append(f"layer '{layer.name}' (node '{nid}') is missing {', '.join(missing)}")
+        if strict and problems:
+            raise ValueError(f"The state does not fit model '{self.name}': " + "; ".join(problems) +
+                             ". Pass strict=False to load only what fits.")
+        for target, value in updates:
+            target[...] = value
+
     def count_params(self) -> int:
         self._require_built("count_params")
         return self._store.trainable.size + self._store.non_trainable.size
@@ -177,21 +228,6 @@ class Model:
                  callbacks=None, return_dict=False):
         return training.evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
                                  sample_weight=sample_weight, callbacks=callbacks, return_dict=return_dict)
-
-    def save(self, filepath, overwrite=True, **kwargs):
-        from ..io.keras_files import save_model
-
-        save_model(self, filepath, overwrite=overwrite, **kwargs)
-
-    def save_weights(self, filepath, overwrite=True):
-        from ..io.keras_files import save_weights
-
-        save_weights(self, filepath, overwrite=overwrite)
-
-    def load_weights(self, filepath):
-        from ..io.keras_files import load_weights
-
-        load_weights(self, filepath)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

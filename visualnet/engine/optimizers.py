@@ -19,8 +19,8 @@ from visualnet.engine.ops import jobs
 from visualnet.engine.ops.split import bounds, layer_parts, split
 from visualnet.engine.schedules import LearningRateSchedule
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get", "serialize",
-           "deserialize", "schedules"]
+__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get", "optimizer_class",
+           "serialize", "deserialize", "schedules"]
 
 _F = np.float32
 # Keras-only options accepted by `from_config` when they hold their defaults.
@@ -176,6 +176,8 @@ class Optimizer:
         self.learning_rate = learning_rate
         self.iterations = 0
         self.built = False
+        self.variable_sizes = None  # per-variable sizes, in vector order, once built
+        self._builds = 0  # how many times build() ran (training.Compiled tells stale state by it)
         self._state = {}
 
     # --- learning rate ------------------------------------------------------
@@ -206,11 +208,18 @@ class Optimizer:
         """{slot name: initial value} of the per-parameter state vectors."""
         return {}
 
+    @property
+    def slot_names(self) -> tuple[str, ...]:
+        """The per-parameter state slots this optimizer keeps ('momentum', 'velocity', ...)."""
+        return tuple(self._slots())
+
     def build(self, sizes):
         """Allocate state for variables of the given sizes (in vector order)."""
         sizes = [int(s) for s in sizes]
         if any(s < 0 for s in sizes):
             raise ValueError(f"Variable sizes must be >= 0. Received: sizes={sizes}")
+        self.variable_sizes = tuple(sizes)
+        self._builds += 1
         self._offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
         n = int(self._offsets[-1])
         self._state = {k: np.full(n, v, dtype=_F) for k, v in self._slots().items()}
@@ -328,6 +337,63 @@ class Optimizer:
                                                        LearningRateSchedule):
             self._learning_rate = float(state["learning_rate"])
 
+    def state_dict(self) -> dict:
+        """Everything needed to resume exactly: {"config": serialize(self) (the current
+        learning rate included), "iterations", "variable_sizes" (None if not built),
+        "slots": {slot name: flat float32 copy}}."""
+        return {"config": serialize(self), "iterations": self.iterations,
+                "variable_sizes": self.variable_sizes,
+                "slots": {k: v.copy() for k, v in self._state.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore `state_dict()` output into an optimizer of the same class: its
+        hyper-parameters, iterations and slots, built for the saved variable sizes (so
+        fit() continues from it). Everything is checked before anything changes."""
+        twin = deserialize(state["config"])
+        if type(twin) is not type(self):
+            raise ValueError(f"The state is for {type(twin).__name__}; this optimizer is "
+                             f"{type(self).__name__}.")
+        sizes, slots, iterations = state["variable_sizes"], state["slots"], int(state["iterations"])
+        expected = twin.slot_names if sizes is not None else ()
+        if set(slots) != set(expected):
+            raise ValueError(f"The {type(self).__name__} state holds slots {sorted(slots)}; "
+                             f"expected {sorted(expected)}.")
+        n = sum(sizes or ())
+        for k, v in slots.items():
+            if np.shape(v) != (n,):
+                raise ValueError(f"Optimizer slot '{k}' has shape {np.shape(v)}; expected ({n},).")
+        for key in twin.get_config():
+            attr = "_learning_rate" if key == "learning_rate" else key
+            setattr(self, attr, getattr(twin, attr))
+        if sizes is None:
+            self.built, self.variable_sizes, self._state = False, None, {}
+        else:
+            self.build(sizes)
+            for k, v in slots.items():
+                self._state[k][...] = v
+        self.iterations = iterations
+
+    def keras_variables(self, shapes) -> list[np.ndarray]:
+        """Keras 3's `optimizer.variables` for trainable weights of `shapes` (in the model's
+        order): iterations, learning rate, then the slots per weight in Keras's order, as
+        copies (initial values where the optimizer is not built for these shapes)."""
+        sizes = [math.prod(s) for s in shapes]
+        edges = np.cumsum([0, *sizes])
+        fresh = self.variable_sizes != tuple(sizes)
+
+        def per_weight(k, init):
+            flat = np.full(edges[-1], init, _F) if fresh else self._state[k]
+            return [flat[a:b].reshape(s).copy() for a, b, s in zip(edges[:-1], edges[1:], shapes)]
+
+        slots = {k: per_weight(k, init) for k, init in self._slots().items()}
+        return [np.array(self.iterations, dtype=np.int64), np.array(self.learning_rate, dtype=_F),
+                *self._keras_order(slots)]
+
+    @staticmethod
+    def _keras_order(slots):
+        """The slots' per-weight arrays in Keras's order: slot by slot."""
+        return [a for arrays in slots.values() for a in arrays]
+
     def get_config(self):
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
@@ -398,6 +464,12 @@ class Adam(Optimizer):
 
     _state_names = ("momentum", "velocity", "velocity_hat")
     _kernel, _job = staticmethod(_adam_step), staticmethod(jobs.cfunc(_adam_job))
+
+    @staticmethod
+    def _keras_order(slots):
+        """Keras's Adam: momentum and velocity weight by weight, then velocity_hat."""
+        pairs = [a for m, v in zip(slots["momentum"], slots["velocity"]) for a in (m, v)]
+        return pairs + slots.get("velocity_hat", [])
 
     def _coefficients(self, lr):
         return (lr, self.beta_1, self.beta_2, self.iterations + 1, _F(1 - self.beta_1), _F(1 - self.beta_2),
@@ -477,10 +549,16 @@ def get(identifier):
         return identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
-    if isinstance(identifier, str) and identifier.lower() in _CLASSES:
-        return _CLASSES[identifier.lower()]()
-    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. "
-                     f"Known: {', '.join(_CLASSES)}")
+    return optimizer_class(identifier)()
+
+
+def optimizer_class(name):
+    """The optimizer class called `name` ('adam', 'SGD', ...: any case)."""
+    cls = _CLASSES.get(name.lower()) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"Could not interpret optimizer identifier: {name!r}. "
+                         f"Known: {', '.join(_CLASSES)}")
+    return cls
 
 
 def serialize(optimizer):
@@ -490,8 +568,4 @@ def serialize(optimizer):
 
 def deserialize(config):
     """Inverse of `serialize`; also reads Keras's optimizer configs."""
-    name = str(config.get("class_name", "")).lower()
-    if name not in _CLASSES:
-        raise ValueError("Could not interpret optimizer identifier: "
-                         f"{config.get('class_name')!r}. Known: {', '.join(_CLASSES)}")
-    return _CLASSES[name].from_config(config.get("config", {}))
+    return optimizer_class(config.get("class_name")).from_config(config.get("config", {}))

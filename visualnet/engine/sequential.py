@@ -14,12 +14,27 @@ class Sequential(Model):
     _default_name = "sequential"
 
     def __init__(self, layers=None, name: str | None = None, trainable: bool = True):
-        super().__init__(name=name)
-        self._stack: list = []
-        self._input_layer: InputLayer | None = None
+        self._reset(name)  # not Model.__init__, which traces the functional API
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_build()
+
+    def _reset(self, name: str | None) -> None:
+        super()._reset(name)
+        self._stack: list = []
+        self._input_layer: InputLayer | None = None
+
+    @classmethod
+    def from_graph(cls, graph: Graph, name: str | None = None) -> "Sequential":
+        """A model of this class from a valid linear description (one input, each layer
+        feeding the next); its node ids are the description's."""
+        model = super().from_graph(graph, name)
+        order = model._order
+        if len(order) != len(graph.nodes) or any(graph.inputs_of(n) != [p] for p, n in zip(order, order[1:])):
+            raise ValueError("The model description is not a linear stack of layers; build it with "
+                             "Model.from_graph instead.")
+        model._input_layer, *model._stack = [model._layers_by_id[n] for n in order]
+        return model
 
     def add(self, layer, rebuild: bool = True) -> None:
         """Append a layer (or an `Input(...)` tensor as the first element)."""

@@ -82,7 +82,7 @@ def summary_text(model, line_length: int | None = None) -> str:
               f" Trainable params: {_fmt_size(trainable)}",
               f" Non-trainable params: {_fmt_size(non_trainable)}"]
     optimizer = getattr(model.compiled, "optimizer", None)
-    if optimizer is not None and getattr(model.compiled, "_optimizer_built", False):
+    if optimizer is not None and model.compiled.optimizer_built:
         state = optimizer.get_state()
         n_opt = sum(v.size for k, v in state.items() if hasattr(v, "size") and k != "iterations")
         if n_opt:

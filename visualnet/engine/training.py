@@ -44,15 +44,22 @@ class Compiled:
         self.loss_fn = losses.get(loss)
         self.metric_ids = list(metrics or [])
         self.metrics: list | None = None
-        self._optimizer_built = False
+        self.reset_optimizer()
 
     def reset_optimizer(self) -> None:
-        self._optimizer_built = False
+        """Forget the optimizer's state: the next `ensure_optimizer` builds it afresh."""
+        self._stale_builds = self.optimizer._builds if self.optimizer is not None else 0
+
+    @property
+    def optimizer_built(self) -> bool:
+        """True once the optimizer holds state for the model's weights: built (or loaded by
+        `load_state_dict`) for their sizes since compile() or the model's last rebuild."""
+        opt = self.optimizer
+        return opt._builds > self._stale_builds and opt.variable_sizes == tuple(self.model._store.sizes)
 
     def ensure_optimizer(self) -> None:
-        if not self._optimizer_built:
+        if not self.optimizer_built:
             self.optimizer.build(self.model._store.sizes)
-            self._optimizer_built = True
 
     def resolve_metrics(self, y: np.ndarray) -> list:
         if self.metrics is None:

@@ -8,7 +8,7 @@ For the File menu:
     import_keras_model(path) -> KerasImport  save_model(model, "x.keras" | "x.h5")
     export_keras_script / export_torch_script                                 (code_export.py)
     file_summary(path)                                                        (`visualnet info`)
-`Model.save`, `Model.save_weights`/`load_weights` and `visualnet.models.load_model` go through
+`visualnet.models` (`Model.save`, `save_weights`/`load_weights`, `load_model`) goes through
 keras_files. Nothing read from a file is ever executed.
 """
 

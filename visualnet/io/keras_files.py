@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
-import numpy as np
 
 from ..data.hdf5_guard import ExternalDataError, open_hdf5
 from ..graph import Graph, topological_order
@@ -54,9 +53,8 @@ def model_parts(model):
     if not getattr(model, "built", False):
         raise ValueError(f"Model '{model.name}' has not been built yet, so it has no weights to save. "
                          "Build it (give it an input shape) first.")
-    graph = model._graph
-    weights = {nid: layer.get_weights() for nid, layer in model._layers_by_id.items()}
-    return graph, weights
+    weights = {nid: layer.get_weights() for nid, layer in model.layers_by_node_id.items()}
+    return model.to_graph(), weights
 
 
 def _optimizer_vars(model) -> tuple[list | None, str]:
@@ -66,32 +64,7 @@ def _optimizer_vars(model) -> tuple[list | None, str]:
     if c is None:
         return None, "optimizer"
     opt = c.optimizer
-    entries = [(layer, w) for layer, w, t in model._store.entries if t]
-    sizes = [int(np.prod(w.shape)) for _, w in entries]
-    offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(int)
-    slots = dict(opt._slots())
-    flat = {}
-    for k, init in slots.items():
-        value = opt._state.get(k) if opt.built else None
-        flat[k] = value if value is not None and value.size == offsets[-1] else np.full(offsets[-1], init, np.float32)
-
-    def per_var(k):
-        return [flat[k][offsets[i]:offsets[i + 1]].reshape(w.shape).astype(np.float32)
-                for i, (_, w) in enumerate(entries)]
-
-    lr = opt.learning_rate
-    out = [np.array(opt.iterations, dtype=np.int64), np.array(lr, dtype=np.float32)]
-    kind = type(opt).__name__
-    if kind == "Adam":
-        m, v = per_var("momentum"), per_var("velocity")
-        for a, b in zip(m, v):
-            out += [a, b]
-        if "velocity_hat" in slots:
-            out += per_var("velocity_hat")
-    else:
-        for k in slots:  # SGD momentum; RMSprop velocity, momentum, average_gradient; Adagrad accumulator
-            out += per_var(k)
-    return out, opt.name
+    return opt.keras_variables([w.shape for w in model.trainable_weights]), opt.name
 
 
 # ---------------------------------------------------------------------- public API
@@ -152,8 +125,9 @@ def load_weights(model, filepath) -> None:
                     weights = read_legacy_weights(f["model_weights"] if "model_weights" in f else f, graph)
         else:
             raise KerasFileError(f"Cannot load weights from '{path.name}': use a .weights.h5, .keras or .h5 file.")
+    layers = model.layers_by_node_id
     for nid, arrays in weights.items():
-        model._layers_by_id[nid].set_weights(arrays)
+        layers[nid].set_weights(arrays)
 
 
 def read_keras_file(filepath) -> tuple[KerasModelSpec, dict, dict | None]:
@@ -173,10 +147,11 @@ def read_keras_file(filepath) -> tuple[KerasModelSpec, dict, dict | None]:
         raise KerasFileError(f"'{path.name}' is not a Keras model file: use a .keras or .h5 file.")
 
 
-def load_model(filepath, compile: bool = True):
-    """An engine model (Sequential or functional, as saved) from a `.keras` or `.h5` file."""
+def load_model(filepath, compile: bool = True, classes: tuple | None = None):
+    """A model (Sequential or functional, as saved) from a `.keras` or `.h5` file; `classes`
+    as in `build_model` (`visualnet.models.load_model` passes its own, which can save)."""
     spec, weights, cfg = read_keras_file(filepath)
-    model = build_model(spec, weights)
+    model = build_model(spec, weights, classes)
     if compile and cfg:
         compile_from_config(model, cfg)
     return model
@@ -202,24 +177,19 @@ def import_keras_model(filepath) -> KerasImport:
 
 
 # ---------------------------------------------------------------------- building
-def build_model(spec: KerasModelSpec, weights: dict):
-    """An engine model for `spec`, with the file's weights."""
-    from ..engine.layers import InputLayer, layer_class
-    from ..engine.model import Model
-    from ..engine.sequential import Sequential
+def build_model(spec: KerasModelSpec, weights: dict, classes: tuple | None = None):
+    """A model for `spec` (node ids kept), with the file's weights; `classes` is the
+    (functional, Sequential) pair to build, the engine's by default."""
+    if classes is None:
+        from ..engine.model import Model
+        from ..engine.sequential import Sequential
 
-    g = spec.graph
-    if spec.sequential:
-        layers = []
-        for nid in topological_order(g):
-            node = g.nodes[nid]
-            cls = InputLayer if node.type == "Input" else layer_class(node.type)
-            layers.append(cls(name=node.name, **node.params))
-        model = Sequential(layers, name=spec.name)
-    else:
-        model = Model.from_graph(g, name=spec.name)
+        classes = (Model, Sequential)
+    functional, sequential = classes
+    model = (sequential if spec.sequential else functional).from_graph(spec.graph, name=spec.name)
+    layers = model.layers_by_node_id
     for nid, arrays in weights.items():
-        model.get_layer(g.nodes[nid].name).set_weights(arrays)
+        layers[nid].set_weights(arrays)
     return model
 
 
@@ -237,15 +207,12 @@ def compile_from_config(model, cfg: dict) -> None:
     """Compile `model` from Keras's compile_config / training_config; a setting VisualNet
     cannot take is reported with a warning and the model is left uncompiled."""
     from .. import VisualNetWarning
-    from ..engine import optimizers
+    from ..engine.optimizers import optimizer_class
 
     try:
         opt = cfg.get("optimizer")
         if isinstance(opt, dict):
-            cls_name = str(opt.get("class_name", "")).lower()
-            cls = optimizers._CLASSES.get(cls_name)
-            if cls is None:
-                raise ValueError(f"optimizer {opt.get('class_name')!r} is not supported")
+            cls = optimizer_class(opt.get("class_name"))
             opt = cls.from_config(_accepted(cls, dict(opt.get("config") or {})))
         loss = cfg.get("loss")
         if isinstance(loss, dict):

@@ -148,10 +148,7 @@ class Project:
         from ..engine.rng import global_rng
 
         graph = graph if graph is not None else model.to_graph()
-        weights = {}
-        for nid, layer in model._layers_by_id.items():
-            if layer.weight_specs:
-                weights[nid] = {w.name: layer.values[w.name].copy() for w in layer.weight_specs}
+        weights = model.state_dict()
         c = getattr(model, "compiled", None)
         settings = dict(training or {})
         opt_state = None
@@ -173,9 +170,7 @@ class Project:
         from ..engine.model import Model
 
         model = Model.from_graph(self.graph)
-        for nid, arrays in self.weights.items():
-            layer = model._layers_by_id[nid]
-            layer.set_weights([arrays[w.name] for w in layer.weight_specs])
+        model.load_state_dict(self.weights, strict=False)  # a layer without saved weights keeps its initial ones
         if compile and self.training.get("loss") is not None:
             opt = self.optimizer.config if self.optimizer is not None else self.training.get("optimizer", "rmsprop")
             try:
@@ -598,8 +593,8 @@ def _check_optimizer(config: dict, arrays: dict) -> None:
         opt = deserialize(config)
     except (ValueError, TypeError, KeyError) as exc:
         raise ProjectFileError(f"the optimizer config is invalid: {exc}") from None
-    missing = sorted(set(opt._slots()) - set(arrays))
-    extra = sorted(set(arrays) - set(opt._slots()) - {"iterations", "learning_rate"})
+    missing = sorted(set(opt.slot_names) - set(arrays))
+    extra = sorted(set(arrays) - set(opt.slot_names) - {"iterations", "learning_rate"})
     if missing or extra:
         raise ProjectFileError(f"the optimizer state does not match a {config['class_name']} optimizer "
                                f"(missing: {missing or 'none'}, unexpected: {extra or 'none'}).")

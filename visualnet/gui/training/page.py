@@ -102,7 +102,7 @@ def structure(graph) -> tuple:
 def model_weights(model, copy: bool = True) -> dict:
     """node id -> weight name -> array (copies unless `copy` is False)."""
     return {nid: {w.name: layer.values[w.name].copy() if copy else layer.values[w.name] for w in layer.weight_specs}
-            for nid, layer in model._layers_by_id.items() if layer.weight_specs}
+            for nid, layer in model.layers_by_node_id.items() if layer.weight_specs}
 
 
 class RestoredModel:
@@ -392,7 +392,7 @@ class TrainingPage(QWidget):
         """Put `weights` (node id -> name -> array) into a fresh model; layers whose weights
         are missing or no longer fit keep their initial ones (a note says so)."""
         notes = []
-        for nid, layer in model._layers_by_id.items():
+        for nid, layer in model.layers_by_node_id.items():
             if not layer.weight_specs:
                 continue
             arrays = weights.get(nid)
