@@ -2,6 +2,7 @@
 errors, sleeping and waking, several callers at once, binding to cores, and fork."""
 
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -273,3 +274,43 @@ def test_a_forked_child_starts_its_own_workers():
         os._exit(0 if len(set(ok)) == 2 else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+BOUND_COMPILE = """
+import os
+import threading
+import numba
+import numpy as np
+from visualnet.engine import _jit
+from visualnet.engine.ops.workers import CallerPin
+
+@numba.njit(parallel=True)
+def launch(x):
+    for i in numba.prange(x.size):
+        x[i] += 1
+launch(np.zeros(8))                       # the thread pool runs with every core
+os.environ["NUMBA_OPT"] = "3"              # a NUMBA_ variable changes: the next compile re-reads them all
+
+def bound():
+    pin = CallerPin()
+    pin.bind()
+    try:
+        print(numba.cfunc("float64(float64)")(lambda v: v + 1).address > 0)
+    finally:
+        pin.release()
+t = threading.Thread(target=bound)
+t.start(); t.join()
+"""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
+                    reason="binding a thread to one core needs two cores")
+def test_a_thread_bound_to_one_core_compiles(tmp_path):
+    """A kernel first compiled in a training thread while it is bound to one core, after a
+    NUMBA_ variable changed (the SGD optimizer's job once failed there, in the test suite,
+    and its steps silently ran from Python)."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    env["NUMBA_CACHE_DIR"] = str(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", BOUND_COMPILE], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr[-2000:]

@@ -23,7 +23,15 @@ def _default_cache_dir() -> Path:
 if "NUMBA_CACHE_DIR" not in os.environ:
     os.environ["NUMBA_CACHE_DIR"] = str(_default_cache_dir())
 
-import numba  # noqa: E402  (must follow NUMBA_CACHE_DIR)
+# Numba re-reads its thread count at every compile: from this variable, or else from the
+# calling thread's CPU affinity. A training thread bound to one core (ops/workers.CallerPin)
+# would read 1 there, and once the thread pool runs with more, the compile fails ("Cannot set
+# NUMBA_NUM_THREADS ... once the threads have been launched"): a job compiled lazily in that
+# thread (SGD's optimizer job, say) was silently left to Python. Fix the count once.
+if "NUMBA_NUM_THREADS" not in os.environ and hasattr(os, "sched_getaffinity"):
+    os.environ["NUMBA_NUM_THREADS"] = str(max(1, len(os.sched_getaffinity(0))))
+
+import numba  # noqa: E402  (must follow NUMBA_CACHE_DIR and NUMBA_NUM_THREADS)
 
 
 def njit(*args, **kwargs):
