@@ -35,17 +35,30 @@ CASES: dict[str, LayerCase] = {
     "Dense": _one((5,), units=3),  # the default activation=None: the common case, and Keras writes "linear"
     "Flatten": _one((4, 3, 2)),
     "Reshape": _one((12,), target_shape=(3, -1)),
+    # 'causal', Conv1D's own padding ('same' is Conv2D's path); kernel 3, stride 2
+    "Conv1D": _one((9, 2), filters=3, kernel_size=3, strides=2, padding="causal", activation="relu"),
     # uneven 'same' padding along the width (kernel 2, stride 1)
     "Conv2D": _one((7, 6, 2), filters=3, kernel_size=(3, 2), strides=(2, 1), padding="same", activation="relu"),
+    "MaxPooling1D": _one((7, 2), pool_size=3, strides=2, padding="same"),
     "MaxPooling2D": _one((7, 7, 2), pool_size=3, strides=2, padding="same"),
     # 'valid': Keras on PyTorch pads uneven 'same' average pooling unlike Keras on TensorFlow
     # (see tests/io/test_code_export.py), which would make the Keras oracle the odd one out
+    "AveragePooling1D": _one((7, 2), pool_size=3, strides=2),
     "AveragePooling2D": _one((6, 7, 2), pool_size=(2, 3), strides=(1, 2)),
+    "GlobalAveragePooling1D": _one((5, 3), keepdims=True),
+    "GlobalMaxPooling1D": _one((5, 3)),
     "GlobalAveragePooling2D": _one((5, 4, 3), keepdims=True),
     "GlobalMaxPooling2D": _one((5, 4, 3)),
     "UpSampling1D": _one((4, 3), size=3),
     "UpSampling2D": _one((3, 4, 2), size=(2, 3)),
     "UpSampling3D": _one((2, 3, 2, 2), size=(1, 2, 3)),
+    # uneven (before, after) pairs, so that the files and scripts must keep the order
+    "ZeroPadding1D": _one((4, 3), padding=(1, 2)),
+    "ZeroPadding2D": _one((3, 4, 2), padding=((1, 2), (0, 3))),
+    "ZeroPadding3D": _one((2, 3, 2, 2), padding=((1, 0), (0, 2), (2, 1))),
+    "Cropping1D": _one((6, 3), cropping=(2, 1)),
+    "Cropping2D": _one((6, 7, 2), cropping=((1, 2), (0, 3))),
+    "Cropping3D": _one((4, 5, 6, 2), cropping=((1, 0), (0, 2), (2, 1))),
     # moving statistics come from the randomised weights, so predict() really normalises
     "BatchNormalization": _one((4, 3), momentum=0.9, epsilon=0.01),
     # the identity at predict time, between weights that must still line up

@@ -14,15 +14,32 @@ LAYER_CASES = [
     ("Dense", {"units": 7, "activation": "relu"}, (5,)),
     ("Dense", {"units": 3, "activation": "softmax", "use_bias": False}, (4,)),
     ("Dense", {"units": 3, "activation": "gelu"}, (2, 4)),
+    ("Conv1D", {"filters": 4, "kernel_size": 3, "activation": "relu"}, (9, 2)),
+    ("Conv1D", {"filters": 3, "kernel_size": 4, "strides": 2, "padding": "same", "use_bias": False}, (9, 3)),
+    ("Conv1D", {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "causal", "activation": "tanh"}, (8, 3)),
     ("Conv2D", {"filters": 4, "kernel_size": 3, "activation": "relu"}, (8, 9, 2)),
     ("Conv2D", {"filters": 3, "kernel_size": (3, 2), "strides": 2, "padding": "same"}, (9, 8, 3)),
+    ("MaxPooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}, (8, 2)),
+    ("MaxPooling1D", {}, (7, 3)),
     ("MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}, (7, 8, 2)),
+    ("AveragePooling1D", {"pool_size": 2, "padding": "same"}, (7, 2)),
+    ("AveragePooling1D", {"pool_size": 3, "strides": 1}, (6, 2)),
     ("AveragePooling2D", {"pool_size": 2, "padding": "same"}, (5, 7, 2)),
+    ("GlobalAveragePooling1D", {}, (5, 3)),
+    ("GlobalMaxPooling1D", {"keepdims": True}, (5, 3)),
     ("GlobalAveragePooling2D", {}, (4, 5, 3)),
     ("GlobalMaxPooling2D", {"keepdims": True}, (4, 5, 3)),
     ("UpSampling1D", {"size": 3}, (4, 3)),
     ("UpSampling2D", {"size": (2, 3)}, (4, 5, 3)),
     ("UpSampling3D", {}, (2, 3, 2, 2)),
+    ("ZeroPadding1D", {"padding": (1, 3)}, (4, 3)),
+    ("ZeroPadding2D", {"padding": ((1, 2), (0, 3))}, (4, 5, 3)),
+    ("ZeroPadding2D", {"padding": (2, 1)}, (4, 5, 3)),
+    ("ZeroPadding3D", {}, (2, 3, 2, 2)),
+    ("Cropping1D", {"cropping": (0, 2)}, (5, 3)),
+    ("Cropping2D", {"cropping": ((1, 2), (0, 3))}, (5, 6, 3)),
+    ("Cropping2D", {"cropping": 1}, (4, 5, 3)),
+    ("Cropping3D", {"cropping": ((1, 0), 1, (0, 2))}, (3, 4, 5, 2)),
     ("Flatten", {}, (3, 4, 2)),
     ("Reshape", {"target_shape": (4, -1)}, (12,)),
     ("BatchNormalization", {"momentum": 0.9, "epsilon": 0.01}, (6,)),
@@ -71,6 +88,17 @@ def cnn(lib):
                                   L.Flatten(), L.Dense(5, activation="relu"), L.Dense(3, activation="softmax")])
 
 
+def cnn1d(lib):
+    """'causal' Conv1D(relu) -> MaxPooling1D (the pair the executor fuses in 2-D), strided
+    'same' Conv1D, AveragePooling1D and both global 1-D poolings."""
+    L = lib.layers
+    i = L.Input((24, 3))
+    a = L.MaxPooling1D()(L.Conv1D(6, 3, padding="causal", activation="relu")(i))
+    c = L.Conv1D(8, 3, strides=2, padding="same", activation="tanh")(a)
+    d = L.GlobalAveragePooling1D()(L.AveragePooling1D(2)(c))
+    return lib.models.Model(i, L.Dense(3, activation="softmax")(L.Concatenate()([d, L.GlobalMaxPooling1D()(c)])))
+
+
 def branches(lib):
     L = lib.layers
     i = L.Input((12,))
@@ -92,6 +120,7 @@ KR = _Lib(keras.layers, keras.models)
 WHOLE = {
     "mlp": (mlp, (20,), "categorical_crossentropy", 3),
     "cnn": (cnn, (10, 10, 1), "sparse_categorical_crossentropy", 3),
+    "cnn1d": (cnn1d, (24, 3), "sparse_categorical_crossentropy", 3),
     "branches": (branches, (12,), "binary_crossentropy", 1),
 }
 

@@ -174,7 +174,8 @@ def test_palette_search_and_double_click(qtbot, window):
     qtbot.keyClick(window.view.viewport(), Qt.Key.Key_F, CTRL)
     assert palette.search.hasFocus()
     qtbot.keyClicks(palette.search, "pool")
-    assert palette.visible_types() == ["MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+    assert palette.visible_types() == ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+                                       "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
                                        "GlobalMaxPooling2D"]
     palette.search.clear()
     qtbot.keyClicks(palette.search, "normal")

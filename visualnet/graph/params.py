@@ -12,7 +12,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("int", "float", "bool", "choice", "ints", "shape", "activation", "initializer")
+KINDS = ("int", "float", "bool", "choice", "ints", "shape", "pairs", "activation", "initializer")
 
 
 class ParamError(ValueError):
@@ -29,6 +29,12 @@ class Param:
 
     kind: 'int' | 'float' | 'bool' | 'choice' | 'ints' (a fixed-length tuple of ints,
     a single int broadcast as Keras does) | 'shape' (a tuple of any length) |
+    'pairs' (a (before, after) pair of ints per axis, `length` axes, each value >= `min`
+    (default 0), as Keras's padding and cropping take them: an int is the same on both
+    sides of every axis, and with two or more axes an int in place of a pair is the same
+    on both sides of that axis, so for 2 axes 1 -> ((1, 1), (1, 1)), (1, 2) -> ((1, 1),
+    (2, 2)), ((1, 2), (3, 4)) stays; with one axis (`length=1`) the value is the pair
+    itself, as Keras's 1-D layers write it: 1 -> (1, 1), (1, 2) stays) |
     'activation' | 'initializer' (names from the engine's tables, kept as strings here).
     """
 
@@ -77,6 +83,8 @@ class Param:
                     f"Received: {self.name}={value!r}",
                 )
             return value
+        if kind == "pairs":
+            return self._coerce_pairs(value)
         return self._coerce_tuple(value)
 
     def _as_int(self, value: Any) -> int:
@@ -139,9 +147,43 @@ class Param:
             raise ParamError(self.name, f"'{self.name}' may contain -1 only once. Received: {self.name}={out!r}")
         return out
 
+    def _coerce_pairs(self, value: Any) -> tuple:
+        """'pairs': see the class docstring."""
+        n = self.length or 1
+
+        def pair(v) -> tuple | None:  # None: not an int or a pair of ints
+            if isinstance(v, (tuple, list)):
+                if len(v) != 2:
+                    return None
+            else:
+                v = (v, v)
+            try:
+                return (self._as_int(v[0]), self._as_int(v[1]))
+            except ParamError:
+                return None
+
+        if n == 1:
+            out = pair(value)
+            ok = out is not None
+        elif isinstance(value, (tuple, list)):
+            out = tuple(pair(v) for v in value)
+            ok = len(out) == n and None not in out
+        else:
+            out = (pair(value),) * n
+            ok = out[0] is not None
+        shown = tuple(value) if isinstance(value, list) else value
+        if not ok:
+            what = ("an integer or a (before, after) pair of integers" if n == 1 else
+                    f"an integer, {n} integers (one per axis) or {n} (before, after) pairs of integers")
+            raise ParamError(self.name, f"'{self.name}' must be {what}. Received: {self.name}={shown!r}")
+        lo = 0 if self.min is None else int(self.min)
+        if any(v < lo for v in (out if n == 1 else (v for p in out for v in p))):
+            raise ParamError(self.name, f"Every value of '{self.name}' must be >= {lo}. Received: {self.name}={shown!r}")
+        return out
+
     def to_json(self, value: Any) -> Any:
-        """JSON-safe form of a canonical value (tuples become lists)."""
-        return list(value) if isinstance(value, tuple) else value
+        """JSON-safe form of a canonical value (tuples, nested ones too, become lists)."""
+        return [self.to_json(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 def _num(x) -> str:

@@ -102,5 +102,9 @@ def _require(item: Any, where: str, fields: dict[str, type]) -> None:
 
 
 def _tuples(params: dict) -> dict:
-    """JSON lists back to tuples (the canonical form of tuple parameters)."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    """JSON lists back to tuples, nested ones too (the canonical form of tuple parameters)."""
+    return {k: _tuple(v) for k, v in params.items()}
+
+
+def _tuple(value):
+    return tuple(_tuple(v) for v in value) if isinstance(value, list) else value

@@ -25,6 +25,10 @@ def value_text(param, value) -> str:
         return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if getattr(param, "kind", None) == "pairs":  # (before, after) per axis: 1+2×0+3
+        rows = (value,) if param.length == 1 else value
+        if isinstance(rows, (tuple, list)) and all(isinstance(r, (tuple, list)) and len(r) == 2 for r in rows):
+            return "×".join(f"{a}+{b}" for a, b in rows)
     if isinstance(value, (tuple, list)):
         return "×".join(str(v) for v in value)
     if isinstance(value, float):

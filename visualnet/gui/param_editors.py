@@ -9,9 +9,10 @@ import re
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QSizePolicy, QSpinBox, QWidget)
 
+from visualnet.graph import ParamError
 from .formatting import value_text
 
 INT_LIMIT = 2_147_483_647
@@ -266,6 +267,62 @@ class TupleEditor(ParamEditor):
         return self.spins[0]
 
 
+class PairsEditor(ParamEditor):
+    """Per-axis (before, after) pairs ('pairs' kind, e.g. padding): a 'before' and an 'after'
+    spin box per axis, one row per axis (named by its tensor axis, 'axis 1' being the first
+    after the batch). Emits the canonical value: the pair itself for one axis, else a pair per axis."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(2)
+        self._layout.addLayout(grid, 1)
+        n = param.length or 1
+        lo = int(param.min) if param.min is not None else 0
+        grid.addWidget(QLabel("before", self), 0, 1)
+        grid.addWidget(QLabel("after", self), 0, 2)
+        self.spins: list[tuple] = []  # (before, after) per axis
+        for axis in range(n):
+            if n > 1:
+                grid.addWidget(QLabel(f"axis {axis + 1}", self), axis + 1, 0)
+            pair = []
+            for side in range(2):
+                spin = _CompactSpin(self)
+                spin.setRange(lo, INT_LIMIT)
+                spin.valueChanged.connect(self._changed)
+                spin.lineEdit().textEdited.connect(lambda _t: self._changed())
+                grid.addWidget(spin, axis + 1, side + 1)
+                pair.append(spin)
+            self.spins.append(tuple(pair))
+
+    def _values(self):
+        try:
+            out = tuple(tuple(int(s.lineEdit().text().strip()) for s in pair) for pair in self.spins)
+        except ValueError:  # as typed, for Param.coerce to explain
+            out = tuple(tuple(s.lineEdit().text() for s in pair) for pair in self.spins)
+        return out[0] if len(out) == 1 else out
+
+    def _changed(self, *_):
+        self.edited.emit(self._values())
+
+    def _show(self, value) -> None:
+        try:
+            value = self.param.coerce(value)
+        except ParamError:  # a bad value from a file: the inspector shows the message; keep the boxes
+            return
+        rows = (value,) if len(self.spins) == 1 else value
+        for pair, values in zip(self.spins, rows):
+            for spin, v in zip(pair, values):
+                spin.blockSignals(True)
+                spin.setValue(int(v))
+                spin.blockSignals(False)
+
+    def focus_widget(self):
+        return self.spins[0][0]
+
+
 class ShapeEditor(ParamEditor):
     """A tuple of any length ('shape' kind), typed as '28, 28, 1'."""
 
@@ -296,7 +353,8 @@ def parse_tuple(text: str):
 
 
 EDITORS = {"int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
-           "activation": ChoiceEditor, "initializer": ChoiceEditor, "ints": TupleEditor, "shape": ShapeEditor}
+           "activation": ChoiceEditor, "initializer": ChoiceEditor, "ints": TupleEditor, "shape": ShapeEditor,
+           "pairs": PairsEditor}
 
 
 def editor_for(param, parent=None) -> ParamEditor:

@@ -21,6 +21,8 @@ def conv(x, module, padding):
     x = x.movedim(-1, 1)
     if padding == "same":
         x = same_padding(x, module.kernel_size, module.stride)
+    elif padding == "causal":  # Conv1D: kernel_size - 1 zeros before the steps
+        x = F.pad(x, [module.kernel_size[0] - 1, 0])
     return module(x).movedim(1, -1)
 '''),
     "max_pool": (("same_padding",), '''

@@ -1,6 +1,12 @@
-"""Conv2D (channels last), on the engine's im2col + BLAS kernels."""
+"""Conv1D and Conv2D (channels last), on the engine's im2col + BLAS kernels.
+
+Conv1D runs the 2-D kernels over one-row images: (batch, steps, channels) is viewed as
+(batch, 1, steps, channels) and its Keras kernel (k, in, out) as (1, k, in, out), both
+without copying (but for 'causal' padding), so the weights keep Keras's Conv1D layout."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from ..ops.conv import Conv2DKernel, conv2d_backward, conv2d_forward
 from .core import _Activated
@@ -47,3 +53,61 @@ class Conv2D(_Activated):
         if self.config["use_bias"]:
             self.grads["bias"][...] = dbias
         return [dx]
+
+
+class Conv1D(_Activated):
+    """Not a Conv2D: the executor's ReLU/pooling fusion (Executor._fuse_relu_into_pooling)
+    pairs Conv2D with MaxPooling2D only, by exact type. 'causal' padding is Keras's: the
+    input is copied after kernel_size - 1 zero steps, then convolved with 'valid'."""
+
+    layer_type = "Conv1D"
+    positional = ("filters", "kernel_size", "strides", "padding")
+
+    splits_batch = True  # the same kernels, run over the batch as parallel parts
+
+    def on_build(self):
+        super().on_build()
+        self._work = Conv2DKernel()
+
+    def forward(self, inputs, training):
+        bias = self.values["bias"] if self.config["use_bias"] else None
+        x = inputs[0]
+        kernel = self.values["kernel"]
+        n, steps, c = x.shape
+        out_steps, f = self.output_shape[1], kernel.shape[2]
+        x4, padding = x.reshape(n, 1, steps, c), self.config["padding"]
+        self._left = kernel.shape[0] - 1 if padding == "causal" else 0
+        if padding == "causal":
+            padding = "valid"
+            if self._left:
+                xp = self._buffer("xp", (n, 1, self._left + steps, c), x.dtype)
+                xp[:, :, :self._left] = 0
+                xp[:, :, self._left:] = x4
+                x4 = xp
+        out = self._buffer("z", (n, 1, out_steps, f), x.dtype) if x.dtype == kernel.dtype else None
+        fuse_relu = self.act.in_place and not self.act.is_linear  # a plain ReLU, applied by the kernels
+        z, self._ctx = conv2d_forward(x4, kernel.reshape(1, *kernel.shape), bias, (1, self.config["strides"][0]),
+                                      padding, workspace=self._work, out=out, keep_cols=training, relu=fuse_relu)
+        z = z.reshape(n, out_steps, f)
+        if fuse_relu:
+            self._z = self._y = z
+            return z
+        return self._activate(z, owned=out is not None)
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        dz = self._activation_grad(dy, skip_activation)
+        x = self._ctx.x  # (n, 1, [left +] steps, c)
+        dx_out = self._buffer("dx", x.shape, x.dtype) if need_dx else None
+        dx, dkernel, dbias = conv2d_backward(dz.reshape(dz.shape[0], 1, *dz.shape[1:]), self._ctx,
+                                             need_dx=need_dx, dx_out=dx_out)
+        self.grads["kernel"][...] = dkernel.reshape(self.grads["kernel"].shape)
+        if self.config["use_bias"]:
+            self.grads["bias"][...] = dbias
+        if dx is None:
+            return [None]
+        n, _, steps, c = x.shape
+        if not self._left:
+            return [dx.reshape(n, steps, c)]
+        out = self._buffer("dx_steps", (n, steps - self._left, c), x.dtype)  # the padding's gradient dropped
+        np.copyto(out, dx[:, 0, self._left:])
+        return [out]

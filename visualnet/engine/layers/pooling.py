@@ -1,4 +1,8 @@
-"""Pooling layers (channels last)."""
+"""Pooling layers (channels last).
+
+The 1-D layers run the 2-D kernels over one-row images: (batch, steps, channels) is viewed
+as (batch, 1, steps, channels), without copying, and a window k as (1, k). They are not
+subclasses of the 2-D ones: the executor's ReLU/pooling fusion takes MaxPooling2D only."""
 
 from __future__ import annotations
 
@@ -82,5 +86,81 @@ class GlobalAveragePooling2D(_GlobalPool2D):
 
 class GlobalMaxPooling2D(_GlobalPool2D):
     layer_type = "GlobalMaxPooling2D"
+    _forward = staticmethod(pool.global_max_pool2d_forward)
+    _backward = staticmethod(pool.global_max_pool2d_backward)
+
+
+def _rows(a):
+    """(batch, steps, channels) as (batch, 1, steps, channels): a view when `a` is contiguous."""
+    return a.reshape(a.shape[0], 1, *a.shape[1:])
+
+
+def _steps(a):
+    """(batch, 1, steps, channels) as (batch, steps, channels), a view."""
+    return a.reshape(a.shape[0], *a.shape[2:])
+
+
+class _Pool1D(Layer):
+    """Output and input-gradient buffers are the layer's own, reused batch after batch."""
+
+    positional = ("pool_size", "strides", "padding")
+
+    def _geometry(self, x4):
+        c = self.config
+        size, strides = (1, *c["pool_size"]), (1, *(c["strides"] or c["pool_size"]))
+        return size, strides, c["padding"], pool.output_shape(x4.shape, size, strides, c["padding"])
+
+
+class MaxPooling1D(_Pool1D):
+    layer_type = "MaxPooling1D"
+
+    def forward(self, inputs, training):
+        x = _rows(inputs[0])
+        size, strides, padding, shape = self._geometry(x)
+        y, self._ctx = pool.max_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype),
+                                               arg_out=self._buffer("arg", shape, np.int32) if training else None,
+                                               need_arg=training)
+        return _steps(y)
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        shape = self._ctx[0]
+        return [_steps(pool.max_pool2d_backward(_rows(dy), self._ctx, out=self._buffer("dx", shape, dy.dtype)))]
+
+
+class AveragePooling1D(_Pool1D):
+    layer_type = "AveragePooling1D"
+
+    def forward(self, inputs, training):
+        x = _rows(inputs[0])
+        size, strides, padding, shape = self._geometry(x)
+        y, self._ctx = pool.avg_pool2d_forward(x, size, strides, padding, out=self._buffer("y", shape, x.dtype))
+        return _steps(y)
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        shape = self._ctx[0]
+        return [_steps(pool.avg_pool2d_backward(_rows(dy), self._ctx, out=self._buffer("dx", shape, dy.dtype)))]
+
+
+class _GlobalPool1D(Layer):
+
+    def forward(self, inputs, training):
+        x = _rows(inputs[0])
+        n, c = x.shape[0], x.shape[3]
+        y, self._ctx = type(self)._forward(x, out=self._buffer("y", (n, c), x.dtype))
+        return y.reshape(n, 1, c) if self.config["keepdims"] else y
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        dy = dy.reshape(dy.shape[0], -1)
+        return [_steps(type(self)._backward(dy, self._ctx, out=self._buffer("dx", self._ctx[0], dy.dtype)))]
+
+
+class GlobalAveragePooling1D(_GlobalPool1D):
+    layer_type = "GlobalAveragePooling1D"
+    _forward = staticmethod(pool.global_avg_pool2d_forward)
+    _backward = staticmethod(pool.global_avg_pool2d_backward)
+
+
+class GlobalMaxPooling1D(_GlobalPool1D):
+    layer_type = "GlobalMaxPooling1D"
     _forward = staticmethod(pool.global_max_pool2d_forward)
     _backward = staticmethod(pool.global_max_pool2d_backward)

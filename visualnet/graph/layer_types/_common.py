@@ -30,16 +30,21 @@ def initializer(name: str, default: str, what: str) -> Param:
     return Param(name, "initializer", default, f"How the {what} is initialized.", choices=tuple(INITIALIZERS))
 
 
+_PADDING_DOCS = {"causal": " 'causal' pads before the steps only (kernel - 1 zeros), so that no output depends on "
+                           "a later step; output = ceil(input / stride)."}
+
+
 def padding(extra: tuple = ()) -> Param:
     return Param("padding", "choice", "valid",
                  "How borders are handled: 'valid' adds no padding (the output shrinks), 'same' pads so that "
-                 "output = ceil(input / stride).", choices=("valid", "same", *extra))
+                 "output = ceil(input / stride)." + "".join(_PADDING_DOCS[e] for e in extra),
+                 choices=("valid", "same", *extra))
 
 
 def spatial_out(length, k, s, pad):
     if length is None:
         return None
-    if pad == "same":
+    if pad in ("same", "causal"):
         return -(-length // s)
     return (length - k) // s + 1
 

@@ -1,4 +1,7 @@
-"""The convolution family, generic over rank (Keras's BaseConv(rank)): Conv2D."""
+"""The convolution family, generic over rank (Keras's BaseConv(rank)): Conv1D and Conv2D.
+
+Conv1D also takes Keras's 'causal' padding. dilation_rate > 1 and groups > 1 are not
+supported yet (a file using them is refused by the argument check)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm, activate
 from ._common import AXES, LAYOUT, activation, fmt, initializer, padding, require_rank, windows_out
 
-HINTS = {1: "", 2: "; add a Reshape such as (28, 28, 1) before it", 3: ""}
+HINTS = {1: "; add a Reshape such as (100, 1) before it", 2: "; add a Reshape such as (28, 28, 1) before it", 3: ""}
 
 
 def conv_shape(name: str, rank: int):
@@ -38,7 +41,7 @@ def declare_conv(rank: int) -> None:
          Param("kernel_size", "ints", (3,) * rank, f"Size of the convolution window along {axes}.", length=rank,
                required=True),
          Param("strides", "ints", (1,) * rank, f"Step of the window along {axes}.", length=rank),
-         padding(),
+         padding(("causal",) if rank == 1 else ()),
          activation(),
          Param("use_bias", "bool", True, "Add a learned bias to each output channel."),
          initializer("kernel_initializer", "glorot_uniform", "kernel"),
@@ -59,4 +62,5 @@ def declare_conv(rank: int) -> None:
     ))
 
 
-declare_conv(2)
+for _rank in (1, 2):
+    declare_conv(_rank)

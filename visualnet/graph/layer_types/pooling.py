@@ -1,5 +1,5 @@
-"""The pooling families, generic over rank: MaxPooling2D, AveragePooling2D and the global
-poolings."""
+"""The pooling families, generic over rank: MaxPooling1D/2D, AveragePooling1D/2D and the
+global poolings of both ranks."""
 
 from __future__ import annotations
 
@@ -63,6 +63,8 @@ def declare_global_pooling(kind: str, rank: int) -> None:
 
 
 for _kind in ("Max", "Average"):
-    declare_pooling(_kind, 2)
+    for _rank in (1, 2):
+        declare_pooling(_kind, _rank)
 for _kind in ("Average", "Max"):
-    declare_global_pooling(_kind, 2)
+    for _rank in (1, 2):
+        declare_global_pooling(_kind, _rank)
