@@ -206,7 +206,7 @@ def test_get_and_argument_errors():
     assert O.SGD(lr=0.3).learning_rate == 0.3
     assert O.schedules is S
     with pytest.raises(ValueError, match=r"Could not interpret optimizer identifier: "
-                                         r"'adamm'\. Known: sgd, adam, rmsprop, adagrad"):
+                                         r"'adamm'\. Known: adam, sgd, rmsprop, adagrad"):
         O.get("adamm")
     with pytest.raises(TypeError, match="Adam got unexpected keyword argument.*: betas"):
         O.Adam(betas=(0.9, 0.99))

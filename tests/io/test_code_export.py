@@ -1,6 +1,7 @@
 """The exported Keras and PyTorch scripts, run in a subprocess, reproduce VisualNet's
 predictions (<= 1e-4) and run their training set-up."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from visualnet import layers as vl, models as vm
+from visualnet.engine.losses import LOSSES
 from visualnet.io.code_export import export_keras_script, export_torch_script
 
 from .helpers import mlp, randomize
@@ -87,3 +89,17 @@ def test_scripts_need_no_visualnet_and_load_no_objects(tmp_path):
         assert "allow_" + "pickle" not in text
     with np.load(tmp_path / "k_weights.npz") as data:
         assert sorted(data.files) == sorted(f"{l.name}/{i}" for l in model.layers for i in range(len(l.weight_specs)))
+
+
+@pytest.mark.parametrize("loss", ["mse", "MeanAbsoluteError", *LOSSES])
+def test_the_torch_script_knows_every_loss(tmp_path, loss):
+    """The engine's loss table is the one the PyTorch script's keras_loss reads."""
+    pytest.importorskip("torch")
+    model = mlp(compile=False)
+    model.compile(optimizer="sgd", loss=loss)
+    path = tmp_path / "exported.py"
+    export_torch_script(model, path, weights=None)
+    spec = importlib.util.spec_from_file_location("exported", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.LOSS_NAME in LOSSES and callable(script.keras_loss(script.LOSS_NAME))

@@ -575,12 +575,15 @@ _CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy)}
 _FUNCTIONS = {
-    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
-    binary_crossentropy: BinaryCrossentropy,
-    categorical_crossentropy: CategoricalCrossentropy,
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    binary_crossentropy: BinaryCrossentropy,
+    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
 }
-_NAMES = {f.__name__: c for f, c in _FUNCTIONS.items()}
+# Every loss by its name, in the order the app offers them: the one table the engine, the
+# files, the GUI and the code exporters read (aliases such as 'mse' resolve to these).
+LOSSES = {f.__name__: c for f, c in _FUNCTIONS.items()}
+_NAMES = dict(LOSSES)
 _NAMES.update({"mse": MeanSquaredError, "MSE": MeanSquaredError,
                "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
                "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy})
@@ -608,6 +611,12 @@ def get(identifier):
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Custom "
                      "loss functions need a gradient: subclass Loss and implement "
                      "_compute.")
+
+
+def canonical_name(identifier) -> str:
+    """The LOSSES name of any loss identifier ('mse', 'MeanSquaredError', a config, ...)."""
+    cls = type(get(identifier))
+    return next(name for name, c in LOSSES.items() if c is cls)
 
 
 def serialize(loss):

@@ -18,6 +18,7 @@ from visualnet.engine._jit import njit
 from visualnet.engine.ops import jobs
 from visualnet.engine.ops.split import bounds, layer_parts, split
 from visualnet.engine.schedules import LearningRateSchedule
+from visualnet.graph.registry import snake_case
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get", "optimizer_class",
            "serialize", "deserialize", "schedules"]
@@ -167,7 +168,7 @@ class Optimizer:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` "
                              f"can be set. Received: clipnorm={clipnorm}, "
                              f"clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
-        self.name = name or _KERAS_NAMES[type(self).__name__]
+        self.name = name or snake_case(type(self).__name__)   # Keras's default: RMSprop -> rm_sprop
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
@@ -538,8 +539,9 @@ class Adagrad(Optimizer):
                 "epsilon": self.epsilon}
 
 
-_KERAS_NAMES = {"SGD": "sgd", "Adam": "adam", "RMSprop": "rm_sprop", "Adagrad": "adagrad"}
-_CLASSES = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+# Every optimizer by the name compile() takes, in the order the app offers them: the one
+# table the engine, the files, the GUI and the code exporters read.
+OPTIMIZERS = {"adam": Adam, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
 def get(identifier):
@@ -554,10 +556,10 @@ def get(identifier):
 
 def optimizer_class(name):
     """The optimizer class called `name` ('adam', 'SGD', ...: any case)."""
-    cls = _CLASSES.get(name.lower()) if isinstance(name, str) else None
+    cls = OPTIMIZERS.get(name.lower()) if isinstance(name, str) else None
     if cls is None:
         raise ValueError(f"Could not interpret optimizer identifier: {name!r}. "
-                         f"Known: {', '.join(_CLASSES)}")
+                         f"Known: {', '.join(OPTIMIZERS)}")
     return cls
 
 

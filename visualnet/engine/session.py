@@ -45,7 +45,6 @@ from .training import (_batch_size, _evaluate_arrays, _logs, _Mean, _sample_weig
 
 HISTORY_VERSION = 1
 SCHEDULE_KINDS = ("constant", "step", "exponential", "cosine", "plateau")
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
 def optimizer_defaults(name: str) -> dict:

@@ -255,11 +255,6 @@ EPSILON = 1e-7
 
 def keras_loss(name):
     """Keras's loss on probabilities (clipped as Keras clips them), averaged over the batch."""
-    name = {"CategoricalCrossentropy": "categorical_crossentropy",
-            "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-            "BinaryCrossentropy": "binary_crossentropy", "MeanSquaredError": "mean_squared_error",
-            "MeanAbsoluteError": "mean_absolute_error", "mse": "mean_squared_error",
-            "mae": "mean_absolute_error"}.get(name, name)
 
     def categorical(p, y):
         p = p / p.sum(dim=-1, keepdim=True)
@@ -320,7 +315,7 @@ def predict(model, x, batch_size=256):
 def train(model, x, y):
     xs = [torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (x if isinstance(x, (list, tuple)) else [x])]
     y = torch.as_tensor(np.asarray(y, dtype=np.float32))
-    loss_fn = keras_loss(LOSS if isinstance(LOSS, str) else (LOSS or {}).get("class_name"))
+    loss_fn = keras_loss(LOSS_NAME)
     optimizer = make_optimizer(model)
     n = len(y)
     for epoch in range(EPOCHS):
@@ -337,6 +332,13 @@ def train(model, x, y):
         print(f"epoch {epoch + 1}/{EPOCHS} - loss: {total / n:.4f}")
     return model
 '''
+
+
+def _loss_name(loss) -> str | None:
+    """The engine's name of the compiled loss, which the PyTorch script's `keras_loss` takes."""
+    from ..engine.losses import canonical_name
+
+    return None if loss is None else canonical_name(loss)
 
 
 def _torch_parts(graph, order, ids, info):
@@ -391,6 +393,7 @@ import torch.nn.functional as F
 INPUT_NAMES = {[graph.nodes[i].name for i in inputs]!r}
 OPTIMIZER = {json.dumps(opt) if opt is not None else "None"}
 LOSS = {json.dumps(loss) if loss is not None else "None"}
+LOSS_NAME = {_loss_name(loss)!r}
 METRICS = {json.dumps(settings.get("metrics") or [])}
 EPOCHS = {int(settings.get("epochs", 10))!r}
 BATCH_SIZE = {int(settings.get("batch_size", 32))!r}

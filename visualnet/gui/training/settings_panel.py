@@ -13,10 +13,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLi
                                QWidget)
 
 from visualnet.engine import optimizers
-from visualnet.engine.session import OPTIMIZERS, TrainingConfig, optimizer_defaults
-
-LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
-          "mean_squared_error", "mean_absolute_error")
+from visualnet.engine.losses import LOSSES
+from visualnet.engine.optimizers import OPTIMIZERS
+from visualnet.engine.session import TrainingConfig, optimizer_defaults
 METRICS = ("accuracy", "mean_absolute_error", "mean_squared_error", "precision", "recall")
 SCHEDULES = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
              "cosine": "Cosine decay", "plateau": "Reduce on plateau"}
@@ -63,7 +62,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.optimizer_form)
         self.optimizer_editors: dict[str, QWidget] = {}
         self.loss = QComboBox()
-        self.loss.addItems(LOSSES)
+        self.loss.addItems(list(LOSSES))
         form.addRow("Loss", self.loss)
         self.metric_checks = {}
         metrics_box = QWidget()
@@ -144,7 +143,7 @@ class SettingsPanel(QWidget):
         self.loss.currentTextChanged.connect(self.loss_changed)
         self.schedule.currentIndexChanged.connect(self._schedule_changed)
         self.clipping.currentIndexChanged.connect(lambda: self.clip_value.setEnabled(bool(self.clipping.currentData())))
-        self.optimizer.setCurrentIndex(OPTIMIZERS.index("adam"))
+        self.optimizer.setCurrentIndex(list(OPTIMIZERS).index("adam"))
         self._optimizer_changed()
         self._schedule_changed()
         self.clip_value.setEnabled(False)
