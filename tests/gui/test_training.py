@@ -330,3 +330,30 @@ def test_two_runs_with_different_learning_rates_are_compared(qtbot, page):
     runs[0].info.pop("graph")                        # a run saved before the history kept the graph
     runs[0].info["page"]["graph"] = page.runs[0]["graph"]
     assert _record_from_run(runs[0])["history"]["graph"] == page.runs[0]["graph"]
+
+
+def test_a_long_saved_run_is_drawn_in_one_pass_without_a_symbol_per_point(qtbot, tmp_path):
+    """A saved run's history goes in as columns (a million-point run once froze File > Open
+    for minutes: an epoch row at a time, a symbol per point)."""
+    from visualnet.gui.training.curves import SYMBOLS_UP_TO, CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.reset(["accuracy"])
+    n, epochs = 200_000, 2 * SYMBOLS_UP_TO
+    steps = list(range(1, n + 1))
+    view.add_columns("batch", {"step": steps, "epoch": [s // 100 for s in steps], "loss": [0.5] * n,
+                               "loss_smoothed": [0.5] * n, "accuracy": [None] + [0.7] * (n - 1),
+                               "learning_rate": [1e-3] * n})
+    view.add_columns("epoch", {"step": list(range(100, 100 * epochs + 1, 100)), "epoch": list(range(epochs)),
+                               "loss": [0.4] * epochs, "val_loss": [None, *[0.5] * (epochs - 1)]})
+    loss = view.plots["loss"]
+    assert view.point_count() == n and loss.series["epoch"].n == epochs and loss.series["val"].n == epochs - 1
+    assert loss.items["epoch"].opts["symbol"] is None and loss.items["val"].opts["symbol"] is None
+    assert "epoch 2" in view.describe_step("loss", 150.2)
+    batch_csv, epoch_csv = view.export_csv(tmp_path / "c.csv")
+    assert len(batch_csv.read_text().splitlines()) == n + 1 and len(epoch_csv.read_text().splitlines()) == epochs + 1
+
+    view.reset(["accuracy"])
+    view.add_epoch({"epoch": 0, "step": 10, "loss": 0.4, "val_loss": 0.5})     # a short run keeps its symbols
+    assert view.plots["loss"].items["epoch"].opts["symbol"] == "o"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from copy import deepcopy as _deepcopy   # RunHistory.from_dict has an argument named copy
 import json
 import math
 import threading
@@ -231,12 +232,15 @@ class RunHistory:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RunHistory":
+    def from_dict(cls, d: dict, copy: bool = True) -> "RunHistory":
+        """From `to_dict()`'s form; `copy=False` takes `d`'s lists and dicts as they are
+        (for a caller that made them just for this)."""
         d = dict(d)
         if d.get("version", 0) > HISTORY_VERSION:
             raise ValueError(f"this run history has version {d.get('version')}, newer than this VisualNet "
                              f"reads ({HISTORY_VERSION})")
-        return cls(**{k: copy.deepcopy(v) for k, v in d.items() if k in cls.__dataclass_fields__})
+        take = _deepcopy if copy else (lambda v: v)
+        return cls(**{k: take(v) for k, v in d.items() if k in cls.__dataclass_fields__})
 
     def to_csv(self, table: str = "batch") -> str:
         """One table ('batch', 'epoch' or 'gradients') as CSV text, a column per series

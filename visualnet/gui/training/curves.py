@@ -1,7 +1,9 @@
 """Live training curves (pyqtgraph): one plot for the loss, one per metric, one for the
 learning rate. Training per batch (smoothed, with the raw batch loss faint behind it) and
 per epoch, validation per epoch; changes made during the run are dashed vertical lines.
-Curves are drawn with clip-to-view and peak downsampling, so 100,000 points stay smooth.
+Curves are drawn with clip-to-view and peak downsampling, so 100,000 points stay smooth; a
+saved run is drawn in one pass over its columns, and epoch points lose their symbols when
+there are too many to tell apart (a million symbols took minutes).
 Hover shows the values under the cursor; log scale; export PNG/SVG (the plots) and CSV
 (the numbers)."""
 
@@ -18,6 +20,7 @@ from .. import theme
 
 _SKIP = {"step", "epoch", "batch", "loss", "loss_smoothed", "learning_rate", "batch_size"}
 _EPOCH_SKIP = {"epoch", "step", "duration", "learning_rate", "logs"}
+SYMBOLS_UP_TO = 500  # epoch and validation points drawn with symbols up to this many
 COLOURS = {"train": "#2f6fea", "raw": "#9db8f2", "epoch": "#1f3f8f", "val": "#e16f24", "lr": "#8250df",
            "marker": "#8c959f"}
 
@@ -31,13 +34,17 @@ class Series:
         self.n = 0
 
     def extend(self, xs, ys) -> None:
+        """Append points; `ys` may hold None (a gap)."""
+        self.extend_array(xs, [np.nan if v is None else v for v in ys])
+
+    def extend_array(self, xs, ys) -> None:
         k = len(xs)
         if self.n + k > len(self.x):
             size = max(2 * len(self.x), self.n + k)
             self.x = np.resize(self.x, size)
             self.y = np.resize(self.y, size)
         self.x[self.n:self.n + k] = xs
-        self.y[self.n:self.n + k] = [np.nan if v is None else v for v in ys]
+        self.y[self.n:self.n + k] = ys
         self.n += k
 
     def data(self):
@@ -70,11 +77,16 @@ class CurvePlot:
                                             symbolBrush=COLOURS["epoch"], name="training (epoch)")
             self.items["val"] = plot.plot(pen=pg.mkPen(COLOURS["val"], width=1.5), symbol="s", symbolSize=7,
                                           symbolBrush=COLOURS["val"], name="validation (epoch)")
+        self.symbols = {"epoch": "o", "val": "s"}
         self.markers: list = []
 
     def refresh(self) -> None:
         for name, item in self.items.items():
             x, y = self.series[name].data()
+            if name in self.symbols:
+                symbol = self.symbols[name] if len(x) <= SYMBOLS_UP_TO else None
+                if item.opts["symbol"] != symbol:
+                    item.setSymbol(symbol)
             item.setData(x, y)
 
     def add_marker(self, step: float, text: str) -> None:
@@ -107,7 +119,7 @@ class CurvesView(QWidget):
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.setBackground(t.base)
         self.plots: dict[str, CurvePlot] = {}
-        self.history_rows = {"batch": [], "epoch": []}
+        self.tables = {"batch": {}, "epoch": {}}   # the numbers shown, by column (as in RunHistory)
         self.readout = QLabel(" ")
         self.readout.setObjectName("curves_readout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -134,7 +146,7 @@ class CurvesView(QWidget):
         """Empty plots for the loss, `metric_names` and the learning rate."""
         self.layout_widget.clear()
         self.plots = {}
-        self.history_rows = {"batch": [], "epoch": []}
+        self.tables = {"batch": {}, "epoch": {}}
         keys = ["loss"] + [m for m in metric_names if m != "loss"] + ["learning_rate"]
         for i, key in enumerate(keys):
             self._add_plot(key, i)
@@ -159,28 +171,39 @@ class CurvesView(QWidget):
         return self.plots.get(key) or self._add_plot(key)
 
     def add_batches(self, rows: list) -> None:
-        if not rows:
-            return
-        self.history_rows["batch"].extend(rows)
-        steps = [r["step"] for r in rows]
-        loss = self.plots["loss"]
-        loss.series["raw"].extend(steps, [r["loss"] for r in rows])
-        loss.series["train"].extend(steps, [r.get("loss_smoothed") for r in rows])
-        self.plots["learning_rate"].series["train"].extend(steps, [r.get("learning_rate") for r in rows])
-        for key in rows[0]:
-            if key not in _SKIP:
-                self._plot(key).series["train"].extend(steps, [r.get(key) for r in rows])
-        for plot in self.plots.values():
-            plot.refresh()
+        """Batch rows of a run going on (dicts as RunHistory's batch table holds them)."""
+        if rows:
+            self.add_columns("batch", _columns(rows))
 
     def add_epoch(self, row: dict) -> None:
-        self.history_rows["epoch"].append({k: v for k, v in row.items() if k != "logs"})
-        step = row["step"]
-        for key, value in row.items():
-            if key in _EPOCH_SKIP or not isinstance(value, (int, float)):
-                continue
-            target = key[4:] if key.startswith("val_") else key
-            self._plot(target).series["val" if key.startswith("val_") else "epoch"].extend([step], [value])
+        self.add_columns("epoch", _columns([{k: v for k, v in row.items() if k != "logs"}]))
+
+    def add_columns(self, table: str, columns: dict) -> None:
+        """Rows given as columns (name -> list of equal length; None: no value), drawn in
+        one pass: a saved run's whole history at once, or a batch of new rows."""
+        n = len(columns.get("step", ()))
+        if not n:
+            return
+        _append(self.tables[table], columns, n)
+        steps = _floats(columns["step"])
+        if table == "batch":
+            loss = self.plots["loss"]
+            loss.series["raw"].extend_array(steps, _floats(columns.get("loss"), n))
+            loss.series["train"].extend_array(steps, _floats(columns.get("loss_smoothed"), n))
+            self.plots["learning_rate"].series["train"].extend_array(steps, _floats(columns.get("learning_rate"), n))
+            for key, values in columns.items():
+                if key not in _SKIP:
+                    self._plot(key).series["train"].extend_array(steps, _floats(values, n))
+        else:
+            for key, values in columns.items():
+                if key in _EPOCH_SKIP or not any(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                 for v in values):
+                    continue
+                ys = _floats(values, n)
+                keep = ~np.isnan(ys) & ~np.isnan(steps)     # points where a value (and its step) exist
+                target = key[4:] if key.startswith("val_") else key
+                self._plot(target).series["val" if key.startswith("val_") else "epoch"].extend_array(
+                    steps[keep], ys[keep])
         for plot in self.plots.values():
             plot.refresh()
 
@@ -219,11 +242,12 @@ class CurvesView(QWidget):
         i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
         if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
             i -= 1
-        row = self.history_rows["batch"][i] if i < len(self.history_rows["batch"]) else {}
+        batch = self.tables["batch"]
+        epoch, loss = (_at(batch.get(k), i) for k in ("epoch", "loss"))
         name = plot.plot.titleLabel.text
-        parts = [f"step {int(xs[i])}", f"epoch {row.get('epoch', 0) + 1}", f"{name}: {ys[i]:.4g}"]
-        if key == "loss" and row.get("loss") is not None:
-            parts.append(f"batch loss {row['loss']:.4g}")
+        parts = [f"step {int(xs[i])}", f"epoch {(epoch or 0) + 1}", f"{name}: {ys[i]:.4g}"]
+        if key == "loss" and loss is not None:
+            parts.append(f"batch loss {loss:.4g}")
         return " · ".join(parts)
 
     # ----------------------------------------------------------------- export
@@ -254,11 +278,7 @@ class CurvesView(QWidget):
         """The per-batch numbers to `path` and the per-epoch ones beside it (`*_epochs.csv`)."""
         from visualnet.engine.session import RunHistory
         if history is None:
-            history = RunHistory()
-            for row in self.history_rows["batch"]:
-                history.append("batch", row)
-            for row in self.history_rows["epoch"]:
-                history.append("epoch", row)
+            history = RunHistory(batch=self.tables["batch"], epoch=self.tables["epoch"])
         path = Path(path)
         epochs = path.with_name(path.stem + "_epochs.csv")
         path.write_text(history.to_csv("batch") if history.batch else "", encoding="utf-8")
@@ -270,3 +290,33 @@ class CurvesView(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export curves", f"curves.{kind}", filters[kind])
         if path:
             getattr(self, f"export_{kind}")(path)
+
+
+def _columns(rows: list) -> dict:
+    """Rows (dicts) as columns of equal length, None where a row lacks a key."""
+    keys = dict.fromkeys(k for r in rows for k in r)
+    return {k: [r.get(k) for r in rows] for k in keys}
+
+
+def _append(table: dict, columns: dict, n: int) -> None:
+    """`columns` (n rows) appended to a column table, as RunHistory.append keeps it."""
+    before = len(next(iter(table.values()))) if table else 0
+    for key, values in columns.items():
+        table.setdefault(key, [None] * before).extend(values)
+    for column in table.values():
+        if len(column) < before + n:
+            column.extend([None] * (before + n - len(column)))
+
+
+def _floats(values, n: int | None = None) -> np.ndarray:
+    """A column as float64 (None, text and missing columns: NaN)."""
+    if values is None:
+        return np.full(n, np.nan)
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.array([v if isinstance(v, (int, float)) else np.nan for v in values], dtype=np.float64)
+
+
+def _at(column, i: int):
+    return column[i] if column is not None and i < len(column) else None

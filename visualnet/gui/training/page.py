@@ -20,6 +20,7 @@ changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -592,10 +593,10 @@ class TrainingPage(QWidget):
         h = self.runs[index]["history"]
         metrics = [m for m in (h.get("settings") or {}).get("metrics") or [] if isinstance(m, str)]
         self.curves.reset(metrics)
-        self.curves.add_batches(_rows(h.get("batch") or {}))
-        for row in _rows(h.get("epoch") or {}):
-            if row.get("step") is not None:
-                self.curves.add_epoch(row)
+        for table in ("batch", "epoch"):
+            columns = {k: v for k, v in (h.get(table) or {}).items() if isinstance(v, list)}
+            if len({len(v) for v in columns.values()}) == 1:      # a well-formed table
+                self.curves.add_columns(table, columns)
         for marker in h.get("markers") or []:
             if isinstance(marker, dict) and "step" in marker and "kind" in marker:
                 self.curves.add_marker({"new": None, **marker})
@@ -937,12 +938,6 @@ def _fmt(v) -> str:
     return "" if not isinstance(v, (int, float)) else f"{v:.4f}"
 
 
-def _rows(table: dict) -> list[dict]:
-    """A RunHistory table (column name -> values) as rows."""
-    n = max((len(v) for v in table.values() if isinstance(v, list)), default=0)
-    return [{k: v[i] for k, v in table.items() if isinstance(v, list) and i < len(v)} for i in range(n)]
-
-
 def _record_from_run(run) -> dict:
     """A project's `Run` as a page record (the Run itself is kept, to be saved as it came)."""
     info = run.info
@@ -959,7 +954,9 @@ def _record_from_run(run) -> dict:
                 row.update({k: float(v[i]) for k, v in run.curves.items() if i < len(v) and np.isfinite(v[i])})
                 h.append("epoch", row)
             h.final = {k: float(v[-1]) for k, v in run.curves.items() if len(v) and np.isfinite(v[-1])}
-        history = h.to_dict()
+        # its fields as they are: made just now from the file, already JSON-safe (to_dict's
+        # deep copy took seconds for a long run)
+        history = {f.name: getattr(h, f.name) for f in dataclasses.fields(h)}
     except (ValueError, TypeError, KeyError) as exc:
         history = {"status": "unreadable", "reason": str(exc)}
     if history.get("graph") is None and isinstance(page.get("graph"), dict):    # runs saved before the
