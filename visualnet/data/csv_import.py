@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .csv_layout import MISSING, is_blank, is_missing, is_number, number_text, sniff_csv, text_codec
+from .csv_layout import (MISSING, bad_text_message, file_codec, is_blank, is_missing, is_number, locate_bad_text,
+                         number_text, sniff_csv)
 from .dataset import Dataset, encode_labels, format_value, infer_task
 from .errors import (ColumnError, DataError, EmptyDataError, FormatError, MissingValueError,
                      NonNumericError, RaggedRowError)
@@ -224,25 +225,30 @@ def read_csv(path, *, target=-1, delimiter: "str | None" = None, header: "bool |
 
 def _stream(path, layout, encoding, feature_cols, target_col, n_cols, mon):
     size = max(os.path.getsize(path), 1)
-    sample_bytes = sum(len(layout.delimiter.join(r)) + 1 for r in layout.sample) or 1
-    per_row = sample_bytes / max(len(layout.sample), 1)
+    sample_bytes = sum(len(layout.delimiter.join(r)) + 1 for r in layout.sample)
+    # a data row holds at least n_cols characters (its delimiters and line break), so the rows
+    # are at most size / n_cols however small (or empty) the sample is
+    per_row = max(sample_bytes / max(len(layout.sample), 1), n_cols, 1)
+    codec = file_codec(path, encoding)
+    per_row *= max(len("aa".encode(codec)) - len("a".encode(codec)), 1)    # bytes per character
     estimate = int(size / per_row * 1.05) + 16
     xbuf = _Buffer(estimate, len(feature_cols))
     ybuf = _Buffer(estimate, 1) if target_col is not None else None
     with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding=text_codec(encoding), newline="")
+        text = io.TextIOWrapper(raw, encoding=codec, newline="")
         reader = csv.reader(text, delimiter=layout.delimiter, skipinitialspace=layout.delimiter == " ")
+        decoding = (codec, encoding, layout)        # for errors in _next_rows
         record = 0                                  # spreadsheet row of the last row read
         if layout.header:
             while True:                             # skip blank lines above the header
                 record += 1
-                head = _next_rows(reader, 1, path)
+                head = _next_rows(reader, 1, path, decoding)
                 if not head or not is_blank(head[0]):
                     break
         width_row = record if layout.header else None    # the row that fixed the number of columns
         while True:
             mon.report(raw.tell() / size * 0.98)
-            rows = _next_rows(reader, CHUNK_ROWS, path)
+            rows = _next_rows(reader, CHUNK_ROWS, path, decoding)
             if not rows:
                 break
             first = record + 1
@@ -285,12 +291,17 @@ def _stream(path, layout, encoding, feature_cols, target_col, n_cols, mon):
     return xbuf.finish(), (ybuf.finish()[:, 0] if ybuf is not None else None)
 
 
-def _next_rows(reader, count, path):
+def _next_rows(reader, count, path, decoding):
     try:
         return list(islice(reader, count))
     except UnicodeDecodeError as e:
-        raise FormatError(f"the text is not valid {e.encoding} ({e.reason}); try encoding='latin-1'",
-                          file=path, row=reader.line_num + 1) from None
+        # the text layer decodes ahead of the rows read, so the row is found again in the file
+        codec, encoding, layout = decoding
+        row = locate_bad_text(path, codec, layout.delimiter, layout.delimiter == " ")
+        message = bad_text_message(e, encoding)
+        if layout.header and row is not None:
+            message += " (the header is row 1)"
+        raise FormatError(message, file=path, row=row if row is not None else reader.line_num + 1) from None
     except csv.Error as e:
         raise FormatError(f"malformed CSV: {e}", file=path, row=reader.line_num) from None
 

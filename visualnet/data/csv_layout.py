@@ -1,6 +1,7 @@
-"""The layout of a CSV/TSV file, read from its first 64 KB: delimiter, header, column
-names, and which columns hold numbers. The GUI shows it so the user can pick the target
-before importing; `csv_import.read_csv` starts from it.
+"""The layout of a CSV/TSV file, read from its first 64 KB (more if its first lines are
+longer): delimiter, header, column names, and which columns hold numbers. The GUI shows it
+so the user can pick the target before importing; `csv_import.read_csv` starts from it.
+UTF-16/UTF-32 text with a byte-order mark (Excel's "Unicode text") is read as such.
 
 Detection rules: the delimiter is the candidate (, tab ; | space) that splits the sample
 into the most consistent number (> 1) of cells; the first row is a header if one of its
@@ -27,6 +28,8 @@ from .errors import EmptyDataError, FormatError
 MISSING = frozenset({"", "?", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a"})
 DELIMITERS = (",", "\t", ";", "|", " ")
 SAMPLE_BYTES = 1 << 16
+SAMPLE_MIN_LINES = 3           # read past SAMPLE_BYTES until the sample holds this many lines
+MAX_SAMPLE_BYTES = 1 << 24     # ... but no further: a longer first line is refused
 SAMPLE_ROWS = 200
 
 
@@ -77,28 +80,134 @@ def number_text(cell: str, decimal: str) -> str:
 
 
 def _read_sample(path: Path, encoding: str) -> str:
+    """The first SAMPLE_BYTES of the file as text, cut after its last complete line; read
+    further (up to MAX_SAMPLE_BYTES) while it holds fewer than SAMPLE_MIN_LINES lines, so that
+    a header or first line longer than the sample is read whole."""
     with open(path, "rb") as f:
         raw = f.read(SAMPLE_BYTES)
         at_end = not f.read(1)
+        f.seek(len(raw))
+        while not at_end and _line_breaks(raw) < SAMPLE_MIN_LINES and len(raw) < MAX_SAMPLE_BYTES:
+            raw += f.read(min(len(raw), MAX_SAMPLE_BYTES - len(raw)))
+            at_end = not f.read(1)
+            f.seek(len(raw))
     if not raw.strip():
         raise EmptyDataError("the file is empty", file=path)
-    if b"\x00" in raw:
+    codec = file_codec(path, encoding)
+    if b"\x00" in raw and not _wide_codec(codec):
+        bom = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        if bom or _looks_utf16(raw):
+            what, hint = ("UTF-16 text", "utf-16") if bom else \
+                ("UTF-16 text without a byte-order mark", "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be")
+            raise FormatError(f"the file looks like {what}, not {encoding}: pass encoding='{hint}', or save it "
+                              f"as UTF-8 (in Excel: Save As, \"CSV UTF-8\")", file=path)
         raise FormatError("the file contains NUL bytes: it is binary, not CSV text", file=path)
-    decoder = codecs.getincrementaldecoder(text_codec(encoding))(errors="strict")
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     try:
         text = decoder.decode(raw, final=at_end)
     except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise FormatError(f"the text is not valid {encoding} (byte {e.start + 1}); "
-                          f"try encoding='latin-1'", file=path, row=line) from None
+        row = locate_bad_text(path, codec)
+        raise FormatError(bad_text_message(e, encoding), file=path,
+                          row=row if row is not None else raw[:e.start].count(b"\n") + 1) from None
     if not at_end:  # drop a last line that the sample may have cut in two
-        cut = text.rfind("\n")
-        text = text[:cut + 1] if cut > 0 else text
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        if cut < 0:
+            limit = f"{MAX_SAMPLE_BYTES >> 20} MB" if MAX_SAMPLE_BYTES >= 1 << 20 else f"{MAX_SAMPLE_BYTES >> 10} KB"
+            raise FormatError(f"the first line is longer than {limit} "
+                              f"({len(raw):,} bytes without a line break): this is not a table VisualNet "
+                              f"can read as CSV", file=path)
+        text = text[:cut + 1]
+    if "\x00" in text:
+        raise FormatError("the text contains NUL characters: it is binary, not CSV text", file=path)
     return text
+
+
+def _line_breaks(raw: bytes) -> int:
+    return max(raw.count(b"\n"), raw.count(b"\r"))     # Unix/Windows, or old Mac (CR alone)
+
+
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def text_codec(encoding: str) -> str:
     return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def file_codec(path, encoding: str = "utf-8") -> str:
+    """The codec to decode `path` with: `text_codec(encoding)`, except that a file starting with a
+    UTF-16 or UTF-32 byte-order mark (Excel's "Unicode text") is decoded as that, the mark
+    telling the byte order, when `encoding` is UTF-8 (the default) or that same family."""
+    name = codecs.lookup(encoding).name
+    if name != "utf-8" and not name.startswith(("utf-16", "utf-32")):
+        return text_codec(encoding)
+    with open(path, "rb") as f:
+        head = f.read(4)
+    for bom, family in BOMS:
+        if head.startswith(bom) and (name == "utf-8" or name.startswith(family)):
+            return family
+    return text_codec(encoding)
+
+
+def _wide_codec(codec: str) -> bool:
+    """True for codecs whose text holds NUL bytes (UTF-16, UTF-32)."""
+    return b"\x00" in "a".encode(codec, errors="replace")
+
+
+def _ascii_lines(codec: str) -> bool:
+    """True if a line break is the byte 0x0a and nothing else ends in it (UTF-8, Latin-1, ...)."""
+    return not _wide_codec(codec) and "a\n".encode(codec, errors="replace").endswith(b"a\n")
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """UTF-16 text without a byte-order mark: mostly ASCII, so every other byte is NUL."""
+    even, odd = raw[0:4096:2], raw[1:4096:2]
+    if len(odd) < 2:
+        return False
+    zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    return (zeros_odd > 0.9 and zeros_even < 0.05) or (zeros_even > 0.9 and zeros_odd < 0.05)
+
+
+def bad_text_message(e: UnicodeDecodeError, encoding: str) -> str:
+    bad = e.object[e.start:e.end][:4]
+    shown = " ".join(f"0x{b:02x}" for b in bad)
+    return (f"the text is not valid {encoding}: byte {shown} ({e.reason}); the file may be in another "
+            f"encoding: try encoding='latin-1' (or 'cp1252'), or save it as UTF-8")
+
+
+def locate_bad_text(path, codec: str, delimiter: str = ",", skipinitialspace: bool = False) -> "int | None":
+    """The 1-based row, counted as a spreadsheet shows it (records, blank lines and a header
+    included), of the first byte of `path` that `codec` cannot decode; None if all decode or
+    if the codec's line breaks are not the byte 0x0a (UTF-16, UTF-32)."""
+    if not _ascii_lines(codec):
+        return None
+    bad_line = None
+
+    def lines():
+        nonlocal bad_line
+        with open(path, "rb") as f:
+            for n, raw in enumerate(f, 1):
+                if bad_line is None:
+                    try:
+                        yield raw.decode(codec)
+                        continue
+                    except UnicodeDecodeError:
+                        bad_line = n
+                yield raw.decode(codec, errors="replace")
+
+    source = lines()
+    reader = csv.reader(source, delimiter=delimiter, skipinitialspace=skipinitialspace)
+    row = 0
+    try:
+        for _ in reader:
+            row += 1
+            if bad_line is not None and reader.line_num >= bad_line:
+                return row
+    except csv.Error:
+        return row + 1 if bad_line is not None else None
+    finally:
+        source.close()
+    return row if bad_line is not None else None
 
 
 def _parse(text: str, delimiter: str) -> list:
@@ -165,7 +274,9 @@ def _detect_decimal(rows: list, delimiter: str) -> str:
 
 def sniff_csv(path, *, delimiter: "str | None" = None, header: "bool | None" = None,
               decimal: "str | None" = None, encoding: str = "utf-8") -> CsvLayout:
-    """Delimiter, header, decimal mark, column names and types from the first 64 KB of `path`."""
+    """Delimiter, header, decimal mark, column names and types from the first 64 KB of `path`
+    (read further, up to MAX_SAMPLE_BYTES, to hold SAMPLE_MIN_LINES whole lines). A file starting
+    with a UTF-16/UTF-32 byte-order mark is read as such (see `file_codec`)."""
     path = Path(path)
     if decimal not in (None, ".", ","):
         raise ValueError(f"decimal must be '.', ',' or None (detect it); received: decimal={decimal!r}")

@@ -131,13 +131,34 @@ def read_idx(path, *, progress=None, cancel=None) -> np.ndarray:
     return out.reshape(shape)
 
 
+MAX_INFERRED_CLASSES = 1 << 16   # more classes must be declared (num_classes or class_names)
+
+
 def check_labels(y: np.ndarray, num_classes: int, *, file=None) -> None:
-    """Raise `LabelRangeError` at the first label outside 0..num_classes-1 (row is 1-based)."""
+    """Raise `LabelRangeError` at the first label outside 0..num_classes-1, naming its value and
+    its row (1-based: the sample's position in the file)."""
     bad = np.flatnonzero((y < 0) | (y >= num_classes))
     if len(bad):
         i = int(bad[0])
         raise LabelRangeError(f"label {y[i].item()!r} is outside the {num_classes} classes 0..{num_classes - 1} "
                               f"({len(bad)} such labels)", file=file, row=i + 1)
+
+
+def _check_label_values(y: np.ndarray, file) -> None:
+    """Labels must be whole, finite and not negative: name the first that is not."""
+    if y.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
+        if len(bad):
+            i = int(bad[0])
+            more = f" ({len(bad)} such labels)" if len(bad) > 1 else ""
+            raise DataError(f"label {y[i].item()!r} is not a whole number{more}; labels must "
+                            f"be class indices 0, 1, 2, ...", file=file, row=i + 1)
+    bad = np.flatnonzero(y < 0)
+    if len(bad):
+        i = int(bad[0])
+        more = f" ({len(bad)} such labels)" if len(bad) > 1 else ""
+        raise LabelRangeError(f"label {y[i].item()!r} is negative{more}; labels must be class "
+                              f"indices 0, 1, 2, ...", file=file, row=i + 1)
 
 
 def read_idx_pair(images, labels, *, num_classes: "int | None" = None, name: "str | None" = None,
@@ -158,15 +179,19 @@ def read_idx_pair(images, labels, *, num_classes: "int | None" = None, name: "st
         raise FormatError(f"a label IDX file holds one dimension; this one has shape {y.shape}", file=labels)
     if len(x) != len(y):
         raise SizeMismatchError(f"{len(y)} labels for {len(x)} images in {images}", file=labels)
-    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
-        raise DataError("labels must be whole numbers", file=labels)
-    y = y.astype(np.int64)
+    _check_label_values(y, labels)
     if class_names is not None:
         num_classes = len(class_names)
+    if y.dtype.kind == "f" and y.max() >= 2 ** 63:      # would overflow int64
+        check_labels(y, MAX_INFERRED_CLASSES if num_classes is None else num_classes, file=labels)
+    y = y.astype(np.int64)
     if num_classes is None:
-        if y.min() < 0:
-            check_labels(y, 1, file=labels)
-        num_classes = max(int(y.max()) + 1, 2)
+        top = int(np.argmax(y))
+        if y[top] >= MAX_INFERRED_CLASSES:
+            raise LabelRangeError(f"label {int(y[top])} would make {int(y[top]) + 1:,} classes, "
+                                  f"more than {MAX_INFERRED_CLASSES:,}; if the labels are right, give num_classes "
+                                  f"or class_names", file=labels, row=top + 1)
+        num_classes = max(int(y[top]) + 1, 2)
     check_labels(y, num_classes, file=labels)
     if x.ndim == 3:
         x = x[..., np.newaxis]

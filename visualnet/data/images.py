@@ -31,6 +31,9 @@ def _visible(p: Path) -> bool:
 def list_image_folder(path) -> "dict[str, list[Path]]":
     """{class name: sorted image files} for a folder of class sub-folders."""
     root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"{root} is a file, not a folder: choose the folder that holds one sub-folder "
+                                 f"of images per class")
     if not root.is_dir():
         raise FileNotFoundError(f"no such folder: {root}")
     classes = sorted(p for p in root.iterdir() if p.is_dir() and _visible(p))
