@@ -159,6 +159,7 @@ def run(target: str | None = None, screenshot: str | None = None, size: tuple[in
     def first_moves():
         if project_path is not None:
             window.files.open_path(project_path)   # a broken file: a message, the window stays
+        window.files.clean_leftovers()   # temporary files of interrupted saves (old ones only)
         if window.files.claim_instance():
             window.files.offer_recovery()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -27,8 +28,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from visualnet.graph import Graph, GraphFormatError, from_dict, from_json, to_dict, validate
 from visualnet.io import KerasFileError, ProjectFileError, UnsupportedLayersError
-from visualnet.io.autosave import (Autosaver, Recovery, discard_recovery, find_recoveries, recovery_dir, recovery_path,
-                                    write_recovery)
+from visualnet.io.autosave import (Autosaver, Recovery, clean_interrupted_saves, discard_recovery, find_recoveries,
+                                    recovery_dir, recovery_path, write_recovery)
 from visualnet.io.project import EXTENSION, Project, open_project, save_project
 
 from . import collector
@@ -537,6 +538,25 @@ class FileController(QObject):
         self._lock.setStaleLockTime(0)
         self._lock.tryLock(0)
         return alone
+
+    def clean_leftovers(self) -> threading.Thread:
+        """At start: remove the temporary files interrupted saves left in the recent
+        projects' folders and the recovery folder, on a thread of its own (a slow network
+        folder must not hold the window). Returns the thread."""
+        paths = self.settings.recent_files(existing_only=False)
+
+        def run():
+            try:
+                removed = clean_interrupted_saves(paths)
+                if removed:
+                    log.info("removed %d files left by interrupted saves: %s", len(removed),
+                             ", ".join(map(str, removed)))
+            except Exception:  # noqa: BLE001 - housekeeping must never disturb the start
+                log.exception("cleaning up after interrupted saves failed")
+
+        thread = threading.Thread(target=run, name="visualnet-clean", daemon=True)
+        thread.start()
+        return thread
 
     def offer_recovery(self, recoveries: list[Recovery] | None = None) -> bool:
         """After a crash: offer to restore the newest recovery file. Returns True if restored."""

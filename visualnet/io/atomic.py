@@ -4,17 +4,34 @@ The new content goes to a temporary file in the same folder (same file system, s
 final rename is atomic), is flushed and fsynced, the previous file is kept as `<name>.bak`
 (by a hard link, so the target name never stops existing), and the temporary file is
 renamed over the target; the folder is fsynced so the rename itself survives a crash.
+
+A save killed halfway leaves its temporary files: `.<name>.vntmp-XXXXXXXX` (the new content)
+and `<name>.bak.vntmp-XXXXXXXX` (the backup link). `clean_stale_temporaries` removes them
+once unchanged (mtime) for `STALE_AGE`: a running save, in this copy of the app or another,
+writes its temporary file continuously, and its backup link exists only between a link and
+a rename (microseconds; were a copy, where hard links are missing, removed in that moment,
+that save fails with an error and changes nothing). `write_atomic` cleans for its target
+before every save, measuring age by its own new temporary file's time (the file system's
+clock, right on a network share whose clock differs); the app cleans the recent projects'
+folders and the recovery folder at start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
 TEMP_MARK = ".vntmp-"
+STALE_AGE = 600.0   # seconds since a temporary file last changed before it counts as abandoned
+_SUFFIX = r"\.vntmp-[A-Za-z0-9_]{6,16}"
+_TEMP = re.compile(r"\.(?P<main>.+)" + _SUFFIX)       # .<name>.vntmp-XXXXXXXX (mkstemp)
+_BAK_TEMP = re.compile(r"(?P<bak>.+\.bak)" + _SUFFIX)  # <name>.bak.vntmp-XXXXXXXX (_keep_backup)
 
 
 def backup_path(path) -> Path:
@@ -71,6 +88,11 @@ def atomic_path(path, keep_backup: bool = True, overwrite: bool = True) -> Itera
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        # what an interrupted save of this file left, judged by the file system's own clock
+        clean_stale_temporaries(path, now=tmp.stat().st_mtime, keep=(tmp,))
+    except OSError:
+        pass
+    try:
         yield tmp
         _fsync_file(tmp)
         if keep_backup and path.exists():
@@ -89,9 +111,79 @@ def write_atomic(path, writer: Callable[[Path], None], keep_backup: bool = True,
         writer(tmp)
 
 
-def stale_temporaries(path) -> list[Path]:
-    """Temporary files an interrupted save of `path` left behind (safe to delete when no
-    save is running)."""
+def _is_temporary_of(name: str, target: str) -> bool:
+    m = _TEMP.fullmatch(name)
+    if m is not None and m.group("main") == target:
+        return True
+    m = _BAK_TEMP.fullmatch(name)
+    return m is not None and m.group("bak") == target + ".bak"
+
+
+def _older(paths, min_age: float, now: float | None) -> list[Path]:
+    if min_age <= 0:
+        return list(paths)
+    now = time.time() if now is None else now
+    out = []
+    for p in paths:
+        try:
+            if now - p.lstat().st_mtime >= min_age:
+                out.append(p)
+        except OSError:
+            continue
+    return out
+
+
+def stale_temporaries(path, min_age: float = 0.0, now: float | None = None) -> list[Path]:
+    """Temporary files interrupted saves of `path` left behind: `.<name>.vntmp-*` and
+    `<name>.bak.vntmp-*`. With `min_age`, only those unchanged for that many seconds (no
+    running save holds them); without, all of them (safe to delete when no save runs)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    return sorted(folder.glob("." + path.name + TEMP_MARK + "*"))
+    pattern = glob.escape(str(folder)) + os.sep
+    found = set(glob.glob(pattern + glob.escape("." + path.name + TEMP_MARK) + "*"))
+    found |= set(glob.glob(pattern + glob.escape(path.name + ".bak" + TEMP_MARK) + "*"))
+    paths = [Path(p) for p in found if _is_temporary_of(Path(p).name, path.name)]
+    return sorted(_older(paths, min_age, now))
+
+
+def folder_temporaries(folder, min_age: float = 0.0, now: float | None = None) -> list[Path]:
+    """Every temporary file an interrupted save left in `folder` (for any target name)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    paths = [Path(folder) / n for n in names if TEMP_MARK in n and (_TEMP.fullmatch(n) or _BAK_TEMP.fullmatch(n))]
+    return sorted(_older(paths, min_age, now))
+
+
+def _remove(paths, keep=()) -> list[Path]:
+    keep = {Path(k) for k in keep}
+    removed = []
+    for p in paths:
+        if p in keep or not p.is_file() or p.is_symlink():
+            continue
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:   # gone meanwhile, or held open (Windows): left for next time
+            pass
+    return removed
+
+
+def clean_stale_temporaries(path, min_age: float = STALE_AGE, now: float | None = None, keep=()) -> list[Path]:
+    """Delete what interrupted saves of `path` left (older than `min_age`); returns them."""
+    return _remove(stale_temporaries(path, min_age, now), keep)
+
+
+def clean_folders(folders, min_age: float = STALE_AGE, now: float | None = None) -> list[Path]:
+    """Delete what interrupted saves left in each of `folders` (older than `min_age`);
+    missing or unreadable folders are skipped. Returns the files removed."""
+    removed: list[Path] = []
+    seen = set()
+    for folder in folders:
+        folder = Path(folder)
+        if folder in seen:
+            continue
+        seen.add(folder)
+        removed += _remove(folder_temporaries(folder, min_age, now))
+    return removed

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import STALE_AGE, clean_folders
 from .errors import ProjectFileError
 from .project import Project, open_project, read_project_info, save_project
 
@@ -104,6 +105,15 @@ def discard_recovery(path) -> None:
             p.unlink()
         except FileNotFoundError:
             pass
+
+
+def clean_interrupted_saves(project_paths=(), directory=None, min_age: float = STALE_AGE) -> list[Path]:
+    """At start: delete the temporary files interrupted saves left (older than `min_age`
+    seconds, so a save running in another copy keeps its own) in the folders of
+    `project_paths` (the recent projects) and in the recovery folder. Returns them."""
+    directory = Path(directory) if directory is not None else recovery_dir()
+    folders = [Path(p).expanduser().parent for p in project_paths] + [directory]
+    return clean_folders(folders, min_age)
 
 
 class Autosaver:
