@@ -6,6 +6,7 @@ objects are refused (np.load keeps its safe default, which refuses them too). `.
 memory map, with progress and cancellation.
 """
 
+import ast
 import zipfile
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .progress import Monitor
 X_KEYS = ("x", "X", "features", "inputs", "data", "images")
 Y_KEYS = ("y", "Y", "labels", "targets", "target")
 CHUNK_BYTES = 1 << 24
+MAX_HEADER = 1 << 16  # bytes of a format 3.0 header (NumPy's own readers stop at 10,000)
 
 
 def _read_header(f, where: str, path: Path):
@@ -30,14 +32,42 @@ def _read_header(f, where: str, path: Path):
             shape, fortran, dtype = fmt.read_array_header_1_0(f)
         elif version == (2, 0):
             shape, fortran, dtype = fmt.read_array_header_2_0(f)
+        elif version == (3, 0):
+            shape, fortran, dtype = _read_header_3_0(f)
         else:
-            shape, fortran, dtype = fmt._read_array_header(f, version)
-    except (ValueError, EOFError, OSError, SyntaxError) as e:
+            raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]} (1.0, 2.0 and 3.0 are read)")
+    except (ValueError, EOFError, OSError, SyntaxError, TypeError) as e:
         raise FormatError(f"{where} is not a valid .npy array: {e}", file=path) from None
     if dtype.hasobject:
         raise FormatError(f"{where} holds Python objects; only plain numeric or text arrays are read "
                           f"(objects could run code when loaded)", file=path)
     return tuple(shape), fortran, dtype, f.tell()
+
+
+def _read_header_3_0(f):
+    """(shape, fortran_order, dtype) of a format 3.0 header: as 2.0 (a 4-byte length) but
+    UTF-8 text (NumPy has no public reader for it)."""
+    raw = f.read(4)
+    if len(raw) != 4:
+        raise EOFError("the file ends inside the .npy header")
+    length = int.from_bytes(raw, "little")
+    if length > MAX_HEADER:
+        raise ValueError(f"the header claims {length:,} bytes; at most {MAX_HEADER:,} are read")
+    text = f.read(length)
+    if len(text) != length:
+        raise EOFError("the file ends inside the .npy header")
+    try:
+        header = ast.literal_eval(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, SyntaxError, MemoryError, RecursionError) as e:
+        raise ValueError(f"cannot parse the header: {e}") from None
+    if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
+        raise ValueError(f"the header is not a dict with keys descr, fortran_order and shape: {header!r:.200}")
+    shape, fortran = header["shape"], header["fortran_order"]
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise ValueError(f"shape is not a tuple of sizes: {shape!r:.200}")
+    if not isinstance(fortran, bool):
+        raise ValueError(f"fortran_order is not True or False: {fortran!r}")
+    return shape, fortran, np.lib.format.descr_to_dtype(header["descr"])
 
 
 def _check_size(shape, dtype, available: int, where: str, path: Path) -> None:

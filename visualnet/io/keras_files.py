@@ -13,8 +13,10 @@ full list of what is unsupported (UnsupportedLayersError).
 from __future__ import annotations
 
 import inspect
+import lzma
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,8 +264,16 @@ class _reading:
         return self
 
     def __exit__(self, kind, exc, tb):
-        if exc is None or isinstance(exc, (KerasFileError, MemoryError, KeyboardInterrupt)):
+        if exc is None or isinstance(exc, (KerasFileError, KeyboardInterrupt)):
             return False
+        if isinstance(exc, MemoryError):
+            raise KerasFileError(f"'{self.path.name}' is too large to load in the memory available "
+                                 f"(MemoryError{': ' + str(exc) if str(exc) else ''}).") from None
+        if isinstance(exc, (zlib.error, lzma.LZMAError)):
+            raise KerasFileError(f"'{self.path.name}' is damaged: a compressed part cannot be unpacked "
+                                 f"({type(exc).__name__}: {exc})") from None
+        if isinstance(exc, NotImplementedError):
+            raise KerasFileError(f"'{self.path.name}' uses a zip feature VisualNet cannot read: {exc}") from None
         if isinstance(exc, ExternalDataError):
             raise KerasFileError(f"'{self.path.name}' was not read: it refers to data outside itself. {exc}") from None
         if isinstance(exc, zipfile.BadZipFile):

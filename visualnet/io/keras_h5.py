@@ -9,6 +9,7 @@ class-name-and-position group names.
 from __future__ import annotations
 
 import json
+import mmap
 from typing import Any
 
 import h5py
@@ -24,12 +25,123 @@ from .keras_config import weight_shapes
 MAX_JSON = 64 << 20  # bytes of JSON accepted in one attribute
 
 
+# ---------------------------------------------------------------------- attributes, read bounded
+MAX_NAMES = 1_000_000      # entries of one list-of-names attribute
+MAX_HEAP_BYTES = MAX_JSON + (1 << 20)  # one global heap collection (where variable-length strings live)
+MAX_HEAP_OBJECTS = 1_000_000           # heap objects walked in one file
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_heaps_checked: set = set()            # HDF5 file numbers whose global heaps were walked
+
+
+def _align8(n: int) -> int:
+    return (n + 7) & ~7
+
+
+def _file_image(f: h5py.File):
+    """The bytes of the open file: a read-only memory map of it on disk, or its image."""
+    if f.driver in ("sec2", "stdio"):
+        with open(f.filename, "rb") as fh:
+            if fh.seek(0, 2) == 0:
+                return b""
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return f.id.get_file_image()
+
+
+def _length_size(image) -> int:
+    """'Size of lengths' from the superblock (at 0, 512, 1024, ...), 8 when not found."""
+    at = 0
+    while at + 16 <= len(image):
+        if image[at:at + 8] == _HDF5_SIGNATURE:
+            size = image[at + 14] if image[at + 8] in (0, 1) else image[at + 10]
+            return size if size in (2, 4, 8) else 8
+        at = 512 if at == 0 else at * 2
+    return 8
+
+
+def check_global_heaps(obj) -> None:
+    """Walk every global heap collection of `obj`'s file as HDF5 will, before any
+    variable-length string is read: a collection whose object headers were zeroed makes
+    HDF5 loop forever (an object of size 0 never advances), so it is refused here."""
+    f = obj.file
+    key = f.id.fileno
+    if key in _heaps_checked:
+        return
+    image = _file_image(f)
+    try:
+        n = len(image)
+        lsize = _length_size(image)
+        header = _align8(8 + lsize)
+        walked = 0
+        at = image.find(b"GCOL")
+        while at >= 0:
+            if at + header <= n and image[at + 4] == 1 and image[at + 5:at + 8] == b"\0\0\0":
+                size = int.from_bytes(image[at + 8:at + 8 + lsize], "little")
+                if size > MAX_HEAP_BYTES:
+                    raise KerasFileError(f"The file's text storage (global heap at byte {at:,}) claims {size:,} "
+                                         f"bytes; at most {MAX_HEAP_BYTES:,} are accepted.")
+                if size < header or at + size > n:
+                    raise KerasFileError(f"The file's text storage (global heap at byte {at:,}) is damaged: it "
+                                         f"claims {size:,} bytes.")
+                p, end = at + header, at + size
+                while p + header <= end:
+                    walked += 1
+                    if walked > MAX_HEAP_OBJECTS:
+                        raise KerasFileError(f"The file's text storage holds more than {MAX_HEAP_OBJECTS:,} "
+                                             "objects; VisualNet does not read it.")
+                    index = int.from_bytes(image[p:p + 2], "little")
+                    length = int.from_bytes(image[p + 8:p + 8 + lsize], "little")
+                    need = length if index == 0 else header + _align8(length)
+                    if need <= 0 or p + need > end:
+                        raise KerasFileError(f"The file's text storage (global heap at byte {at:,}) is damaged "
+                                             f"at byte {p:,}; reading it could hang, so the file is refused.")
+                    p += need
+            at = image.find(b"GCOL", at + 4)
+    finally:
+        if isinstance(image, mmap.mmap):
+            image.close()
+    if len(_heaps_checked) > 256:
+        _heaps_checked.clear()
+    _heaps_checked.add(key)
+
+
+def read_attr(obj, key: str, what: str, limit: int = MAX_JSON):
+    """Attribute `key` of `obj` (as h5py gives it), read only after its type, shape and size
+    were checked: text (fixed or variable length) or numbers, a scalar or a list of at most
+    MAX_NAMES entries, fixed-size data within `limit` bytes, and for variable-length
+    strings a global heap that HDF5 can read without hanging."""
+    if key not in obj.attrs:
+        raise KerasFileError(f"{what} has no '{key}' attribute.")
+    try:
+        aid = h5py.h5a.open(obj.id, key.encode("utf-8"))
+        tid, shape = aid.get_type(), aid.shape
+    except (KeyError, OSError, ValueError, RuntimeError) as exc:
+        raise KerasFileError(f"{what}'s '{key}' attribute cannot be opened: {exc}") from None
+    if shape is None or len(shape) > 1:
+        raise KerasFileError(f"{what}'s '{key}' attribute has shape {shape}; a value or a list is expected.")
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if count > MAX_NAMES:
+        raise KerasFileError(f"{what}'s '{key}' attribute holds {count:,} entries; at most {MAX_NAMES:,} are "
+                             "accepted.")
+    if isinstance(tid, h5py.h5t.TypeStringID) and tid.is_variable_str():
+        check_global_heaps(obj)
+    elif isinstance(tid, (h5py.h5t.TypeStringID, h5py.h5t.TypeIntegerID, h5py.h5t.TypeFloatID)):
+        try:
+            stored = aid.get_storage_size()
+        except RuntimeError:  # h5py reports an empty attribute's 0 bytes as an error
+            stored = 0
+        size = max(tid.get_size() * count, stored)
+        if size > limit:
+            raise KerasFileError(f"{what}'s '{key}' attribute holds {size:,} bytes; at most {limit:,} are "
+                                 "accepted.")
+    else:
+        raise KerasFileError(f"{what}'s '{key}' attribute is neither text nor numbers.")
+    return obj.attrs[key]
+
+
 # ---------------------------------------------------------------------- small helpers
 def text_attr(obj, key: str, what: str) -> str:
     """A string attribute (stored as str or bytes), or KerasFileError."""
-    if key not in obj.attrs:
-        raise KerasFileError(f"{what} has no '{key}' attribute.")
-    value = obj.attrs[key]
+    value = read_attr(obj, key, what)
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value[()]
     if isinstance(value, bytes):
@@ -55,11 +167,11 @@ def json_attr(obj, key: str, what: str) -> Any:
 def names_attr(obj, key: str, what: str) -> list[str]:
     """A list-of-names attribute (Keras splits long ones into key0, key1, ...)."""
     if key in obj.attrs:
-        chunks = [obj.attrs[key]]
+        chunks = [read_attr(obj, key, what)]
     else:
         chunks, i = [], 0
         while f"{key}{i}" in obj.attrs:
-            chunks.append(obj.attrs[f"{key}{i}"])
+            chunks.append(read_attr(obj, f"{key}{i}", what))
             i += 1
         if not chunks:
             raise KerasFileError(f"{what} has no '{key}' attribute.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import time
 import zipfile
 from pathlib import Path
@@ -18,8 +19,15 @@ from .keras_config import graph_from_keras_config, model_config
 from .keras_h5 import MAX_JSON, read_keras3_weights, write_keras3_weights
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
-MAX_WEIGHTS_BYTES = 4 << 30
+MAX_WEIGHTS_BYTES = 4 << 30      # model.weights.h5, unpacked
+MAX_MEMBER_BYTES = 4 << 30       # any member, unpacked or packed
+MAX_TOTAL_BYTES = 5 << 30        # all members together, unpacked
 MAX_MEMBERS = 10_000
+MAX_DIRECTORY_BYTES = 16 << 20   # the zip's central directory
+MAX_RATIO = 200                  # unpacked / packed, for members above RATIO_FROM bytes
+RATIO_FROM = 1 << 20
+READ_CHUNK = 1 << 20
+EOCD_SEARCH = 22 + 65535 + 20    # end record, its longest comment, and a zip64 locator
 
 
 def write_keras_zip(path: Path, graph: Graph, name: str, sequential: bool, weights: dict[str, list],
@@ -39,26 +47,102 @@ def write_keras_zip(path: Path, graph: Graph, name: str, sequential: bool, weigh
         z.writestr(WEIGHTS, buf.getvalue())
 
 
-def _member(z: zipfile.ZipFile, name: str, limit: int) -> bytes:
+def _size(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.0f} MiB" if n >= 1 << 20 else f"{n:,} bytes"
+
+
+def _directory_size(path) -> tuple[int, int]:
+    """(members, bytes of the central directory) from the zip's end record, read before
+    zipfile parses the directory (1,000,000 entries took zipfile 22 s)."""
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        end = fh.tell()
+        fh.seek(max(0, end - EOCD_SEARCH))
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            raise zipfile.BadZipFile("File is not a zip file")
+        _, _, _, _, count, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[at:at + 22])
+        if (count == 0xFFFF or cd_size == 0xFFFFFFFF) and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+            _, _, z64_at, _ = struct.unpack("<4sLQL", tail[at - 20:at])
+            if z64_at + 56 > end:
+                raise zipfile.BadZipFile("the zip64 end record points past the end of the file")
+            fh.seek(z64_at)
+            rec = fh.read(56)
+            if rec[:4] != b"PK\x06\x06":
+                raise zipfile.BadZipFile("the zip64 end record is damaged")
+            count, cd_size = struct.unpack("<QQ", rec[32:48])
+    return count, cd_size
+
+
+def _open_checked(path) -> zipfile.ZipFile:
+    """The zip, after its member count, directory size and every member's declared size,
+    compressed size and compression ratio were checked against the limits."""
+    count, cd_size = _directory_size(path)
+    if count > MAX_MEMBERS:
+        raise KerasFileError(f"The .keras file declares {count:,} members; at most {MAX_MEMBERS:,} are accepted.")
+    if cd_size > MAX_DIRECTORY_BYTES:
+        raise KerasFileError(f"The .keras file's list of members takes {_size(cd_size)}; at most "
+                             f"{_size(MAX_DIRECTORY_BYTES)} are accepted.")
+    z = zipfile.ZipFile(path, "r")
+    try:
+        infos = z.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise KerasFileError(f"The .keras file has {len(infos):,} members; at most {MAX_MEMBERS:,} are "
+                                 "accepted.")
+        total = 0
+        for info in infos:
+            name = info.filename
+            for what, n in (("unpacks to", info.file_size), ("takes", info.compress_size)):
+                if n > MAX_MEMBER_BYTES:
+                    raise KerasFileError(f"'{name}' in the .keras file {what} {_size(n)}; at most "
+                                         f"{_size(MAX_MEMBER_BYTES)} are accepted per member.")
+            if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise KerasFileError(f"'{name}' in the .keras file unpacks {info.compress_size:,} bytes to "
+                                     f"{info.file_size:,} (ratio {info.file_size / max(info.compress_size, 1):,.0f}"
+                                     f"); at most a ratio of {MAX_RATIO} is accepted (a zip bomb?).")
+            total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise KerasFileError(f"The members of the .keras file unpack to {_size(total)} together; at most "
+                                 f"{_size(MAX_TOTAL_BYTES)} are accepted.")
+    except BaseException:
+        z.close()
+        raise
+    return z
+
+
+def _member(z: zipfile.ZipFile, name: str, limit: int) -> bytearray:
+    """The member's bytes, never more than its declared size (itself checked against
+    `limit`): a header that understates the size cannot make it read more."""
     try:
         info = z.getinfo(name)
     except KeyError:
         raise KerasFileError(f"The .keras file has no '{name}'.") from None
-    if info.file_size > limit:
-        raise KerasFileError(f"'{name}' in the .keras file claims {info.file_size} bytes; at most {limit} are "
-                             "accepted.")
+    declared = info.file_size
+    if declared > limit:
+        raise KerasFileError(f"'{name}' in the .keras file unpacks to {_size(declared)}; at most {_size(limit)} "
+                             "are accepted.")
+    buf = bytearray(declared)
+    view = memoryview(buf)
+    got = 0
     with z.open(info) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise KerasFileError(f"'{name}' in the .keras file is larger than {limit} bytes.")
-    return data
+        while got < declared:
+            chunk = fh.read(min(READ_CHUNK, declared - got))
+            if not chunk:
+                break
+            view[got:got + len(chunk)] = chunk
+            got += len(chunk)
+        view.release()
+        if got != declared:
+            raise KerasFileError(f"'{name}' in the .keras file holds {got:,} bytes; its header says {declared:,}.")
+        if fh.read(1):
+            raise KerasFileError(f"'{name}' in the .keras file holds more than the {declared:,} bytes its header "
+                                 "says.")
+    return buf
 
 
 def read_keras_config(path) -> tuple[zipfile.ZipFile, dict]:
-    z = zipfile.ZipFile(path, "r")
-    if len(z.infolist()) > MAX_MEMBERS:
-        z.close()
-        raise KerasFileError("The .keras file has too many members.")
+    z = _open_checked(path)
     try:
         raw = _member(z, CONFIG, MAX_JSON)
         try:
