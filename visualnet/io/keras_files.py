@@ -162,16 +162,13 @@ def load_model(filepath, compile: bool = True, classes: tuple | None = None):
 def import_keras_model(filepath) -> KerasImport:
     """For the GUI's File > Import: the model and a Graph laid out for the canvas (node ids
     equal the model's, so `Project.from_model` keeps the weights)."""
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught:      # what is not restored becomes a note
         warnings.simplefilter("always")
         spec, weights, cfg = read_keras_file(filepath)
         model = build_model(spec, weights)
-    notes = [str(w.message) for w in caught]
-    if cfg:
-        try:
+        if cfg:
             compile_from_config(model, cfg)
-        except (ValueError, TypeError) as exc:
-            notes.append(f"The training settings in the file were not restored: {exc}")
+    notes = [str(w.message) for w in caught]
     graph = model.to_graph()
     for nid, pos in layered_positions(graph).items():
         graph.nodes[nid].position = pos
