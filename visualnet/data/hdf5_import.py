@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ColumnError, EmptyDataError, FormatError
+from .idx import check_finite
 from .numpy_import import X_KEYS, Y_KEYS, _targets
 from .dataset import Dataset
 from .progress import Monitor
@@ -95,6 +96,7 @@ def read_hdf5(path, *, x_key: "str | None" = None, y_key: "str | None" = None, t
         raise FormatError(f"the features {xk!r} are of type {x.dtype}; numbers are needed", file=path)
     if len(x) == 0:
         raise EmptyDataError(f"the feature array {xk!r} has no samples", file=path)
+    check_finite(x, file=path, what=f"the features {xk!r}")
     if x.ndim == 1:
         x = x.reshape(-1, 1)
     if kind is None:

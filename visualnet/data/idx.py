@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset
-from .errors import DataError, EmptyDataError, FormatError, LabelRangeError, SizeMismatchError
+from .errors import DataError, EmptyDataError, FormatError, LabelRangeError, NonNumericError, SizeMismatchError
 from .progress import Monitor
 
 DTYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
@@ -134,6 +134,32 @@ def read_idx(path, *, progress=None, cancel=None) -> np.ndarray:
 MAX_INFERRED_CLASSES = 1 << 16   # more classes must be declared (num_classes or class_names)
 
 
+def check_finite(x: np.ndarray, *, file=None, what: str = "the features") -> None:
+    """Refuse NaN and infinities as CSV import does (NonNumericError), naming the first one's
+    sample (row, 1-based) and column (2-D arrays) or position within the sample, and how
+    many there are. Checked in chunks of samples, so a large array needs little extra memory."""
+    if x.dtype.kind not in "fc" or x.size == 0:
+        return
+    step = max(CHUNK // max(x.size // len(x), 1), 1)
+    first, count = None, 0
+    for start in range(0, len(x), step):
+        bad = ~np.isfinite(x[start:start + step])
+        found = int(np.count_nonzero(bad))
+        if found and first is None:
+            at = np.unravel_index(int(np.argmax(bad)), bad.shape)
+            first = (start + int(at[0]), tuple(int(p) for p in at[1:]))
+        count += found
+    if first is None:
+        return
+    row, pos = first
+    value = x[(row,) + pos].item()
+    column = None if not pos else pos[0] + 1 if len(pos) == 1 else "(" + ", ".join(str(p + 1) for p in pos) + ")"
+    where = f" at position {column} of sample {row + 1}" if len(pos) > 1 else ""
+    more = f"; {count:,} values are NaN or infinite" if count > 1 else ""
+    raise NonNumericError(f"{value!r} is not a number{where}, but {what} must hold numbers{more}",
+                          file=file, row=row + 1, column=column)
+
+
 def check_labels(y: np.ndarray, num_classes: int, *, file=None) -> None:
     """Raise `LabelRangeError` at the first label outside 0..num_classes-1, naming its value and
     its row (1-based: the sample's position in the file)."""
@@ -179,6 +205,7 @@ def read_idx_pair(images, labels, *, num_classes: "int | None" = None, name: "st
         raise FormatError(f"a label IDX file holds one dimension; this one has shape {y.shape}", file=labels)
     if len(x) != len(y):
         raise SizeMismatchError(f"{len(y)} labels for {len(x)} images in {images}", file=labels)
+    check_finite(x, file=images, what="the images")
     _check_label_values(y, labels)
     if class_names is not None:
         num_classes = len(class_names)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .dataset import Dataset, encode_labels, infer_task
 from .errors import ColumnError, DataError, EmptyDataError, FormatError, SizeMismatchError
-from .idx import check_labels
+from .idx import check_finite, check_labels
 from .progress import Monitor
 
 X_KEYS = ("x", "X", "features", "inputs", "data", "images")
@@ -193,6 +193,7 @@ def read_numpy(path, *, x_key: "str | None" = None, y_key: "str | None" = None, 
         raise FormatError(f"the features are of type {x.dtype}; numbers are needed", file=path)
     if x.ndim == 0 or len(x) == 0:
         raise EmptyDataError(f"the feature array has shape {x.shape}: no samples", file=path)
+    check_finite(x, file=path, what="the array" if target is not None else "the features")
     if target is not None:
         if y is not None or x.ndim != 2:
             raise ValueError("target= picks a column of a 2-D array that holds features and targets together")
@@ -235,6 +236,7 @@ def _targets(y, n, task, class_names, file):
     task = task or (infer_task(y) if class_names is None else
                     ("binary" if len(class_names) == 2 else "multiclass"))
     if task == "regression":
+        check_finite(y, file=file, what="the targets")
         return y.astype(np.float64), task, []
     if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
         raise DataError("class labels must be whole numbers", file=file)

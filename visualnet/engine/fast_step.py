@@ -28,6 +28,7 @@ class FastStep:
         self.updates, self.slow_metrics = updates, slow_metrics
         self.pred_shape = (len(y), *model.output_shape[1:])
         self.t = None
+        batch_size = max(1, min(batch_size, len(y)))  # buffers for no more samples than there are (as Keras)
         self.batch_size = batch_size
         self.x_bufs = [[np.empty((batch_size, *a.shape[1:]), a.dtype) for a in xs] for _ in range(2)]
         self.dz = np.empty((batch_size, *self.pred_shape[1:]), np.float32)

@@ -202,7 +202,11 @@ class Optimizer:
                             "object as its `learning_rate` constructor argument, hence "
                             "its learning rate is not settable. Create the optimizer "
                             "with a float `learning_rate` to change it during training.")
-        self._learning_rate = float(value)
+        value = float(value)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError("Argument `learning_rate` must be a finite number >= 0 (not NaN, infinite or "
+                             f"negative). Received: learning_rate={value!r}")
+        self._learning_rate = value
 
     # --- engine interface ----------------------------------------------------
     def _slots(self):

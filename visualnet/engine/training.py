@@ -171,6 +171,12 @@ def _batch_size(value, default=32) -> int:
     return int(value)
 
 
+def _clipped(batch_size: int, n: int) -> int:
+    """The batch size used for `n` samples: at most `n`, as Keras clips it to the data (so a
+    huge batch_size allocates nothing beyond the data's size)."""
+    return max(1, min(batch_size, n))
+
+
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
         steps_per_epoch=None, validation_batch_size=None, validation_freq=1):
@@ -197,6 +203,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     c.ensure_optimizer()
     metrics = c.resolve_metrics(y)
     n = len(y)
+    batch_size = _clipped(batch_size, n)
     steps = -(-n // batch_size)
     verbose = 1 if verbose == "auto" else int(verbose)
     history = History()
@@ -262,7 +269,7 @@ def _evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_s
                for m in c.metric_ids]
     tracker = _Mean()
     chunk = _prediction_chunk(model)
-    for idx in _batches(len(y), batch_size, None):
+    for idx in _batches(len(y), _clipped(batch_size, len(y)), None):
         if should_stop is not None and should_stop():
             return None
         yb = y[idx]

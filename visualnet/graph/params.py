@@ -8,6 +8,7 @@ gives a new node.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,7 @@ class Param:
     optional: bool = False  # None is allowed
     required: bool = False
     allow_minus_one: bool = False  # for Reshape's target_shape
+    finite: bool = True  # kind 'float': NaN and infinities are refused unless this is False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -72,7 +74,11 @@ class Param:
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ParamError(self.name, f"'{self.name}' must be a number. Received: {self.name}={value!r}")
-            return self._check_range(float(value))
+            value = float(value)
+            if self.finite and not math.isfinite(value):
+                raise ParamError(self.name, f"'{self.name}' must be a finite number, not NaN or infinite. "
+                                            f"Received: {self.name}={value!r}")
+            return self._check_range(value)
         if kind in ("choice", "activation", "initializer"):
             if not isinstance(value, str):
                 raise ParamError(self.name, f"'{self.name}' must be a name. Received: {self.name}={value!r}")

@@ -18,6 +18,7 @@ import numpy as np
 from ..graph import Graph, keras_order
 from ..graph.registry import snake_case
 from .errors import KerasFileError
+from .project import check_finite_weight
 from .keras_config import KERAS2_VERSION, check_graph, graph_from_keras_config
 from .keras_config import model_config as make_model_config
 from .keras_config import weight_shapes
@@ -212,6 +213,13 @@ def read_array(obj, path: str, shape: tuple, what: str) -> np.ndarray:
     return value
 
 
+def _finite(value: np.ndarray, layer: str, weight: str) -> np.ndarray:
+    """`value`, refused (as projects refuse it) when it holds NaN or infinities."""
+    check_finite_weight(value, layer, weight, KerasFileError,
+                        " (training probably diverged); the model cannot be used")
+    return value
+
+
 def _bytes_list(names: list[str]) -> np.ndarray:
     if not names:
         return np.array([], dtype=np.float64)  # what Keras writes for an empty list
@@ -292,8 +300,8 @@ def read_legacy_weights(group, graph: Graph) -> dict[str, list]:
         if len(names) != len(specs):
             raise KerasFileError(f"Layer '{node.name}' needs {len(specs)} weights "
                                  f"({', '.join(w.name for w in specs)}); the file has {len(names)}.")
-        out[nid] = [read_array(group[lname], wn, w.shape, f"Layer '{node.name}' weight '{w.name}'")
-                    for wn, w in zip(names, specs)]
+        out[nid] = [_finite(read_array(group[lname], wn, w.shape, f"Layer '{node.name}' weight '{w.name}'"),
+                            node.name, w.name) for wn, w in zip(names, specs)]
     return out
 
 
@@ -374,6 +382,6 @@ def read_keras3_weights(f: h5py.File, graph: Graph, sequential: bool) -> dict[st
         if len(vars_) != len(specs):
             raise KerasFileError(f"Layer '{node.name}' needs {len(specs)} weights "
                                  f"({', '.join(w.name for w in specs)}); 'layers/{gname}' has {len(vars_)}.")
-        out[nid] = [read_array(vars_, str(i), w.shape, f"Layer '{node.name}' weight '{w.name}'")
-                    for i, w in enumerate(specs)]
+        out[nid] = [_finite(read_array(vars_, str(i), w.shape, f"Layer '{node.name}' weight '{w.name}'"),
+                            node.name, w.name) for i, w in enumerate(specs)]
     return out

@@ -514,9 +514,8 @@ def _check_saved_parts(project: "Project", expected: dict) -> None:
     and optimizer state sized for another model."""
     for nid, arrays in project.weights.items():
         for k, v in arrays.items():
-            if not np.all(np.isfinite(v)):
-                raise ProjectFileError(f"weight '{k}' of layer '{project.graph.nodes[nid].name}' holds NaN or "
-                                       "infinite values (training diverged); retrain or leave the weights out.")
+            check_finite_weight(v, project.graph.nodes[nid].name, k, ProjectFileError,
+                                " (training diverged); retrain or leave the weights out")
     if project.optimizer is not None:
         n = _trainable_size(expected)
         for k, v in project.optimizer.arrays.items():
@@ -526,6 +525,14 @@ def _check_saved_parts(project: "Project", expected: dict) -> None:
                                        "trainable weights (the model changed since training); leave it out.")
             if not np.all(np.isfinite(v)):
                 raise ProjectFileError(f"optimizer state '{k}' holds NaN or infinite values.")
+
+
+def check_finite_weight(value, layer: str, weight: str, error=ProjectFileError, advice: str = "") -> None:
+    """Refuses a weight holding NaN or infinities, naming the layer and the weight: the one
+    check for projects (saving) and Keras files (reading)."""
+    value = np.asarray(value)
+    if value.size and not np.all(np.isfinite(value)):
+        raise error(f"weight '{weight}' of layer '{layer}' holds NaN or infinite values{advice}.")
 
 
 def _check_weights(graph: Graph, weights: dict, error=ProjectFileError) -> dict:
