@@ -457,8 +457,12 @@ class TrainingPage(QWidget):
                 session = self._view_session()
             except (ValueError, TypeError):
                 return
-            with collector.held():
-                snapshot = inspect(session, subset.x[i], self._points)
+            try:
+                with collector.held():
+                    snapshot = inspect(session, subset.x[i], self._points)
+            except ValueError as exc:       # the data do not fit the model (the problems box says how)
+                log.info("no look inside: %s", exc)
+                return
             self.inside.show_snapshot(snapshot)
 
     def _start_worker(self) -> None:
@@ -751,7 +755,8 @@ class TrainingPage(QWidget):
             self._add_run_row(record)
         if self.runs:
             self.show_run(len(self.runs) - 1)
-        if self.model is not None and self.prepared is not None:
+        if self.model is not None and self.prepared is not None and not any(
+                p.severity == "error" for p in self.check_problems()):    # a mismatch shows there instead
             self._setup_inside()
         if self.state in ("running", "paused"):      # the replaced project's run is still stopping
             self._update_continue()
