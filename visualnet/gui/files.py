@@ -11,6 +11,13 @@ from the `opened` signal; a change outside the undo stack is `document.mark_chan
 Large saves (and every autosave) run on a worker thread; the window stays responsive and
 the document is marked saved only if nothing changed while the file was written. Every
 error from a broken or unwritable file is shown as a message; nothing changes on failure.
+
+Two windows (or two running copies) on one project: each remembers its file as it last read
+or wrote it (`visualnet.io.file_state.FileStamp`); a save over a file something else wrote
+since asks Overwrite, Save As…, Reload or Cancel (`ask_on_conflict`). Each holds a lock
+file beside its project (`.<name>.vnlock`: pid, host, window token) from open or save to
+close, new or open-other; opening a project another live window holds says so (a lock
+whose pid no longer runs on this host is stale, ignored and replaced).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import Qt, QCoreApplication, QEventLoop, QLockFile, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -30,6 +37,7 @@ from visualnet.graph import Graph, GraphFormatError, from_dict, from_json, to_di
 from visualnet.io import KerasFileError, ProjectFileError, UnsupportedLayersError
 from visualnet.io.autosave import (Autosaver, Recovery, clean_interrupted_saves, discard_recovery, find_recoveries,
                                     recovery_dir, recovery_path, write_recovery)
+from visualnet.io.file_state import FileStamp, Holder, ProjectLock
 from visualnet.io.project import EXTENSION, Project, open_project, save_project
 
 from . import collector
@@ -78,6 +86,10 @@ class FileController(QObject):
         self.autosaver = Autosaver(self._autosave_seconds())
         self._autosave_timer = QTimer(self, timeout=self._autosave_tick)
         self._lock: QLockFile | None = None
+        self.project_lock = ProjectLock()       # `.<name>.vnlock` beside the open project
+        self._stamp: FileStamp | None = None    # the project file as this window last read or wrote it
+        self._stamp_path: Path | None = None
+        self.last_notice: str | None = None     # the last 'open in another window' notice
         self._job_done.connect(self._finish_job)
         self._build_actions()
         self.document.graph_replaced.connect(self._graph_replaced)
@@ -265,17 +277,21 @@ class FileController(QObject):
             return
         # a new model or a template: the old project's parts and recovery file go
         self.parts = Project(graph)
+        self._track(None)
         self.autosaver.saved()
         self._update_actions()
 
-    def _load(self, project: Project, title: str, path, modified: bool = False) -> None:
-        """Show `project` in the window (graph on the canvas, the rest in `parts`)."""
+    def _load(self, project: Project, title: str, path, modified: bool = False,
+              stamp: FileStamp | None = None) -> None:
+        """Show `project` in the window (graph on the canvas, the rest in `parts`). `stamp`:
+        the file as it was when `project` was read from it (taken now when not given)."""
         self._replacing = True
         try:
             self.window.set_graph(project.graph, title, path)
         finally:
             self._replacing = False
         self.parts = project
+        self._track(path, stamp)
         self.autosaver.saved()
         if modified:
             self.document.mark_changed()
@@ -312,6 +328,7 @@ class FileController(QObject):
             self._fail("Open Project", "A save is still running; try again when it has finished.")
             return False
         try:
+            stamp = FileStamp.of(path)   # before reading: a write in between is seen at the next save
             if path.suffix.lower() == ".json":
                 project = Project(from_json(path.read_text(encoding="utf-8")))
             else:
@@ -326,11 +343,12 @@ class FileController(QObject):
             return False
         if not self.confirm_discard():
             return False
-        self._load(project, path.name, path)
+        self._load(project, path.name, path, stamp=stamp)
         if path.suffix.lower() == EXTENSION:
             self._add_recent(path)
         log.info("opened %s", path)
         self.window.statusBar().showMessage(f"Opened {path}", 5000)
+        self._notice_if_held()
         return True
 
     def revert(self) -> bool:
@@ -339,6 +357,7 @@ class FileController(QObject):
             return False
         path = Path(path)
         try:
+            stamp = FileStamp.of(path)
             project = open_project(path)
         except (ProjectFileError, OSError, ValueError) as exc:
             self._fail("Revert", f"The saved version of '{path.name}' cannot be read, so nothing was changed."
@@ -352,7 +371,7 @@ class FileController(QObject):
                 box.Discard | box.Cancel, box.Cancel)
             if answer != box.Discard:
                 return False
-        self._load(project, path.name, path)
+        self._load(project, path.name, path, stamp=stamp)
         self.window.statusBar().showMessage(f"Reverted to the saved {path.name}", 5000)
         return True
 
@@ -388,6 +407,16 @@ class FileController(QObject):
         path = Path(path)
         if self.busy:
             self.wait()
+        if self.changed_on_disk(path):
+            choice = self.ask_on_conflict(path)
+            log.info("%s changed on disk since it was read here: %s", path, choice)
+            if choice == "save_as":
+                return self.save_as(wait=wait)
+            if choice == "reload":
+                self.reload(path)
+                return False
+            if choice != "overwrite":
+                return False
         try:
             project = self.snapshot()
         except (ValueError, TypeError, KeyError) as exc:
@@ -397,13 +426,19 @@ class FileController(QObject):
         if weights_bytes(project) <= self.background_bytes:
             try:
                 save_project(project, path)
+                stamp = _stamp_or_none(path)
             except (OSError, ValueError) as exc:
                 self._fail("Save Project", _save_error(path, exc))
                 return False
-            self._saved(path, token)
+            self._saved(path, token, stamp)
             return True
         self.window.statusBar().showMessage(f"Saving {path.name}…")
-        self._submit("save", path, token, lambda: save_project(project, path))
+
+        def work():
+            save_project(project, path)
+            return _stamp_or_none(path)   # on the worker: hashing does not hold the window
+
+        self._submit("save", path, token, work)
         if wait:
             return self.wait() and self.last_error is None
         return True
@@ -411,18 +446,109 @@ class FileController(QObject):
     def _token(self) -> tuple:
         return (self.document.undo_stack.index(), self.document.change_count)
 
-    def _saved(self, path: Path, token: tuple) -> None:
+    def _saved(self, path: Path, token: tuple, stamp: FileStamp | None = None) -> None:
         if self._token() == token:
             self.window.mark_saved(path, path.name)
         else:  # edited while the file was written: saved, but still modified
             self.document.path, self.document.title = path, path.name
             self.document.modified_changed.emit()   # the title follows
+        holder = self._track(path, stamp if stamp is not None else _stamp_or_none(path))
         self.autosaver.saved()
         self._add_recent(path)
         self._update_actions()
         log.info("saved %s", path)
         self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        if holder is not None:
+            self.window.statusBar().showMessage(f"Saved {path}; {self._held_text(path, holder)}", 10000)
         self.saved.emit(path)
+
+    # ================================================================= the file on disk
+    def _track(self, path, stamp: FileStamp | None = None) -> Holder | None:
+        """This window now shows `path` (None: no project file): remember the file as it is
+        (`stamp`, or now) and hold its lock. Returns another live holder of the lock."""
+        if not self._is_project_path(path):
+            self._stamp = self._stamp_path = None
+            self.project_lock.release()
+            return None
+        path = Path(path)
+        self._stamp_path = path
+        self._stamp = stamp if stamp is not None else _stamp_or_none(path)
+        return self.project_lock.acquire(path)
+
+    def changed_on_disk(self, path) -> bool:
+        """True when `path` is this window's project file and something else wrote it since
+        this window read or wrote it (see `visualnet.io.file_state.FileStamp`)."""
+        if self._stamp is None or self._stamp_path is None or not _same_path(path, self._stamp_path):
+            return False
+        return self._stamp.changed(path)
+
+    def ask_on_conflict(self, path) -> str:
+        """The project file changed on disk: 'overwrite', 'save_as', 'reload' or 'cancel'
+        (tests replace this method)."""
+        path = Path(path)
+        if self.quiet:
+            self._fail("Save Project", f"'{path.name}' was changed on disk by another program; it was not "
+                                       f"overwritten.")
+            return "cancel"
+        holder = self.project_lock.holder()
+        who = f" (VisualNet {holder.describe()} has it open)" if holder is not None else ""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Project changed on disk",
+                          f"'{path.name}' was changed on disk since this window opened or last saved it, "
+                          f"probably by another VisualNet window{who}.\n\n"
+                          f"Overwrite replaces those changes with this window's. Save As… keeps both. "
+                          f"Reload shows the file as it is now and discards this window's unsaved changes.",
+                          QMessageBox.StandardButton.NoButton, self.window)
+        overwrite = box.addButton("&Overwrite", QMessageBox.ButtonRole.DestructiveRole)
+        save_as = box.addButton("Save &As…", QMessageBox.ButtonRole.AcceptRole)
+        reload = box.addButton("&Reload", QMessageBox.ButtonRole.ResetRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save_as)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is overwrite:
+            return "overwrite"
+        if clicked is save_as:
+            return "save_as"
+        if clicked is reload:
+            return "reload"
+        return "cancel"
+
+    def reload(self, path=None) -> bool:
+        """Show the project file as it is on disk now (this window's unsaved changes go)."""
+        path = Path(path if path is not None else self.document.path)
+        try:
+            stamp = FileStamp.of(path)
+            project = open_project(path)
+        except (ProjectFileError, OSError, ValueError) as exc:
+            self._fail("Reload", f"'{path.name}' cannot be read, so nothing was changed.\n\n{exc}")
+            return False
+        self._load(project, path.name, path, stamp=stamp)
+        self.window.statusBar().showMessage(f"Reloaded {path} as it is on disk", 5000)
+        return True
+
+    @staticmethod
+    def _held_text(path, holder: Holder) -> str:
+        return (f"'{Path(path).name}' is open in another VisualNet window ({holder.describe()}); saving here may "
+                f"overwrite its changes.")
+
+    def _notice_if_held(self) -> Holder | None:
+        """After opening: say so (status bar, and an information box) when another running
+        VisualNet holds this project's lock."""
+        holder = self.project_lock.holder()
+        if holder is None:
+            return None
+        text = self._held_text(self.project_lock.path, holder)
+        log.info(text)
+        self.window.statusBar().showMessage(text, 15000)
+        self.last_notice = text
+        if not self.quiet:     # non-blocking: the window stays usable, the box is closed by the user
+            box = QMessageBox(QMessageBox.Icon.Information, "Project open elsewhere", text,
+                              QMessageBox.StandardButton.Ok, self.window)
+            box.setModal(False)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
+        return holder
 
     # ================================================================= worker thread
     def _submit(self, kind: str, path, token, work) -> None:
@@ -441,12 +567,12 @@ class FileController(QObject):
         self._update_actions()
 
     def _finish_job(self, job) -> None:
-        kind, path, error, token, _ = job
+        kind, path, error, token, result = job
         self._pending = None
         collector.end()
         if kind == "save":
             if error is None:
-                self._saved(path, token)
+                self._saved(path, token, result)
             else:
                 self._fail("Save Project", _save_error(path, error))
         elif error is not None:  # autosave: log it, tell quietly, try again next time
@@ -585,6 +711,7 @@ class FileController(QObject):
                 return False
             if rec.original is not None:
                 self._load(project, rec.original.name, rec.original, modified=True)
+                self._notice_if_held()
             else:
                 self._load(project, "Recovered", None, modified=True)
             self.autosaver.path = rec.path   # replaced by the next autosave, removed by Save
@@ -604,6 +731,7 @@ class FileController(QObject):
         self._executor.shutdown(wait=True)
         if self._lock is not None:
             self._lock.unlock()
+        self.project_lock.release()
         self.settings.sync()
 
     # ================================================================= Keras and code
@@ -738,3 +866,17 @@ def _save_error(path: Path, exc: BaseException) -> str:
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return (f"'{path.name}' could not be written: {reason}.\n\nNothing was lost: any previous file at {path} is "
             f"unchanged, and the project is still open.")
+
+
+def _stamp_or_none(path) -> FileStamp | None:
+    try:
+        return FileStamp.of(path)
+    except OSError:
+        return None
+
+
+def _same_path(a, b) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return Path(a) == Path(b)
