@@ -9,7 +9,7 @@ import time
 
 from visualnet.gui.training import install
 
-from ..io.test_fuzz import mutate_bytes, mutate_h5, mutate_keras_zip, seeds  # noqa: F401  (seeds: a fixture)
+from ..io.test_fuzz import mutated, seeds  # noqa: F401  (seeds: a fixture)
 
 CASES = max(int(os.environ.get("VISUALNET_FUZZ_CASES", "0")) // 10, 40)
 
@@ -20,17 +20,7 @@ def test_fuzzed_files_through_file_open(app_window, answers, qtbot, tmp_path, se
     rng = random.Random(99)
     opened = refused = 0
     for n in range(CASES):
-        name = list(seeds)[n % len(seeds)]
-        raw = seeds[name]
-        path = tmp_path / f"case{n}{name[name.index('.'):]}"
-        how = rng.randrange(3)
-        if how == 0:
-            path.write_bytes(mutate_bytes(raw, rng))
-        elif name.endswith(".keras"):
-            path.write_bytes(mutate_keras_zip(raw, rng, tmp_path / "w.h5"))
-        else:
-            path.write_bytes(raw)
-            mutate_h5(path, rng)
+        name, path, _ = mutated(seeds, n, rng, tmp_path)
         warnings_before = len(answers.warnings)
         t0 = time.monotonic()
         ok = window.files.open_path(path)                # an uncaught exception fails the test here

@@ -178,6 +178,22 @@ def seeds(tmp_path_factory):
     return {name: (folder / name).read_bytes() for name in names}
 
 
+def mutated(seeds: dict, n: int, rng: random.Random, folder):
+    """Case `n`: (seed name, path of a mutated copy of it, kind of mutation 0-2)."""
+    name = list(seeds)[n % len(seeds)]
+    raw = seeds[name]
+    path = folder / f"case{n}{name[name.index('.'):]}"
+    how = rng.randrange(3)
+    if how == 0:
+        path.write_bytes(mutate_bytes(raw, rng))
+    elif name.endswith(".keras"):
+        path.write_bytes(mutate_keras_zip(raw, rng, folder / "w.h5"))
+    else:
+        path.write_bytes(raw)
+        mutate_h5(path, rng)
+    return name, path, how
+
+
 def load(path):
     if path.suffix == ".vnet":
         open_project(path).build_model()
@@ -191,17 +207,7 @@ def test_fuzzed_files_give_clean_errors(tmp_path, seeds):
     counts = {"opened": 0, "refused": 0}
     n, slowest = 0, 0.0
     while n < MAX_CASES and time.monotonic() - start < BUDGET:
-        name = list(seeds)[n % len(seeds)]
-        raw = seeds[name]
-        path = tmp_path / f"case{n}{name[name.index('.'):]}"
-        how = rng.randrange(3)
-        if how == 0:
-            path.write_bytes(mutate_bytes(raw, rng))
-        elif name.endswith(".keras"):
-            path.write_bytes(mutate_keras_zip(raw, rng, tmp_path / "w.h5"))
-        else:
-            path.write_bytes(raw)
-            mutate_h5(path, rng)
+        name, path, how = mutated(seeds, n, rng, tmp_path)
         t0 = time.monotonic()
         try:
             with warnings.catch_warnings():

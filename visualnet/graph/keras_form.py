@@ -60,6 +60,10 @@ class KerasForm:
         """Every Keras argument name that means `param` (the registry's name first)."""
         return (param, *(n for n in self.renamed.get(param, {}).values() if n != param))
 
+    def written(self, params: dict) -> dict:
+        """The parameter values as Keras writes them (`write` applied)."""
+        return {**params, **self.write(params)} if self.write else dict(params)
+
     def all_fixed(self) -> dict[str, Fixed]:
         """This type's fixed options and those every Keras layer has."""
         return {**COMMON_FIXED, **self.fixed}

@@ -152,7 +152,7 @@ def _check_weights_option(weights):
 def _keras_args(node) -> str:
     """The constructor's arguments, every one (Keras's defaults differ between versions)."""
     spec, p = node.spec, node.params
-    values = {**p, **(spec.keras.write(p) if spec.keras.write else {})}
+    values = spec.keras.written(p)
     args = {k: v for k, v in values.items() if not (v is None and spec.param(k).kind == "activation")}
     args["name"] = node.name
     return ", ".join(f"{k}={v!r}" for k, v in args.items())

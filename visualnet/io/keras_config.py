@@ -52,7 +52,7 @@ def layer_config(node, dialect: str) -> dict:
         cfg["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
                         "registered_name": None}
     form = spec.keras
-    values = {**p, **(form.write(p) if form.write else {})}
+    values = form.written(p)
     for param in spec.params:
         value = values[param.name]
         if param.kind == "activation":

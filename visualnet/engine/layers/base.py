@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from typing import Any
 
 import numpy as np
 
 from ...graph import ParamError, ShapeError, get_spec
+from ...graph.registry import snake_case
 from .. import initializers
 from ..naming import auto_name
 from ..tensor import KerasTensor
@@ -94,7 +94,7 @@ class Layer:
             return value.__name__
         if kind == "initializer" and value is not None and not isinstance(value, str):
             self._initializer_objects[key] = value
-            return _snake(type(value).__name__)
+            return snake_case(type(value).__name__)
         return value
 
     def get_config(self) -> dict[str, Any]:
@@ -241,11 +241,6 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
-
-
-def _snake(name: str) -> str:
-    s = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def _declared_shape(common: dict) -> tuple | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...graph.layer_types.reshaping import pairs, sizes
 from .base import Layer
 
 
@@ -14,8 +15,7 @@ class _UpSampling(Layer):
     rank = 0
 
     def _sizes(self) -> tuple:
-        size = self.config["size"]
-        return (size,) if self.rank == 1 else size
+        return sizes(self.config, self.rank)
 
     def forward(self, inputs, training):
         y = inputs[0]
@@ -56,8 +56,7 @@ class _Window(Layer):
     key = ""
 
     def _pairs(self) -> tuple:
-        value = self.config[self.key]
-        return (value,) if self.rank == 1 else value
+        return pairs(self.config, self.key, self.rank)
 
     def _window(self, inner: tuple) -> tuple:
         """The slices of the larger tensor holding the smaller one (`inner`: its spatial sizes)."""
