@@ -12,8 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from visualnet.engine.ops.conv import Conv2DKernel
-from visualnet.engine.ops import pool
+from visualnet.engine.kernels.conv import Conv2DKernel
+from visualnet.engine.kernels import pool
 
 # (name, kind, N, H, C_in, C_out, need_dx); 3x3 'valid' convs, 2x2 max-pools.
 NETWORKS = {

@@ -11,7 +11,7 @@ load change on the machine hits all of them alike; only the ratios of one run me
 anything. Training speed is the median over the epochs after the first; the first
 epoch's time (JIT compilation and tracing included) is reported on its own.
 The machine's float32 matrix-multiply peak is the best rate of NumPy's BLAS and of
-VisualNet's own register tiles (ops.gemm, split over the cores as its layers split them)
+VisualNet's own register tiles (kernels.gemm, split over the cores as its layers split them)
 over 512^3, 1024^3 and 2048^3 products, measured before, between and after the
 workloads; each peer's fraction of it counts the matrix FLOPs a framework must do (see
 workloads.flops). The CPU time other processes used during each
@@ -38,6 +38,7 @@ from .workloads import ROOT, WORKLOADS, flops, prepare
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MD = HERE / "RESULTS.md"
+KEPT_SECTION = "## Runtime measurements quoted from module docstrings"  # survives a rewrite of the file
 PAUSE = 0.15  # seconds between two peers' turns: spinning BLAS/OpenMP threads go to sleep
 QUIET = 0.10  # an epoch during which other processes used more of the machine than this is "busy"
 ORDER = ("visualnet", "torch", "keras")
@@ -63,8 +64,8 @@ for n in (512, 1024, 2048):
         b = rng.standard_normal((n, n), dtype=np.float32)
         c = np.empty((n, n), np.float32)
         if lib == "visualnet":
-            from visualnet.engine.ops import gemm
-            from visualnet.engine.ops.split import layer_parallel, parts_available, split
+            from visualnet.engine.kernels import gemm
+            from visualnet.engine.runtime.split import layer_parallel, parts_available, split
             if not gemm.AVAILABLE:
                 break
             def mm():
@@ -92,9 +93,9 @@ def _mean_se(values) -> str:
 
 
 def sgemm_peak(env, lib: str = "numpy") -> float | None:
-    """Best float32 GEMM rate (GFLOP/s) of NumPy's BLAS, VisualNet's ops.gemm or torch.mm
+    """Best float32 GEMM rate (GFLOP/s) of NumPy's BLAS, VisualNet's kernels.gemm or torch.mm
     over 512^3-2048^3 products, in a fresh process with the workers' environment, so it
-    uses the kernels the workers use (None if it fails, 0 where ops.gemm does not apply)."""
+    uses the kernels the workers use (None if it fails, 0 where kernels.gemm does not apply)."""
     try:
         out = subprocess.run([sys.executable, "-c", PEAK_CODE, lib], env=env, capture_output=True, text=True,
                              timeout=300, check=True, cwd=ROOT).stdout
@@ -459,7 +460,7 @@ def main(argv=None) -> int:
         f"Python {platform.python_version()}, NumPy {np.__version__}",
         f"float32 matmul peak (the best of 512^3, 1024^3 and 2048^3 products before, between and after the "
         f"workloads, in the VisualNet workers' environment): {peak:.0f} GFLOP/s; NumPy's BLAS "
-        f"{rates['numpy']:.0f}, VisualNet's ops.gemm on {os.cpu_count()} threads "
+        f"{rates['numpy']:.0f}, VisualNet's kernels.gemm on {os.cpu_count()} threads "
         + (f"{rates['visualnet']:.0f}" if rates["visualnet"] else "n/a (no AVX-512)")
         + (f", PyTorch's torch.mm {torch_peak:.0f}" if torch_peak else ""),
         "FLOPs counted: the matrix products a framework must do per sample, forward 2*MACs, weight gradient "
@@ -492,7 +493,11 @@ def main(argv=None) -> int:
                    "Targets (issue 3):", "", *target_lines, ""])
     say("")
     say(md)
-    Path(args.markdown).write_text(md)
+    path = Path(args.markdown)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if KEPT_SECTION in old:  # hand-written figures, not produced by this run: kept
+        md += "\n" + old[old.index(KEPT_SECTION):]
+    path.write_text(md)
     say(f"(written to {args.markdown})")
     return 0
 

@@ -4,7 +4,7 @@ gives even while the shared machine's speed drifts (as it does by 20-30% over mi
 
     PYTHONPATH=. .venv/bin/python -m benchmarks.w1_ab FEATURE [--pairs 40]
 
-FEATURE: program (the whole step as one compiled program, engine/dense_program.py, rather
+FEATURE: program (the whole step as one compiled program, engine/steps/dense_program.py, rather
 than run from Python), optimizer-job (an optimizer step's worker part as a compiled job
 rather than a Python part) or relu-over-dy (a Dense layer's ReLU gradient written over the
 incoming gradient); the last two are features of the step run from Python, so both models
@@ -20,15 +20,16 @@ import numpy as np
 
 import visualnet as vn
 from benchmarks import workloads
-from visualnet.engine import fast_step, optimizers
+from visualnet.engine import optimizers
+from visualnet.engine.steps import fused
 from visualnet.engine.layers import core
 
 
 def _switch(feature: str):
     """A function turning `feature` on (True) or off (False)."""
     if feature == "program":
-        return lambda on: setattr(fast_step.FastStep, "programs", on)
-    fast_step.FastStep.programs = False
+        return lambda on: setattr(fused.FastStep, "programs", on)
+    fused.FastStep.programs = False
     if feature == "optimizer-job":
         fill = optimizers.Optimizer.fill
         return lambda on: setattr(optimizers.Optimizer, "fill", fill if on else lambda self, slots, lo, hi: None)
@@ -61,7 +62,7 @@ def main(argv=None) -> None:
             if pair >= 2:  # the first pairs compile and warm up
                 rates[on].append(len(x) / (time.perf_counter() - began))
     switch(True)
-    fast_step.FastStep.programs = True
+    fused.FastStep.programs = True
     ratio = np.array(rates[True]) / np.array(rates[False])
     print(f"{args.feature}: off {np.median(rates[False]):,.0f} samples/s, on {np.median(rates[True]):,.0f}; "
           f"on/off per pair: median {np.median(ratio):.3f}, mean {ratio.mean():.3f} ({len(ratio)} pairs)")

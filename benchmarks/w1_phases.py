@@ -1,5 +1,5 @@
 """Where W1's training step goes, inside `fit`, per step: the cycles of each row of the
-compiled program the step runs (engine/dense_program.py; a worker row's figure is its
+compiled program the step runs (engine/steps/dense_program.py; a worker row's figure is its
 post, a wait's the time this thread waited for the worker), or with `--python` the step run
 from Python, with timers around the Dense products and the optimizer step (this thread's
 part and its wait for the worker's part shown apart).
@@ -20,8 +20,10 @@ import numpy as np
 
 import visualnet as vn
 from benchmarks import workloads
-from visualnet.engine import dense_program, fast_step, optimizers
-from visualnet.engine.ops import dense, program, split, workers
+from visualnet.engine import optimizers
+from visualnet.engine.steps import dense_program, fused
+from visualnet.engine.kernels import dense
+from visualnet.engine.runtime import program, split, workers
 
 
 def _instrument_programs(totals):
@@ -89,7 +91,7 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--python", action="store_true", help="the step run from Python, not as a program")
     args = ap.parse_args(argv)
-    fast_step.FastStep.programs = not args.python
+    fused.FastStep.programs = not args.python
     if args.parts is not None:
         set_parts = split.layer_parallel.set
         split.layer_parallel.set = staticmethod(lambda n: set_parts(args.parts))

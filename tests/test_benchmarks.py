@@ -35,7 +35,7 @@ def test_a_quick_run_writes_the_table(tmp_path):
     rows = {line.split("|")[2].strip(): line for line in text.splitlines() if line.startswith("| W3 |")}
     assert {"train samples/s ↑", "inference samples/s ↑", "peak RSS MB ↓"} <= set(rows)
     peak_line = next(line for line in text.splitlines() if "float32 matmul peak" in line)
-    assert "NumPy's BLAS" in peak_line and "VisualNet's ops.gemm" in peak_line
+    assert "NumPy's BLAS" in peak_line and "VisualNet's kernels.gemm" in peak_line
     assert float(rows["train samples/s ↑"].split("|")[3].replace(",", "")) > 0
     seeds = text.split("W3 VisualNet ")[1].split("(")[1].split(")")[0].split("/")
     assert len(seeds) == WORKLOADS["W3"].accuracy_seeds
@@ -44,14 +44,15 @@ def test_a_quick_run_writes_the_table(tmp_path):
 
 def test_w1_ab_switches_each_feature_off_and_back_on():
     from benchmarks import w1_ab
-    from visualnet.engine import fast_step, optimizers
+    from visualnet.engine import optimizers
+    from visualnet.engine.steps import fused
     from visualnet.engine.layers import core
 
     switch = w1_ab._switch("program")
     switch(False)
-    assert fast_step.FastStep.programs is False
+    assert fused.FastStep.programs is False
     switch(True)
-    assert fast_step.FastStep.programs is True
+    assert fused.FastStep.programs is True
     fill = optimizers.Optimizer.fill
     switch = w1_ab._switch("optimizer-job")
     switch(False)
@@ -63,7 +64,7 @@ def test_w1_ab_switches_each_feature_off_and_back_on():
     assert core.Dense.overwrites_dy is False
     switch(True)
     assert core.Dense.overwrites_dy is True
-    assert fast_step.FastStep.programs is False  # the Python step's features: compared without programs
-    fast_step.FastStep.programs = True
+    assert fused.FastStep.programs is False  # the Python step's features: compared without programs
+    fused.FastStep.programs = True
     with pytest.raises(SystemExit, match="unknown feature"):
         w1_ab._switch("no-such-feature")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from visualnet.engine import _blas
+from visualnet.engine.runtime import blas
 
 
 class FakeLib:
@@ -21,11 +21,11 @@ class FakeLib:
 @pytest.fixture
 def governor(monkeypatch):
     lib = FakeLib()
-    monkeypatch.setattr(_blas, "openblas", lambda: lib)
+    monkeypatch.setattr(blas, "openblas", lambda: lib)
     monkeypatch.delenv("VISUALNET_BLAS_GOVERNOR", raising=False)
     clock = [0.0]
-    monkeypatch.setattr(_blas.time, "perf_counter", lambda: clock[0])
-    g = _blas.ThreadGovernor()
+    monkeypatch.setattr(blas.time, "perf_counter", lambda: clock[0])
+    g = blas.ThreadGovernor()
 
     def step(seconds, full=True):
         g.step_started()
@@ -95,14 +95,14 @@ def test_close_restores_the_thread_count(governor):
 
 def test_disabled_by_environment(monkeypatch):
     lib = FakeLib()
-    monkeypatch.setattr(_blas, "openblas", lambda: lib)
+    monkeypatch.setattr(blas, "openblas", lambda: lib)
     monkeypatch.setenv("VISUALNET_BLAS_GOVERNOR", "0")
-    g = _blas.ThreadGovernor()
+    g = blas.ThreadGovernor()
     assert not g.enabled
 
 
 def test_finds_the_loaded_openblas():
-    lib = _blas.openblas()
+    lib = blas.openblas()
     if lib.get is None:
         pytest.skip("NumPy is not linked against OpenBLAS here")
     assert lib.get() >= 1

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import conv
-from visualnet.engine.ops.conv import Conv2DKernel, conv2d_backward, conv2d_forward
-from visualnet.engine.ops.padding import conv_output_length, same_padding
+from visualnet.engine.kernels import conv
+from visualnet.engine.kernels.conv import Conv2DKernel, conv2d_backward, conv2d_forward
+from visualnet.engine.kernels.padding import conv_output_length, same_padding
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -266,7 +266,7 @@ def test_fused_relu_is_max_zero_of_the_convolution_and_keeps_nan(c, kh, strides,
                               "direct-valid-odd"])
 @pytest.mark.parametrize("relu", [True, False])
 def test_pooled_prediction_is_the_max_pooling_of_the_convolution(c, kh, padding, relu):
-    from visualnet.engine.ops import pool
+    from visualnet.engine.kernels import pool
 
     x, k, b = _data(3, 11, 10, c, 5, kh, kh, seed=12)
     full, _ = conv2d_forward(x, k, b, (1, 1), padding, relu=relu)
@@ -283,7 +283,7 @@ def test_pooled_prediction_is_the_max_pooling_of_the_convolution(c, kh, padding,
 def test_tiled_single_channel_forward_agrees_with_im2col(monkeypatch, filters, padding, relu, pool):
     """Whole multiples of 16 filters at stride 1 take the register tiles (with AVX-512):
     every tap, both paddings, NaN kept by the ReLU, and the pooled prediction."""
-    from visualnet.engine.ops import conv_direct, gemm
+    from visualnet.engine.kernels import conv_direct, gemm
 
     x, k, b = _data(3, 13, 11, 1, filters, 3, 3, seed=filters)
     x[1, 6, 5, 0] = np.nan

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import conv
+from visualnet.engine.kernels import conv
 
 
 @pytest.mark.parametrize("bias", [True, False])

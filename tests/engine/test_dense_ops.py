@@ -1,9 +1,9 @@
-"""ops/dense.py's routes to the register tiles for a narrow output layer's products."""
+"""kernels/dense.py's routes to the register tiles for a narrow output layer's products."""
 
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import dense, gemm
+from visualnet.engine.kernels import dense, gemm
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

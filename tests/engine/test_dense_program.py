@@ -1,4 +1,4 @@
-"""A chain of Dense layers trains by one compiled program a step (engine/dense_program.py):
+"""A chain of Dense layers trains by one compiled program a step (engine/steps/dense_program.py):
 bit for bit as the step run from Python, in every setting programs cover, and from
 Python wherever they do not."""
 
@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from visualnet import layers, models, optimizers, utils
-from visualnet.engine import fast_step
-from visualnet.engine.ops import gemm, program
+from visualnet.engine.steps import fused
+from visualnet.engine.kernels import gemm
+from visualnet.engine.runtime import program
 
 pytestmark = pytest.mark.skipif(not (gemm.AVAILABLE and program.available()),
                                 reason="programs need AVX-512 tiles and compiled jobs")
@@ -33,7 +34,7 @@ def _data(sparse):
 
 
 def _train(monkeypatch, programs, build, sparse, shuffle, batch_size=128):
-    monkeypatch.setattr(fast_step.FastStep, "programs", programs)
+    monkeypatch.setattr(fused.FastStep, "programs", programs)
     utils.set_random_seed(0)
     m = build()
     runs = []
@@ -92,7 +93,7 @@ def test_large_products_split_over_two_parts_in_the_program(monkeypatch):
     y = utils.to_categorical(rng.integers(0, 10, 400), 10)
     results = []
     for programs in (True, False):
-        monkeypatch.setattr(fast_step.FastStep, "programs", programs)
+        monkeypatch.setattr(fused.FastStep, "programs", programs)
         posts = []
         real = program.Program.worker
         monkeypatch.setattr(program.Program, "worker", lambda self, fill, label="": posts.append(1) or real(self, fill, label))

@@ -1,10 +1,11 @@
-"""Denormals flushed to zero inside the engine's loops (ops/fpmode.py), in the loop's thread
+"""Denormals flushed to zero inside the engine's loops (runtime/fpmode.py), in the loop's thread
 and in the parts it posts to the workers, and nowhere else."""
 
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import fpmode, gemm, jobs, split
+from visualnet.engine.runtime import fpmode, jobs, split
+from visualnet.engine.kernels import gemm
 from visualnet.engine.training import parallel_layers
 
 pytestmark = pytest.mark.skipif(not fpmode.SUPPORTED, reason="denormals are flushed on x86 with the JIT")

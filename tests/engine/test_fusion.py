@@ -86,7 +86,7 @@ def test_parallel_prediction_on_executor_replicas_equals_serial():
     """Inside layer_parallel with two parts, predict runs whole chunks on a replica of the
     executor in the second thread; replicas share the weights, not the buffers."""
     from visualnet.engine import training
-    from visualnet.engine.ops.split import layer_parallel
+    from visualnet.engine.runtime.split import layer_parallel
 
     utils.set_random_seed(0)
     m = _model()

@@ -1,5 +1,5 @@
-"""A batch gathered ahead on a worker (ops/gather.py, workers.post_ahead/settle) and the
-training step that uses it (fast_step.py): the same rows as NumPy's take, the same
+"""A batch gathered ahead on a worker (runtime/gather.py, workers.post_ahead/settle) and the
+training step that uses it (engine/steps/fused.py): the same rows as NumPy's take, the same
 training as gathering in the loop."""
 
 import threading
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from visualnet import Sequential, layers, optimizers, utils
-from visualnet.engine import fast_step
-from visualnet.engine.ops import gather, jobs, split, workers
+from visualnet.engine.steps import fused
+from visualnet.engine.runtime import gather, jobs, split, workers
 
 needs_jobs = pytest.mark.skipif(not jobs.available(), reason="compiled jobs need the JIT and the spin kernels")
 
@@ -104,7 +104,7 @@ def test_training_with_batches_gathered_ahead_is_training_without(monkeypatch):
     y = rng.integers(0, 3, 200)
     posted = []
     real = gather.Ahead.post
-    monkeypatch.setattr(fast_step.gather.Ahead, "post", lambda *a: posted.append(1) or real(*a))
+    monkeypatch.setattr(fused.gather.Ahead, "post", lambda *a: posted.append(1) or real(*a))
     h_ahead, w_ahead = _fit(x, y, True, monkeypatch)
     if jobs.available():
         assert len(posted) == 3 * 6  # every batch but each epoch's first

@@ -1,9 +1,9 @@
-"""ops.gemm: register-tiled products against NumPy's matmul, every tail and layout."""
+"""kernels.gemm: register-tiled products against NumPy's matmul, every tail and layout."""
 
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import gemm
+from visualnet.engine.kernels import gemm
 
 SHAPES = [  # (P, M, K, N): rows past a whole tile, 1-4 vectors per row, N past 64
     (1, 1, 1, 16), (3, 7, 5, 16), (2, 13, 9, 48), (36, 144, 32, 64), (2, 25, 17, 80),

@@ -7,7 +7,7 @@ import pytest
 from visualnet import VisualNetWarning
 from visualnet.engine import optimizers as O
 from visualnet.engine import schedules as S
-from visualnet.engine.ops.split import split
+from visualnet.engine.runtime.split import split
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 # Keras's torch-to-NumPy conversion warns about NumPy 2's `copy` keyword.
@@ -249,8 +249,8 @@ def test_a_step_split_over_the_cores_equals_the_serial_one(monkeypatch, cls, kwa
     so bit for bit the serial result (clipping, a whole-vector pass, comes first). The
     worker's part runs as a compiled job where those run: only this thread's part runs the
     Python function."""
-    from visualnet.engine.ops import jobs
-    from visualnet.engine.ops.split import layer_parallel
+    from visualnet.engine.runtime import jobs
+    from visualnet.engine.runtime.split import layer_parallel
 
     splits, in_python = [], []
 

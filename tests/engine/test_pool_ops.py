@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import pool
-from visualnet.engine.ops.padding import conv_output_length, same_padding
+from visualnet.engine.kernels import pool
+from visualnet.engine.kernels.padding import conv_output_length, same_padding
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 

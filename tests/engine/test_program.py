@@ -1,4 +1,4 @@
-"""ops/program.py: rows of compiled jobs on this thread and a worker, including a worker
+"""runtime/program.py: rows of compiled jobs on this thread and a worker, including a worker
 that sleeps through a post and a program run with no worker free."""
 
 import time
@@ -6,7 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import gemm, program, workers
+from visualnet.engine.kernels import gemm
+from visualnet.engine.runtime import program, workers
 
 pytestmark = pytest.mark.skipif(not (gemm.AVAILABLE and program.available()),
                                 reason="programs need compiled jobs and the tiles")

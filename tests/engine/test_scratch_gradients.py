@@ -1,13 +1,14 @@
 """A layer may write its activation's gradient over dy where the executor knows nothing
 else reads it (executor.backward's `scratch`): training is then bit for bit what it is
 without, including where one gradient reaches two layers (Add gives both the same dy).
-The products are large enough for Dense's BLAS path (ops/dense.SMALL_MACS)."""
+The products are large enough for Dense's BLAS path (kernels/dense.SMALL_MACS)."""
 
 import numpy as np
 import pytest
 
 from visualnet import layers, models, utils
-from visualnet.engine import activations, fast_step
+from visualnet.engine import activations
+from visualnet.engine.steps import fused
 from visualnet.engine.layers import core
 
 
@@ -24,7 +25,7 @@ def _branches():
 
 
 def _train(build, monkeypatch, scratch: bool):
-    monkeypatch.setattr(fast_step.FastStep, "programs", False)  # the step run from Python
+    monkeypatch.setattr(fused.FastStep, "programs", False)  # the step run from Python
     if not scratch:
         monkeypatch.setattr(core.Dense, "overwrites_dy", False)
     utils.set_random_seed(0)

@@ -1,4 +1,4 @@
-"""Splitting a layer's batch over the cores (ops/split.py): results, errors, OpenBLAS's
+"""Splitting a layer's batch over the cores (runtime/split.py): results, errors, OpenBLAS's
 thread count, and convolutions that give the same answer in one part or several."""
 
 import threading
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import visualnet as vn
-from visualnet.engine._blas import openblas
-from visualnet.engine.ops import split
-from visualnet.engine.ops.conv import Conv2DKernel
+from visualnet.engine.runtime.blas import openblas
+from visualnet.engine.runtime import split
+from visualnet.engine.kernels.conv import Conv2DKernel
 
 
 def _in_parts(parts, fn):
@@ -100,7 +100,7 @@ def test_fit_and_predict_of_a_cnn_leave_openblas_as_they_found_it():
 
 
 def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
-    from visualnet.engine.ops import dense, pool
+    from visualnet.engine.kernels import dense, pool
 
     monkeypatch.setattr(split, "_MIN_SPLIT_ELEMENTS", 0)
     monkeypatch.setattr(dense, "_MIN_SPLIT_MACS", 0)
@@ -118,7 +118,7 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
         dxa = pool.avg_pool2d_backward(np.ones_like(ya), actx)
         return (y, dx, ya, dxa, dense.matmul(a, b, np.empty((11, 4), np.float32)),
                 dense.matmul_tn(a, dz, np.empty((5, 4), np.float32)),  # NumPy's path (4 columns)
-                dense.matmul(a, b32, np.empty((11, 32), np.float32)),  # ops.gemm's tiles (with AVX-512)
+                dense.matmul(a, b32, np.empty((11, 32), np.float32)),  # kernels.gemm's tiles (with AVX-512)
                 dense.matmul_tn(a, dz32, np.empty((5, 32), np.float32)),
                 dense.matmul(a[:3], b48, np.empty((3, 48), np.float32)),  # fewer rows: by blocks of columns
                 dense.matmul(a[:3], b48, np.empty((3, 48), np.float32),  # ... or by the inner dimension
@@ -133,7 +133,7 @@ def test_pooling_and_dense_products_agree_in_one_part_and_three(monkeypatch):
 
 def test_dense_models_run_in_parts_only_with_gemm_and_a_large_kernel(monkeypatch):
     import visualnet as vn
-    from visualnet.engine.ops import gemm
+    from visualnet.engine.kernels import gemm
 
     def splits(inputs, units):
         model = vn.Sequential([vn.layers.Input((inputs,)), vn.layers.Dense(units)])

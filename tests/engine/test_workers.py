@@ -1,4 +1,4 @@
-"""The split's worker threads (ops/workers.py) and their spin-wait (ops/spin.py): results,
+"""The split's worker threads (runtime/workers.py) and their spin-wait (runtime/spin.py): results,
 errors, sleeping and waking, several callers at once, binding to cores, and fork."""
 
 import os
@@ -10,7 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from visualnet.engine.ops import gemm, jobs, spin, split, workers
+from visualnet.engine.kernels import gemm
+from visualnet.engine.runtime import jobs, spin, split, workers
 
 
 import numba
@@ -77,7 +78,7 @@ def test_parts_after_an_idle_spell_and_after_an_error(monkeypatch, idle_spin, wa
 
 
 needs_tiles = pytest.mark.skipif(not (gemm.AVAILABLE and jobs.available()),
-                                 reason="compiled parts run ops.gemm's AVX-512 tiles")
+                                 reason="compiled parts run kernels.gemm's AVX-512 tiles")
 
 
 @needs_tiles
@@ -282,7 +283,7 @@ import threading
 import numba
 import numpy as np
 from visualnet.engine import _jit
-from visualnet.engine.ops.workers import CallerPin
+from visualnet.engine.runtime.workers import CallerPin
 
 @numba.njit(parallel=True)
 def launch(x):

@@ -24,7 +24,7 @@ if "NUMBA_CACHE_DIR" not in os.environ:
     os.environ["NUMBA_CACHE_DIR"] = str(_default_cache_dir())
 
 # Numba re-reads its thread count at every compile: from this variable, or else from the
-# calling thread's CPU affinity. A training thread bound to one core (ops/workers.CallerPin)
+# calling thread's CPU affinity. A training thread bound to one core (runtime/workers.CallerPin)
 # would read 1 there, and once the thread pool runs with more, the compile fails ("Cannot set
 # NUMBA_NUM_THREADS ... once the threads have been launched"): a job compiled lazily in that
 # thread (SGD's optimizer job, say) was silently left to Python. Fix the count once.

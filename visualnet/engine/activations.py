@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import jobs
+from visualnet.engine.runtime import jobs
 
 __all__ = [
     "NAMES", "Activation", "get", "serialize", "deserialize",
@@ -308,7 +308,7 @@ class Activation:
         return out
 
     def fill_bias_forward(self, slots, z, bias, out) -> None:
-        """Write `bias_forward_into(z, bias, out)` as a compiled job (ops/program.py), for
+        """Write `bias_forward_into(z, bias, out)` as a compiled job (runtime/program.py), for
         C-ordered 2-D float32 arrays; slots[0] stays 0 where there is none (here: only
         the linear activation's bias, in place)."""
         if self.is_linear and out is z and bias is not None and _fits(z, bias):
@@ -536,9 +536,10 @@ def column_sums(a, out):
     return out
 
 
-# ---------------------------------------------------------- compiled jobs (ops/jobs.py)
-# slots: [1] a (rows, cols) C-ordered float32, [2] a vector of cols (0: none), [3] rows,
-# [4] cols, [5] and [6] the job's own.
+# ---------------------------------------------------------- compiled jobs (runtime/jobs.py)
+# the jobs' slots (runtime/jobs.py): a (rows, cols) C-ordered float32, a vector of cols
+# (0: none), then two of the job's own (`_fill`'s extra and extra2)
+JOB_SLOTS = jobs.layout("activation", "a", "vector", "rows", "cols", "extra", "extra2")
 
 def _fits(a, vector) -> bool:
     """Whether a (2-D) and `vector` (its columns' own, or None) suit a job's slots."""
@@ -548,15 +549,18 @@ def _fits(a, vector) -> bool:
 
 
 def _fill(slots, address, a, vector, extra, extra2=0) -> None:
-    slots[1:7] = [a.ctypes.data, 0 if vector is None else vector.ctypes.data, a.shape[0], a.shape[1], extra, extra2]
+    L = JOB_SLOTS
+    slots[L.a], slots[L.vector] = a.ctypes.data, 0 if vector is None else vector.ctypes.data
+    slots[L.rows], slots[L.cols], slots[L.extra], slots[L.extra2] = a.shape[0], a.shape[1], extra, extra2
     slots[0] = address()
 
 
 @njit(inline="always")
 def _job_arrays(slots_pointer):
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    rows, cols = s[3], s[4]
-    return s, jobs.matrix(s[1], rows, cols), jobs.vector(s[2], cols if s[2] != 0 else 0), s[2] != 0
+    L = JOB_SLOTS
+    rows, cols, vector = s[L.rows], s[L.cols], s[L.vector]
+    return s, jobs.matrix(s[L.a], rows, cols), jobs.vector(vector, cols if vector != 0 else 0), vector != 0
 
 
 def _add_rows_job(slots_pointer):
@@ -571,15 +575,16 @@ def _col_sums_job(slots_pointer):
 
 def _bias_relu_job(slots_pointer):
     s, z, b, has_bias = _job_arrays(slots_pointer)
-    p = jobs.vector(s[5], 4)
+    p = jobs.vector(s[JOB_SLOTS.extra], 4)
     _bias_relu_in_place(z, b, has_bias, p[0], p[1], p[2], p[3] != 0)
 
 
 def _relu_bwd_bias_job(slots_pointer):
     """[1] d (written over), [2] db, [5] the parameters, [6] x."""
     s, d, db, has_bias = _job_arrays(slots_pointer)
-    p = jobs.vector(s[5], 4)
-    _relu_bwd_bias_in_place(jobs.matrix(s[6], s[3], s[4]), d, db, has_bias, p[0], p[1], p[2], p[3] != 0)
+    p = jobs.vector(s[JOB_SLOTS.extra], 4)
+    x = jobs.matrix(s[JOB_SLOTS.extra2], s[JOB_SLOTS.rows], s[JOB_SLOTS.cols])
+    _relu_bwd_bias_in_place(x, d, db, has_bias, p[0], p[1], p[2], p[3] != 0)
 
 
 def _bias_softmax_job(slots_pointer):
@@ -587,7 +592,7 @@ def _bias_softmax_job(slots_pointer):
     s, z, b, has_bias = _job_arrays(slots_pointer)
     if has_bias:
         _add_rows(z, b)
-    _softmax_rows(z, jobs.matrix(s[5], s[3], s[4]))
+    _softmax_rows(z, jobs.matrix(s[JOB_SLOTS.extra], s[JOB_SLOTS.rows], s[JOB_SLOTS.cols]))
 
 
 _add_rows_address, _col_sums_address, _bias_relu_address, _relu_bwd_bias_address, _bias_softmax_address = (

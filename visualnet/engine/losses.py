@@ -11,7 +11,7 @@ import numpy as np
 
 from visualnet.engine import activations
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import jobs
+from visualnet.engine.runtime import jobs
 
 __all__ = [
     "Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
@@ -235,7 +235,7 @@ class FusedKernel:
         return float(total * scale) if self.per_row else float(total)
 
     def fill(self, slots, t, y_pred, dz, scalars) -> None:
-        """Write the kernel as a compiled job (ops/program.py): its sum goes to scalars[1],
+        """Write the kernel as a compiled job (runtime/program.py): its sum goes to scalars[1],
         its scale is read from scalars[0] (float32). Slots[0] stays 0 where it cannot be
         (the softmax crossentropies have jobs; a sigmoid output has no compiled forward)."""
         arrays = (y_pred, dz, t, scalars)
@@ -243,7 +243,9 @@ class FusedKernel:
             (t.dtype == _F32 and t.shape == y_pred.shape)
         if all(a.flags.c_contiguous for a in arrays) and y_pred.dtype == dz.dtype == scalars.dtype == _F32 \
                 and y_pred.ndim == 2 and dz.shape == y_pred.shape and targets and self.kernel in _JOBS:
-            slots[1:7] = [t.ctypes.data, y_pred.ctypes.data, dz.ctypes.data, *y_pred.shape, scalars.ctypes.data]
+            L = JOB_SLOTS
+            slots[L.targets], slots[L.y_pred], slots[L.dz] = t.ctypes.data, y_pred.ctypes.data, dz.ctypes.data
+            slots[L.rows], slots[L.cols], slots[L.scalars] = y_pred.shape[0], y_pred.shape[1], scalars.ctypes.data
             slots[0] = _JOBS[self.kernel]()
 
 
@@ -638,22 +640,27 @@ def deserialize(config):
 
 
 # ------------------------------------------------------------ the fused kernels as compiled jobs
-# slots: [1] targets, [2] y_pred, [3] dz, [4] rows, [5] columns, [6] float32 (scale, sum)
+# the jobs' slots (runtime/jobs.py): targets, y_pred and dz (rows, cols), float32 (scale, sum)
+JOB_SLOTS = jobs.layout("loss", "targets", "y_pred", "dz", "rows", "cols", "scalars")
 
 @njit(inline="always")
 def _job_arrays(slots_pointer):
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    return jobs.matrix(s[2], s[4], s[5]), jobs.matrix(s[3], s[4], s[5]), jobs.vector(s[6], 2), s
+    L = JOB_SLOTS
+    rows, cols = s[L.rows], s[L.cols]
+    return jobs.matrix(s[L.y_pred], rows, cols), jobs.matrix(s[L.dz], rows, cols), jobs.vector(s[L.scalars], 2), s
 
 
 def _cce_softmax_job(slots_pointer):
     p, dz, scalars, s = _job_arrays(slots_pointer)
-    scalars[1] = _cce_softmax_kernel(jobs.matrix(s[1], s[4], s[5]), p, dz, scalars[0])
+    L = JOB_SLOTS
+    scalars[1] = _cce_softmax_kernel(jobs.matrix(s[L.targets], s[L.rows], s[L.cols]), p, dz, scalars[0])
 
 
 def _scce_softmax_job(slots_pointer):
     p, dz, scalars, s = _job_arrays(slots_pointer)
-    scalars[1] = _scce_softmax_kernel(jobs.int64_vector(s[1], s[4]), p, dz, scalars[0])
+    L = JOB_SLOTS
+    scalars[1] = _scce_softmax_kernel(jobs.int64_vector(s[L.targets], s[L.rows]), p, dz, scalars[0])
 
 
 _JOBS = {_cce_softmax_kernel: jobs.cfunc(_cce_softmax_job), _scce_softmax_kernel: jobs.cfunc(_scce_softmax_job)}

@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import jobs
+from visualnet.engine.runtime import jobs
 from visualnet.engine.losses import _same_rank, mean_absolute_error, mean_squared_error
 
 __all__ = [
@@ -400,10 +400,12 @@ class FastUpdate:
         self.metric.count += rows
 
     def fill(self, slots, t, p, out) -> None:
-        """Write the count as a compiled job (ops/program.py) storing it in out[0] (float64)."""
+        """Write the count as a compiled job (runtime/program.py) storing it in out[0] (float64)."""
         if p.ndim == 2 and p.dtype == np.float32 and out.dtype == np.float64 and \
                 all(a.flags.c_contiguous for a in (t, p, out)) and t.dtype in (np.float32, np.int64):
-            slots[1:7] = [t.ctypes.data, p.ctypes.data, *p.shape, out.ctypes.data, self._threshold.ctypes.data]
+            L = COUNT_SLOTS
+            slots[L.targets], slots[L.y_pred], slots[L.rows], slots[L.cols] = t.ctypes.data, p.ctypes.data, *p.shape
+            slots[L.count], slots[L.threshold] = out.ctypes.data, self._threshold.ctypes.data
             slots[0] = self.job()
 
 
@@ -419,25 +421,31 @@ def fast_update(metric, sparse_targets):
     return None
 
 
-# slots: [1] targets, [2] y_pred, [3] rows, [4] columns, [5] the count's float64, [6] the float32 threshold
+# the count jobs' slots (runtime/jobs.py): the targets, y_pred (rows, cols), the float64 the
+# count goes to, the float32 threshold (binary accuracy)
+COUNT_SLOTS = jobs.layout("metric_count", "targets", "y_pred", "rows", "cols", "count", "threshold")
 
 def _argmax_counts(slots_pointer):
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    p = jobs.matrix(s[2], s[3], s[4])
-    jobs.float64_vector(s[5], 1)[0] = _argmax_matches(jobs.matrix(s[1], s[3], s[4]), p)
+    L = COUNT_SLOTS
+    p = jobs.matrix(s[L.y_pred], s[L.rows], s[L.cols])
+    jobs.float64_vector(s[L.count], 1)[0] = _argmax_matches(jobs.matrix(s[L.targets], s[L.rows], s[L.cols]), p)
 
 
 def _label_counts(slots_pointer):
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    p = jobs.matrix(s[2], s[3], s[4])
-    jobs.float64_vector(s[5], 1)[0] = _label_matches(jobs.int64_vector(s[1], s[3]), p)
+    L = COUNT_SLOTS
+    p = jobs.matrix(s[L.y_pred], s[L.rows], s[L.cols])
+    jobs.float64_vector(s[L.count], 1)[0] = _label_matches(jobs.int64_vector(s[L.targets], s[L.rows]), p)
 
 
 def _binary_counts(slots_pointer):
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    p = jobs.matrix(s[2], s[3], s[4])
-    threshold = jobs.vector(s[6], 1)[0]
-    jobs.float64_vector(s[5], 1)[0] = _binary_matches(jobs.matrix(s[1], s[3], s[4]), p, threshold)
+    L = COUNT_SLOTS
+    p = jobs.matrix(s[L.y_pred], s[L.rows], s[L.cols])
+    threshold = jobs.vector(s[L.threshold], 1)[0]
+    jobs.float64_vector(s[L.count], 1)[0] = _binary_matches(jobs.matrix(s[L.targets], s[L.rows], s[L.cols]), p,
+                                                            threshold)
 
 
 _argmax_job, _label_job, _binary_job = (jobs.cfunc(f) for f in (_argmax_counts, _label_counts, _binary_counts))

@@ -15,8 +15,8 @@ import numpy as np
 from visualnet import VisualNetWarning
 from visualnet.engine import schedules
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import jobs
-from visualnet.engine.ops.split import bounds, layer_parts, split
+from visualnet.engine.runtime import jobs
+from visualnet.engine.runtime.split import bounds, layer_parts, split
 from visualnet.engine.schedules import LearningRateSchedule
 from visualnet.graph.registry import snake_case
 
@@ -103,19 +103,22 @@ def _adagrad_step(p, g, acc, _unused1, _unused2, c):
         p[i] = w - lr * gi / math.sqrt(a + eps)
 
 
-# A worker's part of a split step runs as a compiled job (ops/jobs.py), which needs no GIL
-# hand-over (W1 on the 2-core Zen 4, per step: the wait for the worker's part 20-139 us as
-# a Python part, 4-31 us as a job).
-# Slots: [1] n, [2] p, [3] g, [4:7] the state slots (0: unused), [7] c; addresses at the part.
+# A worker's part of a split step runs as a compiled job (runtime/jobs.py), which needs no GIL
+# hand-over (figures: benchmarks/RESULTS.md).
+# The job's slots (runtime/jobs.py): n, then the part's p, g and three state vectors (0:
+# unused), then the coefficients c.
+JOB_SLOTS = jobs.layout("optimizer", "n", "p", "g", "state1", "state2", "state3", "c")
+# `_addresses`' slots, in their order
+_VECTORS = [JOB_SLOTS.p, JOB_SLOTS.g, JOB_SLOTS.state1, JOB_SLOTS.state2, JOB_SLOTS.state3]
 _COEFFICIENTS = 8
 
 
 @njit(inline="always")
 def _job_arrays(s):
-    n = s[1]
-    return (jobs.vector(s[2], n), jobs.vector(s[3], n), jobs.vector(s[4], n if s[4] else 0),
-            jobs.vector(s[5], n if s[5] else 0), jobs.vector(s[6], n if s[6] else 0),
-            jobs.vector(s[7], _COEFFICIENTS))
+    L = JOB_SLOTS
+    n, s1, s2, s3 = s[L.n], s[L.state1], s[L.state2], s[L.state3]
+    return (jobs.vector(s[L.p], n), jobs.vector(s[L.g], n), jobs.vector(s1, n if s1 else 0),
+            jobs.vector(s2, n if s2 else 0), jobs.vector(s3, n if s3 else 0), jobs.vector(s[L.c], _COEFFICIENTS))
 
 
 def _sgd_job(slots_pointer):
@@ -261,8 +264,8 @@ class Optimizer:
         return bool(self.clipnorm or self.global_clipnorm or self.clipvalue)
 
     def begin_step(self, params, grads) -> None:
-        """`apply`'s checks, and this step's coefficients (a step run as compiled jobs, ops/
-        program.py, calls it, then the jobs `fill` writes, then adds 1 to `iterations`)."""
+        """`apply`'s checks, and this step's coefficients (a step run as compiled jobs,
+        runtime/program.py, calls it, then the jobs `fill` writes, then adds 1 to `iterations`)."""
         if not self.built:
             raise ValueError("The optimizer must be built before `apply`: call "
                              "`optimizer.build(sizes)` with the variable sizes first.")
@@ -286,13 +289,13 @@ class Optimizer:
         return [self._state.get(names[i], _EMPTY)[part] if i < len(names) else _EMPTY for i in range(3)]
 
     def fill(self, slots, lo, hi):
-        """Write the part [lo, hi) of this step as a compiled job (ops/jobs.py); call after
+        """Write the part [lo, hi) of this step as a compiled job (runtime/jobs.py); call after
         `begin_step` with these vectors."""
         job = self._job()
         if job:
-            slots[1] = hi - lo
-            slots[2:7] = [a + lo * 4 if a else 0 for a in self._addresses]
-            slots[7] = self._c.ctypes.data
+            slots[JOB_SLOTS.n] = hi - lo
+            slots[_VECTORS] = [a + lo * 4 if a else 0 for a in self._addresses]
+            slots[JOB_SLOTS.c] = self._c.ctypes.data
             slots[0] = job
 
     def _decay(self, lr):

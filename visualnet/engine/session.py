@@ -40,7 +40,7 @@ import numpy as np
 from . import evaluation, optimizers, schedules
 from .callbacks import EarlyStopping, ReduceLROnPlateau
 from .data_adapter import as_inputs, as_targets, split_validation
-from .fast_step import FastStep
+from .steps.fused import FastStep
 from .training import (_batch_size, _evaluate_arrays, _logs, _Mean, _sample_weights, compile_model,
                        parallel_layers, train_step)
 

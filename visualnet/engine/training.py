@@ -12,20 +12,20 @@ import contextlib
 import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
-from ._blas import ThreadGovernor
-from .ops import fpmode
-from .ops.split import layer_parallel, layer_parts, serial_layers, split
+from .runtime.blas import ThreadGovernor
+from .runtime import fpmode
+from .runtime.split import layer_parallel, layer_parts, serial_layers, split
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
 from .data_adapter import as_inputs, as_targets, split_validation
-from .fast_step import FastStep
+from .steps.fused import FastStep
 from .rng import global_rng
 
 
 @contextlib.contextmanager
 def parallel_layers(model):
     """The threading and floating-point mode of a loop over `model`'s batches: denormals
-    flushed (ops/fpmode.py), and `layer_parallel()` when a layer splits its batch over the
-    cores (convolutions, large Dense layers; see ops/split.py), yielding its control; else
+    flushed (runtime/fpmode.py), and `layer_parallel()` when a layer splits its batch over the
+    cores (convolutions, large Dense layers; see runtime/split.py), yielding its control; else
     OpenBLAS's own threads, yielding None."""
     with fpmode.flush_denormals():
         if any(getattr(layer, "splits_batch", False) for layer in model._layers_by_id.values()):

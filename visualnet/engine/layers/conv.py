@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.conv import Conv2DKernel, conv2d_backward, conv2d_forward
+from ..kernels.conv import Conv2DKernel, conv2d_backward, conv2d_forward
 from .core import _Activated
 
 
@@ -16,7 +16,7 @@ class Conv2D(_Activated):
     layer_type = "Conv2D"
     positional = ("filters", "kernel_size", "strides", "padding")
 
-    splits_batch = True  # its kernels run the batch as parallel parts (ops/split.py)
+    splits_batch = True  # its kernels run the batch as parallel parts (runtime/split.py)
     relu_deferred = False  # set by the executor when a MaxPooling2D applies this layer's ReLU
     pools_2x2 = False  # set by the executor when that MaxPooling2D is 2x2: prediction then pools here
     fused = False  # set by the executor for each forward pass: whether the deferral is in force

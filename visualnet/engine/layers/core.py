@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
-from ..ops import dense as dense_ops
-from ..ops import gemm
+from ..kernels import dense as dense_ops
+from ..kernels import gemm
 from ..rng import global_rng
 from .base import Layer
 
@@ -61,7 +61,7 @@ class Dense(_Activated):
 
     @property
     def splits_batch(self):
-        """Whether its products run as parallel parts (ops/dense.py): with ops.gemm's tiles
+        """Whether its products run as parallel parts (kernels/dense.py): with kernels.gemm's tiles
         and a kernel large enough to split at a batch of 64 (W1: 106,000 -> 138,000 samples/s).
         Tiny models skip layer_parallel's set-up; NumPy's BLAS is faster on its own threads."""
         kernel = self.values.get("kernel")

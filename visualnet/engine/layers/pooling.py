@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
-from ..ops import pool
+from ..kernels import pool
 from .base import Layer
 
 _RELU = activations.get("relu")

@@ -1,9 +1,8 @@
 """Waiting for another thread's counter without the GIL and without sleeping: `spin_until`.
 
-A thread that blocks (a lock, a condition) lets its core go idle; on the 2-vCPU virtual
-machines we measure on, waking it again costs far more than the wait itself, and after
-an idle spell of ~0.1 s a two-part prediction ran 27% slower than back to back (both
-cores' parts took longer, and each hand-over waited). OpenMP's threads spin for a while
+A thread that blocks (a lock, a condition) lets its core go idle, and waking it again can
+cost far more than the wait itself; after an idle spell, both cores' parts take longer
+and each hand-over waits (figures: benchmarks/RESULTS.md). OpenMP's threads spin for a while
 before they sleep for the same reason. Here a compiled loop, released from the GIL,
 re-reads a counter with an atomic load (and the CPU's pause hint) until it moves on.
 """
@@ -122,8 +121,8 @@ def publish_then_spin(counters: np.ndarray, done_index: int, done: int, index: i
                       seconds: float) -> bool:
     """counters[done_index] = done, stored after the GIL is released, then spin_until(counters,
     index, value, seconds). A thread that waits for the first store can take the GIL at
-    once: this one no longer holds it (a blocked GIL wait costs a sleeping core's wake-up,
-    ~20 us on the VMs measured, per hand-over)."""
+    once: this one no longer holds it (a blocked GIL wait costs a sleeping core's wake-up
+    per hand-over)."""
     if not spinning():
         counters[done_index] = done
         return counters[index] >= value

@@ -1,13 +1,13 @@
 """Running a layer's batch as parallel parts, one per core: `split`.
 
 A convolution's transforms and col2im are serial Numba kernels; between them sit GEMMs
-that OpenBLAS spreads over all cores. Measured on the 2-core machines: handing each core
-its own images (transform, GEMM on one BLAS thread, transform) is 1.3-1.8x faster than
-alternating serial kernels with 2-thread GEMMs, which leave a core idle during every
-transform. The parts run on `workers` threads; the kernels release the GIL.
+that OpenBLAS spreads over all cores. Handing each core its own images (transform, GEMM
+on one BLAS thread, transform) beats alternating serial kernels with multi-threaded
+GEMMs, which leave cores idle during every transform. The parts run on `workers` threads;
+the kernels release the GIL.
 
 OpenBLAS's own threads spin for a while after each multi-threaded GEMM, and a spinning
-thread takes the core a part needs (measured: W4 trained 30% slower than serial parts).
+thread takes the core a part needs.
 So `fit`, `evaluate` and `predict` run models with convolutions inside `layer_parallel()`:
 OpenBLAS stays on one thread throughout and the layers split their batches into
 `parts` parts (the ThreadGovernor lowers that on a contended machine). Outside it, a
@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 import threading
 
-from visualnet.engine._blas import openblas
-from visualnet.engine.ops import workers
+from visualnet.engine.runtime.blas import openblas
+from visualnet.engine.runtime import workers
 
 _lock = threading.Lock()
 _running = 0  # splits in progress (several threads may train at once)
@@ -53,8 +53,8 @@ class layer_parallel:
     def __enter__(self):
         self._previous = layer_parts()
         count = parts_available()
-        self._blas = _one_blas_thread()
-        self._blas.__enter__()
+        self._openblas_held = _single_threaded_openblas()
+        self._openblas_held.__enter__()
         self._previous_pin = getattr(_local, "pin", None)
         _local.pin = workers.CallerPin()
         layer_parallel.set(count)
@@ -63,7 +63,7 @@ class layer_parallel:
     def __exit__(self, *exc):
         _local.pin.release()
         _local.parts, _local.pin = self._previous, self._previous_pin
-        self._blas.__exit__(*exc)
+        self._openblas_held.__exit__(*exc)
 
     @staticmethod
     def get() -> int:
@@ -89,7 +89,7 @@ class serial_layers:
         _local.parts = self._previous
 
 
-_MIN_SPLIT_ELEMENTS = 1 << 18  # measured: handing a part to the other thread costs ~20-80 us
+_MIN_SPLIT_ELEMENTS = 1 << 18  # below this a part costs less than handing it to another thread
 
 
 def parts_for(elements: int) -> int | None:
@@ -109,11 +109,11 @@ def split(count: int, fn, parts: int | None = None, fill=None) -> list:
     `part` (0, 1, ...) lets fn pick its own scratch buffers. This thread runs part 0 (and
     any part no idle worker is left for); all parts have finished when this returns or
     raises (the first error is raised). `fill(slots, lo, hi)` may post a worker's part as a
-    compiled job instead (ops/jobs.py: no GIL hand-over); its result is then None."""
+    compiled job instead (runtime/jobs.py: no GIL hand-over); its result is then None."""
     edges = bounds(count, parts_available() if parts is None else parts)
     if len(edges) <= 2:
         return [fn(0, count, 0)]
-    with _one_blas_thread():
+    with _single_threaded_openblas():
         helpers = workers.take(len(edges) - 2)
         try:
             linger = layer_parts() is not None  # OpenBLAS on one thread: nothing else wants the cores
@@ -137,7 +137,7 @@ def _run(fn, edges, i):
         return None, error
 
 
-class _one_blas_thread:
+class _single_threaded_openblas:
     """OpenBLAS on one thread while any split runs (each part calls BLAS on its own)."""
 
     def __enter__(self):

@@ -10,7 +10,7 @@ IR through a Numba intrinsic because Numba's loops do not keep accumulators in r
 A product's last rows run in a tile whose extra rows repeat its last one, unstored. Where
 several tiles of rows share a block of columns, the first copies the block of b it reads
 into a contiguous panel for the others: b's rows 2 KB apart (a 512-unit kernel) alias in
-the caches (Intel Xeon, one thread: W1's forward product 110 -> 159 GFLOP/s). Dense
+the caches. Dense
 layers, im2col and the direct first convolution use the tiles too. Where the JIT target
 lacks AVX-512F, the JIT is disabled, the dtype is not float32 or N is not a multiple of
 16, `matmul` is NumPy's.
@@ -26,8 +26,8 @@ from numba.core import cgutils, config
 from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import jobs
-from visualnet.engine.ops.spin import data
+from visualnet.engine.runtime import jobs
+from visualnet.engine.runtime.spin import data
 
 LANES = 16
 ROWS = (0, 12, 12, 8, 6)  # rows of a tile with 1-4 vectors per row
@@ -236,11 +236,19 @@ def matmul_padded(a, b, c):
     c[:, :] = result[:, :n]
 
 
+# compiled jobs' slots (runtime/jobs.py): addresses, strides in items, sizes
+TILE_SLOTS = jobs.layout("gemm_tiles", "a", "a_row", "a_col", "b", "b_row", "c", "c_row", "m", "n", "k",
+                         "accumulate")
+PADDED_SLOTS = jobs.layout("gemm_padded", "a", "b", "c", "m", "k", "n")
+COPY_SLOTS = jobs.layout("gemm_copy", "src", "src_row", "src_col", "dst", "rows", "cols")
+
+
 def _job(slots_pointer):
-    """A compiled job (ops/jobs.py): `_matmul_at` on the arguments `fill_2d` wrote."""
+    """A compiled job (runtime/jobs.py): `_matmul_at` on the arguments `fill_2d` wrote."""
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    _matmul_at(jobs.floats(s[1]), 0, s[2], s[3], jobs.floats(s[4]), 0, s[5], jobs.floats(s[6]), 0, s[7],
-               s[8], s[9], s[10], s[11] != 0)
+    L = TILE_SLOTS
+    _matmul_at(jobs.floats(s[L.a]), 0, s[L.a_row], s[L.a_col], jobs.floats(s[L.b]), 0, s[L.b_row],
+               jobs.floats(s[L.c]), 0, s[L.c_row], s[L.m], s[L.n], s[L.k], s[L.accumulate] != 0)
 
 
 _job_address = jobs.cfunc(_job)
@@ -248,19 +256,20 @@ _job_address = jobs.cfunc(_job)
 
 @njit
 def _fill(slots, job, a, b, c):
-    item = a.itemsize
-    slots[1], slots[2], slots[3] = jobs.address(a), a.strides[0] // item, a.strides[1] // item
-    slots[4], slots[5] = jobs.address(b), b.strides[0] // item
-    slots[6], slots[7] = jobs.address(c), c.strides[0] // item
-    slots[8], slots[9], slots[10], slots[11] = a.shape[0], b.shape[1], a.shape[1], 0
+    item, L = a.itemsize, TILE_SLOTS
+    slots[L.a], slots[L.a_row], slots[L.a_col] = jobs.address(a), a.strides[0] // item, a.strides[1] // item
+    slots[L.b], slots[L.b_row] = jobs.address(b), b.strides[0] // item
+    slots[L.c], slots[L.c_row] = jobs.address(c), c.strides[0] // item
+    slots[L.m], slots[L.n], slots[L.k], slots[L.accumulate] = a.shape[0], b.shape[1], a.shape[1], 0
     slots[0] = job
 
 
 def _padded_job(slots_pointer):
     """`matmul_padded` on C-ordered operands: a (m, k), b (k, n), c (m, n)."""
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    m, k, n = s[4], s[5], s[6]
-    matmul_padded(jobs.matrix(s[1], m, k), jobs.matrix(s[2], k, n), jobs.matrix(s[3], m, n))
+    L = PADDED_SLOTS
+    m, k, n = s[L.m], s[L.k], s[L.n]
+    matmul_padded(jobs.matrix(s[L.a], m, k), jobs.matrix(s[L.b], k, n), jobs.matrix(s[L.c], m, n))
 
 
 _padded_address = jobs.cfunc(_padded_job)
@@ -269,15 +278,18 @@ _padded_address = jobs.cfunc(_padded_job)
 def fill_padded(slots, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
     """Write `matmul_padded(a, b, c)` as a compiled job (C-ordered float32 operands only)."""
     if all(x.flags.c_contiguous and x.dtype == np.float32 for x in (a, b, c)):
-        slots[1:7] = [a.ctypes.data, b.ctypes.data, c.ctypes.data, a.shape[0], a.shape[1], b.shape[1]]
+        L = PADDED_SLOTS
+        slots[L.a], slots[L.b], slots[L.c] = a.ctypes.data, b.ctypes.data, c.ctypes.data
+        slots[L.m], slots[L.k], slots[L.n] = a.shape[0], a.shape[1], b.shape[1]
         slots[0] = _padded_address()
 
 
 def _copy_job(slots_pointer):
     """dst[i, j] = src[i * s0 + j * s1] for dst (rows, cols) C-ordered (strides in floats)."""
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    src, s0, s1, rows, cols = jobs.floats(s[1]), s[2], s[3], s[5], s[6]
-    dst = jobs.matrix(s[4], rows, cols)
+    L = COPY_SLOTS
+    src, s0, s1, rows, cols = jobs.floats(s[L.src]), s[L.src_row], s[L.src_col], s[L.rows], s[L.cols]
+    dst = jobs.matrix(s[L.dst], rows, cols)
     for i in range(rows):
         for j in range(cols):
             dst[i, j] = src[i * s0 + j * s1]
@@ -289,7 +301,9 @@ _copy_address = jobs.cfunc(_copy_job)
 def fill_copy(slots, src: np.ndarray, dst: np.ndarray) -> None:
     """Write dst[...] = src (2-D float32, dst C-ordered) as a compiled job."""
     if src.dtype == dst.dtype == np.float32 and dst.flags.c_contiguous and src.shape == dst.shape:
-        slots[1:7] = [src.ctypes.data, src.strides[0] // 4, src.strides[1] // 4, dst.ctypes.data, *dst.shape]
+        L = COPY_SLOTS
+        slots[L.src], slots[L.src_row], slots[L.src_col] = src.ctypes.data, src.strides[0] // 4, src.strides[1] // 4
+        slots[L.dst], slots[L.rows], slots[L.cols] = dst.ctypes.data, dst.shape[0], dst.shape[1]
         slots[0] = _copy_address()
 
 

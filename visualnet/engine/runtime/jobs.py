@@ -2,12 +2,14 @@
 
 A part posted as a Python callable makes the worker take the GIL to call it, while the
 poster, still in Python, often holds it: the worker then sleeps in CPython's GIL wait, and
-the hand-over costs a sleeping core's wake-up (a two-part split of a tiny product, median:
-15 us with a Python part, 8 with a compiled one, on the 2-vCPU VM). A compiled job is
-instead the address of a Numba `cfunc` taking the worker's int64 argument `slots`
-(`slots[0]` the address, then the job's own arguments: array addresses, sizes,
-strides), written by the poster with `fill`. The worker's loop (`serve`) calls it from
-compiled code, publishes "done" and spins for the next one, all with the GIL released.
+the hand-over costs a sleeping core's wake-up. A compiled part avoids the worker taking the
+GIL (figures: benchmarks/RESULTS.md). A compiled job is instead the address of a Numba
+`cfunc` taking the worker's int64 argument `slots` (`slots[0]` the address, then the
+job's own arguments: array addresses, sizes, strides), written by the poster with `fill`.
+Each job declares the order of its arguments once (`layout`), next to its body, and both
+the fill and the body index the slots through that declaration. The worker's loop
+(`serve`) calls it from compiled code, publishes "done" and spins for the next one, all
+with the GIL released.
 
 Memory order: the poster fills the slots, then publishes the job count with a release store
 (`publish`); the worker reads them after an acquire load. A poster about to sleep announces
@@ -17,6 +19,7 @@ consistent, so that one of the two always sees the other's store (no lost wake-u
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 
@@ -27,14 +30,14 @@ from numba import types
 from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import fpmode, spin
-from visualnet.engine.ops.spin import _spin, _store_release, data, load_seq_cst, store_seq_cst
+from visualnet.engine.runtime import fpmode, spin
+from visualnet.engine.runtime.spin import _spin, _store_release, data, load_seq_cst, store_seq_cst
 
 log = logging.getLogger(__name__)
 
 POSTED, DONE, WAITING = 0, 1, 2  # the worker's int64 counters
 SLOTS = 16  # a job's slots: [0] the cfunc's address (0: a Python job), [1:FLUSH] its arguments
-FLUSH = SLOTS - 1  # 1: the poster flushes denormals (ops/fpmode.py), and so does the job
+FLUSH = SLOTS - 1  # 1: the poster flushes denormals (fpmode.py), and so does the job
 PYTHON, IDLE, NOTIFY = 0, 1, 2  # why `serve` returned
 SIGNATURE = types.void(types.CPointer(types.int64))
 
@@ -189,3 +192,23 @@ def cfunc(body):
 
 def new_slots() -> np.ndarray:
     return np.zeros(SLOTS, dtype=np.int64)
+
+
+LAYOUTS: dict[str, tuple] = {}  # every declared layout: its name -> (the layout, one past its last slot)
+
+
+def layout(name: str, *fields: str, repeat: tuple[str, ...] = (), times: int = 1) -> tuple:
+    """A compiled job's slot layout, declared once for both its fill and its body: a named
+    tuple whose fields are slot indices, the first argument at slot 1 (after the cfunc's
+    address). The body reads `s[L.rows]` (Numba freezes a global tuple, so each index is a
+    compile-time constant) and the fill writes `slots[L.rows] = ...`, so the two cannot
+    drift apart. `repeat` fields follow `times` times in a row: copy g of field f sits at
+    `L.f + g * len(repeat)`. Raises at import where the slots would reach `FLUSH`."""
+    end = 1 + len(fields) + len(repeat) * times
+    if end > FLUSH or times < 1:
+        raise ValueError(f"job layout {name!r}: slots 1..{end - 1} must stay below FLUSH ({FLUSH})")
+    if name in LAYOUTS and LAYOUTS[name][0]._fields != fields + repeat:  # (a reloaded module re-declares it)
+        raise ValueError(f"job layout {name!r} is already declared with other fields")
+    declared = collections.namedtuple(name, fields + repeat)(*range(1, 1 + len(fields) + len(repeat)))
+    LAYOUTS[name] = (declared, end)
+    return declared

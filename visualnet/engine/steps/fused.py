@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import metrics as metrics_mod
+from .. import metrics as metrics_mod
 from .dense_program import DenseProgram
-from .ops import gather, workers
-from .ops.split import layer_parts
+from ..runtime import gather, workers
+from ..runtime.split import layer_parts
 
 
 class FastStep:
@@ -18,7 +18,7 @@ class FastStep:
     nothing but the layers' own work is left in Python.
 
     Given the next batch's indices (`ahead`), a step inside `layer_parallel` has a worker
-    gather that batch into the other buffers while it runs its serial part (ops/gather.py).
+    gather that batch into the other buffers while it runs its serial part (runtime/gather.py).
     A chain of Dense layers runs the whole step as one compiled program (dense_program.py)."""
 
     programs = True  # whether steps may run as compiled programs (off: every step in Python)

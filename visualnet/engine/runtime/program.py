@@ -1,9 +1,8 @@
 """A sequence of compiled jobs run by this thread and one worker: `Program`.
 
 A training step run from Python pays for every kernel call, view and hand-over in the
-interpreter (W1's step structure on a model too small to compute anything: 220-340 us on
-the 2-core Zen 4). A program is the step written once as rows of compiled jobs
-(ops/jobs.py): each row runs on this thread (`main`), is posted to the worker (`worker`),
+interpreter. A program is the step written once as rows of compiled jobs
+(jobs.py): each row runs on this thread (`main`), is posted to the worker (`worker`),
 or waits for the worker's last job (`wait`). `Runner.run` goes through the rows in one
 compiled call with the GIL released: a row costs a call through an address, a hand-over two
 atomic stores and a spin. The buffers a program names must outlive it and stay put.
@@ -25,8 +24,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import jobs, spin, workers
-from visualnet.engine.ops.spin import _spin
+from visualnet.engine.runtime import jobs, spin, workers
+from visualnet.engine.runtime.spin import _spin
 
 MAIN, WORKER, WAIT, SKIP = 0, 1, 2, 3  # a row's column 0; then its job's slots
 _WAIT_SPIN = 0.001  # seconds a wait spins in compiled code before it asks Python to wake the worker
@@ -157,8 +156,8 @@ _NOT_TIMED = np.zeros(0, np.int64)
 
 class Runner:
     """Runs programs on this thread and a worker, which it may hold from one run to the
-    next (`keep`): back-to-back steps then skip taking and giving it back (W1: 10-17 us
-    a step inside fit, where the interpreter's own data has left the caches)."""
+    next (`keep`): back-to-back steps then skip taking and giving it back, which costs
+    most inside fit, where the interpreter's own data has left the caches."""
 
     def __init__(self):
         self._held = None

@@ -9,8 +9,8 @@ the number of real, unpadded cells. Every forward returns (y, ctx); backward(dy,
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops.padding import pair, window_geometry
-from visualnet.engine.ops.split import parts_for, split
+from visualnet.engine.kernels.padding import pair, window_geometry
+from visualnet.engine.runtime.split import parts_for, split
 
 
 @njit
@@ -123,7 +123,7 @@ def _max_pool_backward(dy, arg, dx, gate, gated):
 def _max_pool_2x2_backward(dy, arg, dx, gate, gated):
     """_max_pool_backward for 2x2 stride-2 'valid' windows, dx (N, H, W, C): every cell is
     written once (dy at its window's argmax, else 0) in a loop over a window's channels
-    that vectorises, instead of zeroing dx and scattering (3x faster on W2's shapes);
+    that vectorises, instead of zeroing dx and scattering;
     cells past the last window are 0."""
     n_img, oh, ow, c = dy.shape
     _, h, w, _ = dx.shape
@@ -283,7 +283,7 @@ def avg_pool2d_backward(dy, ctx, out=None):
 
 def _by_images(big, fn):
     """fn(lo, hi) over parts of the images of `big` (the larger array), in parallel when it
-    pays (ops/split.py)."""
+    pays (runtime/split.py)."""
     split(len(big), lambda lo, hi, _: fn(lo, hi), parts_for(big.size))
 
 

@@ -1,16 +1,15 @@
 """How many threads the BLAS under NumPy uses while training: `ThreadGovernor`.
 
-Measured on this project's 2-core machines (OpenBLAS 0.3.31 from NumPy's wheel): a GEMM
-split over 2 threads waits for its slower half, and when another process occupies one
-core the thread there only runs in that process's gaps. A 128x784 @ 784x512 sgemm that
-takes 0.5 ms took 13-74 ms (median of a training step: 25x slower), where one thread
-kept it at 1.8 ms. `fit` therefore times its steps and, while they run far slower than
+A GEMM split over several threads waits for its slowest part, and when another process
+occupies a core the thread there only runs in that process's gaps, so a contended machine
+can make a multi-threaded GEMM many times slower than one thread (figures:
+benchmarks/RESULTS.md). `fit` therefore times its steps and, while they run far slower than
 the best seen with all threads, drops to one BLAS thread, going back to all of them
 when a short trial shows they are faster again. Quiet machines never see a change.
 
 The engine's Numba kernels are serial (no `prange`): a second thread pool spinning
-beside OpenBLAS's was measured to slow the GEMMs down. Models with convolutions instead
-run each layer's batch as parallel parts on one BLAS thread each (ops/split.py).
+beside OpenBLAS's slows the GEMMs down. Models with convolutions instead run each layer's
+batch as parallel parts on one BLAS thread each (split.py).
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ def openblas() -> _OpenBLAS:
 
 class ThreadGovernor:
     """Per-fit controller of OpenBLAS's thread count (or of the parts a layer splits its
-    batch into, see ops/split.py) from the training steps' times.
+    batch into, see split.py) from the training steps' times.
 
     `step_started()` / `step_finished(full_batch)` bracket each step. With all threads
     (the default), a window of steps whose median exceeds `SLOW` times the best step

@@ -2,13 +2,12 @@
 
 With one input channel im2col's GEMM has K = 9 (10 with the bias), a shape at which BLAS
 spends its time packing; here each output pixel loads its 9 taps once and the filters
-are one vectorised loop, with the bias and a plain ReLU in the same pass. Measured on
-28x28x1 images and 64 filters: 15 us per image against im2col's 44 (one core). Pixels
-whose taps are all inside the image load them without bounds checks: 28x28x1 'valid'
-with 32 filters 10.1 -> 7.8 us per image, 64 filters 10.8 -> 9.0.
+are one vectorised loop, with the bias and a plain ReLU in the same pass. Pixels whose
+taps are all inside the image load them without bounds checks. (Figures:
+benchmarks/RESULTS.md.)
 
 At stride 1, with AVX-512 and a multiple of 16 filters, `conv3x3_single_channel_tiled`
-runs ops.gemm's register tiles over the 9 taps instead: the image is copied into a
+runs gemm.py's register tiles over the 9 taps instead: the image is copied into a
 zero-padded scratch of row length WP = OW + 2, so that output positions q = i*WP + j are
 a tile's consecutive rows (tap (dy, dx) of row q is scratch[q + dy*WP + dx]). A tile
 starts from the bias and stores its rows with j < OW, after the ReLU.
@@ -20,8 +19,8 @@ from numba import types
 from numba.extending import intrinsic
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import gemm
-from visualnet.engine.ops.pool import max_pool_2x2_into
+from visualnet.engine.kernels import gemm
+from visualnet.engine.kernels.pool import max_pool_2x2_into
 
 
 def _conv_tile_intrinsic(rows, vectors):

@@ -6,15 +6,15 @@ so the convolution becomes 36 GEMMs (tiles x C) @ (C x F): 4x fewer multiplicati
 the direct product. The adjoints: dW = G^T [E ⊙ V] G and dd = B [E ⊙ U] B^T with
 E = A dy A^T. Each 1-D pass reads 6 (or 4) channel vectors and writes 6 (or 4), few
 enough streams for LLVM to vectorize along the channels. The gradient transforms index
-elements (a view per row costs more than its 64 channels' arithmetic: measured 20-60%
-faster); the output transform keeps its row views, which measured faster; the input
+elements (a view per row costs more than its channels' arithmetic); the output transform
+keeps its row views, which are faster there; the input
 transform runs whole rows through `_bt_rows` (see there).
 """
 
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops.pool import max4
+from visualnet.engine.kernels.pool import max4
 
 P = 36  # transform points per tile
 TILE = 4  # outputs per tile side
@@ -83,8 +83,7 @@ def input_transform(x, pt, pl, th, tw, v):
     Per tile row, B^T runs down the columns of six whole image rows at once (`e`, its
     padding columns zero); e's columns are regrouped by position mod 4 (`ph`), so that B
     along the rows is again one long pass per row of v: tile tj reads columns 4tj..4tj+5,
-    phases 0-3 at tj and 0-1 at tj + 1. Measured against per-tile loops: 1.2-1.7x faster
-    from 16 channels up (26x26x64: 47.9 -> 28.6 us per image), the same at 26x26x16 'valid'."""
+    phases 0-3 at tj and 0-1 at tj + 1: faster than per-tile loops from 16 channels up."""
     n_img, h, w, c = x.shape
     k = _consts(x)
     we = TILE * tw + 2  # the columns a tile row reads, padding included

@@ -1,10 +1,10 @@
 """Dense (fully connected) layer kernels for small matrices.
 
 For the tiny products of small tabular models (batch 10, 8 -> 10 units), a call into
-BLAS through NumPy costs more than the arithmetic (about 3 us for `np.matmul` with
-`out=`, against 0.3-1 us for a compiled call), so below `SMALL_MACS` multiply-adds the
-layer runs these loops instead: forward with the bias (and ReLU) fused, and the whole
-backward (weight, bias and input gradients) in one call. Larger products go to ops.gemm
+BLAS through NumPy costs more than the arithmetic (a compiled call costs a fraction of
+it), so below `SMALL_MACS` multiply-adds the layer runs these loops instead: forward with
+the bias (and ReLU) fused, and the whole backward (weight, bias and input gradients) in
+one call. Larger products go to gemm.py
 (AVX-512 register tiles; NumPy's BLAS where they do not apply), split by rows over the
 cores inside `layer_parallel` (`matmul`, `matmul_tn`).
 Generic over float32/float64 (float64 serves the gradient tests).
@@ -14,8 +14,9 @@ import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import gemm, jobs
-from visualnet.engine.ops.split import bounds, layer_parts, split
+from visualnet.engine.kernels import gemm
+from visualnet.engine.runtime import jobs
+from visualnet.engine.runtime.split import bounds, layer_parts, split
 
 _MIN_SPLIT_MACS = 1 << 23  # below this a part's GEMM is shorter than handing it to another thread
 
@@ -91,13 +92,11 @@ def matmul(a, b, out, partials=None):
     split the inner dimension: part i sums a[:, K_i] @ b[K_i] into out (i = 0) or
     partials[i - 1], which are then added to out. Each core so reads only its share of b's
     rows, the rows the optimizer's and the weight gradient's splits gave it: a kernel just
-    updated by Adam is read from that core's own cache (Intel Xeon, W1's step, the
-    addition included: 1-4.5% faster in three interleaved runs, 1,300 -> 1,268 us). Otherwise by blocks of columns when a is the smaller
-    operand (each core then reads all of a and its share of b; W1's forward product: a step
-    1,040 -> 1,010 us, interleaved), else by blocks of rows. A small b with strided rows
-    (the transposed kernel of a 10-class output layer, in its input gradient) is copied
-    first: the tiles then run it (W1: 22 -> 15 us, NumPy's BLAS on one thread against the
-    copy and the tiles)."""
+    updated by Adam is read from that core's own cache. Otherwise by blocks of columns when
+    a is the smaller operand (each core then reads all of a and its share of b), else by
+    blocks of rows. A small b with strided rows (the transposed kernel of a 10-class output
+    layer, in its input gradient) is copied first: the tiles then run it, faster than
+    NumPy's BLAS on the strided operand. (Figures: benchmarks/RESULTS.md.)"""
     if packs_b(b):
         b = np.ascontiguousarray(b)  # the tiles read rows of b
     parts, sums = products(a, b, out, partials)
@@ -135,10 +134,8 @@ def products(a, b, out, partials=None):
 
 def matmul_tn(a, b, out):
     """out = a.T @ b (2-D, a summed over its rows); in parallel like `matmul`, each part
-    computing a block of out's rows (a's columns), so no partial sums to add (W1's weight
-    gradient on two cores: 318 -> 289 us against splitting a's rows). A narrow b (a 10-class
-    output layer's dz) is computed as out.T = b.T @ a, where the tiles apply (W1: 26 -> 13
-    us against NumPy's BLAS on one thread)."""
+    computing a block of out's rows (a's columns), so no partial sums to add. A narrow b (a
+    10-class output layer's dz) is computed as out.T = b.T @ a, where the tiles apply."""
     if transposes_tn(a, b, out):
         t = np.empty((b.shape[1], a.shape[1]), out.dtype)
         gemm.matmul_2d(b.T, a, t)
@@ -166,9 +163,8 @@ def products_tn(a, b, out):
 def pads(a, b, out) -> bool:
     """Whether `product` runs the tiles on a copy of b padded to whole vectors
     (`gemm.matmul_padded`: a narrow output layer's forward product). A compiled program
-    (engine/dense_program.py) runs the same kernel, so a step run from Python computes
-    the same bits; there it costs a little (W1's 10-class product: 24-25 us against
-    NumPy's 19-22, one thread, in isolation)."""
+    (engine/steps/dense_program.py) runs the same kernel, so a step run from Python
+    computes the same bits; there it costs a little against NumPy's product."""
     n = b.shape[1]
     return (n % gemm.LANES != 0 and n < _NARROW and gemm.AVAILABLE and a.dtype == b.dtype == out.dtype == np.float32
             and a.shape[1] > 0)
@@ -193,11 +189,15 @@ def _run(parts) -> None:
           lambda slots, lo, hi: fill_product(slots, *parts[lo]))
 
 
+ADD_SLOTS = jobs.layout("dense_add", "out", "p", "size")  # the add job's slots (runtime/jobs.py)
+
+
 def _add_job(slots_pointer):
     """out += p over `size` floats (the K split's partial sum, as NumPy's `out += p`)."""
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    out, p = jobs.vector(s[1], s[3]), jobs.vector(s[2], s[3])
-    for i in range(s[3]):
+    size = s[ADD_SLOTS.size]
+    out, p = jobs.vector(s[ADD_SLOTS.out], size), jobs.vector(s[ADD_SLOTS.p], size)
+    for i in range(size):
         out[i] += p[i]
 
 
@@ -207,7 +207,8 @@ _add_address = jobs.cfunc(_add_job)
 def fill_add(slots, out, p) -> None:
     """Write `out += p` (C-ordered float32, same shape) as a compiled job."""
     if out.flags.c_contiguous and p.flags.c_contiguous and out.shape == p.shape and out.dtype == p.dtype == np.float32:
-        slots[1:4] = [out.ctypes.data, p.ctypes.data, out.size]
+        L = ADD_SLOTS
+        slots[L.out], slots[L.p], slots[L.size] = out.ctypes.data, p.ctypes.data, out.size
         slots[0] = _add_address()
 
 

@@ -1,11 +1,11 @@
-"""A stack of Dense layers' training step as one compiled program (ops/program.py).
+"""A stack of Dense layers' training step as one compiled program (runtime/program.py).
 
-From Python, W1's step makes some 25 kernel calls, 4 splits and their hand-overs, and the
-views and checks between them: 220-340 us a step on the 2-core Zen 4 (the same structure
-on a model too small to compute anything), against 1,000-1,100 us of products. For a
-model that is a chain of Dense layers ending in an activation its loss fuses with, the
-step is written once per batch shape as a program of the same kernels, in the same order,
-split the same way (ops/dense.py's `products`), so training is bit-identical to the step
+From Python, a Dense model's step makes a few dozen kernel calls, splits and their
+hand-overs, and the views and checks between them, whose interpreter cost is a sizeable
+share of a small model's step (figures: benchmarks/RESULTS.md). For a model that is a
+chain of Dense layers ending in an activation its loss fuses with, the step is written
+once per batch shape as a program of the same kernels, in the same order, split the same
+way (kernels/dense.py's `products`), so training is bit-identical to the step
 run from Python (tests/engine/test_dense_program.py). Anything else in the model or its
 compile settings (other layers, clipping, a metric without a compiled count, more than
 two cores' parts) leaves the step to Python.
@@ -17,10 +17,11 @@ import logging
 
 import numpy as np
 
-from .layers.core import Dense
-from .ops import dense, fpmode, gemm, program
-from .ops.split import layer_parts
-from . import activations
+from ..layers.core import Dense
+from ..kernels import dense, gemm
+from ..runtime import fpmode, program
+from ..runtime.split import layer_parts
+from .. import activations
 
 _LINEAR = activations.get("linear")
 log = logging.getLogger(__name__)

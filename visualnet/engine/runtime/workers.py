@@ -6,19 +6,16 @@ released, see `spin`) for `IDLE_SPIN` seconds after it before it sleeps on a con
 and the poster spins for up to `WAIT_SPIN` for its result, so the hand-overs inside one
 training step or prediction never wake a sleeping core. A lingering worker publishes
 "done" only once it has released the GIL (`spin.publish_then_spin`): the poster, which
-sees it, then takes the GIL at once instead of blocking on it (an empty split: 40 -> 27 us
-median; W1 trains 12% faster). Without `linger` both sleep at once: a spinning thread
-would take a core from the 2-thread GEMM that may come next (measured: W1 with Adam split
-over a lingering worker trained at 28,000-39,000 samples/s against 68,000-97,000).
+sees it, then takes the GIL at once instead of blocking on it. Without `linger` both sleep
+at once: a spinning thread would take a core from the 2-thread GEMM that may come next.
 A part posted with a `fill` runs as a compiled job (jobs.py): a spinning worker runs it
-without taking the GIL at all (an empty two-part split: 15 -> 8 us). Each part runs in its
-poster's floating-point mode (fpmode.py).
+without taking the GIL at all. Each part runs in its poster's floating-point mode
+(fpmode.py).
 
 On Linux, worker k is bound to the k-th further core the process may use, and
-`CallerPin` binds a training or prediction loop's own thread to the first. Measured after
-an idle 0.15 s on the 2-core VM, the kernel otherwise often woke the worker on the loop
-thread's core and the two shared it for the next 10-40 ms (W2 prediction, median of 30:
-29,700 -> 36,500 samples/s; W4, which predicts for longer, +1%)."""
+`CallerPin` binds a training or prediction loop's own thread to the first: otherwise,
+after an idle spell, the kernel may wake the worker on the loop thread's core and the two
+share it for a while. (Measured effects of each choice: benchmarks/RESULTS.md.)"""
 
 from __future__ import annotations
 
@@ -27,8 +24,8 @@ import threading
 
 import numpy as np
 
-from visualnet.engine.ops import fpmode, jobs, spin
-from visualnet.engine.ops.spin import publish_then_spin, spin_until
+from visualnet.engine.runtime import fpmode, jobs, spin
+from visualnet.engine.runtime.spin import publish_then_spin, spin_until
 
 IDLE_SPIN = 0.002  # seconds a worker stays awake after a job (the gaps inside a step are shorter)
 WAIT_SPIN = 0.02  # seconds a poster spins for a result before it sleeps
@@ -92,7 +89,7 @@ class Worker:
         return outcome
 
     def compiled_slots(self):
-        """(counters, slots): what a compiled poster (ops/program.py) writes, as `post` does
+        """(counters, slots): what a compiled poster (runtime/program.py) writes, as `post` does
         for a compiled job."""
         return self._counters, self._slots
 

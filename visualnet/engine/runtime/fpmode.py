@@ -2,8 +2,7 @@
 
 Floats below 1.2e-38 (denormals) turn up in training: the softmax gradient of confident
 predictions, Adam's squared gradients. x86 CPUs compute with them far slower than with
-normal floats; W1 trained 6-9% faster with them flushed (990 -> 900 us a step, 6 epochs
-each way, interleaved). TensorFlow's CPU kernels run with the same flags (flush-to-zero and
+normal floats (figures: benchmarks/RESULTS.md). TensorFlow's CPU kernels run with the same flags (flush-to-zero and
 denormals-are-zero in MXCSR); results differ only below 1.2e-38. `flush_denormals()` sets
 them for a loop's thread and restores them after; the parts a loop posts to the workers
 run in its mode (`flushing()` travels with each part). Elsewhere than x86 this is a no-op.

@@ -2,16 +2,16 @@
 
 Four paths:
 - 1x1 stride 1 unpadded: x itself is the GEMM's left operand.
-- 3x3 over one input channel, forward: a direct kernel (ops/conv_direct.py); its
+- 3x3 over one input channel, forward: a direct kernel (kernels/conv_direct.py); its
   backward is im2col's.
 - im2col: cols (N*OH*OW, KH*KW*C [+1]) @ kernel (KH*KW*C [+1], F) -> y (N, OH, OW, F);
   dkernel = cols.T @ dy; dcols = dy @ kernel.T folded back by col2im. With a bias, cols
   gets a column of ones: the GEMMs then add the bias and sum dbias for free.
-- Winograd F(4x4, 3x3) (ops/winograd.py) for 3x3 stride-1 kernels over >= 16 channels:
+- Winograd F(4x4, 3x3) (kernels/winograd.py) for 3x3 stride-1 kernels over >= 16 channels:
   36 batched GEMMs of 4x fewer multiplications, in chunks of tiles that stay in cache.
 
 The direct kernel, im2col and Winograd run the batch as parallel parts, one per core
-(ops/split.py): each part transforms its images, multiplies them on one BLAS thread
+(runtime/split.py): each part transforms its images, multiplies them on one BLAS thread
 and transforms back.
 
 A `Conv2DKernel` is the workspace one layer owns: its buffers survive between calls
@@ -25,13 +25,13 @@ arrays the caller passes (a layer reuses its own buffers batch after batch).
 import numpy as np
 
 from visualnet.engine._jit import njit
-from visualnet.engine.ops import gemm, winograd
-from visualnet.engine.ops.conv_direct import conv3x3_single_channel, conv3x3_single_channel_tiled, tiled_applies
-from visualnet.engine.ops.padding import pair, window_geometry
-from visualnet.engine.ops.pool import max_pool_2x2_into
-from visualnet.engine.ops.split import bounds, parts_available, split
+from visualnet.engine.kernels import gemm, winograd
+from visualnet.engine.kernels.conv_direct import conv3x3_single_channel, conv3x3_single_channel_tiled, tiled_applies
+from visualnet.engine.kernels.padding import pair, window_geometry
+from visualnet.engine.kernels.pool import max_pool_2x2_into
+from visualnet.engine.runtime.split import bounds, parts_available, split
 
-_WINOGRAD_MIN_C = 16  # measured: below this, im2col (one GEMM, K = 9C) is as fast or faster
+_WINOGRAD_MIN_C = 16  # below this, im2col (one GEMM, K = 9C) is as fast or faster (benchmarks/conv_kernels.py)
 _CHUNK_BYTES = 2 << 20  # im2col chunk when predicting: about an L2 cache
 _WINOGRAD_TILES = 192  # tiles per chunk: its V, M/E, Z (36 x 192 x C floats each) stay in cache
 
@@ -143,8 +143,7 @@ class Conv2DKernel:
 
     def _direct_forward(self, x, kmat, bias, geom, y, relu, pool):
         """3x3 single-channel forward. With `pool`, the register tiles pool each image from
-        a one-image scratch in cache (28x28x1, 32 filters, one core on an Ice Lake Xeon:
-        19.3-21.2 -> 15.4-16.0 us per image against a 2 MB chunk); the loop per pixel
+        a one-image scratch that stays in cache (rather than a large chunk); the loop per pixel
         pools a few images at a time from a scratch chunk. Keeps no cols: backward
         rebuilds them."""
         _, _, sh, sw, pt, pl, oh, ow = geom

@@ -1,11 +1,10 @@
-"""A shuffled batch's rows gathered as a compiled job (ops/jobs.py): `post_ahead`.
+"""A shuffled batch's rows gathered as a compiled job (jobs.py): `post_ahead`.
 
-Between the first layer's forward product and its weight gradient, W1's step runs about
-60 us of serial work (the output layer, the loss, ReLU's gradient) while the other core
-spins idle; the next batch's gather (128 random rows of the 25 MB training set: ~40 us,
-most of it cache misses) fits there. `post_ahead` hands it to a worker, which copies the
-rows without the GIL; the loop collects it at the next step (`workers.settle`). W1 step,
-median of 16 epochs each way, interleaved in one process: 767 -> 743 us.
+Between the first layer's forward product and its weight gradient, a Dense step runs
+serial work (the output layer, the loss, ReLU's gradient) while the other core spins
+idle; the next batch's gather (random rows of the training set, mostly cache misses) fits
+there. `post_ahead` hands it to a worker, which copies the rows without the GIL; the loop
+collects it at the next step (`workers.settle`). (Figures: benchmarks/RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -17,9 +16,13 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from visualnet.engine.ops import jobs, workers
+from visualnet.engine.runtime import jobs, workers
 
-MAX_ARRAYS = 3  # arrays one job gathers: slots [4 + 4a, 8 + 4a) each, below jobs.FLUSH
+MAX_ARRAYS = 3  # arrays one job gathers
+# the job's slots: the indices' address and count, then per array a its source's address
+# (0: no more arrays), rows and bytes a row, and its output's address (`ARRAY` slots each)
+GATHER_SLOTS = jobs.layout("gather", "idx", "count", repeat=("src", "rows", "row_bytes", "out"), times=MAX_ARRAYS)
+ARRAY = GATHER_SLOTS.out - GATHER_SLOTS.src + 1
 MIN_BYTES = 1 << 16  # a smaller batch is gathered faster than a hand-over costs
 
 
@@ -39,9 +42,13 @@ def _copy(typingctx, dst, src, nbytes):
 def _job(slots_pointer):
     """out_a[r] = src_a[clip(idx[r])] for r < n, for each array a (addresses and sizes in bytes)."""
     s = numba.carray(slots_pointer, jobs.SLOTS)
-    idx, n = jobs.int64s(s[1]), s[2]
-    for a in range(s[3]):
-        src, rows, row_bytes, out = s[4 + 4 * a], s[5 + 4 * a], s[6 + 4 * a], s[7 + 4 * a]
+    L = GATHER_SLOTS
+    idx, n = jobs.int64s(s[L.idx]), s[L.count]
+    for a in range(MAX_ARRAYS):
+        g = ARRAY * a
+        src, rows, row_bytes, out = s[L.src + g], s[L.rows + g], s[L.row_bytes + g], s[L.out + g]
+        if src == 0:
+            break
         for r in range(n):
             i = min(max(idx[r], 0), rows - 1)
             _copy(out + r * row_bytes, src + i * row_bytes, row_bytes)
@@ -52,8 +59,7 @@ _job_address = jobs.cfunc(_job)
 
 class Ahead:
     """Gathers of `sources`' rows into `outs` (arrays reused from batch to batch), checked
-    and laid out once: per batch only the indices' checks and address are left (W1's step
-    on the 2-core Zen 4, median in the step: the check 9.0 -> 4.6 us)."""
+    and laid out once: per batch only the indices' checks and address are left."""
 
     def __init__(self, sources: list, outs: list):
         self.sources, self.outs = sources, outs
@@ -62,9 +68,13 @@ class Ahead:
             and a.shape[1:] == o.shape[1:] for a, o in zip(sources, outs))
         self.rows = min(len(o) for o in outs) if fits else 0  # the most indices one gather takes
         self.row_bytes = sum(o[0].nbytes for o in outs) if fits else 0
-        self.args = [len(sources)]  # slots[3:], after the indices' address and count
-        for src, out in zip(sources, outs) if fits else ():
-            self.args += [src.ctypes.data, len(src), src[0].nbytes, out.ctypes.data]
+        L = GATHER_SLOTS
+        args = {L.src + ARRAY * a: 0 for a in range(MAX_ARRAYS)}  # the slots after the indices' address and count
+        for a, (src, out) in enumerate(zip(sources, outs) if fits else ()):
+            g = ARRAY * a
+            args.update({L.src + g: src.ctypes.data, L.rows + g: len(src), L.row_bytes + g: src[0].nbytes,
+                         L.out + g: out.ctypes.data})
+        self._at, self._args = np.array(list(args), np.intp), np.array(list(args.values()), np.int64)
 
     def applies(self, idx) -> bool:
         """Whether `post` can gather these indices: a compiled job runs, the arrays suit
@@ -78,9 +88,9 @@ class Ahead:
 
     def fill(self, slots, idx: np.ndarray, count: int) -> None:
         """Write the gather of rows idx[:count] as a compiled job (where `applies(idx)`);
-        `count` sits in slots[2]."""
-        slots[1], slots[2] = idx.ctypes.data, count
-        slots[3:3 + len(self.args)] = self.args
+        `count` sits in slots[GATHER_SLOTS.count]."""
+        slots[GATHER_SLOTS.idx], slots[GATHER_SLOTS.count] = idx.ctypes.data, count
+        slots[self._at] = self._args
         slots[0] = _job_address()
 
     def post(self, idx: np.ndarray) -> bool:

@@ -1,1 +1,0 @@
-"""Pure NumPy/Numba kernels (convolution, pooling) that the engine's layers call."""
