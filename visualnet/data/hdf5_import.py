@@ -14,7 +14,7 @@ CHUNK_BYTES = 1 << 24
 
 
 def _open(path: Path):
-    from .hdf5_guard import ExternalDataError, open_hdf5
+    from .hdf5_guard import ExternalDataError, UnsafeHDF5Error, open_hdf5
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     try:
@@ -23,6 +23,8 @@ def _open(path: Path):
         raise FormatError(f"not a readable HDF5 file: {e}", file=path) from None
     except ExternalDataError as e:
         raise FormatError(f"not read: the file refers to data outside itself. {e}", file=path) from None
+    except UnsafeHDF5Error as e:
+        raise FormatError(f"not read: {e}", file=path) from None
 
 
 def list_hdf5_datasets(path) -> dict:
