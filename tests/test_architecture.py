@@ -113,3 +113,18 @@ def test_no_code_execution_from_data():
                 assert node.func.id not in ("eval", "exec"), f"{path}:{node.lineno} calls {node.func.id}"
             if isinstance(node, ast.keyword) and node.arg == "allow_" + "pickle":
                 assert isinstance(node.value, ast.Constant) and node.value.value is False, f"{path}:{node.lineno}"
+
+
+def test_hdf5_files_are_read_only_through_the_guard():
+    """Every HDF5 file VisualNet reads is opened by `data.hdf5_guard.open_hdf5` (links,
+    external storage and text heaps checked first); `h5py.File` only writes."""
+    guard = PACKAGE / "data" / "hdf5_guard.py"
+    for path in files():
+        if path == guard:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "h5py.File":
+                mode = node.args[1] if len(node.args) > 1 else next(
+                    (k.value for k in node.keywords if k.arg == "mode"), None)
+                assert isinstance(mode, ast.Constant) and mode.value in ("w", "w-", "x"), \
+                    f"{path.relative_to(PACKAGE.parent)}:{node.lineno} opens HDF5 for reading without open_hdf5"

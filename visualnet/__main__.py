@@ -26,6 +26,7 @@ def parser() -> argparse.ArgumentParser:
                    help="window size (default 1400x900)")
     p.add_argument("--theme", choices=("system", "light", "dark"), default=None,
                    help="colour theme (default: as set in Preferences, else follow the system)")
+    p.add_argument("--import-child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
     p.add_argument("--self-test", action="store_true",
                    help="check this installation offscreen (window, template, one epoch of training, save and "
                         "reopen a project), print what was checked and exit 0 if all passed")
@@ -47,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
     args = parser().parse_args(argv)
+    if args.import_child:
+        from visualnet.io.foreign import child_main
+        return child_main(*args.import_child)
     if args.self_test:
         from visualnet.gui.self_test import run_self_test
         return run_self_test()

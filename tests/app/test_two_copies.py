@@ -246,3 +246,35 @@ def test_project_lock_by_itself(tmp_path):
     assert read_lock(path).token == two.token           # not one's any more
     two.release()
     assert not lock_path(path).exists()
+
+
+def test_of_windows_claiming_at_once_exactly_one_wins(tmp_path):
+    import threading
+
+    for round_ in range(20):
+        path = tmp_path / f"p{round_}.vnet"
+        locks = [ProjectLock() for _ in range(6)]
+        start, results = threading.Barrier(len(locks)), [None] * len(locks)
+
+        def claim(i):
+            start.wait()
+            results[i] = locks[i].acquire(path)
+
+        threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(locks))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        winners = [lock for lock, other in zip(locks, results) if other is None]
+        assert len(winners) == 1, round_
+        assert read_lock(path).token == winners[0].token
+        assert all(other.token == winners[0].token for other in results if other is not None)
+        assert sorted(q.name for q in tmp_path.iterdir() if q.name.startswith(f".p{round_}.")) == \
+            [f".p{round_}.vnet.vnlock"]                  # no temporaries left behind
+
+
+def test_a_dead_holders_lock_is_replaced(tmp_path):
+    path = tmp_path / "p.vnet"
+    lock_path(path).write_text(json.dumps({"pid": 2 ** 22 + 12345, "host": socket.gethostname(), "token": "gone"}))
+    mine = ProjectLock()
+    assert mine.acquire(path) is None and read_lock(path).token == mine.token

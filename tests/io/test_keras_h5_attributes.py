@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from visualnet import models as vm
+from visualnet.data import hdf5_guard
 from visualnet.io import KerasFileError
 from visualnet.io import keras_h5
 
@@ -127,7 +128,7 @@ def test_variable_length_name_lists_load(tmp_path):
 
 def test_a_heap_above_the_limit_is_refused_stating_the_limit(tmp_path, monkeypatch):
     path = keras_style(tmp_path / "k.h5")
-    monkeypatch.setattr(keras_h5, "MAX_HEAP_BYTES", 1000)
+    monkeypatch.setattr(hdf5_guard, "MAX_HEAP_BYTES", 1000)
     with pytest.raises(KerasFileError, match=r"claims [\d,]+ bytes; at most 1,000 are accepted"):
         vm.load_model(path)
 
@@ -158,33 +159,32 @@ def test_attributes_of_the_wrong_kind_are_refused(tmp_path, value, message):
 
 
 def test_in_memory_files_are_walked_too(tmp_path):
-    """As `model.weights.h5` inside a .keras is read (h5py on a BytesIO); in a child process,
-    so a hang cannot stop the suite."""
+    """As `model.weights.h5` inside a .keras is opened (open_hdf5 on a BytesIO); in a child
+    process, so a hang cannot stop the suite."""
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
         f.attrs["name"] = "a variable-length name"
     raw = bytearray(buf.getvalue())
-    assert keras_h5.text_attr(h5py.File(io.BytesIO(bytes(raw)), "r"), "name", "x") == "a variable-length name"
+    with hdf5_guard.open_hdf5(io.BytesIO(bytes(raw))) as f:
+        assert keras_h5.text_attr(f, "name", "x") == "a variable-length name"
     at = heap_text(bytes(raw), b"a variable-length name")
     raw[at - 16:at + 496] = bytes(512)
-    (tmp_path / "raw").write_bytes(bytes(raw))
-    code = textwrap.dedent("""
+    out = run_in_subprocess("""
         import io, sys
-        import h5py
-        from visualnet.io import KerasFileError
+        from visualnet.data.hdf5_guard import DamagedHeapError, open_hdf5
         from visualnet.io.keras_h5 import text_attr
-        with h5py.File(io.BytesIO(open(sys.argv[1], "rb").read()), "r") as f:
-            try:
+        try:
+            with open_hdf5(io.BytesIO(open(sys.argv[1], "rb").read())) as f:
                 text_attr(f, "name", "x")
-            except KerasFileError as exc:
-                print("KerasFileError:", exc)
-    """)
-    try:
-        run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "raw")], cwd=ROOT, capture_output=True,
-                             text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail("reading the attribute hung")
-    assert run.stdout.startswith("KerasFileError:") and "could hang" in run.stdout, run.stdout + run.stderr[-2000:]
+        except DamagedHeapError as exc:
+            print("DamagedHeapError:", exc)
+    """, _write(tmp_path / "raw", raw))
+    assert out.startswith("DamagedHeapError:") and "could hang" in out, out
+
+
+def _write(path, raw) -> Path:
+    path.write_bytes(bytes(raw))
+    return path
 
 
 def test_a_real_keras_h5_loads():
@@ -200,3 +200,50 @@ def test_a_real_keras_h5_loads():
         with h5py.File(Path(folder) / "k.h5") as f:
             assert h5py.h5a.open(f.id, b"model_config").get_type().is_variable_str()
         vm.load_model(Path(folder) / "k.h5")
+
+
+def run_in_subprocess(code: str, path) -> str:
+    try:
+        run = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(path)], cwd=ROOT, capture_output=True,
+                             text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"reading {path.name} hung (no answer in {TIMEOUT:.0f} s)")
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout.strip()
+
+
+@pytest.mark.parametrize("reader", ["open_project", "read_project_info"])
+def test_a_project_with_a_zeroed_text_heap_is_refused_not_a_hang(tmp_path, reader):
+    """Projects are written with fixed-length text, but a crafted one can hold a variable-length
+    root attribute: every HDF5 reader walks the heap first (data/hdf5_guard.py)."""
+    from visualnet.io.project import Project, save_project
+
+    path = tmp_path / "p.vnet"
+    save_project(Project.from_model(mlp()), path)
+    note = "x" * 300
+    with h5py.File(path, "r+") as f:
+        f.attrs["note"] = note                      # str: variable-length, in the global heap
+    raw = bytearray(path.read_bytes())
+    at = heap_text(bytes(raw), note.encode()[:40])
+    raw[at - 16:at + 496] = bytes(512)
+    path.write_bytes(bytes(raw))
+    out = run_in_subprocess(f"""
+        import sys
+        from visualnet.io.project import {reader}, ProjectFileError
+        try:
+            {reader}(sys.argv[1])
+        except ProjectFileError as exc:
+            print("ProjectFileError:", exc)
+        else:
+            print("read")
+    """, path)
+    assert out.startswith("ProjectFileError:") and "global heap" in out, out
+
+
+def test_project_info_skips_large_root_attributes(tmp_path):
+    from visualnet.io.project import Project, read_project_info, save_project
+
+    path = tmp_path / "p.vnet"
+    save_project(Project.from_model(mlp()), path, extra_attrs={"recovery_of": "/a/b.vnet", "big": "y" * 20_000})
+    info = read_project_info(path)
+    assert info["recovery_of"] == "/a/b.vnet" and info["format"] == "visualnet-project" and "big" not in info

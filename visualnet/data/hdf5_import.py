@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .memory import check_fits
 from .errors import ColumnError, EmptyDataError, FormatError
 from .idx import check_finite
 from .numpy_import import X_KEYS, Y_KEYS, _targets
@@ -14,7 +15,7 @@ CHUNK_BYTES = 1 << 24
 
 
 def _open(path: Path):
-    from .hdf5_guard import ExternalDataError, open_hdf5
+    from .hdf5_guard import ExternalDataError, UnsafeHDF5Error, open_hdf5
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     try:
@@ -23,6 +24,8 @@ def _open(path: Path):
         raise FormatError(f"not a readable HDF5 file: {e}", file=path) from None
     except ExternalDataError as e:
         raise FormatError(f"not read: the file refers to data outside itself. {e}", file=path) from None
+    except UnsafeHDF5Error as e:
+        raise FormatError(f"not read: {e}", file=path) from None
 
 
 def list_hdf5_datasets(path) -> dict:
@@ -38,6 +41,10 @@ def list_hdf5_datasets(path) -> dict:
     if not found:
         raise EmptyDataError("the HDF5 file holds no arrays", file=path)
     return found
+
+
+def _declared_bytes(dset) -> int:
+    return int(np.prod(dset.shape, dtype=object)) * dset.dtype.itemsize if dset.shape else dset.dtype.itemsize
 
 
 def _read(dset, path: Path, key: str, mon: Monitor, lo: float, hi: float) -> np.ndarray:
@@ -90,6 +97,8 @@ def read_hdf5(path, *, x_key: "str | None" = None, y_key: "str | None" = None, t
                               f"{', '.join(sorted(names))}", file=path)
         xk = rest.pop()
     with _open(path) as f:
+        check_fits(sum(_declared_bytes(f[k]) for k in (xk, yk) if k is not None),
+                   f"the arrays {' and '.join(repr(k) for k in (xk, yk) if k is not None)}", file=path)
         x = _read(f[xk], path, xk, mon, 0.0, 0.9)
         y = _read(f[yk], path, yk, mon, 0.9, 1.0) if yk is not None else None
     if x.dtype.kind not in "biuf":

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset
+from .memory import check_fits
 from .errors import DataError, EmptyDataError, FormatError, LabelRangeError, NonNumericError, SizeMismatchError
 from .progress import Monitor
 
@@ -109,6 +110,7 @@ def read_idx(path, *, progress=None, cancel=None) -> np.ndarray:
                                         f"({have - need:,} extra)", file=path)
         if count == 0:
             raise EmptyDataError(f"the header declares shape {shape}: no values", file=path)
+        check_fits(need, f"the IDX data of shape {shape}", file=path)
         out = np.empty(count, dtype=dtype.newbyteorder("="))
         view = memoryview(out.view(np.uint8))
         done = 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset
+from .memory import check_fits
 from .errors import DataError, EmptyDataError, ImageReadError
 from .progress import Monitor
 
@@ -98,6 +99,9 @@ def read_image_folder(path, *, size: "tuple | None" = (28, 28), color: str = "gr
     mode, channels = ("L", 1) if color == "grayscale" else ("RGB", 3)
     first = _decode(files[0][0], size, mode)
     shape = first.shape[:2]
+    check_fits(len(files) * shape[0] * shape[1] * channels * 5, f"{len(files):,} images of {shape[1]}x{shape[0]} "
+               f"({color}, as bytes and then as 32-bit numbers for training)", file=root,
+               advice="Choose a smaller size to resize them to, or use fewer images.")
     x = np.empty((len(files), *shape, channels), dtype=np.uint8)
     y = np.array([k for _, k in files], dtype=np.int64)
     for i, (file, _) in enumerate(files):

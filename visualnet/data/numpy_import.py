@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import Dataset, encode_labels, infer_task
+from .memory import check_fits
 from .errors import ColumnError, DataError, EmptyDataError, FormatError, SizeMismatchError
 from .idx import check_finite, check_labels
 from .progress import Monitor
@@ -137,6 +138,12 @@ def load_array(path, key: "str | None" = None, *, progress=None, cancel=None) ->
     return out
 
 
+def _check_memory(arrays: dict, keys: set, path: Path, more: dict | None = None) -> None:
+    need = sum(int(np.prod(shape, dtype=object)) * dtype.itemsize
+               for k, (shape, dtype) in {**{k: arrays[k] for k in keys}, **(more or {})}.items())
+    check_fits(need, f"the arrays {', '.join(sorted(keys | set(more or {})))}", file=path)
+
+
 def _pick(names, wanted, explicit, path, what):
     if explicit is not None:
         if explicit not in names:
@@ -171,7 +178,11 @@ def read_numpy(path, *, x_key: "str | None" = None, y_key: "str | None" = None, 
         names = set(arrays)
         xk = _pick(names, X_KEYS, x_key, path, "feature")
         yk = _pick(names, Y_KEYS, y_key, path, "target")
-        if xk is None and {"x_train", "x_test"} <= names:
+        pair = xk is None and {"x_train", "x_test"} <= names
+        wanted = ({"x_train", "x_test"} | ({"y_train", "y_test"} if yk is None else set())) if pair else \
+            ({xk} if xk is not None else set(names) if len(names) == 1 else set())
+        _check_memory(arrays, (wanted | {yk}) & names, path)
+        if pair:
             x = np.concatenate([load_array(path, "x_train", cancel=cancel), load_array(path, "x_test", cancel=cancel)])
             if yk is None and {"y_train", "y_test"} <= names:
                 y = np.concatenate([load_array(path, "y_train", cancel=cancel),
@@ -186,6 +197,7 @@ def read_numpy(path, *, x_key: "str | None" = None, y_key: "str | None" = None, 
         if yk is not None:
             y = load_array(path, yk, cancel=cancel)
     else:
+        _check_memory(arrays, set(arrays), path, list_arrays(y_path) if y_path is not None else {})
         x = load_array(path, progress=sub.report, cancel=cancel)
         if y_path is not None:
             y = load_array(y_path, cancel=cancel)

@@ -11,6 +11,7 @@ runs code is ever deserialized.
 import numpy as np
 
 from .errors import DataError
+from .memory import check_fits
 
 LUMA = np.array([0.299, 0.587, 0.114])   # ITU-R 601, as Pillow's convert('L')
 SCOPES = ("feature", "channel", "global")
@@ -323,6 +324,8 @@ class Pipeline:
 
     def transform_x(self, x, dtype="float32") -> np.ndarray:
         x = np.asarray(x)
+        check_fits(x.size * np.dtype(dtype).itemsize, f"the {len(x):,} samples as {dtype}",
+                   advice="Use fewer samples, smaller images or a smaller feature set.")
         for step in self.steps:
             if step.target == "x":
                 x = step.transform(x)

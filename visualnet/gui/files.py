@@ -743,20 +743,28 @@ class FileController(QObject):
                 return False
             path = name
         path = Path(path)
-        from visualnet.io.keras_files import import_keras_model
+        from visualnet.io.foreign import ImportStopped
+
+        from .child_import import import_in_child
 
         try:
-            imported = import_keras_model(path)
-            project = Project.from_model(imported.model, graph=imported.graph)
+            imported = import_in_child(self.window, path)
+        except ImportStopped as exc:
+            self._fail("Import Keras Model", str(exc))
+            return False
         except UnsupportedLayersError as exc:
             self._fail("Import Keras Model", f"'{path.name}' cannot be imported.\n\n{exc}")
             return False
         except FileNotFoundError:
             self._fail("Import Keras Model", f"'{path}' does not exist.")
             return False
-        except (KerasFileError, OSError, ValueError, KeyError, TypeError) as exc:
+        except (KerasFileError, ProjectFileError, OSError, ValueError) as exc:
             self._fail("Import Keras Model", f"'{path.name}' is not a Keras model VisualNet can read.\n\n{exc}")
             return False
+        if imported is None:
+            self.window.statusBar().showMessage(f"Import of {path.name} cancelled.", 5000)
+            return False
+        project = imported.project
         if not self.confirm_discard():
             return False
         self._load(project, path.stem, None, modified=True)

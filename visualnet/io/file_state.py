@@ -183,13 +183,13 @@ class ProjectLock:
         return Holder(os.getpid(), socket.gethostname(), self.token, time.time())
 
     def acquire(self, path) -> Holder | None:
+        """Claim `path`: the lock file is created exclusively (complete when it appears), so
+        of two windows claiming at once exactly one wins and the other is told. A lock of a
+        holder that is gone is moved aside and the claim retried."""
         path = Path(path)
         if self.path is not None and self.path != path:
             self.release()
         self.path = path
-        other = read_lock(path)
-        if other is not None and other.token != self.token and other.alive():
-            return other
         me = self._mine()
         text = json.dumps({"app": "VisualNet", "pid": me.pid, "host": me.host, "token": me.token,
                            "since": me.since})
@@ -197,13 +197,24 @@ class ProjectLock:
         tmp = target.with_name(target.name + "." + self.token)
         try:
             tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)   # a stale lock (or our own) is replaced
         except OSError:               # a read-only folder: no lock, no complaint
+            return None
+        try:
+            for _ in range(3):
+                if _create_from(tmp, target):
+                    return None
+                other = read_lock(path)
+                if other is not None and other.token == self.token:
+                    return None
+                if other is not None and other.alive():
+                    return other
+                _move_aside(target, other, self.token)   # a dead holder's, or unreadable
+            return read_lock(path)
+        finally:
             try:
                 tmp.unlink()
             except OSError:
                 pass
-        return None
 
     def holder(self) -> Holder | None:
         """Another live holder of this window's project, if any."""
@@ -222,3 +233,47 @@ class ProjectLock:
                 lock_path(path).unlink()
             except OSError:
                 pass
+
+
+def _create_from(tmp: Path, target: Path) -> bool:
+    """Create `target` with `tmp`'s content only if it does not exist (a hard link is
+    atomic and complete; where links are not supported, an exclusive create)."""
+    try:
+        os.link(tmp, target)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass
+    try:
+        with open(target, "x", encoding="utf-8") as fh:
+            fh.write(tmp.read_text(encoding="utf-8"))
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        return True                   # cannot lock here at all: go on unlocked
+
+
+def _move_aside(target: Path, seen: Holder | None, token: str) -> None:
+    """Remove the stale lock `seen` at `target`, but not a live claim made since: it is
+    renamed away first (only one window can), and put back if it is not the one seen."""
+    aside = target.with_name(target.name + ".stale." + token)
+    try:
+        os.replace(target, aside)
+    except OSError:
+        return
+    try:
+        data = json.loads(aside.read_text(encoding="utf-8"))
+        moved = str(data.get("token", ""))
+    except (OSError, ValueError, AttributeError, UnicodeError):
+        moved = ""
+    if moved and (seen is None or moved != seen.token):
+        try:
+            os.link(aside, target)    # a fresh claim: restore it (unless another took its place)
+        except OSError:
+            pass
+    try:
+        aside.unlink()
+    except OSError:
+        pass

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import h5py
 
-from ..data.hdf5_guard import ExternalDataError, open_hdf5
+from ..data.hdf5_guard import ExternalDataError, UnsafeHDF5Error, open_hdf5
 from ..graph import Graph, topological_order
 from .atomic import write_atomic
 from .errors import KerasFileError
@@ -273,6 +273,8 @@ class _reading:
             raise KerasFileError(f"'{self.path.name}' uses a zip feature VisualNet cannot read: {exc}") from None
         if isinstance(exc, ExternalDataError):
             raise KerasFileError(f"'{self.path.name}' was not read: it refers to data outside itself. {exc}") from None
+        if isinstance(exc, UnsafeHDF5Error):
+            raise KerasFileError(f"'{self.path.name}' was not read: {exc}") from None
         if isinstance(exc, zipfile.BadZipFile):
             raise KerasFileError(f"'{self.path.name}' is not a valid .keras (zip) file: {exc}") from None
         if isinstance(exc, OSError):

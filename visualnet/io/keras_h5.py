@@ -9,7 +9,6 @@ class-name-and-position group names.
 from __future__ import annotations
 
 import json
-import mmap
 from typing import Any
 
 import h5py
@@ -28,81 +27,6 @@ MAX_JSON = 64 << 20  # bytes of JSON accepted in one attribute
 
 # ---------------------------------------------------------------------- attributes, read bounded
 MAX_NAMES = 1_000_000      # entries of one list-of-names attribute
-MAX_HEAP_BYTES = MAX_JSON + (1 << 20)  # one global heap collection (where variable-length strings live)
-MAX_HEAP_OBJECTS = 1_000_000           # heap objects walked in one file
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_heaps_checked: set = set()            # HDF5 file numbers whose global heaps were walked
-
-
-def _align8(n: int) -> int:
-    return (n + 7) & ~7
-
-
-def _file_image(f: h5py.File):
-    """The bytes of the open file: a read-only memory map of it on disk, or its image."""
-    if f.driver in ("sec2", "stdio"):
-        with open(f.filename, "rb") as fh:
-            if fh.seek(0, 2) == 0:
-                return b""
-            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    return f.id.get_file_image()
-
-
-def _length_size(image) -> int:
-    """'Size of lengths' from the superblock (at 0, 512, 1024, ...), 8 when not found."""
-    at = 0
-    while at + 16 <= len(image):
-        if image[at:at + 8] == _HDF5_SIGNATURE:
-            size = image[at + 14] if image[at + 8] in (0, 1) else image[at + 10]
-            return size if size in (2, 4, 8) else 8
-        at = 512 if at == 0 else at * 2
-    return 8
-
-
-def check_global_heaps(obj) -> None:
-    """Walk every global heap collection of `obj`'s file as HDF5 will, before any
-    variable-length string is read: a collection whose object headers were zeroed makes
-    HDF5 loop forever (an object of size 0 never advances), so it is refused here."""
-    f = obj.file
-    key = f.id.fileno
-    if key in _heaps_checked:
-        return
-    image = _file_image(f)
-    try:
-        n = len(image)
-        lsize = _length_size(image)
-        header = _align8(8 + lsize)
-        walked = 0
-        at = image.find(b"GCOL")
-        while at >= 0:
-            if at + header <= n and image[at + 4] == 1 and image[at + 5:at + 8] == b"\0\0\0":
-                size = int.from_bytes(image[at + 8:at + 8 + lsize], "little")
-                if size > MAX_HEAP_BYTES:
-                    raise KerasFileError(f"The file's text storage (global heap at byte {at:,}) claims {size:,} "
-                                         f"bytes; at most {MAX_HEAP_BYTES:,} are accepted.")
-                if size < header or at + size > n:
-                    raise KerasFileError(f"The file's text storage (global heap at byte {at:,}) is damaged: it "
-                                         f"claims {size:,} bytes.")
-                p, end = at + header, at + size
-                while p + header <= end:
-                    walked += 1
-                    if walked > MAX_HEAP_OBJECTS:
-                        raise KerasFileError(f"The file's text storage holds more than {MAX_HEAP_OBJECTS:,} "
-                                             "objects; VisualNet does not read it.")
-                    index = int.from_bytes(image[p:p + 2], "little")
-                    length = int.from_bytes(image[p + 8:p + 8 + lsize], "little")
-                    need = length if index == 0 else header + _align8(length)
-                    if need <= 0 or p + need > end:
-                        raise KerasFileError(f"The file's text storage (global heap at byte {at:,}) is damaged "
-                                             f"at byte {p:,}; reading it could hang, so the file is refused.")
-                    p += need
-            at = image.find(b"GCOL", at + 4)
-    finally:
-        if isinstance(image, mmap.mmap):
-            image.close()
-    if len(_heaps_checked) > 256:
-        _heaps_checked.clear()
-    _heaps_checked.add(key)
 
 
 def read_attr(obj, key: str, what: str, limit: int = MAX_JSON):
@@ -124,7 +48,7 @@ def read_attr(obj, key: str, what: str, limit: int = MAX_JSON):
         raise KerasFileError(f"{what}'s '{key}' attribute holds {count:,} entries; at most {MAX_NAMES:,} are "
                              "accepted.")
     if isinstance(tid, h5py.h5t.TypeStringID) and tid.is_variable_str():
-        check_global_heaps(obj)
+        pass  # its global heap was walked when the file was opened (data/hdf5_guard.py)
     elif isinstance(tid, (h5py.h5t.TypeStringID, h5py.h5t.TypeIntegerID, h5py.h5t.TypeFloatID)):
         try:
             stored = aid.get_storage_size()

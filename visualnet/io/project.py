@@ -42,7 +42,7 @@ from typing import Any, Callable
 import h5py
 import numpy as np
 
-from ..data.hdf5_guard import ExternalDataError, open_hdf5
+from ..data.hdf5_guard import ExternalDataError, UnsafeHDF5Error, open_hdf5
 from ..graph import Graph, GraphFormatError, from_dict, infer_shapes, to_dict
 from .atomic import write_atomic
 from .errors import ProjectFileError
@@ -55,6 +55,7 @@ MAX_WEIGHTS = 1 << 28        # float32 values in all weights together (about 1 G
 MAX_CURVE = 10_000_000       # points in one curve
 MAX_RUNS = 100_000
 MAX_NODES = 2_000            # layers (and wires, per layer) in one model
+MAX_INFO_ATTR = 8 << 10      # bytes of one root attribute `read_project_info` returns
 CHECKSUMS = "checksums"      # root attribute: "sha256 <root attributes digest> <parts digest>"
 DIGEST = "sha256"            # attribute of every dataset: the hex SHA-256 of _digest()
 
@@ -391,6 +392,8 @@ def open_project(path) -> Project:
                                f"truncated or damaged ({exc}).") from None
     except ExternalDataError as exc:
         raise ProjectFileError(f"'{path.name}' was not opened: it refers to data outside itself. {exc}") from None
+    except UnsafeHDF5Error as exc:
+        raise ProjectFileError(f"'{path.name}' was not opened: {exc}") from None
     try:
         with f:
             version = _header(f)
@@ -411,9 +414,10 @@ def read_project_info(path) -> dict:
     """The root attributes of a project file (format, version, app_version, saved_at and any
     extras, e.g. an autosave's original path) without reading the rest."""
     try:
-        with h5py.File(path, "r") as f:
-            return {k: _attr_value(v) for k, v in f.attrs.items()}
-    except OSError as exc:
+        with open_hdf5(path) as f:
+            return {k: _attr_value(v) for k, v in f.attrs.items()
+                    if k != CHECKSUMS and f.attrs.get_id(k).get_storage_size() <= MAX_INFO_ATTR}
+    except (OSError, UnsafeHDF5Error, KeyError, ValueError, TypeError, RuntimeError) as exc:
         raise ProjectFileError(f"'{Path(path).name}' is not a readable project file ({exc}).") from None
 
 
