@@ -18,7 +18,7 @@ import numpy as np
 
 
 def history(n_batch: int, n_epoch: int):
-    from visualnet.engine.session import RunHistory
+    from visualnet.engine.run_history import RunHistory
 
     rng = np.random.default_rng(0)
     steps = list(range(1, n_batch + 1))

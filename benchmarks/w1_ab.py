@@ -28,8 +28,8 @@ from visualnet.engine.layers import core
 def _switch(feature: str):
     """A function turning `feature` on (True) or off (False)."""
     if feature == "program":
-        return lambda on: setattr(fused.FastStep, "programs", on)
-    fused.FastStep.programs = False
+        return lambda on: setattr(fused.FusedStep, "programs", on)
+    fused.FusedStep.programs = False
     if feature == "optimizer-job":
         fill = optimizers.Optimizer.fill
         return lambda on: setattr(optimizers.Optimizer, "fill", fill if on else lambda self, slots, lo, hi: None)
@@ -62,7 +62,7 @@ def main(argv=None) -> None:
             if pair >= 2:  # the first pairs compile and warm up
                 rates[on].append(len(x) / (time.perf_counter() - began))
     switch(True)
-    fused.FastStep.programs = True
+    fused.FusedStep.programs = True
     ratio = np.array(rates[True]) / np.array(rates[False])
     print(f"{args.feature}: off {np.median(rates[False]):,.0f} samples/s, on {np.median(rates[True]):,.0f}; "
           f"on/off per pair: median {np.median(ratio):.3f}, mean {ratio.mean():.3f} ({len(ratio)} pairs)")

@@ -91,7 +91,7 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--python", action="store_true", help="the step run from Python, not as a program")
     args = ap.parse_args(argv)
-    fused.FastStep.programs = not args.python
+    fused.FusedStep.programs = not args.python
     if args.parts is not None:
         set_parts = split.layer_parallel.set
         split.layer_parallel.set = staticmethod(lambda n: set_parts(args.parts))

@@ -50,9 +50,9 @@ def test_w1_ab_switches_each_feature_off_and_back_on():
 
     switch = w1_ab._switch("program")
     switch(False)
-    assert fused.FastStep.programs is False
+    assert fused.FusedStep.programs is False
     switch(True)
-    assert fused.FastStep.programs is True
+    assert fused.FusedStep.programs is True
     fill = optimizers.Optimizer.fill
     switch = w1_ab._switch("optimizer-job")
     switch(False)
@@ -64,7 +64,7 @@ def test_w1_ab_switches_each_feature_off_and_back_on():
     assert core.Dense.overwrites_dy is False
     switch(True)
     assert core.Dense.overwrites_dy is True
-    assert fused.FastStep.programs is False  # the Python step's features: compared without programs
-    fused.FastStep.programs = True
+    assert fused.FusedStep.programs is False  # the Python step's features: compared without programs
+    fused.FusedStep.programs = True
     with pytest.raises(SystemExit, match="unknown feature"):
         w1_ab._switch("no-such-feature")

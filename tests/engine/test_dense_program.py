@@ -34,7 +34,7 @@ def _data(sparse):
 
 
 def _train(monkeypatch, programs, build, sparse, shuffle, batch_size=128):
-    monkeypatch.setattr(fused.FastStep, "programs", programs)
+    monkeypatch.setattr(fused.FusedStep, "programs", programs)
     utils.set_random_seed(0)
     m = build()
     runs = []
@@ -93,7 +93,7 @@ def test_large_products_split_over_two_parts_in_the_program(monkeypatch):
     y = utils.to_categorical(rng.integers(0, 10, 400), 10)
     results = []
     for programs in (True, False):
-        monkeypatch.setattr(fused.FastStep, "programs", programs)
+        monkeypatch.setattr(fused.FusedStep, "programs", programs)
         posts = []
         real = program.Program.worker
         monkeypatch.setattr(program.Program, "worker", lambda self, fill, label="": posts.append(1) or real(self, fill, label))

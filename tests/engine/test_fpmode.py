@@ -6,7 +6,7 @@ import pytest
 
 from visualnet.engine.runtime import fpmode, jobs, split
 from visualnet.engine.kernels import gemm
-from visualnet.engine.training import parallel_layers
+from visualnet.engine.prediction import parallel_layers
 
 pytestmark = pytest.mark.skipif(not fpmode.SUPPORTED, reason="denormals are flushed on x86 with the JIT")
 TINY, SMALL = np.float32(1e-30), np.float32(1e-10)  # their product, 1e-40, is a denormal

@@ -67,14 +67,14 @@ def test_not_fused_where_not_exact():
 
 
 def test_prediction_in_cache_sized_chunks_equals_whole_batches(monkeypatch):
-    from visualnet.engine import training
+    from visualnet.engine import prediction as training
 
     utils.set_random_seed(0)
     m = _model()
     x = np.random.default_rng(2).standard_normal((37, 9, 9, 2)).astype(np.float32)
     whole = m.predict(x, batch_size=37, verbose=0)
-    monkeypatch.setattr(training, "_CACHE_BYTES", 1)  # 8 samples per forward pass
-    assert training._prediction_chunk(m) == 8
+    monkeypatch.setattr(training, "CACHE_BYTES", 1)  # 8 samples per forward pass
+    assert training.prediction_chunk(m) == 8
     np.testing.assert_allclose(m.predict(x, batch_size=16, verbose=0), whole, rtol=1e-6, atol=1e-7)
     y = utils.to_categorical(np.arange(37) % 3, 3)
     chunked = m.evaluate(x, y, batch_size=16, verbose=0)
@@ -85,7 +85,7 @@ def test_prediction_in_cache_sized_chunks_equals_whole_batches(monkeypatch):
 def test_parallel_prediction_on_executor_replicas_equals_serial():
     """Inside layer_parallel with two parts, predict runs whole chunks on a replica of the
     executor in the second thread; replicas share the weights, not the buffers."""
-    from visualnet.engine import training
+    from visualnet.engine import prediction as training
     from visualnet.engine.runtime.split import layer_parallel
 
     utils.set_random_seed(0)
@@ -96,7 +96,7 @@ def test_parallel_prediction_on_executor_replicas_equals_serial():
         out = np.empty((37, 3), np.float32)
         with layer_parallel() as control:
             control.set(2)
-            return training._forward_predict(m, [x], 0, 37, 8, out)
+            return training.forward_predict(m, [x], 0, 37, 8, out)
 
     serial = m._executor.forward([x], training=False).copy()  # the executor reuses its buffers
     np.testing.assert_allclose(predict_in_two_parts(), serial, rtol=1e-6, atol=1e-7)

@@ -3,7 +3,7 @@
 import json
 
 from visualnet.engine.run_compare import compare_runs, dict_differences, graph_differences
-from visualnet.engine.session import RunHistory
+from visualnet.engine.run_history import RunHistory
 
 
 def graph(units=64, extra=False, wire=True, activation="relu"):

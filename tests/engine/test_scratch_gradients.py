@@ -25,7 +25,7 @@ def _branches():
 
 
 def _train(build, monkeypatch, scratch: bool):
-    monkeypatch.setattr(fused.FastStep, "programs", False)  # the step run from Python
+    monkeypatch.setattr(fused.FusedStep, "programs", False)  # the step run from Python
     if not scratch:
         monkeypatch.setattr(core.Dense, "overwrites_dy", False)
     utils.set_random_seed(0)

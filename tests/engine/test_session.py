@@ -11,8 +11,10 @@ import pytest
 from visualnet import layers, models
 from visualnet.engine import schedules
 from visualnet.engine.rng import set_seed
-from visualnet.engine.session import (RunHistory, TrainingConfig, TrainingControl, TrainingSession,
-                                      optimizer_defaults)
+from visualnet.engine.control import TrainingControl
+from visualnet.engine.run_config import TrainingConfig, optimizer_defaults
+from visualnet.engine.run_history import RunHistory
+from visualnet.engine.session import TrainingSession
 
 
 def make_model(seed=1, dropout=True):

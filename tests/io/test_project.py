@@ -241,7 +241,7 @@ def test_too_many_layers_are_refused_quickly(tmp_path):
 
 
 def test_engine_run_history_round_trips(tmp_path):
-    from visualnet.engine.session import RunHistory
+    from visualnet.engine.run_history import RunHistory
 
     history = RunHistory(settings={"epochs": 2, "batch_size": 8}, status="finished", duration=1.5,
                          final={"loss": 0.5})

@@ -191,10 +191,17 @@ class ReduceLROnPlateau(_Monitor):
     def on_train_begin(self, logs=None):
         self.wait, self.cooldown_counter, self.best = 0, 0, None
 
+    def _rate(self) -> float:
+        """The rate this callback watches and lowers (a session overrides it: its base rate)."""
+        return float(self.model.optimizer.learning_rate)
+
+    def _set_rate(self, value: float) -> None:
+        self.model.optimizer.learning_rate = value
+
     def on_epoch_end(self, epoch, logs=None):
         current = self._value(logs)
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = self._rate()
         if current is None:
             return
         if self.cooldown_counter > 0:
@@ -205,10 +212,10 @@ class ReduceLROnPlateau(_Monitor):
         elif self.cooldown_counter <= 0:
             self.wait += 1
             if self.wait >= self.patience:
-                old = float(self.model.optimizer.learning_rate)
+                old = self._rate()
                 if old > np.float32(self.min_lr):
                     new = max(old * self.factor, self.min_lr)
-                    self.model.optimizer.learning_rate = new
+                    self._set_rate(new)
                     if self.verbose:
                         print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
                     self.cooldown_counter, self.wait = self.cooldown, 0

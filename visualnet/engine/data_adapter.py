@@ -63,5 +63,39 @@ def split_validation(xs: list[np.ndarray], y: np.ndarray, fraction: float):
     return [a[:cut] for a in xs], y[:cut], [a[cut:] for a in xs], y[cut:]
 
 
+def check_batch_size(value, default=32) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"batch_size must be a positive integer; received batch_size={value!r}.")
+    return int(value)
+
+
+def clipped(batch_size: int, n: int) -> int:
+    """The batch size used for `n` samples: at most `n`, as Keras clips it to the data (so a
+    huge batch_size allocates nothing beyond the data's size)."""
+    return max(1, min(batch_size, n))
+
+
+def sample_weights(y: np.ndarray, sample_weight, class_weight) -> np.ndarray | None:
+    """Per-sample weights from `sample_weight` or `class_weight` (Keras takes one, not both)."""
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+        if len(weights) != len(y):
+            raise ValueError(f"sample_weight has {len(weights)} values for {len(y)} samples.")
+    if class_weight is not None:
+        if not isinstance(class_weight, dict):
+            raise ValueError(f"class_weight must be a dict {{class: weight}}; received {type(class_weight).__name__}.")
+        labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else np.rint(y.reshape(len(y))).astype(int)
+        table = np.ones(max(int(labels.max()) + 1, max(class_weight) + 1), np.float32)
+        for k, v in class_weight.items():
+            table[int(k)] = v
+        weights = table[labels]
+    return weights
+
+
 def _fmt(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"

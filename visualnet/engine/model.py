@@ -39,7 +39,7 @@ class Model:
         self.name = name or auto_name(self._default_name)
         self.stop_training = False
         self.history = None
-        self.compiled = None  # training.Compiled after compile()
+        self.compiled = None  # compiled.Compiled after compile()
         self.built = False
 
     # ------------------------------------------------------------------ graph <-> model

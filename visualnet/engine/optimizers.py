@@ -181,7 +181,7 @@ class Optimizer:
         self.iterations = 0
         self.built = False
         self.variable_sizes = None  # per-variable sizes, in vector order, once built
-        self._builds = 0  # how many times build() ran (training.Compiled tells stale state by it)
+        self._builds = 0  # how many times build() ran (compiled.Compiled tells stale state by it)
         self._state = {}
 
     # --- learning rate ------------------------------------------------------
@@ -419,6 +419,21 @@ class Optimizer:
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)
+
+    def configure(self, **params) -> dict:
+        """Change hyper-parameters (learning_rate, beta_1, momentum, clipnorm, ...) between
+        steps, checked as the constructor checks them. The state is kept: slots that become
+        used start at their initial value, slots no longer used are dropped. Returns
+        {name: (old, new)} of what changed."""
+        checked = type(self).from_config({**self.get_config(), **params})   # raises with Keras's messages
+        old = {k: getattr(self, k, None) for k in params}
+        for k in params:
+            setattr(self, k, getattr(checked, k))
+        if self.built:
+            n = int(self._offsets[-1])
+            self._state = {k: self._state[k] if k in self._state else np.full(n, v, _F)
+                           for k, v in self._slots().items()}
+        return {k: (old[k], getattr(self, k)) for k in params if old[k] != getattr(self, k)}
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"

@@ -96,7 +96,7 @@ class Run:
 
     def to_run_history(self):
         """The engine's `RunHistory` back (for runs made by `from_run_history`)."""
-        from ..engine.session import RunHistory
+        from ..engine.run_history import RunHistory
 
         info = dict(self.info)
         extra = info.pop("tables", {}) or {}

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class DenseProgram:
-    """The step of `fast` (a FastStep) as programs, one per (rows, side, parts), made on
+    """The step of `fast` (a FusedStep) as programs, one per (rows, side, parts), made on
     first use; `__call__` runs one, or returns None where none can be made."""
 
     def __init__(self, fast, layers):

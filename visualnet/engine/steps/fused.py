@@ -10,7 +10,7 @@ from ..runtime import gather, workers
 from ..runtime.split import layer_parts
 
 
-class FastStep:
+class FusedStep:
     """One training step, prepared once per fit: the targets are checked and converted once
     (on the first batch, raising what the per-batch path would), batches are gathered into
     two sets of buffers reused from batch to batch, the loss and dL/dz come from one

@@ -276,7 +276,7 @@ class CurvesView(QWidget):
 
     def export_csv(self, path, history=None) -> list[Path]:
         """The per-batch numbers to `path` and the per-epoch ones beside it (`*_epochs.csv`)."""
-        from visualnet.engine.session import RunHistory
+        from visualnet.engine.run_history import RunHistory
         if history is None:
             history = RunHistory(batch=self.tables["batch"], epoch=self.tables["epoch"])
         path = Path(path)

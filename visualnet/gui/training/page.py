@@ -36,7 +36,9 @@ from visualnet import data
 from visualnet.data.compatibility import check_model_for_data
 from visualnet.engine.model import Model
 from visualnet.engine.rng import global_rng, set_seed
-from visualnet.engine.session import RunHistory, TrainingControl, TrainingSession
+from visualnet.engine.control import TrainingControl
+from visualnet.engine.run_history import RunHistory
+from visualnet.engine.session import TrainingSession
 from visualnet.graph import to_dict
 
 from .. import collector

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLi
 from visualnet.engine import optimizers
 from visualnet.engine.losses import LOSSES
 from visualnet.engine.optimizers import OPTIMIZERS
-from visualnet.engine.session import TrainingConfig, optimizer_defaults
+from visualnet.engine.run_config import TrainingConfig, optimizer_defaults
 METRICS = ("accuracy", "mean_absolute_error", "mean_squared_error", "precision", "recall")
 SCHEDULES = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
              "cosine": "Cosine decay", "plateau": "Reduce on plateau"}

@@ -16,7 +16,8 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from visualnet.engine.session import TrainingControl, TrainingSession
+from visualnet.engine.control import TrainingControl
+from visualnet.engine.session import TrainingSession
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -102,8 +103,7 @@ class TrainingWorker(QObject):
                                 "final": dict(session.history.final)})
         except Exception as exc:      # noqa: BLE001 - every failure becomes a message, never a crash
             self._pending = []
-            if not session.finished:
-                session._finish("failed", describe_exception(exc))
+            session.fail(describe_exception(exc))
             self.failed.emit(describe_exception(exc), traceback.format_exc())
         finally:
             sys.setswitchinterval(switch)

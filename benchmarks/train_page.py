@@ -1,0 +1,90 @@
+"""The Train page against `fit`, side by side in one process (issue 28's row).
+
+The same model (a template), data (a built-in dataset's training split), batch size, epochs
+and optimizer are trained by the app's Train page (the real window, offscreen Qt: the
+worker thread, the throttled reports, the curves and the inside view drawn) and by
+`model.fit` on the engine, alternating runs; the first run of each is a warm-up (JIT). The
+figure is samples per second of wall time from Train to finished, and the ratio page/fit.
+
+    PYTHONPATH=. .venv/bin/python -m benchmarks.train_page [--template mnist_mlp] [--epochs 3] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def page_run(app, page, epochs: int) -> float:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    page.settings.epochs.setValue(epochs)
+    loop = QEventLoop()
+    page.state_changed.connect(lambda s: loop.quit() if s in ("finished", "stopped", "failed", "diverged") else None)
+    t0 = time.perf_counter()
+    assert page.train(), page.window.statusBar().currentMessage()
+    QTimer.singleShot(600_000, loop.quit)
+    loop.exec()
+    seconds = time.perf_counter() - t0
+    page.state_changed.disconnect()
+    assert page.state == "finished", page.state
+    return seconds
+
+
+def fit_run(page, epochs: int) -> float:
+    from visualnet.engine.model import Model
+
+    config = page.settings.config(has_validation=False)
+    model = Model.from_graph(page.document.graph)
+    model.compile(optimizer={"class_name": config.optimizer, "config": dict(config.optimizer_params)},
+                  loss=config.loss, metrics=list(config.metrics))
+    x, y = page.data_panel.training_arrays()
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=config.batch_size, epochs=epochs, shuffle=True, verbose=0)
+    return time.perf_counter() - t0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--template", default="mnist_mlp")
+    ap.add_argument("--dataset", default="mnist")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args(argv)
+
+    from PySide6.QtWidgets import QApplication
+
+    from visualnet.gui.app import build_window
+
+    app = QApplication.instance() or QApplication([])
+    window = build_window()
+    window.resize(1400, 900)
+    window.show()
+    window.load_template(args.template)
+    page = window.training_page
+    combo = page.data_panel.combo
+    combo.setCurrentIndex(combo.findData(args.dataset))
+    window.pages.setCurrentWidget(page)
+    n = len(page.data_panel.training_arrays()[1])
+    page_run(app, page, 1)
+    fit_run(page, 1)
+    pages, fits = [], []
+    for _ in range(args.runs):
+        pages.append(n * args.epochs / page_run(app, page, args.epochs))
+        fits.append(n * args.epochs / fit_run(page, args.epochs))
+    p, f = statistics.median(pages), statistics.median(fits)
+    print(f"{args.template} on {args.dataset} ({n:,} samples, {args.epochs} epochs, batch "
+          f"{page.settings.batch_size.value()}), median of {args.runs}:")
+    print(f"  Train page  {p:10,.0f} samples/s   runs: {', '.join(f'{v:,.0f}' for v in pages)}")
+    print(f"  fit         {f:10,.0f} samples/s   runs: {', '.join(f'{v:,.0f}' for v in fits)}")
+    print(f"  page / fit  {p / f:.2f}x")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""What `compile()` fixes: the optimizer, loss and metrics of a model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import losses, metrics as metrics_mod, optimizers
+
+
+class Compiled:
+    """What compile() fixed: the optimizer, loss and metric identifiers."""
+
+    def __init__(self, model, optimizer, loss, metrics):
+        self.model = model
+        self.optimizer = optimizers.get(optimizer)
+        self.loss_fn = losses.get(loss)
+        self.metric_ids = list(metrics or [])
+        self.metrics: list | None = None
+        self.reset_optimizer()
+
+    def reset_optimizer(self) -> None:
+        """Forget the optimizer's state: the next `ensure_optimizer` builds it afresh."""
+        self._stale_builds = self.optimizer._builds if self.optimizer is not None else 0
+
+    @property
+    def optimizer_built(self) -> bool:
+        """True once the optimizer holds state for the model's weights: built (or loaded by
+        `load_state_dict`) for their sizes since compile() or the model's last rebuild."""
+        opt = self.optimizer
+        return opt._builds > self._stale_builds and opt.variable_sizes == tuple(self.model._store.sizes)
+
+    def ensure_optimizer(self) -> None:
+        if not self.optimizer_built:
+            self.optimizer.build(self.model._store.sizes)
+
+    def resolve_metrics(self, y: np.ndarray) -> list:
+        if self.metrics is None:
+            out_shape = (len(y), *self.model.output_shape[1:])
+            self.metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=out_shape) for m in self.metric_ids]
+        return self.metrics
+
+
+def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                  run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+    if loss is None:
+        raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'; received loss=None.")
+    if isinstance(metrics, dict) or isinstance(loss, (dict, list)):
+        raise ValueError("VisualNet models have one output: pass a single loss and a list of metrics.")
+    if loss_weights is not None or weighted_metrics is not None:
+        raise ValueError("loss_weights and weighted_metrics are not supported (one output, no sample weights).")
+    model.compiled = Compiled(model, optimizer, loss, metrics)
+    model.optimizer = model.compiled.optimizer
+    model.loss = loss
+
+
+def require_compiled(model):
+    if model.compiled is None:
+        raise RuntimeError(f"You must call compile() before training or evaluating model '{model.name}'.")
+    return model.compiled
