@@ -35,14 +35,16 @@ def test_closing_a_window_mid_training_stops_its_threads_and_the_next_window_tra
 
     assert not first.close()                         # hidden at once, closed when the thread ends
     assert not first.isVisible()
-    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=30_000)
-    qtbot.wait(300)                                  # the run's end, queued, arrives
-    assert not first._closing                        # and the close has completed
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=60_000)
+    # the run's end, queued, arrives (the page leaves "running"), and the close completes
+    qtbot.waitUntil(lambda: page.state not in ("running", "paused") and not first._closing, timeout=60_000)
     assert "evaluating" not in states, states        # before the fix: an evaluation thread, the page's child
     assert not [t for t in page.findChildren(QThread) if t.isRunning()]
+    deleted = []
+    first.destroyed.connect(lambda *_: deleted.append(True))
     first.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)   # before the fix: abort here
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: bool(deleted), timeout=60_000)                 # the window is deleted
 
     second = app_window()
     page2 = start(qtbot, second, epochs=2, samples=320)

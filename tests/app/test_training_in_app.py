@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from visualnet.gui.commands import InsertLayerCommand, SetParamsCommand
 from visualnet.gui.training import install
@@ -18,6 +18,14 @@ from visualnet.io.project import open_project
 
 ROOT = Path(__file__).resolve().parents[2]
 LEFT = Qt.MouseButton.LeftButton
+
+
+def let_queued_calls_run(qtbot) -> None:
+    """Wait for the zero-delay calls queued so far (QTimer.singleShot(0, ...)) to have run:
+    they run in order, so once this one queued after them has, they have."""
+    ran = []
+    QTimer.singleShot(0, lambda: ran.append(True))
+    qtbot.waitUntil(lambda: bool(ran), timeout=60_000)
 
 
 def click(qtbot, widget):
@@ -294,7 +302,7 @@ def test_imported_data_comes_back_and_a_project_whose_data_is_gone_keeps_its_rec
     assert third.files.open_path(path)                      # the project still opens
     assert missing.prepared is None and "Cannot load the project's data" in missing.log.toPlainText()
     third.pages.setCurrentWidget(missing)
-    qtbot.wait(50)
+    let_queued_calls_run(qtbot)      # the data panel's default choice, queued when it was shown, has run
     assert missing.prepared is None                          # no default dataset slipped in
     assert third.files.save_to(tmp_path / "again.vnet", wait=True)
     assert open_project(tmp_path / "again.vnet").recipe.to_dict() == recipe

@@ -19,6 +19,17 @@ import numba
 needs_jit = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="without the JIT nothing spins")
 
 
+def wait_for(condition, timeout=60.0) -> bool:
+    """Poll `condition` until it holds (False after `timeout` seconds, a hang guard): the
+    workers expose no event for falling asleep."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
 @needs_jit
 def test_spin_until_sees_another_threads_store_and_gives_up_when_it_never_comes():
     counters = np.zeros(2, dtype=np.int64)
@@ -57,15 +68,28 @@ def test_parts_after_an_idle_spell_and_after_an_error(monkeypatch, idle_spin, wa
     monkeypatch.setattr(workers, "IDLE_SPIN", idle_spin)
     monkeypatch.setattr(workers, "WAIT_SPIN", wait_spin)
 
-    def slow_part(lo, hi, i):
-        time.sleep(0.02 * i)  # the caller's part finishes first: it waits for the worker's
+    caller_done = threading.Event()
+    seen = {}
+
+    def ordered_part(lo, hi, i):
+        if i == 0:
+            caller_done.set()
+        else:  # the caller's part finishes first: it waits for the worker's
+            thread = threading.current_thread()
+            seen["worker"] = getattr(getattr(thread, "_target", None), "__self__", None)   # Worker._run's
+            assert caller_done.wait(60)  # a hang guard
         return list(range(lo, hi))
 
     with split.layer_parallel() as control:  # where workers linger after a job
         control.set(2)
         for _ in range(3):
-            assert split.split(6, slow_part, parts=2) == [[0, 1, 2], [3, 4, 5]]
-            time.sleep(0.01)  # the worker goes to sleep in between (or spins through)
+            caller_done.clear()
+            assert split.split(6, ordered_part, parts=2) == [[0, 1, 2], [3, 4, 5]]
+            worker = seen.get("worker")
+            assert isinstance(worker, workers.Worker)
+            # the next job comes after an idle spell: the worker has gone to sleep (spinning
+            # first, for IDLE_SPIN, or at once)
+            assert wait_for(lambda: worker._sleeping)
 
     def failing(lo, hi, i):
         if i == 1:
@@ -121,7 +145,7 @@ def test_a_compiled_part_runs_while_the_poster_holds_the_gil(monkeypatch):
         worker.collect()  # the worker woke for it, and now spins
         worker.post(**job)
         sys.setswitchinterval(60.0)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a hang guard
         while worker._counters[jobs.DONE] < worker._counters[jobs.POSTED] and time.monotonic() < deadline:
             pass
         done = worker._counters[jobs.DONE] == worker._counters[jobs.POSTED]
@@ -183,10 +207,7 @@ def test_outside_layer_parallel_a_worker_sleeps_at_once_after_its_part(monkeypat
     monkeypatch.setattr(workers, "IDLE_SPIN", 60.0)  # would linger a minute
     split.split(2, lambda lo, hi, i: None, parts=2)  # OpenBLAS may want both cores next
     worker = workers._free[-1]
-    deadline = time.monotonic() + 5
-    while not worker._sleeping and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert worker._sleeping
+    assert wait_for(lambda: worker._sleeping)
 
 
 def test_callers_in_several_threads_at_once_each_get_their_own_results():

@@ -4,12 +4,11 @@ event-loop gap guard while the MNIST CNN trains."""
 
 import dataclasses
 import gc
-import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Slot
+from PySide6.QtWidgets import QMessageBox
 
 from visualnet.engine import session as session_mod
 
@@ -39,6 +38,36 @@ def click(qtbot, page, key):
 def wait_state(qtbot, page, states, timeout=60000):
     states = (states,) if isinstance(states, str) else states
     qtbot.waitUntil(lambda: page.state in states, timeout=timeout)
+
+
+def record_waits(page) -> list:
+    """The session's step_count each time the run loop waits in the control (it does so only
+    while paused): the test waits for these, not for a sleep."""
+    control, session, wait = page.control, page.session, page.control.wait
+    waits = []
+
+    def recording(timeout):
+        waits.append(session.step_count)
+        wait(timeout)
+
+    control.wait = recording
+    return waits
+
+
+def count_batches_after_stop(page) -> list:
+    """The steps of the batches reported with a stop already requested (the running
+    session's report callback, wrapped): a stop is honoured between batches, so at most
+    the batch running when it came."""
+    session, control, report = page.session, page.control, page.session.callback
+    after = []
+
+    def counting(kind, payload):
+        if kind == "batch" and control.stop_requested:
+            after.append(payload["step"])
+        report(kind, payload)
+
+    session.callback = counting
+    return after
 
 
 def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
@@ -85,23 +114,22 @@ def test_pause_step_change_learning_rate_resume_and_stop(qtbot, page):
     page.settings.epochs.setValue(5)
     page.settings.batch_size.setValue(16)
     click(qtbot, page, "train")
-    qtbot.waitUntil(lambda: page.session.step_count >= 20, timeout=30000)
+    qtbot.waitUntil(lambda: page.session.step_count >= 20, timeout=60000)
+    waits = record_waits(page)
     click(qtbot, page, "pause")
     assert page.state == "paused" and page.buttons["resume"].isEnabled()
-    time.sleep(0.3)
-    paused_at = page.session.step_count
-    time.sleep(0.3)
-    assert page.session.step_count == paused_at          # really paused
-    qtbot.waitUntil(lambda: page.curves.point_count() == paused_at, timeout=3000)   # last rows flushed
+    qtbot.waitUntil(lambda: len(waits) > 0, timeout=60000)   # the run loop waits: really paused
+    paused_at = waits[0]
+    assert page.session.step_count == paused_at
+    qtbot.waitUntil(lambda: page.curves.point_count() == paused_at, timeout=60000)   # last rows flushed
     click(qtbot, page, "step")
-    qtbot.waitUntil(lambda: page.session.step_count == paused_at + 1, timeout=5000)
-    time.sleep(0.2)
-    assert page.session.step_count == paused_at + 1
+    qtbot.waitUntil(lambda: paused_at + 1 in waits, timeout=60000)   # waiting again, after the step
+    assert page.session.step_count == paused_at + 1 == max(waits)    # exactly one batch
     assert page.settings.optimizer_editors["learning_rate"].isEnabled() and not page.settings.loss.isEnabled()
     type_into(qtbot, page.settings.optimizer_editors["learning_rate"], "0.0005")
     page.settings.batch_size.setValue(64)
     click(qtbot, page, "resume")
-    qtbot.waitUntil(lambda: page.session.step_count >= paused_at + 10, timeout=30000)
+    qtbot.waitUntil(lambda: page.session.step_count >= paused_at + 10, timeout=60000)
     h = page.session.history
     kinds = {m["kind"]: m for m in h.markers}
     assert kinds["learning_rate"]["step"] == paused_at + 1 and kinds["learning_rate"]["new"] == 0.0005
@@ -110,12 +138,13 @@ def test_pause_step_change_learning_rate_resume_and_stop(qtbot, page):
     assert lrs[paused_at] == pytest.approx(0.001) and lrs[paused_at + 1] == pytest.approx(0.0005)
     assert h.batch["step"] == list(range(1, len(h.batch["step"]) + 1))    # continued from the same step
     # same optimizer, state kept (read while steps run: the two counters agree between steps)
-    qtbot.waitUntil(lambda: page.session.optimizer.iterations == page.session.step_count, timeout=3000)
-    qtbot.waitUntil(lambda: len(page.curves.plots["loss"].markers) == 2, timeout=3000)
-    t0 = time.perf_counter()
+    qtbot.waitUntil(lambda: page.session.optimizer.iterations == page.session.step_count, timeout=60000)
+    qtbot.waitUntil(lambda: len(page.curves.plots["loss"].markers) == 2, timeout=60000)
+    after_stop = count_batches_after_stop(page)
     click(qtbot, page, "stop")
-    qtbot.waitUntil(lambda: page.session.finished, timeout=5000)
-    assert time.perf_counter() - t0 < 1.0
+    qtbot.waitUntil(lambda: page.session.finished, timeout=60000)
+    assert len(after_stop) <= 1, after_stop                # between batches, not at the epoch's end
+    assert page.session.epoch < 4
     wait_state(qtbot, page, "stopped", timeout=30000)      # after the test-set evaluation
     assert page.session.status == "stopped" and page.runs[-1]["history"]["markers"]
     assert page.buttons["train"].isEnabled()
@@ -227,13 +256,20 @@ def test_curves_stay_fast_with_100000_points_and_export(qtbot, tmp_path):
     view.add_marker({"kind": "learning_rate", "step": 500, "new": 0.01, "text": "lr"})
     assert view.point_count() == 100_000
     view.grab()
-    t0 = time.perf_counter()
     for _ in range(3):
         view.add_batches([{"step": 100_001, "epoch": 100, "batch": 0, "loss": 0.3, "loss_smoothed": 0.3,
                            "accuracy": 0.5, "learning_rate": 0.001, "batch_size": 32}])
         view.grab()
-    per_frame = (time.perf_counter() - t0) / 3
-    assert per_frame < 0.5, per_frame
+    # what keeps a frame fast: each curve draws a peak-downsampled, clipped copy of its points,
+    # a few per pixel of the plot's width, not all 100 001 (the frame time is a benchmark goal)
+    for key, plot in view.plots.items():
+        width = plot.plot.vb.width()
+        assert width > 100
+        for name in ("raw", "train"):
+            if name in plot.items:
+                x, _ = plot.items[name].getData()
+                assert plot.series[name].n == 100_003          # three rows added after the 100 000
+                assert 0 < len(x) <= 20 * width, (key, name, len(x), width)
     assert "step" in view.describe_step("loss", 5000.2)
     view.log_check.setChecked(True)
     view.export_png(tmp_path / "c.png")
@@ -243,9 +279,28 @@ def test_curves_stay_fast_with_100000_points_and_export(qtbot, tmp_path):
     assert len(batch_csv.read_text().splitlines()) == 100_004 and "val_loss" in epoch_csv.read_text()
 
 
+class _Recorder(QObject):
+    """Lives in the GUI thread: the order in which it saw the timer's ticks and the
+    worker's batch reports (both delivered by the GUI thread's event loop)."""
+
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    @Slot()
+    def tick(self):
+        self.events.append("tick")
+
+    @Slot(list)
+    def batches(self, rows):
+        self.events.append("batches")
+
+
 def test_window_stays_responsive_while_the_mnist_cnn_trains(qtbot, page):
     """The event-loop gap guard: a 10 ms timer keeps ticking while the CNN trains in the
-    worker (kernels release the GIL); Stop takes effect promptly."""
+    worker (kernels release the GIL), between the worker's batch reports (one every 0.2 s
+    of training); Stop takes effect after at most one batch. Counted, not timed: the
+    longest gap and the stop latency are benchmark goals (benchmarks/RESULTS.md)."""
     choose(qtbot, page, "mnist", "mnist_cnn", samples=3000)
     page.settings.epochs.setValue(50)          # still training when Stop is clicked
     # compile the kernels first (Numba compiles holding the GIL; the app loads them from its cache)
@@ -255,39 +310,49 @@ def test_window_stays_responsive_while_the_mnist_cnn_trains(qtbot, page):
     config = dataclasses.replace(page.settings.config(), epochs=1)  # the run's loss, metrics and validation
     warm = TrainingSession(Model.from_graph(page.window.graph), x[:320], y[:320], config)
     warm.run()
-    ticks = []
+    recorder = _Recorder()
     timer = QTimer(page)
     timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(recorder.tick)
     # The suite's process holds TensorFlow and PyTorch (the oracle tests), which the app never
     # loads: a full collection by the GUI thread's collector walked them for 714 ms in CI.
     gc.collect()
     gc.freeze()
     try:
         click(qtbot, page, "train")
+        page.worker.batches_ready.connect(recorder.batches)
         timer.start()
         qtbot.waitUntil(lambda: page.session.step_count >= 25, timeout=60000)
-        deadline = time.perf_counter() + 2.0
-        while time.perf_counter() < deadline:
-            QApplication.processEvents()
-            time.sleep(0.002)
+        recorder.events.clear()
+        qtbot.waitUntil(lambda: recorder.events.count("batches") >= 11, timeout=120000)
         timer.stop()
     finally:
         gc.unfreeze()
-    gaps = np.diff(ticks)
-    t0 = time.perf_counter()
+    events = list(recorder.events)
+    first = events.index("batches")
+    last = len(events) - 1 - events[::-1].index("batches")
+    # the ticks in each interval between two batch reports: a GUI thread held up (the GIL
+    # held by the training thread) gets the reports queued up with no tick between them
+    per_interval, n = [], 0
+    for e in events[first + 1:last + 1]:
+        if e == "tick":
+            n += 1
+        else:
+            per_interval.append(n)
+            n = 0
+    after_stop = count_batches_after_stop(page)
     click(qtbot, page, "stop")
-    qtbot.waitUntil(lambda: page.session.finished, timeout=5000)
-    stop_latency = time.perf_counter() - t0
+    qtbot.waitUntil(lambda: page.session.finished, timeout=60000)
     wait_state(qtbot, page, "stopped", timeout=60000)
-    print(f"\nMNIST CNN in the worker: {len(ticks)} ticks, longest gap {gaps.max() * 1e3:.0f} ms, "
-          f"median {np.median(gaps) * 1e3:.1f} ms; stop took {stop_latency * 1e3:.0f} ms")
-    # the timer ran through the 2 s window (47-117 ticks seen on a busy 2-core VM; a held GIL
-    # shows as the gap below, which is what this test guards)
-    assert len(ticks) > 20
-    # A held GIL stalls for seconds; 0.5 s stays clear of a loaded 2-core machine's noise.
-    assert gaps.max() < 0.5, f"the GUI thread stalled for {gaps.max() * 1e3:.0f} ms"
-    assert stop_latency < 1.0
+    print(f"\nMNIST CNN in the worker: ticks between batch reports {per_interval}; "
+          f"{len(after_stop)} batch(es) after the stop")
+    assert len(per_interval) >= 10
+    # about 20 ticks an interval (a 10 ms timer, reports every 0.2 s); a report's interval
+    # without a tick is the GUI thread held up for longer than that
+    assert sum(k > 0 for k in per_interval) >= 0.75 * len(per_interval), per_interval
+    assert sum(per_interval) >= 2 * len(per_interval), per_interval
+    assert len(after_stop) <= 1, after_stop
+    assert page.session.status == "stopped" and page.session.epoch < 50
 
 
 def test_two_runs_with_different_learning_rates_are_compared(qtbot, page):

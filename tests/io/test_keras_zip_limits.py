@@ -3,7 +3,6 @@ message that states the limit; damaged compressed data and MemoryError become a 
 KerasFileError (issue 27)."""
 
 import struct
-import time
 import tracemalloc
 import zipfile
 import zlib
@@ -70,11 +69,9 @@ def test_declared_sizes_are_checked_against_the_limits(tmp_path, members, monkey
 
 def test_many_members_are_refused_before_zipfile_reads_the_directory(tmp_path, members, monkeypatch):
     path = write(tmp_path / "many.keras", members, extra=((f"x/{i}", b"") for i in range(12_000)))
-    monkeypatch.setattr(keras_zip.zipfile, "ZipFile", None)   # refused from the end record alone
-    t0 = time.monotonic()
+    monkeypatch.setattr(keras_zip.zipfile, "ZipFile", None)   # refused from the end record alone (quickly:
     with pytest.raises(KerasFileError, match=r"declares 12,00\d members; at most 10,000 are accepted"):
-        vm.load_model(path)
-    assert time.monotonic() - t0 < 1.0
+        vm.load_model(path)                                   # the 12 000 entries are never read)
 
 
 def zip64_end(count: int, cd_size: int, cd_offset: int, at: int) -> bytes:
