@@ -1,4 +1,4 @@
-"""The rules that keep the layers of VisualNet apart: imports point down (gui -> io -> data ->
+"""The rules that keep the layers of VisualNet apart: imports point down (gui -> workspace -> io -> data ->
 engine -> graph, checked by import-linter with the contracts in pyproject.toml), Qt stays in
 gui, graph stays pure Python, and no package uses another's underscore names."""
 

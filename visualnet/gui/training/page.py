@@ -2,8 +2,10 @@
 controls (Train, Pause, Resume, Stop, Step), progress, status light and the tabs Curves,
 Inside, Evaluation and Runs on the right; a log below.
 
-The page builds a model from the document's graph, a `TrainingSession` from the data and
-settings, and runs it with a `TrainingWorker` in a QThread. While paused, edits to the
+The page builds a model from the document's graph and a `TrainingSession` from the data and
+settings; a `TrainingController` (workspace/controller.py, no Qt) owns the run and a
+`TrainingWorker` relays its reports as signals from a QThread; the page only draws them and
+forwards the user's requests. While paused, edits to the
 learning rate, batch size, epochs and optimizer parameters are applied on Resume/Step
 (each becomes a marker). Every run is kept in `runs` (JSON-safe records for the project
 file).
@@ -22,9 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 import warnings
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +38,10 @@ from visualnet import data
 from visualnet.data.compatibility import check_model_for_data
 from visualnet.engine.model import Model
 from visualnet.engine.rng import global_rng, set_seed
-from visualnet.engine.control import TrainingControl
 from visualnet.engine.run_history import RunHistory
 from visualnet.engine.session import TrainingSession
 from visualnet.graph import to_dict
+from visualnet.workspace.controller import TrainingController, describe_exception
 
 from .. import collector
 from .curves import CurvesView
@@ -47,7 +49,7 @@ from .data_panel import DataPanel
 from .evaluation_view import EvaluationView, evaluate_prepared
 from .inside_view import InsideView, inspect
 from .problems_box import DataProblemsBox
-from .worker import TrainingThread, TrainingWorker, describe_exception
+from .worker import TrainingThread, TrainingWorker
 
 log = logging.getLogger("visualnet.training")
 
@@ -136,7 +138,7 @@ class TrainingPage(QWidget):
         self.prepared = None
         self.worker: TrainingWorker | None = None
         self.thread: TrainingThread | None = None
-        self.control: TrainingControl | None = None
+        self.controller: TrainingController | None = None
         self.runs: list[dict] = []
         self.state = "idle"
         self._threads: list = []
@@ -380,7 +382,6 @@ class TrainingPage(QWidget):
         self._run_generation = self._generation
         self.curves.reset([m.name for m in session.metrics])
         self._setup_inside()
-        self.control = TrainingControl()
         self._start_worker()
         for note in notes:
             if note:
@@ -453,7 +454,7 @@ class TrainingPage(QWidget):
         self._live_sample = subset.x[i]
         if self.state == "paused":        # the training thread computes it, between batches
             worker, sample, points = self.worker, subset.x[i], self._points
-            self.control.submit(lambda s: worker.inspected.emit(inspect(s, sample, points)))
+            self.controller.call(lambda s: worker.inspected(inspect(s, sample, points)))
         elif self.state not in ("running", "evaluating") and (self.session is not None or self.model is not None):
             try:
                 session = self._view_session()
@@ -470,14 +471,14 @@ class TrainingPage(QWidget):
     def _start_worker(self) -> None:
         points = self._points
         self._live_sample = self._inspect_sample()
-        worker = TrainingWorker(self.session, self.control,
-                                inspect=lambda s: inspect(s, self._live_sample, points))
+        self.controller = TrainingController(self.session, inspect=lambda s: inspect(s, self._live_sample, points))
+        worker = TrainingWorker(self.controller)
         thread = TrainingThread(worker)
         worker.batches_ready.connect(self.curves.add_batches)
         worker.epoch_finished.connect(self.curves.add_epoch)
         worker.marker_added.connect(self.curves.add_marker)
         worker.progress_changed.connect(self._show_progress)
-        worker.inspected.connect(self.inside.show_snapshot)
+        worker.inspected_ready.connect(self.inside.show_snapshot)
         worker.log_added.connect(self.log_line)
         worker.finished.connect(self._finished)
         worker.failed.connect(self._failed)
@@ -493,7 +494,7 @@ class TrainingPage(QWidget):
 
     def pause(self) -> None:
         if self.state == "running":
-            self.control.request_pause()
+            self.controller.pause()
             self._set_state("paused")
             self.log_line("Paused (the optimizer state is kept; edit the learning rate, batch size, epochs or "
                           "optimizer parameters, then Resume)")
@@ -506,28 +507,22 @@ class TrainingPage(QWidget):
             self._error(f"Cannot apply the change: {exc}")
             return False
         for fn in changes:
-            self.control.submit(lambda s, fn=fn: self._safe_change(s, fn))
+            self.controller.change(fn)
         return True
-
-    def _safe_change(self, session, fn) -> None:
-        try:
-            fn(session)
-        except ValueError as exc:
-            self.worker.log_added.emit(f"Change refused: {exc}")
 
     def resume(self) -> None:
         if self.state == "paused" and self._apply_live_changes():
-            self.control.resume()
+            self.controller.resume()
             self._set_state("running")
             self.log_line("Resumed")
 
     def step(self) -> None:
         if self.state == "paused" and self._apply_live_changes():
-            self.control.request_step()
+            self.controller.step()
 
     def stop(self) -> None:
         if self.state in ("running", "paused"):
-            self.control.request_stop()
+            self.controller.stop()
             self.log_line("Stopping…")
 
     def _show_progress(self, p: dict) -> None:
@@ -671,26 +666,13 @@ class TrainingPage(QWidget):
             return {"weights": model_weights(model), "optimizer": opt,
                     "history": session.history.to_dict() if going and session.step_count else None}
 
-        thread = self.thread
-        if session is None or thread is None or not thread.isRunning() or self.control is None:
+        if session is None or self.controller is None or self.controller.session is not session:
             return grab()
-        box, done = {}, threading.Event()
-
-        def in_training_thread(_s):
-            try:
-                box["value"] = grab()
-            finally:
-                done.set()
-
-        self.control.submit(in_training_thread)
-        deadline = time.monotonic() + 30
-        while not done.wait(0.05):
-            if not thread.isRunning() or time.monotonic() > deadline:
-                break
-        if not done.is_set():             # the run ended (or a batch takes very long): read them now
+        try:
+            return self.controller.call(grab).result(timeout=60)
+        except FutureTimeout:             # a batch that takes very long: read them now
             log.info("weights read outside the training thread")
             return grab()
-        return box["value"]
 
     def contribute(self, project) -> None:
         """Fill in the page's parts of a project about to be saved (File controller
@@ -796,13 +778,13 @@ class TrainingPage(QWidget):
         """A different project: no trained weights, runs or curves from the one before (a
         run still going on is stopped and not recorded)."""
         self._generation += 1
-        if self.state in ("running", "paused") and self.control is not None:
-            self.control.request_stop()
+        if self.state in ("running", "paused") and self.controller is not None:
+            self.controller.stop()
             worker = self.worker
             for signal, slot in ((worker.batches_ready, self.curves.add_batches),
                                  (worker.epoch_finished, self.curves.add_epoch),
                                  (worker.marker_added, self.curves.add_marker),
-                                 (worker.inspected, self.inside.show_snapshot)):
+                                 (worker.inspected_ready, self.inside.show_snapshot)):
                 with warnings.catch_warnings():  # PySide warns (or raises) when the run already disconnected it
                     warnings.simplefilter("ignore", RuntimeWarning)
                     try:
@@ -838,6 +820,11 @@ class TrainingPage(QWidget):
     def _update_continue(self) -> None:
         ok = self.state not in ("running", "paused", "evaluating") and self._weights_fit()
         self.continue_check.setEnabled(ok)
+
+    @property
+    def control(self):
+        """The running (or last) run's TrainingControl, or None."""
+        return self.controller.control if self.controller is not None else None
 
     def _view_session(self):
         """The session evaluation and the inside view look at: the last run's, or the
@@ -922,8 +909,8 @@ class TrainingPage(QWidget):
     def _stop_for_good(self) -> None:
         """Stop any run (after its current batch); start no run or evaluation again."""
         self._closed = True
-        if self.control is not None:
-            self.control.request_stop()
+        if self.controller is not None:
+            self.controller.stop()
 
     def _threads_ended(self) -> None:
         if self._after_threads is not None and not any(t.isRunning() for t in self._after_threads[0]):

@@ -1,0 +1,160 @@
+"""`TrainingController`: one training run, driven from the GUI thread, trained in another.
+
+The GUI thread calls `start`, `pause`, `resume`, `step`, `stop` and `call(fn)`; the
+training thread runs `run()`. Reports reach a listener from the training thread: rows of
+batches every `throttle` seconds (at once while paused), epochs, markers, log lines, what
+`inspect(session)` computes (at most every `inspect_every` seconds, between batches,
+where the model is not being changed), and the end. `call(fn)` returns a Future of
+`fn(session)`, run in the training thread between two batches while a run goes on and at
+once otherwise, so its result belongs to one consistent state of the weights.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from concurrent.futures import Future
+
+from visualnet.engine.control import TrainingControl
+from visualnet.engine.session import TrainingSession
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One clear sentence for the user (the traceback goes to the log)."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return "Training ran out of memory: use a smaller batch size or a smaller model."
+    return f"Training failed: {text}" if isinstance(exc, (ValueError, TypeError)) else \
+        f"Training failed ({type(exc).__name__}): {text}"
+
+
+class Listener:
+    """What a controller reports (called in the training thread); override what you need."""
+
+    def batches(self, rows: list) -> None: ...
+    def progress(self, progress: dict) -> None: ...
+    def epoch(self, row: dict) -> None: ...
+    def marker(self, marker: dict) -> None: ...
+    def log(self, text: str) -> None: ...
+    def inspected(self, snapshot) -> None: ...
+    def ended(self, result: dict) -> None: ...
+    def crashed(self, message: str, details: str) -> None: ...
+
+
+class TrainingController:
+    def __init__(self, session: TrainingSession, listener: Listener | None = None, inspect=None,
+                 throttle: float = 0.2, inspect_every: float = 1.0):
+        self.session = session
+        self.model = session.model
+        self.control = TrainingControl()
+        self.listener = listener or Listener()
+        self.inspect = inspect
+        self.throttle, self.inspect_every = throttle, inspect_every
+        self.running = False
+        self._pending: list = []
+        self._last_emit = self._last_inspect = 0.0
+        session.callback = self._on_report
+
+    # ----------------------------------------------------------------- GUI thread
+    def pause(self) -> None:
+        self.control.request_pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    def step(self) -> None:
+        self.control.request_step()
+
+    def stop(self) -> None:
+        self.control.request_stop()
+
+    def call(self, fn) -> Future:
+        """A Future of `fn(session)`: run between two batches while a run goes on, else now."""
+        future: Future = Future()
+
+        def run(session) -> None:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(session))
+                except BaseException as exc:  # noqa: BLE001 - the caller gets it from the future
+                    future.set_exception(exc)
+
+        if self.running:
+            self.control.submit(run)
+        if not self.running and not future.done():   # not running, or the run ended before taking it
+            self.control.apply_changes(self.session)  # (it is then still queued: run it here)
+            if not future.done():
+                run(self.session)
+        return future
+
+    def change(self, fn) -> None:
+        """Apply `fn(session)` between batches; a ValueError it raises becomes a log line."""
+        def safe(session) -> None:
+            try:
+                fn(session)
+            except ValueError as exc:
+                self.listener.log(f"Change refused: {exc}")
+
+        self.control.submit(safe)
+
+    # ----------------------------------------------------------------- training thread
+    def _flush(self, progress: dict | None = None) -> None:
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self.listener.batches(rows)
+        if progress is not None:
+            self.listener.progress(progress)
+        self._last_emit = time.perf_counter()
+
+    def _maybe_inspect(self, force: bool = False) -> None:
+        if self.inspect is None:
+            return
+        now = time.perf_counter()
+        if force or now - self._last_inspect >= self.inspect_every:
+            self._last_inspect = now
+            self.listener.inspected(self.inspect(self.session))
+
+    def _on_report(self, kind: str, payload: dict) -> None:
+        if kind == "batch":
+            self._pending.append({k: v for k, v in payload.items() if k not in ("logs", "progress")})
+            paused = self.control.pause_requested
+            if paused or time.perf_counter() - self._last_emit >= self.throttle:
+                self._flush(payload["progress"])
+                self._maybe_inspect(force=paused)
+        elif kind == "epoch":
+            self._flush(payload["progress"])
+            self.listener.epoch({k: v for k, v in payload.items() if k != "progress"})
+            logs = " - ".join(f"{k}: {v:.4f}" for k, v in payload["logs"].items() if isinstance(v, float))
+            self.listener.log(f"Epoch {payload['epoch'] + 1}: {logs}")
+        elif kind == "marker":
+            self.listener.marker(dict(payload))
+            self.listener.log(f"Changed at step {payload['step']}: {payload['text']}")
+        elif kind == "finished":
+            self._flush(payload["progress"])
+            self._maybe_inspect(force=True)
+
+    def run(self) -> None:
+        """Train to the end (in the calling thread: the training thread)."""
+        session = self.session
+        # Hand the GIL back to the GUI thread within 1 ms (Python's default is 5 ms): the
+        # GUI thread's painting is many short Python calls, each waiting for the GIL.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, 0.001))
+        self.running = True
+        try:
+            session.run(self.control)
+            self._flush(session.progress())
+            self.running = False
+            self.control.apply_changes(session)       # calls that arrived as the run ended
+            self.listener.ended({"status": session.status, "reason": session.history.reason,
+                                    "final": dict(session.history.final)})
+        except Exception as exc:      # noqa: BLE001 - every failure becomes a message, never a crash
+            self._pending = []
+            self.running = False
+            self.control.apply_changes(session)
+            session.fail(describe_exception(exc))
+            self.listener.crashed(describe_exception(exc), traceback.format_exc())
+        finally:
+            self.running = False
+            sys.setswitchinterval(switch)
