@@ -387,7 +387,7 @@ def test_two_runs_with_different_learning_rates_are_compared(qtbot, page):
     assert not any(line.startswith(("layer", "wire", "data")) for line in lines)   # same graph and data
     assert view.metrics_table.item(0, 0).text() == "loss"
     # the project's Run records keep the graph and recipe once (in the history) and bring them back
-    from visualnet.gui.training.page import _record_from_run
+    from visualnet.workspace.runs import record_from_run as _record_from_run
     runs = page.project_runs()
     assert runs[0].info["graph"] == page.runs[0]["graph"] and "graph" not in runs[0].info["page"]
     back = _record_from_run(runs[1])

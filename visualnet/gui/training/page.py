@@ -22,7 +22,6 @@ changed."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import warnings
@@ -30,18 +29,18 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
-                               QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from visualnet import data
 from visualnet.data.compatibility import check_model_for_data
 from visualnet.engine.model import Model
 from visualnet.engine.rng import global_rng, set_seed
-from visualnet.engine.run_history import RunHistory
 from visualnet.engine.session import TrainingSession
 from visualnet.graph import to_dict
-from visualnet.workspace.controller import TrainingController, describe_exception
+from visualnet.workspace.controller import TrainingController
+from visualnet.workspace.runs import RestoredModel, model_weights, project_runs, record_from_run, structure
 
 from .. import collector
 from .curves import CurvesView
@@ -49,81 +48,11 @@ from .data_panel import DataPanel
 from .evaluation_view import EvaluationView, evaluate_prepared
 from .inside_view import InsideView, inspect
 from .problems_box import DataProblemsBox
+from .runs_view import RunsView
+from .status import BackgroundCall, StatusLight
 from .worker import TrainingThread, TrainingWorker
 
 log = logging.getLogger("visualnet.training")
-
-STATES = {"idle": ("#8c959f", "Ready"), "running": ("#1a7f37", "Training"), "paused": ("#b87a00", "Paused"),
-          "finished": ("#2f6fea", "Finished"), "early_stopped": ("#2f6fea", "Stopped early"),
-          "stopped": ("#57606a", "Stopped"), "diverged": ("#cf222e", "Diverged"), "failed": ("#cf222e", "Failed"),
-          "evaluating": ("#8250df", "Evaluating")}
-
-
-class StatusLight(QLabel):
-    def set_state(self, state: str) -> None:
-        colour, text = STATES.get(state, STATES["idle"])
-        self.state = state
-        self.setText(f"<span style='color:{colour}; font-size:16px'>●</span> {text}")
-
-
-class _Call(QObject):
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def run(self):
-        try:
-            self.done.emit(self.fn())
-        except Exception as exc:     # noqa: BLE001
-            self.failed.emit(describe_exception(exc).replace("Training failed", "Evaluation failed"))
-
-
-class BackgroundCall(QThread):
-    """Run `fn()` off the GUI thread; `call.done(result)` / `call.failed(message)`. The
-    thread ends when `fn` returns (no event loop, as TrainingThread)."""
-
-    def __init__(self, fn, parent=None):
-        super().__init__(parent)
-        self.call = _Call(fn)
-        self.call.moveToThread(self)
-
-    def run(self) -> None:
-        self.call.run()
-
-
-def structure(graph) -> tuple:
-    """What the optimizer state's layout depends on: the layers (ids and types, in order) and
-    the wires. Weights and optimizer state carry over while this stays the same (the weights'
-    shapes are checked apart)."""
-    d = graph if isinstance(graph, dict) else to_dict(graph)
-    nodes = tuple((n["id"], n["type"]) for n in d.get("nodes", []))
-    edges = tuple(sorted((e["src"], e.get("src_port", 0), e["dst"], e.get("dst_port", 0)) for e in d.get("edges", [])))
-    return nodes, edges
-
-
-def model_weights(model, copy: bool = True) -> dict:
-    """node id -> weight name -> array (copies unless `copy` is False)."""
-    return {nid: {w.name: layer.values[w.name].copy() if copy else layer.values[w.name] for w in layer.weight_specs}
-            for nid, layer in model.layers_by_node_id.items() if layer.weight_specs}
-
-
-class RestoredModel:
-    """What evaluation and the inside view use of a session, for a model whose weights came
-    from a project (no run behind it)."""
-
-    def __init__(self, model, config):
-        self.model = model
-        self.history = RunHistory()
-        self.step_count = 0
-        self.batch_size = config.batch_size
-        model.compile(optimizer=config.optimizer, loss=config.loss, metrics=list(config.metrics))
-
-    def evaluate(self, x, y) -> dict:
-        return self.model.evaluate(x, y, batch_size=self.batch_size, verbose=0, return_dict=True)
-
 
 class TrainingPage(QWidget):
     run_finished = Signal(dict)       # the run record (see `runs`)
@@ -203,42 +132,16 @@ class TrainingPage(QWidget):
         self.curves = CurvesView()
         self.inside = InsideView()
         self.evaluation = EvaluationView()
-        self.runs_table = QTableWidget(0, 7)
-        self.runs_table.setHorizontalHeaderLabels(["#", "status", "epochs", "loss", "val_loss", "metrics",
-                                                   "duration"])
-        self.runs_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.runs_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.runs_table.setSelectionMode(QTableWidget.SelectionMode.ExtendedSelection)
-        self.runs_table.setToolTip("Double-click a run to show its curves; select two and Compare")
-        self.runs_table.cellDoubleClicked.connect(lambda row, _col: self.show_run(row))
-        self.runs_table.itemSelectionChanged.connect(self._update_compare_button)
-        self.compare_button = QPushButton("Compare")
-        self.compare_button.setObjectName("runs_compare")
-        self.compare_button.setToolTip("Overlay the curves of the two selected runs and list what differs")
-        self.compare_button.setEnabled(False)
-        self.compare_button.clicked.connect(lambda: self.compare_selected())
-        from .compare_view import RunCompareView
-        self.compare_view = RunCompareView()
-        self.compare_view.setObjectName("runs_compare_view")
-        self.compare_view.hide()
-        self.runs_tab = runs_tab = QWidget()
-        runs_layout = QVBoxLayout(runs_tab)
-        runs_layout.setContentsMargins(0, 0, 0, 0)
-        runs_bar = QHBoxLayout()
-        runs_bar.addWidget(QLabel("Select two runs to compare them."))
-        runs_bar.addStretch(1)
-        runs_bar.addWidget(self.compare_button)
-        runs_layout.addLayout(runs_bar)
-        runs_split = QSplitter(Qt.Orientation.Vertical)
-        runs_split.addWidget(self.runs_table)
-        runs_split.addWidget(self.compare_view)
-        runs_split.setSizes([160, 540])
-        runs_layout.addWidget(runs_split, 1)
+        self.runs_view = RunsView()
+        self.runs_view.show_requested.connect(self.show_run)
+        self.runs_view.compare_requested.connect(lambda: self.compare_selected())
+        self.runs_table, self.compare_button = self.runs_view.table, self.runs_view.compare_button
+        self.compare_view, self.runs_tab = self.runs_view.compare_view, self.runs_view
         self.tabs = QTabWidget()
         self.tabs.addTab(self.curves, "Curves")
         self.tabs.addTab(self.inside, "Inside")
         self.tabs.addTab(self.evaluation, "Evaluation")
-        self.tabs.addTab(runs_tab, "Runs")
+        self.tabs.addTab(self.runs_view, "Runs")
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setObjectName("training_log")
@@ -574,18 +477,7 @@ class TrainingPage(QWidget):
         self.run_finished.emit(record)
 
     def _add_run_row(self, record: dict) -> None:
-        h = record["history"]
-        final = h.get("final") or {}
-        r = self.runs_table.rowCount()
-        self.runs_table.insertRow(r)
-        metrics = ", ".join(f"{k} {v:.4f}" for k, v in final.items()
-                            if k not in ("loss", "val_loss", "learning_rate") and isinstance(v, float))
-        duration = record.get("duration")
-        cells = [str(r + 1), str(h.get("status", "")), str(len((h.get("epoch") or {}).get("epoch", []))),
-                 _fmt(final.get("loss")), _fmt(final.get("val_loss")), metrics,
-                 "" if not isinstance(duration, (int, float)) else f"{duration:.1f} s"]
-        for j, v in enumerate(cells):
-            self.runs_table.setItem(r, j, QTableWidgetItem(v))
+        self.runs_view.add_row(record)
 
     def show_run(self, index: int) -> bool:
         """Draw run `index`'s curves (as they were when it ended)."""
@@ -604,10 +496,7 @@ class TrainingPage(QWidget):
         return True
 
     def selected_runs(self) -> list[int]:
-        return sorted({i.row() for i in self.runs_table.selectedIndexes()})
-
-    def _update_compare_button(self) -> None:
-        self.compare_button.setEnabled(len(self.selected_runs()) == 2)
+        return self.runs_view.selected()
 
     def compare_selected(self, rows: "list[int] | None" = None):
         """Compare two runs (the selected rows, or `rows`): curves overlaid and the
@@ -615,27 +504,13 @@ class TrainingPage(QWidget):
         rows = self.selected_runs() if rows is None else list(rows)
         if len(rows) != 2 or not all(0 <= r < len(self.runs) for r in rows):
             return None
-        a, b = (self.runs[r]["history"] for r in rows)
-        cmp = self.compare_view.show_runs(a, b, names=tuple(f"run {r + 1}" for r in rows))
-        self.compare_view.show()
-        self.tabs.setCurrentWidget(self.runs_tab)
+        cmp = self.runs_view.compare(*(self.runs[r]["history"] for r in rows), names=tuple(f"run {r + 1}" for r in rows))
+        self.tabs.setCurrentWidget(self.runs_view)
         return cmp
 
     def project_runs(self, unfinished: dict | None = None) -> list:
-        """The runs as the project file's `Run` records (the engine's RunHistory: info JSON
-        and curves, with the page's own record under info["page"]); runs that came from a
-        project go back as they came. `unfinished`: the record of a run still going on."""
-        from visualnet.io.project import Run
-        out = []
-        for rec in self.runs + ([unfinished] if unfinished is not None else []):
-            if rec.get("run") is not None:
-                out.append(rec["run"])
-                continue
-            run = Run.from_run_history(RunHistory.from_dict(rec["history"]))
-            keys = ("duration", "started_at") + tuple(k for k in ("graph", "recipe") if rec["history"].get(k) is None)
-            run.info["page"] = {k: rec.get(k) for k in keys}    # graph and recipe: once, in the history
-            out.append(run)
-        return out
+        """The runs as the project file's `Run` records (see `workspace.runs.project_runs`)."""
+        return project_runs(self.runs, unfinished)
 
     # ================================================================= project file
     def connect_files(self, files) -> None:
@@ -734,7 +609,7 @@ class TrainingPage(QWidget):
                 self._weights_finite = True
                 self.continue_check.setChecked(True)
         for run in project.runs:
-            record = _record_from_run(run)
+            record = record_from_run(run)
             self.runs.append(record)
             self._add_run_row(record)
         if self.runs:
@@ -801,8 +676,7 @@ class TrainingPage(QWidget):
         self.data_panel.hold = False
         self.continue_check.setChecked(False)
         self.runs = []
-        self.runs_table.setRowCount(0)
-        self.compare_view.hide()
+        self.runs_view.clear()
         self.curves.reset(["loss"])
         self.inside.reset(1)
         self.evaluation.report = None
@@ -926,37 +800,3 @@ class TrainingPage(QWidget):
         for t in [self.thread, *self._threads]:
             if t is not None:
                 t.wait()
-
-
-def _fmt(v) -> str:
-    return "" if not isinstance(v, (int, float)) else f"{v:.4f}"
-
-
-def _record_from_run(run) -> dict:
-    """A project's `Run` as a page record (the Run itself is kept, to be saved as it came)."""
-    info = run.info
-    page = info.get("page") if isinstance(info.get("page"), dict) else {}
-    try:
-        if info.get("kind") == "run_history":
-            h = run.to_run_history()
-        else:        # a Keras-style History: one value per epoch and metric
-            h = RunHistory(status=str(info.get("status", "finished")))
-            n = max((len(v) for v in run.curves.values()), default=0)
-            epochs = list(info.get("epochs") or range(n))
-            for i in range(n):
-                row = {"epoch": epochs[i] if i < len(epochs) else i, "step": i + 1}
-                row.update({k: float(v[i]) for k, v in run.curves.items() if i < len(v) and np.isfinite(v[i])})
-                h.append("epoch", row)
-            h.final = {k: float(v[-1]) for k, v in run.curves.items() if len(v) and np.isfinite(v[-1])}
-        # its fields as they are: made just now from the file, already JSON-safe (to_dict's
-        # deep copy took seconds for a long run)
-        history = {f.name: getattr(h, f.name) for f in dataclasses.fields(h)}
-    except (ValueError, TypeError, KeyError) as exc:
-        history = {"status": "unreadable", "reason": str(exc)}
-    if history.get("graph") is None and isinstance(page.get("graph"), dict):    # runs saved before the
-        history["graph"] = page["graph"]                                           # history kept them
-    if history.get("recipe") is None and isinstance(page.get("recipe"), dict):
-        history["recipe"] = page["recipe"]
-    return {"history": history, "graph": history.get("graph"), "recipe": history.get("recipe"),
-            "duration": page.get("duration", history.get("duration")), "started_at": page.get("started_at"),
-            "run": run}
