@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from visualnet.gui.commands import InsertLayerCommand, SetParamsCommand
 from visualnet.gui.training import install
-from visualnet.gui.training.page import model_weights
+from visualnet.workspace.runs import model_weights
 from visualnet.io.project import open_project
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,8 @@ from visualnet.engine.rng import global_rng, set_seed
 from visualnet.engine.session import TrainingSession
 from visualnet.graph import to_dict
 from visualnet.workspace.controller import TrainingController
-from visualnet.workspace.runs import RestoredModel, model_weights, project_runs, record_from_run, structure
+from visualnet.workspace.runs import RestoredModel, project_runs, structure
+from visualnet.workspace.training import TrainingWorkspace
 
 from .. import collector
 from .curves import CurvesView
@@ -62,23 +62,15 @@ class TrainingPage(QWidget):
         super().__init__(parent)
         self.window = window
         self.document = window.document
-        self.session: TrainingSession | None = None
-        self.model: Model | None = None
+        self.workspace = TrainingWorkspace()
+        self.workspace.on("run_recorded", self._add_run_row)
         self.prepared = None
         self.worker: TrainingWorker | None = None
         self.thread: TrainingThread | None = None
-        self.controller: TrainingController | None = None
-        self.runs: list[dict] = []
         self.state = "idle"
         self._threads: list = []
         self._closed = False              # the window is closing: no new run or evaluation starts
         self._after_threads = None        # stop_for_close(): (the threads still running, what then)
-        self._started = 0.0
-        self._generation = 0              # bumped when the project is replaced: a late run end is ignored
-        self._trained_structure = None    # structure() of the graph self.model's weights were trained on
-        self._saved_optimizer = None      # a project's OptimizerState (for self.model restored from it)
-        self._weights_finite = True
-        self._pending_recipe = None       # a project's recipe whose data could not be loaded (kept)
         self._document = None             # the window's document (its path: the project's folder)
         self._restored_view = None
 
@@ -178,7 +170,7 @@ class TrainingPage(QWidget):
     # ================================================================= data and problems
     def _data_changed(self, prepared) -> None:
         self.prepared = prepared
-        self._pending_recipe = None
+        self.workspace.pending_recipe = None
         fitted = prepared.recipe.fitted
         head = prepared.dataset.suggest_head(one_hot=prepared.recipe.pipeline().one_hot())
         self.settings.set_loss(head.loss)
@@ -251,7 +243,7 @@ class TrainingPage(QWidget):
             return False
         start = self._capture() if self.continue_check.isChecked() and self.continue_check.isEnabled() else None
         from_project = start is not None and start["optimizer"] is not None and \
-            start["optimizer"] is self._saved_optimizer
+            start["optimizer"] is self.workspace.saved_optimizer
         graph_now = to_dict(self.document.graph)
         notes = []
         try:
@@ -261,7 +253,7 @@ class TrainingPage(QWidget):
                 set_seed(config.seed)
             model = Model.from_graph(self.document.graph)
             if start is not None:
-                notes += self._load_weights(model, start["weights"])
+                notes += self.workspace.load_weights(model, start["weights"])
             x, y = self.data_panel.training_arrays()
             val = self.prepared.validation
             validation = (val.x, val.y) if len(val) else None
@@ -272,17 +264,10 @@ class TrainingPage(QWidget):
             self._error(f"Cannot train: {exc}")
             return False
         if start is not None:
-            notes.append(self._resume_optimizer(session, start["optimizer"], structure(graph_now)))
+            notes.append(self.workspace.resume_optimizer(session, start["optimizer"], structure(graph_now)))
             if from_project and start["optimizer"].rng is not None:
                 global_rng().bit_generator.state = start["optimizer"].rng   # dropout goes on as it would have
-        self.model, self.session = model, session
-        self._graph_snapshot = graph_now
-        self._trained_structure = structure(graph_now)
-        self._saved_optimizer = None
-        self._weights_finite = True
-        self._recipe = self.prepared.recipe.to_dict()
-        session.history.graph, session.history.recipe = graph_now, self._recipe
-        self._run_generation = self._generation
+        self.workspace.begin_run(model, session, None, graph_now, self.prepared.recipe.to_dict())
         self.curves.reset([m.name for m in session.metrics])
         self._setup_inside()
         self._start_worker()
@@ -293,38 +278,6 @@ class TrainingPage(QWidget):
                       f"{config.optimizer} (lr {session.base_learning_rate:g}), loss {config.loss}"
                       + (", from the trained weights" if start is not None else ""))
         return True
-
-    @staticmethod
-    def _load_weights(model, weights: dict) -> list[str]:
-        """Put `weights` (node id -> name -> array) into a fresh model; layers whose weights
-        are missing or no longer fit keep their initial ones (a note says so)."""
-        notes = []
-        for nid, layer in model.layers_by_node_id.items():
-            if not layer.weight_specs:
-                continue
-            arrays = weights.get(nid)
-            try:
-                if arrays is None:
-                    raise ValueError("new layer")
-                layer.set_weights([arrays[w.name] for w in layer.weight_specs])
-            except (KeyError, ValueError):
-                notes.append(f"'{layer.name}' starts from initial weights (it has no trained weights that fit)")
-        return notes
-
-    def _resume_optimizer(self, session, state, now) -> str:
-        """Give the new run the optimizer state it continues from; '' or a note why not."""
-        if state is None:
-            return "The optimizer starts afresh (no saved state)"
-        if now != self._trained_structure:
-            return "The optimizer starts afresh: the model's layers or wires changed since it was trained"
-        name = str(state.config.get("class_name", "")).lower()
-        if name != session.config.optimizer:
-            return f"The optimizer starts afresh: it was {name}, now {session.config.optimizer}"
-        try:
-            session.optimizer.set_state(state.arrays)
-        except (ValueError, KeyError) as exc:
-            return f"The optimizer starts afresh: {exc}"
-        return f"The optimizer continues from iteration {session.optimizer.iterations}"
 
     def _setup_inside(self) -> None:
         fitted = self.prepared.recipe.fitted
@@ -374,8 +327,9 @@ class TrainingPage(QWidget):
     def _start_worker(self) -> None:
         points = self._points
         self._live_sample = self._inspect_sample()
-        self.controller = TrainingController(self.session, inspect=lambda s: inspect(s, self._live_sample, points))
-        worker = TrainingWorker(self.controller)
+        self.workspace.controller = TrainingController(self.session,
+                                                       inspect=lambda s: inspect(s, self._live_sample, points))
+        worker = TrainingWorker(self.workspace.controller)
         thread = TrainingThread(worker)
         worker.batches_ready.connect(self.curves.add_batches)
         worker.epoch_finished.connect(self.curves.add_epoch)
@@ -387,7 +341,6 @@ class TrainingPage(QWidget):
         worker.failed.connect(self._failed)
         thread.finished.connect(self._thread_done)
         self.worker, self.thread = worker, thread
-        self._started = time.time()
         self._set_state("running")
         collector.start_off_gui_thread(thread)
 
@@ -437,14 +390,10 @@ class TrainingPage(QWidget):
         self.progress.setFormat(f"{p['fraction']:.0%}")
         self.progress_label.setText(text)
 
-    def _stale_run(self) -> bool:
-        """The run that just ended belongs to a project that has been replaced since."""
-        return getattr(self, "_run_generation", self._generation) != self._generation
-
     def _finished(self, result: dict) -> None:
         status = result["status"]
         self.log_line(result["reason"] or status)
-        if self._stale_run():
+        if self.workspace.stale_run:
             self._set_state("idle")
             self.show_run(len(self.runs) - 1)
             return
@@ -457,7 +406,7 @@ class TrainingPage(QWidget):
     def _failed(self, message: str, details: str) -> None:
         self.log_line(message)
         self.log_line(details.rstrip())
-        if self._stale_run():
+        if self.workspace.stale_run:
             self._set_state("idle")
             self.show_run(len(self.runs) - 1)
             return
@@ -466,13 +415,7 @@ class TrainingPage(QWidget):
         self._set_state("failed")
 
     def _record_run(self) -> None:
-        h = self.session.history
-        record = {"history": h.to_dict(), "graph": self._graph_snapshot, "recipe": self._recipe,
-                  "duration": time.time() - self._started, "started_at": self._started}
-        self.runs.append(record)
-        self._add_run_row(record)
-        self._weights_finite = h.status != "diverged" and all(
-            np.isfinite(a).all() for arrays in model_weights(self.model, copy=False).values() for a in arrays.values())
+        record = self.workspace.record_run()       # the Runs tab adds its row (run_recorded)
         self.document.mark_changed()      # new weights and a new run: the project has unsaved changes
         self.run_finished.emit(record)
 
@@ -520,66 +463,17 @@ class TrainingPage(QWidget):
         self._document = files.document
 
     def _capture(self) -> dict | None:
-        """The current weights (copies, by node id), the optimizer state and, while a run goes
-        on, that run's history so far. During a run they are taken in the training thread
-        between two batches, so they belong together."""
-        model = self.model
-        if model is None:
-            return None
-        session = self.session if self.session is not None and self.session.model is model else None
-
-        def grab(_session=None) -> dict:
-            opt = self._saved_optimizer
-            if session is not None and session.optimizer.built:
-                from visualnet.engine.optimizers import serialize
-                from visualnet.io.project import OptimizerState
-                opt = OptimizerState(serialize(session.optimizer),
-                                     {k: np.asarray(v).copy() for k, v in session.optimizer.get_state().items()},
-                                     global_rng().bit_generator.state)
-            going = session is not None and session.status in ("running", "ready") and self.state in (
-                "running", "paused")
-            return {"weights": model_weights(model), "optimizer": opt,
-                    "history": session.history.to_dict() if going and session.step_count else None}
-
-        if session is None or self.controller is None or self.controller.session is not session:
-            return grab()
-        try:
-            return self.controller.call(grab).result(timeout=60)
-        except FutureTimeout:             # a batch that takes very long: read them now
-            log.info("weights read outside the training thread")
-            return grab()
+        return self.workspace.capture(running=self.state in ("running", "paused"))
 
     def contribute(self, project) -> None:
         """Fill in the page's parts of a project about to be saved (File controller
         contributor): data recipe, settings, weights, optimizer state, runs."""
         if self.prepared is not None:
             project.recipe = self.prepared.recipe
-        elif self._pending_recipe is not None:
-            project.recipe = self._pending_recipe
         training = self.settings.state()
         training["training_samples"] = self.data_panel.subset.value()
         project.training = training
-        captured = self._capture()
-        unfinished = None
-        if captured is not None and captured["history"] is not None:
-            h = dict(captured["history"], status="unfinished",
-                     reason=f"Saved while training, after {len((captured['history'].get('batch') or {}).get('step', []))}"
-                            " batch(es).")
-            unfinished = {"history": h, "graph": self._graph_snapshot, "recipe": self._recipe,
-                          "duration": time.time() - self._started, "started_at": self._started}
-        project.runs = self.project_runs(unfinished)
-        if captured is None:
-            return
-        weights, optimizer = captured["weights"], captured["optimizer"]
-        if not all(np.isfinite(a).all() for arrays in weights.values() for a in arrays.values()):
-            log.info("the weights hold NaN or infinite values (a diverged run): not saved")
-            weights, optimizer = {}, None
-        project.weights = weights
-        project.optimizer = optimizer if structure(project.graph) == self._trained_structure else None
-        stale = project.drop_stale_weights()      # layers edited since training: their weights no longer fit
-        if stale:
-            names = [project.graph.nodes[n].name for n in stale if n in project.graph.nodes]
-            log.info("weights not saved (the layers changed since training): %s", ", ".join(names) or stale)
+        self.workspace.contribute(project, running=self.state in ("running", "paused"))
 
     def restore(self, project) -> None:
         """Show an opened project's training side (File controller `opened`): its data and
@@ -587,7 +481,7 @@ class TrainingPage(QWidget):
         self._forget()
         notes = []
         if project.recipe is not None and not self._load_recipe(project.recipe):
-            self._pending_recipe = project.recipe
+            self.workspace.pending_recipe = project.recipe
             self.prepared = self.data_panel.prepared = None
             self.data_panel.hold = True
             self.data_panel.description.setText("<b>The project's data was not loaded</b> (see the log); it "
@@ -598,19 +492,10 @@ class TrainingPage(QWidget):
             samples = project.training.get("training_samples")
             if isinstance(samples, int) and not isinstance(samples, bool) and samples >= 0:
                 self.data_panel.subset.setValue(samples)
-        if project.weights:
-            try:
-                self.model = project.build_model(compile=False)
-            except (ValueError, TypeError, KeyError) as exc:
-                notes.append(f"the trained weights cannot be used: {exc}")
-            else:
-                self._saved_optimizer = project.optimizer
-                self._trained_structure = structure(project.graph)
-                self._weights_finite = True
-                self.continue_check.setChecked(True)
-        for run in project.runs:
-            record = record_from_run(run)
-            self.runs.append(record)
+        notes += self.workspace.restore(project)
+        if self.model is not None:
+            self.continue_check.setChecked(True)
+        for record in self.runs:
             self._add_run_row(record)
         if self.runs:
             self.show_run(len(self.runs) - 1)
@@ -622,7 +507,7 @@ class TrainingPage(QWidget):
         else:
             self._set_state("idle")
         parts = [f"{len(self.runs)} run(s)"] + (["trained weights"] if self.model is not None else []) + \
-            (["optimizer state"] if self._saved_optimizer is not None else [])
+            (["optimizer state"] if self.workspace.saved_optimizer is not None else [])
         self.log_line("Opened the project's training: " + ", ".join(parts))
         for note in notes:
             self.log_line(f"Note: {note}")
@@ -652,9 +537,7 @@ class TrainingPage(QWidget):
     def _forget(self) -> None:
         """A different project: no trained weights, runs or curves from the one before (a
         run still going on is stopped and not recorded)."""
-        self._generation += 1
         if self.state in ("running", "paused") and self.controller is not None:
-            self.controller.stop()
             worker = self.worker
             for signal, slot in ((worker.batches_ready, self.curves.add_batches),
                                  (worker.epoch_finished, self.curves.add_epoch),
@@ -667,15 +550,10 @@ class TrainingPage(QWidget):
                     except (RuntimeError, TypeError):
                         pass
             self.log_line("The project was replaced: training stopped")
-        self.model = None
-        self.session = None
-        self._saved_optimizer = None
-        self._trained_structure = None
+        self.workspace.forget()
         self._restored_view = None
-        self._pending_recipe = None
         self.data_panel.hold = False
         self.continue_check.setChecked(False)
-        self.runs = []
         self.runs_view.clear()
         self.curves.reset(["loss"])
         self.inside.reset(1)
@@ -685,15 +563,27 @@ class TrainingPage(QWidget):
             self._set_state("idle")
 
     def _weights_fit(self) -> bool:
-        if self.model is None or not self._weights_finite:
-            return False
-        from visualnet.io.project import Project
-        probe = Project(self.document.graph, weights=model_weights(self.model, copy=False))
-        return not probe.drop_stale_weights()
+        return self.workspace.weights_fit(self.document.graph)
 
     def _update_continue(self) -> None:
         ok = self.state not in ("running", "paused", "evaluating") and self._weights_fit()
         self.continue_check.setEnabled(ok)
+
+    @property
+    def model(self):
+        return self.workspace.model
+
+    @property
+    def session(self):
+        return self.workspace.session
+
+    @property
+    def controller(self):
+        return self.workspace.controller
+
+    @property
+    def runs(self) -> list:
+        return self.workspace.runs
 
     @property
     def control(self):
