@@ -21,6 +21,9 @@ class LayerCase:
     shapes: tuple  # one input shape (batch excluded) per model input
     kwargs: dict = field(default_factory=dict)
     before: tuple = ()  # (layer type, kwargs) applied in turn to each input before the probe
+    # the inputs hold integer ids in 0..ids-1 (as floats, as the engine feeds them) instead of
+    # normal samples: Embedding's; their gradient is not checked (ids are not differentiable)
+    ids: int | None = None
 
 
 def _one(shape, before=(), **kwargs) -> LayerCase:
@@ -71,6 +74,12 @@ CASES: dict[str, LayerCase] = {
     "Subtract": _two((5,), (5,)),
     "Multiply": _two((5,), (5,)),
     "Average": _two((5,), (5,)),
+    # ids drawn over the whole table; a 2-D id grid per sample (Keras takes any rank)
+    "Embedding": LayerCase(((4, 3),), {"input_dim": 10, "output_dim": 3}, ids=10),
+    "SimpleRNN": _one((5, 3), units=4, activation="relu"),
+    # every step's output, read from the end: both orders must agree in files and scripts
+    "LSTM": _one((5, 3), units=3, return_sequences=True, go_backwards=True),
+    "GRU": _one((5, 3), units=4),
 }
 
 

@@ -108,7 +108,9 @@ def built(tmp_path_factory):
             with piece("building and running its case's model in VisualNet", layer_type):
                 model = build(case, layer_type, _vn_layer, vl.Input, vm.Model)
                 randomize(model, seed=3)  # moving variances stay positive
-                xs = [sample(shape, n=4, seed=1 + i) for i, shape in enumerate(case.shapes)]
+                xs = [sample(shape, n=4, seed=1 + i) if case.ids is None else
+                      np.random.default_rng(1 + i).integers(0, case.ids, (4, *shape)).astype("float32")
+                      for i, shape in enumerate(case.shapes)]
                 x = xs[0] if len(xs) == 1 else xs
                 y = model.predict(x, verbose=0)
             cache[layer_type] = Built(model, x, y, tmp_path_factory.mktemp(layer_type))
@@ -171,7 +173,7 @@ def test_numerical_gradients(built, layer_type):
     shapes = [(2, *s[1:]) for s in probe.input_shapes]
     with piece("backward equal to numerical gradients (check_layer)", layer_type):
         check_layer(layer_type, CASES[layer_type].kwargs, shapes if len(shapes) > 1 else shapes[0],
-                    training=layer_type != "Dropout")    # a random mask is not differentiable; rate 0 is in tests/engine
+                    training=layer_type != "Dropout", ids=CASES[layer_type].ids)    # a random mask is not differentiable; rate 0 is in tests/engine
 
 
 @by_type

@@ -25,8 +25,10 @@ def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 
 
 def check_layer(layer_type: str, kwargs: dict, input_shapes, seed: int = 0, training: bool = True,
-                atol: float = 1e-6):
-    """Build `layer_type(**kwargs)` on inputs of `input_shapes` (batch included) and check it."""
+                atol: float = 1e-6, ids: int | None = None):
+    """Build `layer_type(**kwargs)` on inputs of `input_shapes` (batch included) and check it.
+    `ids`: the inputs are integer ids in 0..ids-1 (Embedding); their gradient must be zero
+    or None, and only the weights' gradients are compared with finite differences."""
     cls = LAYER_CLASSES[layer_type]
     rng = np.random.default_rng(seed)
     shapes = [tuple(s) for s in (input_shapes if isinstance(input_shapes[0], (tuple, list)) else [input_shapes])]
@@ -46,7 +48,7 @@ def check_layer(layer_type: str, kwargs: dict, input_shapes, seed: int = 0, trai
             value = np.abs(value) + 0.5
         layer.values[w.name] = value
         layer.grads[w.name] = np.zeros(w.shape)
-    xs = [rng.normal(0, 1, s) for s in shapes]
+    xs = [rng.normal(0, 1, s) if ids is None else rng.integers(0, ids, s).astype(np.float64) for s in shapes]
     y = layer.forward(list(xs), training)
     assert y.shape == (shapes[0][0], *expected[1:])
     r = rng.normal(0, 1, y.shape)
@@ -58,6 +60,9 @@ def check_layer(layer_type: str, kwargs: dict, input_shapes, seed: int = 0, trai
     dxs = layer.backward(r.copy(), need_dx=True)
     analytic = {w.name: layer.grads[w.name].copy() for w in layer.weight_specs if w.trainable}
     for i, (x, dx) in enumerate(zip(xs, dxs)):
+        if ids is not None:
+            assert dx is None or not np.any(dx), f"{layer_type}: ids must get no gradient"
+            continue
         np.testing.assert_allclose(dx, numeric_grad(loss, x), atol=atol, rtol=1e-4,
                                    err_msg=f"{layer_type}: gradient of input {i}")
     for name, grad in analytic.items():

@@ -213,15 +213,42 @@ LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal",
 LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform",
                        "Uniform within sqrt(3 / fan_in).")
 
+
+class Orthogonal(_Random):
+    """An orthogonal matrix (of the 2-D view (prod(shape[:-1]), shape[-1])) times `gain`,
+    from the QR decomposition of a normal matrix, signs fixed as Keras does; the default
+    recurrent kernel of Keras's RNN layers."""
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype="float32"):
+        shape = _shape_dtype(shape, dtype)
+        if len(shape) < 2:
+            raise ValueError(f"The Orthogonal initializer needs a shape of rank >= 2; received shape={shape}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = make_rng(self.seed).standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(_F)
+
+    def get_config(self):
+        return {**super().get_config(), "gain": self.gain}
+
+
 _CLASSES = {c.__name__: c for c in (
     Constant, Zeros, Ones, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-    GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform)}
+    GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal)}
 _SNAKE = {"constant": Constant, "zeros": Zeros, "ones": Ones, "random_normal": RandomNormal,
           "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
           "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
           "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform,
           "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
-          "normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones}
+          "normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones,
+          "orthogonal": Orthogonal}
 
 
 def get(identifier):

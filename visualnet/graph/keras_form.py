@@ -41,7 +41,9 @@ class KerasForm:
     fixed: Keras option -> Fixed; ignored: Keras options read and dropped silently (they
     do not change what the layer computes); write: params -> the values Keras writes where
     they differ (e.g. pooling strides None -> pool_size); read: a Keras config -> the same
-    config with values in the registry's form (e.g. BatchNormalization axis [3] -> 3).
+    config with values in the registry's form (e.g. BatchNormalization axis [3] -> 3);
+    weights_group: the sub-object whose group holds the weights in Keras 3's weights file
+    ('cell' for the recurrent layers: layers/lstm/cell/vars), '' for the layer's own.
     """
 
     class_name: str = ""
@@ -51,6 +53,7 @@ class KerasForm:
     ignored: tuple[str, ...] = ()
     write: Callable[[dict], dict] | None = None
     read: Callable[[dict], dict] | None = None
+    weights_group: str = ""
 
     def argument(self, param: str, dialect: str) -> str:
         """The Keras argument (config key) for a registry parameter in `dialect`."""

@@ -17,5 +17,6 @@ ACTIVATIONS = {
 INITIALIZERS = {
     "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal", "he_normal": "HeNormal",
     "he_uniform": "HeUniform", "lecun_normal": "LecunNormal", "lecun_uniform": "LecunUniform",
-    "zeros": "Zeros", "ones": "Ones",
+    "zeros": "Zeros", "ones": "Ones", "random_uniform": "RandomUniform", "random_normal": "RandomNormal",
+    "orthogonal": "Orthogonal",
 }

@@ -20,7 +20,8 @@ from .torch_form import TorchForm
 
 Shape = tuple  # (None, d1, d2, ...): the batch dimension is None
 
-CATEGORIES = ("input", "core", "convolution", "pooling", "reshaping", "normalization", "merging", "activation", "regularization")
+CATEGORIES = ("input", "core", "convolution", "pooling", "reshaping", "normalization", "merging", "activation", "regularization",
+              "recurrent")
 
 
 class ShapeError(ValueError):

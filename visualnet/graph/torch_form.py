@@ -20,12 +20,14 @@ class TorchForm:
     forward(params, input_shapes, xs, m) -> the output's expression, `xs` being the
     inputs' variable names and `m` the submodule ('self.dense');
     weights: Keras weight name -> (state_dict name, a NumPy suffix turning the Keras array
-    into PyTorch's, e.g. '.T');
+    into PyTorch's, e.g. '.T'), or a tuple of such pairs when one Keras array gives several
+    PyTorch ones (a recurrent layer's bias); or a function (params, input_shapes) -> that
+    mapping when it depends on the parameters (the gate blocks of a recurrent layer);
     helpers: functions or classes of the exporter's helper library the code uses."""
 
     forward: Callable[[dict, list, list, str], str]
     module: Callable[[dict, list], str] | None = None
-    weights: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    weights: Mapping[str, tuple] | Callable[[dict, list], Mapping[str, tuple]] = field(default_factory=dict)
     helpers: tuple[str, ...] = ()
 
 

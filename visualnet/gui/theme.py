@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 CATEGORY_COLOURS = {
     "input": "#5a67d8", "core": "#2f81f7", "convolution": "#8250df", "pooling": "#1f9d8b", "reshaping": "#0a7ea4",
     "normalization": "#2da44e", "merging": "#e16f24", "activation": "#c49000", "regularization": "#cf5a9b",
+    "recurrent": "#d1453b",
 }
 
 

@@ -357,9 +357,11 @@ def _torch_parts(graph, order, ids, info):
             init.append(f"        {m} = {form.module(node.params, shapes)}")
         xs = [ids[s] for s in graph.inputs_of(nid)]
         fwd.append(f"        {ids[nid]} = {form.forward(node.params, shapes, xs, m)}")
+        weights = form.weights(node.params, shapes) if callable(form.weights) else form.weights
         for i, w in enumerate(node.spec.weights(node.params, shapes)):
-            name, suffix = form.weights[w.name]
-            state.append(f"        \"{ids[nid]}.{name}\": data[{f'{node.name}/{i}'!r}]{suffix},")
+            entry = weights[w.name]
+            for name, suffix in (entry if isinstance(entry[0], tuple) else (entry,)):
+                state.append(f"        \"{ids[nid]}.{name}\": data[{f'{node.name}/{i}'!r}]{suffix},")
     return init, fwd, state, helpers
 
 

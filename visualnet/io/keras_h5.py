@@ -261,6 +261,10 @@ def write_keras3_weights(f: h5py.File, graph: Graph, name: str, sequential: bool
         g = layers.create_group(gname)
         v = g.create_group("vars")
         v.attrs["name"] = np.bytes_(graph.nodes[nid].name.encode("utf-8"))
+        sub = graph.nodes[nid].spec.keras.weights_group  # e.g. an RNN's weights are its cell's
+        if sub:
+            v = g.create_group(sub).create_group("vars")
+            v.attrs["name"] = np.bytes_(sub.encode("utf-8"))
         for i, value in enumerate(weights.get(nid, [])):
             v.create_dataset(str(i), data=np.asarray(value, dtype=np.float32))
     top = f.create_group("vars")
@@ -300,12 +304,14 @@ def read_keras3_weights(f: h5py.File, graph: Graph, sequential: bool) -> dict[st
             continue
         if gname not in layers or not isinstance(layers[gname], h5py.Group):
             raise KerasFileError(f"The weights of layer '{node.name}' (group 'layers/{gname}') are missing.")
-        vars_ = layers[gname].get("vars")
+        sub = node.spec.keras.weights_group
+        holder = layers[gname].get(sub) if sub else layers[gname]
+        vars_ = holder.get("vars") if isinstance(holder, h5py.Group) else None
         if not isinstance(vars_, h5py.Group):
-            raise KerasFileError(f"Group 'layers/{gname}' has no 'vars'.")
+            raise KerasFileError(f"Group 'layers/{gname}{'/' + sub if sub else ''}' has no 'vars'.")
         if len(vars_) != len(specs):
             raise KerasFileError(f"Layer '{node.name}' needs {len(specs)} weights "
-                                 f"({', '.join(w.name for w in specs)}); 'layers/{gname}' has {len(vars_)}.")
+                                 f"({', '.join(w.name for w in specs)}); '{vars_.name}' has {len(vars_)}.")
         out[nid] = [_finite(read_array(vars_, str(i), w.shape, f"Layer '{node.name}' weight '{w.name}'"),
                             node.name, w.name) for i, w in enumerate(specs)]
     return out

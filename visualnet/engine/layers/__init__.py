@@ -9,6 +9,7 @@ from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D
                       GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
+from .recurrent import GRU, LSTM, Embedding, SimpleRNN
 
 LAYER_CLASSES: dict[str, type[Layer]] = {
     cls.layer_type: cls
@@ -16,7 +17,8 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
                 AveragePooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D,
                 GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                 ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D, BatchNormalization, Dropout, Activation,
-                LeakyReLU, Softmax, Concatenate, Add, Subtract, Multiply, Average)
+                LeakyReLU, Softmax, Concatenate, Add, Subtract, Multiply, Average, Embedding, SimpleRNN, LSTM,
+                GRU)
 }
 
 

@@ -40,7 +40,8 @@ class Layer:
             if key in kwargs:
                 raise TypeError(f"{type(self).__name__} got multiple values for argument '{key}'.")
             kwargs[key] = value
-        common = {k: kwargs.pop(k) for k in _COMMON if k in kwargs}
+        # Embedding's own input_dim is a parameter, not Keras 2's input shape shorthand
+        common = {k: kwargs.pop(k) for k in _COMMON if k in kwargs and k not in spec.param_names}
         form = spec.keras
         for key, rule in form.all_fixed().items():
             if key in kwargs:

@@ -1,0 +1,336 @@
+"""Embedding, SimpleRNN, LSTM and GRU (Keras 3's maths, weight layout and gate order).
+
+The recurrent layers project every step's input at once (one (batch*steps, features) x
+(features, k*units) product), then run the steps with one (batch, units) x (units, k*units)
+product each; backward is backpropagation through time, the same products transposed.
+Everything stays in the weights' dtype (float32; float64 in the gradient tests).
+
+`dropout` is Keras's: while training, one mask per sequence of the batch, (batch, features),
+drops the same input features at every step (scaled by 1 / (1 - rate)).
+`go_backwards` reads the sequence from its end; as in Keras, the outputs come in the order
+they are computed (with return_sequences, the first output belongs to the last step).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activations
+from ..rng import global_rng
+from .base import Layer
+
+
+class Embedding(Layer):
+    """Row `id` of the table for each id. Inputs arrive as floats holding integer ids (the
+    engine feeds float32); they are truncated to integers as Keras casts them, and ids
+    outside 0..input_dim-1 raise ValueError naming the sample, the position and the id.
+    No gradient flows to the ids (zeros when one is asked for)."""
+
+    layer_type = "Embedding"
+
+    # Keras's short names for the table's initializer; the registry keeps the class's name
+    _INIT_SPELLINGS = {"uniform": "random_uniform", "normal": "random_normal"}
+
+    def __init__(self, *args, **kwargs):
+        if len(args) < 3 and isinstance(kwargs.get("embeddings_initializer"), str):
+            init = kwargs["embeddings_initializer"]
+            kwargs["embeddings_initializer"] = self._INIT_SPELLINGS.get(init, init)
+        elif len(args) >= 3 and isinstance(args[2], str):
+            args = (*args[:2], self._INIT_SPELLINGS.get(args[2], args[2]), *args[3:])
+        kwargs.pop("input_length", None)  # Keras 2's; Keras 3 drops it too (with a warning)
+        super().__init__(*args, **kwargs)
+
+    def _ids(self, x: np.ndarray) -> np.ndarray:
+        n = self.config["input_dim"]
+        bad = ~np.isfinite(x) | (x <= -1) | (x >= n)  # truncation maps (-1, 0) to 0, as a cast does
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            value = x[where]
+            shown = int(value) if np.isfinite(value) and float(value).is_integer() else value
+            position = where[1] if len(where) == 2 else where[1:]
+            raise ValueError(f"Embedding '{self.name}': sample {where[0]}, position {position} holds id {shown}, "
+                             f"outside 0..{n - 1} (input_dim={n}).")
+        return x.astype(np.int64)
+
+    def forward(self, inputs, training):
+        ids = self._ids(np.asarray(inputs[0]))
+        self._shape_in = ids.shape
+        self._flat = ids.reshape(-1)
+        table = self.values["embeddings"]
+        return table[ids]
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        grad = self.grads["embeddings"]
+        grad[...] = 0
+        np.add.at(grad, self._flat, dy.reshape(-1, grad.shape[1]))
+        if not need_dx:
+            return [None]
+        return [np.zeros(self._shape_in, dy.dtype)]
+
+
+class _Recurrent(Layer):
+    """What SimpleRNN, LSTM and GRU share: the input projection, dropout, go_backwards,
+    return_sequences and the kernels' gradients. Subclasses run the steps (`_steps`) and
+    their backward (`_bptt`, giving the pre-activations' gradients) on xw = x · kernel (+ the
+    input bias), kept time-major: (steps, batch, k*units)."""
+
+    gates = 1
+    positional = ("units",)
+
+    def on_build(self):
+        self.act = activations.get(self.config["activation"])
+        self.rec_act = activations.get(self.config.get("recurrent_activation"))
+
+    def _input_bias(self):
+        return self.values["bias"] if self.config["use_bias"] else None
+
+    def forward(self, inputs, training):
+        x = inputs[0]
+        n, steps, features = x.shape
+        kernel = self.values["kernel"]
+        dtype = kernel.dtype
+        if self.config["go_backwards"]:
+            x = x[:, ::-1]
+        rate = self.config["dropout"]
+        self._mask = None
+        if training and rate > 0:
+            keep = 1.0 - rate
+            self._mask = (global_rng().random((n, features), dtype=np.float32) < keep).astype(dtype) \
+                * dtype.type(1 / keep)
+            x = x * self._mask[:, None, :]
+        # time-major inside (steps, batch, ...): each step's slice is contiguous for the products
+        x2 = self._x2 = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(steps * n, features)
+        xw = (x2 @ kernel).reshape(steps, n, -1)
+        bias = self._input_bias()
+        if bias is not None:
+            xw += bias
+        hs = self._steps(xw)  # (steps, n, units)
+        if self.config["return_sequences"]:
+            return np.ascontiguousarray(hs.transpose(1, 0, 2))
+        return hs[-1]
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        steps, n, units = self._hs.shape
+        dhs = np.zeros((steps, n, units), dy.dtype)
+        if self.config["return_sequences"]:
+            dhs[...] = dy.transpose(1, 0, 2)
+        else:
+            dhs[-1] = dy
+        dxw = self._bptt(dhs)  # (steps, n, k*units)
+        dxw2 = dxw.reshape(steps * n, -1)
+        # the recurrent kernel's gradient: every step's product at once, h_(t-1) against dz_t
+        h_prev = np.zeros_like(self._hs)
+        h_prev[1:] = self._hs[:-1]
+        self._recurrent_grad(h_prev.reshape(steps * n, units), dxw2)
+        self.grads["kernel"][...] = self._x2.T @ dxw2
+        if self.config["use_bias"]:
+            self._input_bias_grad()[...] = dxw2.sum(axis=0)
+        if not need_dx:
+            return [None]
+        dx = (dxw2 @ self.values["kernel"].T).reshape(steps, n, -1).transpose(1, 0, 2)
+        if self._mask is not None:
+            dx = dx * self._mask[:, None, :]
+        if self.config["go_backwards"]:
+            dx = dx[:, ::-1]
+        return [np.ascontiguousarray(dx)]
+
+    def _recurrent_grad(self, h_prev, dz):
+        """recurrent_kernel's gradient from h_(t-1) and the pre-activations' gradients, all steps."""
+        self.grads["recurrent_kernel"][...] = h_prev.T @ dz
+
+    def _input_bias_grad(self):
+        return self.grads["bias"]
+
+    def _steps(self, xw):
+        raise NotImplementedError
+
+    def _bptt(self, dhs):
+        raise NotImplementedError
+
+
+class SimpleRNN(_Recurrent):
+    """h_t = activation(x_t · kernel + h_(t-1) · recurrent_kernel + bias)."""
+
+    layer_type = "SimpleRNN"
+
+    def _steps(self, xw):
+        steps, n, u = xw.shape
+        rk = self.values["recurrent_kernel"]
+        self._z = np.empty_like(xw)
+        hs = self._hs = np.empty_like(xw)
+        h = np.zeros((n, u), xw.dtype)
+        for t in range(steps):
+            z = self._z[t] = xw[t] + h @ rk
+            h = hs[t] = self.act.forward(z)
+        return hs
+
+    def _bptt(self, dhs):
+        steps, n, u = self._hs.shape
+        rk = self.values["recurrent_kernel"]
+        dxw = np.empty_like(self._z)
+        dh_next = np.zeros((n, u), self._hs.dtype)
+        for t in range(steps - 1, -1, -1):
+            dz = dxw[t] = self.act.backward(self._z[t], self._hs[t], dhs[t] + dh_next)
+            dh_next = dz @ rk.T
+        return dxw
+
+
+class LSTM(_Recurrent):
+    """Keras's LSTM: gates i, f, c, o; c_t = f c_(t-1) + i activation(z_c);
+    h_t = o activation(c_t). unit_forget_bias starts the forget gate's bias at 1."""
+
+    layer_type = "LSTM"
+    gates = 4
+
+    def build(self, input_shapes):
+        fresh = not self.built
+        super().build(input_shapes)
+        if fresh and self.config["use_bias"] and self.config["unit_forget_bias"]:
+            u = self.config["units"]
+            self.values["bias"][u:2 * u] = 1.0
+
+    def _steps(self, xw):
+        steps, n, k = xw.shape
+        u = k // 4
+        rk = self.values["recurrent_kernel"]
+        dtype = xw.dtype
+        self._zs = np.empty_like(xw)          # pre-activations
+        self._gs = np.empty_like(xw)          # i, f, g, o
+        self._cs = np.empty((steps, n, u), dtype)
+        self._tcs = np.empty((steps, n, u), dtype)  # activation(c)
+        hs = self._hs = np.empty((steps, n, u), dtype)
+        h = np.zeros((n, u), dtype)
+        c = np.zeros((n, u), dtype)
+        ra, act = self.rec_act, self.act
+        for t in range(steps):
+            z = self._zs[t] = xw[t] + h @ rk
+            g = self._gs[t]
+            g[:, :2 * u] = ra.forward(z[:, :2 * u])
+            g[:, 2 * u:3 * u] = act.forward(z[:, 2 * u:3 * u])
+            g[:, 3 * u:] = ra.forward(z[:, 3 * u:])
+            c = self._cs[t] = g[:, u:2 * u] * c + g[:, :u] * g[:, 2 * u:3 * u]
+            tc = self._tcs[t] = act.forward(c)
+            h = hs[t] = g[:, 3 * u:] * tc
+        return hs
+
+    def _bptt(self, dhs):
+        steps, n, u = self._hs.shape
+        rk = self.values["recurrent_kernel"]
+        ra, act = self.rec_act, self.act
+        dxw = np.empty_like(self._zs)
+        dh_next = np.zeros((n, u), self._hs.dtype)
+        dc_next = np.zeros((n, u), self._hs.dtype)
+        for t in range(steps - 1, -1, -1):
+            z, g = self._zs[t], self._gs[t]
+            i, f, gg, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
+            c, tc = self._cs[t], self._tcs[t]
+            c_prev = self._cs[t - 1] if t else np.zeros_like(c)
+            dh = dhs[t] + dh_next
+            dc = dc_next + act.backward(c, tc, dh * o)
+            dz = dxw[t]
+            dz[:, :u] = ra.backward(z[:, :u], i, dc * gg)
+            dz[:, u:2 * u] = ra.backward(z[:, u:2 * u], f, dc * c_prev)
+            dz[:, 2 * u:3 * u] = act.backward(z[:, 2 * u:3 * u], gg, dc * i)
+            dz[:, 3 * u:] = ra.backward(z[:, 3 * u:], o, dh * tc)
+            dc_next = dc * f
+            dh_next = dz @ rk.T
+        return dxw
+
+
+class GRU(_Recurrent):
+    """Keras's GRU: gates z, r, h; h_t = z h_(t-1) + (1 - z) hh. With reset_after (Keras 3's
+    default) hh = activation(x_h + r (h_(t-1) · R_h + b_rh)) and the bias is (2, 3*units):
+    input bias, recurrent bias; otherwise hh = activation(x_h + (r h_(t-1)) · R_h) and one bias."""
+
+    layer_type = "GRU"
+    gates = 3
+
+    def _input_bias(self):
+        if not self.config["use_bias"]:
+            return None
+        b = self.values["bias"]
+        return b[0] if self.config["reset_after"] else b
+
+    def _input_bias_grad(self):
+        g = self.grads["bias"]
+        return g[0] if self.config["reset_after"] else g
+
+    def _steps(self, xw):
+        steps, n, k = xw.shape
+        u = k // 3
+        rk = self.values["recurrent_kernel"]
+        after = self.config["reset_after"]
+        rbias = self.values["bias"][1] if after and self.config["use_bias"] else None
+        dtype = xw.dtype
+        self._pre = np.empty_like(xw)      # pre-activations of z, r, hh
+        self._gs = np.empty_like(xw)       # z, r, hh
+        self._rh = np.empty((steps, n, u), dtype)  # reset_after: h_(t-1) · R_h (+ b); else r h_(t-1)
+        hs = self._hs = np.empty((steps, n, u), dtype)
+        h = np.zeros((n, u), dtype)
+        ra, act = self.rec_act, self.act
+        for t in range(steps):
+            pre, g = self._pre[t], self._gs[t]
+            if after:
+                inner = h @ rk
+                if rbias is not None:
+                    inner += rbias
+                pre[:, :2 * u] = xw[t, :, :2 * u] + inner[:, :2 * u]
+                g[:, :2 * u] = ra.forward(pre[:, :2 * u])
+                self._rh[t] = inner[:, 2 * u:]
+                pre[:, 2 * u:] = xw[t, :, 2 * u:] + g[:, u:2 * u] * inner[:, 2 * u:]
+            else:
+                pre[:, :2 * u] = xw[t, :, :2 * u] + h @ rk[:, :2 * u]
+                g[:, :2 * u] = ra.forward(pre[:, :2 * u])
+                rh = self._rh[t] = g[:, u:2 * u] * h
+                pre[:, 2 * u:] = xw[t, :, 2 * u:] + rh @ rk[:, 2 * u:]
+            g[:, 2 * u:] = act.forward(pre[:, 2 * u:])
+            z = g[:, :u]
+            h = hs[t] = z * h + (1 - z) * g[:, 2 * u:]
+        return hs
+
+    def _bptt(self, dhs):
+        steps, n, u = self._hs.shape
+        rk = self.values["recurrent_kernel"]
+        after = self.config["reset_after"]
+        ra, act = self.rec_act, self.act
+        dxw = np.empty_like(self._pre)
+        # the gradient of each step's recurrent product (reset_after: of h_(t-1) · R + b; else of
+        # h_(t-1) · R_zr and of (r h_(t-1)) · R_h): the kernel's gradient takes them all at once
+        dinner = self._dinner = np.empty_like(self._pre)
+        dh_next = np.zeros((n, u), self._hs.dtype)
+        for t in range(steps - 1, -1, -1):
+            pre, g = self._pre[t], self._gs[t]
+            z, r, hh = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
+            h_prev = self._hs[t - 1] if t else np.zeros((n, u), self._hs.dtype)
+            dh = dhs[t] + dh_next
+            d = dxw[t]
+            d[:, 2 * u:] = dah = act.backward(pre[:, 2 * u:], hh, dh * (1 - z))
+            d[:, :u] = ra.backward(pre[:, :u], z, dh * (h_prev - hh))
+            dh_prev = dh * z
+            di = dinner[t]
+            if after:
+                d[:, u:2 * u] = ra.backward(pre[:, u:2 * u], r, dah * self._rh[t])
+                di[:, :2 * u] = d[:, :2 * u]
+                di[:, 2 * u:] = dah * r
+                dh_prev += di @ rk.T
+            else:
+                drh = dah @ rk[:, 2 * u:].T
+                d[:, u:2 * u] = ra.backward(pre[:, u:2 * u], r, drh * h_prev)
+                di[...] = d
+                dh_prev += drh * r
+                dh_prev += d[:, :2 * u] @ rk[:, :2 * u].T
+            dh_next = dh_prev
+        return dxw
+
+    def _recurrent_grad(self, h_prev, dz):
+        steps, n, k = self._dinner.shape
+        u = k // 3
+        dinner = self._dinner.reshape(steps * n, k)
+        grad = self.grads["recurrent_kernel"]
+        if self.config["reset_after"]:
+            grad[...] = h_prev.T @ dinner
+            if self.config["use_bias"]:
+                self.grads["bias"][1] = dinner.sum(axis=0)
+        else:
+            grad[:, :2 * u] = h_prev.T @ dinner[:, :2 * u]
+            grad[:, 2 * u:] = self._rh.reshape(steps * n, u).T @ dinner[:, 2 * u:]

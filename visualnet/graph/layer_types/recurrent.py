@@ -1,0 +1,191 @@
+"""Embedding and the recurrent family (Keras's RNN layers): SimpleRNN, LSTM and GRU.
+
+The recurrent layers take (batch, timesteps, features) and keep Keras's weight layout:
+kernel (features, k*units), recurrent_kernel (units, k*units) and bias, the k gate blocks
+in Keras's order (LSTM i, f, c, o; GRU z, r, h; GRU's bias is (2, 3*units) with
+reset_after=True, Keras 3's default). Not supported yet, so refused in Keras files at any
+other value: return_state (it needs a layer with several outputs), stateful, unroll,
+recurrent_dropout, masks (Embedding's mask_zero). The exported PyTorch code uses
+nn.RNN/nn.LSTM/nn.GRU (batch_first); it refuses what they cannot compute the same way
+(activations other than Keras's defaults, GRU reset_after=False, dropout during training).
+"""
+
+from __future__ import annotations
+
+from ..keras_form import NO_LORA, Fixed, KerasForm
+from ..params import Param
+from ..registry import LayerSpec, ShapeError, WeightSpec, register
+from ..torch_form import TorchForm
+from ._common import activation, fmt, initializer
+
+# ---------------------------------------------------------------------- Embedding
+
+
+def _embedding_shape(p, shapes):
+    (s,) = shapes
+    if len(s) < 2:
+        raise ShapeError(f"Embedding needs at least one id per sample, e.g. (timesteps,); it receives {fmt(s)}.")
+    return (*s, p["output_dim"])
+
+
+register(LayerSpec(
+    "Embedding", "core",
+    "Looks up a learned vector for each integer id: (batch, ...) ids in 0..input_dim-1 -> (batch, ..., output_dim).",
+    (Param("input_dim", "int", 1000, "Number of distinct ids (vocabulary size); ids run from 0 to input_dim - 1.",
+           min=1, required=True),
+     Param("output_dim", "int", 16, "Length of each id's vector.", min=1, required=True),
+     initializer("embeddings_initializer", "random_uniform", "embedding table")),
+    1, 1, _embedding_shape,
+    lambda p, s: [WeightSpec("embeddings", (p["input_dim"], p["output_dim"]), True, "embeddings_initializer")],
+    key_params=("input_dim", "output_dim"),
+    # mask_zero needs masks to flow to the next layers: refused until they do
+    keras=KerasForm(fixed={"mask_zero": Fixed(False), "embeddings_regularizer": Fixed(None),
+                           "embeddings_constraint": Fixed(None), "weights": Fixed(None, write=False),
+                           "lora_alpha": Fixed(None, write=False), **NO_LORA},
+                    ignored=("input_length",)),   # Keras 2's; deprecated and unused in Keras 3
+    torch=TorchForm(lambda p, s, xs, m: f"{m}({xs[0]}.long())",
+                    lambda p, s: f"nn.Embedding({p['input_dim']}, {p['output_dim']})",
+                    {"embeddings": ("weight", "")}),
+))
+
+# ---------------------------------------------------------------------- SimpleRNN, LSTM, GRU
+
+GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+TORCH_CLASS = {"SimpleRNN": "nn.RNN", "LSTM": "nn.LSTM", "GRU": "nn.GRU"}
+DOCS = {
+    "SimpleRNN": "Fully connected recurrent layer: h_t = activation(x_t · kernel + h_(t-1) · recurrent_kernel + bias).",
+    "LSTM": "Long short-term memory layer (Hochreiter 1997), Keras's gates i, f, c, o.",
+    "GRU": "Gated recurrent unit (Cho et al. 2014), Keras's gates z, r, h; reset_after=True is Keras 3's "
+           "(and cuDNN's and PyTorch's) formula.",
+}
+
+NO_RNN_REGULARIZERS = {k: Fixed(None) for k in (
+    "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+    "kernel_constraint", "recurrent_constraint", "bias_constraint")}
+RNN_FIXED = {
+    **NO_RNN_REGULARIZERS,
+    "recurrent_dropout": Fixed(0.0),
+    "return_state": Fixed(False),
+    "stateful": Fixed(False),
+    "unroll": Fixed(False),
+    "time_major": Fixed(False, write=False),    # Keras 2's
+}
+# without masks these change nothing: Keras 2's implementation choice, the dropout seed, Keras 3's cuDNN switch
+RNN_IGNORED = ("zero_output_for_mask", "implementation", "seed", "use_cudnn")
+
+
+def rnn_shape(name: str):
+    def rule(p, shapes):
+        (s,) = shapes
+        if len(s) != 3:
+            raise ShapeError(f"{name} needs (timesteps, features) per sample; it receives {fmt(s)}. "
+                             "Add an Embedding or a Reshape before it.")
+        if s[-1] is None:
+            raise ShapeError(f"{name} needs a known number of features per step; it receives {fmt(s)}.")
+        return (None, s[1], p["units"]) if p["return_sequences"] else (None, p["units"])
+    return rule
+
+
+def rnn_weights(name: str):
+    k = GATES[name]
+
+    def rule(p, shapes):
+        u = p["units"]
+        w = [WeightSpec("kernel", (shapes[0][-1], k * u), True, "kernel_initializer"),
+             WeightSpec("recurrent_kernel", (u, k * u), True, "recurrent_initializer")]
+        if p["use_bias"]:
+            shape = (2, k * u) if name == "GRU" and p["reset_after"] else (k * u,)
+            w.append(WeightSpec("bias", shape, True, "bias_initializer"))
+        return w
+    return rule
+
+
+# Keras (in, k*units) blocks -> PyTorch (k*units, in) blocks: the order of Keras's blocks in PyTorch's
+TORCH_ORDER = {"SimpleRNN": (0,), "LSTM": (0, 1, 2, 3), "GRU": (1, 0, 2)}
+
+
+def _blocks(name: str, p) -> str:
+    """A NumPy suffix reordering the gate blocks along the first axis ('' when already in order)."""
+    order = TORCH_ORDER[name]
+    if order == tuple(range(len(order))):
+        return ""
+    u = p["units"]
+    return "[np.r_[" + ", ".join(f"{i * u}:{(i + 1) * u}" for i in order) + "]]"
+
+
+def _torch_module(name: str):
+    def module(p, s):
+        problems = []
+        if name == "SimpleRNN":
+            if p["activation"] not in ("tanh", "relu"):
+                problems.append(f"activation={p['activation']!r} (nn.RNN has 'tanh' and 'relu' only)")
+        else:
+            if p["activation"] != "tanh" or p["recurrent_activation"] != "sigmoid":
+                problems.append(f"activation={p['activation']!r}, recurrent_activation="
+                                f"{p['recurrent_activation']!r} ({TORCH_CLASS[name]} has tanh and sigmoid only)")
+        if name == "GRU" and not p["reset_after"]:
+            problems.append("reset_after=False (nn.GRU applies the reset gate after the recurrent product)")
+        if p["dropout"]:
+            problems.append(f"dropout={p['dropout']} (Keras drops the same inputs at every step; "
+                            f"{TORCH_CLASS[name]}'s dropout is between stacked layers)")
+        if problems:
+            raise ValueError(f"{name} cannot be exported to PyTorch faithfully: {'; '.join(problems)}.")
+        extra = ", nonlinearity='relu'" if name == "SimpleRNN" and p["activation"] == "relu" else ""
+        return f"{TORCH_CLASS[name]}({s[0][-1]}, {p['units']}, bias={p['use_bias']}, batch_first=True{extra})"
+    return module
+
+
+def _torch_forward(p, s, xs, m):
+    x = f"{xs[0]}.flip(1)" if p["go_backwards"] else xs[0]
+    return f"{m}({x})[0]" + ("" if p["return_sequences"] else "[:, -1]")
+
+
+def _torch_weights(name: str, p) -> dict:
+    blocks = _blocks(name, p)
+    if name == "GRU" and p["reset_after"]:   # (2, 3u): input bias, recurrent bias
+        bias = (("bias_ih_l0", f"[0]{blocks}"), ("bias_hh_l0", f"[1]{blocks}"))
+    else:                                    # one bias: PyTorch's second one is zero
+        bias = (("bias_ih_l0", blocks), ("bias_hh_l0", f"{blocks} * 0"))
+    return {"kernel": ("weight_ih_l0", f".T{blocks}"), "recurrent_kernel": ("weight_hh_l0", f".T{blocks}"),
+            "bias": bias}
+
+
+def declare_rnn(name: str) -> None:
+    gated = name != "SimpleRNN"
+    params = [Param("units", "int", 32, "Number of units (the size of the state and of each output).", min=1,
+                    required=True),
+              Param("activation", "activation", "tanh",
+                    "Activation of the state candidate ('linear' when unset)." if gated else
+                    "Activation of the state ('linear' when unset).", choices=activation().choices, optional=True)]
+    if gated:
+        params.append(Param("recurrent_activation", "activation", "sigmoid", "Activation of the gates.",
+                            choices=activation().choices, optional=True))
+    params += [Param("use_bias", "bool", True, "Add learned biases."),
+               initializer("kernel_initializer", "glorot_uniform", "input kernel"),
+               initializer("recurrent_initializer", "orthogonal", "recurrent kernel"),
+               initializer("bias_initializer", "zeros", "bias")]
+    if name == "LSTM":
+        params.append(Param("unit_forget_bias", "bool", True,
+                            "Start the forget gate's bias at 1 (and the others at bias_initializer)."))
+    if name == "GRU":
+        params.append(Param("reset_after", "bool", True,
+                            "Apply the reset gate after the recurrent product (Keras 3's and PyTorch's GRU; "
+                            "two biases per gate) rather than before it (Keras 1's)."))
+    params += [Param("dropout", "float", 0.0, "Fraction of the input features dropped while training (one mask "
+                                              "per sequence, the same at every step).", min=0, max=1,
+                     max_inclusive=False),
+               Param("return_sequences", "bool", False, "Output the state at every step (batch, timesteps, units) "
+                                                        "instead of the last one (batch, units)."),
+               Param("go_backwards", "bool", False, "Read the sequence from its end (the outputs come in the "
+                                                    "order they are computed, last step first).")]
+    register(LayerSpec(
+        name, "recurrent", DOCS[name], tuple(params), 1, 1, rnn_shape(name), rnn_weights(name),
+        key_params=("units", "return_sequences"),
+        keras=KerasForm(fixed=RNN_FIXED, ignored=RNN_IGNORED, weights_group="cell"),
+        # the weight map depends on units (the gate blocks' order): a function of the parameters
+        torch=TorchForm(_torch_forward, _torch_module(name), lambda p, s: _torch_weights(name, p)),
+    ))
+
+
+for _name in ("SimpleRNN", "LSTM", "GRU"):
+    declare_rnn(_name)
