@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QCheckBox, QMessageBox, QPlainTextEdit, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from visualnet import data
@@ -49,7 +49,8 @@ from .evaluation_view import EvaluationView, evaluate_prepared
 from .inside_view import InsideView, inspect
 from .problems_box import DataProblemsBox
 from .runs_view import RunsView
-from .status import BackgroundCall, StatusLight
+from .controls import RunControls
+from .status import BackgroundCall
 from .worker import TrainingThread, TrainingWorker
 
 log = logging.getLogger("visualnet.training")
@@ -94,32 +95,9 @@ class TrainingPage(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(400)
 
-        self.buttons = {}
-        bar = QHBoxLayout()
-        for key, text, tip in (("train", "Train", "Build the model from the canvas and train it"),
-                               ("pause", "Pause", "Pause after the current batch (the optimizer state is kept)"),
-                               ("resume", "Resume", "Continue from the exact state, with the edited settings"),
-                               ("step", "Step", "Train one batch"),
-                               ("stop", "Stop", "Stop now, keeping the current weights"),
-                               ("evaluate", "Evaluate", "Evaluate the trained model on the test split")):
-            button = QPushButton(text)
-            button.setObjectName(f"train_{key}")
-            button.setToolTip(tip)
-            button.clicked.connect(getattr(self, key))
-            bar.addWidget(button)
-            self.buttons[key] = button
-        self.light = StatusLight()
-        self.light.setObjectName("status_light")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("")
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName("progress_label")
-        bar.addSpacing(12)
-        bar.addWidget(self.light)
-        bar.addWidget(self.progress, 1)
-        bar.addWidget(self.progress_label)
+        self.controls = RunControls({key: getattr(self, key) for key in RunControls.ACTIONS})
+        self.buttons, self.light = self.controls.buttons, self.controls.light
+        self.progress, self.progress_label = self.controls.progress, self.controls.progress_label
 
         self.curves = CurvesView()
         self.inside = InsideView()
@@ -142,7 +120,7 @@ class TrainingPage(QWidget):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addLayout(bar)
+        rl.addWidget(self.controls)
         vsplit = QSplitter(Qt.Orientation.Vertical)
         vsplit.addWidget(self.tabs)
         vsplit.addWidget(self.log)
@@ -205,16 +183,9 @@ class TrainingPage(QWidget):
     # ================================================================= running
     def _set_state(self, state: str) -> None:
         self.state = state
-        self.light.set_state(state)
         running = state in ("running", "paused")
-        b = self.buttons
-        b["train"].setEnabled(not running)
-        b["pause"].setEnabled(state == "running")
-        b["resume"].setEnabled(state == "paused")
-        b["step"].setEnabled(state == "paused" or (not running and self.session is not None and
-                                                   self.session.status == "paused"))
-        b["stop"].setEnabled(running)
-        b["evaluate"].setEnabled(not running and self.model is not None and state != "evaluating")
+        self.controls.set_state(state, can_step=not running and self.session is not None and
+                                self.session.status == "paused", can_evaluate=self.model is not None)
         self.settings.set_running(running, paused=state == "paused")
         self.data_panel.setEnabled(not running)
         self.evaluation.predict_button.setEnabled(not running and self.model is not None)
@@ -334,7 +305,7 @@ class TrainingPage(QWidget):
         worker.batches_ready.connect(self.curves.add_batches)
         worker.epoch_finished.connect(self.curves.add_epoch)
         worker.marker_added.connect(self.curves.add_marker)
-        worker.progress_changed.connect(self._show_progress)
+        worker.progress_changed.connect(self.controls.show_progress)
         worker.inspected_ready.connect(self.inside.show_snapshot)
         worker.log_added.connect(self.log_line)
         worker.finished.connect(self._finished)
@@ -380,15 +351,6 @@ class TrainingPage(QWidget):
         if self.state in ("running", "paused"):
             self.controller.stop()
             self.log_line("Stopping…")
-
-    def _show_progress(self, p: dict) -> None:
-        self.progress.setValue(int(1000 * p["fraction"]))
-        eta = p.get("eta")
-        eta_text = "" if eta is None else f" · ETA {int(eta // 60)}:{int(eta % 60):02d}"
-        text = (f"epoch {p['epoch'] + 1 if p['epoch'] < p['epochs'] else p['epochs']}/{p['epochs']} · "
-                f"batch {p['batch']}/{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} samples/s{eta_text}")
-        self.progress.setFormat(f"{p['fraction']:.0%}")
-        self.progress_label.setText(text)
 
     def _finished(self, result: dict) -> None:
         status = result["status"]

@@ -1,0 +1,66 @@
+"""The Train page's bar: Train, Pause, Resume, Step, Stop and Evaluate, the status light,
+and the progress (fraction, epoch and batch, samples per second, time left)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from .status import StatusLight
+
+
+class RunControls(QWidget):
+    ACTIONS = ("train", "pause", "resume", "step", "stop", "evaluate")
+    TIPS = {"train": ("Train", "Build the model from the canvas and train it"),
+            "pause": ("Pause", "Pause after the current batch (the optimizer state is kept)"),
+            "resume": ("Resume", "Continue from the exact state, with the edited settings"),
+            "step": ("Step", "Train one batch"),
+            "stop": ("Stop", "Stop now, keeping the current weights"),
+            "evaluate": ("Evaluate", "Evaluate the trained model on the test split")}
+
+    def __init__(self, actions: dict, parent=None):
+        """`actions`: what each button calls, by key (ACTIONS)."""
+        super().__init__(parent)
+        bar = QHBoxLayout(self)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.buttons = {}
+        for key in self.ACTIONS:
+            text, tip = self.TIPS[key]
+            button = QPushButton(text)
+            button.setObjectName(f"train_{key}")
+            button.setToolTip(tip)
+            button.clicked.connect(actions[key])
+            bar.addWidget(button)
+            self.buttons[key] = button
+        self.light = StatusLight()
+        self.light.setObjectName("status_light")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("progress_label")
+        bar.addSpacing(12)
+        bar.addWidget(self.light)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.progress_label)
+
+    def set_state(self, state: str, can_step: bool, can_evaluate: bool) -> None:
+        """Enable what `state` allows (`can_step`: a finished run that could go on one batch)."""
+        self.light.set_state(state)
+        running = state in ("running", "paused")
+        b = self.buttons
+        b["train"].setEnabled(not running)
+        b["pause"].setEnabled(state == "running")
+        b["resume"].setEnabled(state == "paused")
+        b["step"].setEnabled(state == "paused" or can_step)
+        b["stop"].setEnabled(running)
+        b["evaluate"].setEnabled(not running and can_evaluate and state != "evaluating")
+
+    def show_progress(self, p: dict) -> None:
+        self.progress.setValue(int(1000 * p["fraction"]))
+        eta = p.get("eta")
+        eta_text = "" if eta is None else f" · ETA {int(eta // 60)}:{int(eta % 60):02d}"
+        text = (f"epoch {p['epoch'] + 1 if p['epoch'] < p['epochs'] else p['epochs']}/{p['epochs']} · "
+                f"batch {p['batch']}/{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} samples/s{eta_text}")
+        self.progress.setFormat(f"{p['fraction']:.0%}")
+        self.progress_label.setText(text)
