@@ -53,6 +53,8 @@ class TrainingControl:
         return self._pause
 
     def apply_changes(self, session) -> None:
+        if not self._queue:       # read without the lock: a change queued just now is applied next time
+            return
         with self._cond:
             queue, self._queue = self._queue, []
         for fn in queue:

@@ -45,6 +45,8 @@ from .loop import Mean, TrainingData, TrainingLoop, evaluate_arrays, logs_of
 from .run_config import SCHEDULE_KINDS, TrainingConfig, schedule_factor
 from .run_history import RunHistory, json_safe
 
+_NO_AHEAD = (None, None, None)
+
 __all__ = ["SCHEDULE_KINDS", "TrainingConfig", "TrainingControl", "TrainingSession", "RunHistory"]
 
 
@@ -150,6 +152,7 @@ class TrainingSession:
         self._pos = 0             # samples done in this epoch
         self._in_epoch = False    # the epoch has begun (its order is drawn)
         self._order = None        # this epoch's sample order (None: in order)
+        self._ahead = _NO_AHEAD   # (start, stop, rows) of the batch being gathered ahead
         self._tracker = Mean()
         self._smoothed = None
         self._train_time = 0.0    # seconds spent training (pauses excluded)
@@ -273,6 +276,7 @@ class TrainingSession:
         if self.callbacks is not None:
             self.callbacks.on_epoch_begin(self.epoch)
         self._order = self._rng.permutation(self.n_samples) if self.config.shuffle else None
+        self._ahead = _NO_AHEAD
         self._in_epoch = True
         self._pos = self.batch = 0
         self._tracker = Mean()
@@ -295,39 +299,50 @@ class TrainingSession:
     def step(self) -> "dict | None":
         """Train one batch (beginning or ending an epoch as needed); returns the batch's
         record (None in fit mode), or None when the run is over."""
-        if self.finished:
-            return None
-        if self.status == "ready":
-            self._start()
+        if self.status != "running":
+            if self.finished:
+                return None
+            if self.status == "ready":
+                self._start()
         if not self._in_epoch:
             self._begin_epoch()
         if self._batch_begin:
             self.callbacks.on_train_batch_begin(self.batch)
-        t0 = time.perf_counter()
-        end = min(self._pos + self.batch_size, self.n_samples)
-        n = end - self._pos
+        fit, loop, pos, total = self.fit_mode, self.loop, self._pos, self.data.n
+        end = min(pos + self.batch_size, total)
+        n = end - pos
         lr = None
-        if not self.fit_mode:    # fit leaves the rate to the optimizer and the callbacks
+        if not fit:              # fit leaves the rate to the optimizer and the callbacks, and times nothing
+            t0 = time.perf_counter()
             lr = self.learning_rate
             self.optimizer.learning_rate = lr
-        ahead = self._rows(end, end + self.batch_size) if self.loop.is_open and end < self.n_samples else None
-        loss = float(self.loop.train(self._rows(self._pos, end), n, ahead))
+        start, stop, rows = self._ahead
+        if start != pos or stop != end:
+            rows = self._rows(pos, end)
+        if loop.is_open and end < total:   # the next batch, gathered meanwhile (passed again next time,
+            after = min(end + self.batch_size, total)   # the same object: no comparison of indices)
+            self._ahead = (end, after, self._rows(end, after))
+        else:
+            self._ahead = _NO_AHEAD
+        loss = float(loop.train(rows, n, self._ahead[2]))
         self._tracker.update(loss, n)
         self._pos = end
         self.batch += 1
         self.step_count += 1
-        dt = time.perf_counter() - t0
-        self._train_time += dt
-        self._epoch_time += dt
-        if dt > 0:
-            self._rate = n / dt if self._rate is None else 0.9 * self._rate + 0.1 * n / dt
-        row = None if self.fit_mode else self._record(loss, lr, n)
+        row = None
+        if not fit:
+            dt = time.perf_counter() - t0
+            self._train_time += dt
+            self._epoch_time += dt
+            if dt > 0:
+                self._rate = n / dt if self._rate is None else 0.9 * self._rate + 0.1 * n / dt
+            row = self._record(loss, lr, n)
+            if not math.isfinite(loss):
+                self._finish("diverged", self._divergence_reason(loss, lr))
+                return row
         if self._batch_end:
             self.callbacks.on_train_batch_end(self.batch - 1, logs_of(self._tracker, self.metrics))
-        if not math.isfinite(loss) and not self.fit_mode:
-            self._finish("diverged", self._divergence_reason(loss, lr))
-            return row
-        if self._pos >= self.n_samples or self.model.stop_training:
+        if end >= total or self.model.stop_training:
             self._end_epoch()
         return row
 
