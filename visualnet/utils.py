@@ -1,10 +1,15 @@
-"""Keras-compatible utilities: `to_categorical`, `set_random_seed`."""
+"""Keras-compatible utilities: `to_categorical`, `set_random_seed`, `pad_sequences`,
+`timeseries_dataset_from_array`."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .data.sequences import TimeseriesDataset, pad_sequences, timeseries_dataset_from_array
 from .engine.rng import set_seed
+
+__all__ = ["to_categorical", "set_random_seed", "pad_sequences", "timeseries_dataset_from_array",
+           "TimeseriesDataset"]
 
 
 def to_categorical(x, num_classes: int | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ EXPECTED = {  # name: (n, input_shape, task, classes)
     "circles": (500, (2,), "binary", 2), "moons": (500, (2,), "binary", 2), "xor": (500, (2,), "binary", 2),
     "spirals": (500, (2,), "binary", 2), "blobs": (500, (2,), "binary", 2),
     "regression_curve": (200, (1,), "regression", 0),
+    "movie_reviews": (2000, (200,), "binary", 2), "daily_temperatures": (3620, (30, 1), "regression", 0),
 }
 
 
@@ -24,7 +25,7 @@ def test_each_builtin_loads_with_its_metadata(name):
     info, ds = builtin_info(name), load_builtin(name)
     assert (len(ds), ds.input_shape, ds.task, ds.num_classes) == (n, shape, task, k)
     assert (info.n_samples, info.input_shape, info.task, info.kind) == (n, shape, task, ds.kind)
-    assert ds.feature_names or ds.kind == "image"
+    assert ds.feature_names or ds.kind in ("image", "text")
     assert len(ds.feature_names) in (0, shape[0])
     head = ds.suggest_head()
     assert head.input_shape == shape

@@ -1,14 +1,15 @@
 """The built-in datasets, by name, with what the GUI needs to show and configure them.
 
 Real data ship under `resources/datasets/` (see its README for sources and licences):
-the MNIST 10,000-digit test set and six UCI tables. The synthetic sets are generated
+the MNIST 10,000-digit test set, six UCI tables, the movie review polarity corpus (text)
+and Melbourne's daily minimum temperatures (a time series). The synthetic sets are generated
 from their parameters (see `synthetic`).
 """
 
 from dataclasses import dataclass, field
 
 from ..resources import resource_path
-from . import synthetic
+from . import sequence_builtins, synthetic
 from .csv_import import read_csv
 from .dataset import Dataset
 from .idx import read_idx_pair
@@ -17,6 +18,10 @@ from .split import SplitSpec
 UCI_CITATION = ("UCI Machine Learning Repository (Dua & Graff), via J. Brownlee's Datasets collection; "
                 "see resources/datasets/README.md")
 MNIST_CITATION = "Y. LeCun, C. Cortes, C. J. C. Burges, The MNIST database of handwritten digits; CC BY-SA 3.0"
+REVIEWS_CITATION = ("B. Pang and L. Lee, A Sentimental Education: Sentiment Analysis Using Subjectivity "
+                    "Summarization Based on Minimum Cuts, Proceedings of the ACL 2004 (polarity dataset v2.0)")
+TEMPERATURES_CITATION = ("Australian Bureau of Meteorology, via R. Hyndman's Time Series Data Library and "
+                         "J. Brownlee's Datasets collection; see resources/datasets/README.md")
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,12 @@ class BuiltinDataset:
     n_samples: int                 # with the default parameters
     input_shape: tuple
     citation: str = ""
-    params: tuple = ()             # Param, for synthetic sets
+    params: tuple = ()             # Param: generation settings, or a real set's window/vocabulary sizes
     split: SplitSpec = field(default_factory=SplitSpec)   # the split the tutorials use
 
     @property
     def synthetic(self) -> bool:
-        return bool(self.params)
+        return self.name in synthetic.GENERATORS
 
     def defaults(self) -> dict:
         return {p.name: (int(p.default) if p.integer else float(p.default)) for p in self.params}
@@ -107,6 +112,28 @@ _SYNTHETIC = {
 }
 
 
+_SEQUENCES = {
+    "movie_reviews": BuiltinDataset(
+        "movie_reviews", "Movie reviews (sentiment)", "binary", "text",
+        "2,000 real movie reviews, positive or negative (Pang & Lee polarity v2.0), as word ids: the last "
+        "`maxlen` words of each review (padded with 0 in front), the most frequent words of the training part "
+        "numbered from 2 by frequency, 1 for any other word; every id is below `num_words`, so "
+        "Embedding(num_words, ...) as with Keras's datasets. Train on the first 1,600 reviews of a fixed shuffle, "
+        "test on the last 400.",
+        2000, (200,), REVIEWS_CITATION,
+        (Param("maxlen", 200, 10, 2000, True, "words per review (longer reviews keep their last words)"),
+         Param("num_words", 10000, 10, 50000, True, "vocabulary size (most frequent training words)")),
+        SplitSpec(validation=0.0, test=0.2, shuffle=False)),
+    "daily_temperatures": BuiltinDataset(
+        "daily_temperatures", "Daily minimum temperatures (Melbourne)", "regression", "timeseries",
+        "Daily minimum temperature (deg C) in Melbourne, 1981-1990, as windows of `window` days; the target is "
+        "the next day's temperature. Split by time: the last 20% of the windows test, never shuffled.",
+        3620, (30, 1), TEMPERATURES_CITATION,
+        (Param("window", 30, 2, 365, True, "days in each input window"),),
+        SplitSpec(validation=0.0, test=0.2, shuffle=False)),
+}
+
+
 def _registry() -> dict:
     reg = {"mnist": BuiltinDataset(
         "mnist", "MNIST digits (10,000-digit sample)", "multiclass", "image",
@@ -120,6 +147,7 @@ def _registry() -> dict:
         n = int(params[0].default)
         reg[name] = BuiltinDataset(name, title, task, "table", desc, n, (1,) if name == "regression_curve" else (2,),
                                    "", params)
+    reg.update(_SEQUENCES)
     return reg
 
 
@@ -139,7 +167,7 @@ def builtin_info(name: str) -> BuiltinDataset:
 def load_builtin(name: str, *, progress=None, cancel=None, **params) -> Dataset:
     """The built-in dataset `name`; synthetic sets take their parameters (see `builtin_info(name).params`)."""
     info = builtin_info(name)
-    if info.synthetic:
+    if info.params:
         allowed = {p.name: p for p in info.params}
         unknown = set(params) - set(allowed)
         if unknown:
@@ -148,6 +176,19 @@ def load_builtin(name: str, *, progress=None, cancel=None, **params) -> Dataset:
             p = allowed[key]
             if not p.minimum <= value <= p.maximum:
                 raise ValueError(f"{key} must be in [{p.minimum}, {p.maximum}]; received: {key}={value!r}")
+            if p.integer and (isinstance(value, bool) or int(value) != value):
+                raise ValueError(f"{key} must be a whole number; received: {key}={value!r}")
+    if name == "movie_reviews":
+        ds = sequence_builtins.movie_reviews(resource_path("datasets", "text", "review_polarity.tar.gz"),
+                                             **{**info.defaults(), **params})
+        ds.source = f"{info.title}: {info.citation}"
+        return ds
+    if name == "daily_temperatures":
+        ds = sequence_builtins.daily_temperatures(
+            resource_path("datasets", "timeseries", "daily-min-temperatures.csv"), **{**info.defaults(), **params})
+        ds.source = f"{info.title}: {info.citation}"
+        return ds
+    if info.synthetic:
         ds = synthetic.GENERATORS[name](**{**info.defaults(), **params})
         ds.source = f"{ds.source}; VisualNet built-in '{name}'"
         return ds

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 TASKS = ("binary", "multiclass", "regression")
-KINDS = ("table", "image")
+KINDS = ("table", "image", "text", "timeseries")
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,14 @@ class Dataset:
     y: targets, shape (n,): int64 class indices 0..k-1 for 'binary'/'multiclass'
        (class_names[i] names class i), float64 values for 'regression'; None if unlabelled.
     task: 'binary' | 'multiclass' | 'regression'.
-    kind: 'table' | 'image' (how previews show samples).
-    feature_names: one name per feature column (tables); [] for images.
+    kind: 'table' | 'image' | 'text' | 'timeseries' (how previews show samples). Text samples
+       are integer token ids (n, length), 0 padding; time series are windows (n, steps, features).
+    feature_names: one name per feature column (tables; one per time step for series); [] for images.
     class_names: names of the classes, in label order; [] for regression.
     source: a human-readable description of where the data came from.
     columns: how raw table cells were encoded (see csv_import.ColumnSpec.to_dict); None
        when x was read as-is. Kept so predictions encode new rows the same way.
+    vocabulary: for text, the token of each id (vocabulary[0] padding "", [1] "[UNK]"); else None.
     """
     x: np.ndarray
     y: "np.ndarray | None"
@@ -43,6 +45,7 @@ class Dataset:
     class_names: list = field(default_factory=list)
     source: str = ""
     columns: "dict | None" = None
+    vocabulary: "list | None" = None
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -75,7 +78,7 @@ class Dataset:
         return Dataset(x=self.x[indices], y=None if self.y is None else self.y[indices],
                        task=self.task, name=self.name, kind=self.kind,
                        feature_names=list(self.feature_names), class_names=list(self.class_names),
-                       source=self.source, columns=self.columns)
+                       source=self.source, columns=self.columns, vocabulary=self.vocabulary)
 
     def suggest_head(self, one_hot: bool = False, input_shape: "tuple | None" = None) -> ModelHead:
         """The Input shape, output units/activation and loss that fit this dataset.

@@ -2,6 +2,8 @@
 
 Everything returned is plain Python (numbers, strings, lists) except image samples,
 which are uint8 arrays of shape (height, width) or (height, width, 3) ready for display.
+Text samples also carry their words (decoded with the dataset's vocabulary); time-series
+samples are rows of their window's values.
 """
 
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ class Sample:
     label: "str | float | None"     # class name, regression value, or None
     row: "list | None" = None       # table values (one per feature)
     image: "np.ndarray | None" = None   # uint8 (h, w) or (h, w, 3)
+    text: "str | None" = None       # text datasets: the words (padding left out), or the ids without a vocabulary
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ def _stats(name: str, values: np.ndarray) -> FeatureStats:
 def feature_stats(dataset: Dataset, max_features: int = 200) -> list:
     """Per-feature statistics for tables (first `max_features`); per-channel ones for images."""
     x = dataset.x
+    if dataset.kind == "text":
+        lengths = np.count_nonzero(x.reshape(len(x), -1), axis=1)
+        return [_stats("token ids", x), _stats("words per sample (without padding)", lengths)]
     if dataset.kind == "image":
         channels = x.shape[-1] if x.ndim == 4 else 1
         names = {1: ["pixels"], 3: ["red", "green", "blue"], 4: ["red", "green", "blue", "alpha"]}.get(
@@ -99,6 +105,13 @@ def _label(dataset: Dataset, i: int):
     return dataset.class_names[int(dataset.y[i])]
 
 
+def _words(ids: np.ndarray, vocabulary, max_words: int = 60) -> str:
+    ids = [int(i) for i in ids if int(i) != 0][:max_words]
+    if not vocabulary:
+        return " ".join(str(i) for i in ids)
+    return " ".join(vocabulary[i] if 0 <= i < len(vocabulary) else "[UNK]" for i in ids)
+
+
 def samples(dataset: Dataset, n: int = 8, seed: int = 0) -> list:
     """n samples picked at random (seeded), in dataset order."""
     n = min(n, len(dataset))
@@ -107,6 +120,9 @@ def samples(dataset: Dataset, n: int = 8, seed: int = 0) -> list:
     for i in picked.tolist():
         if dataset.kind == "image":
             out.append(Sample(i, _label(dataset, i), image=to_display_image(dataset.x[i])))
+        elif dataset.kind == "text":
+            ids = np.asarray(dataset.x[i]).reshape(-1)
+            out.append(Sample(i, _label(dataset, i), row=ids.tolist(), text=_words(ids, dataset.vocabulary)))
         else:
             out.append(Sample(i, _label(dataset, i), row=np.asarray(dataset.x[i]).reshape(-1).tolist()))
     return out

@@ -5,8 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 
+def is_dataset(x) -> bool:
+    """Whether `x` is a dataset object: it holds its own targets and gives them by `arrays()`
+    -> (x, y or None), as `utils.timeseries_dataset_from_array` returns."""
+    return not isinstance(x, (np.ndarray, list, tuple, dict)) and callable(getattr(x, "arrays", None))
+
+
+def unpack_dataset(x, y=None, batch_size=None):
+    """(x, y, batch_size): a dataset object's arrays and batch size (a given batch_size wins);
+    anything else unchanged. Keras refuses a separate `y` with a dataset, and so does this."""
+    if not is_dataset(x):
+        return x, y, batch_size
+    if y is not None:
+        raise ValueError("When providing `x` as a dataset, `y` should not be passed: the dataset holds the "
+                         "targets.")
+    xs, ys = x.arrays()
+    own = getattr(x, "batch_size", None)
+    return xs, ys, batch_size if batch_size is not None else own
+
+
 def as_inputs(model, x, where: str = "x") -> list[np.ndarray]:
-    """The model's input arrays, checked against its input shapes (errors name the value)."""
+    """The model's input arrays, checked against its input shapes (errors name the value).
+    A dataset object (see `is_dataset`) gives its inputs; its targets are ignored here."""
+    if is_dataset(x):
+        x = x.arrays()[0]
     if x is None:
         raise ValueError(f"{where} is required; received {where}=None.")
     if isinstance(x, dict):

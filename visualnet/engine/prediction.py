@@ -6,7 +6,7 @@ import contextlib
 
 import numpy as np
 
-from .data_adapter import as_inputs, check_batch_size
+from .data_adapter import as_inputs, check_batch_size, unpack_dataset
 from .runtime.fpmode import flush_denormals
 from .runtime.split import layer_parallel, layer_parts, serial_layers, split
 
@@ -74,6 +74,7 @@ def prediction_runners(ex):
 
 def predict(model, x, batch_size=None, verbose="auto"):
     """Keras's `predict`: the outputs for all samples, in chunks whatever the batch size."""
+    x, _, batch_size = unpack_dataset(x, None, batch_size)
     xs = as_inputs(model, x)
     check_batch_size(batch_size)  # checked as Keras does; the results do not depend on it
     n = len(xs[0])

@@ -10,7 +10,7 @@ the epoch weighted by batch size, as Keras reports them.
 from __future__ import annotations
 
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
-from .data_adapter import as_inputs, as_targets, check_batch_size, sample_weights
+from .data_adapter import as_inputs, as_targets, check_batch_size, is_dataset, sample_weights, unpack_dataset
 from .loop import TrainingData, evaluate_arrays
 from .compiled import compile_model, require_compiled
 from .prediction import predict
@@ -25,6 +25,11 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if steps_per_epoch is not None:
         raise ValueError("steps_per_epoch is only meaningful for generators, which VisualNet does not take; "
                          "pass arrays.")
+    if is_dataset(x):            # Keras: a dataset keeps its own order (shuffle applies to arrays)
+        x, y, batch_size = unpack_dataset(x, y, batch_size)
+        shuffle = False
+    if is_dataset(validation_data):
+        validation_data = validation_data.arrays()
     batch_size = check_batch_size(batch_size)
     data = TrainingData.prepare(model, x, y, sample_weight, class_weight, validation_data, validation_split)
     c.ensure_optimizer()
@@ -50,6 +55,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
 def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, callbacks=None, return_dict=False):
     """[loss, *metrics] (a scalar without metrics), or a dict with return_dict."""
     require_compiled(model)
+    x, y, batch_size = unpack_dataset(x, y, batch_size)
     xs = as_inputs(model, x)
     y = as_targets(y, len(xs[0]))
     logs = evaluate_arrays(model, xs, y, check_batch_size(batch_size), weights=sample_weights(y, sample_weight, None))

@@ -301,15 +301,28 @@ class DataPanel(QWidget):
             self.thumbs.show()
             self.thumbs.setPixmap(self._strip([s.image for s in pv.samples]))
             self.thumbs.setToolTip("  ".join(str(s.label) for s in pv.samples))
+        elif pv.kind == "text":
+            self.thumbs.hide()
+            self.table.show()
+            self.table.setColumnCount(2)
+            self.table.setHorizontalHeaderLabels(["text", "target"])
+            self.table.setRowCount(len(pv.samples))
+            for r, s in enumerate(pv.samples):
+                words = s.text or ""
+                self.table.setItem(r, 0, QTableWidgetItem(words if len(words) <= 120 else words[:117] + "..."))
+                self.table.item(r, 0).setToolTip(words)
+                self.table.setItem(r, 1, QTableWidgetItem(str(s.label)))
+            self.table.resizeColumnsToContents()
         else:
             self.thumbs.hide()
             self.table.show()
-            names = pv.feature_names[:12]
+            cut = slice(-12, None) if pv.kind == "timeseries" else slice(0, 12)    # a window's latest steps
+            names = pv.feature_names[cut]
             self.table.setColumnCount(len(names) + 1)
             self.table.setHorizontalHeaderLabels(names + ["target"])
             self.table.setRowCount(len(pv.samples))
             for r, s in enumerate(pv.samples):
-                for c, v in enumerate(s.row[:12]):
+                for c, v in enumerate(s.row[cut]):
                     self.table.setItem(r, c, QTableWidgetItem(f"{v:.4g}"))
                 self.table.setItem(r, len(names), QTableWidgetItem(str(s.label)))
             self.table.resizeColumnsToContents()
