@@ -142,14 +142,29 @@ class CurvesView(QWidget):
         self.reset(["loss"])
 
     # ----------------------------------------------------------------- data
-    def reset(self, metric_names=("loss",)) -> None:
-        """Empty plots for the loss, `metric_names` and the learning rate."""
+    def reset(self, metric_names=("loss",), steps: int | None = None) -> None:
+        """Empty plots for the loss, `metric_names` and the learning rate. `steps`: the run's
+        length in batches, when known: the step axis spans it from the start (a curve fills
+        it as training goes, and the axes are not laid out again at every update)."""
         self.layout_widget.clear()
         self.plots = {}
         self.tables = {"batch": {}, "epoch": {}}
+        self.steps = steps
         keys = ["loss"] + [m for m in metric_names if m != "loss"] + ["learning_rate"]
         for i, key in enumerate(keys):
             self._add_plot(key, i)
+        self.set_steps(steps)
+
+    def set_steps(self, steps: int | None) -> None:
+        """The step axis spans 0..`steps` (None: it follows the data)."""
+        self.steps = steps
+        first = next(iter(self.plots.values()), None)
+        if first is None:
+            return
+        if steps:
+            first.plot.setXRange(0, steps, padding=0.02)
+        else:
+            first.plot.enableAutoRange(x=True)
 
     def _add_plot(self, key: str, index: int | None = None) -> CurvePlot:
         index = len(self.plots) if index is None else index
@@ -204,6 +219,8 @@ class CurvesView(QWidget):
                 target = key[4:] if key.startswith("val_") else key
                 self._plot(target).series["val" if key.startswith("val_") else "epoch"].extend_array(
                     steps[keep], ys[keep])
+        if self.steps and len(steps) and np.nanmax(steps) > self.steps:     # the run was lengthened
+            self.set_steps(int(np.nanmax(steps) * 1.5))
         for plot in self.plots.values():
             plot.refresh()
 

@@ -239,7 +239,7 @@ class TrainingPage(QWidget):
             if from_project and start["optimizer"].rng is not None:
                 global_rng().bit_generator.state = start["optimizer"].rng   # dropout goes on as it would have
         self.workspace.begin_run(model, session, None, graph_now, self.prepared.recipe.to_dict())
-        self.curves.reset([m.name for m in session.metrics])
+        self.curves.reset([m.name for m in session.metrics], steps=session.steps_per_epoch * session.epochs)
         self._setup_inside()
         self._start_worker()
         for note in notes:
