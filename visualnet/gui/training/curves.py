@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from .. import theme
 
@@ -64,6 +65,8 @@ class CurvePlot:
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         plot.setLabel("bottom", "step (batch)")
+        for name in ("left", "bottom"):   # drawn from a cached image unless the axis itself changed
+            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.series = {name: Series() for name in ("raw", "train", "epoch", "val")}
         self.items = {}
         if key == "loss":
@@ -144,27 +147,31 @@ class CurvesView(QWidget):
     # ----------------------------------------------------------------- data
     def reset(self, metric_names=("loss",), steps: int | None = None) -> None:
         """Empty plots for the loss, `metric_names` and the learning rate. `steps`: the run's
-        length in batches, when known: the step axis spans it from the start (a curve fills
-        it as training goes, and the axes are not laid out again at every update)."""
+        length in batches, when known: the step axis then grows by doubling up to it, so the
+        axes are laid out again a few times in a run, not at every update."""
         self.layout_widget.clear()
         self.plots = {}
         self.tables = {"batch": {}, "epoch": {}}
-        self.steps = steps
+        self.steps, self._span = steps, None
         keys = ["loss"] + [m for m in metric_names if m != "loss"] + ["learning_rate"]
         for i, key in enumerate(keys):
             self._add_plot(key, i)
-        self.set_steps(steps)
+        if not steps:
+            next(iter(self.plots.values())).plot.enableAutoRange(x=True)
 
-    def set_steps(self, steps: int | None) -> None:
-        """The step axis spans 0..`steps` (None: it follows the data)."""
-        self.steps = steps
-        first = next(iter(self.plots.values()), None)
-        if first is None:
+    def _follow(self, last_step: float) -> None:
+        """Widen the step axis (by doubling, up to the run's length) to show `last_step`."""
+        if not self.steps or not np.isfinite(last_step):
             return
-        if steps:
-            first.plot.setXRange(0, steps, padding=0.02)
-        else:
-            first.plot.enableAutoRange(x=True)
+        if self._span is not None and last_step <= self._span:
+            return
+        if last_step > self.steps:       # the run was lengthened (more epochs)
+            self.steps = int(2 * last_step)
+        span = 64
+        while span < last_step * 1.25:
+            span *= 2
+        self._span = min(span, self.steps)
+        next(iter(self.plots.values())).plot.setXRange(0, self._span, padding=0.02)
 
     def _add_plot(self, key: str, index: int | None = None) -> CurvePlot:
         index = len(self.plots) if index is None else index
@@ -219,8 +226,8 @@ class CurvesView(QWidget):
                 target = key[4:] if key.startswith("val_") else key
                 self._plot(target).series["val" if key.startswith("val_") else "epoch"].extend_array(
                     steps[keep], ys[keep])
-        if self.steps and len(steps) and np.nanmax(steps) > self.steps:     # the run was lengthened
-            self.set_steps(int(np.nanmax(steps) * 1.5))
+        if len(steps):
+            self._follow(float(np.nanmax(steps)))
         for plot in self.plots.values():
             plot.refresh()
 
