@@ -81,11 +81,13 @@ def logs_of(loss: Mean, metrics: list, prefix: str = "") -> dict[str, float]:
 
 
 def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_stop=None) -> dict[str, float] | None:
-    """Loss and metrics over (xs, y) with fresh metric objects; None if `should_stop()`
+    """Loss and metrics over (xs, y), the metrics' state reset first; None if `should_stop()`
     turned true between batches."""
     c = model.compiled
     metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
                for m in c.metric_ids]
+    for m in metrics:        # a metric object given to compile is shared: Keras resets it here
+        m.reset_state()
     tracker = Mean()
     chunk = prediction_chunk(model)
     step = clipped(batch_size, len(y))
