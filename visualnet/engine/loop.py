@@ -80,9 +80,10 @@ def logs_of(loss: Mean, metrics: list, prefix: str = "") -> dict[str, float]:
     return logs
 
 
-def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_stop=None) -> dict[str, float] | None:
+def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_stop=None,
+                    callbacks=None) -> dict[str, float] | None:
     """Loss and metrics over (xs, y), the metrics' state reset first; None if `should_stop()`
-    turned true between batches."""
+    turned true between batches. `callbacks` (a CallbackList) hear each batch's begin and end."""
     c = model.compiled
     metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
                for m in c.metric_ids]
@@ -91,9 +92,11 @@ def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_st
     tracker = Mean()
     chunk = prediction_chunk(model)
     step = clipped(batch_size, len(y))
-    for start in range(0, len(y), step):
+    for batch, start in enumerate(range(0, len(y), step)):
         if should_stop is not None and should_stop():
             return None
+        if callbacks is not None:
+            callbacks.on_test_batch_begin(batch)
         idx = slice(start, min(start + step, len(y)))
         yb = y[idx]
         with parallel_layers(model):
@@ -102,6 +105,8 @@ def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_st
         tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb)), len(yb))
         for m in metrics:
             m.update_state(yb, y_pred, sample_weight=wb)
+        if callbacks is not None:
+            callbacks.on_test_batch_end(batch, logs_of(tracker, metrics, prefix))
     return logs_of(tracker, metrics, prefix)
 
 

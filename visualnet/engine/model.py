@@ -205,7 +205,7 @@ class Model:
 
     # ------------------------------------------------------------------ running
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        return training.predict(self, x, batch_size=batch_size, verbose=verbose)
+        return training.predict(self, x, batch_size=batch_size, verbose=verbose, callbacks=callbacks)
 
     def __call__(self, x, training: bool = False):
         return self.predict(x, batch_size=len(x) if hasattr(x, "__len__") else None, verbose=0)

@@ -72,14 +72,37 @@ def prediction_runners(ex):
     return [ex] + ex.replicas((layer_parts() or 1) - 1)
 
 
-def predict(model, x, batch_size=None, verbose="auto"):
-    """Keras's `predict`: the outputs for all samples, in chunks whatever the batch size."""
+def predict(model, x, batch_size=None, verbose="auto", callbacks=None):
+    """Keras's `predict`: the outputs for all samples, in chunks whatever the batch size.
+    With `callbacks`, batch by batch (`batch_size`, 32 by default), each batch's outputs
+    passed to `on_predict_batch_end` as Keras passes them."""
     x, _, batch_size = unpack_dataset(x, None, batch_size)
     xs = as_inputs(model, x)
-    check_batch_size(batch_size)  # checked as Keras does; the results do not depend on it
+    batch_size = check_batch_size(batch_size)  # checked as Keras does; the results do not depend on it
     n = len(xs[0])
     if n == 0:
         return np.empty((0, *model.output_shape[1:]), dtype=np.float32)
     out = np.empty((n, *model.output_shape[1:]), dtype=np.float32) if None not in model.output_shape[1:] else None
+    if callbacks and out is not None:
+        return _predict_with_callbacks(model, xs, n, out, batch_size, callbacks, verbose)
     with parallel_layers(model):  # chunks of prediction_chunk samples, whatever the batch size
         return forward_predict(model, xs, 0, n, prediction_chunk(model), out)
+
+
+def _predict_with_callbacks(model, xs, n, out, batch_size, callbacks, verbose):
+    from .callbacks import CallbackList
+
+    cbs = CallbackList(callbacks)
+    cbs.set_model(model)
+    step = max(1, min(batch_size, n))
+    cbs.set_params({"steps": -(-n // step), "verbose": verbose})
+    cbs.on_predict_begin()
+    chunk = prediction_chunk(model)
+    with parallel_layers(model):
+        for batch, start in enumerate(range(0, n, step)):
+            stop = min(start + step, n)
+            cbs.on_predict_batch_begin(batch)
+            forward_predict(model, xs, start, stop, chunk, out[start:stop])
+            cbs.on_predict_batch_end(batch, {"outputs": out[start:stop]})
+    cbs.on_predict_end()
+    return out

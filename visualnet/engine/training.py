@@ -58,7 +58,13 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, c
     x, y, batch_size = unpack_dataset(x, y, batch_size)
     xs = as_inputs(model, x)
     y = as_targets(y, len(xs[0]))
-    logs = evaluate_arrays(model, xs, y, check_batch_size(batch_size), weights=sample_weights(y, sample_weight, None))
+    batch_size = check_batch_size(batch_size)
+    cbs = CallbackList(callbacks or [])
+    cbs.set_model(model)
+    cbs.set_params({"steps": -(-len(y) // max(1, min(batch_size, len(y)))), "verbose": verbose})
+    cbs.on_test_begin()
+    logs = evaluate_arrays(model, xs, y, batch_size, weights=sample_weights(y, sample_weight, None), callbacks=cbs)
+    cbs.on_test_end(logs)
     if verbose:
         print(format_logs(logs))
     if return_dict:
