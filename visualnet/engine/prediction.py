@@ -6,7 +6,7 @@ import contextlib
 
 import numpy as np
 
-from .data_adapter import as_inputs, check_batch_size, unpack_dataset
+from .data_adapter import as_inputs, check_batch_size, clipped, unpack_dataset
 from .runtime.fpmode import flush_denormals
 from .runtime.split import layer_parallel, layer_parts, serial_layers, split
 
@@ -94,7 +94,7 @@ def _predict_with_callbacks(model, xs, n, out, batch_size, callbacks, verbose):
 
     cbs = CallbackList(callbacks)
     cbs.set_model(model)
-    step = max(1, min(batch_size, n))
+    step = clipped(batch_size, n)
     cbs.set_params({"steps": -(-n // step), "verbose": verbose})
     cbs.on_predict_begin()
     chunk = prediction_chunk(model)

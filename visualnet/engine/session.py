@@ -132,8 +132,8 @@ class TrainingSession:
         self._factor = schedule_factor(config.lr_schedule)
         self.data = data
         self.validation = data.validation
-        self.loop = TrainingLoop(model, data, check_batch_size(config.batch_size))
         self.batch_size = check_batch_size(config.batch_size)
+        self.loop = TrainingLoop(model, data, self.batch_size)
         self.epochs = config.epochs
         model.compiled.ensure_optimizer()
         self.metrics = model.compiled.resolve_metrics(data.y)

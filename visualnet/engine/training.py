@@ -10,7 +10,8 @@ the epoch weighted by batch size, as Keras reports them.
 from __future__ import annotations
 
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
-from .data_adapter import as_inputs, as_targets, check_batch_size, is_dataset, sample_weights, unpack_dataset
+from .data_adapter import (as_inputs, as_targets, check_batch_size, clipped, is_dataset, sample_weights,
+                           unpack_dataset)
 from .loop import TrainingData, evaluate_arrays
 from .compiled import compile_model, require_compiled
 from .prediction import predict
@@ -34,7 +35,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     data = TrainingData.prepare(model, x, y, sample_weight, class_weight, validation_data, validation_split)
     c.ensure_optimizer()
     c.resolve_metrics(data.y)
-    steps = -(-data.n // max(1, min(batch_size, data.n)))
+    steps = -(-data.n // clipped(batch_size, data.n))
     verbose = 1 if verbose == "auto" else int(verbose)
     history = History()
     cbs = CallbackList([*(callbacks or []), history] + ([ProgbarLogger()] if verbose else []))
@@ -61,7 +62,7 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, c
     batch_size = check_batch_size(batch_size)
     cbs = CallbackList(callbacks or [])
     cbs.set_model(model)
-    cbs.set_params({"steps": -(-len(y) // max(1, min(batch_size, len(y)))), "verbose": verbose})
+    cbs.set_params({"steps": -(-len(y) // clipped(batch_size, len(y))), "verbose": verbose})
     cbs.on_test_begin()
     logs = evaluate_arrays(model, xs, y, batch_size, weights=sample_weights(y, sample_weight, None), callbacks=cbs)
     cbs.on_test_end(logs)
