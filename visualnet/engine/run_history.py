@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from copy import deepcopy as _deepcopy   # RunHistory.from_dict has an argument named copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -20,9 +20,12 @@ def finite_or_none(v):
 
 
 def json_safe(obj):
+    """`obj` with plain JSON types only (a new container at every level); NaN and inf as None."""
     if isinstance(obj, dict):
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
+        if all(type(v) is float or v is None or type(v) is int for v in obj):   # a column: the common case
+            return [v if type(v) is not float or math.isfinite(v) else None for v in obj]
         return [json_safe(v) for v in obj]
     if isinstance(obj, (np.floating, float)):
         return finite_or_none(float(obj))
@@ -76,7 +79,7 @@ class RunHistory:
                 column.append(None)
 
     def to_dict(self) -> dict:
-        return json_safe(asdict(self))
+        return {f.name: json_safe(getattr(self, f.name)) for f in fields(self)}
 
     def to_json(self, indent: "int | None" = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)

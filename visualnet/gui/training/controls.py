@@ -3,9 +3,12 @@ and the progress (fraction, epoch and batch, samples per second, time left)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from .status import StatusLight
+
+
+PROGRESS_LABEL_WIDTH = 300   # pixels: "epoch 10/10 · batch 250/250 · 27,000 samples/s · ETA 0:03"
 
 
 class RunControls(QWidget):
@@ -39,10 +42,14 @@ class RunControls(QWidget):
         self.progress.setFormat("")
         self.progress_label = QLabel()
         self.progress_label.setObjectName("progress_label")
+        # its text changes several times a second: it takes the width the bar gives it and
+        # never asks for more (a label that grows lays out the whole page, curves included)
+        self.progress_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.progress_label.setMinimumWidth(PROGRESS_LABEL_WIDTH)
         bar.addSpacing(12)
         bar.addWidget(self.light)
         bar.addWidget(self.progress, 1)
-        bar.addWidget(self.progress_label)
+        bar.addWidget(self.progress_label, 2)
 
     def set_state(self, state: str, can_step: bool, can_evaluate: bool) -> None:
         """Enable what `state` allows (`can_step`: a finished run that could go on one batch)."""
@@ -64,3 +71,4 @@ class RunControls(QWidget):
                 f"batch {p['batch']}/{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} samples/s{eta_text}")
         self.progress.setFormat(f"{p['fraction']:.0%}")
         self.progress_label.setText(text)
+        self.progress_label.setToolTip(text)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -22,6 +24,11 @@ from .. import theme
 _SKIP = {"step", "epoch", "batch", "loss", "loss_smoothed", "learning_rate", "batch_size"}
 _EPOCH_SKIP = {"epoch", "step", "duration", "learning_rate", "logs"}
 SYMBOLS_UP_TO = 500  # epoch and validation points drawn with symbols up to this many
+# during a run the curves are redrawn at most every REDRAW_SHARE⁻¹ times their last redraw's
+# cost (so drawing takes at most ~5% of the GUI thread), and never more often than REDRAW_MIN
+# nor less often than REDRAW_MAX seconds
+REDRAW_SHARE, REDRAW_MIN, REDRAW_MAX = 0.05, 0.25, 2.0
+VALUE_AXIS_WIDTH = 52   # pixels: room for five-digit tick labels such as 0.0125 or 1e-05
 COLOURS = {"train": "#2f6fea", "raw": "#9db8f2", "epoch": "#1f3f8f", "val": "#e16f24", "lr": "#8250df",
            "marker": "#8c959f"}
 
@@ -67,6 +74,9 @@ class CurvePlot:
         plot.setLabel("bottom", "step (batch)")
         for name in ("left", "bottom"):   # drawn from a cached image unless the axis itself changed
             plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # a fixed width: otherwise the value axis widens and narrows with its tick labels, and
+        # each change lays out the plot (and its other axis) again
+        plot.getAxis("left").setWidth(VALUE_AXIS_WIDTH)
         self.series = {name: Series() for name in ("raw", "train", "epoch", "val")}
         self.items = {}
         if key == "loss":
@@ -82,6 +92,32 @@ class CurvePlot:
                                           symbolBrush=COLOURS["val"], name="validation (epoch)")
         self.symbols = {"epoch": "o", "val": "s"}
         self.markers: list = []
+        self.y_span = None            # the value axis's range while it follows a run (fit_y)
+        plot.vb.sigRangeChangedManually.connect(self._zoomed)
+
+    def _zoomed(self, *_) -> None:
+        self.y_span = False           # the person zoomed or panned: the axis is theirs
+
+    def fit_y(self) -> None:
+        """Keep the value axis around the points, changing it only when they leave it or fill
+        less than half of it (an axis that changes is laid out and drawn anew)."""
+        if self.y_span is False:
+            return
+        log = self.plot.ctrl.logYCheck.isChecked()
+        ys = [self.series[name].data()[1] for name in self.items]
+        ys = np.concatenate(ys) if ys else np.empty(0)
+        ys = np.log10(ys[ys > 0]) if log else ys[np.isfinite(ys)]
+        if not len(ys):
+            return
+        lo, hi = float(ys.min()), float(ys.max())
+        if self.y_span is not None:
+            a, b = self.y_span
+            if a <= lo and hi <= b and hi - lo >= 0.5 * (b - a):
+                return
+        pad = 0.1 * (hi - lo) or 0.1 * abs(hi) or 0.1
+        self.y_span = (lo - pad, hi + pad)
+        self.plot.vb.disableAutoRange(axis=pg.ViewBox.YAxis)
+        self.plot.setYRange(*self.y_span, padding=0)
 
     def refresh(self) -> None:
         for name, item in self.items.items():
@@ -100,7 +136,14 @@ class CurvePlot:
         self.plot.addItem(line)
         self.markers.append(line)
 
+    def auto_y(self) -> None:
+        """The value axis fits the points again, as pyqtgraph keeps it (not only while a run goes on)."""
+        if self.y_span is not None:
+            self.y_span = None
+            self.plot.enableAutoRange(y=True)
+
     def clear(self) -> None:
+        self.auto_y()
         for s in self.series.values():
             s.clear()
         for line in self.markers:
@@ -109,9 +152,22 @@ class CurvePlot:
         self.refresh()
 
 
+class _TimedLayout(pg.GraphicsLayoutWidget):
+    """A GraphicsLayoutWidget that remembers how long its last paint took."""
+
+    paint_seconds = 0.0
+
+    def paintEvent(self, event):
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_seconds = time.perf_counter() - t0
+
+
 class CurvesView(QWidget):
     """The curves of the current run. Feed it `add_batches(rows)`, `add_epoch(row)`,
-    `add_marker(marker)`; `reset()` before a new run."""
+    `add_marker(marker)`; `reset()` before a new run and `set_live(False)` when it pauses or ends. During a run
+    (a `reset` with `steps`) new points are drawn together at a rate that keeps drawing
+    cheap; otherwise at once."""
 
     hovered = Signal(str)
 
@@ -119,7 +175,7 @@ class CurvesView(QWidget):
         super().__init__(parent)
         t = theme.current()
         pg.setConfigOptions(antialias=False)
-        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget = _TimedLayout()
         self.layout_widget.setBackground(t.base)
         self.plots: dict[str, CurvePlot] = {}
         self.tables = {"batch": {}, "epoch": {}}   # the numbers shown, by column (as in RunHistory)
@@ -142,22 +198,65 @@ class CurvesView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.layout_widget, 1)
         self._proxy = pg.SignalProxy(self.layout_widget.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+        self._redraw_timer = QTimer(self, singleShot=True, timeout=self.redraw)
+        self._redraw_seconds = 0.0
+        self.live = False
+        self.redraws = 0      # how many times the curves were drawn anew (tests count them)
         self.reset(["loss"])
 
     # ----------------------------------------------------------------- data
     def reset(self, metric_names=("loss",), steps: int | None = None) -> None:
         """Empty plots for the loss, `metric_names` and the learning rate. `steps`: the run's
-        length in batches, when known: the step axis then grows by doubling up to it, so the
-        axes are laid out again a few times in a run, not at every update."""
-        self.layout_widget.clear()
-        self.plots = {}
+        length in batches, when known (a run starts): the step axis then grows by doubling up
+        to it, so the axes are laid out again a few times in a run, not at every update, and
+        new points are drawn at the view's pace (`redraw`) until `set_live(False)`."""
+        self._redraw_timer.stop()
         self.tables = {"batch": {}, "epoch": {}}
-        self.steps, self._span = steps, None
+        self.steps, self._span, self._span_pending, self.live = steps, None, None, bool(steps)
         keys = ["loss"] + [m for m in metric_names if m != "loss"] + ["learning_rate"]
-        for i, key in enumerate(keys):
-            self._add_plot(key, i)
-        if not steps:
-            next(iter(self.plots.values())).plot.enableAutoRange(x=True)
+        if keys == list(self.plots):      # the same plots: emptied, not built again
+            for plot in self.plots.values():
+                plot.clear()
+        else:
+            self.layout_widget.clear()
+            self.plots = {}
+            for i, key in enumerate(keys):
+                self._add_plot(key, i)
+        first = next(iter(self.plots.values())).plot
+        if steps:
+            first.disableAutoRange(axis="x")
+        else:
+            first.enableAutoRange(x=True)
+
+    def set_live(self, live: bool) -> None:
+        """Whether a run goes on (points drawn at the view's pace) or not (paused, ended:
+        what is pending is drawn now, and later points at once)."""
+        self.live = live
+        if not live:
+            for plot in self.plots.values():
+                plot.auto_y()
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the points added since the last redraw."""
+        self._redraw_timer.stop()
+        t0 = time.perf_counter()
+        if self._span_pending is not None:
+            next(iter(self.plots.values())).plot.setXRange(0, self._span_pending, padding=0.02)
+            self._span_pending = None
+        for plot in self.plots.values():
+            if self.live:
+                plot.fit_y()
+            plot.refresh()
+        self.redraws += 1
+        self._redraw_seconds = time.perf_counter() - t0
+
+    def _changed(self) -> None:
+        if not self.live:
+            self.redraw()
+        elif not self._redraw_timer.isActive():
+            cost = self._redraw_seconds + self.layout_widget.paint_seconds
+            self._redraw_timer.start(int(1000 * min(max(cost / REDRAW_SHARE, REDRAW_MIN), REDRAW_MAX)))
 
     def _follow(self, last_step: float) -> None:
         """Widen the step axis (by doubling, up to the run's length) to show `last_step`."""
@@ -170,8 +269,7 @@ class CurvesView(QWidget):
         span = 64
         while span < last_step * 1.25:
             span *= 2
-        self._span = min(span, self.steps)
-        next(iter(self.plots.values())).plot.setXRange(0, self._span, padding=0.02)
+        self._span = self._span_pending = min(span, self.steps)
 
     def _add_plot(self, key: str, index: int | None = None) -> CurvePlot:
         index = len(self.plots) if index is None else index
@@ -228,8 +326,7 @@ class CurvesView(QWidget):
                     steps[keep], ys[keep])
         if len(steps):
             self._follow(float(np.nanmax(steps)))
-        for plot in self.plots.values():
-            plot.refresh()
+        self._changed()
 
     def add_marker(self, marker: dict) -> None:
         text = {"learning_rate": "lr", "batch_size": "batch", "plateau": "lr", "optimizer": "opt",
@@ -245,6 +342,7 @@ class CurvesView(QWidget):
     def set_log_scale(self, on: bool) -> None:
         for key, plot in self.plots.items():
             plot.plot.setLogMode(y=on or key == "learning_rate")
+            plot.auto_y()
 
     def _mouse_moved(self, event) -> None:
         pos = event[0]

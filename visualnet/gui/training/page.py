@@ -188,6 +188,7 @@ class TrainingPage(QWidget):
                                 self.session.status == "paused", can_evaluate=self.model is not None)
         self.settings.set_running(running, paused=state == "paused")
         self.data_panel.setEnabled(not running)
+        self.curves.set_live(state == "running")
         self.evaluation.predict_button.setEnabled(not running and self.model is not None)
         self._update_continue()
         self.state_changed.emit(state)

@@ -1,0 +1,90 @@
+"""What keeps a visible Train page cheap during a run (issue 28): the curves draw new points
+together at a capped rate, the value axes stay put while the points stay inside them, and
+the progress text never lays the page out again."""
+
+from __future__ import annotations
+
+import pytest
+
+from visualnet.gui.training.controls import RunControls
+from visualnet.gui.training.curves import CurvesView
+
+
+def _rows(start: int, n: int, loss: float = 0.5) -> list:
+    return [{"step": s, "epoch": 0, "batch": s - 1, "loss": loss, "loss_smoothed": loss, "accuracy": 0.5,
+             "learning_rate": 1e-3, "batch_size": 32} for s in range(start, start + n)]
+
+
+@pytest.fixture
+def view(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    return view
+
+
+def test_a_live_run_draws_new_points_together_and_everything_when_it_pauses(view):
+    view.reset(["accuracy"], steps=10_000)
+    drawn = view.redraws
+    for i in range(50):                                  # 50 reports arriving faster than a redraw
+        view.add_batches(_rows(1 + 10 * i, 10))
+    assert view.point_count() == 500                     # every point is kept at once...
+    assert view.redraws == drawn                         # ...and drawn later, together
+    x, _ = view.plots["loss"].items["train"].getData()
+    assert x is None or len(x) == 0
+    view.set_live(False)                                 # paused or ended: drawn now
+    assert view.redraws == drawn + 1
+    assert len(view.plots["loss"].items["train"].getData()[0]) > 0
+    view.add_batches(_rows(501, 1))                      # not live: at once
+    assert view.redraws == drawn + 2
+
+
+def test_a_live_run_redraws_on_a_timer(view, qtbot):
+    view.reset(["accuracy"], steps=10_000)
+    drawn = view.redraws
+    view.add_batches(_rows(1, 10))
+    qtbot.waitUntil(lambda: view.redraws == drawn + 1, timeout=5_000)
+    assert view.plots["loss"].items["train"].getData()[0][-1] == 10
+
+
+def test_the_value_axis_changes_only_when_the_points_leave_it_or_shrink_well_inside(view):
+    view.reset(["accuracy"], steps=10_000)
+    view.add_batches(_rows(1, 5, loss=1.0) + _rows(6, 5, loss=0.5))
+    view.redraw()
+    first = view.plots["loss"].y_span
+    assert first[0] < 0.5 and first[1] > 1.0
+    view.add_batches(_rows(11, 10, loss=0.7))            # inside, and the points still fill the range
+    view.redraw()
+    assert view.plots["loss"].y_span == first
+    view.add_batches(_rows(21, 10, loss=3.0))            # outside: the axis follows
+    view.redraw()
+    assert view.plots["loss"].y_span[1] > 3.0
+    view.plots["loss"].plot.vb.sigRangeChangedManually.emit([True, True])   # the person zooms
+    span = view.plots["loss"].y_span
+    assert span is False
+    view.add_batches(_rows(31, 10, loss=9.0))
+    view.redraw()
+    assert view.plots["loss"].y_span is False            # their zoom is left alone
+    view.set_live(False)                                 # after the run the axis fits the points again
+    assert view.plots["loss"].y_span is None
+
+
+def test_reset_with_the_same_metrics_keeps_the_plots(view):
+    view.reset(["accuracy"], steps=100)
+    plots = dict(view.plots)
+    view.add_batches(_rows(1, 10))
+    view.reset(["accuracy"], steps=100)
+    assert view.plots == plots and view.point_count() == 0
+    view.reset(["accuracy", "auc"], steps=100)
+    assert set(view.plots) == {"loss", "accuracy", "auc", "learning_rate"}
+
+
+def test_the_progress_text_never_asks_the_page_for_more_room(qtbot):
+    controls = RunControls({k: (lambda: None) for k in RunControls.ACTIONS})
+    qtbot.addWidget(controls)
+    controls.show()
+    hint = controls.minimumSizeHint().width()
+    for text_len in (1, 50, 400):
+        controls.progress_label.setText("x" * text_len)
+        assert controls.minimumSizeHint().width() == hint
