@@ -1,10 +1,11 @@
 """`TrainingWorkspace`: the training side of the open project, without Qt.
 
-It holds what the Train page shows and the project file keeps: the trained model and the
-graph structure its weights were trained on, the optimizer state a project brought (a
-next run continues from it), the runs (workspace/runs.py records), a data recipe kept
-while its data could not be loaded, and the run going on (its session and
-`TrainingController`). `contribute(project)` and `restore(project)` move these parts to
+It holds what the Train page shows and the project file keeps: the data recipe and the
+training settings (as the page's forms last showed them), the trained model and the graph
+structure its weights were trained on, the optimizer state a project brought (a next run
+continues from it), the runs (workspace/runs.py records), a data recipe kept while its
+data could not be loaded, and the run going on (its session and `TrainingController`).
+`contribute(project)` (what File ▸ Save calls) and `restore(project)` move these parts to
 and from a project; `capture()` takes weights, optimizer state and the history so far
 together, between two batches when a run goes on. Listeners registered with `on(event,
 fn)` hear "run_recorded" (the new run's record).
@@ -31,6 +32,8 @@ class TrainingWorkspace:
         self._listeners: dict[str, list] = {}
         self.generation = 0           # bumped when the project is replaced: a late run end is ignored
         self.run_generation = 0       # the generation the last run began in
+        self.data_recipe = None       # the recipe of the data the page shows (None: none loaded)
+        self.training: dict = {}      # the training settings, as the project file keeps them
         self._clear()
 
     def _clear(self) -> None:
@@ -121,10 +124,16 @@ class TrainingWorkspace:
         return f"The optimizer continues from iteration {session.optimizer.iterations}"
 
     # ----------------------------------------------------------------- the project file
-    def capture(self, running: bool) -> dict | None:
+    @property
+    def running(self) -> bool:
+        """A run goes on (training or paused)."""
+        return self.controller is not None and self.controller.running
+
+    def capture(self) -> dict | None:
         """The current weights (copies, by node id), the optimizer state and, while a run goes
-        on (`running`), that run's history so far; taken in the training thread between two
-        batches when a run goes on, so that they belong together."""
+        on, that run's history so far; taken in the training thread between two batches when
+        a run goes on, so that they belong together."""
+        running = self.running
         model = self.model
         if model is None:
             return None
@@ -149,12 +158,15 @@ class TrainingWorkspace:
             log.info("weights read outside the training thread")
             return grab()
 
-    def contribute(self, project, running: bool) -> None:
-        """Fill in the weights, optimizer state and runs of a project about to be saved (the
-        page fills in the recipe and the settings)."""
-        if project.recipe is None and self.pending_recipe is not None:
-            project.recipe = self.pending_recipe
-        captured = self.capture(running)
+    def contribute(self, project) -> None:
+        """Fill in the data recipe, training settings, weights, optimizer state and runs of a
+        project about to be saved."""
+        recipe = self.data_recipe if self.data_recipe is not None else self.pending_recipe
+        if recipe is not None:
+            project.recipe = recipe
+        if self.training:
+            project.training = dict(self.training)
+        captured = self.capture()
         unfinished = None
         if captured is not None and captured["history"] is not None:
             batches = len((captured["history"].get("batch") or {}).get("step", []))

@@ -13,10 +13,10 @@ file).
 Every run's history keeps the graph snapshot and data recipe; in the Runs tab two selected
 runs are compared (Compare: curves overlaid, differences listed; see compare_view).
 
-The page is part of the project: `contribute(project)` (a File controller contributor)
-fills in the data recipe, the settings, the trained weights by node id with the optimizer
-state, and the runs with their curves; `restore(project)` (on the controller's `opened`)
-brings all of it back, and the next Train continues from the restored weights and optimizer
+The page keeps the workspace (workspace/training.py) up to date with its data recipe and
+settings; File ▸ Save has the workspace fill in the project (recipe, settings, trained
+weights by node id with the optimizer state, runs with their curves), and
+`restore(project)` (on the File controller's `opened`) brings all of it back, and the next Train continues from the restored weights and optimizer
 state ("Continue from the trained weights"). A finished or stopped run marks the document
 changed."""
 
@@ -136,6 +136,8 @@ class TrainingPage(QWidget):
 
         self.data_panel.prepared_changed.connect(self._data_changed)
         self.data_panel.failed.connect(self._error)
+        self.settings.changed.connect(self._settings_changed)
+        self.data_panel.subset.valueChanged.connect(self._settings_changed)
         self.settings.loss_changed.connect(lambda _: self.check_problems())
         self.document.analysed.connect(self.check_problems)
         self.document.analysed.connect(self._update_continue)
@@ -143,12 +145,18 @@ class TrainingPage(QWidget):
         self.problems.fix_requested.connect(self.apply_fix)
         self.evaluation.predict_requested.connect(self.predict_raw)
         self.inside.sample_spin.valueChanged.connect(self._sample_changed)
+        self._settings_changed()
         self._set_state("idle")
 
     # ================================================================= data and problems
+    def _settings_changed(self, *_) -> None:
+        training = self.settings.state()
+        training["training_samples"] = self.data_panel.subset.value()
+        self.workspace.training = training
+
     def _data_changed(self, prepared) -> None:
         self.prepared = prepared
-        self.workspace.pending_recipe = None
+        self.workspace.data_recipe, self.workspace.pending_recipe = prepared.recipe, None
         fitted = prepared.recipe.fitted
         head = prepared.dataset.suggest_head(one_hot=prepared.recipe.pipeline().one_hot())
         self.settings.set_loss(head.loss)
@@ -213,7 +221,7 @@ class TrainingPage(QWidget):
         if errors:
             self._error(f"Cannot train: {errors[0].message}")
             return False
-        start = self._capture() if self.continue_check.isChecked() and self.continue_check.isEnabled() else None
+        start = self.workspace.capture() if self.continue_check.isChecked() and self.continue_check.isEnabled() else None
         from_project = start is not None and start["optimizer"] is not None and \
             start["optimizer"] is self.workspace.saved_optimizer
         graph_now = to_dict(self.document.graph)
@@ -420,23 +428,11 @@ class TrainingPage(QWidget):
 
     # ================================================================= project file
     def connect_files(self, files) -> None:
-        """Take part in the File menu: save into, and restore from, the project."""
-        files.add_contributor(self.contribute)
+        """Take part in the File menu: the workspace fills in the project saved, and the
+        page shows the project opened."""
+        files.add_contributor(self.workspace.contribute)
         files.opened.connect(self.restore)
         self._document = files.document
-
-    def _capture(self) -> dict | None:
-        return self.workspace.capture(running=self.state in ("running", "paused"))
-
-    def contribute(self, project) -> None:
-        """Fill in the page's parts of a project about to be saved (File controller
-        contributor): data recipe, settings, weights, optimizer state, runs."""
-        if self.prepared is not None:
-            project.recipe = self.prepared.recipe
-        training = self.settings.state()
-        training["training_samples"] = self.data_panel.subset.value()
-        project.training = training
-        self.workspace.contribute(project, running=self.state in ("running", "paused"))
 
     def restore(self, project) -> None:
         """Show an opened project's training side (File controller `opened`): its data and
@@ -444,7 +440,7 @@ class TrainingPage(QWidget):
         self._forget()
         notes = []
         if project.recipe is not None and not self._load_recipe(project.recipe):
-            self.workspace.pending_recipe = project.recipe
+            self.workspace.pending_recipe, self.workspace.data_recipe = project.recipe, None
             self.prepared = self.data_panel.prepared = None
             self.data_panel.hold = True
             self.data_panel.description.setText("<b>The project's data was not loaded</b> (see the log); it "
@@ -455,6 +451,7 @@ class TrainingPage(QWidget):
             samples = project.training.get("training_samples")
             if isinstance(samples, int) and not isinstance(samples, bool) and samples >= 0:
                 self.data_panel.subset.setValue(samples)
+            self._settings_changed()
         notes += self.workspace.restore(project)
         if self.model is not None:
             self.continue_check.setChecked(True)

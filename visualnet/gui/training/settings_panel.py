@@ -147,6 +147,21 @@ class SettingsPanel(QWidget):
         self._optimizer_changed()
         self._schedule_changed()
         self.clip_value.setEnabled(False)
+        editors = set(self.optimizer_editors.values())      # watched as they are made
+        for w in self.findChildren(QWidget):
+            if w not in editors and not isinstance(w.parent(), (QSpinBox, QComboBox)):   # not their inner line edits
+                self._watch(w)
+
+    def _watch(self, w: QWidget) -> None:
+        """Emit `changed` whenever the person (or `set_state`) edits `w`."""
+        signal = {QSpinBox: "valueChanged", QComboBox: "currentTextChanged", QCheckBox: "toggled",
+                  QLineEdit: "textChanged"}
+        for kind, name in signal.items():
+            if isinstance(w, kind):
+                getattr(w, name).connect(self.changed)
+                return
+        if isinstance(w, QGroupBox) and w.isCheckable():
+            w.toggled.connect(self.changed)
 
     # ----------------------------------------------------------------- form
     def _optimizer_changed(self) -> None:
@@ -160,6 +175,7 @@ class SettingsPanel(QWidget):
             else:
                 editor = FloatEdit(float(value))
             editor.setObjectName(f"opt_{key}")
+            self._watch(editor)
             self.optimizer_editors[key] = editor
             self.optimizer_form.addRow("Learning rate" if key == "learning_rate" else key, editor)
         self.changed.emit()
