@@ -1,5 +1,6 @@
 """Keras-compatible layers namespace: `from visualnet import layers` as `from keras import layers`."""
 
+from .data.text_vectorization import TextVectorization  # noqa: F401  (preprocessing, not a graph node)
 from .engine.layers import LAYER_CLASSES, InputLayer, Layer  # noqa: F401
 from .engine.tensor import KerasTensor
 from .graph import all_specs

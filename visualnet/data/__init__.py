@@ -4,6 +4,7 @@ No Qt and no engine here: the GUI, the command line and the Python API all call 
 
     from visualnet import data
     ds = data.load_builtin("iris")                      # or data.read_csv("my.csv", target="label")
+                                                        # texts: data.read_text_folder / read_text_csv
     recipe = data.Recipe.builtin("iris", steps=[data.Standardize().get_config()])
     prepared = data.prepare(recipe)                     # fitted on the training split only
     x_train, y_train = prepared.train
@@ -21,12 +22,16 @@ from .idx import read_idx, read_idx_header, read_idx_pair
 from .images import list_image_folder, read_image_folder
 from .numpy_import import list_arrays, load_array, read_numpy
 from .preprocessing import (Channels, Flatten, MinMaxScale, OneHot, Pipeline, Reshape, Rescale, Standardize,
-                            Step)
+                            Step, VectorizeText)
 from .preview import FeatureStats, Preview, Sample, class_counts, feature_stats, preview
 from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, predicted_labels, prepare,
                      transform_for_prediction)
 from .sources import guess_source_type, load_source, outside_paths
 from .split import SplitIndices, SplitSpec, split_indices
+from .text_dataset import BatchedDataset, text_dataset_from_directory
+from .text_files import decode_text, list_text_files, read_text_csv, read_text_file, read_text_folder
+from .text_vectorization import TextVectorization
+from .text_vectorizer import TextVectorizer
 
 __all__ = [
     "BUILTINS", "BuiltinDataset", "Param", "builtin_info", "builtin_names", "load_builtin",
@@ -36,6 +41,8 @@ __all__ = [
     "list_hdf5_datasets", "read_hdf5", "read_idx", "read_idx_header", "read_idx_pair",
     "list_image_folder", "read_image_folder", "list_arrays", "load_array", "read_numpy",
     "Channels", "Flatten", "MinMaxScale", "OneHot", "Pipeline", "Reshape", "Rescale", "Standardize", "Step",
+    "VectorizeText", "BatchedDataset", "text_dataset_from_directory", "decode_text", "list_text_files",
+    "read_text_csv", "read_text_file", "read_text_folder", "TextVectorization", "TextVectorizer",
     "FeatureStats", "Preview", "Sample", "class_counts", "feature_stats", "preview",
     "DataChangedWarning", "PreparedData", "Recipe", "Subset", "guess_source_type", "load_source", "outside_paths", "predicted_labels", "prepare",
     "transform_for_prediction", "SplitIndices", "SplitSpec", "split_indices",

@@ -28,7 +28,9 @@ class Dataset:
        (class_names[i] names class i), float64 values for 'regression'; None if unlabelled.
     task: 'binary' | 'multiclass' | 'regression'.
     kind: 'table' | 'image' | 'text' | 'timeseries' (how previews show samples). Text samples
-       are integer token ids (n, length), 0 padding; time series are windows (n, steps, features).
+       are integer token ids (n, length), 0 padding, or, from a text folder or CSV, the texts
+       themselves (an (n, 1) object array of str, for a "vectorize_text" step); time series are
+       windows (n, steps, features).
     feature_names: one name per feature column (tables; one per time step for series); [] for images.
     class_names: names of the classes, in label order; [] for regression.
     source: a human-readable description of where the data came from.

@@ -12,6 +12,7 @@ import numpy as np
 
 from .errors import DataError
 from .memory import check_fits
+from .text_vectorizer import OUTPUT_MODES, SPLIT, STANDARDIZE, TextVectorizer
 
 LUMA = np.array([0.299, 0.587, 0.114])   # ITU-R 601, as Pillow's convert('L')
 SCOPES = ("feature", "channel", "global")
@@ -69,8 +70,12 @@ class Step:
             missing = set(klass.stats_keys) - set(stats)
             if missing:
                 raise DataError(f"preprocessing step {name!r} lacks statistics {sorted(missing)}")
-            step.stats = {k: np.asarray(stats[k], dtype=np.float64) for k in klass.stats_keys}
+            step.load_stats(stats)
         return step
+
+    def load_stats(self, stats: dict) -> None:
+        """Take the statistics of a stored config (lists of numbers here)."""
+        self.stats = {k: np.asarray(stats[k], dtype=np.float64) for k in self.stats_keys}
 
     def _require_fitted(self):
         if not self.fitted:
@@ -297,7 +302,127 @@ class OneHot(Step):
         return out
 
 
-STEPS = {c.name: c for c in (MinMaxScale, Standardize, Rescale, Flatten, Reshape, Channels, OneHot)}
+class VectorizeText(Step):
+    """Texts -> numbers, as Keras's TextVectorization (see text_vectorizer): token ids
+    (n, output_sequence_length) in "int" mode, else (n, vocabulary size or max_tokens)
+    multi-hot, count or tf-idf rows. The vocabulary (and the idf weights) learned from the
+    training texts are the statistics, stored as plain lists of strings (and floats).
+    Samples are strings, shape (n,) or (n, 1); this step comes first.
+    """
+    name = "vectorize_text"
+    stats_keys = ("vocabulary",)
+
+    def __init__(self, max_tokens: "int | None" = 20000, output_sequence_length: "int | None" = 200,
+                 output_mode: str = "int", standardize: "str | None" = "lower_and_strip_punctuation",
+                 split: "str | None" = "whitespace", ngrams=None, pad_to_max_tokens: bool = False):
+        super().__init__()
+        if output_mode not in OUTPUT_MODES:
+            raise ValueError(f"output_mode must be one of {OUTPUT_MODES}; received: output_mode={output_mode!r}")
+        if standardize not in (*STANDARDIZE, None):
+            raise ValueError(f"standardize must be one of {STANDARDIZE} or None; received: standardize={standardize!r}")
+        if split not in (*SPLIT, None):
+            raise ValueError(f"split must be one of {SPLIT} or None; received: split={split!r}")
+        if max_tokens is not None and (isinstance(max_tokens, bool) or int(max_tokens) <= 1):
+            raise ValueError(f"max_tokens must be greater than 1 or None; received: max_tokens={max_tokens!r}")
+        if output_mode == "int" and (output_sequence_length is None or int(output_sequence_length) < 1):
+            raise ValueError("in 'int' mode every text needs the same number of ids: output_sequence_length must be "
+                             f"1 or more; received: output_sequence_length={output_sequence_length!r}")
+        if pad_to_max_tokens and max_tokens is None:
+            raise ValueError("pad_to_max_tokens needs max_tokens")
+        if isinstance(ngrams, list):
+            ngrams = tuple(ngrams)
+        if not (ngrams is None or isinstance(ngrams, int) and ngrams >= 1
+                or isinstance(ngrams, tuple) and ngrams and all(isinstance(n, int) and n >= 1 for n in ngrams)):
+            raise ValueError(f"ngrams must be None, a width of 1 or more, or a list of widths; received: "
+                             f"ngrams={ngrams!r}")
+        self.max_tokens = None if max_tokens is None else int(max_tokens)
+        self.output_sequence_length = int(output_sequence_length) if output_mode == "int" else None
+        self.output_mode, self.standardize, self.split = output_mode, standardize, split
+        self.ngrams, self.pad_to_max_tokens = ngrams, bool(pad_to_max_tokens)
+
+    def params(self):
+        return {"max_tokens": self.max_tokens, "output_sequence_length": self.output_sequence_length,
+                "output_mode": self.output_mode, "standardize": self.standardize, "split": self.split,
+                "ngrams": list(self.ngrams) if isinstance(self.ngrams, tuple) else self.ngrams,
+                "pad_to_max_tokens": self.pad_to_max_tokens}
+
+    def vectorizer(self) -> TextVectorizer:
+        """The maths, with the fitted vocabulary when there is one."""
+        v = TextVectorizer(self.max_tokens, self.standardize, self.split, self.ngrams, self.output_mode,
+                           self.output_sequence_length, self.pad_to_max_tokens)
+        if self.stats is not None:
+            v.set_tokens(self.stats["vocabulary"][v.token_start:])
+            if self.output_mode == "tf_idf":
+                v.idf_weights = np.asarray(self.stats["idf_weights"], dtype=np.float32)
+        return v
+
+    @staticmethod
+    def _texts(x) -> list:
+        x = np.asarray(x)
+        if x.ndim == 2 and x.shape[1] == 1:
+            x = x[:, 0]
+        if x.ndim != 1 or x.dtype.kind not in "OUS":
+            raise DataError(f"vectorize_text needs one text per sample (shape (n,) or (n, 1)); received an array of "
+                            f"shape {x.shape} and dtype {x.dtype}: put this step first, on a text source")
+        bad = next((i for i, t in enumerate(x.tolist()) if not isinstance(t, str)), None)
+        if bad is not None:
+            raise DataError(f"vectorize_text needs texts; sample {bad + 1} holds {type(x[bad]).__name__} {x[bad]!r}")
+        return x.tolist()
+
+    def fit(self, x):
+        v = TextVectorizer(self.max_tokens, self.standardize, self.split, self.ngrams, self.output_mode,
+                           self.output_sequence_length, self.pad_to_max_tokens)
+        v.count([v.tokenize(t) for t in self._texts(x)])
+        if not v.finalize():
+            raise DataError("the training texts hold no tokens: nothing to build a vocabulary from")
+        self.stats = {"vocabulary": v.vocabulary()}
+        if self.output_mode == "tf_idf":
+            self.stats["idf_weights"] = v.idf_weights
+        return self
+
+    def load_stats(self, stats):
+        vocabulary = stats["vocabulary"]
+        special = self.vectorizer().vocabulary()
+        if not isinstance(vocabulary, list) or not all(isinstance(t, str) for t in vocabulary) \
+                or vocabulary[:len(special)] != special:
+            raise DataError(f"the vectorize_text vocabulary must be a list of strings starting with {special}")
+        self.stats = {"vocabulary": list(vocabulary)}
+        if self.output_mode == "tf_idf":
+            if "idf_weights" not in stats:
+                raise DataError("preprocessing step 'vectorize_text' lacks statistics ['idf_weights']")
+            idf = np.asarray(stats["idf_weights"], dtype=np.float32)
+            columns = self.max_tokens if self.pad_to_max_tokens else len(vocabulary)
+            if idf.shape != (columns,):
+                raise DataError(f"the vectorize_text idf weights hold {idf.size} values for {columns} columns")
+            self.stats["idf_weights"] = idf
+
+    def get_config(self):
+        config = {"step": self.name, **self.params()}
+        if self.stats is not None:
+            config["stats"] = {"vocabulary": list(self.stats["vocabulary"])}
+            if "idf_weights" in self.stats:
+                config["stats"]["idf_weights"] = _to_json(self.stats["idf_weights"])
+        return config
+
+    def depth(self) -> int:
+        if self.pad_to_max_tokens:
+            return self.max_tokens
+        self._require_fitted()
+        return len(self.stats["vocabulary"])
+
+    def output_shape(self, shape):
+        return (self.output_sequence_length,) if self.output_mode == "int" else (self.depth(),)
+
+    def transform(self, x):
+        self._require_fitted()
+        v = self.vectorizer()
+        rows = [v.tokenize(t) for t in self._texts(x)]
+        if self.output_mode == "int":
+            return v.encode_ids(rows, self.output_sequence_length)
+        return v.encode_bags(rows, self.depth())
+
+
+STEPS = {c.name: c for c in (MinMaxScale, Standardize, Rescale, Flatten, Reshape, Channels, OneHot, VectorizeText)}
 
 
 class Pipeline:

@@ -2,8 +2,8 @@
 
 Everything returned is plain Python (numbers, strings, lists) except image samples,
 which are uint8 arrays of shape (height, width) or (height, width, 3) ready for display.
-Text samples also carry their words (decoded with the dataset's vocabulary); time-series
-samples are rows of their window's values.
+Text samples also carry their words (decoded with the dataset's vocabulary, or the raw
+text of a text source, shortened); time-series samples are rows of their window's values.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +12,8 @@ import numpy as np
 
 from .dataset import Dataset
 from .seeded import SeededStream
+
+MAX_TEXT = 400      # characters of a raw text sample shown
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,8 @@ class Sample:
     label: "str | float | None"     # class name, regression value, or None
     row: "list | None" = None       # table values (one per feature)
     image: "np.ndarray | None" = None   # uint8 (h, w) or (h, w, 3)
-    text: "str | None" = None       # text datasets: the words (padding left out), or the ids without a vocabulary
+    text: "str | None" = None       # text datasets: the words (padding left out), the ids without a vocabulary,
+                                    # or the start of a raw text
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ def _stats(name: str, values: np.ndarray) -> FeatureStats:
 def feature_stats(dataset: Dataset, max_features: int = 200) -> list:
     """Per-feature statistics for tables (first `max_features`); per-channel ones for images."""
     x = dataset.x
+    if raw_text(dataset):
+        texts = x.reshape(-1).tolist()
+        return [_stats("characters per text", [len(t) for t in texts]),
+                _stats("words per text", [len(t.split()) for t in texts])]
     if dataset.kind == "text":
         lengths = np.count_nonzero(x.reshape(len(x), -1), axis=1)
         return [_stats("token ids", x), _stats("words per sample (without padding)", lengths)]
@@ -105,6 +112,11 @@ def _label(dataset: Dataset, i: int):
     return dataset.class_names[int(dataset.y[i])]
 
 
+def raw_text(dataset: Dataset) -> bool:
+    """Whether the samples are texts (a text folder or CSV) rather than token ids."""
+    return dataset.kind == "text" and dataset.x.dtype == object
+
+
 def _words(ids: np.ndarray, vocabulary, max_words: int = 60) -> str:
     ids = [int(i) for i in ids if int(i) != 0][:max_words]
     if not vocabulary:
@@ -120,6 +132,9 @@ def samples(dataset: Dataset, n: int = 8, seed: int = 0) -> list:
     for i in picked.tolist():
         if dataset.kind == "image":
             out.append(Sample(i, _label(dataset, i), image=to_display_image(dataset.x[i])))
+        elif raw_text(dataset):
+            text = str(dataset.x[i].reshape(-1)[0])
+            out.append(Sample(i, _label(dataset, i), text=text[:MAX_TEXT] + ("..." if len(text) > MAX_TEXT else "")))
         elif dataset.kind == "text":
             ids = np.asarray(dataset.x[i]).reshape(-1)
             out.append(Sample(i, _label(dataset, i), row=ids.tolist(), text=_words(ids, dataset.vocabulary)))

@@ -147,7 +147,7 @@ class PreparedData:
 
 
 def fingerprint(dataset: Dataset) -> str:
-    """sha256 of the samples and targets (shape, dtype and bytes)."""
+    """sha256 of the samples and targets (shape, dtype and bytes; texts as UTF-8, each after its length)."""
     h = hashlib.sha256()
     for a in (dataset.x, dataset.y):
         if a is None:
@@ -155,7 +155,13 @@ def fingerprint(dataset: Dataset) -> str:
             continue
         a = np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(memoryview(a.reshape(-1).view(np.uint8)))
+        if a.dtype == object:
+            for text in a.reshape(-1).tolist():
+                data = str(text).encode("utf-8", "surrogatepass")
+                h.update(len(data).to_bytes(8, "little"))
+                h.update(data)
+        else:
+            h.update(memoryview(a.reshape(-1).view(np.uint8)))
     return h.hexdigest()
 
 
@@ -227,11 +233,14 @@ def transform_for_prediction(recipe: Recipe, x, *, raw: "bool | None" = None) ->
     encoded table rows), or, for imported tables, raw rows of cells in the file's column
     order without the target (text categories are then one-hot encoded as at import).
     `raw`: force the raw-rows reading (True) or the array reading (False); by default
-    rows holding text are raw.
+    rows holding text are raw. For a text source, x is a string or a list of strings.
     """
     if not recipe.is_fitted:
         raise DataError("the data recipe is not fitted yet: prepare() the training data first")
     fitted = recipe.fitted
+    if any(step.get("step") == "vectorize_text" for step in recipe.steps):
+        texts = np.asarray([x] if isinstance(x, str) else x, dtype=object)
+        return recipe.pipeline().transform_x(texts.reshape(-1, 1), dtype=recipe.dtype)
     columns = fitted.get("columns")
     if raw is None:
         arr = np.asarray(x, dtype=object) if not isinstance(x, np.ndarray) else x

@@ -4,6 +4,8 @@
     {"type": "csv" | "numpy" | "hdf5" | "images", "path": "...", "options": {...importer kwargs}}
     {"type": "numpy", "path": "x.npy", "y_path": "y.npy", "options": {}}
     {"type": "idx", "images": "...-idx3-ubyte.gz", "labels": "...-idx1-ubyte.gz", "options": {}}
+    {"type": "text_folder", "path": "reviews/", "options": {"encoding": None, ...read_text_folder kwargs}}
+    {"type": "text_csv", "path": "reviews.csv", "options": {"text_column": "review", "target": "label", ...}}
 """
 
 from pathlib import Path
@@ -14,21 +16,35 @@ from .dataset import Dataset
 from .errors import DataError
 from .hdf5_import import read_hdf5
 from .idx import read_idx_pair
+from .images import EXTENSIONS as IMAGE_EXTENSIONS
 from .images import read_image_folder
 from .numpy_import import read_numpy
+from .text_files import read_text_csv, read_text_folder
 
-SOURCE_TYPES = ("builtin", "csv", "numpy", "hdf5", "idx", "images")
+SOURCE_TYPES = ("builtin", "csv", "numpy", "hdf5", "idx", "images", "text_folder", "text_csv")
 PATH_KEYS = {"csv": ("path",), "numpy": ("path", "y_path"), "hdf5": ("path",),
-             "idx": ("images", "labels"), "images": ("path",)}
+             "idx": ("images", "labels"), "images": ("path",), "text_folder": ("path",), "text_csv": ("path",)}
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".data": "csv",
             ".npy": "numpy", ".npz": "numpy", ".h5": "hdf5", ".hdf5": "hdf5", ".he5": "hdf5"}
 
 
+def _folder_type(path: Path) -> str:
+    """'text_folder' if the first class sub-folder holding images or .txt files holds more
+    .txt files than images, else 'images'."""
+    for sub in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        suffixes = [f.suffix.lower() for f in sub.rglob("*")]
+        images, texts = sum(s in IMAGE_EXTENSIONS for s in suffixes), suffixes.count(".txt")
+        if images or texts:
+            return "text_folder" if texts > images else "images"
+    return "images"
+
+
 def guess_source_type(path) -> str:
-    """'csv', 'numpy', 'hdf5', 'idx' or 'images' for a file or folder the user picked."""
+    """'csv', 'numpy', 'hdf5', 'idx', 'images' or 'text_folder' for a file or folder the user
+    picked (a CSV of texts is read as 'text_csv' only when asked)."""
     path = Path(path)
     if path.is_dir():
-        return "images"
+        return _folder_type(path)
     name = path.name.lower().removesuffix(".gz")
     if "idx" in name and "ubyte" in name:
         return "idx"
@@ -80,6 +96,10 @@ def load_source(source: dict, *, base_dir=None, progress=None, cancel=None) -> D
         return read_hdf5(paths["path"], progress=progress, cancel=cancel, **options)
     if kind == "idx":
         return read_idx_pair(paths["images"], paths["labels"], progress=progress, cancel=cancel, **options)
+    if kind == "text_folder":
+        return read_text_folder(paths["path"], progress=progress, cancel=cancel, **options)
+    if kind == "text_csv":
+        return read_text_csv(paths["path"], progress=progress, cancel=cancel, **options)
     if options.get("size") is not None:
         options["size"] = tuple(options["size"])
     return read_image_folder(paths["path"], progress=progress, cancel=cancel, **options)
