@@ -328,6 +328,19 @@ class CurvesView(QWidget):
             self._follow(float(np.nanmax(steps)))
         self._changed()
 
+    def show_history(self, h: dict) -> None:
+        """Draw a saved run (a `RunHistory.to_dict()`, perhaps from a damaged or older file:
+        malformed tables and markers are left out)."""
+        metrics = [m for m in (h.get("settings") or {}).get("metrics") or [] if isinstance(m, str)]
+        self.reset(metrics)
+        for table in ("batch", "epoch"):
+            columns = {k: v for k, v in (h.get(table) or {}).items() if isinstance(v, list)}
+            if len({len(v) for v in columns.values()}) == 1:      # a well-formed table
+                self.add_columns(table, columns)
+        for marker in h.get("markers") or []:
+            if isinstance(marker, dict) and "step" in marker and "kind" in marker:
+                self.add_marker({"new": None, **marker})
+
     def add_marker(self, marker: dict) -> None:
         text = {"learning_rate": "lr", "batch_size": "batch", "plateau": "lr", "optimizer": "opt",
                 "epochs": "epochs"}.get(marker["kind"], marker["kind"])

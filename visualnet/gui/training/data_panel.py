@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QMessageBox, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from visualnet import data
 
@@ -34,6 +34,7 @@ def pixmap_from_array(img, scale: int = 1) -> QPixmap:
 class DataPanel(QWidget):
     prepared_changed = Signal(object)     # data.PreparedData
     failed = Signal(str)
+    note = Signal(str)                    # a line for the log
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -165,6 +166,26 @@ class DataPanel(QWidget):
                                               "*.hdf5 *.gz *ubyte *.idx);;All files (*)")
         if path:
             self.import_file(path)
+
+    def open_project_recipe(self, recipe: data.Recipe, base_dir=None) -> bool:
+        """`set_recipe` for a project opened from `base_dir`: files outside that folder
+        (absolute paths elsewhere, `..`) are read only when the person agrees; a file from
+        someone else must not read, say, a private key into the data preview and the next save."""
+        outside = data.outside_paths(recipe.source, base_dir)
+        if outside:
+            box = QMessageBox.StandardButton
+            listed = "\n".join(f"  {p}" for p in outside[:5]) + ("\n  ..." if len(outside) > 5 else "")
+            where = f"outside the project's folder ({base_dir})" if base_dir else "on this computer"
+            answer = QMessageBox.question(
+                self, "Read data from outside the project?",
+                f"This project reads its training data from {where}:\n\n{listed}\n\nRead it? Say No if "
+                "you do not know where this project came from; its model, settings and runs open either way.",
+                box.Yes | box.No, box.No)
+            if answer != box.Yes:
+                self.note.emit("The project's data was not read: it is outside the project's folder and reading "
+                               "it was declined: " + ", ".join(outside))
+                return False
+        return self.set_recipe(recipe, base_dir=base_dir)
 
     def set_recipe(self, recipe: data.Recipe, base_dir=None) -> bool:
         """Show a project's recipe (its dataset, preprocessing and split) and prepare the data

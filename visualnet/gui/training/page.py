@@ -1,38 +1,29 @@
-"""The training page, a tab beside the model canvas: data and settings on the left; the
-controls (Train, Pause, Resume, Stop, Step), progress, status light and the tabs Curves,
-Inside, Evaluation and Runs on the right; a log below.
+"""The Train page, a view of the training workspace: data and settings on the left; the
+controls, progress, status light and the tabs Curves, Inside, Evaluation and Runs on the
+right; a log below.
 
-The page builds a model from the document's graph and a `TrainingSession` from the data and
-settings; a `TrainingController` (workspace/controller.py, no Qt) owns the run and a
-`TrainingWorker` relays its reports as signals from a QThread; the page only draws them and
-forwards the user's requests. While paused, edits to the
-learning rate, batch size, epochs and optimizer parameters are applied on Resume/Step
-(each becomes a marker). Every run is kept in `runs` (JSON-safe records for the project
-file).
-
-Every run's history keeps the graph snapshot and data recipe; in the Runs tab two selected
-runs are compared (Compare: curves overlaid, differences listed; see compare_view).
-
-The page keeps the workspace (workspace/training.py) up to date with its data recipe and
-settings; File ▸ Save has the workspace fill in the project (recipe, settings, trained
-weights by node id with the optimizer state, runs with their curves), and
-`restore(project)` (on the File controller's `opened`) brings all of it back, and the next Train continues from the restored weights and optimizer
-state ("Continue from the trained weights"). A finished or stopped run marks the document
-changed."""
+Where things live: a batch is trained in `engine/` (session.py drives loop.py); the run
+going on is owned by a `TrainingController` (workspace/controller.py, no Qt) whose reports
+`TrainingWorker` (worker.py) relays as signals from a QThread; the project's training state
+(recipe, settings, weights, optimizer state, runs) lives in the `TrainingWorkspace`
+(workspace/training.py), which the page keeps up to date with its forms and which File ▸
+Save asks for the project. The page, and the views beside it, only draw and forward the
+person's requests: Train, Pause/Resume/Step (edits to the learning rate, batch size,
+epochs and optimizer parameters apply on Resume/Step, each a marker on the curves), Stop,
+Evaluate (evaluation_link.py), the Inside tab (inside_link.py), runs shown and compared
+(runs_view.py), and `restore(project)` on File ▸ Open (the next Train then continues from
+the restored weights and optimizer state)."""
 
 from __future__ import annotations
 
-import logging
 import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QMessageBox, QPlainTextEdit, QScrollArea,
+from PySide6.QtWidgets import (QCheckBox, QPlainTextEdit, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from visualnet import data
 from visualnet.data.compatibility import check_model_for_data
 from visualnet.engine.model import Model
 from visualnet.engine.rng import global_rng, set_seed
@@ -45,15 +36,15 @@ from visualnet.workspace.training import TrainingWorkspace
 from .. import collector
 from .curves import CurvesView
 from .data_panel import DataPanel
-from .evaluation_view import EvaluationView, evaluate_prepared
-from .inside_view import InsideView, inspect
+from .evaluation_link import EvaluationLink
+from .evaluation_view import EvaluationView
+from .inside_link import InsideLink
+from .inside_view import InsideView
 from .problems_box import DataProblemsBox
 from .runs_view import RunsView
 from .controls import RunControls
-from .status import BackgroundCall
 from .worker import TrainingThread, TrainingWorker
 
-log = logging.getLogger("visualnet.training")
 
 class TrainingPage(QWidget):
     run_finished = Signal(dict)       # the run record (see `runs`)
@@ -69,8 +60,8 @@ class TrainingPage(QWidget):
         self.worker: TrainingWorker | None = None
         self.thread: TrainingThread | None = None
         self.state = "idle"
-        self._threads: list = []
-        self._closed = False              # the window is closing: no new run or evaluation starts
+        self.threads: list = []
+        self.closed = False              # the window is closing: no new run or evaluation starts
         self._after_threads = None        # stop_for_close(): (the threads still running, what then)
         self._document = None             # the window's document (its path: the project's folder)
         self._restored_view = None
@@ -135,7 +126,8 @@ class TrainingPage(QWidget):
         layout.addWidget(split)
 
         self.data_panel.prepared_changed.connect(self._data_changed)
-        self.data_panel.failed.connect(self._error)
+        self.data_panel.failed.connect(self.error)
+        self.data_panel.note.connect(self.log_line)
         self.settings.changed.connect(self._settings_changed)
         self.data_panel.subset.valueChanged.connect(self._settings_changed)
         self.settings.loss_changed.connect(lambda _: self.check_problems())
@@ -143,10 +135,10 @@ class TrainingPage(QWidget):
         self.document.analysed.connect(self._update_continue)
         self.document.graph_replaced.connect(lambda _graph: self._forget())
         self.problems.fix_requested.connect(self.apply_fix)
-        self.evaluation.predict_requested.connect(self.predict_raw)
-        self.inside.sample_spin.valueChanged.connect(self._sample_changed)
+        self.evaluation_link = EvaluationLink(self)
+        self.inside_link = InsideLink(self)
         self._settings_changed()
-        self._set_state("idle")
+        self.set_state("idle")
 
     # ================================================================= data and problems
     def _settings_changed(self, *_) -> None:
@@ -189,7 +181,7 @@ class TrainingPage(QWidget):
         self.data_panel.select_builtin(name)
 
     # ================================================================= running
-    def _set_state(self, state: str) -> None:
+    def set_state(self, state: str) -> None:
         self.state = state
         running = state in ("running", "paused")
         self.controls.set_state(state, can_step=not running and self.session is not None and
@@ -204,22 +196,22 @@ class TrainingPage(QWidget):
     def log_line(self, text: str) -> None:
         self.log.appendPlainText(f"[{time.strftime('%H:%M:%S')}] {text}")
 
-    def _error(self, message: str) -> None:
+    def error(self, message: str) -> None:
         self.log_line(message)
         self.window.show_error(message)
 
     def train(self) -> bool:
         """Build the model from the canvas and start a new run; False (with a message) if
         something prevents it."""
-        if self._closed or self.state in ("running", "paused"):
+        if self.closed or self.state in ("running", "paused"):
             return False
         if self.prepared is None:
-            self._error("Choose a dataset first.")
+            self.error("Choose a dataset first.")
             return False
         errors = [p for p in self.document.problems if p.severity == "error"]
         errors += [p for p in self.check_problems() if p.severity == "error"]
         if errors:
-            self._error(f"Cannot train: {errors[0].message}")
+            self.error(f"Cannot train: {errors[0].message}")
             return False
         start = self.workspace.capture() if self.continue_check.isChecked() and self.continue_check.isEnabled() else None
         from_project = start is not None and start["optimizer"] is not None and \
@@ -241,7 +233,7 @@ class TrainingPage(QWidget):
                 config.validation_split = 0.0
             session = TrainingSession(model, x, y, config, validation_data=validation)
         except (ValueError, TypeError) as exc:
-            self._error(f"Cannot train: {exc}")
+            self.error(f"Cannot train: {exc}")
             return False
         if start is not None:
             notes.append(self.workspace.resume_optimizer(session, start["optimizer"], structure(graph_now)))
@@ -249,7 +241,7 @@ class TrainingPage(QWidget):
                 global_rng().bit_generator.state = start["optimizer"].rng   # dropout goes on as it would have
         self.workspace.begin_run(model, session, None, graph_now, self.prepared.recipe.to_dict())
         self.curves.reset([m.name for m in session.metrics], steps=session.steps_per_epoch * session.epochs)
-        self._setup_inside()
+        self.inside_link.setup()
         self._start_worker()
         for note in notes:
             if note:
@@ -259,56 +251,8 @@ class TrainingPage(QWidget):
                       + (", from the trained weights" if start is not None else ""))
         return True
 
-    def _setup_inside(self) -> None:
-        fitted = self.prepared.recipe.fitted
-        points = labels = None
-        x, y = self.data_panel.training_arrays()
-        if x.ndim == 2 and x.shape[1] == 2 and fitted["task"] != "regression":
-            points = x[:1000]
-            labels = np.asarray(y[:1000]).reshape(len(points), -1)
-            labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
-        self._points = points
-        self.inside.reset(len(self.prepared.test) or len(x), points, labels, max(len(fitted["class_names"]), 2))
-        self._sample_changed()
-
-    def _inspect_sample(self):
-        subset = self.prepared.test if len(self.prepared.test) else self.prepared.train
-        i = min(self.inside.sample_spin.value(), len(subset) - 1)
-        return subset.x[i]
-
-    def _sample_changed(self, *_):
-        if self.prepared is None:
-            return
-        subset = self.prepared.test if len(self.prepared.test) else self.prepared.train
-        i = min(self.inside.sample_spin.value(), len(subset) - 1)
-        label = ""
-        if subset.y is not None:
-            names = self.prepared.recipe.fitted["class_names"]
-            yi = np.asarray(subset.y[i])
-            label = names[int(yi.argmax() if yi.size > 1 else yi)] if names else f"{float(yi):.4g}"
-        self.inside.sample_label.setText(f"label: {label}")
-        self._live_sample = subset.x[i]
-        if self.state == "paused":        # the training thread computes it, between batches
-            worker, sample, points = self.worker, subset.x[i], self._points
-            self.controller.call(lambda s: worker.inspected(inspect(s, sample, points)))
-        elif self.state not in ("running", "evaluating") and (self.session is not None or self.model is not None):
-            try:
-                session = self._view_session()
-            except (ValueError, TypeError):
-                return
-            try:
-                with collector.held():
-                    snapshot = inspect(session, subset.x[i], self._points)
-            except ValueError as exc:       # the data do not fit the model (the problems box says how)
-                log.info("no look inside: %s", exc)
-                return
-            self.inside.show_snapshot(snapshot)
-
     def _start_worker(self) -> None:
-        points = self._points
-        self._live_sample = self._inspect_sample()
-        self.workspace.controller = TrainingController(self.session,
-                                                       inspect=lambda s: inspect(s, self._live_sample, points))
+        self.workspace.controller = TrainingController(self.session, inspect=self.inside_link.live())
         worker = TrainingWorker(self.workspace.controller)
         thread = TrainingThread(worker)
         worker.batches_ready.connect(self.curves.add_batches)
@@ -321,7 +265,7 @@ class TrainingPage(QWidget):
         worker.failed.connect(self._failed)
         thread.finished.connect(self._thread_done)
         self.worker, self.thread = worker, thread
-        self._set_state("running")
+        self.set_state("running")
         collector.start_off_gui_thread(thread)
 
     def _thread_done(self) -> None:
@@ -331,7 +275,7 @@ class TrainingPage(QWidget):
     def pause(self) -> None:
         if self.state == "running":
             self.controller.pause()
-            self._set_state("paused")
+            self.set_state("paused")
             self.log_line("Paused (the optimizer state is kept; edit the learning rate, batch size, epochs or "
                           "optimizer parameters, then Resume)")
 
@@ -340,7 +284,7 @@ class TrainingPage(QWidget):
             changes = self.settings.live_changes(self.session)
             self.settings.config()       # validates the fields
         except ValueError as exc:
-            self._error(f"Cannot apply the change: {exc}")
+            self.error(f"Cannot apply the change: {exc}")
             return False
         for fn in changes:
             self.controller.change(fn)
@@ -349,7 +293,7 @@ class TrainingPage(QWidget):
     def resume(self) -> None:
         if self.state == "paused" and self._apply_live_changes():
             self.controller.resume()
-            self._set_state("running")
+            self.set_state("running")
             self.log_line("Resumed")
 
     def step(self) -> None:
@@ -365,25 +309,25 @@ class TrainingPage(QWidget):
         status = result["status"]
         self.log_line(result["reason"] or status)
         if self.workspace.stale_run:
-            self._set_state("idle")
+            self.set_state("idle")
             self.show_run(len(self.runs) - 1)
             return
         if status == "diverged":
             self.window.show_error(result["reason"], 15000)
         self._record_run()
-        self._set_state(status)
+        self.set_state(status)
         self.evaluate()
 
     def _failed(self, message: str, details: str) -> None:
         self.log_line(message)
         self.log_line(details.rstrip())
         if self.workspace.stale_run:
-            self._set_state("idle")
+            self.set_state("idle")
             self.show_run(len(self.runs) - 1)
             return
         self.window.show_error(message, 15000)
         self._record_run()
-        self._set_state("failed")
+        self.set_state("failed")
 
     def _record_run(self) -> None:
         record = self.workspace.record_run()       # the Runs tab adds its row (run_recorded)
@@ -397,16 +341,7 @@ class TrainingPage(QWidget):
         """Draw run `index`'s curves (as they were when it ended)."""
         if not 0 <= index < len(self.runs) or self.state in ("running", "paused"):
             return False
-        h = self.runs[index]["history"]
-        metrics = [m for m in (h.get("settings") or {}).get("metrics") or [] if isinstance(m, str)]
-        self.curves.reset(metrics)
-        for table in ("batch", "epoch"):
-            columns = {k: v for k, v in (h.get(table) or {}).items() if isinstance(v, list)}
-            if len({len(v) for v in columns.values()}) == 1:      # a well-formed table
-                self.curves.add_columns(table, columns)
-        for marker in h.get("markers") or []:
-            if isinstance(marker, dict) and "step" in marker and "kind" in marker:
-                self.curves.add_marker({"new": None, **marker})
+        self.curves.show_history(self.runs[index]["history"])
         return True
 
     def selected_runs(self) -> list[int]:
@@ -461,11 +396,11 @@ class TrainingPage(QWidget):
             self.show_run(len(self.runs) - 1)
         if self.model is not None and self.prepared is not None and not any(
                 p.severity == "error" for p in self.check_problems()):    # a mismatch shows there instead
-            self._setup_inside()
+            self.inside_link.setup()
         if self.state in ("running", "paused"):      # the replaced project's run is still stopping
             self._update_continue()
         else:
-            self._set_state("idle")
+            self.set_state("idle")
         parts = [f"{len(self.runs)} run(s)"] + (["trained weights"] if self.model is not None else []) + \
             (["optimizer state"] if self.workspace.saved_optimizer is not None else [])
         self.log_line("Opened the project's training: " + ", ".join(parts))
@@ -473,26 +408,8 @@ class TrainingPage(QWidget):
             self.log_line(f"Note: {note}")
 
     def _load_recipe(self, recipe) -> bool:
-        """The project's data, read from its folder; files outside that folder (absolute
-        paths elsewhere, `..`) only when the person agrees: a file from someone else must not
-        read, say, a private key into the data preview and the next save."""
         path = self._document.path if self._document is not None else None
-        base = Path(path).parent if path else None
-        outside = data.outside_paths(recipe.source, base)
-        if outside:
-            box = QMessageBox.StandardButton
-            listed = "\n".join(f"  {p}" for p in outside[:5]) + ("\n  ..." if len(outside) > 5 else "")
-            where = f"outside the project's folder ({base})" if base else "on this computer"
-            answer = QMessageBox.question(
-                self, "Read data from outside the project?",
-                f"This project reads its training data from {where}:\n\n{listed}\n\nRead it? Say No if "
-                "you do not know where this project came from; its model, settings and runs open either way.",
-                box.Yes | box.No, box.No)
-            if answer != box.Yes:
-                self.log_line("The project's data was not read: it is outside the project's folder and reading "
-                              "it was declined: " + ", ".join(outside))
-                return False
-        return self.data_panel.set_recipe(recipe, base_dir=base)
+        return self.data_panel.open_project_recipe(recipe, Path(path).parent if path else None)
 
     def _forget(self) -> None:
         """A different project: no trained weights, runs or curves from the one before (a
@@ -520,7 +437,7 @@ class TrainingPage(QWidget):
         self.evaluation.report = None
         self.evaluation.summary.setText("Not evaluated yet.")
         if self.state not in ("running", "paused"):
-            self._set_state("idle")
+            self.set_state("idle")
 
     def _weights_fit(self) -> bool:
         return self.workspace.weights_fit(self.document.graph)
@@ -550,7 +467,7 @@ class TrainingPage(QWidget):
         """The running (or last) run's TrainingControl, or None."""
         return self.controller.control if self.controller is not None else None
 
-    def _view_session(self):
+    def view_session(self):
         """The session evaluation and the inside view look at: the last run's, or the
         restored model's."""
         if self.session is not None:
@@ -561,78 +478,27 @@ class TrainingPage(QWidget):
             self._restored_view = RestoredModel(self.model, self.settings.config())
         return self._restored_view
 
-    # ================================================================= evaluation
+    # ================================================================= evaluation and closing
     def evaluate(self) -> None:
-        if self._closed or self.state in ("running", "paused") or self.prepared is None:
-            return
-        try:
-            session = self._view_session()
-        except (ValueError, TypeError) as exc:
-            self._error(f"Cannot evaluate: {exc}")
-            return
-        if session is None:
-            return
-        prepared = self.prepared
-        call = BackgroundCall(lambda: evaluate_prepared(session, prepared), self)
-        call.call.done.connect(self._evaluated)
-        call.call.failed.connect(self._evaluation_failed)
-        call.finished.connect(lambda c=call: self._threads.remove(c) if c in self._threads else None)
-        self._threads.append(call)
-        self._state_before_eval = self.state
-        self._set_state("evaluating")
-        collector.start_off_gui_thread(call)
-
-    def _evaluated(self, report) -> None:
-        self.evaluation.show_report(report)
-        self._set_state(self._state_before_eval)
-        if report is not None:
-            self.log_line("Test set: " + " - ".join(f"{k}: {v:.4f}" for k, v in report.logs.items()))
-
-    def _evaluation_failed(self, message: str) -> None:
-        self._error(message)
-        self._set_state(self._state_before_eval)
-
-    def predict_raw(self, raw) -> None:
-        """Predict drawn pixels or typed rows through the recipe's transform_for_prediction."""
-        if self.model is None or self.state in ("running", "paused"):
-            return
-        recipe = self.prepared.recipe
-        try:
-            if isinstance(raw, list):
-                try:
-                    raw = np.array([[float(v) for v in row] for row in raw], np.float64)
-                except ValueError:
-                    pass
-            x = data.transform_for_prediction(recipe, raw)
-            with collector.held():
-                y = self.model.predict(x, verbose=0)
-        except (data.DataError, ValueError) as exc:
-            self._error(f"Cannot predict: {exc}")
-            return
-        if recipe.fitted["task"] == "regression":
-            self.evaluation.show_value(float(np.asarray(y).reshape(-1)[0]))
-        else:
-            from visualnet.engine.evaluation import predicted_classes
-            probs = predicted_classes(y)[2][0]
-            self.evaluation.show_probabilities(probs, recipe.fitted["class_names"])
+        self.evaluation_link.evaluate()
 
     def stop_for_close(self, then) -> bool:
         """Stop any run, start nothing more, and if threads still run (a stop takes effect
         after the current batch; an evaluation runs to its end) call `then()` on the GUI
         thread once they have all ended. True if it will; False if none runs."""
         self._stop_for_good()
-        running = [t for t in [self.thread, *self._threads] if t is not None and t.isRunning()]
+        running = [t for t in [self.thread, *self.threads] if t is not None and t.isRunning()]
         if not running:
             return False
         self._after_threads = (running, then)
         for t in running:
-            t.finished.connect(self._threads_ended)   # queued to this (the GUI) thread
-        QTimer.singleShot(0, self._threads_ended)     # a thread that ended before its connection
+            t.finished.connect(self.threads_ended)   # queued to this (the GUI) thread
+        QTimer.singleShot(0, self.threads_ended)     # a thread that ended before its connection
         return True
 
     def _stop_for_good(self) -> None:
         """Stop any run (after its current batch); start no run or evaluation again."""
-        self._closed = True
+        self.closed = True
         if self.controller is not None:
             self.controller.stop()
 
@@ -647,6 +513,6 @@ class TrainingPage(QWidget):
         starts no evaluation. The window calls `stop_for_close` first, so that nothing is
         left running here."""
         self._stop_for_good()
-        for t in [self.thread, *self._threads]:
+        for t in [self.thread, *self.threads]:
             if t is not None:
                 t.wait()

@@ -1,0 +1,77 @@
+"""What the Inside tab looks at, and where its snapshot is computed: `InsideLink` picks the
+sample (from the test split, else the training split) and the 2-D points of a Playground-style
+decision map, and computes the snapshot in the training thread between two batches while a
+run is paused, on the GUI thread when no run goes on, and (through `live()`, the
+controller's `inspect`) in the training thread while one trains."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .. import collector
+from .inside_view import inspect
+
+log = logging.getLogger("visualnet.training")
+
+
+class InsideLink:
+    def __init__(self, page):
+        self.page = page
+        self.view = page.inside
+        self.points = None     # up to 1,000 training points of a 2-feature classifier (the map), or None
+        self.sample = None     # the sample looked at (prepared input)
+        self.view.sample_spin.valueChanged.connect(self.sample_changed)
+
+    def setup(self) -> None:
+        """A new run or model: the map's points and the sample range from the data shown."""
+        prepared = self.page.prepared
+        fitted = prepared.recipe.fitted
+        points = labels = None
+        x, y = self.page.data_panel.training_arrays()
+        if x.ndim == 2 and x.shape[1] == 2 and fitted["task"] != "regression":
+            points = x[:1000]
+            labels = np.asarray(y[:1000]).reshape(len(points), -1)
+            labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+        self.points = points
+        self.view.reset(len(prepared.test) or len(x), points, labels, max(len(fitted["class_names"]), 2))
+        self.sample_changed()
+
+    def live(self):
+        """The controller's `inspect(session)` for a run: the sample chosen when it is called."""
+        points = self.points
+        return lambda session: inspect(session, self.sample, points)
+
+    def _subset(self):
+        prepared = self.page.prepared
+        return prepared.test if len(prepared.test) else prepared.train
+
+    def sample_changed(self, *_) -> None:
+        page = self.page
+        if page.prepared is None:
+            return
+        subset = self._subset()
+        i = min(self.view.sample_spin.value(), len(subset) - 1)
+        label = ""
+        if subset.y is not None:
+            names = page.prepared.recipe.fitted["class_names"]
+            yi = np.asarray(subset.y[i])
+            label = names[int(yi.argmax() if yi.size > 1 else yi)] if names else f"{float(yi):.4g}"
+        self.view.sample_label.setText(f"label: {label}")
+        self.sample = sample = subset.x[i]
+        if page.state == "paused":        # the training thread computes it, between batches
+            worker, points = page.worker, self.points
+            page.controller.call(lambda s: worker.inspected(inspect(s, sample, points)))
+        elif page.state not in ("running", "evaluating") and (page.session is not None or page.model is not None):
+            try:
+                session = page.view_session()
+            except (ValueError, TypeError):
+                return
+            try:
+                with collector.held():
+                    snapshot = inspect(session, sample, self.points)
+            except ValueError as exc:       # the data do not fit the model (the problems box says how)
+                log.info("no look inside: %s", exc)
+                return
+            self.view.show_snapshot(snapshot)
