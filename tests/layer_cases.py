@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from visualnet.graph import get_spec
+
 PROBE = "probe"
 
 
@@ -24,6 +26,9 @@ class LayerCase:
     # the inputs hold integer ids in 0..ids-1 (as floats, as the engine feeds them) instead of
     # normal samples: Embedding's; their gradient is not checked (ids are not differentiable)
     ids: int | None = None
+    # a wrapper's case: the type it wraps. `kwargs` are VisualNet's (flat: the wrapped layer's
+    # parameters among the wrapper's); `build` nests them as Keras takes them
+    wraps: str | None = None
 
 
 def _one(shape, before=(), **kwargs) -> LayerCase:
@@ -80,6 +85,13 @@ CASES: dict[str, LayerCase] = {
     # every step's output, read from the end: both orders must agree in files and scripts
     "LSTM": _one((5, 3), units=3, return_sequences=True, go_backwards=True),
     "GRU": _one((5, 3), units=4),
+    # a value that the random samples never hold: nothing is masked, the layer passes its input
+    "Masking": _one((5, 3), mask_value=0.5),
+    "RepeatVector": _one((4,), n=3),
+    # every step's output, summed step by step: both directions must line up in files and scripts
+    "Bidirectional": LayerCase(((5, 3),), {"wrapped": "GRU", "units": 3, "merge_mode": "sum",
+                                           "return_sequences": True}, wraps="GRU"),
+    "TimeDistributed": LayerCase(((4, 3),), {"units": 2, "activation": "tanh"}, wraps="Dense"),
 }
 
 
@@ -91,5 +103,15 @@ def build(case: LayerCase, layer_type: str, make, Input, Model, name: str = "com
         for j, (before_type, kwargs) in enumerate(case.before):
             x = make(before_type, name=f"before{i}_{j}", **kwargs)(x)
         branches.append(x)
-    out = make(layer_type, name=PROBE, **case.kwargs)(branches[0] if len(branches) == 1 else branches)
+    out = make(layer_type, name=PROBE, **_nested(case, make))(branches[0] if len(branches) == 1 else branches)
     return Model(inputs[0] if len(inputs) == 1 else inputs, out, name=name)
+
+
+def _nested(case: LayerCase, make) -> dict:
+    """The probe's arguments as Keras takes them: a wrapper's wrapped layer made first."""
+    if case.wraps is None:
+        return dict(case.kwargs)
+    inner_names = set(get_spec(case.wraps).param_names)
+    inner = {k: v for k, v in case.kwargs.items() if k in inner_names}
+    own = {k: v for k, v in case.kwargs.items() if k not in inner_names and k != "wrapped"}
+    return {"layer": make(case.wraps, **inner), **own}

@@ -135,18 +135,6 @@ def test_options_not_supported_yet_are_refused(kwargs):
     key = next(iter(kwargs))
     with pytest.raises(ValueError, match=f"supports only {key}="):
         vl.LSTM(3, **kwargs)
-    with pytest.raises(ValueError, match="supports only mask_zero=False"):
-        vl.Embedding(10, 3, mask_zero=True)
-
-
-def test_keras_file_with_mask_zero_is_refused(tmp_path):
-    keras = pytest.importorskip("keras")
-
-    i = keras.Input((5,))
-    x = keras.layers.Embedding(10, 3, mask_zero=True)(i)
-    keras.Model(i, keras.layers.LSTM(2)(x)).save(tmp_path / "masked.keras")
-    with pytest.raises(Exception, match="mask_zero=True is not supported"):
-        vm.load_model(tmp_path / "masked.keras")
 
 
 @pytest.mark.parametrize("kwargs,why", [

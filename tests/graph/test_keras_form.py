@@ -35,14 +35,17 @@ def test_engine_and_file_reader_accept_the_same_fixed_options(spec):
     from visualnet.engine.layers import layer_class
 
     base = {p.name: p.default for p in spec.params if p.required}
+    cfg = dict(base)
+    if spec.keras.wrapper:  # a wrapper's Keras config nests the wrapped layer's
+        cfg["layer"] = {"class_name": spec.keras.wrapper.inner(spec.normalize(base))[0], "config": {}}
     for key, rule in spec.keras.all_fixed().items():
         for value in (rule.value, *rule.also):
             layer_class(spec.type)(**base, **{key: value})
             problems = []
-            _layer_params(spec.type, {**base, key: value}, "x", problems, [])
+            _layer_params(spec.type, {**cfg, key: value}, "x", problems, [])
             assert not problems, (spec.type, key, problems)
         problems = []
-        _layer_params(spec.type, {**base, key: "something else"}, "x", problems, [])
+        _layer_params(spec.type, {**cfg, key: "something else"}, "x", problems, [])
         assert problems and key in problems[0]
         with pytest.raises(ValueError, match=f"supports only {key}="):
             layer_class(spec.type)(**base, **{key: "something else"})

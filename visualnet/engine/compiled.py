@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
+from .freezing import sync_trainable
 
 
 class Compiled:
@@ -15,12 +16,14 @@ class Compiled:
         self.optimizer = optimizers.get(optimizer)
         self.loss_fn = losses.get(loss)
         self.metric_ids = list(metrics or [])
+        self.metrics_given = metrics is not None  # Keras then tracks 'compile_metrics'
         self.metrics: list | None = None
         self.reset_optimizer()
 
     def reset_optimizer(self) -> None:
         """Forget the optimizer's state: the next `ensure_optimizer` builds it afresh."""
         self._stale_builds = self.optimizer._builds if self.optimizer is not None else 0
+        self.parked_slots = {}  # {weight: {slot: values}} of weights frozen since the build (freezing.py)
 
     @property
     def optimizer_built(self) -> bool:
@@ -30,6 +33,8 @@ class Compiled:
         return opt._builds > self._stale_builds and opt.variable_sizes == tuple(self.model._store.sizes)
 
     def ensure_optimizer(self) -> None:
+        """Apply `trainable` changes (freezing.py), then build the optimizer if it is not."""
+        sync_trainable(self.model)
         if not self.optimizer_built:
             self.optimizer.build(self.model._store.sizes)
 

@@ -1,5 +1,7 @@
 """Runs a graph of engine layers: forward in topological order, backward in reverse,
-summing the gradients of outputs that feed several layers."""
+summing the gradients of outputs that feed several layers. When a layer makes masks
+(Embedding's mask_zero, Masking), forward also carries Keras's masks from layer to layer;
+the plan decides this once, so models without masks run exactly as before."""
 
 from __future__ import annotations
 
@@ -20,11 +22,6 @@ class Executor:
         self.layers = layers
         self.input_ids = list(input_ids)
         self.output_id = output_id
-        # A node needs the gradient of its output if a trainable weight lies at or above it.
-        has_weights = {n: bool(layers[n].weight_specs) and layers[n].trainable for n in self.order}
-        self.grad_flows = {}
-        for n in self.order:
-            self.grad_flows[n] = has_weights[n] or any(self.grad_flows[p] for p in self.parents[n])
         self.outputs: dict[str, np.ndarray] = {}
         self._replicas: list[Executor] = []
         self._fused, self._fusing = [], False  # layers of fused pairs; whether fusion is on
@@ -33,8 +30,22 @@ class Executor:
         # (node, layer, parents, need_dx, is_output) for the nodes a gradient flows through.
         inputs = set(self.input_ids)
         self._forward_plan = [(n, layers[n], tuple(self.parents[n])) for n in self.order if n not in inputs]
-        self._backward_plan = [(n, layers[n], tuple(self.parents[n]),
-                                any(self.grad_flows[p] for p in self.parents[n]), n == output_id)
+        # Masks flow only when a layer makes one (decided here: without, forward runs as before)
+        self.masks: dict[str, np.ndarray] = {}
+        self._masking = any(layers[n].makes_mask for n, _, _ in self._forward_plan)
+        self.plan_gradients()
+
+    def plan_gradients(self, trainable: bool = True) -> None:
+        """Which nodes a gradient flows through, from the layers' `trainable` flags now
+        (`trainable=False`: a frozen model, none); called again when a flag changes."""
+        # A node needs the gradient of its output if a trainable weight lies at or above it.
+        has_weights = {n: trainable and bool(self.layers[n].weight_specs) and self.layers[n].trainable
+                       for n in self.order}
+        self.grad_flows = {}
+        for n in self.order:
+            self.grad_flows[n] = has_weights[n] or any(self.grad_flows[p] for p in self.parents[n])
+        self._backward_plan = [(n, self.layers[n], tuple(self.parents[n]),
+                                any(self.grad_flows[p] for p in self.parents[n]), n == self.output_id)
                                for n in reversed(self.order) if self.grad_flows[n]]
 
     def replicas(self, count: int) -> list["Executor"]:
@@ -58,12 +69,42 @@ class Executor:
         outputs.clear()
         for nid, x in zip(self.input_ids, xs):
             outputs[nid] = x
+        if self._masking:
+            return self._forward_masked(training)
         for nid, layer, parents in self._forward_plan:
             if len(parents) == 1:
                 outputs[nid] = layer.forward([outputs[parents[0]]], training)
             else:
                 outputs[nid] = layer.forward([outputs[p] for p in parents], training)
         return outputs[self.output_id]
+
+    def _forward_masked(self, training: bool) -> np.ndarray:
+        """`forward` when the model makes masks: each node's mask (Keras's `compute_mask`)
+        goes to the layers that take one and is kept in `masks` (the output's included)."""
+        outputs, masks = self.outputs, self.masks
+        masks.clear()
+        for nid, layer, parents in self._forward_plan:
+            ins = [outputs[p] for p in parents]
+            ms = [masks.get(p) for p in parents]
+            if layer.takes_mask:
+                outputs[nid] = layer.forward(ins, training, mask=ms[0])
+            else:
+                outputs[nid] = layer.forward(ins, training)
+            if layer.makes_mask or any(m is not None for m in ms):
+                mask = layer.compute_mask(ins, ms)
+                if mask is not None:
+                    masks[nid] = mask
+        return outputs[self.output_id]
+
+    @property
+    def makes_masks(self) -> bool:
+        """Whether a layer of the plan makes masks (then `forward` computes them)."""
+        return self._masking
+
+    @property
+    def output_mask(self) -> np.ndarray | None:
+        """The mask of the model's output from the last `forward` (None without one)."""
+        return self.masks.get(self.output_id)
 
     def backward(self, dy: np.ndarray, fused_activation: bool = False) -> None:
         """Back-propagate `dy` (the gradient of the output, or of the output layer's
@@ -117,6 +158,17 @@ class Executor:
                 c = pool.config  # 2x2 windows: when predicting, the convolution pools its own output in cache
                 layer.pools_2x2 = pool.pooled_before = (c["pool_size"] == (2, 2) and c["strides"] in (None, (2, 2))
                                                         and c["padding"] == "valid")
+
+
+def layers_using_masks(model) -> list[str]:
+    """The names of `model`'s layers that a mask reaches and that use it, found by one
+    forward pass on zeros (which tensors carry masks depends on the graph only)."""
+    ex = model._executor
+    if not ex.makes_masks:
+        return []
+    ex.forward([np.zeros((1, *ex.graph.nodes[n].params["shape"]), np.float32) for n in ex.input_ids],
+               training=False)
+    return [layer.name for n, layer, parents in ex._forward_plan if layer.takes_mask and parents[0] in ex.masks]
 
 
 def _ancestors(graph: Graph, node_id: str) -> set[str]:

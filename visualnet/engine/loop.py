@@ -99,12 +99,19 @@ def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_st
             callbacks.on_test_batch_begin(batch)
         idx = slice(start, min(start + step, len(y)))
         yb = y[idx]
-        with parallel_layers(model):
-            y_pred = forward_predict(model, xs, idx.start, idx.stop, chunk)
         wb = None if weights is None else weights[idx]
-        tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb)), len(yb))
+        y_mask = None
+        if model._executor.makes_masks:  # one pass, whose output mask weights the loss and metrics
+            y_pred = model._executor.forward([a[idx] for a in xs], training=False)
+            y_mask = model._executor.output_mask
+        else:
+            with parallel_layers(model):
+                y_pred = forward_predict(model, xs, idx.start, idx.stop, chunk)
+        tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb, y_mask=y_mask)), len(yb))
+        # compile()'s metrics ignore sample weights in Keras 3 (weighted_metrics take them); a mask weights them
+        metric_weight = None if y_mask is None else metrics_mod.masked_sample_weight(y_mask)
         for m in metrics:
-            m.update_state(yb, y_pred, sample_weight=wb)
+            m.update_state(yb, y_pred, sample_weight=metric_weight)
         if callbacks is not None:
             callbacks.on_test_batch_end(batch, logs_of(tracker, metrics, prefix))
     return logs_of(tracker, metrics, prefix)

@@ -43,6 +43,13 @@ def _same_rank(x1, x2, expand_rank_1=True):
     return x1, x2
 
 
+def _both(mask, y_mask):
+    """The loss's own mask (ignored labels) and the output's, as Keras combines them."""
+    if y_mask is None:
+        return mask
+    return y_mask if mask is None else mask & y_mask
+
+
 def _sigmoid(z):
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(_F32)
@@ -139,9 +146,12 @@ class Loss:
     def _reduce(values, w, div):
         return float(np.sum(values * w, dtype=_F32) / div) if div else 0.0
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true, y_pred, sample_weight=None, y_mask=None):
+        """`y_mask`: the mask the model's output carries (Keras's), weighting the loss as
+        Keras does: the mean over the unmasked entries."""
         t, p = self._prepare(y_true, y_pred)
         values, _, mask = self._compute(t, p, False)
+        mask = _both(mask, y_mask)
         w, div = self._coef(values, sample_weight, mask)
         if self.reduction in (None, "none") and values.ndim:
             return values * w
@@ -152,7 +162,7 @@ class Loss:
         scale = (w / div if div else np.zeros_like(w))[..., None]
         return self._reduce(values, w, div), self._restore(dvals * scale, shape)
 
-    def value_and_grad(self, y_true, y_pred, sample_weight=None):
+    def value_and_grad(self, y_true, y_pred, sample_weight=None, y_mask=None):
         """(reduced loss, dL/dy_pred float32 with y_pred's shape).
 
         Reduction "none" is treated as "sum_over_batch_size" here.
@@ -160,9 +170,9 @@ class Loss:
         shape = np.shape(y_pred)
         t, p = self._prepare(y_true, y_pred)
         values, dvals, mask = self._compute(t, p, True)
-        return self._finish(values, dvals, mask, sample_weight, shape)
+        return self._finish(values, dvals, _both(mask, y_mask), sample_weight, shape)
 
-    def fused_value_and_grad(self, y_true, y_pred, activation_name, sample_weight=None):
+    def fused_value_and_grad(self, y_true, y_pred, activation_name, sample_weight=None, y_mask=None):
         """(reduced loss, dL/dz) where `y_pred = activation(z)`, or None when the
         pair (loss, activation) has no fused form. The activation may also be
         given as an `Activation` or one of the `activations` functions."""
@@ -179,7 +189,7 @@ class Loss:
         if dz is None:
             return None
         values, _, mask = self._compute(t, p, False)
-        return self._finish(values, dz, mask, sample_weight, shape)
+        return self._finish(values, dz, _both(mask, y_mask), sample_weight, shape)
 
     def fused_kernel(self, activation_name, y_pred_shape):
         """A `FusedKernel` computing (loss, dL/dz) in one compiled pass for unweighted

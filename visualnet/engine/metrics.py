@@ -92,6 +92,16 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
+def masked_sample_weight(mask: np.ndarray, sample_weight=None) -> np.ndarray:
+    """Keras's weighting of metrics by the mask the model's output carries: the mask (0 or
+    1 per entry) times the sample weights (one per sample, spread over the entries)."""
+    m = mask.astype(_F)
+    if sample_weight is None:
+        return m
+    sw = np.asarray(sample_weight, dtype=_F)
+    return m * sw.reshape(sw.shape + (1,) * (m.ndim - sw.ndim))
+
+
 class Mean(Metric):
     """Sample-weighted running mean of per-sample values (Keras's `Mean`)."""
 

@@ -13,6 +13,8 @@ import numpy as np
 from ..graph import Graph, from_dict, infer_shapes, keras_order, to_dict, validate
 from . import training
 from .executor import Executor
+from .freezing import TrainableState, trainable_key
+from .model_batch_api import BatchAPI
 from .layers import InputLayer, layer_class
 from .naming import auto_name
 from .parameters import ParameterStore
@@ -20,7 +22,7 @@ from .summary import summary_text
 from .tensor import KerasTensor
 
 
-class Model:
+class Model(TrainableState, BatchAPI):
     """A functional model: `Model(inputs, outputs, name=None)`."""
 
     _default_name = "functional"
@@ -41,6 +43,7 @@ class Model:
         self.history = None
         self.compiled = None  # compiled.Compiled after compile()
         self.built = False
+        self._trainable = True  # the model's own flag (freezing.py)
 
     # ------------------------------------------------------------------ graph <-> model
     @classmethod
@@ -88,8 +91,10 @@ class Model:
             layer = layers[nid]
             layer.build(info[nid].input_shapes)
         self._order = keras_order(graph, [output_id])
-        self._store = ParameterStore([layers[n] for n in self._order])
+        self._store = ParameterStore([layers[n] for n in self._order], self.trainable)
+        self._store_key = trainable_key(self)
         self._executor = Executor(graph, layers, input_ids, output_id)
+        self._executor.plan_gradients(self.trainable)
         self.built = True
         if self.compiled is not None:
             self.compiled.reset_optimizer()
@@ -98,14 +103,6 @@ class Model:
     @property
     def layers(self) -> list:
         return [self._layers_by_id[n] for n in self._order]
-
-    def get_layer(self, name: str | None = None, index: int | None = None):
-        if index is not None:
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
 
     @property
     def inputs(self) -> list[KerasTensor]:
@@ -123,14 +120,6 @@ class Model:
     @property
     def weights(self) -> list[np.ndarray]:
         return self._store.arrays()
-
-    @property
-    def trainable_weights(self) -> list[np.ndarray]:
-        return [l.values[w.name] for l, w, t in self._store.entries if t]
-
-    @property
-    def non_trainable_weights(self) -> list[np.ndarray]:
-        return [l.values[w.name] for l, w, t in self._store.entries if not t]
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every weight, in exactly Keras's order and shapes."""

@@ -383,8 +383,9 @@ class Optimizer:
 
     def keras_variables(self, shapes) -> list[np.ndarray]:
         """Keras 3's `optimizer.variables` for trainable weights of `shapes` (in the model's
-        order): iterations, learning rate, then the slots per weight in Keras's order, as
-        copies (initial values where the optimizer is not built for these shapes)."""
+        order): iterations, the learning rate (a schedule has none), then the slots per
+        weight in Keras's order, as copies (initial values where the optimizer is not built
+        for these shapes)."""
         sizes = [math.prod(s) for s in shapes]
         edges = np.cumsum([0, *sizes])
         fresh = self.variable_sizes != tuple(sizes)
@@ -394,13 +395,49 @@ class Optimizer:
             return [flat[a:b].reshape(s).copy() for a, b, s in zip(edges[:-1], edges[1:], shapes)]
 
         slots = {k: per_weight(k, init) for k, init in self._slots().items()}
-        return [np.array(self.iterations, dtype=np.int64), np.array(self.learning_rate, dtype=_F),
-                *self._keras_order(slots)]
+        rate = [] if isinstance(self._learning_rate, LearningRateSchedule) else [np.array(self.learning_rate, _F)]
+        return [np.array(self.iterations, dtype=np.int64), *rate, *self._keras_order(slots)]
+
+    def set_keras_variables(self, values, shapes) -> None:
+        """Restore Keras 3's `optimizer.variables` (as `keras_variables` lists them) for
+        trainable weights of `shapes`: builds for them, then sets iterations, the learning
+        rate and every slot (fresh slots when only the first two were saved: Keras saves an
+        optimizer never built so). Everything is checked first; ValueError names what does
+        not fit."""
+        expected = self.keras_variables(shapes)
+        head = 1 if isinstance(self._learning_rate, LearningRateSchedule) else 2
+        if len(values) == head:
+            expected = expected[:head]
+        if len(values) != len(expected):
+            raise ValueError(f"optimizer '{self.name}' has {len(expected)} variables for this model; "
+                             f"the saved optimizer has {len(values)}.")
+        for i, (want, value) in enumerate(zip(expected, values)):
+            if np.shape(value) != want.shape:
+                raise ValueError(f"optimizer '{self.name}' variable {i} has shape {want.shape}; the saved one "
+                                 f"has shape {np.shape(value)}.")
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"optimizer '{self.name}' variable {i} holds NaN or infinite values.")
+        iterations, *rest = values
+        if not isinstance(self._learning_rate, LearningRateSchedule):
+            rate, *rest = rest
+            if _F(rate) != _F(self._learning_rate):  # Keras keeps it as float32
+                self.learning_rate = float(rate)
+        sizes = [math.prod(s) for s in shapes]
+        self.build(sizes)
+        edges = np.cumsum([0, *sizes])
+        for k, arrays in self._from_keras_order(rest, len(shapes)).items():
+            for a, b, value in zip(edges[:-1], edges[1:], arrays):
+                self._state[k][a:b] = np.ravel(value)
+        self.iterations = int(iterations)
 
     @staticmethod
     def _keras_order(slots):
         """The slots' per-weight arrays in Keras's order: slot by slot."""
         return [a for arrays in slots.values() for a in arrays]
+
+    def _from_keras_order(self, arrays, n):
+        """{slot: per-weight arrays} from `_keras_order`'s list for n weights."""
+        return {k: arrays[i * n:(i + 1) * n] for i, k in enumerate(self._slots())}
 
     def get_config(self):
         lr = self._learning_rate
@@ -493,6 +530,12 @@ class Adam(Optimizer):
         """Keras's Adam: momentum and velocity weight by weight, then velocity_hat."""
         pairs = [a for m, v in zip(slots["momentum"], slots["velocity"]) for a in (m, v)]
         return pairs + slots.get("velocity_hat", [])
+
+    def _from_keras_order(self, arrays, n):
+        slots = {"momentum": arrays[0:2 * n:2], "velocity": arrays[1:2 * n:2]}
+        if self.amsgrad:
+            slots["velocity_hat"] = arrays[2 * n:]
+        return slots
 
     def _coefficients(self, lr):
         return (lr, self.beta_1, self.beta_2, self.iterations + 1, _F(1 - self.beta_1), _F(1 - self.beta_2),

@@ -10,14 +10,15 @@ import numpy as np
 
 
 class ParameterStore:
-    """Rebinds the `values`/`grads` of `layers` (in Keras's weight order) to views."""
+    """Rebinds the `values`/`grads` of `layers` (in Keras's weight order) to views; with
+    `trainable=False` (a frozen model) every weight is non-trainable."""
 
-    def __init__(self, layers):
+    def __init__(self, layers, trainable: bool = True):
         self.layers = list(layers)
         self.entries = []  # (layer, WeightSpec, trainable) in Keras order
         for layer in self.layers:
             for w in layer.weight_specs:
-                self.entries.append((layer, w, w.trainable and layer.trainable))
+                self.entries.append((layer, w, trainable and w.trainable and layer.trainable))
         t_size = sum(math.prod(w.shape) for _, w, t in self.entries if t)
         n_size = sum(math.prod(w.shape) for _, w, t in self.entries if not t)
         self.trainable = np.zeros(t_size, np.float32)

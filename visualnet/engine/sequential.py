@@ -15,6 +15,7 @@ class Sequential(Model):
 
     def __init__(self, layers=None, name: str | None = None, trainable: bool = True):
         self._reset(name)  # not Model.__init__, which traces the functional API
+        self._trainable = bool(trainable)
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_build()

@@ -76,15 +76,23 @@ def summary_text(model, line_length: int | None = None) -> str:
             cells.append(",\n".join(f"{p}[0][0]" for p in parents) if parents else "-")
         lines += _row(cells, widths, aligns)
         lines.append(_rule(widths, "├", "┼", "┤", "─") if i < len(layers) - 1 else _rule(widths, "└", "┴", "┘", "─"))
-    store = model._store
-    trainable, non_trainable = store.trainable.size, store.non_trainable.size
-    lines += [f" Total params: {_fmt_size(trainable + non_trainable)}",
+    trainable = sum(a.size for a in model.trainable_weights)
+    non_trainable = sum(a.size for a in model.non_trainable_weights)
+    n_opt = _optimizer_params(model)
+    lines += [f" Total params: {_fmt_size(trainable + non_trainable + n_opt)}",
               f" Trainable params: {_fmt_size(trainable)}",
               f" Non-trainable params: {_fmt_size(non_trainable)}"]
-    optimizer = getattr(model.compiled, "optimizer", None)
-    if optimizer is not None and model.compiled.optimizer_built:
-        state = optimizer.get_state()
-        n_opt = sum(v.size for k, v in state.items() if hasattr(v, "size") and k != "iterations")
-        if n_opt:
-            lines.append(f" Optimizer params: {_fmt_size(n_opt)}")
+    if n_opt:
+        lines.append(f" Optimizer params: {_fmt_size(n_opt)}")
     return "\n".join(lines)
+
+
+def _optimizer_params(model) -> int:
+    """Values in Keras 3's `optimizer.variables` once the optimizer is built (0 before):
+    iterations, the learning rate and the slots, those of weights frozen since included."""
+    c = model.compiled
+    if c is None or not c.optimizer_built:
+        return 0
+    shapes = [w.shape for layer, w, t in model._store.entries if t]
+    parked = sum(v.size for slots in c.parked_slots.values() for v in slots.values())
+    return sum(v.size for v in c.optimizer.keras_variables(shapes)) + parked

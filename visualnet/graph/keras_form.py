@@ -33,6 +33,24 @@ class Fixed:
 
 
 @dataclass(frozen=True, eq=False)
+class Wrapper:
+    """A Keras wrapper layer (Bidirectional, TimeDistributed): its Keras config holds the
+    wrapped layer's whole config under 'layer', and the registry type declares the wrapped
+    layer's parameters as its own (so the canvas edits them like any other).
+
+    own: the parameters written at the wrapper's level; inner: params -> (wrapped registry
+    type, its params); outer: (wrapped type, its params read from a file) -> this type's
+    other params (ValueError says what is not supported); groups: (params, number of
+    weights) -> [(group path, count)], where Keras 3's weights file keeps them, in order
+    (e.g. 'forward_layer/cell')."""
+
+    own: tuple[str, ...]
+    inner: Callable[[dict], tuple[str, dict]]
+    outer: Callable[[str, dict], dict]
+    groups: Callable[[dict, int], list]
+
+
+@dataclass(frozen=True, eq=False)
 class KerasForm:
     """The Keras side of one layer type (see the module docstring).
 
@@ -43,7 +61,8 @@ class KerasForm:
     they differ (e.g. pooling strides None -> pool_size); read: a Keras config -> the same
     config with values in the registry's form (e.g. BatchNormalization axis [3] -> 3);
     weights_group: the sub-object whose group holds the weights in Keras 3's weights file
-    ('cell' for the recurrent layers: layers/lstm/cell/vars), '' for the layer's own.
+    ('cell' for the recurrent layers: layers/lstm/cell/vars), '' for the layer's own;
+    wrapper: how a wrapper layer nests the layer it wraps (`Wrapper`), None for the others.
     """
 
     class_name: str = ""
@@ -54,6 +73,11 @@ class KerasForm:
     write: Callable[[dict], dict] | None = None
     read: Callable[[dict], dict] | None = None
     weights_group: str = ""
+    wrapper: Wrapper | None = None
+
+    def weight_groups(self, params: dict, count: int) -> list[tuple[str, int]]:
+        """[(group path below the layer's group, how many weights)] in Keras 3's weights file."""
+        return self.wrapper.groups(params, count) if self.wrapper else [(self.weights_group, count)]
 
     def argument(self, param: str, dialect: str) -> str:
         """The Keras argument (config key) for a registry parameter in `dialect`."""

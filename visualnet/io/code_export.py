@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..graph import Graph, infer_shapes, keras_order
+from ..engine.executor import layers_using_masks
+from ..graph import Graph, get_spec, infer_shapes, keras_order
 from .atomic import write_atomic
 from .torch_helpers import HELPERS, helper_source
 
@@ -149,13 +150,21 @@ def _check_weights_option(weights):
 
 
 # ---------------------------------------------------------------------- Keras
-def _keras_args(node) -> str:
-    """The constructor's arguments, every one (Keras's defaults differ between versions)."""
-    spec, p = node.spec, node.params
+def _keras_args(spec, p: dict, name: str | None) -> str:
+    """The constructor's arguments, every one (Keras's defaults differ between versions); a
+    wrapper's first argument is the layer it wraps."""
     values = spec.keras.written(p)
     args = {k: v for k, v in values.items() if not (v is None and spec.param(k).kind == "activation")}
-    args["name"] = node.name
-    return ", ".join(f"{k}={v!r}" for k, v in args.items())
+    wrapper, inner = spec.keras.wrapper, ""
+    if wrapper:
+        inner_type, inner_params = wrapper.inner(p)
+        inner_spec = get_spec(inner_type)
+        inner_args = _keras_args(inner_spec, inner_spec.normalize(inner_params), None)
+        inner = f"layers.{inner_spec.keras_class}({inner_args}), "
+        args = {k: v for k, v in args.items() if k in wrapper.own}
+    if name is not None:
+        args["name"] = name
+    return inner + ", ".join(f"{k}={v!r}" for k, v in args.items())
 
 
 def keras_script(model, weights: str | None = "npz", training: dict | None = None, recipe=None,
@@ -173,7 +182,8 @@ def keras_script(model, weights: str | None = "npz", training: dict | None = Non
             continue
         srcs = [ids[s] for s in graph.inputs_of(nid)]
         arg = srcs[0] if node.spec.max_inputs == 1 else "[" + ", ".join(srcs) + "]"
-        body.append(f"    {ids[nid]} = layers.{node.spec.keras_class}({_keras_args(node)})({arg})")
+        args = _keras_args(node.spec, node.params, node.name)
+        body.append(f"    {ids[nid]} = layers.{node.spec.keras_class}({args})({arg})")
     ins = ids[inputs[0]] if len(inputs) == 1 else "[" + ", ".join(ids[i] for i in inputs) + "]"
     body.append(f"    return keras.Model({ins}, {ids[out_id]}, name={model.name!r})")
     npz = _weights_npz(model, graph, order) if weights else None
@@ -341,6 +351,14 @@ def _loss_name(loss) -> str | None:
     return None if loss is None else canonical_name(loss)
 
 
+def _refuse_masks(model) -> None:
+    """torch.nn layers take no masks: refuse a model whose masks reach a layer that uses one."""
+    users = layers_using_masks(model)
+    if users:
+        raise ValueError(f"The model cannot be exported to PyTorch faithfully: masks reach {', '.join(users)} "
+                         "(torch.nn layers take no masks).")
+
+
 def _torch_parts(graph, order, ids, info):
     """(submodule lines, forward lines, state_dict lines, helper names) of the model."""
     init, fwd, state, helpers = [], [], [], []
@@ -369,6 +387,7 @@ def torch_script(model, weights: str | None = "npz", training: dict | None = Non
                  npz_name: str = "model_weights.npz") -> tuple[str, bytes | None]:
     """The PyTorch script's text and the weights .npz bytes (None without weights)."""
     _check_weights_option(weights)
+    _refuse_masks(model)
     graph, order, out_id, settings = _parts(model, training)
     ids = _idents(graph, order)
     inputs = [nid for nid in order if graph.nodes[nid].type == "Input"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from ..graph import Graph, GraphError, ParamError, get_spec, infer_shapes, keras_order
@@ -27,6 +28,8 @@ MAX_PARAMS = 1 << 28  # refuse models claiming more weights than this (about 1 G
 MAX_LAYERS = 2_000  # far beyond what the canvas shows; keeps a hostile file from taking minutes
 
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
+# the operations Keras 3's functional configs record for Masking's and Embedding's masks
+_MASK_OPS = ("NotEqual", "Any")
 # class names of initializers as Keras files write them -> VisualNet's names (Keras 2 also wrote Zero, One)
 _INIT_NAME = {cls: name for name, cls in INITIALIZERS.items()} | {"Zero": "zeros", "One": "ones"}
 
@@ -53,7 +56,10 @@ def layer_config(node, dialect: str) -> dict:
                         "registered_name": None}
     form = spec.keras
     values = form.written(p)
+    wrapper = form.wrapper
     for param in spec.params:
+        if wrapper and param.name not in wrapper.own:
+            continue
         value = values[param.name]
         if param.kind == "activation":
             value = value or "linear"
@@ -65,7 +71,20 @@ def layer_config(node, dialect: str) -> dict:
     for key, fixed in form.all_fixed().items():
         if fixed.write:
             cfg[key] = list(fixed.value) if isinstance(fixed.value, tuple) else fixed.value
+    if wrapper:
+        cfg["layer"] = _wrapped_entry(node, dialect)
     return cfg
+
+
+def _wrapped_entry(node, dialect: str) -> dict:
+    """A wrapper's 'layer': the wrapped layer's whole Keras entry (class and config)."""
+    inner_type, inner_params = node.spec.keras.wrapper.inner(node.params)
+    spec = get_spec(inner_type)
+    inner = SimpleNamespace(type=inner_type, spec=spec, params=spec.normalize(inner_params),
+                            name=f"{node.name}_{spec.default_name}")
+    # with its module in both dialects: Keras 3 finds a nested class through it even in .h5 files
+    return {"module": "keras.layers", "class_name": spec.keras_class, "config": layer_config(inner, dialect),
+            "registered_name": None}
 
 
 def _keras_tensor(shape, src: str) -> dict:
@@ -73,8 +92,10 @@ def _keras_tensor(shape, src: str) -> dict:
             "config": {"shape": list(shape), "dtype": "float32", "keras_history": [src, 0, 0]}}
 
 
-def model_config(graph: Graph, name: str, sequential: bool, dialect: str) -> dict:
-    """`{"class_name": "Sequential"|"Functional", "config": {...}}` for a valid graph.
+def model_config(graph: Graph, name: str, sequential: bool, dialect: str, frozen=frozenset(),
+                 trainable: bool = True) -> dict:
+    """`{"class_name": "Sequential"|"Functional", "config": {...}}` for a valid graph;
+    `frozen` names the layers with trainable=False, `trainable` is the model's own flag.
 
     keras3 adds the `module`/`registered_name`/`build_config` fields of `.keras` files."""
     info = infer_shapes(graph)
@@ -84,6 +105,8 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str) -> dic
 
     def entry(node, extra=None) -> dict:
         item = {"class_name": node.spec.keras_class, "config": layer_config(node, dialect)}
+        if node.name in frozen and "trainable" in item["config"]:
+            item["config"]["trainable"] = False
         if k3:
             item = {"module": "keras.layers", **item, "registered_name": None}
             ins = info[node.id].input_shapes
@@ -93,7 +116,7 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str) -> dic
 
     if sequential:
         layers = [entry(graph.nodes[n]) for n in order]
-        cfg: dict[str, Any] = {"name": name, "trainable": True, "layers": layers}
+        cfg: dict[str, Any] = {"name": name, "trainable": trainable, "layers": layers}
         if k3:
             cfg["dtype"] = layers[1]["config"]["dtype"] if len(layers) > 1 else "float32"
             cfg["build_input_shape"] = [None, *graph.nodes[order[0]].params["shape"]]
@@ -115,7 +138,7 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str) -> dic
         layers.append(entry(node, {"name": node.name, "inbound_nodes": nodes}))
     inputs = [[graph.nodes[i].name, 0, 0] for i in order if graph.nodes[i].type == "Input"]
     output = [graph.nodes[out_id].name, 0, 0]
-    cfg = {"name": name, "trainable": True, "layers": layers,
+    cfg = {"name": name, "trainable": trainable, "layers": layers,
            "input_layers": inputs[0] if (k3 and len(inputs) == 1) else inputs,
            "output_layers": output if k3 else [output]}
     if k3:
@@ -167,12 +190,16 @@ def compile_config(model, dialect: str) -> dict | None:
 # ====================================================================== import
 @dataclass
 class KerasModelSpec:
-    """A Keras model config read into VisualNet terms."""
+    """A Keras model config read into VisualNet terms (and the optimizer's variables the
+    file holds, in Keras's order, once read)."""
 
     graph: Graph
     name: str
     sequential: bool
     notes: list[str] = field(default_factory=list)  # harmless differences (e.g. initializers replaced)
+    frozen: list[str] = field(default_factory=list)  # names of the layers saved with trainable=False
+    trainable: bool = True  # the model's own flag
+    optimizer_variables: list | None = None
 
     def node_named(self, name: str):
         return self.graph.node_by_name(name)
@@ -245,7 +272,13 @@ def _layer_params(type_: str, cfg: dict, where: str, problems: list[str], notes:
             problems.append(f"{where}: option {key}={cfg[key]!r} is not supported (only {rule.allowed_text()}).")
     params: dict[str, Any] = {}
     known = set(_IGNORED) | set(fixed) | set(form.ignored)
+    wrapper = form.wrapper
+    if wrapper:
+        known.add("layer")
+        params.update(_wrapped_params(wrapper, cfg.get("layer"), where, problems, notes))
     for param in spec.params:
+        if wrapper and param.name not in wrapper.own:
+            continue
         names = form.spellings(param.name)
         known.update(names)
         key = next((k for k in names if k in cfg), None)
@@ -270,6 +303,24 @@ def _layer_params(type_: str, cfg: dict, where: str, problems: list[str], notes:
         if cfg[key] not in (None, False, {}, []):
             notes.append(f"{where}: option '{key}' is ignored.")
     return params
+
+
+def _wrapped_params(wrapper, entry, where: str, problems: list[str], notes: list[str]) -> dict:
+    """A wrapper's parameters that come from the layer it wraps (Keras's 'layer' entry)."""
+    if not (isinstance(entry, dict) and isinstance(entry.get("class_name"), str)
+            and isinstance(entry.get("config", {}), dict)):
+        problems.append(f"{where}: the wrapped layer ('layer') is missing or malformed.")
+        return {}
+    inner_type = _registry_type(entry["class_name"])
+    if inner_type is None or inner_type == "Input":
+        problems.append(f"{where}: it wraps a '{entry['class_name']}', not a layer type VisualNet supports.")
+        return {}
+    inner = _layer_params(inner_type, entry.get("config", {}), f"{where}'s wrapped layer", problems, notes)
+    try:
+        return wrapper.outer(inner_type, get_spec(inner_type).normalize(inner))
+    except (ValueError, ParamError) as exc:
+        problems.append(f"{where}: {exc}.")
+        return {}
 
 
 def _history(item) -> tuple | None:
@@ -306,8 +357,8 @@ def _inbound(layer: dict, where: str, problems: list[str]) -> list[str]:
                     walk(o)
         walk(node.get("args", []))
         kwargs = node.get("kwargs", {})
-        if isinstance(kwargs, dict):
-            walk(list(kwargs.values()))
+        if isinstance(kwargs, dict):  # a mask argument is recomputed from the layers that make it
+            walk([v for k, v in kwargs.items() if k != "mask"])
     elif isinstance(node, list):  # Keras 2: [["src", node_index, tensor_index, kwargs], ...]
         for ref in node:
             if not (isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str)):
@@ -365,6 +416,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
     graph = Graph()
     sequential = cls == "Sequential"
     parsed = []  # (layer dict, registry type or None, name, where)
+    frozen: list[str] = []
     for i, layer in enumerate(layers):
         if not isinstance(layer, dict) or not isinstance(layer.get("config", {}), dict):
             raise KerasFileError(f"layers[{i}] is not a layer object.")
@@ -373,6 +425,8 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
         lname = layer.get("name", cfg.get("name"))
         if not isinstance(kcls, str):
             raise KerasFileError(f"layers[{i}] has no class_name.")
+        if kcls in _MASK_OPS:  # Keras 3 records how a mask was computed; VisualNet's layers recompute it
+            continue
         if not isinstance(lname, str) or not lname:
             lname = f"layers[{i}]"
         where = f"layer '{lname}' ({kcls})"
@@ -391,6 +445,8 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
             problems.append(f"{where}: {what}.")
             type_ = None
         parsed.append((layer, type_, lname, where))
+        if cfg.get("trainable") is False:
+            frozen.append(lname)
     names_seen = set()
     for layer, type_, lname, where in parsed:
         if lname in names_seen:
@@ -495,7 +551,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
     check_graph(graph)
     for note in notes:
         warnings.warn(note, _warning_class(), stacklevel=3)
-    return KerasModelSpec(graph, name, sequential, notes)
+    return KerasModelSpec(graph, name, sequential, notes, frozen, inner.get("trainable") is not False)
 
 
 def _registry_type(class_name: str) -> str | None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import h5py
 
 from ..data.hdf5_guard import ExternalDataError, UnsafeHDF5Error, open_hdf5
+from ..engine.freezing import sync_trainable
 from ..graph import Graph, topological_order
 from .atomic import write_atomic
 from .errors import KerasFileError
@@ -65,8 +66,28 @@ def _optimizer_vars(model) -> tuple[list | None, str]:
     c = getattr(model, "compiled", None)
     if c is None:
         return None, "optimizer"
+    sync_trainable(model)  # the optimizer's state follows the weights trainable now
     opt = c.optimizer
     return opt.keras_variables([w.shape for w in model.trainable_weights]), opt.name
+
+
+def _flags(model) -> dict:
+    """The `trainable` flags a Keras config records: frozen layers' names, the model's own."""
+    frozen = frozenset(layer.name for layer in model.layers_by_node_id.values() if not layer.trainable)
+    return {"frozen": frozen, "trainable": model.trainable}
+
+
+def restore_optimizer(model, variables: list, source: str) -> None:
+    """Put the optimizer variables a file holds (Keras's order) into `model`'s compiled
+    optimizer; when they do not fit, warn as Keras does and keep a fresh optimizer."""
+    from .. import VisualNetWarning
+
+    sync_trainable(model)
+    try:
+        model.compiled.optimizer.set_keras_variables(variables, [w.shape for w in model.trainable_weights])
+    except ValueError as exc:
+        warnings.warn(f"The optimizer state in '{source}' was not restored ({exc}); training starts with a "
+                      "fresh optimizer.", VisualNetWarning, stacklevel=3)
 
 
 # ---------------------------------------------------------------------- public API
@@ -79,17 +100,19 @@ def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
         raise TypeError(f"save() got unexpected keyword argument(s): {', '.join(unknown)}")
     graph, weights = model_parts(model)
     sequential = _is_sequential(model)
-    if name.endswith(".keras"):
+    flags = _flags(model)
+    if name.endswith(".keras"):  # Keras 3 always writes the optimizer here (include_optimizer is for .h5)
         opt_vars, opt_name = _optimizer_vars(model)
         cfg = make_compile_config(model, "keras3")
         write_atomic(path, lambda tmp: write_keras_zip(tmp, graph, model.name, sequential, weights, cfg,
-                                                       opt_vars, opt_name), overwrite=overwrite)
+                                                       opt_vars, opt_name, **flags), overwrite=overwrite)
     elif name.endswith((".h5", ".hdf5")):
         cfg = make_compile_config(model, "keras2")
+        opt_vars, opt_name = _optimizer_vars(model) if kwargs.get("include_optimizer", True) else (None, "")
 
         def write(tmp):
             with h5py.File(tmp, "w") as f:
-                write_legacy_h5(f, graph, model.name, sequential, weights, cfg)
+                write_legacy_h5(f, graph, model.name, sequential, weights, cfg, opt_vars, opt_name, **flags)
         write_atomic(path, write, overwrite=overwrite)
     else:
         raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the "
@@ -156,6 +179,8 @@ def load_model(filepath, compile: bool = True, classes: tuple | None = None):
     model = build_model(spec, weights, classes)
     if compile and cfg:
         compile_from_config(model, cfg)
+        if model.compiled is not None and spec.optimizer_variables:
+            restore_optimizer(model, spec.optimizer_variables, Path(filepath).name)
     return model
 
 
@@ -168,6 +193,8 @@ def import_keras_model(filepath) -> KerasImport:
         model = build_model(spec, weights)
         if cfg:
             compile_from_config(model, cfg)
+            if model.compiled is not None and spec.optimizer_variables:
+                restore_optimizer(model, spec.optimizer_variables, Path(filepath).name)
     notes = [str(w.message) for w in caught]
     graph = model.to_graph()
     for nid, pos in layered_positions(graph).items():
@@ -177,8 +204,8 @@ def import_keras_model(filepath) -> KerasImport:
 
 # ---------------------------------------------------------------------- building
 def build_model(spec: KerasModelSpec, weights: dict, classes: tuple | None = None):
-    """A model for `spec` (node ids kept), with the file's weights; `classes` is the
-    (functional, Sequential) pair to build, the engine's by default."""
+    """A model for `spec` (node ids kept), with the file's weights and `trainable` flags;
+    `classes` is the (functional, Sequential) pair to build, the engine's by default."""
     if classes is None:
         from ..engine.model import Model
         from ..engine.sequential import Sequential
@@ -189,6 +216,9 @@ def build_model(spec: KerasModelSpec, weights: dict, classes: tuple | None = Non
     layers = model.layers_by_node_id
     for nid, arrays in weights.items():
         layers[nid].set_weights(arrays)
+    model.trainable = spec.trainable  # the model's own flag; then each layer's, as saved
+    for layer in layers.values():
+        layer.trainable = layer.name not in spec.frozen
     return model
 
 

@@ -152,14 +152,17 @@ def _bytes_list(names: list[str]) -> np.ndarray:
 
 # ---------------------------------------------------------------------- legacy .h5
 def write_legacy_h5(f: h5py.File, graph: Graph, name: str, sequential: bool, weights: dict[str, list],
-                    training_config: dict | None) -> None:
-    """The whole model in the Keras 2 dialect (tf-keras and Keras 3 both load it).
+                    training_config: dict | None, optimizer_vars: list | None = None,
+                    optimizer_name: str = "optimizer", frozen=frozenset(), trainable: bool = True) -> None:
+    """The whole model in the Keras 2 dialect (tf-keras and Keras 3 both load it), with
+    the optimizer's variables (Keras 3's order) in 'optimizer_weights' when given.
 
     `weights`: node id -> arrays in Keras order."""
     # fixed-length strings (bytes): both Keras loaders decode them; no shared heap to damage
     f.attrs["keras_version"] = np.bytes_(KERAS2_VERSION.encode())
     f.attrs["backend"] = np.bytes_(b"tensorflow")
-    f.attrs["model_config"] = np.bytes_(json.dumps(make_model_config(graph, name, sequential, "keras2")).encode())
+    f.attrs["model_config"] = np.bytes_(json.dumps(make_model_config(graph, name, sequential, "keras2", frozen,
+                                                                         trainable)).encode())
     if training_config is not None:
         f.attrs["training_config"] = np.bytes_(json.dumps(training_config).encode())
     mw = f.create_group("model_weights")
@@ -176,6 +179,12 @@ def write_legacy_h5(f: h5py.File, graph: Graph, name: str, sequential: bool, wei
         g.attrs["weight_names"] = _bytes_list(names)
         for wn, w, value in zip(names, specs, weights.get(nid, [])):
             g.create_dataset(wn, data=np.asarray(value, dtype=np.float32).reshape(w.shape))
+    if optimizer_vars is not None and training_config is not None:
+        og = f.create_group("optimizer_weights")
+        names = [f"{optimizer_name}/{i}" for i in range(len(optimizer_vars))]
+        og.attrs["weight_names"] = _bytes_list(names)
+        for wn, value in zip(names, optimizer_vars):
+            og.create_dataset(wn, data=value)
 
 
 def read_legacy_h5(f: h5py.File):
@@ -192,6 +201,12 @@ def read_legacy_h5(f: h5py.File):
             training = None
     group = f["model_weights"] if "model_weights" in f else f
     weights = read_legacy_weights(group, spec.graph)
+    if training is not None and "optimizer_weights" in f:
+        og = f["optimizer_weights"]
+        if not isinstance(og, h5py.Group):
+            raise KerasFileError("'optimizer_weights' is not a group.")
+        names = names_attr(og, "weight_names", "The optimizer's weights")
+        spec.optimizer_variables = _read_variables(og, names, weights, "The optimizer's weights")
     return spec, weights, training
 
 
@@ -260,13 +275,18 @@ def write_keras3_weights(f: h5py.File, graph: Graph, name: str, sequential: bool
     for nid, gname in zip(order, keras3_group_names(graph, order)):
         g = layers.create_group(gname)
         v = g.create_group("vars")
-        v.attrs["name"] = np.bytes_(graph.nodes[nid].name.encode("utf-8"))
-        sub = graph.nodes[nid].spec.keras.weights_group  # e.g. an RNN's weights are its cell's
-        if sub:
-            v = g.create_group(sub).create_group("vars")
-            v.attrs["name"] = np.bytes_(sub.encode("utf-8"))
-        for i, value in enumerate(weights.get(nid, [])):
-            v.create_dataset(str(i), data=np.asarray(value, dtype=np.float32))
+        node = graph.nodes[nid]
+        v.attrs["name"] = np.bytes_(node.name.encode("utf-8"))
+        arrays = weights.get(nid, [])
+        start = 0
+        # e.g. an RNN's weights are its cell's ('cell'); Bidirectional's its two layers' cells
+        for sub, count in node.spec.keras.weight_groups(node.params, len(arrays)):
+            if sub:
+                v = g.require_group(sub).create_group("vars")
+                v.attrs["name"] = np.bytes_(sub.rsplit("/", 1)[-1].encode("utf-8"))
+            for i, value in enumerate(arrays[start:start + count]):
+                v.create_dataset(str(i), data=np.asarray(value, dtype=np.float32))
+            start += count
     top = f.create_group("vars")
     top.attrs["name"] = np.bytes_(name.encode("utf-8"))
     if optimizer_vars is not None:
@@ -274,6 +294,43 @@ def write_keras3_weights(f: h5py.File, graph: Graph, name: str, sequential: bool
         opt.attrs["name"] = np.bytes_(optimizer_name.encode("utf-8"))
         for i, value in enumerate(optimizer_vars):
             opt.create_dataset(str(i), data=value)
+
+
+def read_keras3_optimizer(f: h5py.File, weights: dict[str, list]) -> list[np.ndarray] | None:
+    """The optimizer's variables of the Keras 3 layout ('optimizer/vars/0', '1', ...) in
+    order, or None when the file holds none."""
+    opt = f.get("optimizer")
+    if opt is None:
+        return None
+    vars_ = opt.get("vars") if isinstance(opt, h5py.Group) else None
+    if not isinstance(vars_, h5py.Group):
+        raise KerasFileError("The file's 'optimizer' group has no 'vars' group.")
+    keys = list(vars_)
+    if sorted(keys) != sorted(str(i) for i in range(len(keys))):
+        raise KerasFileError(f"The optimizer's variables are not numbered 0 to {len(keys) - 1}: "
+                             f"{', '.join(keys[:10])}.")
+    return _read_variables(vars_, [str(i) for i in range(len(keys))], weights, "The optimizer's variables")
+
+
+def _read_variables(group, names: list[str], weights: dict[str, list], what: str) -> list[np.ndarray]:
+    """Datasets `names` of `group` as arrays (integers stay integers), within what an
+    optimizer can hold for these weights: 2 + 3 variables and 2 + 3 values per weight's."""
+    arrays = [a for values in weights.values() for a in values]
+    count_limit, value_limit = 2 + 3 * len(arrays), 2 + 3 * sum(a.size for a in arrays)
+    if len(names) > count_limit:
+        raise KerasFileError(f"{what}: {len(names):,} variables, more than an optimizer keeps for this model "
+                             f"({count_limit:,}).")
+    out, total = [], 0
+    for name in names:
+        ds = group.get(name)
+        if not isinstance(ds, h5py.Dataset) or ds.dtype.kind not in "fiu" or ds.shape is None:
+            raise KerasFileError(f"{what}: '{name}' is not a dataset of numbers.")
+        total += int(np.prod(ds.shape, dtype=np.int64))
+        if total > value_limit:
+            raise KerasFileError(f"{what}: more values than an optimizer keeps for this model ({value_limit:,}).")
+        value = np.asarray(ds[()])
+        out.append(value.astype(np.int64 if value.dtype.kind in "iu" else np.float32))
+    return out
 
 
 def read_keras3_weights(f: h5py.File, graph: Graph, sequential: bool) -> dict[str, list]:
@@ -304,14 +361,18 @@ def read_keras3_weights(f: h5py.File, graph: Graph, sequential: bool) -> dict[st
             continue
         if gname not in layers or not isinstance(layers[gname], h5py.Group):
             raise KerasFileError(f"The weights of layer '{node.name}' (group 'layers/{gname}') are missing.")
-        sub = node.spec.keras.weights_group
-        holder = layers[gname].get(sub) if sub else layers[gname]
-        vars_ = holder.get("vars") if isinstance(holder, h5py.Group) else None
-        if not isinstance(vars_, h5py.Group):
-            raise KerasFileError(f"Group 'layers/{gname}{'/' + sub if sub else ''}' has no 'vars'.")
-        if len(vars_) != len(specs):
-            raise KerasFileError(f"Layer '{node.name}' needs {len(specs)} weights "
-                                 f"({', '.join(w.name for w in specs)}); '{vars_.name}' has {len(vars_)}.")
-        out[nid] = [_finite(read_array(vars_, str(i), w.shape, f"Layer '{node.name}' weight '{w.name}'"),
-                            node.name, w.name) for i, w in enumerate(specs)]
+        arrays, start = [], 0
+        for sub, count in node.spec.keras.weight_groups(node.params, len(specs)):
+            holder = layers[gname].get(sub) if sub else layers[gname]
+            vars_ = holder.get("vars") if isinstance(holder, h5py.Group) else None
+            if not isinstance(vars_, h5py.Group):
+                raise KerasFileError(f"Group 'layers/{gname}{'/' + sub if sub else ''}' has no 'vars'.")
+            part = specs[start:start + count]
+            if len(vars_) != len(part):
+                raise KerasFileError(f"Layer '{node.name}' needs {len(part)} weights "
+                                     f"({', '.join(w.name for w in part)}) in '{vars_.name}'; it has {len(vars_)}.")
+            arrays += [_finite(read_array(vars_, str(i), w.shape, f"Layer '{node.name}' weight '{w.name}'"),
+                               node.name, w.name) for i, w in enumerate(part)]
+            start += count
+        out[nid] = arrays
     return out

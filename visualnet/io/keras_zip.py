@@ -16,7 +16,7 @@ from ..data.hdf5_guard import open_hdf5
 from ..graph import Graph
 from .errors import KerasFileError
 from .keras_config import graph_from_keras_config, model_config
-from .keras_h5 import MAX_JSON, read_keras3_weights, write_keras3_weights
+from .keras_h5 import MAX_JSON, read_keras3_optimizer, read_keras3_weights, write_keras3_weights
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 MAX_WEIGHTS_BYTES = 4 << 30      # model.weights.h5, unpacked
@@ -32,8 +32,8 @@ EOCD_SEARCH = 22 + 65535 + 20    # end record, its longest comment, and a zip64 
 
 def write_keras_zip(path: Path, graph: Graph, name: str, sequential: bool, weights: dict[str, list],
                     compile_config: dict | None, optimizer_vars: list | None = None,
-                    optimizer_name: str = "optimizer") -> None:
-    config = model_config(graph, name, sequential, "keras3")
+                    optimizer_name: str = "optimizer", frozen=frozenset(), trainable: bool = True) -> None:
+    config = model_config(graph, name, sequential, "keras3", frozen, trainable)
     config["compile_config"] = compile_config if compile_config is not None else {}
     if compile_config is None:
         optimizer_vars = None
@@ -166,10 +166,13 @@ def read_keras_zip(path):
     try:
         with open_hdf5(io.BytesIO(data)) as f:
             weights = read_keras3_weights(f, spec.graph, spec.sequential)
+            compile_config = config.get("compile_config")
+            compile_config = compile_config if isinstance(compile_config, dict) and compile_config else None
+            if compile_config is not None:
+                spec.optimizer_variables = read_keras3_optimizer(f, weights)
     except OSError as exc:
         raise KerasFileError(f"model.weights.h5 in the .keras file cannot be read: {exc}") from None
-    compile_config = config.get("compile_config")
-    return spec, weights, compile_config if isinstance(compile_config, dict) and compile_config else None
+    return spec, weights, compile_config
 
 
 def read_weights_from_zip(path, graph: Graph, sequential: bool) -> dict[str, list]:

@@ -10,6 +10,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
 from .recurrent import GRU, LSTM, Embedding, SimpleRNN
+from .sequence import Masking, RepeatVector
+from .wrappers import Bidirectional, TimeDistributed
 
 LAYER_CLASSES: dict[str, type[Layer]] = {
     cls.layer_type: cls
@@ -18,7 +20,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
                 GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                 ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D, BatchNormalization, Dropout, Activation,
                 LeakyReLU, Softmax, Concatenate, Add, Subtract, Multiply, Average, Embedding, SimpleRNN, LSTM,
-                GRU)
+                GRU, Masking, RepeatVector, Bidirectional, TimeDistributed)
 }
 
 

@@ -236,6 +236,22 @@ class Layer:
         layer's final activation (fused with the loss)."""
         raise NotImplementedError(type(self).__name__ + ".backward")
 
+    # Masks (Keras's): a (batch, steps) boolean array per tensor, or None. A layer that
+    # `supports_masking` passes its first input's mask on (`compute_mask`); one that does not
+    # drops it, as Keras does. A layer that `takes_mask` is called `forward(inputs, training,
+    # mask=...)` with its first input's mask whenever the model makes masks.
+    supports_masking = False
+    takes_mask = False
+
+    def compute_mask(self, inputs: list[np.ndarray], masks: list) -> np.ndarray | None:
+        """The output's mask, from the inputs and their masks (called after `forward`)."""
+        return masks[0] if self.supports_masking else None
+
+    @property
+    def makes_mask(self) -> bool:
+        """Whether this layer creates a mask from its input (Embedding's mask_zero, Masking)."""
+        return False
+
     # Whether `backward` also takes `dy_scratch=True`, which the executor passes when
     # nothing else reads dy: the layer may then write over it.
     overwrites_dy = False

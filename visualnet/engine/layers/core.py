@@ -58,6 +58,7 @@ class _Activated(Layer):
 
 class Dense(_Activated):
     layer_type = "Dense"
+    supports_masking = True
 
     @property
     def splits_batch(self):
@@ -131,6 +132,7 @@ class Dense(_Activated):
 
 class Activation(_Activated):
     layer_type = "Activation"
+    supports_masking = True
 
     def forward(self, inputs, training):
         return self._activate(inputs[0])
@@ -146,20 +148,33 @@ class Softmax(Layer):
     def output_activation(self):
         return "softmax" if self.config["axis"] == -1 else None
 
-    def forward(self, inputs, training):
-        self._y = activations.softmax(inputs[0], axis=self.config["axis"])
+    supports_masking = True
+    takes_mask = True
+
+    def forward(self, inputs, training, mask=None):
+        x = inputs[0]
+        self._keep = None
+        if mask is not None:  # Keras: masked entries become -1e9 before the softmax
+            if mask.ndim > x.ndim or any(m not in (1, d) for m, d in zip(mask.shape[::-1], x.shape[::-1])):
+                raise ValueError(f"Softmax '{self.name}': its input's mask of shape {mask.shape} does not "
+                                 f"broadcast to the input's shape {x.shape} (aligned from the last axis).")
+            self._keep = mask
+            x = np.where(mask, x, x.dtype.type(-1e9))
+        self._y = activations.softmax(x, axis=self.config["axis"])
         return self._y
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         if skip_activation:
-            return [dy]
-        axis = self.config["axis"]
-        y = self._y
-        return [y * (dy - np.sum(dy * y, axis=axis, keepdims=True))]
+            dx = dy
+        else:
+            y = self._y
+            dx = y * (dy - np.sum(dy * y, axis=self.config["axis"], keepdims=True))
+        return [dx if self._keep is None else np.where(self._keep, dx, dx.dtype.type(0))]
 
 
 class LeakyReLU(Layer):
     layer_type = "LeakyReLU"
+    supports_masking = True
 
     def forward(self, inputs, training):
         self._x = inputs[0]
@@ -195,6 +210,7 @@ class Reshape(Layer):
 
 class Dropout(Layer):
     layer_type = "Dropout"
+    supports_masking = True
 
     def on_build(self):
         seed = self.config["seed"]

@@ -7,8 +7,25 @@ import numpy as np
 from .base import Layer
 
 
+def _or_masks(masks):
+    """Keras's merge mask: None unless every input has one, else their union."""
+    if any(m is None for m in masks):
+        return None
+    return np.logical_or.reduce(masks)
+
+
 class Concatenate(Layer):
     layer_type = "Concatenate"
+    supports_masking = True
+
+    def compute_mask(self, inputs, masks):
+        """Keras's: each input's mask broadcast over its features (all True without one),
+        concatenated, then any over the last axis."""
+        if all(m is None for m in masks):
+            return None
+        full = [np.ones(x.shape, bool) if m is None else
+                np.broadcast_to(m[..., None], x.shape) if m.ndim < x.ndim else m for x, m in zip(inputs, masks)]
+        return np.concatenate(full, axis=self.config["axis"]).any(axis=-1)
 
     def forward(self, inputs, training):
         axis = self.config["axis"]
@@ -21,6 +38,10 @@ class Concatenate(Layer):
 
 class Add(Layer):
     layer_type = "Add"
+    supports_masking = True
+
+    def compute_mask(self, inputs, masks):
+        return _or_masks(masks)
 
     def forward(self, inputs, training):
         self._n = len(inputs)
@@ -35,6 +56,10 @@ class Add(Layer):
 
 class Subtract(Layer):
     layer_type = "Subtract"
+    supports_masking = True
+
+    def compute_mask(self, inputs, masks):
+        return _or_masks(masks)
 
     def forward(self, inputs, training):
         return inputs[0] - inputs[1]
@@ -45,6 +70,10 @@ class Subtract(Layer):
 
 class Multiply(Layer):
     layer_type = "Multiply"
+    supports_masking = True
+
+    def compute_mask(self, inputs, masks):
+        return _or_masks(masks)
 
     def forward(self, inputs, training):
         self._inputs = inputs

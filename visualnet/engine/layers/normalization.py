@@ -9,12 +9,17 @@ from .base import Layer
 
 class BatchNormalization(Layer):
     layer_type = "BatchNormalization"
+    supports_masking = True
+    takes_mask = True
 
-    def forward(self, inputs, training):
+    def forward(self, inputs, training, mask=None):
         x = inputs[0]
         c, v = self.config, self.values
         eps = x.dtype.type(c["epsilon"])
         if training and self.trainable:
+            if mask is not None:
+                raise ValueError(f"BatchNormalization '{self.name}' receives a mask while training; statistics "
+                                 "over the unmasked steps only (Keras's) are not supported yet.")
             axes = tuple(range(x.ndim - 1))
             mean = x.mean(axis=axes)
             var = x.var(axis=axes)

@@ -155,9 +155,28 @@ class _GlobalPool1D(Layer):
 
 
 class GlobalAveragePooling1D(_GlobalPool1D):
+    """With a mask (Keras's), the mean over the unmasked steps; the mask stops here."""
+
     layer_type = "GlobalAveragePooling1D"
+    takes_mask = True
     _forward = staticmethod(pool.global_avg_pool2d_forward)
     _backward = staticmethod(pool.global_avg_pool2d_backward)
+
+    def forward(self, inputs, training, mask=None):
+        self._weights = None
+        if mask is None:
+            return super().forward(inputs, training)
+        x = inputs[0]
+        w = mask.astype(x.dtype)[:, :, None]
+        w /= w.sum(axis=1, keepdims=True)  # a fully masked sample gives NaN, as in Keras
+        self._weights = w
+        y = (x * w).sum(axis=1)
+        return y[:, None] if self.config["keepdims"] else y
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        if self._weights is None:
+            return super().backward(dy, need_dx, skip_activation)
+        return [dy.reshape(dy.shape[0], 1, -1) * self._weights]
 
 
 class GlobalMaxPooling1D(_GlobalPool1D):

@@ -9,6 +9,10 @@ Everything stays in the weights' dtype (float32; float64 in the gradient tests).
 drops the same input features at every step (scaled by 1 / (1 - rate)).
 `go_backwards` reads the sequence from its end; as in Keras, the outputs come in the order
 they are computed (with return_sequences, the first output belongs to the last step).
+
+Masks (Keras 3's): at a masked step the state (h, and LSTM's c) stays the previous one and
+so does the output, or the output is zero with `zero_output_for_mask`; backward carries the
+state's gradient through masked steps unchanged. The mask passes on with return_sequences.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class Embedding(Layer):
     No gradient flows to the ids (zeros when one is asked for)."""
 
     layer_type = "Embedding"
+    positional = ("input_dim", "output_dim", "embeddings_initializer")  # Keras's 4th is a regularizer
 
     # Keras's short names for the table's initializer; the registry keeps the class's name
     _INIT_SPELLINGS = {"uniform": "random_uniform", "normal": "random_normal"}
@@ -39,6 +44,16 @@ class Embedding(Layer):
             args = (*args[:2], self._INIT_SPELLINGS.get(args[2], args[2]), *args[3:])
         kwargs.pop("input_length", None)  # Keras 2's; Keras 3 drops it too (with a warning)
         super().__init__(*args, **kwargs)
+
+    supports_masking = True
+
+    @property
+    def makes_mask(self) -> bool:
+        return self.config["mask_zero"]
+
+    def compute_mask(self, inputs, masks):
+        """With mask_zero, id 0 is padding: the mask is False there."""
+        return np.asarray(inputs[0]) != 0 if self.config["mask_zero"] else None
 
     def _ids(self, x: np.ndarray) -> np.ndarray:
         n = self.config["input_dim"]
@@ -76,6 +91,11 @@ class _Recurrent(Layer):
 
     gates = 1
     positional = ("units",)
+    supports_masking = True
+    takes_mask = True
+
+    def compute_mask(self, inputs, masks):
+        return masks[0] if self.config["return_sequences"] else None
 
     def on_build(self):
         self.act = activations.get(self.config["activation"])
@@ -84,13 +104,17 @@ class _Recurrent(Layer):
     def _input_bias(self):
         return self.values["bias"] if self.config["use_bias"] else None
 
-    def forward(self, inputs, training):
+    def forward(self, inputs, training, mask=None):
         x = inputs[0]
         n, steps, features = x.shape
         kernel = self.values["kernel"]
         dtype = kernel.dtype
+        # the mask, time-major (steps, batch, 1), in the order the steps run; None without one
+        self._keep = None if mask is None else np.ascontiguousarray(mask.T[:, :, None], dtype=bool)
         if self.config["go_backwards"]:
             x = x[:, ::-1]
+            if self._keep is not None:
+                self._keep = self._keep[::-1]
         rate = self.config["dropout"]
         self._mask = None
         if training and rate > 0:
@@ -104,10 +128,15 @@ class _Recurrent(Layer):
         bias = self._input_bias()
         if bias is not None:
             xw += bias
-        hs = self._steps(xw)  # (steps, n, units)
+        hs = self._steps(xw)  # (steps, n, units): the states
+        if self._zero_output():
+            hs = np.where(self._keep, hs, dtype.type(0))
         if self.config["return_sequences"]:
             return np.ascontiguousarray(hs.transpose(1, 0, 2))
         return hs[-1]
+
+    def _zero_output(self) -> bool:
+        return self._keep is not None and self.config["zero_output_for_mask"]
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         steps, n, units = self._hs.shape
@@ -116,6 +145,8 @@ class _Recurrent(Layer):
             dhs[...] = dy.transpose(1, 0, 2)
         else:
             dhs[-1] = dy
+        if self._zero_output():
+            dhs[~self._keep[..., 0]] = 0
         dxw = self._bptt(dhs)  # (steps, n, k*units)
         dxw2 = dxw.reshape(steps * n, -1)
         # the recurrent kernel's gradient: every step's product at once, h_(t-1) against dz_t
@@ -159,9 +190,11 @@ class SimpleRNN(_Recurrent):
         self._z = np.empty_like(xw)
         hs = self._hs = np.empty_like(xw)
         h = np.zeros((n, u), xw.dtype)
+        keep = self._keep
         for t in range(steps):
             z = self._z[t] = xw[t] + h @ rk
-            h = hs[t] = self.act.forward(z)
+            h_new = self.act.forward(z)
+            h = hs[t] = h_new if keep is None else np.where(keep[t], h_new, h)
         return hs
 
     def _bptt(self, dhs):
@@ -169,9 +202,15 @@ class SimpleRNN(_Recurrent):
         rk = self.values["recurrent_kernel"]
         dxw = np.empty_like(self._z)
         dh_next = np.zeros((n, u), self._hs.dtype)
+        keep = self._keep
         for t in range(steps - 1, -1, -1):
-            dz = dxw[t] = self.act.backward(self._z[t], self._hs[t], dhs[t] + dh_next)
+            dh = dhs[t] + dh_next
+            if keep is not None:   # a masked step passes the state's gradient to the step before
+                carry, dh = np.where(keep[t], 0, dh), np.where(keep[t], dh, 0)
+            dz = dxw[t] = self.act.backward(self._z[t], self._hs[t], dh)
             dh_next = dz @ rk.T
+            if keep is not None:
+                dh_next += carry
         return dxw
 
 
@@ -202,15 +241,21 @@ class LSTM(_Recurrent):
         h = np.zeros((n, u), dtype)
         c = np.zeros((n, u), dtype)
         ra, act = self.rec_act, self.act
+        keep = self._keep
         for t in range(steps):
             z = self._zs[t] = xw[t] + h @ rk
             g = self._gs[t]
             g[:, :2 * u] = ra.forward(z[:, :2 * u])
             g[:, 2 * u:3 * u] = act.forward(z[:, 2 * u:3 * u])
             g[:, 3 * u:] = ra.forward(z[:, 3 * u:])
-            c = self._cs[t] = g[:, u:2 * u] * c + g[:, :u] * g[:, 2 * u:3 * u]
-            tc = self._tcs[t] = act.forward(c)
-            h = hs[t] = g[:, 3 * u:] * tc
+            c_new = g[:, u:2 * u] * c + g[:, :u] * g[:, 2 * u:3 * u]
+            tc = self._tcs[t] = act.forward(c_new)
+            if keep is None:
+                c = self._cs[t] = c_new
+                h = hs[t] = g[:, 3 * u:] * tc
+            else:
+                c = self._cs[t] = np.where(keep[t], c_new, c)
+                h = hs[t] = np.where(keep[t], g[:, 3 * u:] * tc, h)
         return hs
 
     def _bptt(self, dhs):
@@ -220,12 +265,16 @@ class LSTM(_Recurrent):
         dxw = np.empty_like(self._zs)
         dh_next = np.zeros((n, u), self._hs.dtype)
         dc_next = np.zeros((n, u), self._hs.dtype)
+        keep = self._keep
         for t in range(steps - 1, -1, -1):
             z, g = self._zs[t], self._gs[t]
             i, f, gg, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
             c, tc = self._cs[t], self._tcs[t]
             c_prev = self._cs[t - 1] if t else np.zeros_like(c)
             dh = dhs[t] + dh_next
+            if keep is not None:   # a masked step passes both states' gradients to the step before
+                carry_h, dh = np.where(keep[t], 0, dh), np.where(keep[t], dh, 0)
+                carry_c, dc_next = np.where(keep[t], 0, dc_next), np.where(keep[t], dc_next, 0)
             dc = dc_next + act.backward(c, tc, dh * o)
             dz = dxw[t]
             dz[:, :u] = ra.backward(z[:, :u], i, dc * gg)
@@ -234,6 +283,9 @@ class LSTM(_Recurrent):
             dz[:, 3 * u:] = ra.backward(z[:, 3 * u:], o, dh * tc)
             dc_next = dc * f
             dh_next = dz @ rk.T
+            if keep is not None:
+                dc_next += carry_c
+                dh_next += carry_h
         return dxw
 
 
@@ -285,7 +337,8 @@ class GRU(_Recurrent):
                 pre[:, 2 * u:] = xw[t, :, 2 * u:] + rh @ rk[:, 2 * u:]
             g[:, 2 * u:] = act.forward(pre[:, 2 * u:])
             z = g[:, :u]
-            h = hs[t] = z * h + (1 - z) * g[:, 2 * u:]
+            h_new = z * h + (1 - z) * g[:, 2 * u:]
+            h = hs[t] = h_new if self._keep is None else np.where(self._keep[t], h_new, h)
         return hs
 
     def _bptt(self, dhs):
@@ -303,6 +356,8 @@ class GRU(_Recurrent):
             z, r, hh = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
             h_prev = self._hs[t - 1] if t else np.zeros((n, u), self._hs.dtype)
             dh = dhs[t] + dh_next
+            if self._keep is not None:   # a masked step passes the state's gradient to the step before
+                carry, dh = np.where(self._keep[t], 0, dh), np.where(self._keep[t], dh, 0)
             d = dxw[t]
             d[:, 2 * u:] = dah = act.backward(pre[:, 2 * u:], hh, dh * (1 - z))
             d[:, :u] = ra.backward(pre[:, :u], z, dh * (h_prev - hh))
@@ -319,7 +374,7 @@ class GRU(_Recurrent):
                 di[...] = d
                 dh_prev += drh * r
                 dh_prev += d[:, :2 * u] @ rk[:, :2 * u].T
-            dh_next = dh_prev
+            dh_next = dh_prev if self._keep is None else dh_prev + carry
         return dxw
 
     def _recurrent_grad(self, h_prev, dz):

@@ -5,7 +5,8 @@
   loss and its gradient come from one compiled kernel, accuracy metrics count in one kernel;
   a chain of Dense layers runs the whole step as one compiled program
   (`dense_program.DenseProgram`).
-* `python.PythonStep`: everything else (sample weights, losses without a fused kernel).
+* `python.PythonStep`: everything else (sample weights, losses without a fused kernel, models
+  with masks).
 
 Both are called as `step(idx, n, ahead) -> loss` (idx: the batch's rows, a slice or an index
 array; ahead: the next batch's rows, or None) and `step.close()` when the loop pauses or
@@ -20,7 +21,10 @@ from .python import PythonStep, train_step
 
 
 def choose_step(model, xs, y, weights, batch_size):
-    """The fastest step that trains `model` on these arrays exactly."""
+    """The fastest step that trains `model` on these arrays exactly (with masks, whose
+    output mask weights the loss, the general one)."""
+    if model._executor.makes_masks:
+        return PythonStep(model, xs, y, weights)
     return FusedStep.build(model, xs, y, weights, batch_size) or PythonStep(model, xs, y, weights)
 
 

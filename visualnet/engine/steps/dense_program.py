@@ -57,12 +57,11 @@ class DenseProgram:
             return None
         layers, previous = [], ex.input_ids[0]
         for node, layer, parents in ex._forward_plan:
-            if type(layer) is not Dense or parents != (previous,) or not layer.trainable \
-                    or layer.values["kernel"].dtype != np.float32:
+            if type(layer) is not Dense or parents != (previous,) or layer.values["kernel"].dtype != np.float32:
                 return None
             layers.append(layer)
             previous = node
-        if not layers or previous != ex.output_id or not all(
+        if not layers or previous != ex.output_id or not model._store.sizes or not all(
                 layer.act.is_linear or layer.act.in_place for layer in layers[:-1]):
             return None
         return cls(fast, layers)
@@ -138,15 +137,19 @@ class DenseProgram:
         for update, count in zip(fast.updates, self.counts):
             p.main(lambda s, update=update, count=count: update.fill(s, t, y, count), f"{update.metric.name}")
         g = dz
-        for i in reversed(range(len(self.layers))):
+        lowest = min(i for i, layer in enumerate(self.layers) if layer.trainable)  # frozen below: no gradient
+        for i in reversed(range(lowest, len(self.layers))):
             layer = self.layers[i]
-            kernel, bias_grad = layer.values["kernel"], layer.grads.get("bias") if layer.config["use_bias"] else None
+            learns = layer.trainable
+            kernel = layer.values["kernel"]
+            bias_grad = layer.grads.get("bias") if layer.config["use_bias"] and learns else None
             act = _LINEAR if i == last else layer.act  # the output layer's is fused into the loss
             if bias_grad is not None or not act.is_linear:
                 p.main(lambda s, act=act, z=self.z[i][:n], g=g, db=bias_grad: act.fill_bias_backward(s, z, z, g, db),
                        f"layer {i} {act.name} gradient, bias gradient")
-            self._matmul_tn(p, inputs[i], g, layer.grads["kernel"], f"layer {i} dW = x.T @ dz")
-            if i > 0:
+            if learns:
+                self._matmul_tn(p, inputs[i], g, layer.grads["kernel"], f"layer {i} dW = x.T @ dz")
+            if i > lowest:
                 dx = self.dx[i][:n]
                 self._matmul(p, g, kernel.T, dx, None, f"layer {i} dx = dz @ W.T")
                 g = dx

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import metrics as metrics_mod
 from .dense_program import DenseProgram
+from .python import apply_gradients
 from ..runtime import gather, workers
 from ..runtime.split import layer_parts
 
@@ -134,5 +135,5 @@ class FusedStep:
             yb = self._gather(self.y, idx, self.y_buf, n)
             for m in self.slow_metrics:
                 m.update_state(yb, y_pred)
-        self.model.compiled.optimizer.apply(self.model._store.trainable, self.model._store.grads)
+        apply_gradients(self.model)
         return loss_value

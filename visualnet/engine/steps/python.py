@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+import warnings
+
+from ... import VisualNetWarning
+from ..metrics import masked_sample_weight
+
 
 def train_step(model, xs, y, sample_weight=None) -> float:
     """One optimizer step on one batch; returns the batch loss. Updates the metrics."""
     c = model.compiled
     ex = model._executor
     y_pred = ex.forward(xs, training=True)
+    y_mask = ex.output_mask   # Keras weights the loss and the metrics by the output's mask
     act = model._layers_by_id[model._output_id].output_activation
-    fused = c.loss_fn.fused_value_and_grad(y, y_pred, act, sample_weight=sample_weight) if act else None
+    fused = c.loss_fn.fused_value_and_grad(y, y_pred, act, sample_weight=sample_weight, y_mask=y_mask) \
+        if act else None
     if fused is not None:
         loss_value, grad = fused
         ex.backward(grad, fused_activation=True)
     else:
-        loss_value, grad = c.loss_fn.value_and_grad(y, y_pred, sample_weight=sample_weight)
+        loss_value, grad = c.loss_fn.value_and_grad(y, y_pred, sample_weight=sample_weight, y_mask=y_mask)
         ex.backward(grad)
-    c.optimizer.apply(model._store.trainable, model._store.grads)
+    apply_gradients(model)
+    # compile()'s metrics ignore sample weights in Keras 3 (weighted_metrics take them); a mask weights them
+    metric_weight = None if y_mask is None else masked_sample_weight(y_mask)
     for m in c.metrics:
-        m.update_state(y, y_pred, sample_weight=sample_weight)
+        m.update_state(y, y_pred, sample_weight=metric_weight)
     return float(loss_value)
+
+
+def apply_gradients(model) -> None:
+    """The optimizer's step over the trainable weights; without any, Keras's warning and
+    no step (its iterations stay)."""
+    store = model._store
+    if store.sizes:
+        model.compiled.optimizer.apply(store.trainable, store.grads)
+    else:
+        warnings.warn("The model does not have any trainable weights.", VisualNetWarning, stacklevel=3)
 
 
 class PythonStep:

@@ -3,6 +3,8 @@
 Importing this package registers them, family by family, in the palette's order. Rank-
 generic families (convolution, pooling, global pooling) declare their 1-D, 2-D and 3-D
 members from one definition, as Keras's `BaseConv(rank)` does. `recurrent` declares Embedding
-(category core) and the recurrent family."""
+(category core) and the recurrent family; `sequence` Masking and RepeatVector; `wrappers`
+Bidirectional and TimeDistributed."""
 
-from . import core, convolution, pooling, reshaping, normalization, activation, merging, recurrent  # noqa: F401  (register on import)
+from . import core, convolution, pooling, reshaping, normalization, activation, merging, recurrent  # noqa: F401
+from . import sequence, wrappers  # noqa: F401  (register on import; wrappers read the types they wrap)

@@ -3,11 +3,13 @@
 The recurrent layers take (batch, timesteps, features) and keep Keras's weight layout:
 kernel (features, k*units), recurrent_kernel (units, k*units) and bias, the k gate blocks
 in Keras's order (LSTM i, f, c, o; GRU z, r, h; GRU's bias is (2, 3*units) with
-reset_after=True, Keras 3's default). Not supported yet, so refused in Keras files at any
-other value: return_state (it needs a layer with several outputs), stateful, unroll,
-recurrent_dropout, masks (Embedding's mask_zero). The exported PyTorch code uses
+reset_after=True, Keras 3's default). Masks flow as in Keras 3 (Embedding's mask_zero; the
+recurrent layers keep the state at masked steps). Not supported yet, so refused in Keras
+files at any other value: return_state (it needs a layer with several outputs), stateful,
+unroll, recurrent_dropout. The exported PyTorch code uses
 nn.RNN/nn.LSTM/nn.GRU (batch_first); it refuses what they cannot compute the same way
-(activations other than Keras's defaults, GRU reset_after=False, dropout during training).
+(activations other than Keras's defaults, GRU reset_after=False, dropout during training);
+the code exporter refuses models whose masks reach a layer that uses them.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ register(LayerSpec(
     (Param("input_dim", "int", 1000, "Number of distinct ids (vocabulary size); ids run from 0 to input_dim - 1.",
            min=1, required=True),
      Param("output_dim", "int", 16, "Length of each id's vector.", min=1, required=True),
-     initializer("embeddings_initializer", "random_uniform", "embedding table")),
+     initializer("embeddings_initializer", "random_uniform", "embedding table"),
+     Param("mask_zero", "bool", False, "Treat id 0 as padding: the next layers (recurrent ones, "
+                                       "GlobalAveragePooling1D, the loss) skip those steps.")),
     1, 1, _embedding_shape,
     lambda p, s: [WeightSpec("embeddings", (p["input_dim"], p["output_dim"]), True, "embeddings_initializer")],
     key_params=("input_dim", "output_dim"),
-    # mask_zero needs masks to flow to the next layers: refused until they do
-    keras=KerasForm(fixed={"mask_zero": Fixed(False), "embeddings_regularizer": Fixed(None),
+    keras=KerasForm(fixed={"embeddings_regularizer": Fixed(None),
                            "embeddings_constraint": Fixed(None), "weights": Fixed(None, write=False),
                            "lora_alpha": Fixed(None, write=False), **NO_LORA},
                     ignored=("input_length",)),   # Keras 2's; deprecated and unused in Keras 3
@@ -70,8 +73,8 @@ RNN_FIXED = {
     "unroll": Fixed(False),
     "time_major": Fixed(False, write=False),    # Keras 2's
 }
-# without masks these change nothing: Keras 2's implementation choice, the dropout seed, Keras 3's cuDNN switch
-RNN_IGNORED = ("zero_output_for_mask", "implementation", "seed", "use_cudnn")
+# these change nothing: Keras 2's implementation choice, the dropout seed, Keras 3's cuDNN switch
+RNN_IGNORED = ("implementation", "seed", "use_cudnn")
 
 
 def rnn_shape(name: str):
@@ -113,7 +116,7 @@ def _blocks(name: str, p) -> str:
     return "[np.r_[" + ", ".join(f"{i * u}:{(i + 1) * u}" for i in order) + "]]"
 
 
-def _torch_module(name: str):
+def torch_module(name: str):
     def module(p, s):
         problems = []
         if name == "SimpleRNN":
@@ -140,7 +143,7 @@ def _torch_forward(p, s, xs, m):
     return f"{m}({x})[0]" + ("" if p["return_sequences"] else "[:, -1]")
 
 
-def _torch_weights(name: str, p) -> dict:
+def torch_weights(name: str, p) -> dict:
     blocks = _blocks(name, p)
     if name == "GRU" and p["reset_after"]:   # (2, 3u): input bias, recurrent bias
         bias = (("bias_ih_l0", f"[0]{blocks}"), ("bias_hh_l0", f"[1]{blocks}"))
@@ -177,13 +180,15 @@ def declare_rnn(name: str) -> None:
                Param("return_sequences", "bool", False, "Output the state at every step (batch, timesteps, units) "
                                                         "instead of the last one (batch, units)."),
                Param("go_backwards", "bool", False, "Read the sequence from its end (the outputs come in the "
-                                                    "order they are computed, last step first).")]
+                                                    "order they are computed, last step first)."),
+               Param("zero_output_for_mask", "bool", False, "At masked steps output zeros instead of the "
+                                                            "previous output (the state is kept either way).")]
     register(LayerSpec(
         name, "recurrent", DOCS[name], tuple(params), 1, 1, rnn_shape(name), rnn_weights(name),
         key_params=("units", "return_sequences"),
         keras=KerasForm(fixed=RNN_FIXED, ignored=RNN_IGNORED, weights_group="cell"),
         # the weight map depends on units (the gate blocks' order): a function of the parameters
-        torch=TorchForm(_torch_forward, _torch_module(name), lambda p, s: _torch_weights(name, p)),
+        torch=TorchForm(_torch_forward, torch_module(name), lambda p, s: torch_weights(name, p)),
     ))
 
 

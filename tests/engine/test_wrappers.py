@@ -1,0 +1,120 @@
+"""Bidirectional and TimeDistributed (issue 22): Keras's constructor (a wrapped layer object),
+the flat parameters the canvas edits, backward against finite differences for every wrapped
+type and merge mode, what is refused and why, and the PyTorch export of each direction layout
+(the Keras oracle on masked models is in test_masks.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from visualnet import layers as vl
+from visualnet import models as vm
+from visualnet.io.errors import UnsupportedLayersError
+
+from .layer_harness import check_layer
+
+RNNS = ("SimpleRNN", "LSTM", "GRU")
+MERGE_MODES = ("concat", "sum", "mul", "ave")
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("merge_mode", MERGE_MODES)
+@pytest.mark.parametrize("wrapped", RNNS)
+def test_bidirectional_matches_finite_differences(wrapped, merge_mode, return_sequences):
+    check_layer("Bidirectional", dict(wrapped=wrapped, units=2, merge_mode=merge_mode,
+                                      return_sequences=return_sequences), (2, 4, 3), seed=3)
+
+
+def test_time_distributed_matches_finite_differences():
+    check_layer("TimeDistributed", dict(units=3, activation="sigmoid"), (2, 4, 3), seed=4)
+    check_layer("TimeDistributed", dict(units=2, use_bias=False), (2, 3, 2, 4), seed=5)  # Dense on the last axis
+
+
+def test_keras_constructor_takes_the_wrapped_layer():
+    layer = vl.Bidirectional(vl.GRU(3, return_sequences=True, reset_after=False), merge_mode="mul")
+    assert layer.config["wrapped"] == "GRU" and layer.config["units"] == 3
+    assert layer.config["reset_after"] is False and layer.config["merge_mode"] == "mul"
+    assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
+    td = vl.TimeDistributed(layer=vl.Dense(4, activation="relu"))
+    assert (td.config["units"], td.config["activation"]) == (4, "relu")
+
+
+def test_bidirectional_weights_are_forward_then_backward():
+    i = vl.Input((5, 2))
+    model = vm.Model(i, vl.Bidirectional(vl.LSTM(3))(i))
+    layer = model.layers[-1]
+    assert [w.name for w in layer.weight_specs] == [
+        f"{d}_lstm/{n}" for d in ("forward", "backward") for n in ("kernel", "recurrent_kernel", "bias")]
+    for prefix in ("forward_lstm/", "backward_lstm/"):  # LSTM's forget-gate bias starts at 1
+        np.testing.assert_array_equal(layer.values[prefix + "bias"], np.r_[np.zeros(3), np.ones(3), np.zeros(6)])
+    assert model.output_shape == (None, 6)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: vl.Bidirectional(vl.LSTM(3, go_backwards=True)), "go_backwards=False"),
+    (lambda: vl.Bidirectional(vl.LSTM(3), merge_mode=None), "merge_mode"),
+    (lambda: vl.Bidirectional(vl.LSTM(3), backward_layer=vl.LSTM(3, go_backwards=True)), "backward_layer=None"),
+    (lambda: vl.TimeDistributed(vl.Conv1D(2, 3)), "wraps Dense layers only; received a Conv1D"),
+    (lambda: vl.Bidirectional(vl.LSTM(3), vl.LSTM(2)), "only positional argument"),
+])
+def test_unsupported_forms_are_refused(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("make,match", [
+    (lambda L: L.TimeDistributed(L.Conv1D(2, 2)), "wraps a Conv1D; VisualNet's TimeDistributed wraps Dense only"),
+    (lambda L: L.Bidirectional(L.LSTM(3), backward_layer=L.LSTM(2, go_backwards=True)), "backward_layer"),
+    (lambda L: L.Bidirectional(L.LSTM(3), merge_mode=None), "merge_mode"),
+])
+def test_keras_files_with_unsupported_wrappers_are_refused(tmp_path, make, match):
+    keras = pytest.importorskip("keras")
+    i = keras.Input((4, 3, 2) if "Conv1D" in match else (4, 3))
+    out = make(keras.layers)(i)
+    keras.Model(i, out[0] if isinstance(out, list) else out).save(tmp_path / "m.keras")
+    with pytest.raises(UnsupportedLayersError, match=match):
+        vm.load_model(tmp_path / "m.keras")
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("wrapped,merge_mode,return_sequences", [
+    ("LSTM", "concat", False), ("GRU", "ave", False), ("SimpleRNN", "mul", True), ("LSTM", "concat", True),
+])
+def test_torch_export_lines_up_both_directions(tmp_path, wrapped, merge_mode, return_sequences):
+    pytest.importorskip("torch")
+    from visualnet.io.code_export import export_torch_script
+
+    i = vl.Input((5, 3))
+    layer = getattr(vl, wrapped)(3, return_sequences=return_sequences)
+    model = vm.Model(i, vl.Bidirectional(layer, merge_mode=merge_mode)(i))
+    rng = np.random.default_rng(6)
+    model.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in model.get_weights()])
+    x = rng.normal(0, 1, (4, 5, 3)).astype("float32")
+    export_torch_script(model, tmp_path / "m.py", weights="npz")
+    spec = importlib.util.spec_from_file_location("bidirectional_export", tmp_path / "m.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    torch_model = script.build_model()
+    script.load_weights(torch_model)
+    np.testing.assert_allclose(script.predict(torch_model, x), model.predict(x, verbose=0), atol=1e-5)
+
+
+def test_torch_export_refuses_masks(tmp_path):
+    """torch.nn layers take no masks: a model whose mask reaches a layer that uses it is
+    refused (a mask nothing uses exports exactly)."""
+    from visualnet.io.code_export import export_torch_script
+
+    i = vl.Input((4,))
+    model = vm.Model(i, vl.LSTM(2, name="lstm")(vl.Embedding(5, 3, mask_zero=True)(i)))
+    with pytest.raises(ValueError, match="masks reach lstm "):
+        export_torch_script(model, tmp_path / "m.py", weights="npz")
+    i = vl.Input((4, 3))
+    x = vl.Dense(2, name="d")(vl.Masking()(i))
+    export_torch_script(vm.Model(i, vl.Flatten()(x)), tmp_path / "m.py", weights="npz")
+    model = vm.Model(i, vl.GRU(2, name="g")(x))
+    with pytest.raises(ValueError, match="masks reach g "):
+        export_torch_script(model, tmp_path / "m.py", weights="npz")

@@ -1,0 +1,146 @@
+"""Bidirectional and TimeDistributed: engine layers running the engine layers they wrap.
+
+The wrapped layers are built from the wrapper's parameters (`graph/layer_types/wrappers.py`)
+and read and write the wrapper's weight arrays, bound again before every pass (the model
+moves all weights into one buffer after building).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...graph.layer_types.wrappers import bidirectional_inner, direction_prefixes, time_distributed_inner
+from .base import Layer
+from .core import Dense
+from .recurrent import GRU, LSTM, SimpleRNN
+
+_RNNS = {cls.layer_type: cls for cls in (SimpleRNN, LSTM, GRU)}
+
+
+def _flat_kwargs(layer_type: str, args: tuple, kwargs: dict) -> dict:
+    """Keras's `Wrapper(layer, ...)`: the wrapped engine layer's parameters become the
+    wrapper's (which `from_config` and the canvas give directly, without `layer`)."""
+    layer = args[0] if args else kwargs.pop("layer", None)
+    if len(args) > 1:
+        raise TypeError(f"{layer_type} takes the wrapped layer as its only positional argument; "
+                        f"received {len(args)}.")
+    if layer is None:
+        return kwargs
+    if not isinstance(layer, Layer):
+        raise TypeError(f"{layer_type} wraps a layer; received layer={layer!r}.")
+    name, params = layer.layer_type, dict(layer.config)
+    if layer_type == "Bidirectional":
+        if params.pop("go_backwards", False):
+            raise ValueError(f"VisualNet's Bidirectional wraps layers with go_backwards=False; {name} has True.")
+        params.pop("zero_output_for_mask", None)
+        return {"wrapped": name, **params, **kwargs}
+    if name != "Dense":
+        raise ValueError(f"VisualNet's TimeDistributed wraps Dense layers only; received a {name}.")
+    return {**params, **kwargs}
+
+
+class _Wrapper(Layer):
+    """`wrapped` (set by `on_build`): (weight-name prefix, engine layer) of each wrapped layer."""
+
+    wrapped: list
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(**_flat_kwargs(self.layer_type, args, kwargs))
+
+    def build(self, input_shapes):
+        fresh = not self.built
+        super().build(input_shapes)
+        if fresh:  # the wrapped layers' own initial values (LSTM's forget-gate bias of 1)
+            for prefix, layer in self.wrapped:
+                for w in layer.weight_specs:
+                    self.values[prefix + w.name][...] = layer.values[w.name]
+
+    def _bind(self) -> None:
+        for prefix, layer in self.wrapped:
+            for w in layer.weight_specs:
+                layer.values[w.name] = self.values[prefix + w.name]
+                layer.grads[w.name] = self.grads[prefix + w.name]
+
+
+class TimeDistributed(_Wrapper):
+    """Dense on (batch * timesteps, ...): the same weights at every step; masks pass on."""
+
+    layer_type = "TimeDistributed"
+    supports_masking = True
+
+    def on_build(self):
+        self.inner = Dense(**time_distributed_inner(self.config)[1], name=f"{self.name}_dense")
+        self.inner.build([(None, *self.input_shapes[0][2:])])
+        self.wrapped = [("", self.inner)]
+
+    @property
+    def output_activation(self):
+        return self.inner.output_activation
+
+    def forward(self, inputs, training):
+        x = inputs[0]
+        self._bind()
+        y = self.inner.forward([x.reshape(-1, *x.shape[2:])], training)
+        return y.reshape(*x.shape[:2], *y.shape[1:])
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        self._bind()
+        (dx,) = self.inner.backward(dy.reshape(-1, *dy.shape[2:]), need_dx, skip_activation)
+        return [None if dx is None else dx.reshape(*dy.shape[:2], *dx.shape[1:])]
+
+
+class Bidirectional(_Wrapper):
+    """Keras's: the forward layer and a go_backwards copy read the same input (and mask);
+    with return_sequences the backward outputs are put back in step order and, as Keras
+    forces, both output zeros at masked steps; the outputs merge by merge_mode."""
+
+    layer_type = "Bidirectional"
+    supports_masking = True
+    takes_mask = True
+
+    def on_build(self):
+        self.wrapped = []
+        for prefix, backward in zip(direction_prefixes(self.config), (False, True)):
+            name, params = bidirectional_inner(self.config, backward)
+            layer = _RNNS[name](**params, name=prefix.rstrip("/"))
+            layer.build(self.input_shapes)
+            self.wrapped.append((prefix, layer))
+
+    def compute_mask(self, inputs, masks):
+        return masks[0] if self.config["return_sequences"] else None
+
+    def forward(self, inputs, training, mask=None):
+        self._bind()
+        (_, fwd), (_, bwd) = self.wrapped
+        y = fwd.forward(inputs, training, mask=mask)
+        y_rev = bwd.forward(inputs, training, mask=mask)
+        if self.config["return_sequences"]:
+            y_rev = y_rev[:, ::-1]
+        self._y, self._y_rev = y, y_rev
+        mode = self.config["merge_mode"]
+        if mode == "concat":
+            return np.concatenate([y, y_rev], axis=-1)
+        if mode == "sum":
+            return y + y_rev
+        if mode == "ave":
+            return (y + y_rev) / y.dtype.type(2)
+        return y * y_rev
+
+    def backward(self, dy, need_dx=True, skip_activation=False):
+        self._bind()
+        (_, fwd), (_, bwd) = self.wrapped
+        mode = self.config["merge_mode"]
+        if mode == "concat":
+            u = dy.shape[-1] // 2
+            dy_f, dy_b = dy[..., :u], dy[..., u:]
+        elif mode == "sum":
+            dy_f = dy_b = dy
+        elif mode == "ave":
+            dy_f = dy_b = dy / dy.dtype.type(2)
+        else:
+            dy_f, dy_b = dy * self._y_rev, dy * self._y
+        if self.config["return_sequences"]:
+            dy_b = dy_b[:, ::-1]
+        (dx,) = fwd.backward(np.ascontiguousarray(dy_f), need_dx)
+        (dx_b,) = bwd.backward(np.ascontiguousarray(dy_b), need_dx)
+        return [dx + dx_b if need_dx else None]
