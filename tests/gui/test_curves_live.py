@@ -84,7 +84,9 @@ def test_the_progress_text_never_asks_the_page_for_more_room(qtbot):
     controls = RunControls({k: (lambda: None) for k in RunControls.ACTIONS})
     qtbot.addWidget(controls)
     controls.show()
-    hint = controls.minimumSizeHint().width()
-    for text_len in (1, 50, 400):
-        controls.progress_label.setText("x" * text_len)
-        assert controls.minimumSizeHint().width() == hint
+    hint = controls.minimumSizeHint().width(), controls.sizeHint().width()
+    for epochs in (1, 10, 100_000):
+        controls.show_progress({"fraction": 0.5, "epoch": epochs // 2, "epochs": epochs, "batch": 12_345,
+                                "steps_per_epoch": 99_999, "samples_per_second": 1.5e6, "eta": 3600.0 * epochs})
+        assert (controls.minimumSizeHint().width(), controls.sizeHint().width()) == hint
+    assert "epoch 50001/100000" in controls.progress.format() and "ETA 100000:00:00" in controls.progress.format()

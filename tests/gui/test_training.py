@@ -80,7 +80,7 @@ def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
     steps = -(-1440 // 32)
     assert page.curves.point_count("loss") == steps == page.curves.point_count("accuracy")
     assert page.curves.plots["loss"].series["val"].n == 1 and page.curves.plots["accuracy"].series["epoch"].n == 1
-    assert page.progress.value() == 1000 and "epoch 1/1" in page.progress_label.text()
+    assert page.progress.value() == 1000 and "epoch 1/1" in page.progress.format()
     assert len(page.runs) == 1 and page.runs_table.rowCount() == 1
     record = page.runs[0]
     assert record["history"]["status"] == "finished" and record["graph"]["nodes"] and record["recipe"]["fitted"]

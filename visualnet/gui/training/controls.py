@@ -1,14 +1,16 @@
 """The Train page's bar: Train, Pause, Resume, Step, Stop and Evaluate, the status light,
-and the progress (fraction, epoch and batch, samples per second, time left)."""
+and the progress bar, whose text says the fraction, epoch and batch, samples per second
+and time left. The text is the bar's own: a label beside it would ask the layout for room
+at each change, and the layout would then repaint the whole page several times a second."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from .status import StatusLight
 
 
-PROGRESS_LABEL_WIDTH = 300   # pixels: "epoch 10/10 · batch 250/250 · 27,000 samples/s · ETA 0:03"
+PROGRESS_WIDTH = 360   # pixels: room for "42% · epoch 10/10 · batch 250/250 · 27,000 samples/s · ETA 0:03"
 
 
 class RunControls(QWidget):
@@ -40,16 +42,11 @@ class RunControls(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName("progress_label")
-        # its text changes several times a second: it takes the width the bar gives it and
-        # never asks for more (a label that grows lays out the whole page, curves included)
-        self.progress_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.progress_label.setMinimumWidth(PROGRESS_LABEL_WIDTH)
+        self.progress.setObjectName("train_progress")
+        self.progress.setMinimumWidth(PROGRESS_WIDTH)
         bar.addSpacing(12)
         bar.addWidget(self.light)
         bar.addWidget(self.progress, 1)
-        bar.addWidget(self.progress_label, 2)
 
     def set_state(self, state: str, can_step: bool, can_evaluate: bool) -> None:
         """Enable what `state` allows (`can_step`: a finished run that could go on one batch)."""
@@ -66,9 +63,14 @@ class RunControls(QWidget):
     def show_progress(self, p: dict) -> None:
         self.progress.setValue(int(1000 * p["fraction"]))
         eta = p.get("eta")
-        eta_text = "" if eta is None else f" · ETA {int(eta // 60)}:{int(eta % 60):02d}"
-        text = (f"epoch {p['epoch'] + 1 if p['epoch'] < p['epochs'] else p['epochs']}/{p['epochs']} · "
-                f"batch {p['batch']}/{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} samples/s{eta_text}")
-        self.progress.setFormat(f"{p['fraction']:.0%}")
-        self.progress_label.setText(text)
-        self.progress_label.setToolTip(text)
+        eta_text = "" if eta is None else f" · ETA {_clock(eta)}"
+        text = (f"{p['fraction']:.0%} · epoch {p['epoch'] + 1 if p['epoch'] < p['epochs'] else p['epochs']}/"
+                f"{p['epochs']} · batch {p['batch']}/{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} "
+                f"samples/s{eta_text}")
+        self.progress.setFormat(text)
+
+
+def _clock(seconds: float) -> str:
+    """'m:ss', or 'h:mm:ss' from an hour."""
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"

@@ -27,7 +27,7 @@ SYMBOLS_UP_TO = 500  # epoch and validation points drawn with symbols up to this
 # during a run the curves are redrawn at most every REDRAW_SHARE⁻¹ times their last redraw's
 # cost (so drawing takes at most ~5% of the GUI thread), and never more often than REDRAW_MIN
 # nor less often than REDRAW_MAX seconds
-REDRAW_SHARE, REDRAW_MIN, REDRAW_MAX = 0.05, 0.25, 2.0
+REDRAW_SHARE, REDRAW_MIN, REDRAW_MAX = 0.05, 0.5, 2.0
 VALUE_AXIS_WIDTH = 52   # pixels: room for five-digit tick labels such as 0.0125 or 1e-05
 COLOURS = {"train": "#2f6fea", "raw": "#9db8f2", "epoch": "#1f3f8f", "val": "#e16f24", "lr": "#8250df",
            "marker": "#8c959f"}
@@ -259,14 +259,14 @@ class CurvesView(QWidget):
             self._redraw_timer.start(int(1000 * min(max(cost / REDRAW_SHARE, REDRAW_MIN), REDRAW_MAX)))
 
     def _follow(self, last_step: float) -> None:
-        """Widen the step axis (by doubling, up to the run's length) to show `last_step`."""
+        """Widen the step axis (from an eighth of the run, by doubling, up to its length) to show `last_step`."""
         if not self.steps or not np.isfinite(last_step):
             return
         if self._span is not None and last_step <= self._span:
             return
         if last_step > self.steps:       # the run was lengthened (more epochs)
             self.steps = int(2 * last_step)
-        span = 64
+        span = max(64, self.steps // 8)      # at most four widenings in a run: each draws the axes anew
         while span < last_step * 1.25:
             span *= 2
         self._span = self._span_pending = min(span, self.steps)

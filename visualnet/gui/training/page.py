@@ -88,7 +88,7 @@ class TrainingPage(QWidget):
 
         self.controls = RunControls({key: getattr(self, key) for key in RunControls.ACTIONS})
         self.buttons, self.light = self.controls.buttons, self.controls.light
-        self.progress, self.progress_label = self.controls.progress, self.controls.progress_label
+        self.progress = self.controls.progress
 
         self.curves = CurvesView()
         self.inside = InsideView()
