@@ -1,5 +1,9 @@
-"""The training page: data, hyper-parameters, a worker thread running a TrainingSession,
-live curves, inside views and evaluation. `install(window)` adds it as a page."""
+"""The Train page, which only draws and forwards requests: page.py (the page), worker.py
+(relays the training thread's reports as signals), curves.py, inside_view.py +
+inside_link.py, evaluation_view.py + evaluation_link.py, runs_view.py + compare_view.py,
+data_panel.py, settings_panel.py, controls.py, problems_box.py, status.py. A batch is
+trained in visualnet/engine (loop.py, steps/); a run and the project's training state live
+in visualnet/workspace (controller.py, training.py). `install(window)` adds the page."""
 
 from __future__ import annotations
 
