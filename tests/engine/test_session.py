@@ -321,3 +321,35 @@ def test_history_keeps_graph_snapshot_and_recipe_and_old_histories_load_without_
     del old["graph"], old["recipe"]
     legacy = RunHistory.from_dict(old)
     assert legacy.graph is None and legacy.recipe is None and legacy.final == s.history.final
+
+
+def test_the_rate_shown_is_samples_over_wall_time_with_what_happens_between_steps(monkeypatch):
+    """Issue 26's honest status line: the rate (and ETA) come from the wall time since the run
+    started, not from the steps alone; a pause restarts the measure."""
+    from visualnet.engine import session as session_mod
+
+    clock = {"now": 100.0}
+
+    class FakeTime:
+        @staticmethod
+        def perf_counter():
+            return clock["now"]
+
+        @staticmethod
+        def time():
+            return clock["now"]
+
+    monkeypatch.setattr(session_mod, "time", FakeTime)
+    seen = []
+
+    def report(kind, payload):
+        if kind == "batch":
+            clock["now"] += 1.0                 # a second passes outside the step (reports, drawing...)
+            seen.append(payload["progress"])
+
+    s = session(config(epochs=1, batch_size=20), callback=report)
+    s.run()
+    later = seen[5:]                            # once the measure has settled
+    assert later and all(p["samples_per_second"] == pytest.approx(20.0, rel=0.2) for p in later)
+    for p in later:                             # 160 training samples (validation_split=0.2)
+        assert p["eta"] == pytest.approx((1 - p["fraction"]) * 160 / p["samples_per_second"], rel=1e-6)

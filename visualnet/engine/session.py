@@ -46,6 +46,7 @@ from .run_config import SCHEDULE_KINDS, TrainingConfig, schedule_factor
 from .run_history import RunHistory, json_safe
 
 _NO_AHEAD = (None, None, None)
+CLOCK_SETTLES = 0.5   # seconds of wall time before the rate shown is measured on it (the steps' own rate before)
 
 __all__ = ["SCHEDULE_KINDS", "TrainingConfig", "TrainingControl", "TrainingSession", "RunHistory"]
 
@@ -157,7 +158,8 @@ class TrainingSession:
         self._smoothed = None
         self._train_time = 0.0    # seconds spent training (pauses excluded)
         self._epoch_time = 0.0
-        self._rate = None         # samples per second (moving average)
+        self._rate = None         # samples per second (moving average of the steps alone)
+        self._clock = None        # (perf_counter, samples done) when the run last started or resumed
         self._should_stop = None
 
     # ------------------------------------------------------------------ state
@@ -191,10 +193,16 @@ class TrainingSession:
         total = self.epochs * self.n_samples
         done = total if self.status == "finished" else min(self.epoch * self.n_samples + self._pos, total)
         left = max(total - done, 0)
+        rate = self._rate
+        if self._clock is not None:      # wall time since the run (re)started: validation and reports included
+            t0, d0 = self._clock
+            seconds = time.perf_counter() - t0
+            if seconds > CLOCK_SETTLES and done > d0:
+                rate = (done - d0) / seconds
         return {"epoch": self.epoch, "epochs": self.epochs, "batch": self.batch,
                 "steps_per_epoch": self.steps_per_epoch, "step": self.step_count,
-                "fraction": done / total if total else 1.0, "samples_per_second": self._rate or 0.0,
-                "eta": left / self._rate if self._rate else None, "elapsed": self._train_time}
+                "fraction": done / total if total else 1.0, "samples_per_second": rate or 0.0,
+                "eta": left / rate if rate else None, "elapsed": self._train_time}
 
     # ------------------------------------------------------------------ changes between batches
     def _marker(self, kind: str, old, new, text: str) -> dict:
@@ -463,6 +471,7 @@ class TrainingSession:
         in which case it returns "paused". Returns the status."""
         control = control or TrainingControl()
         self._should_stop = lambda: control.stop_requested
+        self._clock = None
         try:
             with self.loop.open():   # once for the run: threads, governor, batches gathered ahead
                 while not self.finished and not (until is not None and until()):
@@ -473,12 +482,15 @@ class TrainingSession:
                     if control.pause_requested:
                         if not block_when_paused:
                             return "paused"
+                        self._clock = None       # the rate restarts when the run resumes
                         if control.take_step():
                             self.step()
                         else:
                             self.loop.settle()
                             control.wait(0.1)
                         continue
+                    if self._clock is None:
+                        self._clock = (time.perf_counter(), self.epoch * self.n_samples + self._pos)
                     self.step()
                 return self.status
         finally:
