@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
 from visualnet.graph import Graph
 from visualnet.graph.templates import all_templates, get_template
 
-from . import dialogs, icons, theme
+from . import dialogs, icons, theme, wheel_guard
 from .canvas.layout import layered_positions
 from .canvas.metrics import NODE_HEIGHT, NODE_WIDTH, snap
 from .canvas.scene import GraphScene
@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, document: ModelDocument | None = None, parent=None):
         super().__init__(parent)
+        wheel_guard.install(QApplication.instance())
         self.document = document or ModelDocument(parent=self)
         self.scene = GraphScene(self.document, self)
         self.view = GraphView(self.scene)

@@ -73,6 +73,32 @@ def _keep_backup(path: Path) -> None:
     os.replace(tmp, bak)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)       # elsewhere: read by setting it (and setting it back at once)
+    os.umask(mask)
+    return mask
+
+
+def _give_mode(tmp: Path, path: Path) -> None:
+    """The permissions the file would have had if written in place: the replaced file's, or
+    for a new file the umask's (mkstemp makes its file private, 0600, whatever the umask)."""
+    if os.name == "nt":
+        return
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    os.chmod(tmp, mode)
+
+
 @contextlib.contextmanager
 def atomic_path(path, keep_backup: bool = True, overwrite: bool = True) -> Iterator[Path]:
     """Yields a temporary path in the target's folder; write the file there. On normal exit
@@ -95,6 +121,7 @@ def atomic_path(path, keep_backup: bool = True, overwrite: bool = True) -> Itera
     try:
         yield tmp
         _fsync_file(tmp)
+        _give_mode(tmp, path)
         if keep_backup and path.exists():
             _keep_backup(path)
         os.replace(tmp, path)

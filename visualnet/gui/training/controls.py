@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 from .status import StatusLight
 
 
-PROGRESS_WIDTH = 360   # pixels: room for "42% · epoch 10/10 · batch 250/250 · 27,000 samples/s · ETA 0:03"
+PROGRESS_WIDTH = 100   # pixels at least (the bar stretches; its tooltip holds the whole text when it is cut)
 
 
 class RunControls(QWidget):
@@ -68,6 +68,7 @@ class RunControls(QWidget):
                 f"{p['epochs']} · batch {p['batch']}/{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} "
                 f"samples/s{eta_text}")
         self.progress.setFormat(text)
+        self.progress.setToolTip(text)
 
 
 def _clock(seconds: float) -> str:

@@ -7,6 +7,7 @@ carry the form to and from the project file."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLineEdit, QSpinBox, QVBoxLayout,
@@ -308,8 +309,7 @@ class SettingsPanel(QWidget):
         elif isinstance(value, str):
             editor.setText(value)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            short = f"{value:g}"
-            editor.setText(short if float(short) == value else repr(float(value)))   # exact either way
+            editor.setText(_number_text(float(value)))
 
     def _set_loss_text(self, loss) -> bool:
         if not isinstance(loss, str) or not loss:
@@ -431,3 +431,14 @@ class SettingsPanel(QWidget):
         if not running:
             self._schedule_changed()
             self.clip_value.setEnabled(bool(self.clipping.currentData()))
+
+
+def _number_text(value: float) -> str:
+    """The shortest text that reads back as `value`; a float32 from a Keras file (0.001 stored
+    as 0.0010000000474974513) shows as the float32 it is, "0.001"."""
+    short = f"{value:g}"
+    if float(short) == value:
+        return short
+    if float(np.float32(value)) == value:
+        return str(np.float32(value))
+    return repr(value)
