@@ -170,7 +170,7 @@ def test_training_is_saved_in_the_project_and_restored_in_a_fresh_window(make_wi
         np.testing.assert_array_equal(saved.arrays[k], v)
     # runs: the table, the curves drawn and the curves kept
     assert len(restored.runs) == 1 and restored.runs_table.rowCount() == 1
-    assert restored.runs_table.item(0, 1).text() == "finished"
+    assert restored.runs_table.item(0, 0).text() == "finished"
     assert restored.curves.point_count("loss") == steps and restored.curves.plots["loss"].series["val"].n == 1
     back = restored.project_runs()[0].curves
     assert back.keys() == curves.keys()

@@ -366,6 +366,12 @@ def test_two_runs_with_different_learning_rates_are_compared(qtbot, page):
     for rec in page.runs:
         h = rec["history"]
         assert h["graph"]["nodes"] and h["graph"] == rec["graph"] and h["recipe"]["source"]["name"] == "mnist"
+    # each run's test-set result (evaluated after it) in its row, and kept in the project's records
+    from visualnet.gui.training.runs_view import COLUMNS
+    from visualnet.workspace.runs import record_from_run
+    cells = [page.runs_table.item(i, COLUMNS.index("test")).text() for i in (0, 1)]
+    assert all(c.startswith("accuracy 0.") for c in cells), cells
+    assert [record_from_run(r)["test"] for r in page.project_runs()] == [rec["test"] for rec in page.runs]
     assert not page.compare_button.isEnabled()
     page.tabs.setCurrentWidget(page.runs_tab)
     page.runs_table.selectRow(0)

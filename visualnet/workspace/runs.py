@@ -56,10 +56,13 @@ def project_runs(records: list, unfinished: dict | None = None) -> list:
     out = []
     for rec in records + ([unfinished] if unfinished is not None else []):
         if rec.get("run") is not None:
+            if rec.get("test") is not None:                  # evaluated since the project was opened
+                rec["run"].info.setdefault("page", {})["test"] = rec["test"]
             out.append(rec["run"])
             continue
         run = Run.from_run_history(RunHistory.from_dict(rec["history"]))
-        keys = ("duration", "started_at") + tuple(k for k in ("graph", "recipe") if rec["history"].get(k) is None)
+        keys = ("duration", "started_at", "test") + tuple(k for k in ("graph", "recipe")
+                                                          if rec["history"].get(k) is None)
         run.info["page"] = {k: rec.get(k) for k in keys}    # graph and recipe: once, in the history
         out.append(run)
     return out
@@ -92,4 +95,4 @@ def record_from_run(run) -> dict:
         history["recipe"] = page["recipe"]
     return {"history": history, "graph": history.get("graph"), "recipe": history.get("recipe"),
             "duration": page.get("duration", history.get("duration")), "started_at": page.get("started_at"),
-            "run": run}
+            "test": page.get("test") if isinstance(page.get("test"), dict) else None, "run": run}

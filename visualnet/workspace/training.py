@@ -8,12 +8,13 @@ data could not be loaded, and the run going on (its session and `TrainingControl
 `contribute(project)` (what File ▸ Save calls) and `restore(project)` move these parts to
 and from a project; `capture()` takes weights, optimizer state and the history so far
 together, between two batches when a run goes on. Listeners registered with `on(event,
-fn)` hear "run_recorded" (the new run's record).
+fn)` hear "run_recorded" (the new run's record) and "run_tested" (a run's test-set metrics).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -82,6 +83,15 @@ class TrainingWorkspace:
             np.isfinite(a).all() for arrays in model_weights(self.model, copy=False).values() for a in arrays.values())
         self._emit("run_recorded", record)
         return record
+
+    def record_test(self, logs: dict) -> None:
+        """Keep the test-set metrics of the trained model with the run that trained it (the
+        last one) and say so to the listeners ("run_tested": index, logs)."""
+        if not self.runs or self.model is None:
+            return
+        self.runs[-1]["test"] = {k: float(v) if math.isfinite(v) else None         # JSON: NaN as null
+                                 for k, v in logs.items() if isinstance(v, (int, float))}
+        self._emit("run_tested", len(self.runs) - 1, self.runs[-1]["test"])
 
     def weights_fit(self, graph) -> bool:
         """Whether the trained weights (finite) still fit every layer of `graph`."""

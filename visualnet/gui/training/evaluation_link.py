@@ -51,6 +51,7 @@ class EvaluationLink(QObject):
         self.page.set_state(self._state_before)
         if report is not None:
             self.page.log_line("Test set: " + " - ".join(f"{k}: {v:.4f}" for k, v in report.logs.items()))
+            self.page.workspace.record_test(report.logs)
 
     @Slot(str)
     def _failed(self, message: str) -> None:

@@ -56,6 +56,7 @@ class TrainingPage(QWidget):
         self.document = window.document
         self.workspace = TrainingWorkspace()
         self.workspace.on("run_recorded", self._add_run_row)
+        self.workspace.on("run_tested", lambda row, logs: self.runs_view.set_test(row, logs))
         self.prepared = None
         self.worker: TrainingWorker | None = None
         self.thread: TrainingThread | None = None

@@ -1,5 +1,5 @@
-"""The Runs tab: a table of the page's runs (status, epochs, final loss and metrics,
-duration), double-click to show a run's curves, and two selected runs compared (curves
+"""The Runs tab: a table of the page's runs, numbered in its row header (status, epochs,
+final loss, test-set result once evaluated, metrics, duration), double-click to show a run's curves, and two selected runs compared (curves
 overlaid, differences listed: compare_view.py)."""
 
 from __future__ import annotations
@@ -10,8 +10,20 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabl
 from .compare_view import RunCompareView
 
 
+COLUMNS = ["status", "epochs", "loss", "val_loss", "test", "metrics", "duration"]
+
+
 def _fmt(v) -> str:
     return "" if not isinstance(v, (int, float)) else f"{v:.4f}"
+
+
+def test_text(logs) -> str:
+    """A run's test-set result in a cell: its first metric, else its loss ('' before evaluation)."""
+    if not isinstance(logs, dict):
+        return ""
+    numbers = {k: v for k, v in logs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    key = next((k for k in numbers if k != "loss"), "loss" if "loss" in numbers else None)
+    return "" if key is None else f"{key} {numbers[key]:.4f}"
 
 
 class RunsView(QWidget):
@@ -20,8 +32,8 @@ class RunsView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.table = QTableWidget(0, 7)
-        self.table.setHorizontalHeaderLabels(["#", "status", "epochs", "loss", "val_loss", "metrics", "duration"])
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.ExtendedSelection)
@@ -57,11 +69,16 @@ class RunsView(QWidget):
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in final.items()
                             if k not in ("loss", "val_loss", "learning_rate") and isinstance(v, float))
         duration = record.get("duration")
-        cells = [str(r + 1), str(h.get("status", "")), str(len((h.get("epoch") or {}).get("epoch", []))),
-                 _fmt(final.get("loss")), _fmt(final.get("val_loss")), metrics,
+        cells = [str(h.get("status", "")), str(len((h.get("epoch") or {}).get("epoch", []))),
+                 _fmt(final.get("loss")), _fmt(final.get("val_loss")), test_text(record.get("test")), metrics,
                  "" if not isinstance(duration, (int, float)) else f"{duration:.1f} s"]
         for j, v in enumerate(cells):
             self.table.setItem(r, j, QTableWidgetItem(v))
+
+    def set_test(self, row: int, logs: dict) -> None:
+        """Show run `row`'s test-set result (its model was just evaluated)."""
+        if 0 <= row < self.table.rowCount():
+            self.table.setItem(row, COLUMNS.index("test"), QTableWidgetItem(test_text(logs)))
 
     def clear(self) -> None:
         self.table.setRowCount(0)
