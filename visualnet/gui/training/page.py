@@ -493,8 +493,8 @@ class TrainingPage(QWidget):
             return False
         self._after_threads = (running, then)
         for t in running:
-            t.finished.connect(self.threads_ended)   # queued to this (the GUI) thread
-        QTimer.singleShot(0, self.threads_ended)     # a thread that ended before its connection
+            t.finished.connect(self._threads_ended)   # queued to this (the GUI) thread
+        QTimer.singleShot(0, self._threads_ended)     # a thread that ended before its connection
         return True
 
     def _stop_for_good(self) -> None:
