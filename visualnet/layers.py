@@ -3,6 +3,7 @@
 from .data.text_vectorization import TextVectorization  # noqa: F401  (preprocessing, not a graph node)
 from .engine.layers import LAYER_CLASSES, InputLayer, Layer  # noqa: F401
 from .engine.tensor import KerasTensor
+from .engine.tracing import input_tensor
 from .graph import all_specs
 
 # every declared layer type under its Keras class name and Keras's aliases (MaxPool2D, ...)
@@ -23,8 +24,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
         shape = (shape,)
     if sparse or tensor is not None or optional:
         raise ValueError("sparse, tensor and optional inputs are not supported by VisualNet.")
-    layer = InputLayer(shape=tuple(shape), name=name, dtype=dtype)
-    return KerasTensor(layer.spec.output_shape(layer.config, []), layer, [])
+    return input_tensor(shape, name, dtype)
 
 
 def concatenate(inputs, axis=-1, **kwargs):

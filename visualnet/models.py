@@ -1,10 +1,12 @@
-"""Keras-compatible models namespace: `Sequential`, `Model`, `load_model`.
+"""Keras-compatible models namespace: `Sequential`, `Model`, `load_model`, `clone_model`,
+`model_from_json`.
 
 The classes are the engine's models plus Keras's file methods (`save`, `save_weights`,
 `load_weights`), which reach `visualnet.io`: the engine itself knows no files.
 """
 
 from .engine import model as _model, sequential as _sequential
+from .engine.cloning import clone_model
 
 
 class _KerasFiles:
@@ -29,11 +31,40 @@ class _KerasFiles:
         keras_files.load_weights(self, filepath)
 
 
-class Model(_KerasFiles, _model.Model):
+class _KerasConfig:
+    """Keras's `get_config`, `from_config` and `to_json`, through `visualnet.io.model_config`."""
+
+    def get_config(self) -> dict:
+        """The model's config, as Keras 3's `get_config()` gives it."""
+        from .io import model_config
+
+        return model_config.get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model with fresh weights from a `get_config()` dict (VisualNet's or Keras's)."""
+        from .io import model_config
+
+        _no_custom_objects(custom_objects)
+        return model_config.from_config(config, (Model, Sequential), sequential=issubclass(cls, Sequential) or None)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's class and config as JSON text, as Keras's `to_json()`."""
+        from .io import model_config
+
+        return model_config.to_json(self, **kwargs)
+
+
+def _no_custom_objects(custom_objects) -> None:
+    if custom_objects:
+        raise ValueError("custom_objects are not supported: VisualNet never runs code from a model config.")
+
+
+class Model(_KerasFiles, _KerasConfig, _model.Model):
     __doc__ = _model.Model.__doc__
 
 
-class Sequential(_KerasFiles, _sequential.Sequential):
+class Sequential(_KerasFiles, _KerasConfig, _sequential.Sequential):
     __doc__ = _sequential.Sequential.__doc__
 
 
@@ -46,4 +77,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return keras_files.load_model(filepath, compile=compile, classes=(Model, Sequential))
 
 
-__all__ = ["Model", "Sequential", "load_model"]
+def model_from_json(json_string, custom_objects=None):
+    """The model a `to_json()` text describes, with fresh weights (JSON only, never code)."""
+    from .io import model_config
+
+    _no_custom_objects(custom_objects)
+    return model_config.model_from_json(json_string, (Model, Sequential))
+
+
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"]

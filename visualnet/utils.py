@@ -1,16 +1,17 @@
 """Keras-compatible utilities: `to_categorical`, `set_random_seed`, `pad_sequences`,
-`timeseries_dataset_from_array`, `text_dataset_from_directory`."""
+`timeseries_dataset_from_array`, `text_dataset_from_directory`, `PyDataset` (alias `Sequence`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .engine.py_dataset import PyDataset, Sequence
 from .data.sequences import TimeseriesDataset, pad_sequences, timeseries_dataset_from_array
 from .data.text_dataset import BatchedDataset, text_dataset_from_directory
 from .engine.rng import set_seed
 
 __all__ = ["to_categorical", "set_random_seed", "pad_sequences", "timeseries_dataset_from_array",
-           "TimeseriesDataset", "text_dataset_from_directory", "BatchedDataset"]
+           "TimeseriesDataset", "text_dataset_from_directory", "BatchedDataset", "PyDataset", "Sequence"]
 
 
 def to_categorical(x, num_classes: int | None = None) -> np.ndarray:

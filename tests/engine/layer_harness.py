@@ -44,7 +44,7 @@ def check_layer(layer_type: str, kwargs: dict, input_shapes, seed: int = 0, trai
     # Weights and inputs in float64, so that finite differences are exact to ~1e-8.
     for w in layer.weight_specs:
         value = rng.normal(0, 0.5, w.shape)
-        if w.name == "moving_variance":
+        if w.name in ("moving_variance", "variance"):
             value = np.abs(value) + 0.5
         layer.values[w.name] = value
         layer.grads[w.name] = np.zeros(w.shape)
@@ -53,8 +53,9 @@ def check_layer(layer_type: str, kwargs: dict, input_shapes, seed: int = 0, trai
     assert y.shape == (shapes[0][0], *expected[1:])
     r = rng.normal(0, 1, y.shape)
 
-    def loss():
-        return float(np.sum(layer.forward(list(xs), training) * r))
+    def loss():  # with the penalty a layer adds to the loss (ActivityRegularization's)
+        y = layer.forward(list(xs), training)
+        return float(np.sum(y * r)) + layer.added_loss
 
     layer.forward(list(xs), training)
     dxs = layer.backward(r.copy(), need_dx=True)

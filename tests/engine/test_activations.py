@@ -12,9 +12,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _inputs(shape=(6, 7), seed=0):
-    """Values away from every kink (0 for relu/elu, +-3 for hard_sigmoid)."""
+    """Values away from every kink (0 for relu/elu, +-3 for hard_sigmoid, +-1 for hard_tanh and
+    the sparse ones, +-0.5 for the shrinks)."""
     rng = np.random.default_rng(seed)
     mag = rng.uniform(0.1, 2.9, size=shape)
+    for kink in (0.5, 1.0):
+        mag = np.where(np.abs(mag - kink) < 0.05, mag + 0.1, mag)
     return (mag * rng.choice([-1.0, 1.0], size=shape)).astype(np.float32)
 
 

@@ -195,14 +195,15 @@ def test_graph_and_model_are_two_views_of_one_model():
         models.Model.from_graph(g)
 
 
-def test_keras_names_and_shared_layer_refused():
+def test_keras_names_and_shared_layer():
     visualnet.backend.clear_session()
     d = layers.Dense(3)
     assert d.name == "dense"
     i = layers.Input((3,))
-    out = d(d(i))
-    with pytest.raises(ValueError, match="more than once"):
-        models.Model(i, out)
+    m = models.Model(i, d(d(i)))  # one layer called twice: one set of weights (tests/engine/test_nested_models.py)
+    assert m.layers == [i.layer, d] and m.count_params() == 12
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(m.predict(x, verbose=0), d(d(x)).numpy(), atol=1e-6)
 
 
 def test_layer_attributes_like_keras():

@@ -5,6 +5,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from visualnet.graph import get_spec
+from visualnet.graph.registry import all_specs
 
 from .helpers import LEFT, NONE, drag, node_point, structure
 
@@ -178,12 +179,15 @@ def test_palette_search_and_double_click(qtbot, window):
     assert palette.search.hasFocus()
     qtbot.keyClicks(palette.search, "pool")
     found = palette.visible_types()       # the pooling layers, and layers whose description mentions pooling
-    assert [t for t in found if "Pooling" in t] == ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
-                         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"]
+    pooling = [t for t in found if "Pooling" in t]
+    assert pooling == [t for t in (s.type for s in all_specs()) if "Pooling" in t] and len(pooling) == 12
     assert all("pool" in get_spec(t).doc.lower() for t in found if "Pooling" not in t), found
     palette.search.clear()
     qtbot.keyClicks(palette.search, "normal")
-    assert palette.visible_types() == ["BatchNormalization"]
+    found = palette.visible_types()       # the normalizations (BatchNormalization first), and docs saying so
+    assert found[0] == "BatchNormalization"
+    assert {"LayerNormalization", "GroupNormalization", "UnitNormalization"} <= set(found), found
+    assert all("normal" in (t + get_spec(t).doc).lower() for t in found), found
     qtbot.keyClick(palette.search, Qt.Key.Key_Return)  # Enter adds the first match
     assert [n.type for n in window.graph.nodes.values()] == ["BatchNormalization"]
     palette.search.clear()
@@ -210,7 +214,8 @@ def test_title_start_page_templates_and_new(qtbot, window):
     window.actions["undo"].trigger()
     assert not window.isWindowModified()
     titles = [a.text() for a in window.templates_menu.actions()]
-    assert titles == ["MNIST MLP", "MNIST CNN", "Tabular binary classifier", "ResNet-style block", "Two-branch model"]
+    assert titles == ["MNIST MLP", "MNIST CNN", "Tabular binary classifier", "ResNet-style block", "Two-branch model",
+                      "Text classifier", "Series forecaster"]
     window.templates_menu.actions()[4].trigger()
     assert any(n.type == "Concatenate" for n in window.graph.nodes.values())
     qtbot.keyClick(window.view.viewport(), Qt.Key.Key_N, CTRL)

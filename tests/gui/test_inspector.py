@@ -131,7 +131,7 @@ def test_editor_ranges_follow_every_numeric_param(qtbot):
             editor = editor_for(param)
             qtbot.addWidget(editor)
             if param.kind in ("int", "float") and param.min is not None:
-                assert editor.spin.minimum() == param.min - (1 if param.optional and param.kind == "int" else 0)
+                assert editor.spin.minimum() == param.min - (1 if param.optional else 0)   # one below: unset
             if param.kind in ("int", "float") and param.max is not None:
                 assert editor.spin.maximum() == param.max
             editor.set_value(param.default)  # every default can be shown

@@ -164,7 +164,7 @@ def test_unsupported_layers_are_all_listed_and_never_run(tmp_path):
         return x
 
     inp = keras.Input((6, 4))
-    x = keras.layers.LayerNormalization()(inp)  # not a layer type VisualNet has
+    x = keras.layers.RMSNormalization()(inp)  # not a layer type VisualNet has
     x = keras.layers.Lambda(touch)(x)
     x = Twice()(x)
     x = keras.layers.Flatten()(x)
@@ -177,7 +177,7 @@ def test_unsupported_layers_are_all_listed_and_never_run(tmp_path):
             vm.load_model(tmp_path / f"m{ext}")
         text = str(info.value)
         assert len(info.value.unsupported) == 4, text
-        for what in ("LayerNormalization", "Lambda", "Twice", "kernel_regularizer"):
+        for what in ("RMSNormalization", "Lambda", "Twice", "kernel_regularizer"):
             assert what in text
         assert not sentinel.exists()
 

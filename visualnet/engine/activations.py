@@ -11,17 +11,20 @@ import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
+from visualnet.engine.activation_extras import KERNELS
 from visualnet.engine.runtime import jobs
 
 __all__ = [
     "NAMES", "Activation", "get", "serialize", "deserialize",
     "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu",
     "softplus", "softsign", "gelu", "silu", "swish", "exponential", "hard_sigmoid",
+    "log_softmax", *KERNELS,
 ]
 
 NAMES = (
     "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu",
     "softplus", "softsign", "gelu", "swish", "silu", "exponential", "hard_sigmoid",
+    "log_softmax", *KERNELS,
 )
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -418,6 +421,32 @@ class Softmax(Activation):
             _fill(slots, _bias_softmax_address, z, bias, out.ctypes.data)
 
 
+class LogSoftmax(Softmax):
+    """`x - logsumexp(x)` over `axis` (last by default)."""
+
+    def __init__(self, axis=-1, name="log_softmax"):
+        super().__init__(axis, name)
+
+    def forward(self, x):
+        x = _f32(x)
+        if x.size == 0:
+            return x.copy()
+        y = x - x.max(axis=self.axis, keepdims=True)
+        y -= np.log(np.exp(y).sum(axis=self.axis, keepdims=True))
+        return y
+
+    def backward(self, x, y, dy):
+        y, dy = _f32(y), _f32(dy)
+        return dy - np.exp(y) * np.sum(dy, axis=self.axis, keepdims=True)
+
+    def forward_into(self, x, out):
+        out[...] = self.forward(x)
+        return out
+
+    def fill_bias_forward(self, slots, z, bias, out) -> None:
+        """No compiled job: `bias_forward_into` runs."""
+
+
 @njit(error_model="numpy")
 def _softmax_rows(x, out):
     """Row-wise stable softmax, as `exp(x - max) / sum` (NumPy's float32 exp)."""
@@ -609,6 +638,16 @@ def _elu_act(name="elu", alpha=1.0, scale=1.0):
     return Activation(name, _elu_fwd, _elu_bwd, (alpha, scale))
 
 
+def relu_activation(negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras's relu with its options, as an `Activation` (the ReLU layer's)."""
+    return _relu_act("relu", negative_slope, max_value, threshold)
+
+
+def elu_activation(alpha=1.0):
+    """`x` if `x >= 0` else `alpha * (exp(x) - 1)`, as an `Activation` (the ELU layer's)."""
+    return _elu_act("elu", alpha)
+
+
 _FACTORIES = {
     "linear": lambda: Activation("linear"),
     "relu": _relu_act,
@@ -626,6 +665,8 @@ _FACTORIES = {
     "exponential": lambda: Activation("exponential", _exp_fwd, _exp_bwd),
     "hard_sigmoid": lambda: Activation("hard_sigmoid", _hard_sigmoid_fwd,
                                        _hard_sigmoid_bwd),
+    "log_softmax": LogSoftmax,
+    **{name: (lambda name=name: Activation(name, *KERNELS[name])) for name in KERNELS},
 }
 
 
@@ -704,11 +745,28 @@ def hard_sigmoid(x):
     return _FACTORIES["hard_sigmoid"]().forward(x)
 
 
+def log_softmax(x, axis=-1):
+    """`x - log(sum(exp(x)))` along `axis`, numerically stable."""
+    return LogSoftmax(axis).forward(x)
+
+
+def _element_wise(name):
+    def function(x):
+        return _FACTORIES[name]().forward(x)
+    function.__name__ = name
+    function.__doc__ = f"Keras's `{name}` activation."
+    return function
+
+
+relu6, hard_silu, hard_swish, mish, celu, hard_tanh, log_sigmoid, tanh_shrink, soft_shrink, hard_shrink, \
+    squareplus, sparse_plus, sparse_sigmoid = (_element_wise(name) for name in KERNELS)
+
 _FUNCTIONS = {
     linear: "linear", relu: "relu", leaky_relu: "leaky_relu", sigmoid: "sigmoid",
     tanh: "tanh", softmax: "softmax", elu: "elu", selu: "selu",
     softplus: "softplus", softsign: "softsign", gelu: "gelu", silu: "silu",
-    exponential: "exponential", hard_sigmoid: "hard_sigmoid",
+    exponential: "exponential", hard_sigmoid: "hard_sigmoid", log_softmax: "log_softmax",
+    **{globals()[name]: name for name in KERNELS},
 }
 
 

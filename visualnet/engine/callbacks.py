@@ -104,10 +104,12 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
         self._last = 0.0
+        self._done = 0
         if self.params.get("verbose") == 1:
             self.stream.write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
 
     def on_train_batch_end(self, batch, logs=None):
+        self._done = batch + 1
         now = time.perf_counter()
         if self.params.get("verbose") == 1 and now - self._last > 0.1:
             self._last = now
@@ -121,6 +123,10 @@ class ProgbarLogger(Callback):
     def _line(self, done, logs, end):
         steps = self.params["steps"]
         elapsed = time.perf_counter() - self._start
+        if steps is None:    # a generator's epoch: its length is unknown until it runs out
+            self.stream.write(f"{self._done}/Unknown {elapsed:.0f}s - {format_logs(logs or {})}{end}")
+            self.stream.flush()
+            return
         filled = int(self.width * done / steps)
         bar = "━" * filled + " " * (self.width - filled)
         per_step = elapsed / max(done, 1)

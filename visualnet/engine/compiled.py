@@ -6,16 +6,18 @@ import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
 from .freezing import sync_trainable
+from .multi_output import OutputLosses, is_multi_output
 
 
 class Compiled:
     """What compile() fixed: the optimizer, loss and metric identifiers."""
 
-    def __init__(self, model, optimizer, loss, metrics):
+    def __init__(self, model, optimizer, loss, metrics, outputs=None):
         self.model = model
         self.optimizer = optimizers.get(optimizer)
-        self.loss_fn = losses.get(loss)
-        self.metric_ids = list(metrics or [])
+        self.outputs = outputs  # multi_output.OutputLosses of a model with several outputs, else None
+        self.loss_fn = losses.get(loss) if outputs is None else None
+        self.metric_ids = list(metrics or []) if outputs is None else []
         self.metrics_given = metrics is not None  # Keras then tracks 'compile_metrics'
         self.metrics: list | None = None
         self.reset_optimizer()
@@ -38,7 +40,10 @@ class Compiled:
         if not self.optimizer_built:
             self.optimizer.build(self.model._store.sizes)
 
-    def resolve_metrics(self, y: np.ndarray) -> list:
+    def resolve_metrics(self, y) -> list:
+        """The metric objects, made for the targets `y` (a list with several outputs)."""
+        if self.metrics is None and self.outputs is not None:
+            self.metrics = self.outputs.resolve(y, self.model)
         if self.metrics is None:
             out_shape = (len(y), *self.model.output_shape[1:])
             self.metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=out_shape) for m in self.metric_ids]
@@ -49,11 +54,15 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, loss_weig
                   run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
     if loss is None:
         raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'; received loss=None.")
-    if isinstance(metrics, dict) or isinstance(loss, (dict, list)):
-        raise ValueError("VisualNet models have one output: pass a single loss and a list of metrics.")
-    if loss_weights is not None or weighted_metrics is not None:
-        raise ValueError("loss_weights and weighted_metrics are not supported (one output, no sample weights).")
-    model.compiled = Compiled(model, optimizer, loss, metrics)
+    if weighted_metrics is not None:
+        raise ValueError("weighted_metrics are not supported; compile()'s metrics are unweighted, as in Keras.")
+    outputs = None
+    if is_multi_output(model):
+        outputs = OutputLosses(model, loss, loss_weights, metrics)
+    elif isinstance(metrics, dict) or isinstance(loss, (dict, list)) or loss_weights is not None:
+        raise ValueError(f"Model '{model.name}' has one output: pass a single loss and a list of metrics "
+                         "(per-output losses, metrics and loss_weights are for models with several outputs).")
+    model.compiled = Compiled(model, optimizer, loss, metrics, outputs)
     model.optimizer = model.compiled.optimizer
     model.loss = loss
 

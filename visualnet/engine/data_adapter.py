@@ -35,7 +35,8 @@ def as_inputs(model, x, where: str = "x") -> list[np.ndarray]:
         names = [model._layers_by_id[n].name for n in model._input_ids] if model.built else []
         missing = [n for n in names if n not in x]
         if missing:
-            raise ValueError(f"{where} is missing the input(s) {missing}; the model's inputs are {names}.")
+            raise ValueError(f'Missing data for input "{missing[0]}". You passed a data dictionary with keys '
+                             f"{list(x)}. Expected the following keys: {names}")
         x = [x[n] for n in names]
     arrays = [np.asarray(a) for a in (x if isinstance(x, (list, tuple)) else [x])]
     for i, a in enumerate(arrays):
@@ -49,7 +50,7 @@ def as_inputs(model, x, where: str = "x") -> list[np.ndarray]:
         raise ValueError(f"Model '{model.name}' has {len(expected)} input(s); {where} provides {len(arrays)}.")
     out = []
     for i, (a, shape) in enumerate(zip(arrays, expected)):
-        if a.ndim == 0 or tuple(a.shape[1:]) != tuple(shape[1:]):
+        if a.ndim != len(shape) or any(d is not None and d != k for d, k in zip(shape[1:], a.shape[1:])):
             raise ValueError(f"Input {i} of model '{model.name}' expects shape {_fmt(shape)}; received {where} "
                              f"with shape {a.shape}. Reshape the data or change the Input layer.")
         out.append(np.ascontiguousarray(a, dtype=np.float32))
@@ -73,15 +74,44 @@ def as_targets(y, n: int, where: str = "y") -> np.ndarray:
     return np.ascontiguousarray(y)
 
 
+def as_model_targets(model, y, n: int, where: str = "y"):
+    """`as_targets` for the model: with several outputs a list of arrays, from a list in
+    output order or a dict by output name."""
+    names = [model._layers_by_id[o].name for o in model._output_ids]
+    if len(names) == 1:
+        return as_targets(y[names[0]] if isinstance(y, dict) and list(y) == names else y, n, where)
+    if isinstance(y, dict):
+        unknown = [k for k in y if k not in names]
+        if unknown:
+            raise ValueError(f"{where} got targets for {_names(unknown)}, but the model's outputs are "
+                             f"{_names(names)}.")
+        missing = [k for k in names if k not in y]
+        if missing:
+            raise ValueError(f"{where} is missing the targets of {_names(missing)}; the model's outputs are "
+                             f"{_names(names)}.")
+        y = [y[k] for k in names]
+    if not isinstance(y, (list, tuple)) or len(y) != len(names):
+        count = len(y) if isinstance(y, (list, tuple)) else 1
+        raise ValueError(f"{where} holds {count} target array(s) for the {len(names)} outputs {_names(names)}; "
+                         "pass a list in output order or a dict by output name.")
+    return [as_targets(t, n, f"{where} for '{name}'") for t, name in zip(y, names)]
+
+
+def _names(names) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
 def split_validation(xs: list[np.ndarray], y: np.ndarray, fraction: float):
     """Keras's rule: the last `fraction` of the samples (before any shuffling) validate."""
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"validation_split must be in [0, 1); received validation_split={fraction}.")
-    n = len(y)
+    n = len(xs[0])
     cut = int(n * (1.0 - fraction))
     if fraction and (cut == 0 or cut == n):
         raise ValueError(f"validation_split={fraction} leaves no sample for training or validation "
                          f"with {n} samples.")
+    if type(y) is list:  # one array per output
+        return [a[:cut] for a in xs], [t[:cut] for t in y], [a[cut:] for a in xs], [t[cut:] for t in y]
     return [a[:cut] for a in xs], y[:cut], [a[cut:] for a in xs], y[cut:]
 
 
@@ -99,10 +129,15 @@ def clipped(batch_size: int, n: int) -> int:
     return max(1, min(batch_size, n))
 
 
-def sample_weights(y: np.ndarray, sample_weight, class_weight) -> np.ndarray | None:
-    """Per-sample weights from `sample_weight` or `class_weight` (Keras takes one, not both)."""
+def sample_weights(y, sample_weight, class_weight) -> np.ndarray | None:
+    """Per-sample weights from `sample_weight` or `class_weight` (Keras takes one, not both);
+    with several outputs (`y` a list) one weight per sample weights every output's loss."""
     if sample_weight is not None and class_weight is not None:
         raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+    if type(y) is list:
+        if class_weight is not None:
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
+        y = y[0]
     weights = None
     if sample_weight is not None:
         weights = np.asarray(sample_weight, dtype=np.float32).reshape(-1)

@@ -11,12 +11,14 @@ from ..graph import Graph, topological_order
 
 
 class Executor:
-    """A compiled plan over `graph` whose node ids map to built `layers`."""
+    """A compiled plan over `graph` whose node ids map to built `layers`; `extra_outputs`:
+    further nodes whose results a multi-output model reads from `outputs` after `forward`."""
 
-    def __init__(self, graph: Graph, layers: dict, input_ids: list[str], output_id: str):
+    def __init__(self, graph: Graph, layers: dict, input_ids: list[str], output_id: str, extra_outputs=()):
         self.graph = graph
         order = topological_order(graph)
-        needed = _ancestors(graph, output_id)
+        self.output_ids = [output_id, *extra_outputs]
+        needed = set().union(*(_ancestors(graph, n) for n in self.output_ids))
         self.order = [n for n in order if n in needed]
         self.parents = {n: graph.inputs_of(n) for n in self.order}
         self.layers = layers
@@ -24,8 +26,10 @@ class Executor:
         self.output_id = output_id
         self.outputs: dict[str, np.ndarray] = {}
         self._replicas: list[Executor] = []
-        self._fused, self._fusing = [], False  # layers of fused pairs; whether fusion is on
+        self._fused = []  # layers of fused pairs
         self._fuse_relu_into_pooling(graph)
+        self._fusion_flags = [(layers[n], layers[n] in self._fused) for n in self.order
+                              if hasattr(layers[n], "fused")]
         # The plans, resolved once: (node, layer, parents) to run forward; and backward,
         # (node, layer, parents, need_dx, is_output) for the nodes a gradient flows through.
         inputs = set(self.input_ids)
@@ -33,14 +37,15 @@ class Executor:
         # Masks flow only when a layer makes one (decided here: without, forward runs as before)
         self.masks: dict[str, np.ndarray] = {}
         self._masking = any(layers[n].makes_mask for n, _, _ in self._forward_plan)
+        self._twins = [layer for n, layer, _ in self._forward_plan if layer.shares_with is not None]
         self.plan_gradients()
 
     def plan_gradients(self, trainable: bool = True) -> None:
         """Which nodes a gradient flows through, from the layers' `trainable` flags now
         (`trainable=False`: a frozen model, none); called again when a flag changes."""
         # A node needs the gradient of its output if a trainable weight lies at or above it.
-        has_weights = {n: trainable and bool(self.layers[n].weight_specs) and self.layers[n].trainable
-                       for n in self.order}
+        has_weights = {n: trainable and bool(self.layers[n].weight_specs)
+                       and (self.layers[n].shares_with or self.layers[n]).trainable for n in self.order}
         self.grad_flows = {}
         for n in self.order:
             self.grad_flows[n] = has_weights[n] or any(self.grad_flows[p] for p in self.parents[n])
@@ -53,7 +58,7 @@ class Executor:
         for other threads to predict with while this one runs; made once, then reused."""
         while len(self._replicas) < count:
             layers = {n: layer.replica() if n in self.parents else layer for n, layer in self.layers.items()}
-            self._replicas.append(Executor(self.graph, layers, self.input_ids, self.output_id))
+            self._replicas.append(Executor(self.graph, layers, self.input_ids, self.output_id, self.output_ids[1:]))
         return self._replicas[:count]
 
     def forward(self, xs: list[np.ndarray], training: bool, fuse: bool | None = None) -> np.ndarray:
@@ -61,10 +66,8 @@ class Executor:
         their intermediate results, whose `outputs` then differ from the unfused ones
         (prediction asks for it: it keeps only the model's output)."""
         fuse = bool(training if fuse is None else fuse)
-        if fuse is not self._fusing:
-            for layer in self._fused:
-                layer.fused = fuse
-            self._fusing = fuse
+        for layer, fusable in self._fusion_flags:  # set each pass: another model may share the layers
+            layer.fused = fuse and fusable
         outputs = self.outputs
         outputs.clear()
         for nid, x in zip(self.input_ids, xs):
@@ -87,7 +90,8 @@ class Executor:
             ins = [outputs[p] for p in parents]
             ms = [masks.get(p) for p in parents]
             if layer.takes_mask:
-                outputs[nid] = layer.forward(ins, training, mask=ms[0])
+                outputs[nid] = layer.forward(ins, training, mask=ms if getattr(layer, "takes_all_masks", False)
+                                             else ms[0])
             else:
                 outputs[nid] = layer.forward(ins, training)
             if layer.makes_mask or any(m is not None for m in ms):
@@ -106,11 +110,23 @@ class Executor:
         """The mask of the model's output from the last `forward` (None without one)."""
         return self.masks.get(self.output_id)
 
-    def backward(self, dy: np.ndarray, fused_activation: bool = False) -> None:
+    @property
+    def output_masks(self) -> list:
+        """The mask of each output in `output_ids` from the last `forward` (None: none)."""
+        return [self.masks.get(o) for o in self.output_ids]
+
+    def backward(self, dy, fused_activation: bool = False) -> None:
         """Back-propagate `dy` (the gradient of the output, or of the output layer's
-        pre-activation when `fused_activation`) and fill every layer's `grads`."""
-        grads = {self.output_id: dy}
+        pre-activation when `fused_activation`; a list, one per output in `output_ids`
+        (None: no loss), for several outputs) and fill every layer's `grads`."""
+        if type(dy) is list:
+            grads = {o: g for o, g in zip(self.output_ids, dy) if g is not None}
+        else:
+            grads = {self.output_id: dy}
         scratch = set()  # nodes whose gradient nothing else reads: a layer may write over it
+        for twin in self._twins:
+            for g in twin.grads.values():
+                g.fill(0.0)
         for nid, layer, parents, need_dx, is_output in self._backward_plan:
             g = grads.pop(nid, None)
             if g is None:
@@ -131,6 +147,10 @@ class Executor:
                     grads[p] = dx
                     if layer._owns(dx) and sum(d is dx for d in dxs) == 1:  # its own buffer, given once
                         scratch.add(p)
+        for twin in self._twins:  # a shared layer's gradient: the sum over its calls
+            for name, g in twin.grads.items():
+                if name in twin.shares_with.grads:
+                    twin.shares_with.grads[name] += g
 
 
     def _fuse_relu_into_pooling(self, graph: Graph) -> None:
@@ -148,7 +168,7 @@ class Executor:
                 children[p].append(n)
         for n in self.order:
             layer, kids = self.layers[n], children[n]
-            if type(layer) is not Conv2D or len(kids) != 1 or n == self.output_id:
+            if type(layer) is not Conv2D or len(kids) != 1 or n in self.output_ids:
                 continue
             pool = self.layers[kids[0]]
             if type(pool) is MaxPooling2D and len(self.parents[kids[0]]) == 1 and layer.act.in_place:

@@ -59,8 +59,9 @@ def trainable_key(model) -> tuple:
 
 def sync_trainable(model) -> None:
     """Re-partition `model`'s weights if a `trainable` flag changed since they were
-    partitioned; a built optimizer keeps its iterations and every weight's slots."""
-    if not model.built or model._store_key == trainable_key(model):
+    partitioned, or another model sharing its layers took them into its own store; a built
+    optimizer keeps its iterations and every weight's slots."""
+    if not model.built or (model._store_key == trainable_key(model) and model._store.is_bound()):
         return
     old = model._store
     c = model.compiled

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import metrics as metrics_mod
-from .data_adapter import as_inputs, as_targets, clipped, sample_weights, split_validation
+from .data_adapter import as_inputs, as_model_targets, clipped, sample_weights, split_validation
 from .prediction import forward_predict, parallel_layers, prediction_chunk
 from .runtime.blas import ThreadGovernor
 from .steps import choose_step
@@ -26,11 +26,12 @@ from .steps import choose_step
 
 @dataclass
 class TrainingData:
-    """Checked arrays of a run: inputs `xs` (one per model input), targets `y`, per-sample
-    `weights` or None, and `validation` (xs, y) or None."""
+    """Checked arrays of a run: inputs `xs` (one per model input), targets `y` (a list, one
+    per output, for several outputs), per-sample `weights` or None, and `validation` (xs, y)
+    or None."""
 
     xs: list
-    y: np.ndarray
+    y: "np.ndarray | list"
     weights: np.ndarray | None = None
     validation: tuple | None = None
 
@@ -38,25 +39,25 @@ class TrainingData:
     def prepare(cls, model, x, y, sample_weight=None, class_weight=None, validation_data=None,
                 validation_split: float = 0.0) -> "TrainingData":
         xs = as_inputs(model, x)
-        y = as_targets(y, len(xs[0]))
+        y = as_model_targets(model, y, len(xs[0]))
         weights = sample_weights(y, sample_weight, class_weight)
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val).")
             vx = as_inputs(model, validation_data[0], "validation_data x")
-            validation = (vx, as_targets(validation_data[1], len(vx[0]), "validation_data y"))
+            validation = (vx, as_model_targets(model, validation_data[1], len(vx[0]), "validation_data y"))
         elif validation_split:
-            n_all = len(y)
+            n_all = len(xs[0])
             xs, y, vx, vy = split_validation(xs, y, validation_split)
             validation = (vx, vy)
             if weights is not None and len(weights) == n_all:
-                weights = weights[:len(y)]
+                weights = weights[:len(xs[0])]
         return cls(xs, y, weights, validation)
 
     @property
     def n(self) -> int:
-        return len(self.y)
+        return len(self.xs[0])
 
 
 class Mean:
@@ -82,22 +83,33 @@ def logs_of(loss: Mean, metrics: list, prefix: str = "") -> dict[str, float]:
 
 def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_stop=None,
                     callbacks=None) -> dict[str, float] | None:
-    """Loss and metrics over (xs, y), the metrics' state reset first; None if `should_stop()`
-    turned true between batches. `callbacks` (a CallbackList) hear each batch's begin and end."""
+    """Loss and metrics over (xs, y) in batches of `batch_size` (see `evaluate_batches`)."""
+    n = len(xs[0])
+    step = clipped(batch_size, n)
+    batches = ((xs, y, weights, slice(start, min(start + step, n))) for start in range(0, n, step))
+    return evaluate_batches(model, batches, prefix, should_stop, callbacks)
+
+
+def evaluate_batches(model, batches, prefix="", should_stop=None, callbacks=None) -> dict[str, float] | None:
+    """Loss and metrics over `batches` of (xs, y, weights or None, rows: a slice of them),
+    the metrics' state reset first; None if `should_stop()` turned true between batches.
+    `callbacks` (a CallbackList) hear each batch's begin and end."""
     c = model.compiled
-    metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
-               for m in c.metric_ids]
-    for m in metrics:        # a metric object given to compile is shared: Keras resets it here
-        m.reset_state()
+    if c.outputs is not None:
+        return c.outputs.evaluate(model, batches, prefix, should_stop, callbacks)
+    metrics = None
     tracker = Mean()
     chunk = prediction_chunk(model)
-    step = clipped(batch_size, len(y))
-    for batch, start in enumerate(range(0, len(y), step)):
+    for batch, (xs, y, weights, idx) in enumerate(batches):
         if should_stop is not None and should_stop():
             return None
+        if metrics is None:
+            metrics = [metrics_mod.get(m, y_true_shape=y.shape, y_pred_shape=(len(y), *model.output_shape[1:]))
+                       for m in c.metric_ids]
+            for m in metrics:        # a metric object given to compile is shared: Keras resets it here
+                m.reset_state()
         if callbacks is not None:
             callbacks.on_test_batch_begin(batch)
-        idx = slice(start, min(start + step, len(y)))
         yb = y[idx]
         wb = None if weights is None else weights[idx]
         y_mask = None
@@ -114,7 +126,7 @@ def evaluate_arrays(model, xs, y, batch_size, prefix="", weights=None, should_st
             m.update_state(yb, y_pred, sample_weight=metric_weight)
         if callbacks is not None:
             callbacks.on_test_batch_end(batch, logs_of(tracker, metrics, prefix))
-    return logs_of(tracker, metrics, prefix)
+    return logs_of(tracker, metrics or [], prefix)
 
 
 class TrainingLoop:

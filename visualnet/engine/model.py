@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Graph, from_dict, infer_shapes, keras_order, to_dict, validate
+from ..graph import Graph, from_dict, infer_shapes, to_dict, validate
 from . import training
 from .executor import Executor
 from .freezing import TrainableState, trainable_key
 from .model_batch_api import BatchAPI
-from .layers import InputLayer, layer_class
+from .model_outputs import call_eager
+from .layers import layer_class
 from .naming import auto_name
+from .nesting import call_symbolic
 from .parameters import ParameterStore
 from .summary import summary_text
 from .tensor import KerasTensor
+from .tracing import layer_order, missing_tensors, trace
 
 
 class Model(TrainableState, BatchAPI):
@@ -34,8 +37,7 @@ class Model(TrainableState, BatchAPI):
         if inputs is None or outputs is None:
             raise TypeError("Model(inputs, outputs) needs both: VisualNet builds models from the functional "
                             "API or Sequential; subclassing Model with a custom call() is not supported.")
-        graph, layers, in_ids, out_id = _trace(inputs, outputs)
-        self._install(graph, layers, in_ids, out_id)
+        self._install_trace(trace(inputs, outputs))
 
     def _reset(self, name: str | None) -> None:
         self.name = name or auto_name(self._default_name)
@@ -60,7 +62,7 @@ class Model(TrainableState, BatchAPI):
             layers[node.id] = layer_class(node.type)(name=node.name, **node.params)
         model = cls.__new__(cls)
         model._reset(name)
-        model._install(graph, layers, [n.id for n in graph.input_nodes()], graph.output_nodes()[0].id)
+        model._install(graph, layers, [n.id for n in graph.input_nodes()], [graph.output_nodes()[0].id])
         return model
 
     def to_graph(self) -> Graph:
@@ -80,20 +82,34 @@ class Model(TrainableState, BatchAPI):
     def output_node_id(self) -> str:
         return self._output_id
 
-    def _install(self, graph: Graph, layers: dict, input_ids: list[str], output_id: str) -> None:
+    @property
+    def output_node_ids(self) -> list[str]:
+        return list(self._output_ids)
+
+    def _install_trace(self, t) -> None:
+        self._install(t.graph, t.layers, t.input_ids, t.output_ids, t.owners, t.tensors)
+
+    def _install(self, graph: Graph, layers: dict, input_ids: list[str], output_ids: list[str], owners=None,
+                 tensors=None) -> None:
+        """Build the layers of a traced graph; `owners` maps the nodes of nested models to
+        them, `tensors` are the model's (inputs, outputs) (made when not given)."""
         self._graph = graph
         self._layers_by_id = layers
-        self._input_ids, self._output_id = input_ids, output_id
+        self._input_ids, self._output_ids, self._output_id = input_ids, list(output_ids), output_ids[0]
+        self._owners = dict(owners or {})
         for nid, layer in layers.items():
             layer.node_id = nid
         info = infer_shapes(graph)
-        for nid in keras_order(graph, [output_id]):
-            layer = layers[nid]
-            layer.build(info[nid].input_shapes)
-        self._order = keras_order(graph, [output_id])
+        self._order = layer_order(graph, layers, self._output_ids, self._owners)
+        for nid in [*self._order, *layers]:  # Keras's order; then shared layers' further calls (checked)
+            layers[nid].build(info[nid].input_shapes)
+        if tensors is None:
+            missing_tensors(graph, layers, self._order)
+            tensors = ([layers[n].output for n in input_ids], [layers[n].output for n in self._output_ids])
+        self._tensors = tensors
         self._store = ParameterStore([layers[n] for n in self._order], self.trainable)
         self._store_key = trainable_key(self)
-        self._executor = Executor(graph, layers, input_ids, output_id)
+        self._executor = Executor(graph, layers, input_ids, self._output_id, self._output_ids[1:])
         self._executor.plan_gradients(self.trainable)
         self.built = True
         if self.compiled is not None:
@@ -102,11 +118,36 @@ class Model(TrainableState, BatchAPI):
     # ------------------------------------------------------------------ structure
     @property
     def layers(self) -> list:
+        """The model's layers in Keras's order, a nested model as one layer."""
+        out = []
+        for n in self._order:
+            item = self._owners.get(n) or self._layers_by_id[n]
+            if all(item is not o for o in out):
+                out.append(item)
+        return out
+
+    def _flat_layers(self) -> list:
+        """Every layer, those of nested models included, in weight order."""
         return [self._layers_by_id[n] for n in self._order]
 
     @property
     def inputs(self) -> list[KerasTensor]:
-        return [KerasTensor(self._layers_by_id[n].output_shape, self._layers_by_id[n], []) for n in self._input_ids]
+        self._require_built("inputs")
+        return list(self._tensors[0])
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        self._require_built("outputs")
+        return list(self._tensors[1])
+
+    @property
+    def input(self):
+        """The input tensor (a list for several inputs), as Keras's `model.input`."""
+        return _single(self.inputs)
+
+    @property
+    def output(self):
+        return _single(self.outputs)
 
     @property
     def input_shape(self):
@@ -115,7 +156,8 @@ class Model(TrainableState, BatchAPI):
 
     @property
     def output_shape(self):
-        return self._layers_by_id[self._output_id].output_shape
+        shapes = [self._layers_by_id[n].output_shape for n in self._output_ids]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     @property
     def weights(self) -> list[np.ndarray]:
@@ -194,10 +236,15 @@ class Model(TrainableState, BatchAPI):
 
     # ------------------------------------------------------------------ running
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        return training.predict(self, x, batch_size=batch_size, verbose=verbose, callbacks=callbacks)
+        return training.predict(self, x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
 
-    def __call__(self, x, training: bool = False):
-        return self.predict(x, batch_size=len(x) if hasattr(x, "__len__") else None, verbose=0)
+    def __call__(self, x, training=False, mask=None):
+        """On KerasTensors, the model as a layer of another model (nesting.py); on arrays, one
+        forward pass whose result offers `.numpy()` (Dropout active with `training=True`)."""
+        many = isinstance(x, (list, tuple))
+        if all(isinstance(t, KerasTensor) for t in (x if many else [x])):
+            return call_symbolic(self, x)
+        return call_eager(self, x, training)
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
         training.compile_model(self, optimizer, loss, metrics, **kwargs)
@@ -210,68 +257,19 @@ class Model(TrainableState, BatchAPI):
                             callbacks=callbacks, validation_split=validation_split,
                             validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
                             sample_weight=sample_weight, initial_epoch=initial_epoch,
-                            steps_per_epoch=steps_per_epoch, validation_batch_size=validation_batch_size,
-                            validation_freq=validation_freq)
+                            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         return training.evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
-                                 sample_weight=sample_weight, callbacks=callbacks, return_dict=return_dict)
+                                 sample_weight=sample_weight, steps=steps, callbacks=callbacks,
+                                 return_dict=return_dict)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _trace(inputs, outputs):
-    """Turn the functional API's symbolic tensors into a Graph and its layers."""
-    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    if isinstance(outputs, (list, tuple)):
-        if len(outputs) != 1:
-            raise ValueError(f"VisualNet models have one output; received {len(outputs)} outputs.")
-        outputs = outputs[0]
-    for t in inputs + [outputs]:
-        if not isinstance(t, KerasTensor):
-            raise TypeError(f"Model inputs and outputs must be tensors from the functional API "
-                            f"(e.g. layers.Input(...)); received {t!r}.")
-    for t in inputs:
-        if not isinstance(t.layer, InputLayer):
-            raise ValueError(f"Model inputs must come from layers.Input(); '{t.name}' is the output of a "
-                             f"{type(t.layer).__name__} layer.")
-    _check_single_use(outputs)
-    graph, layers, node_of = Graph(), {}, {}
 
-    def visit(t: KerasTensor):
-        layer = t.layer
-        if id(layer) in node_of:
-            return
-        for parent in t.inputs:
-            visit(parent)
-        if isinstance(layer, InputLayer) and all(layer is not i.layer for i in inputs):
-            raise ValueError(f"Graph disconnected: the output depends on input '{layer.name}', which is not "
-                             "among the inputs passed to Model(inputs=...).")
-        if graph.node_by_name(layer.name) is not None:
-            raise ValueError(f"Two layers of the model are named '{layer.name}'; layer names must be unique.")
-        node = graph.add_node(layer.layer_type, layer.config, name=layer.name)
-        node_of[id(layer)] = node.id
-        layers[node.id] = layer
-        for parent in t.inputs:
-            graph.connect(node_of[id(parent.layer)], node.id)
-
-    for t in inputs:
-        visit(t)
-    visit(outputs)
-    return graph, layers, [node_of[id(t.layer)] for t in inputs], node_of[id(outputs.layer)]
-
-
-def _check_single_use(t: KerasTensor) -> None:
-    stack, seen, visited = [t], {}, set()
-    while stack:
-        t = stack.pop()
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
-        other = seen.setdefault(id(t.layer), t)
-        if other is not t:
-            raise ValueError(f"Layer '{t.layer.name}' is called more than once; VisualNet does not support "
-                             "shared layers. Create a separate layer for each call.")
-        stack.extend(t.inputs)
+def _single(tensors: list):
+    return tensors[0] if len(tensors) == 1 else tensors

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compiled import require_compiled
-from .data_adapter import as_inputs, as_targets, sample_weights
+from .data_adapter import as_inputs, as_model_targets, sample_weights
 from .loop import evaluate_arrays
 from .prediction import parallel_layers
 from .steps import train_step
@@ -25,7 +25,7 @@ class BatchAPI:
         """One optimizer step on this batch; returns its loss (and metrics)."""
         c = require_compiled(self)
         xs = as_inputs(self, x)
-        y = as_targets(y, len(xs[0]))
+        y = as_model_targets(self, y, len(xs[0]))
         weights = sample_weights(y, sample_weight, class_weight)
         c.ensure_optimizer()
         c.resolve_metrics(y)
@@ -38,9 +38,9 @@ class BatchAPI:
         """The loss (and metrics) of this batch, the model in inference mode."""
         require_compiled(self)
         xs = as_inputs(self, x)
-        y = as_targets(y, len(xs[0]))
+        y = as_model_targets(self, y, len(xs[0]))
         self.reset_metrics()
-        logs = evaluate_arrays(self, xs, y, len(y), weights=sample_weights(y, sample_weight, None))
+        logs = evaluate_arrays(self, xs, y, len(xs[0]), weights=sample_weights(y, sample_weight, None))
         return _results(logs, return_dict)
 
     def predict_on_batch(self, x) -> np.ndarray:
@@ -50,12 +50,14 @@ class BatchAPI:
 
     @property
     def metrics_names(self) -> list[str]:
-        """Keras 3's names of the model's metric trackers: [] before compile(), then 'loss'
-        and, when compile() was given `metrics`, 'compile_metrics'."""
+        """Keras 3's names of the model's metric trackers: [] before compile(), then 'loss',
+        'compile_metrics' when compile() was given `metrics`, and each output's loss."""
         c = self.compiled
         if c is None:
             return []
-        return ["loss"] + (["compile_metrics"] if c.metrics_given else [])
+        per_output = [] if c.outputs is None else \
+            [f"{n}_loss" for n, fn in zip(c.outputs.names, c.outputs.loss_fns) if fn is not None]
+        return ["loss"] + (["compile_metrics"] if c.metrics_given else []) + per_output
 
     def reset_metrics(self) -> None:
         """Reset the state of the compiled metrics."""

@@ -25,6 +25,7 @@ class ParameterStore:
         self.grads = np.zeros(t_size, np.float32)
         self.non_trainable = np.zeros(n_size, np.float32)
         self.sizes: list[int] = []  # trainable segment sizes, in order (for the optimizer)
+        self._views: list[np.ndarray] = []
         offsets = {True: 0, False: 0}
         for layer, w, t in self.entries:
             size = math.prod(w.shape)
@@ -34,9 +35,15 @@ class ParameterStore:
             view = buf[start:start + size].reshape(w.shape)
             view[...] = layer.values[w.name]
             layer.values[w.name] = view
+            self._views.append(view)
             if t:
                 layer.grads[w.name] = self.grads[start:start + size].reshape(w.shape)
                 self.sizes.append(size)
+
+    def is_bound(self) -> bool:
+        """Whether the layers still use this store's views (another model sharing them
+        rebinds them to its own store)."""
+        return all(layer.values[w.name] is v for (layer, w, _), v in zip(self.entries, self._views))
 
     def arrays(self) -> list[np.ndarray]:
         """Every weight (views), in Keras's order."""

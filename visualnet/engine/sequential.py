@@ -1,4 +1,5 @@
-"""`Sequential`: a linear stack of layers, built as soon as its input shape is known."""
+"""`Sequential`: a linear stack of layers (a model among them is nested, see nesting.py),
+built as soon as its input shape is known."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from ..graph import Graph
 from .layers import InputLayer
 from .model import Model
 from .tensor import KerasTensor
+from .tracing import tensor_of_input, trace
 
 
 class Sequential(Model):
@@ -49,7 +51,9 @@ class Sequential(Model):
                 raise ValueError("An InputLayer can only be the first layer of a Sequential model.")
             self._input_layer = layer
         elif isinstance(layer, Model):
-            raise TypeError("Adding a model inside a Sequential model is not supported; add its layers instead.")
+            if any(l is layer for l in self._stack):
+                raise ValueError(f"Model '{layer.name}' is already in this model.")
+            self._stack.append(layer)
         elif not hasattr(layer, "layer_type"):
             raise TypeError(f"Only layers can be added to a Sequential model; received {layer!r}.")
         else:
@@ -77,20 +81,18 @@ class Sequential(Model):
             raise ValueError("Sequential.build needs an input_shape, e.g. build((None, 784)).")
 
     def _maybe_build(self) -> None:
-        if self._input_layer is None and self._stack and self._stack[0].declared_input_shape is not None:
-            self._input_layer = InputLayer(shape=tuple(self._stack[0].declared_input_shape[1:]))
+        first = self._stack[0] if self._stack else None
+        if self._input_layer is None and first is not None:
+            if isinstance(first, Model) and first.built:
+                self._input_layer = InputLayer(shape=tuple(first.input_shape[1:]))
+            elif getattr(first, "declared_input_shape", None) is not None:
+                self._input_layer = InputLayer(shape=tuple(first.declared_input_shape[1:]))
         if self._input_layer is None or not self._stack:
             return
-        graph, layers = Graph(), {}
-        prev = None
-        for layer in [self._input_layer, *self._stack]:
-            node = graph.add_node(layer.layer_type, layer.config, name=layer.name)
-            layers[node.id] = layer
-            if prev is not None:
-                graph.connect(prev, node.id)
-            prev = node.id
-        in_id = next(iter(layers))
-        self._install(graph, layers, [in_id], prev)
+        x = inputs = tensor_of_input(self._input_layer)
+        for layer in self._stack:
+            x = layer(x)
+        self._install_trace(trace(inputs, x))
 
     def _build_from_data(self, x) -> None:
         if not self.built and self._stack:

@@ -40,7 +40,9 @@ from . import evaluation, optimizers
 from .callbacks import Callback, CallbackList, EarlyStopping, ReduceLROnPlateau
 from .compiled import compile_model
 from .control import TrainingControl
-from .data_adapter import as_inputs, as_targets, check_batch_size
+from .data_adapter import as_inputs, as_model_targets, check_batch_size
+from .generator_adapter import EpochIterator
+from .generator_training import evaluate_source
 from .loop import Mean, TrainingData, TrainingLoop, evaluate_arrays, logs_of
 from .run_config import SCHEDULE_KINDS, TrainingConfig, schedule_factor
 from .run_history import RunHistory, json_safe
@@ -112,8 +114,9 @@ class TrainingSession:
     @classmethod
     def for_fit(cls, model, data: TrainingData, *, batch_size: int, epochs: int, shuffle: bool, rng,
                 callbacks: CallbackList, initial_epoch: int = 0, validation_batch_size=None,
-                validation_freq: int = 1) -> "TrainingSession":
-        """Keras's `fit` as a session (see the module docstring); `model` is compiled."""
+                validation_freq: int = 1, validation_source=None) -> "TrainingSession":
+        """Keras's `fit` as a session (see the module docstring); `model` is compiled;
+        `validation_source`: a generator's or PyDataset's `EpochIterator` to validate on."""
         self = cls.__new__(cls)
         config = TrainingConfig(batch_size=batch_size, epochs=epochs, shuffle=shuffle, track_every=0)
         self._setup(model, data, config, rng, None)
@@ -124,6 +127,8 @@ class TrainingSession:
         self._batch_end = _overrides(callbacks.callbacks, "on_train_batch_end")
         self.validation_batch_size = check_batch_size(validation_batch_size, self.batch_size)
         self.validation_freq = validation_freq
+        if validation_source is not None:
+            self.validation = validation_source
         return self
 
     def _setup(self, model, data: TrainingData, config: TrainingConfig, rng, callback) -> None:
@@ -372,9 +377,12 @@ class TrainingSession:
     def _end_epoch(self) -> None:
         logs = logs_of(self._tracker, self.metrics)
         if self.validation is not None and (self.epoch + 1) % self.validation_freq == 0:
-            val = evaluate_arrays(self.model, self.validation[0], self.validation[1],
-                                  self.validation_batch_size or self.batch_size, prefix="val_",
-                                  should_stop=self._should_stop)
+            if isinstance(self.validation, EpochIterator):
+                val = evaluate_source(self.model, self.validation, "val_", should_stop=self._should_stop)
+            else:
+                val = evaluate_arrays(self.model, self.validation[0], self.validation[1],
+                                      self.validation_batch_size or self.batch_size, prefix="val_",
+                                      should_stop=self._should_stop)
             if val is None:      # interrupted by a stop: the epoch ends without validation
                 self._record_epoch(logs)
                 return
@@ -499,4 +507,5 @@ class TrainingSession:
     def evaluate(self, x, y, batch_size: "int | None" = None) -> dict:
         """Loss and metrics on other data (e.g. the test split)."""
         xs = as_inputs(self.model, x)
-        return evaluate_arrays(self.model, xs, as_targets(y, len(xs[0])), batch_size or self.batch_size)
+        y = as_model_targets(self.model, y, len(xs[0]))
+        return evaluate_arrays(self.model, xs, y, batch_size or self.batch_size)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .nesting import calls_of, is_model, top_level
+
 
 def _fmt_shape(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
@@ -68,12 +70,19 @@ def summary_text(model, line_length: int | None = None) -> str:
              *_row(headers, widths, aligns, "┃", "┃", "┃"),
              _rule(widths, "┡", "╇", "┩", "━")]
     layers = model.layers
+    groups = top_level(model)
+    nodes = {id(item): nids for item, nids in groups}  # id(layer or nested model) -> its node ids
+    ref = {n: f"{item.name}[{c}][0]" for item, nids in groups  # node id -> "name[call][0]", as Keras shows it
+           for c, call in enumerate(calls_of(model, item, nids)) for n in call}
     for i, layer in enumerate(layers):
-        cells = [f"{layer.name} ({type(layer).__name__})", _fmt_shape(layer.output_shape),
-                 f"{layer.count_params():,}"]
+        kind = type(layer).__name__
+        if is_model(layer) and "Sequential" not in {c.__name__ for c in type(layer).__mro__}:
+            kind = "Functional"
+        cells = [f"{layer.name} ({kind})", _fmt_shape(layer.output_shape), f"{layer.count_params():,}"]
         if not sequential:
-            parents = [model._layers_by_id[p].name for p in graph.inputs_of(layer.node_id)]
-            cells.append(",\n".join(f"{p}[0][0]" for p in parents) if parents else "-")
+            own = set(nodes[id(layer)])
+            parents = list(dict.fromkeys(ref[p] for n in nodes[id(layer)] for p in graph.inputs_of(n) if p not in own))
+            cells.append(",\n".join(parents) if parents else "-")
         lines += _row(cells, widths, aligns)
         lines.append(_rule(widths, "├", "┼", "┤", "─") if i < len(layers) - 1 else _rule(widths, "└", "┴", "┘", "─"))
     trainable = sum(a.size for a in model.trainable_weights)

@@ -62,7 +62,10 @@ class KerasForm:
     config with values in the registry's form (e.g. BatchNormalization axis [3] -> 3);
     weights_group: the sub-object whose group holds the weights in Keras 3's weights file
     ('cell' for the recurrent layers: layers/lstm/cell/vars), '' for the layer's own;
-    wrapper: how a wrapper layer nests the layer it wraps (`Wrapper`), None for the others.
+    wrapper: how a wrapper layer nests the layer it wraps (`Wrapper`), None for the others;
+    trainable_arg: whether the Keras class takes `trainable` (the spatial dropouts do not);
+    call_args: parameters Keras takes when the layer is called, not constructed (Attention's
+    `use_causal_mask`): Keras's files keep them in the call's kwargs, scripts pass them to the call.
     """
 
     class_name: str = ""
@@ -74,6 +77,8 @@ class KerasForm:
     read: Callable[[dict], dict] | None = None
     weights_group: str = ""
     wrapper: Wrapper | None = None
+    trainable_arg: bool = True
+    call_args: tuple[str, ...] = ()
 
     def weight_groups(self, params: dict, count: int) -> list[tuple[str, int]]:
         """[(group path below the layer's group, how many weights)] in Keras 3's weights file."""

@@ -11,6 +11,12 @@ ACTIVATIONS = {
     "selu": "F.selu({})", "softplus": "F.softplus({})", "softsign": "F.softsign({})", "gelu": "F.gelu({})",
     "swish": "F.silu({})", "silu": "F.silu({})", "exponential": "torch.exp({})",
     "hard_sigmoid": "torch.clamp({} / 6 + 0.5, 0.0, 1.0)",
+    "log_softmax": "torch.log_softmax({}, dim=-1)", "relu6": "F.relu6({})", "hard_silu": "F.hardswish({})",
+    "hard_swish": "F.hardswish({})", "mish": "F.mish({})", "celu": "F.celu({})", "hard_tanh": "F.hardtanh({})",
+    "log_sigmoid": "F.logsigmoid({})", "tanh_shrink": "F.tanhshrink({})", "soft_shrink": "F.softshrink({}, 0.5)",
+    "hard_shrink": "F.hardshrink({}, 0.5)", "squareplus": "(({0}) + torch.sqrt(({0}) ** 2 + 4)) / 2",
+    "sparse_plus": "torch.where({0} <= -1, 0.0, torch.where({0} >= 1, {0}, ({0} + 1) ** 2 / 4))",
+    "sparse_sigmoid": "torch.clamp(({} + 1) / 2, 0.0, 1.0)",
 }
 
 # name -> Keras class; files write the class, read either (and Keras 2's Zero/One)

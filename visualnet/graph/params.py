@@ -13,7 +13,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("int", "float", "bool", "choice", "ints", "shape", "pairs", "activation", "initializer")
+KINDS = ("int", "float", "bool", "choice", "ints", "shape", "pairs", "range", "activation", "initializer")
 
 
 class ParamError(ValueError):
@@ -36,6 +36,9 @@ class Param:
     on both sides of that axis, so for 2 axes 1 -> ((1, 1), (1, 1)), (1, 2) -> ((1, 1),
     (2, 2)), ((1, 2), (3, 4)) stays; with one axis (`length=1`) the value is the pair
     itself, as Keras's 1-D layers write it: 1 -> (1, 1), (1, 2) stays) |
+    'range' (a number or a (lower, upper) pair of numbers, each within [min, max], as Keras's
+    image augmentation takes a `factor`: kept as given, or with `length=2` always the sorted pair,
+    a number f meaning (max(-|f|, min), |f|) as Keras stores it) |
     'activation' | 'initializer' (names from the engine's tables, kept as strings here).
     """
 
@@ -91,6 +94,8 @@ class Param:
             return value
         if kind == "pairs":
             return self._coerce_pairs(value)
+        if kind == "range":
+            return self._coerce_range(value)
         return self._coerce_tuple(value)
 
     def _as_int(self, value: Any) -> int:
@@ -131,7 +136,8 @@ class Param:
         if not isinstance(value, (tuple, list)):
             raise ParamError(self.name, f"'{self.name}' must be a tuple of integers. Received: {self.name}={value!r}")
         try:
-            out = tuple(self._as_int(v) for v in value)
+            # Input's shape may leave a dimension unknown (None), e.g. (None, 8): any number of timesteps
+            out = tuple(None if v is None and self.name == "shape" else self._as_int(v) for v in value)
         except ParamError:
             raise ParamError(
                 self.name, f"'{self.name}' must contain only integers. Received: {self.name}={tuple(value)!r}"
@@ -145,6 +151,8 @@ class Param:
             raise ParamError(self.name, f"'{self.name}' must have at least one dimension. Received: {self.name}=()")
         lo = 1 if self.min is None else int(self.min)
         for v in out:
+            if v is None:
+                continue
             if v < lo and not (self.allow_minus_one and v == -1):
                 raise ParamError(
                     self.name, f"Every value of '{self.name}' must be >= {lo}. Received: {self.name}={out!r}"
@@ -186,6 +194,23 @@ class Param:
         if any(v < lo for v in (out if n == 1 else (v for p in out for v in p))):
             raise ParamError(self.name, f"Every value of '{self.name}' must be >= {lo}. Received: {self.name}={shown!r}")
         return out
+
+    def _coerce_range(self, value: Any):
+        """'range': see the class docstring."""
+        pair = isinstance(value, (tuple, list))
+        items = tuple(value) if pair else (value,)
+        if (pair and len(items) != 2) or any(isinstance(v, bool) or not isinstance(v, numbers.Real)
+                                             or not math.isfinite(v) for v in items):
+            raise ParamError(self.name, f"'{self.name}' must be a number or a (lower, upper) pair of numbers. "
+                                        f"Received: {self.name}={value!r}")
+        for v in items:
+            self._check_range(float(v))
+        if self.length != 2:
+            return tuple(float(v) for v in items) if pair else float(value)
+        if pair:
+            return tuple(sorted(float(v) for v in items))
+        f = abs(float(value))
+        return (-f if self.min is None else max(-f, float(self.min)), f)
 
     def to_json(self, value: Any) -> Any:
         """JSON-safe form of a canonical value (tuples, nested ones too, become lists)."""

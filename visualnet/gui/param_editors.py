@@ -141,21 +141,31 @@ class FloatEditor(ParamEditor):
         self.spin.setDecimals(12)
         lo = float(param.min) if param.min is not None else -1e12
         hi = float(param.max) if param.max is not None else 1e12
-        self.spin.setRange(lo, hi)
         self.spin.setSingleStep(0.05 if hi - lo <= 1 else 0.1)
-        self.spin.valueChanged.connect(lambda v: self.edited.emit(float(v)))
+        if param.optional:  # one below the range means unset (ReLU's max_value)
+            lo -= 1
+            self.spin.setSpecialValueText("unset")
+        self.spin.setRange(lo, hi)
+        self.spin.valueChanged.connect(self._changed)
         self.spin.lineEdit().textEdited.connect(self._typed)
         self._layout.addWidget(self.spin)
 
+    def _changed(self, value: float) -> None:
+        self.edited.emit(None if self.param.optional and value == self.spin.minimum() else float(value))
+
     def _typed(self, text: str) -> None:
+        text = text.strip()
+        if self.param.optional and text in ("", "unset"):
+            self.edited.emit(None)
+            return
         try:
             self.edited.emit(float(text))
         except ValueError:
-            self.edited.emit(text.strip())
+            self.edited.emit(text)
 
     def _show(self, value) -> None:
         self.spin.blockSignals(True)
-        self.spin.setValue(float(value))
+        self.spin.setValue(self.spin.minimum() if value is None else float(value))
         self.spin.blockSignals(False)
 
     def focus_widget(self):
@@ -342,6 +352,36 @@ class ShapeEditor(ParamEditor):
         return self.line
 
 
+class RangeEditor(ParamEditor):
+    """A number or a (lower, upper) pair ('range' kind), typed as '0.2' or '-0.1, 0.3'."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.line = QLineEdit(self)
+        self.line.setPlaceholderText("e.g. 0.2 or -0.1, 0.3")
+        self.line.textEdited.connect(lambda text: self.edited.emit(parse_range(text)))
+        self._layout.addWidget(self.line, 1)
+
+    def _show(self, value) -> None:
+        if parse_range(self.line.text()) != value:
+            self.line.setText(", ".join(f"{v:g}" for v in value) if isinstance(value, (tuple, list))
+                              else "" if value is None else f"{value:g}")
+
+    def focus_widget(self):
+        return self.line
+
+
+def parse_range(text: str):
+    """'0.2' -> 0.2, '-0.1, 0.3' -> (-0.1, 0.3), '' -> None; anything else as typed, for
+    `Param.coerce` to explain."""
+    parts = [p for p in re.split(r"[,\s()]+", text.strip()) if p]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        return text.strip()
+    return None if not values else values[0] if len(values) == 1 else values
+
+
 def parse_tuple(text: str):
     """'28, 28, 1' or '28x28x1' -> (28, 28, 1); anything else is returned as typed, for
     `Param.coerce` to explain."""
@@ -354,7 +394,7 @@ def parse_tuple(text: str):
 
 EDITORS = {"int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
            "activation": ChoiceEditor, "initializer": ChoiceEditor, "ints": TupleEditor, "shape": ShapeEditor,
-           "pairs": PairsEditor}
+           "pairs": PairsEditor, "range": RangeEditor}
 
 
 def editor_for(param, parent=None) -> ParamEditor:

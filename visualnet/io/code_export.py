@@ -154,7 +154,8 @@ def _keras_args(spec, p: dict, name: str | None) -> str:
     """The constructor's arguments, every one (Keras's defaults differ between versions); a
     wrapper's first argument is the layer it wraps."""
     values = spec.keras.written(p)
-    args = {k: v for k, v in values.items() if not (v is None and spec.param(k).kind == "activation")}
+    args = {k: v for k, v in values.items() if not (v is None and spec.param(k).kind == "activation")
+            and k not in spec.keras.call_args}
     wrapper, inner = spec.keras.wrapper, ""
     if wrapper:
         inner_type, inner_params = wrapper.inner(p)
@@ -183,7 +184,8 @@ def keras_script(model, weights: str | None = "npz", training: dict | None = Non
         srcs = [ids[s] for s in graph.inputs_of(nid)]
         arg = srcs[0] if node.spec.max_inputs == 1 else "[" + ", ".join(srcs) + "]"
         args = _keras_args(node.spec, node.params, node.name)
-        body.append(f"    {ids[nid]} = layers.{node.spec.keras_class}({args})({arg})")
+        call = "".join(f", {a}={node.params[a]!r}" for a in node.spec.keras.call_args)
+        body.append(f"    {ids[nid]} = layers.{node.spec.keras_class}({args})({arg}{call})")
     ins = ids[inputs[0]] if len(inputs) == 1 else "[" + ", ".join(ids[i] for i in inputs) + "]"
     body.append(f"    return keras.Model({ins}, {ids[out_id]}, name={model.name!r})")
     npz = _weights_npz(model, graph, order) if weights else None
@@ -335,7 +337,8 @@ def train(model, x, y):
         for i in range(0, n, BATCH_SIZE):
             idx = order[i:i + BATCH_SIZE]
             optimizer.zero_grad()
-            loss = loss_fn(model(*[v[idx] for v in xs]), y[idx])
+            model.penalty = 0.0  # what ActivityRegularization layers add to the loss
+            loss = loss_fn(model(*[v[idx] for v in xs]), y[idx]) + model.penalty
             loss.backward()
             optimizer.step()
             total += float(loss) * len(idx)

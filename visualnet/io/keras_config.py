@@ -51,6 +51,8 @@ def layer_config(node, dialect: str) -> dict:
         key = "batch_shape" if dialect == "keras3" else "batch_input_shape"
         return {key: [None, *p["shape"]], "dtype": "float32", "sparse": False, "ragged": False, "name": node.name}
     cfg: dict[str, Any] = {"name": node.name, "trainable": True, "dtype": "float32"}
+    if not spec.keras.trainable_arg:
+        del cfg["trainable"]
     if dialect == "keras3":
         cfg["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
                         "registered_name": None}
@@ -58,7 +60,7 @@ def layer_config(node, dialect: str) -> dict:
     values = form.written(p)
     wrapper = form.wrapper
     for param in spec.params:
-        if wrapper and param.name not in wrapper.own:
+        if (wrapper and param.name not in wrapper.own) or param.name in form.call_args:
             continue
         value = values[param.name]
         if param.kind == "activation":
@@ -85,6 +87,26 @@ def _wrapped_entry(node, dialect: str) -> dict:
     # with its module in both dialects: Keras 3 finds a nested class through it even in .h5 files
     return {"module": "keras.layers", "class_name": spec.keras_class, "config": layer_config(inner, dialect),
             "registered_name": None}
+
+
+def call_kwargs(node) -> dict:
+    """The parameters Keras takes when calling the layer (`KerasForm.call_args`)."""
+    return {a: node.params[a] for a in node.spec.keras.call_args}
+
+
+def _call_params(type_: str, layer: dict) -> dict:
+    """The call arguments (`KerasForm.call_args`) of a layer's first call in a Keras file:
+    Keras 3's node kwargs, Keras 2's per-tensor kwargs."""
+    args = get_spec(type_).keras.call_args
+    nodes = layer.get("inbound_nodes")
+    if not args or not isinstance(nodes, list) or not nodes:
+        return {}
+    node = nodes[0]
+    if isinstance(node, dict):
+        kwargs = node.get("kwargs")
+    else:
+        kwargs = node[0][3] if isinstance(node, list) and node and len(node[0]) > 3 else None
+    return {a: kwargs[a] for a in args if isinstance(kwargs, dict) and a in kwargs}
 
 
 def _keras_tensor(shape, src: str) -> dict:
@@ -132,9 +154,9 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str, frozen
             nodes = []
         elif k3:
             tensors = [_keras_tensor(info[s.id].shape, s.name) for s in srcs]
-            nodes = [{"args": [tensors[0]] if node.spec.max_inputs == 1 else [tensors], "kwargs": {}}]
+            nodes = [{"args": [tensors[0]] if node.spec.max_inputs == 1 else [tensors], "kwargs": call_kwargs(node)}]
         else:
-            nodes = [[[s.name, 0, 0, {}] for s in srcs]]
+            nodes = [[[s.name, 0, 0, call_kwargs(node)] for s in srcs]]
         layers.append(entry(node, {"name": node.name, "inbound_nodes": nodes}))
     inputs = [[graph.nodes[i].name, 0, 0] for i in order if graph.nodes[i].type == "Input"]
     output = [graph.nodes[out_id].name, 0, 0]
@@ -521,7 +543,8 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
                     continue
                 add("Input", {"shape": tuple(shape)}, lname, where)
             else:
-                add(type_, _layer_params(type_, cfg, where, problems, notes), lname, where)
+                add(type_, {**_layer_params(type_, cfg, where, problems, notes), **_call_params(type_, layer)}, lname,
+                    where)
         for lname, srcs in sources.items():
             dst = graph.node_by_name(lname)
             if dst is None:

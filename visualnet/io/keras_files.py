@@ -24,6 +24,7 @@ import h5py
 
 from ..data.hdf5_guard import ExternalDataError, UnsafeHDF5Error, open_hdf5
 from ..engine.freezing import sync_trainable
+from ..engine.nesting import is_model
 from ..graph import Graph, topological_order
 from .atomic import write_atomic
 from .errors import KerasFileError
@@ -56,6 +57,16 @@ def model_parts(model):
     if not getattr(model, "built", False):
         raise ValueError(f"Model '{model.name}' has not been built yet, so it has no weights to save. "
                          "Build it (give it an input shape) first.")
+    nested = [item.name for item in model.layers if is_model(item)]
+    if nested:
+        raise ValueError(f"Model '{model.name}' contains the nested model(s) {', '.join(map(repr, nested))}; "
+                         "VisualNet writes and reads Keras files of flat models only (Keras lays nested "
+                         "models' weights out by their own paths). Rebuild it with the nested layers in "
+                         "one model to save it.")
+    shared = sorted({layer.shares_with.name for layer in model.layers_by_node_id.values() if layer.shares_with})
+    if shared:
+        raise ValueError(f"Model '{model.name}' calls the layer(s) {', '.join(map(repr, shared))} more than once; "
+                         "VisualNet writes and reads Keras files of models without shared layers only.")
     weights = {nid: layer.get_weights() for nid, layer in model.layers_by_node_id.items()}
     return model.to_graph(), weights
 

@@ -1,6 +1,8 @@
 """The helper library of exported PyTorch scripts: source text by name, included only
 when a layer's `TorchForm.helpers` names it (with what it needs)."""
 
+from .torch_more_helpers import MORE_HELPERS
+
 SAME_PADDING = '''
 
 def same_padding(x, window, stride, value=0.0):
@@ -17,13 +19,25 @@ HELPERS = {
     "conv": (("same_padding",), '''
 
 def conv(x, module, padding):
-    """A channels-last convolution with Keras's padding."""
+    """A channels-last convolution with Keras's padding (a dilated kernel spans (k - 1) * d + 1)."""
     x = x.movedim(-1, 1)
+    span = [(k - 1) * d + 1 for k, d in zip(module.kernel_size, module.dilation)]
     if padding == "same":
-        x = same_padding(x, module.kernel_size, module.stride)
-    elif padding == "causal":  # Conv1D: kernel_size - 1 zeros before the steps
-        x = F.pad(x, [module.kernel_size[0] - 1, 0])
+        x = same_padding(x, span, module.stride)
+    elif padding == "causal":  # Conv1D: span - 1 zeros before the steps
+        x = F.pad(x, [span[0] - 1, 0])
     return module(x).movedim(1, -1)
+'''),
+    "conv_transpose": ((), '''
+
+def conv_transpose(x, module, crops):
+    """A channels-last transposed convolution with Keras's padding: the full output cropped
+    by crops[axis] = (before, after) cells (negative: zeros added)."""
+    y = module(x.movedim(-1, 1))
+    pads = []
+    for before, after in reversed(crops):
+        pads += [-before, -after]
+    return F.pad(y, pads).movedim(1, -1)
 '''),
     "max_pool": (("same_padding",), '''
 
@@ -78,6 +92,8 @@ class BatchNormalization(nn.Module):
         return y
 '''),
 }
+
+HELPERS.update(MORE_HELPERS)  # the normalizations' and ActivityRegularization's, in their own module
 
 
 def helper_source(names) -> str:

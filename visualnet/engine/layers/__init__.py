@@ -2,6 +2,10 @@
 
 from .base import Layer
 from .conv import Conv1D, Conv2D
+from .conv_transpose import Conv1DTranspose, Conv2DTranspose
+from .conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
+from .conv3d import Conv3D
+from .pooling3d import AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D
 from .core import Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, Reshape, Softmax
 from .merging import Add, Average, Concatenate, Multiply, Subtract
 from .normalization import BatchNormalization
@@ -12,6 +16,7 @@ from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSamp
 from .recurrent import GRU, LSTM, Embedding, SimpleRNN
 from .sequence import Masking, RepeatVector
 from .wrappers import Bidirectional, TimeDistributed
+from . import activation_layers, min_max_dot, norms, preprocessing, regularization, reordering
 
 LAYER_CLASSES: dict[str, type[Layer]] = {
     cls.layer_type: cls
@@ -22,6 +27,10 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
                 LeakyReLU, Softmax, Concatenate, Add, Subtract, Multiply, Average, Embedding, SimpleRNN, LSTM,
                 GRU, Masking, RepeatVector, Bidirectional, TimeDistributed)
 }
+LAYER_CLASSES.update((c.layer_type, c) for c in (Conv1DTranspose, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D, Conv3D, MaxPooling3D, AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D))  # noqa: E501
+
+LAYER_CLASSES.update((c.layer_type, c) for m in (norms, activation_layers, reordering, min_max_dot, regularization, preprocessing) for c in vars(m).values() if isinstance(c, type) and issubclass(c, Layer) and c.layer_type)  # noqa: E501
+
 
 
 def layer_class(layer_type: str) -> type[Layer]:

@@ -20,6 +20,7 @@ from ...graph.registry import snake_case
 from .. import initializers
 from ..naming import auto_name
 from ..tensor import KerasTensor
+from ..variables import Variable, as_tensor
 
 _COMMON = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape")
 
@@ -143,6 +144,17 @@ class Layer:
             twin.on_build()
         return twin
 
+    shares_with: "Layer | None" = None  # a call twin's layer (see `call_twin`)
+
+    def call_twin(self) -> "Layer":
+        """This layer at a further call in one model (a shared layer): the same weights
+        (one `values` dict), its own buffers and weight gradients, which the executor adds
+        to this layer's after each backward pass."""
+        twin = self.replica()
+        twin.grads = {k: np.zeros_like(v) for k, v in self.grads.items()}
+        twin.shares_with = self
+        return twin
+
     @property
     def built(self) -> bool:
         return self.input_shapes is not None
@@ -163,16 +175,16 @@ class Layer:
             self.values[w.name][...] = value
 
     @property
-    def weights(self) -> list[np.ndarray]:
-        return [self.values[w.name] for w in self.weight_specs]
+    def weights(self) -> list[Variable]:
+        return [Variable(self, w.name, w) for w in self.weight_specs]
 
     @property
-    def trainable_weights(self) -> list[np.ndarray]:
-        return [self.values[w.name] for w in self.weight_specs if w.trainable and self.trainable]
+    def trainable_weights(self) -> list[Variable]:
+        return [v for v in self.weights if v.trainable]
 
     @property
-    def non_trainable_weights(self) -> list[np.ndarray]:
-        return [self.values[w.name] for w in self.weight_specs if not (w.trainable and self.trainable)]
+    def non_trainable_weights(self) -> list[Variable]:
+        return [v for v in self.weights if not v.trainable]
 
     def count_params(self) -> int:
         if not self.built:
@@ -181,10 +193,49 @@ class Layer:
         return sum(math.prod(w.shape) for w in self.weight_specs)
 
     def __getattr__(self, item):
-        values = self.__dict__.get("values")
-        if values and item in values:
-            return values[item]
+        """Keras's attributes, live: each weight (`kernel`, `bias`, ... as a Variable) and each
+        declared parameter (`units`, `kernel_size`, `rate`; `activation` as the function)."""
+        d = self.__dict__
+        if "weight_specs" in d:
+            for w in d["weight_specs"]:
+                if w.name == item:
+                    return Variable(self, item, w)
+        config = d.get("config")
+        if config is not None and item in config:
+            value = config[item]
+            if self.spec.param(item).kind == "activation":
+                from .. import activations
+                return getattr(activations, value or "linear")
+            return value
+        if item in ("input", "output"):  # the property raised: say why
+            self._first_call(item)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
+
+    @property
+    def dtype(self) -> str:
+        return "float32"
+
+    @property
+    def input(self) -> KerasTensor:
+        """The tensor this layer was first called on (Keras's `layer.input`)."""
+        inputs = self._first_call("input").inputs
+        return inputs[0] if len(inputs) == 1 else list(inputs)
+
+    @property
+    def output(self) -> KerasTensor:
+        """The tensor this layer's first call made (Keras's `layer.output`)."""
+        return self._first_call("output")
+
+    def _first_call(self, what: str) -> KerasTensor:
+        t = self.__dict__.get("_keras_output")
+        if t is None:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no defined {what}.")
+        return t
+
+    def _record_call(self, output: KerasTensor) -> KerasTensor:
+        if self.__dict__.get("_keras_output") is None:
+            self._keras_output = output
+        return output
 
     # ------------------------------------------------------------------ calling
     def __call__(self, inputs, training: bool = False):
@@ -197,11 +248,11 @@ class Layer:
                 shape = self.spec.output_shape(self.config, [t.shape for t in items])
             except ShapeError as exc:
                 raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): {exc}") from None
-            return KerasTensor(shape, self, items)
+            return self._record_call(KerasTensor(shape, self, items))
         arrays = [np.asarray(a, dtype=np.float32) for a in items]
         self.build([(None, *a.shape[1:]) for a in arrays])
-        y = self.forward(arrays, training)
-        return y.copy() if any(y is a for a in arrays) or self._owns(y) else y
+        y = self.forward(arrays, bool(training))
+        return as_tensor(y.copy() if any(y is a for a in arrays) or self._owns(y) else y)
 
     # ------------------------------------------------------------------ buffers
     def _buffer(self, name: str, shape: tuple, dtype) -> np.ndarray:
@@ -255,6 +306,11 @@ class Layer:
     # Whether `backward` also takes `dy_scratch=True`, which the executor passes when
     # nothing else reads dy: the layer may then write over it.
     overwrites_dy = False
+
+    # Whether `forward` sets `added_loss`, a penalty the training step adds to the loss (Keras's
+    # `layer.losses`: ActivityRegularization's); `backward` then adds its gradient.
+    adds_loss = False
+    added_loss = 0.0
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"

@@ -2,14 +2,44 @@
 
 Conv1D runs the 2-D kernels over one-row images: (batch, steps, channels) is viewed as
 (batch, 1, steps, channels) and its Keras kernel (k, in, out) as (1, k, in, out), both
-without copying (but for 'causal' padding), so the weights keep Keras's Conv1D layout."""
+without copying (but for 'causal' padding), so the weights keep Keras's Conv1D layout.
+A dilation_rate or groups other than 1 runs kernels/conv_general.py's kernel instead of
+kernels/conv.py's (the same interface)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..kernels.conv import Conv2DKernel, conv2d_backward, conv2d_forward
+from ..kernels.conv_general import GeneralConvKernel
 from .core import _Activated
+
+
+class OneRow:
+    """The 1-D members of a family run its 2-D kernels over one-row images (`rank` 1)."""
+
+    rank = 2
+
+    @property
+    def _lead(self) -> tuple:
+        """The spatial axis a 1-D layer's arrays gain: (1,), or () for a 2-D layer."""
+        return (1,) * (2 - self.rank)
+
+    def _lift(self, a):
+        """A 1-D layer's (batch, steps, channels) as (batch, 1, steps, channels)."""
+        return a if self.rank == 2 else a.reshape(a.shape[0], 1, *a.shape[1:])
+
+    def _drop(self, a):
+        """The inverse of `_lift`."""
+        return a if self.rank == 2 else a.reshape(a.shape[0], *a.shape[2:])
+
+
+def conv_kernel(config, rank: int):
+    """The workspace for a layer's convolution: the plain kernels unless dilated or grouped."""
+    rates = (1,) * (2 - rank) + tuple(config["dilation_rate"])
+    if rates == (1, 1) and config["groups"] == 1:
+        return Conv2DKernel()
+    return GeneralConvKernel(rates, config["groups"])
 
 
 class Conv2D(_Activated):
@@ -23,7 +53,7 @@ class Conv2D(_Activated):
 
     def on_build(self):
         super().on_build()
-        self._work = Conv2DKernel()  # this layer's im2col / Winograd buffers, reused batch after batch
+        self._work = conv_kernel(self.config, 2)  # this layer's im2col / Winograd buffers, reused batch after batch
 
     def forward(self, inputs, training):
         bias = self.values["bias"] if self.config["use_bias"] else None
@@ -58,7 +88,8 @@ class Conv2D(_Activated):
 class Conv1D(_Activated):
     """Not a Conv2D: the executor's ReLU/pooling fusion (Executor._fuse_relu_into_pooling)
     pairs Conv2D with MaxPooling2D only, by exact type. 'causal' padding is Keras's: the
-    input is copied after kernel_size - 1 zero steps, then convolved with 'valid'."""
+    input is copied after (kernel_size - 1) * dilation_rate zero steps, then convolved with
+    'valid'."""
 
     layer_type = "Conv1D"
     positional = ("filters", "kernel_size", "strides", "padding")
@@ -67,7 +98,7 @@ class Conv1D(_Activated):
 
     def on_build(self):
         super().on_build()
-        self._work = Conv2DKernel()
+        self._work = conv_kernel(self.config, 1)
 
     def forward(self, inputs, training):
         bias = self.values["bias"] if self.config["use_bias"] else None
@@ -76,7 +107,7 @@ class Conv1D(_Activated):
         n, steps, c = x.shape
         out_steps, f = self.output_shape[1], kernel.shape[2]
         x4, padding = x.reshape(n, 1, steps, c), self.config["padding"]
-        self._left = kernel.shape[0] - 1 if padding == "causal" else 0
+        self._left = (kernel.shape[0] - 1) * self.config["dilation_rate"][0] if padding == "causal" else 0
         if padding == "causal":
             padding = "valid"
             if self._left:

@@ -9,8 +9,11 @@ from ..metrics import masked_sample_weight
 
 
 def train_step(model, xs, y, sample_weight=None) -> float:
-    """One optimizer step on one batch; returns the batch loss. Updates the metrics."""
+    """One optimizer step on one batch; returns the batch loss. Updates the metrics.
+    With several outputs, `y` is a list (one array per output)."""
     c = model.compiled
+    if c.outputs is not None:
+        return c.outputs.train_step(model, xs, y, sample_weight)
     ex = model._executor
     y_pred = ex.forward(xs, training=True)
     y_mask = ex.output_mask   # Keras weights the loss and the metrics by the output's mask
@@ -23,12 +26,19 @@ def train_step(model, xs, y, sample_weight=None) -> float:
     else:
         loss_value, grad = c.loss_fn.value_and_grad(y, y_pred, sample_weight=sample_weight, y_mask=y_mask)
         ex.backward(grad)
+    loss_value += added_losses(model)   # their gradients came through backward
     apply_gradients(model)
     # compile()'s metrics ignore sample weights in Keras 3 (weighted_metrics take them); a mask weights them
     metric_weight = None if y_mask is None else masked_sample_weight(y_mask)
     for m in c.metrics:
         m.update_state(y, y_pred, sample_weight=metric_weight)
     return float(loss_value)
+
+
+def added_losses(model) -> float:
+    """What layers add to the loss in the last forward pass (Keras's `model.losses`:
+    ActivityRegularization's penalty)."""
+    return sum(layer.added_loss for layer in model._executor.layers.values() if layer.adds_loss)
 
 
 def apply_gradients(model) -> None:
@@ -48,8 +58,8 @@ class PythonStep:
         self.model, self.xs, self.y, self.weights = model, xs, y, weights
 
     def __call__(self, idx, n, ahead=None) -> float:
-        return train_step(self.model, [a[idx] for a in self.xs], self.y[idx],
-                          None if self.weights is None else self.weights[idx])
+        y = [t[idx] for t in self.y] if type(self.y) is list else self.y[idx]
+        return train_step(self.model, [a[idx] for a in self.xs], y, None if self.weights is None else self.weights[idx])
 
     def close(self) -> None:
         """Nothing runs ahead of this step."""

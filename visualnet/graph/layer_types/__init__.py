@@ -7,4 +7,6 @@ members from one definition, as Keras's `BaseConv(rank)` does. `recurrent` decla
 Bidirectional and TimeDistributed."""
 
 from . import core, convolution, pooling, reshaping, normalization, activation, merging, recurrent  # noqa: F401
+from . import convolution_transpose, convolution_depthwise  # noqa: F401  (issue 24's convolutions)
 from . import sequence, wrappers  # noqa: F401  (register on import; wrappers read the types they wrap)
+from . import norms, activation_layers, reordering, min_max_dot, regularization, preprocessing  # noqa: F401

@@ -1,5 +1,5 @@
-"""The pooling families, generic over rank: MaxPooling1D/2D, AveragePooling1D/2D and the
-global poolings of both ranks."""
+"""The pooling families, generic over rank: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D and
+the global poolings of the three ranks."""
 
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ def declare_global_pooling(kind: str, rank: int) -> None:
 
 
 for _kind in ("Max", "Average"):
-    for _rank in (1, 2):
+    for _rank in (1, 2, 3):
         declare_pooling(_kind, _rank)
 for _kind in ("Average", "Max"):
-    for _rank in (1, 2):
+    for _rank in (1, 2, 3):
         declare_global_pooling(_kind, _rank)

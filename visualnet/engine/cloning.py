@@ -1,0 +1,86 @@
+"""`clone_model`: the same architecture with new layers (freshly initialized weights), as
+Keras's `keras.models.clone_model`; nested models go through `clone_function` too."""
+
+from __future__ import annotations
+
+from .nesting import shared_layer
+from .sequential import Sequential
+from .tensor import KerasTensor
+from .tracing import input_tensor
+
+
+def _clone_layer(layer):
+    return layer.__class__.from_config(layer.get_config())
+
+
+def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
+    """A copy of the Sequential or functional `model` with new weights. `clone_function(layer)`
+    makes each new layer (default: `layer.__class__.from_config(layer.get_config())`);
+    `input_tensors` replace the new `Input`s."""
+    if kwargs:
+        raise ValueError(f"Unexpected keyword argument(s) passed to clone_model: {sorted(kwargs)}. "
+                         "VisualNet's clone_model takes input_tensors and clone_function.")
+    clone_function = clone_function or _clone_layer
+    if not callable(clone_function):
+        raise ValueError(f"Expected `clone_function` argument to be a callable. Received: "
+                         f"clone_function={clone_function}")
+    model._require_built("clone_model")
+    if input_tensors is not None:
+        input_tensors = list(input_tensors) if isinstance(input_tensors, (list, tuple)) else [input_tensors]
+        if not all(isinstance(t, KerasTensor) for t in input_tensors):
+            raise ValueError(f"Argument `input_tensors` must be KerasTensors. Received invalid value: "
+                             f"input_tensors={input_tensors}")
+    old_inputs = model.inputs
+    inputs = input_tensors or [input_tensor(t.shape[1:], t.name) for t in old_inputs]
+    if len(inputs) != len(old_inputs):
+        raise ValueError(f"Model '{model.name}' has {len(old_inputs)} input(s); input_tensors holds {len(inputs)}.")
+    if isinstance(model, Sequential):
+        return type(model)([inputs[0], *(clone_function(layer) for layer in model.layers)], name=model.name,
+                           trainable=model.trainable)
+    return _clone_functional(model, inputs, clone_function)
+
+
+def _clone_functional(model, inputs, clone_function):
+    """Replay the model's calls, tensor by tensor, on the new inputs: each layer (or nested
+    model) cloned once, and called as often as the original was (shared layers stay shared)."""
+    made = {id(t): new for t, new in zip(model.inputs, inputs)}  # id(original tensor) -> new tensor
+    clones, nested_calls = {}, {}  # id(layer or nested model) -> clone; id(call args) -> outputs
+
+    def clone_of(item):
+        if id(item) not in clones:
+            clones[id(item)] = clone_function(item)
+        return clones[id(item)]
+
+    for t in _tensors(model.outputs):
+        if id(t) in made:
+            continue
+        if t.owner is None:
+            args = [made[id(p)] for p in t.inputs]
+            made[id(t)] = clone_of(t.layer)(args[0] if len(args) == 1 else args)
+            continue
+        if id(t.call_args) not in nested_calls:
+            args = [made[id(a)] for a in t.call_args]
+            out = clone_of(t.owner)(args[0] if len(args) == 1 else args)
+            nested_calls[id(t.call_args)] = out if isinstance(out, list) else [out]
+        outs = [shared_layer(t.owner.layers_by_node_id[n]) for n in t.owner.output_node_ids]
+        if any(t.layer is o for o in outs):
+            made[id(t)] = nested_calls[id(t.call_args)][next(i for i, o in enumerate(outs) if t.layer is o)]
+    outputs = [made[id(t)] for t in model.outputs]
+    return type(model)(inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs,
+                       name=model.name)
+
+
+def _tensors(outputs) -> list[KerasTensor]:
+    """The tensors `outputs` depend on, each after those it is computed from."""
+    order, seen = [], set()
+    for root in outputs:
+        stack = [(root, False)]
+        while stack:
+            t, expanded = stack.pop()
+            if expanded:
+                order.append(t)
+            elif id(t) not in seen:
+                seen.add(id(t))
+                stack.append((t, True))
+                stack += [(p, False) for p in reversed(t.inputs + list(t.call_args or []))]
+    return order

@@ -1,0 +1,292 @@
+"""Keras's model configs: `get_config()`, `Model.from_config(config)`, `to_json()` and
+`model_from_json(json)`, in the structure Keras 3 writes (so either library reads the
+other's). Layers are written and read through the registry's Keras form, as keras_config.py
+does for `.keras` files; a nested model nests its config.
+
+Reading takes JSON data only: layer classes come from the registry, nothing is evaluated,
+and every unsupported layer or option is reported in one `UnsupportedLayersError`.
+`classes` is the (Model, Sequential) pair to build: the Keras-compatible ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from types import SimpleNamespace
+
+from ..graph import ShapeError
+from ..engine.layers import layer_class
+from ..engine.nesting import calls_of, is_model, shared_layer, top_level
+from ..engine.sequential import Sequential as _EngineSequential
+from ..engine.tensor import KerasTensor
+from ..engine.tracing import input_tensor, trace
+from . import keras_config as kc
+from .errors import KerasFileError, UnsupportedLayersError
+
+_DTYPE = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+def get_config(model) -> dict:
+    """The model's config as Keras 3's `get_config()` gives it (JSON-safe)."""
+    _require_built(model, "get_config")
+    return model_config(model)
+
+
+def to_json(model, **kwargs) -> str:
+    """`{"module", "class_name", "config", ...}` as JSON text (`json.dumps` kwargs apply)."""
+    _require_built(model, "to_json")
+    return json.dumps(model_entry(model), **kwargs)
+
+
+def from_config(config, classes, sequential: bool | None = None):
+    """A model with fresh weights from a `get_config()` dict (VisualNet's or Keras's);
+    functional unless `sequential` or the config has no 'input_layers'."""
+    if sequential is None:
+        sequential = not (isinstance(config, dict) and "input_layers" in config)
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        raise KerasFileError("The model config has no list of 'layers'.")
+    if len(config["layers"]) > kc.MAX_LAYERS:
+        raise KerasFileError(f"The model claims {len(config['layers'])} layers; VisualNet opens at most "
+                             f"{kc.MAX_LAYERS}.")
+    problems: list[str] = []
+    build = _sequential_from_config if sequential else _functional_from_config
+    model = build(config, problems, classes)
+    if problems:
+        raise UnsupportedLayersError(problems)
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+def model_from_json(json_string: str, classes):
+    """The model a `to_json()` text describes, with fresh weights."""
+    entry = json.loads(json_string)
+    cls = entry.get("class_name") if isinstance(entry, dict) else None
+    if cls not in _MODEL_CLASSES:
+        raise KerasFileError(f"The JSON does not describe a Sequential or functional model (class_name={cls!r}).")
+    return from_config(entry.get("config"), classes, sequential=cls == "Sequential")
+
+
+def _require_built(model, what: str) -> None:
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' has not been built yet, so '{what}' has no config to give. "
+                         "Give the first layer an input_shape, add an Input, or call build(input_shape) first.")
+
+
+# ====================================================================== writing
+def model_entry(model) -> dict:
+    """The model as Keras serializes it inside another config or `to_json()`."""
+    cfg = model_config(model)
+    if _is_sequential(model):
+        return {"module": "keras", "class_name": "Sequential", "config": cfg, "registered_name": None,
+                "build_config": {"input_shape": cfg["build_input_shape"]}}
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "config": cfg,
+            "registered_name": "Functional", "build_config": {"input_shape": None}}
+
+
+def model_config(model) -> dict:
+    by_id = model.layers_by_node_id
+    if _is_sequential(model):
+        input_layer = by_id[model.input_node_ids[0]]
+        layers = [_layer_entry(input_layer)] + [_entry(item) for item in model.layers]
+        return {"name": model.name, "trainable": model.trainable, "dtype": _DTYPE, "layers": layers,
+                "build_input_shape": list(model.input_shape)}
+    top = [(item, calls_of(model, item, nids)) for item, nids in top_level(model)]  # each call's node ids
+    produced = {}  # node id -> keras_history of its tensor
+    for item, calls in top:
+        for c, nids in enumerate(calls):
+            if is_model(item):
+                node_of = {id(shared_layer(by_id[n])): n for n in nids}
+                inner = item.layers_by_node_id
+                for i, out in enumerate(item.output_node_ids):
+                    produced[node_of[id(inner[out])]] = [item.name, c, i]
+            else:
+                produced[nids[0]] = [item.name, c, 0]
+    graph, layers = model.to_graph(), []
+    for item, calls in top:
+        nested, nodes = is_model(item), []
+        for nids in calls:
+            own = set(nids)
+            parents = list(dict.fromkeys(p for n in nids for p in graph.inputs_of(n) if p not in own))
+            tensors = [_tensor(by_id[p].output_shape, produced[p]) for p in parents]
+            if tensors:
+                single = len(tensors) == 1 and (nested or item.spec.max_inputs == 1)
+                nodes.append({"args": [tensors[0] if single else tensors], "kwargs": {"mask": None} if nested else {}})
+        layers.append({**_entry(item), "name": item.name, "inbound_nodes": nodes})
+    ins = [produced[n] for n in model.input_node_ids]
+    outs = [produced[n] for n in model.output_node_ids]
+    return {"name": model.name, "trainable": model.trainable, "layers": layers,
+            "input_layers": ins[0] if len(ins) == 1 else ins, "output_layers": outs[0] if len(outs) == 1 else outs}
+
+
+def _entry(item) -> dict:
+    return model_entry(item) if is_model(item) else _layer_entry(item)
+
+
+def _layer_entry(layer) -> dict:
+    node = SimpleNamespace(type=layer.layer_type, spec=layer.spec, params=layer.config, name=layer.name)
+    cfg = kc.layer_config(node, "keras3")
+    if "trainable" in cfg:
+        cfg["trainable"] = layer.trainable
+    entry = {"module": "keras.layers", "class_name": layer.spec.keras_class, "config": cfg, "registered_name": None}
+    if layer.layer_type != "Input":
+        shapes = [list(s) for s in layer.input_shapes]
+        entry["build_config"] = {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
+    return entry
+
+
+def _tensor(shape, history) -> dict:
+    return {"class_name": "__keras_tensor__", "config": {"shape": list(shape), "dtype": "float32",
+                                                          "keras_history": list(history)}}
+
+
+def _is_sequential(model) -> bool:
+    return isinstance(model, _EngineSequential)
+
+
+# ====================================================================== reading
+def _from_entry(entry, where: str, problems: list, classes):
+    """A layer, nested model or Input tensor from its Keras entry (None, with the problem
+    noted, when VisualNet has no such layer)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
+        raise KerasFileError(f"{where} is not a layer object.")
+    cls, cfg = entry["class_name"], entry.get("config") or {}
+    name = cfg.get("name") or entry.get("name")
+    where = f"layer '{name}' ({cls})"
+    if cls in _MODEL_CLASSES:
+        return from_config(cfg, classes, sequential=cls == "Sequential")
+    module = entry.get("module")
+    if entry.get("registered_name") not in (None, cls) or (isinstance(module, str) and not module.startswith("keras")):
+        problems.append(f"{where}: a custom layer (its code is never run).")
+        return None
+    type_ = kc._registry_type(cls)
+    if cls == "Lambda" or type_ is None:
+        problems.append(f"{where}: " + ("Lambda layers hold Python code, which VisualNet never runs." if cls == "Lambda"
+                                        else "not a layer type VisualNet supports."))
+        return None
+    if type_ == "Input":
+        shape = kc._input_shape_from(cfg)
+        if shape is None or None in shape:
+            problems.append(f"{where}: input shape {shape} is unknown or has an unknown dimension.")
+            return None
+        return input_tensor(shape, name)
+    n = len(problems)
+    params = kc._layer_params(type_, cfg, where, problems, [])
+    if len(problems) > n:
+        return None
+    return layer_class(type_)(name=name, trainable=cfg.get("trainable", True) is not False, **params)
+
+
+def _sequential_from_config(config: dict, problems: list, classes):
+    items = [_from_entry(entry, f"layers[{i}]", problems, classes) for i, entry in enumerate(config["layers"])]
+    if problems:
+        return None
+    _check_size(items, config.get("build_input_shape"))
+    model = classes[1](items, name=config.get("name"))
+    shape = config.get("build_input_shape")
+    if not model.built and isinstance(shape, list):
+        model.build(tuple(shape))
+    return model
+
+
+def _functional_from_config(config: dict, problems: list, classes):
+    made: dict[str, list[list]] = {}  # layer name -> the tensors each of its calls made, in call order
+
+    def find(history) -> KerasTensor:
+        name, node, index = history
+        calls = made.get(name, [])
+        if node >= len(calls):
+            raise _NotYet(name)
+        return calls[node][index]
+
+    def resolve(obj):
+        if isinstance(obj, dict) and obj.get("class_name") == "__keras_tensor__":
+            return find(obj["config"]["keras_history"])
+        if isinstance(obj, list) and len(obj) >= 3 and isinstance(obj[0], str) and isinstance(obj[1], int):
+            return find(obj[:3])  # Keras 2: ["name", node_index, tensor_index, kwargs]
+        if isinstance(obj, (list, tuple)):
+            return [resolve(o) for o in obj]
+        return obj
+
+    pending = []  # [layer or nested model, its calls not made yet]
+    for i, entry in enumerate(config["layers"]):
+        item = _from_entry(entry, f"layers[{i}]", problems, classes)
+        if isinstance(item, KerasTensor):
+            made[item.name] = [[item]]
+        elif item is not None:
+            pending.append([item, list(entry.get("inbound_nodes") or [])])
+    if problems:
+        return None
+    while any(calls for _, calls in pending):  # each call once its inputs exist (Keras's order)
+        progress = False
+        for item_calls in pending:
+            item, calls = item_calls
+            while calls:
+                node = calls[0]
+                try:
+                    args = resolve(node.get("args", []) if isinstance(node, dict) else node)
+                except _NotYet:
+                    break
+                out = item(args[0] if len(args) == 1 else args)
+                made.setdefault(item.name, []).append(out if isinstance(out, list) else [out])
+                calls.pop(0)
+                progress = True
+        if not progress:
+            missing = sorted({str(exc) for exc in _missing(pending, resolve)})
+            raise KerasFileError(f"A layer takes its input from {', '.join(map(repr, missing))}, which no layer "
+                                 "of the model makes.")
+    ins, outs = (_io(config.get(k), k) for k in ("input_layers", "output_layers"))
+    try:
+        inputs, outputs = [find(h) for h in ins], [find(h) for h in outs]
+    except _NotYet as exc:
+        raise KerasFileError(f"The model's inputs or outputs name '{exc}', which no layer of the model makes.") \
+            from None
+    kc.check_graph(trace(inputs, outputs).graph)  # bounded before any weight is made
+    return classes[0](inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
+                      name=config.get("name"))
+
+
+def _check_size(items: list, build_input_shape) -> None:
+    """Refuse a Sequential config claiming more weights than keras_config.MAX_PARAMS, before
+    any is made (nested models were checked when read)."""
+    first = items[0] if items else None
+    shape = (first.shape if isinstance(first, KerasTensor) else getattr(first, "declared_input_shape", None)
+             or (tuple(build_input_shape) if isinstance(build_input_shape, list) else None))
+    total = 0
+    for item in items:
+        if shape is None or isinstance(item, KerasTensor):
+            continue
+        if is_model(item):
+            shape = item.output_shape
+            continue
+        try:
+            total += sum(math.prod(w.shape) for w in item.spec.weights(item.config, [shape]))
+            shape = item.spec.output_shape(item.config, [shape])
+        except ShapeError:
+            return  # building the model reports it, naming the layer
+    if total > kc.MAX_PARAMS:
+        raise KerasFileError(f"The model claims {total:,} weights; VisualNet accepts at most {kc.MAX_PARAMS:,}.")
+
+
+class _NotYet(Exception):
+    """A call's input is made by a call not made yet (or by none)."""
+
+
+def _missing(pending, resolve) -> list:
+    errors = []
+    for _, calls in pending:
+        for node in calls[:1]:
+            try:
+                resolve(node.get("args", []) if isinstance(node, dict) else node)
+            except _NotYet as exc:
+                errors.append(exc)
+    return errors
+
+
+def _io(value, key: str) -> list:
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        value = [value]
+    if not (isinstance(value, list) and value and all(isinstance(v, list) and len(v) >= 3 for v in value)):
+        raise KerasFileError(f"The model config's '{key}' is malformed: {str(value)[:200]}")
+    return [v[:3] for v in value]
