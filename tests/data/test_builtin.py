@@ -11,12 +11,14 @@ EXPECTED = {  # name: (n, input_shape, task, classes)
     "circles": (500, (2,), "binary", 2), "moons": (500, (2,), "binary", 2), "xor": (500, (2,), "binary", 2),
     "spirals": (500, (2,), "binary", 2), "blobs": (500, (2,), "binary", 2),
     "regression_curve": (200, (1,), "regression", 0),
-    "movie_reviews": (2000, (200,), "binary", 2), "daily_temperatures": (3620, (30, 1), "regression", 0),
+    "movie_reviews": (2000, (200,), "binary", 2),
+    "movie_reviews_text": (2000, (1,), "binary", 2), "daily_temperatures": (3620, (30, 1), "regression", 0),
 }
 
 
 def test_registry_lists_every_dataset():
-    assert builtin_names() == list(EXPECTED)
+    series = ["sunspots", "airline_passengers", "beijing_pm25", "indoor_movement"]  # test_series_builtins.py
+    assert builtin_names() == list(EXPECTED) + series
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

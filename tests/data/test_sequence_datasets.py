@@ -188,3 +188,15 @@ def test_forecasters_beat_the_mean(body):
     assert time.perf_counter() - start < 20
     baseline = float(np.mean((yt - y.mean()) ** 2))       # predicting the training mean: about 17.0
     assert mse < 0.6 * baseline                           # measured 7.0 (Conv1D) and 5.8 (LSTM)
+
+
+def test_windows_every_few_days_and_the_raw_review_texts():
+    x, y = sb.windows(np.arange(20.0), 4, horizon=2, step=5)
+    assert x[:, :, 0].tolist() == [[0, 1, 2, 3], [5, 6, 7, 8], [10, 11, 12, 13]] and y.tolist() == [5, 10, 15]
+    weekly = data.load_builtin("daily_temperatures", window=14, horizon=3, step=7)
+    assert weekly.x.shape == ((3650 - 16) // 7 + 1, 14, 1)
+    texts, ids = data.load_builtin("movie_reviews_text"), data.load_builtin("movie_reviews")
+    assert texts.x.shape == (2000, 1) and texts.x.dtype == object and texts.kind == "text"
+    np.testing.assert_array_equal(texts.y, ids.y)                  # the same order, so the same split
+    assert sb.encode([sb.tokenize(texts.x[0, 0])], ids.vocabulary)[0][-5:] == [int(i) for i in ids.x[0, -5:]]
+    assert "one text each" in texts.describe()

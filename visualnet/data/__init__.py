@@ -9,6 +9,8 @@ No Qt and no engine here: the GUI, the command line and the Python API all call 
     prepared = data.prepare(recipe)                     # fitted on the training split only
     x_train, y_train = prepared.train
     project_json = prepared.recipe.to_json()            # reproduces the same arrays later
+    series = data.Recipe({"type": "series_csv", "path": "pm25.csv",    # windows split by time (series.py)
+                          "options": {"lookback": 24, "targets": ["pm2.5"], "missing": "interpolate"}})
 """
 
 from .builtin import BUILTINS, BuiltinDataset, Param, builtin_info, builtin_names, load_builtin
@@ -19,13 +21,16 @@ from .errors import (Cancelled, ColumnError, DataError, EmptyDataError, FormatEr
                      LabelRangeError, MissingValueError, NonNumericError, RaggedRowError, SizeMismatchError)
 from .hdf5_import import list_hdf5_datasets, read_hdf5
 from .idx import read_idx, read_idx_header, read_idx_pair
-from .images import list_image_folder, read_image_folder
+from .images import list_image_folder, read_image_folder, read_images
 from .numpy_import import list_arrays, load_array, read_numpy
 from .preprocessing import (Channels, Flatten, MinMaxScale, OneHot, Pipeline, Reshape, Rescale, Standardize,
                             Step, VectorizeText)
 from .preview import FeatureStats, Preview, Sample, class_counts, feature_stats, preview
 from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, predicted_labels, prepare,
                      transform_for_prediction)
+from .sequence_sets import read_sequence_set
+from .series import SeriesOptions, read_series_csv
+from .series_recipe import unscale_targets
 from .sources import guess_source_type, load_source, outside_paths
 from .split import SplitIndices, SplitSpec, split_indices
 from .text_dataset import BatchedDataset, text_dataset_from_directory
@@ -39,11 +44,12 @@ __all__ = [
     "Cancelled", "ColumnError", "DataError", "EmptyDataError", "FormatError", "ImageReadError",
     "LabelRangeError", "MissingValueError", "NonNumericError", "RaggedRowError", "SizeMismatchError",
     "list_hdf5_datasets", "read_hdf5", "read_idx", "read_idx_header", "read_idx_pair",
-    "list_image_folder", "read_image_folder", "list_arrays", "load_array", "read_numpy",
+    "list_image_folder", "read_image_folder", "read_images", "list_arrays", "load_array", "read_numpy",
     "Channels", "Flatten", "MinMaxScale", "OneHot", "Pipeline", "Reshape", "Rescale", "Standardize", "Step",
     "VectorizeText", "BatchedDataset", "text_dataset_from_directory", "decode_text", "list_text_files",
     "read_text_csv", "read_text_file", "read_text_folder", "TextVectorization", "TextVectorizer",
     "FeatureStats", "Preview", "Sample", "class_counts", "feature_stats", "preview",
     "DataChangedWarning", "PreparedData", "Recipe", "Subset", "guess_source_type", "load_source", "outside_paths", "predicted_labels", "prepare",
     "transform_for_prediction", "SplitIndices", "SplitSpec", "split_indices",
+    "SeriesOptions", "read_series_csv", "read_sequence_set", "unscale_targets",
 ]

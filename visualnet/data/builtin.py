@@ -9,7 +9,7 @@ from their parameters (see `synthetic`).
 from dataclasses import dataclass, field
 
 from ..resources import resource_path
-from . import sequence_builtins, synthetic
+from . import sequence_builtins, series_builtins, synthetic
 from .csv_import import read_csv
 from .dataset import Dataset
 from .idx import read_idx_pair
@@ -124,12 +124,21 @@ _SEQUENCES = {
         (Param("maxlen", 200, 10, 2000, True, "words per review (longer reviews keep their last words)"),
          Param("num_words", 10000, 10, 50000, True, "vocabulary size (most frequent training words)")),
         SplitSpec(validation=0.0, test=0.2, shuffle=False)),
+    "movie_reviews_text": BuiltinDataset(
+        "movie_reviews_text", "Movie reviews (raw text)", "binary", "text",
+        "The same 2,000 movie reviews as raw texts, for a recipe that turns them into word ids itself "
+        "(the vectorize-text step, fitted on the training reviews). Same order and split as the word-id version: "
+        "train on the first 1,600, test on the last 400.",
+        2000, (1,), REVIEWS_CITATION, split=SplitSpec(validation=0.0, test=0.2, shuffle=False)),
     "daily_temperatures": BuiltinDataset(
         "daily_temperatures", "Daily minimum temperatures (Melbourne)", "regression", "timeseries",
-        "Daily minimum temperature (deg C) in Melbourne, 1981-1990, as windows of `window` days; the target is "
-        "the next day's temperature. Split by time: the last 20% of the windows test, never shuffled.",
+        "Daily minimum temperature (deg C) in Melbourne, 1981-1990, as windows of `window` days, one every `step` "
+        "days; the target is the temperature `horizon` days after the window (1: the next day). Split by time: "
+        "the last 20% of the windows test, never shuffled.",
         3620, (30, 1), TEMPERATURES_CITATION,
-        (Param("window", 30, 2, 365, True, "days in each input window"),),
+        (Param("window", 30, 2, 365, True, "days in each input window"),
+         Param("horizon", 1, 1, 365, True, "days ahead of the window's last day to predict"),
+         Param("step", 1, 1, 365, True, "days between the starts of consecutive windows")),
         SplitSpec(validation=0.0, test=0.2, shuffle=False)),
 }
 
@@ -152,6 +161,7 @@ def _registry() -> dict:
 
 
 BUILTINS = _registry()
+BUILTINS.update(series_builtins.entries())
 
 
 def builtin_names() -> list:
@@ -178,9 +188,15 @@ def load_builtin(name: str, *, progress=None, cancel=None, **params) -> Dataset:
                 raise ValueError(f"{key} must be in [{p.minimum}, {p.maximum}]; received: {key}={value!r}")
             if p.integer and (isinstance(value, bool) or int(value) != value):
                 raise ValueError(f"{key} must be a whole number; received: {key}={value!r}")
+    if name in series_builtins.NAMES:
+        return series_builtins.load(name, progress=progress, cancel=cancel, **params)
     if name == "movie_reviews":
         ds = sequence_builtins.movie_reviews(resource_path("datasets", "text", "review_polarity.tar.gz"),
                                              **{**info.defaults(), **params})
+        ds.source = f"{info.title}: {info.citation}"
+        return ds
+    if name == "movie_reviews_text":
+        ds = sequence_builtins.movie_review_texts(resource_path("datasets", "text", "review_polarity.tar.gz"))
         ds.source = f"{info.title}: {info.citation}"
         return ds
     if name == "daily_temperatures":

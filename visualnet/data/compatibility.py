@@ -51,6 +51,7 @@ def check_model_for_data(graph: Graph, recipe: Recipe, loss: "str | None" = None
                 f"The data's samples have shape {_fmt(x_shape)} but the Input '{node.name}' expects {_fmt(shape)}.",
                 node_id=node.id, fix="set_params",
                 detail={"params": {"shape": x_shape}, "fix_label": f"Set Input shape to {_fmt(x_shape)}"}))
+        problems += _vocabulary_problems(graph, node, recipe)
     outputs = graph.output_nodes()
     if len(outputs) != 1:
         return problems
@@ -102,6 +103,24 @@ def check_model_for_data(graph: Graph, recipe: Recipe, loss: "str | None" = None
                 node_id=out.id, **fix({"units": 1}, "Set units to 1")))
     if loss and units is not None:
         problems += _loss_problems(_loss_name(loss), task, units, recipe, out)
+    return problems
+
+
+def _vocabulary_problems(graph: Graph, input_node, recipe: Recipe) -> list[Problem]:
+    """An Embedding fed by the Input must take every word id the vectorize-text step gives."""
+    step = next((c for c in recipe.steps if c.get("step") == "vectorize_text"), None)
+    if step is None or step.get("output_mode") != "int" or not step.get("stats"):
+        return []
+    size = len(step["stats"]["vocabulary"])
+    problems = []
+    for edge in graph.out_edges(input_node.id):
+        node = graph.nodes[edge.dst]
+        if node.type == "Embedding" and node.params.get("input_dim", size) < size:
+            problems.append(Problem(
+                "data_vocabulary", ERROR,
+                f"The texts are vectorized with {size} word ids but the Embedding '{node.name}' takes "
+                f"input_dim={node.params['input_dim']}.", node_id=node.id, fix="set_params",
+                detail={"params": {"input_dim": size}, "fix_label": f"Set input_dim to {size}"}))
     return problems
 
 

@@ -100,7 +100,8 @@ class Dataset:
         """One line for the GUI: name, size, task, shape."""
         what = {"binary": "binary classification", "multiclass": f"{self.num_classes}-class classification",
                 "regression": "regression"}[self.task]
-        return f"{self.name or 'dataset'}: {len(self)} samples, {what}, input shape {self.input_shape}"
+        shape = "one text each" if self.kind == "text" and self.x.dtype == object else f"input shape {self.input_shape}"
+        return f"{self.name or 'dataset'}: {len(self)} samples, {what}, {shape}"
 
 
 def infer_task(y_values: np.ndarray, max_classes: int = 10) -> str:

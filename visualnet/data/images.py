@@ -116,3 +116,13 @@ def read_image_folder(path, *, size: "tuple | None" = (28, 28), color: str = "gr
     return Dataset(x=x, y=y, task="binary" if len(names) == 2 else "multiclass", name=name or root.name,
                    kind="image", class_names=names,
                    source=f"image folder {root} ({len(files)} images, {color}, {shape[0]}x{shape[1]})")
+
+
+def read_images(files, *, size: tuple, color: str = "grayscale") -> np.ndarray:
+    """Image files decoded and resized as `read_image_folder` does: uint8 (n, height, width,
+    channels), e.g. new inputs for a model trained on an image folder."""
+    mode, channels = ("L", 1) if color == "grayscale" else ("RGB", 3)
+    x = np.empty((len(files), size[0], size[1], channels), dtype=np.uint8)
+    for i, file in enumerate(files):
+        x[i] = _decode(Path(file), size, mode).reshape(size[0], size[1], channels)
+    return x

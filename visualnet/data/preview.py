@@ -28,7 +28,7 @@ class FeatureStats:
 @dataclass(frozen=True)
 class Sample:
     index: int                      # position in the dataset
-    label: "str | float | None"     # class name, regression value, or None
+    label: "str | float | list | None"     # class name, regression value(s), or None
     row: "list | None" = None       # table values (one per feature)
     image: "np.ndarray | None" = None   # uint8 (h, w) or (h, w, 3)
     text: "str | None" = None       # text datasets: the words (padding left out), the ids without a vocabulary,
@@ -108,7 +108,8 @@ def _label(dataset: Dataset, i: int):
     if dataset.y is None:
         return None
     if dataset.task == "regression":
-        return float(dataset.y[i])
+        values = np.asarray(dataset.y[i], dtype=np.float64).reshape(-1)     # series: horizon x targets values
+        return float(values[0]) if len(values) == 1 else values.tolist()
     return dataset.class_names[int(dataset.y[i])]
 
 

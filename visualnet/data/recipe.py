@@ -173,6 +173,9 @@ def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, 
     split only; the returned `PreparedData.recipe` is the fitted recipe (the argument is
     not modified). `dataset` skips loading the source (it must be the source's data).
     """
+    from .series_recipe import is_series_source, prepare_series     # a series is split by time first
+    if is_series_source(recipe.source):
+        return prepare_series(recipe, base_dir=base_dir, refit=refit, progress=progress, cancel=cancel)
     mon = Monitor(progress, cancel)
     if dataset is None:
         dataset = load_source(recipe.source, base_dir=base_dir, progress=lambda f: mon.report(0.8 * f),
@@ -233,10 +236,14 @@ def transform_for_prediction(recipe: Recipe, x, *, raw: "bool | None" = None) ->
     encoded table rows), or, for imported tables, raw rows of cells in the file's column
     order without the target (text categories are then one-hot encoded as at import).
     `raw`: force the raw-rows reading (True) or the array reading (False); by default
-    rows holding text are raw. For a text source, x is a string or a list of strings.
+    rows holding text are raw. Flat rows of a series window's values (as typed in a form)
+    take the window's shape. For a text source, x is a string or a list of strings.
     """
     if not recipe.is_fitted:
         raise DataError("the data recipe is not fitted yet: prepare() the training data first")
+    from .series_recipe import is_series_source, series_input
+    if is_series_source(recipe.source):
+        return series_input(recipe, x)
     fitted = recipe.fitted
     if any(step.get("step") == "vectorize_text" for step in recipe.steps):
         texts = np.asarray([x] if isinstance(x, str) else x, dtype=object)
@@ -252,7 +259,9 @@ def transform_for_prediction(recipe: Recipe, x, *, raw: "bool | None" = None) ->
     x = np.asarray(x)
     shape = tuple(fitted["input_shape"])
     if x.shape[1:] != shape:
-        if x.shape == shape:
+        if fitted.get("kind") == "timeseries" and x.ndim == 2 and x.shape[1] == int(np.prod(shape)):
+            x = x.reshape(len(x), *shape)          # typed rows of a series window: (n, steps) -> (n, steps, 1)
+        elif x.shape == shape:
             x = x[np.newaxis]
         else:
             raise DataError(f"the model's data have samples of shape {shape}; received an array of shape "

@@ -9,8 +9,12 @@ is counted on the training part only: id 0 is padding, id 1 out-of-vocabulary, a
 Keras's own datasets, every id is below `num_words` (`Embedding(num_words, ...)`), and the
 same file and parameters always give the same ids.
 
+The same reviews as raw texts (`movie_review_texts`, in the same order) for a recipe that
+vectorizes them itself (the `vectorize_text` step).
+
 Daily temperatures: Melbourne's daily minimum temperatures, 1981-1990 (3,650 days), as
-windows of `window` days, each with the next day's temperature as its target.
+windows of `window` days (one every `step` days), each with the temperature `horizon` days
+after the window as its target (the next day's by default).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from .errors import FormatError
 from .seeded import SeededStream
 from .sequences import pad_sequences
 from .split import _count
+from .text_files import as_text_column
 
 PAD, OOV = "", "[UNK]"
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
@@ -77,11 +82,22 @@ def decode(ids, vocabulary: list, skip_padding: bool = True) -> str:
                     for i in ids if not (skip_padding and int(i) == 0))
 
 
-def movie_reviews(path, *, maxlen: int = 200, num_words: int = 10000) -> Dataset:
+def _ordered_reviews(path) -> "tuple[list, np.ndarray]":
+    """(texts, labels) in the builtin's fixed order."""
     texts, labels, _ = read_reviews(path)
     order = SeededStream(REVIEW_ORDER_SEED).permutation(len(texts))
-    texts = [texts[i] for i in order]
-    labels = labels[order]
+    return [texts[i] for i in order], labels[order]
+
+
+def movie_review_texts(path) -> Dataset:
+    """The reviews as raw texts, x of shape (n, 1), in the order (and so the split) of `movie_reviews`."""
+    texts, labels = _ordered_reviews(path)
+    return Dataset(x=as_text_column(texts), y=labels, task="binary", name="movie_review_texts", kind="text",
+                   feature_names=["text"], class_names=["negative", "positive"])
+
+
+def movie_reviews(path, *, maxlen: int = 200, num_words: int = 10000) -> Dataset:
+    texts, labels = _ordered_reviews(path)
     tokens = [tokenize(t) for t in texts]
     n_train = len(tokens) - _count(len(tokens), 1.0 - TRAIN_FRACTION)
     vocabulary = build_vocabulary(tokens[:n_train], num_words)
@@ -111,17 +127,19 @@ def read_series(path, column: str) -> "tuple[list, np.ndarray]":
     return dates, np.asarray(values, dtype=np.float64)
 
 
-def windows(series: np.ndarray, window: int, horizon: int = 1) -> "tuple[np.ndarray, np.ndarray]":
-    """x[i] = series[i : i + window] (as (window, 1)), y[i] = series[i + window + horizon - 1]."""
+def windows(series: np.ndarray, window: int, horizon: int = 1, step: int = 1) -> "tuple[np.ndarray, np.ndarray]":
+    """Windows starting every `step` values: with s = i * step, x[i] = series[s : s + window]
+    (as (window, 1)) and y[i] = series[s + window + horizon - 1]."""
     n = len(series) - window - horizon + 1
     if n <= 0:
         raise ValueError(f"a window of {window} days leaves no samples in a series of {len(series)}")
-    index = np.arange(n)[:, None] + np.arange(window)[None, :]
-    return series[index][..., None], series[np.arange(n) + window + horizon - 1]
+    starts = np.arange(0, n, step)
+    index = starts[:, None] + np.arange(window)[None, :]
+    return series[index][..., None], series[starts + window + horizon - 1]
 
 
-def daily_temperatures(path, *, window: int = 30) -> Dataset:
+def daily_temperatures(path, *, window: int = 30, horizon: int = 1, step: int = 1) -> Dataset:
     dates, temps = read_series(path, "Temp")
-    x, y = windows(temps, window)
+    x, y = windows(temps, window, horizon, step)
     return Dataset(x=x, y=y, task="regression", name="daily_temperatures", kind="timeseries",
                    feature_names=[f"day -{window - k}" for k in range(window)])

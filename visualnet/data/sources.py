@@ -6,6 +6,8 @@
     {"type": "idx", "images": "...-idx3-ubyte.gz", "labels": "...-idx1-ubyte.gz", "options": {}}
     {"type": "text_folder", "path": "reviews/", "options": {"encoding": None, ...read_text_folder kwargs}}
     {"type": "text_csv", "path": "reviews.csv", "options": {"text_column": "review", "target": "label", ...}}
+    {"type": "series_csv", "path": "series.csv", "options": {...series.SeriesOptions}}   # see series.py
+    {"type": "sequence_files", "path": "folder or .zip", "options": {"targets": "targets.csv", ...}}  # sequence_sets.py
 """
 
 from pathlib import Path
@@ -19,11 +21,15 @@ from .idx import read_idx_pair
 from .images import EXTENSIONS as IMAGE_EXTENSIONS
 from .images import read_image_folder
 from .numpy_import import read_numpy
+from .sequence_sets import read_sequence_set
+from .series import read_series_csv
 from .text_files import read_text_csv, read_text_folder
 
-SOURCE_TYPES = ("builtin", "csv", "numpy", "hdf5", "idx", "images", "text_folder", "text_csv")
+SOURCE_TYPES = ("builtin", "csv", "numpy", "hdf5", "idx", "images", "text_folder", "text_csv", "series_csv",
+                "sequence_files")
 PATH_KEYS = {"csv": ("path",), "numpy": ("path", "y_path"), "hdf5": ("path",),
-             "idx": ("images", "labels"), "images": ("path",), "text_folder": ("path",), "text_csv": ("path",)}
+             "idx": ("images", "labels"), "images": ("path",), "text_folder": ("path",), "text_csv": ("path",),
+             "series_csv": ("path",), "sequence_files": ("path",)}
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".data": "csv",
             ".npy": "numpy", ".npz": "numpy", ".h5": "hdf5", ".hdf5": "hdf5", ".he5": "hdf5"}
 
@@ -100,6 +106,10 @@ def load_source(source: dict, *, base_dir=None, progress=None, cancel=None) -> D
         return read_text_folder(paths["path"], progress=progress, cancel=cancel, **options)
     if kind == "text_csv":
         return read_text_csv(paths["path"], progress=progress, cancel=cancel, **options)
+    if kind == "series_csv":
+        return read_series_csv(paths["path"], progress=progress, cancel=cancel, **options)
+    if kind == "sequence_files":
+        return read_sequence_set(paths["path"], progress=progress, cancel=cancel, **options)
     if options.get("size") is not None:
         options["size"] = tuple(options["size"])
     return read_image_folder(paths["path"], progress=progress, cancel=cancel, **options)

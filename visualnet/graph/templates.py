@@ -14,7 +14,8 @@ from .model import Graph
 from .serialization import GraphFormatError, from_dict
 
 # Start-screen order; a template file not listed here comes after these, by name.
-ORDER = ("mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch")
+ORDER = ("mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch", "text_classifier",
+         "series_forecaster")
 
 
 class UnknownTemplateError(KeyError):

@@ -1,6 +1,6 @@
-"""The data side of the training page: pick a built-in dataset or import a file (CSV,
-NumPy, IDX, HDF5, image folder), see a preview, choose the preprocessing recipe and the
-split. Everything is computed by `visualnet.data`; this panel shows it and emits
+"""The data side of the training page: pick a built-in dataset (and its parameters) or
+import a file (CSV, NumPy, IDX, HDF5, a folder of images or texts, a CSV of texts), see a
+preview, choose the preprocessing recipe (for texts, the vectorize-text step) and the split. Everything is computed by `visualnet.data`; this panel shows it and emits
 `prepared_changed(PreparedData)`."""
 
 from __future__ import annotations
@@ -9,10 +9,18 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QMessageBox, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QMenu, QMessageBox, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from visualnet import data
+
+from .builtin_params import BuiltinParamsForm
+from .series_preview import SeriesPreview
+from .text_csv_dialog import TextCsvDialog
+from .text_step_editor import VectorizeTextEditor
+
+TEXT_SOURCES = ("text_folder", "text_csv")
 
 
 def pixmap_from_array(img, scale: int = 1) -> QPixmap:
@@ -50,13 +58,23 @@ class DataPanel(QWidget):
         form = QVBoxLayout(box)
         row = QHBoxLayout()
         self.combo = QComboBox()
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(16)           # long dataset titles never widen the panel
         for name in data.builtin_names():
             self.combo.addItem(data.builtin_info(name).title, name)
         self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("A CSV, NumPy (.npy/.npz), HDF5, IDX file or a folder of images")
+        self.import_button.setToolTip("A CSV, NumPy (.npy/.npz), HDF5, IDX file, a folder of images or texts "
+                                      "(one subfolder per class) or a CSV with a text column")
+        menu = QMenu(self.import_button)
+        menu.addAction("File (CSV, NumPy, HDF5, IDX)…", self._import_dialog)
+        menu.addAction("Folder of images or texts…", self._import_folder_dialog)
+        menu.addAction("CSV with a text column…", self._import_text_csv_dialog)
+        self.import_button.setMenu(menu)
         row.addWidget(self.combo, 1)
         row.addWidget(self.import_button)
         form.addLayout(row)
+        self.params = BuiltinParamsForm()
+        form.addWidget(self.params)
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setObjectName("data_description")
@@ -70,15 +88,23 @@ class DataPanel(QWidget):
         self.table.setMaximumHeight(150)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         form.addWidget(self.table)
+        self.series = SeriesPreview()
+        self.series.hide()
+        form.addWidget(self.series)
         self.counts = QLabel()
         self.counts.setWordWrap(True)
         form.addWidget(self.counts)
         layout.addWidget(box)
 
+        self.vectorize = VectorizeTextEditor()
+        self.vectorize.hide()
+        layout.addWidget(self.vectorize)
+
         prep = QGroupBox("Preprocessing and split")
         pf = QFormLayout(prep)
         self.rescale = QCheckBox("Scale pixels to [0, 1] (÷ 255)")
         self.standardize = QCheckBox("Standardize features (fitted on the training split)")
+        self._kind = "table"
         self.one_hot = QCheckBox("One-hot encode the labels")
         pf.addRow(self.rescale)
         pf.addRow(self.standardize)
@@ -96,7 +122,8 @@ class DataPanel(QWidget):
         layout.addWidget(prep)
 
         self.combo.currentIndexChanged.connect(self._builtin_chosen)
-        self.import_button.clicked.connect(self._import_dialog)
+        self.params.changed.connect(self.reload)
+        self.vectorize.changed.connect(self.reload)
         for w in (self.rescale, self.standardize, self.one_hot):
             w.toggled.connect(self.reload)
         for w in (self.validation, self.test, self.split_seed):
@@ -124,16 +151,23 @@ class DataPanel(QWidget):
         self._source = None
         self._set_custom_steps(None)
         info = data.builtin_info(self.combo.currentData())
+        self.params.set_dataset(info)
         self._set_defaults(info.kind, info.split)
+        self._show_vectorize(info.kind == "text" and info.input_shape == (1,))   # raw texts, not word ids
         self.reload()
 
     def _set_defaults(self, kind: str, split) -> None:
         for w in (self.rescale, self.standardize, self.one_hot, self.validation, self.test, self.split_seed):
             w.blockSignals(True)
+        self._kind = kind
         self.rescale.setChecked(kind == "image")
         self.rescale.setVisible(kind == "image")
-        self.standardize.setChecked(kind == "table")
-        self.standardize.setVisible(kind == "table")
+        self.standardize.setChecked(kind in ("table", "timeseries"))
+        self.standardize.setVisible(kind in ("table", "timeseries"))
+        self.standardize.setText("Standardize the values (one mean, one std)" if kind == "timeseries"
+                                 else "Standardize features (fitted on the training split)")
+        self.standardize.setToolTip("The mean and standard deviation are those of the training split"
+                                    + (", over all steps of all windows" if kind == "timeseries" else ""))
         self.one_hot.setChecked(False)
         self.validation.setValue(round(split.validation * 100))
         self.test.setValue(round(split.test * 100))
@@ -153,7 +187,9 @@ class DataPanel(QWidget):
             return False
         self._source = recipe.source
         self._set_custom_steps(None)
+        self.params.set_dataset(None)
         self._set_defaults(ds.kind, data.SplitSpec())
+        self._show_vectorize(recipe.source["type"] in TEXT_SOURCES)
         self.combo.blockSignals(True)
         self.combo.insertItem(0, f"{Path(path).name} (imported)", "__imported__")
         self.combo.setCurrentIndex(0)
@@ -166,6 +202,30 @@ class DataPanel(QWidget):
                                               "*.hdf5 *.gz *ubyte *.idx);;All files (*)")
         if path:
             self.import_file(path)
+
+    def _import_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a folder: one subfolder per class, of images or "
+                                                ".txt files")
+        if path:
+            self.import_file(path)
+
+    def _import_text_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a CSV of texts", "", "CSV (*.csv *.tsv *.txt);;"
+                                              "All files (*)")
+        if path:
+            self.ask_text_columns(path)
+
+    def ask_text_columns(self, path) -> "TextCsvDialog | None":
+        """Open the dialog choosing the text and target columns of the CSV `path`; OK imports it."""
+        try:
+            dialog = TextCsvDialog(path, self)
+        except (data.DataError, OSError, ValueError) as exc:
+            self.failed.emit(f"Cannot import {Path(path).name}: {exc}")
+            return None
+        dialog.accepted.connect(lambda: self.import_file(path, "text_csv", dialog.options()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def open_project_recipe(self, recipe: data.Recipe, base_dir=None) -> bool:
         """`set_recipe` for a project opened from `base_dir`: files outside that folder
@@ -222,7 +282,8 @@ class DataPanel(QWidget):
                 self.combo.insertItem(0, label, "__imported__")
             self.combo.setCurrentIndex(self.combo.findData("__imported__"))
         self.combo.blockSignals(False)
-        self._source = None if builtin and not source.get("params") else source
+        self._source = None if builtin else source
+        self.params.set_dataset(data.builtin_info(source["name"]) if builtin else None, source.get("params"))
         self._set_defaults(dataset.kind, recipe.split)
         self._stratify = recipe.split.stratify
         self._show_steps(recipe.steps, dataset.kind)
@@ -238,6 +299,9 @@ class DataPanel(QWidget):
         """The check boxes for the steps they can show; other preprocessing is kept as it is
         (the check boxes are then disabled)."""
         plain = [{k: v for k, v in c.items() if k != "stats"} for c in steps]
+        self._show_vectorize(bool(plain) and plain[0]["step"] == "vectorize_text")
+        if self.vectorize.isVisibleTo(self):
+            self.vectorize.set_config(plain.pop(0))
         names = [c["step"] for c in plain]
         canonical = [n for n in ("rescale", "standardize", "one_hot") if n in names]
         rescale = next((c for c in plain if c["step"] == "rescale"), None)
@@ -245,7 +309,8 @@ class DataPanel(QWidget):
         fits = (names == canonical
                 and (rescale is None or (kind == "image" and abs(rescale.get("scale", 0) - 1 / 255) < 1e-12
                                          and not rescale.get("offset")))
-                and (standard is None or (kind == "table" and standard.get("scope", "feature") == "feature")))
+                and (standard is None or (kind in ("table", "timeseries")
+                                          and standard.get("scope", "feature") == _standardize_scope(kind))))
         boxes = (self.rescale, self.standardize, self.one_hot)
         for w in boxes:
             w.blockSignals(True)
@@ -267,15 +332,21 @@ class DataPanel(QWidget):
             w.setEnabled(steps is None)
             w.setToolTip(tip)
 
+    def _show_vectorize(self, shown: bool) -> None:
+        """The vectorize-text editor for raw texts (its step comes first in the recipe)."""
+        if shown and not self.vectorize.isVisibleTo(self):
+            self.vectorize.reset()
+        self.vectorize.setVisible(shown)
+
     # ----------------------------------------------------------------- recipe
     def recipe(self) -> data.Recipe:
-        steps = []
+        steps = [self.vectorize.config()] if self.vectorize.isVisibleTo(self) else []
         if self._custom_steps is not None:
-            steps = [dict(c) for c in self._custom_steps]
+            steps += [dict(c) for c in self._custom_steps]
         if self._custom_steps is None and self.rescale.isChecked() and self.rescale.isVisibleTo(self):
             steps.append(data.Rescale(1 / 255).get_config())
         if self._custom_steps is None and self.standardize.isChecked() and self.standardize.isVisibleTo(self):
-            steps.append(data.Standardize().get_config())
+            steps.append(data.Standardize(scope=_standardize_scope(self._kind)).get_config())
         if self._custom_steps is None and self.one_hot.isChecked():
             steps.append(data.OneHot().get_config())
         split = data.SplitSpec(validation=self.validation.value() / 100, test=self.test.value() / 100,
@@ -283,7 +354,7 @@ class DataPanel(QWidget):
                                stratify=self._stratify)
         if self._source is not None:
             return data.Recipe(dict(self._source), split=split, steps=steps)
-        return data.Recipe.builtin(self.combo.currentData(), split=split, steps=steps)
+        return data.Recipe.builtin(self.combo.currentData(), params=self.params.params(), split=split, steps=steps)
 
     def reload(self, *_, dataset=None) -> None:
         try:
@@ -317,6 +388,10 @@ class DataPanel(QWidget):
             f"<b>{pv.description}</b><br>split: {len(p.train)} train · {len(p.validation)} validation · "
             f"{len(p.test)} test; prepared input shape {tuple(p.recipe.fitted['output_shape'])}")
         self.description.setToolTip(pv.source)
+        self.series.setVisible(pv.kind == "timeseries")
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        if pv.kind == "timeseries":
+            self.series.show_windows(pv.samples, self._horizon())
         if pv.kind == "image":
             self.table.hide()
             self.thumbs.show()
@@ -329,11 +404,13 @@ class DataPanel(QWidget):
             self.table.setHorizontalHeaderLabels(["text", "target"])
             self.table.setRowCount(len(pv.samples))
             for r, s in enumerate(pv.samples):
-                words = s.text or ""
-                self.table.setItem(r, 0, QTableWidgetItem(words if len(words) <= 120 else words[:117] + "..."))
-                self.table.item(r, 0).setToolTip(words)
+                words = " ".join((s.text or "").split())      # one line: the table elides the rest
+                self.table.setItem(r, 0, QTableWidgetItem(words))
+                self.table.item(r, 0).setToolTip(s.text or "")
                 self.table.setItem(r, 1, QTableWidgetItem(str(s.label)))
-            self.table.resizeColumnsToContents()
+            header = self.table.horizontalHeader()
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         else:
             self.thumbs.hide()
             self.table.show()
@@ -355,6 +432,11 @@ class DataPanel(QWidget):
         else:
             self.counts.setText("")
 
+    def _horizon(self) -> int:
+        """How far after its window a built-in series' target lies (1 for imported data)."""
+        info = self.params.info
+        return int({**info.defaults(), **self.params.params()}.get("horizon", 1)) if info else 1
+
     @staticmethod
     def _strip(images) -> QPixmap:
         import numpy as np
@@ -369,3 +451,8 @@ class DataPanel(QWidget):
             pad[:img.shape[0], 2:2 + img.shape[1]] = img
             tiles.append(pad)
         return pixmap_from_array(np.concatenate(tiles, axis=1), scale=2 if h <= 32 else 1)
+
+
+def _standardize_scope(kind: str) -> str:
+    """Per feature for tables; one mean and std for a series' values (all steps alike)."""
+    return "global" if kind == "timeseries" else "feature"

@@ -1,7 +1,9 @@
 """After training: test-set metrics, the confusion matrix (click a cell to see its samples),
 per-class precision/recall/F1/support, the misclassified samples with true and predicted
-labels and confidence, predictions on new input (a 28x28 drawing pad or an image file for
-image models, a form for tables) and, for regression, predicted-vs-true and residuals.
+labels and confidence (images, table rows or the start of each text), predictions on new
+input (a 28x28 drawing pad or an image file for image models, typed text for text models, a
+form for tables) and, for regression, predicted-vs-true and residuals (and, for a time series,
+both over the test windows in order).
 The numbers come from `visualnet.engine.evaluation` (see `evaluate_prepared`)."""
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QSplitter, QStackedWidget, QTableWidget,
+                               QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from visualnet import data
+from visualnet.data.preview import raw_text
+from visualnet.data.sequence_builtins import decode
 from visualnet.engine import evaluation
 
 from .. import theme
 from .data_panel import pixmap_from_array
+
+
+TEXT_CHARS = 200      # characters of a test text shown with a mistake
 
 
 @dataclass
@@ -33,6 +40,8 @@ class EvaluationReport:
     images: "np.ndarray | None"  # uint8 test images for the gallery (image data)
     rows: "np.ndarray | None"    # raw test rows (tables)
     feature_names: list
+    kind: str = "table"          # the dataset's kind: image, table, text or timeseries
+    texts: "list | None" = None  # the start of each test text (text data)
 
 
 def evaluate_prepared(session, prepared) -> EvaluationReport | None:
@@ -44,9 +53,13 @@ def evaluate_prepared(session, prepared) -> EvaluationReport | None:
     logs = session.evaluate(test.x, test.y)
     task = fitted["task"]
     ds = prepared.dataset
-    images = rows = None
+    images = rows = texts = None
     if ds.kind == "image":
         images = np.stack([evaluation.image_for_display(ds.x[i]) for i in test.indices])
+    elif raw_text(ds):
+        texts = [" ".join(str(ds.x[i].reshape(-1)[0])[:2 * TEXT_CHARS].split())[:TEXT_CHARS] for i in test.indices]
+    elif ds.kind == "text" and ds.vocabulary:
+        texts = [decode(ds.x[i].reshape(-1), ds.vocabulary)[:TEXT_CHARS] for i in test.indices]
     else:
         rows = np.asarray(ds.x[test.indices], dtype=np.float64).reshape(len(test), -1)
     if task == "regression":
@@ -54,7 +67,7 @@ def evaluate_prepared(session, prepared) -> EvaluationReport | None:
     else:
         result = evaluation.classify(session.model, test.x, test.y, max(len(fitted["class_names"]), 2))
     return EvaluationReport(task, list(fitted["class_names"]), logs, result, images, rows,
-                            list(fitted.get("feature_names") or []))
+                            list(fitted.get("feature_names") or []), ds.kind, texts)
 
 
 class DrawingPad(QWidget):
@@ -138,6 +151,13 @@ class EvaluationView(QWidget):
         self.gallery_stack = QStackedWidget()
         self.gallery_stack.addWidget(self.gallery)
         self.gallery_stack.addWidget(self.rows_table)
+        self.text_list = QListWidget()
+        self.text_list.setObjectName("text_mistakes")
+        self.text_list.setWordWrap(True)
+        self.text_list.setAlternatingRowColors(True)
+        self.text_list.setSpacing(3)
+        self.text_list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.gallery_stack.addWidget(self.text_list)
         t = theme.current()
         self.scatter = pg.GraphicsLayoutWidget()
         self.scatter.setBackground(t.base)
@@ -148,6 +168,14 @@ class EvaluationView(QWidget):
         self.res_plot = self.scatter.addPlot(row=0, col=1, title="Residuals (predicted - true)")
         self.res_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(t.warning))
         self.res_plot.addItem(self.res_points)
+        self.series_view = pg.PlotWidget(title="Test windows in order: true and predicted")
+        self.series_view.setObjectName("series_prediction")
+        self.series_view.setBackground(t.base)
+        self.series_plot = self.series_view.getPlotItem()
+        self.series_plot.addLegend(offset=(10, 5), brush=pg.mkBrush(t.base))
+        self.series_plot.setLabel("bottom", "test window")
+        self.series_true = self.series_plot.plot(pen=pg.mkPen(t.dim, width=1.5), name="true")
+        self.series_pred = self.series_plot.plot(pen=pg.mkPen(t.accent, width=1.5), name="predicted")
 
         # predictions on new input
         self.pad = DrawingPad(168)
@@ -159,8 +187,18 @@ class EvaluationView(QWidget):
         self.open_button = QPushButton("Image file…")
         for b in (self.predict_button, self.clear_button, self.open_button):
             pb.addWidget(b)
-        self.form_box = QWidget()
-        self.form = QFormLayout(self.form_box)
+        self.text_input = QPlainTextEdit()
+        self.text_input.setObjectName("predict_text")
+        self.text_input.setPlaceholderText("Type or paste a text, then Predict")
+        self.text_note = QLabel("Typed texts need a recipe that vectorizes raw texts (the raw-text data, "
+                                "or an imported text folder or CSV); these samples are word ids.")
+        self.text_note.setWordWrap(True)
+        self.form_box = QScrollArea()       # a series window has a row per step
+        self.form_box.setWidgetResizable(True)
+        self.form_box.setFrameShape(QScrollArea.Shape.NoFrame)
+        form_rows = QWidget()
+        self.form = QFormLayout(form_rows)
+        self.form_box.setWidget(form_rows)
         self.form_edits: list[QLineEdit] = []
         self.probabilities = pg.PlotWidget()
         self.probabilities.setBackground(t.base)
@@ -171,15 +209,17 @@ class EvaluationView(QWidget):
         self.prediction_label = QLabel()
         self.prediction_label.setObjectName("prediction_label")
         self.predict_button.clicked.connect(self._predict_clicked)
-        self.clear_button.clicked.connect(self.pad.clear)
+        self.clear_button.clicked.connect(self._clear)
         self.open_button.clicked.connect(self._open_image)
         self.pad.drawn.connect(self._predict_clicked)
 
         predict = QGroupBox("Predict on new input")
         pl = QVBoxLayout(predict)
         pl.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignHCenter)
+        pl.addWidget(self.text_input, 1)
+        pl.addWidget(self.text_note)
         pl.addWidget(self.pad_buttons)
-        pl.addWidget(self.form_box)
+        pl.addWidget(self.form_box, 1)
         pl.addWidget(self.prediction_label)
         pl.addWidget(self.probabilities)
         pl.addStretch(1)
@@ -191,7 +231,8 @@ class EvaluationView(QWidget):
         ll.addWidget(self.matrix, 3)
         ll.addWidget(self.class_table, 2)
         ll.addWidget(self.scatter, 3)
-        middle = QWidget()
+        ll.addWidget(self.series_view, 3)
+        self.middle = middle = QWidget()
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(0, 0, 0, 0)
         ml.addWidget(self.gallery_label)
@@ -205,29 +246,46 @@ class EvaluationView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
         self.scatter.hide()
+        self.series_view.hide()
         self.set_input_kind("image", [])
 
     # ----------------------------------------------------------------- input kind
     def set_input_kind(self, kind: str, feature_names: list, image_shape: tuple | None = None) -> None:
-        """The drawing pad for single-channel image data, a form for tables."""
-        image = kind == "image"
+        """The drawing pad for single-channel image data, a text box for texts, a form for
+        tables and series (`image_shape`: the source samples' shape; (1,) for raw texts)."""
+        image, text = kind == "image", kind == "text"
         gray = image and (image_shape is None or len(image_shape) == 2 or image_shape[-1] == 1)
+        typed = text and tuple(image_shape or ()) == (1,)       # one raw string per sample
         self.image_shape = image_shape
         self.pad.setVisible(gray)
-        self.clear_button.setVisible(gray)
+        self.clear_button.setVisible(gray or typed)
         self.open_button.setVisible(image)
-        self.form_box.setVisible(not image)
+        self.text_input.setVisible(typed)
+        self.text_note.setVisible(text and not typed)
+        self.predict_button.setVisible(not text or typed)
+        self.form_box.setVisible(not image and not text)
+        self.prediction_label.clear()
+        self.probabilities.hide()
         while self.form.rowCount():
             self.form.removeRow(0)
         self.form_edits = []
-        if not image:
+        if not image and not text:
             for name in feature_names[:40]:
                 edit = QLineEdit("0")
                 self.form.addRow(name, edit)
                 self.form_edits.append(edit)
 
+    def _clear(self) -> None:
+        self.pad.clear()
+        self.text_input.clear()
+
     def _predict_clicked(self) -> None:
-        if self.form_box.isVisible():
+        if self.text_input.isVisibleTo(self):
+            if not self.text_input.toPlainText().strip():
+                self.prediction_label.setText("Type a text first.")
+                return
+            self.predict_requested.emit(self.text_input.toPlainText())
+        elif self.form_box.isVisibleTo(self):
             self.predict_requested.emit([[e.text() for e in self.form_edits]])
         else:
             px = self.pad.pixels(self.image_shape[0] if self.image_shape else 28)
@@ -251,6 +309,7 @@ class EvaluationView(QWidget):
 
     def show_probabilities(self, probs, class_names: list) -> None:
         probs = np.asarray(probs, np.float64).reshape(-1)
+        self.probabilities.show()
         self.prob_bars.setOpts(x=np.arange(len(probs)), height=probs, width=0.7)
         ax = self.probabilities.getAxis("bottom")
         ax.setTicks([[(i, str(n)[:10]) for i, n in enumerate(class_names)]])
@@ -274,14 +333,18 @@ class EvaluationView(QWidget):
         self.matrix.setVisible(classification)
         self.class_table.setVisible(classification)
         self.scatter.setVisible(not classification)
-        self.gallery_label.setVisible(classification)
-        self.gallery_stack.setVisible(classification)
+        self.series_view.setVisible(False)
+        self.middle.setVisible(classification)
         if classification:
             self._show_matrix(r.matrix, report.class_names)
             self._show_classes(r.report, report.class_names)
             self.show_cell(None, None)
         else:
             lo, hi = float(min(r.y_true.min(), r.y_pred.min())), float(max(r.y_true.max(), r.y_pred.max()))
+            series = report.kind == "timeseries"
+            self.series_view.setVisible(series)
+            self.series_true.setData(np.arange(n) if series else [], r.y_true if series else [])
+            self.series_pred.setData(np.arange(n) if series else [], r.y_pred if series else [])
             self.pred_points.setData(r.y_true, r.y_pred)
             self.diagonal.setData([lo, hi], [lo, hi])
             self.res_points.setData(r.y_true, r.residuals)
@@ -340,7 +403,16 @@ class EvaluationView(QWidget):
             self.gallery_label.setText(f"Mistakes ({int(np.sum(r.y_true != r.y_pred))}), most confident first")
         else:
             self.gallery_label.setText(f"True {labels[row]}, predicted {labels[column]}: {int(r.matrix[row, column])}")
-        if rep.images is not None:
+        if rep.texts is not None:
+            self.gallery_stack.setCurrentWidget(self.text_list)
+            self.text_list.clear()
+            for i in idx:
+                text = rep.texts[i] + ("…" if len(rep.texts[i]) >= TEXT_CHARS else "")
+                item = QListWidgetItem(f"true {labels[r.y_true[i]]} → predicted {labels[r.y_pred[i]]} "
+                                       f"({r.confidence[i]:.0%})\n{text}")
+                item.setData(Qt.ItemDataRole.UserRole, int(i))
+                self.text_list.addItem(item)
+        elif rep.images is not None:
             self.gallery_stack.setCurrentWidget(self.gallery)
             self.gallery.clear()
             for i in idx:
@@ -362,8 +434,8 @@ class EvaluationView(QWidget):
         return [int(i) for i in idx]
 
     def gallery_count(self) -> int:
-        return self.gallery.count() if self.gallery_stack.currentWidget() is self.gallery else \
-            self.rows_table.rowCount()
+        current = self.gallery_stack.currentWidget()
+        return current.count() if current in (self.gallery, self.text_list) else self.rows_table.rowCount()
 
 
 def raw_prediction_input(recipe: data.Recipe, raw):
