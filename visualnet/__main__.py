@@ -1,5 +1,6 @@
 """`python -m visualnet [PROJECT_OR_TEMPLATE] [--screenshot OUT.png [--size 1400x900]]`,
-`python -m visualnet --self-test`."""
+`python -m visualnet --self-test`; `visualnet info|train|evaluate|predict|export ...` and
+`visualnet --version` run headless (visualnet/cli/)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="visualnet", description="Build and train neural networks visually.")
+    p = argparse.ArgumentParser(prog="visualnet", description="Build and train neural networks visually.",
+                                epilog="Without a window: visualnet info|train|evaluate|predict|export FILE ... "
+                                       "(visualnet COMMAND -h for each), visualnet --version")
     p.add_argument("target", nargs="?", metavar="PROJECT_OR_TEMPLATE",
                    help="a project (.vnet), a Keras model (.keras, .h5), a model description (.json) or a "
                         "template name: mnist_mlp, mnist_cnn, tabular_binary, resnet_block, two_branch")
@@ -47,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("stdout", "stderr"):  # a windowed Windows executable has neither
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from visualnet.cli import is_command
+    if is_command(argv):
+        from visualnet.cli import main as command
+        return command(argv)
     args = parser().parse_args(argv)
     if args.import_child:
         from visualnet.io.foreign import child_main

@@ -7,7 +7,7 @@ For the File menu:
     RecentFiles                                                               (recent.py)
     import_keras_model(path) -> KerasImport  save_model(model, "x.keras" | "x.h5")
     export_keras_script / export_torch_script                                 (code_export.py)
-    file_summary(path)                                                        (`visualnet info`)
+    file_summary(path)                                                        (a few lines of text)
 `visualnet.models` (`Model.save`, `save_weights`/`load_weights`, `load_model`) goes through
 keras_files. Nothing read from a file is ever executed.
 """

@@ -1,4 +1,4 @@
-"""A short text summary of a project or Keras file (for `visualnet info FILE`)."""
+"""A short text summary of a project or Keras file (`visualnet info` shows more: visualnet/cli/info.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The `visualnet` commands (visualnet/cli/)."""

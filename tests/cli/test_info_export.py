@@ -1,0 +1,42 @@
+"""`visualnet info` and `visualnet export`."""
+
+from visualnet.io import open_project, read_keras_file
+
+
+def test_info_shows_layers_parameters_recipe_and_runs(iris_project, tmp_path, cli):
+    assert cli("train", iris_project, "--json")[0] == 0
+    code, out, err = cli("info", iris_project)
+    assert code == 0 and err == ""
+    for text in ("dense_2 (Dense)", "(None, 3)", "Trainable params: 191", "Data: builtin iris", "steps: standardize",
+                 "3 classes", "Runs: 1", "1. finished, 3 epoch(s): loss", "; test: loss"):
+        assert text in out, text
+
+
+def test_info_reads_keras_files_and_model_descriptions(iris_project, tmp_path, cli):
+    from visualnet.graph import to_json
+    from visualnet.graph.templates import load_template
+
+    assert cli("export", iris_project, "--format", "h5", "-o", tmp_path / "m.h5")[0] == 0
+    code, out, _ = cli("info", tmp_path / "m.h5")
+    assert code == 0 and out.startswith("m.h5: Keras model") and "Trainable params: 191" in out
+    (tmp_path / "cnn.json").write_text(to_json(load_template("mnist_cnn")), encoding="utf-8")
+    code, out, _ = cli("info", tmp_path / "cnn.json")
+    assert code == 0 and "Conv2D" in out and "Data: no recipe" in out
+    assert "," in out.split("Total params: ")[1].split()[0]          # thousands separators
+
+
+def test_export_writes_each_format(iris_project, tmp_path, cli):
+    assert cli("train", iris_project, "--json")[0] == 0
+    trained = open_project(iris_project).weights
+    for fmt, name in (("keras", "m.keras"), ("h5", "m.h5"), ("keras-script", "k.py"), ("torch-script", "t.py")):
+        code, out, _ = cli("export", iris_project, "--format", fmt, "-o", tmp_path / name)
+        assert code == 0 and (tmp_path / name).is_file(), fmt
+    assert (tmp_path / "k_weights.npz").is_file() and (tmp_path / "t_weights.npz").is_file()
+    _, weights, _ = read_keras_file(tmp_path / "m.keras")
+    kernel = next(a for nid, arrays in trained.items() for n, a in arrays.items() if n == "kernel")
+    assert any((w == kernel).all() for arrays in weights.values() for w in arrays if w.shape == kernel.shape)
+
+
+def test_export_onnx_is_not_available_yet(iris_project, tmp_path, cli):
+    code, out, err = cli("export", iris_project, "--format", "onnx", "-o", tmp_path / "m.onnx")
+    assert code == 2 and err.strip().endswith("ONNX export is not available yet") and len(err.splitlines()) == 1

@@ -1,0 +1,91 @@
+"""`visualnet info FILE`: the layers with output shapes and parameter counts (Keras's
+summary), the training settings, the data recipe and the runs of a project or model file."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .inputs import BadInput, one_line, open_file
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file", metavar="FILE", help="a project (.vnet), Keras model (.keras, .h5) or model description "
+                                                "(.json)")
+
+
+def _header(path: Path, project) -> str:
+    meta = project.metadata
+    if path.suffix.lower() == ".vnet":
+        return (f"{path.name}: VisualNet project (format version {meta.get('format_version_read')}, saved by "
+                f"VisualNet {meta.get('app_version', '?')} at {meta.get('saved_at', '?')})")
+    return f"{path.name}: {'model description' if path.suffix.lower() == '.json' else 'Keras model'}"
+
+
+def _recipe_lines(recipe) -> list[str]:
+    if recipe is None:
+        return ["Data: no recipe"]
+    src, split = recipe.source, recipe.split
+    lines = [f"Data: {src.get('type')} {src.get('name') or src.get('path')}"
+             + (f" {src['params']}" if src.get("params") else ""),
+             f"  split: {split.validation:.0%} validation, {split.test:.0%} test, seed {split.seed}"
+             + (", shuffled" if split.shuffle else "") + (", stratified" if split.stratify else ""),
+             "  steps: " + (", ".join(s.get("step", "?") for s in recipe.steps) or "none")]
+    fitted = recipe.fitted
+    if fitted:
+        classes = fitted.get("class_names") or []
+        lines.append(f"  fitted on {fitted.get('n_samples')} samples: {fitted.get('task')}"
+                     + (f" ({len(classes)} classes)" if classes else "")
+                     + f", input shape {tuple(fitted.get('output_shape') or ())}")
+    return lines
+
+
+def _training_line(training: dict) -> str:
+    if not training:
+        return "Training settings: none saved"
+    opt = training.get("optimizer")
+    name = opt.get("class_name") if isinstance(opt, dict) else opt
+    shown = {"optimizer": name, **{k: training[k] for k in ("loss", "metrics", "batch_size", "epochs", "seed")
+                                   if k in training}}
+    return "Training settings: " + ", ".join(f"{k} {v}" for k, v in shown.items())
+
+
+def _numbers(values: dict) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in values.items()
+                     if isinstance(v, (int, float)) and math.isfinite(v) and k not in ("epoch", "step", "duration"))
+
+
+def _run_lines(runs) -> list[str]:
+    from visualnet.workspace.runs import record_from_run
+
+    lines = [f"Runs: {len(runs)}"]
+    for i, run in enumerate(runs):
+        record = record_from_run(run)
+        h = record["history"]
+        epochs = len((h.get("epoch") or {}).get("epoch") or [])
+        line = f"  {i + 1}. {h.get('status', '?')}, {epochs} epoch(s)"
+        final = _numbers(h.get("final") or {})
+        line += f": {final}" if final else ""
+        if record.get("test"):
+            line += f"; test: {_numbers(record['test'])}"
+        lines.append(line)
+    return lines
+
+
+def run(args) -> int:
+    from visualnet.engine.summary import summary_text
+
+    path = Path(args.file)
+    project = open_file(path)
+    try:
+        model = project.build_model(compile=project.training.get("loss") is not None)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BadInput(f"{path}: the model cannot be built: {one_line(exc)}") from None
+    weights = sum(a.size for arrays in project.weights.values() for a in arrays.values())
+    lines = [_header(path, project), summary_text(model, line_length=100),
+             f"Weights: {'trained, ' + format(weights, ',') + ' values' if project.weights else 'initial (untrained)'}"
+             + (f"; optimizer state at step {int(project.optimizer.arrays.get('iterations', 0)):,}"
+                if project.optimizer else ""),
+             _training_line(project.training), *_recipe_lines(project.recipe), *_run_lines(project.runs)]
+    print("\n".join(lines))
+    return 0
