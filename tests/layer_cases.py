@@ -133,6 +133,24 @@ CASES: dict[str, LayerCase] = {
     "CenterCrop": _one((6, 7, 2), height=3, width=4),
     # the 5x7 image cropped to the output's 1:3 ratio (2x7), then bilinear: up along both axes
     "Resizing": _one((5, 7, 2), height=3, width=9, crop_to_aspect_ratio=True),
+    # augmentation: the identity at predict time (their training is in tests/engine/test_augmentation.py)
+    "RandomFlip": _one((4, 5, 2), mode="horizontal", seed=2),
+    "RandomTranslation": _one((4, 5, 2), height_factor=0.2, width_factor=-0.3, fill_mode="constant", fill_value=0.5,
+                              interpolation="nearest", seed=1),
+    "RandomZoom": _one((4, 5, 2), height_factor=0.3, width_factor=0.1, fill_mode="wrap", seed=1),
+    # the input's own size: Keras 3.15 passes any input through at predict time (keras-team/keras#21868),
+    # VisualNet cuts the fixed window of Keras's code (tests/engine/test_augmentation.py)
+    "RandomCrop": _one((3, 4, 2), height=3, width=4, seed=5),
+    "RandomRotation": _one((4, 5, 2), factor=(-0.2, 0.1), fill_mode="nearest", seed=1),
+    "RandomContrast": _one((4, 5, 2), factor=0.3, value_range=(-2, 2), seed=1),
+    "RandomBrightness": _one((4, 5, 2), factor=(-0.2, 0.4), value_range=(-3, 3)),
+    # per-feature statistics along the steps axis, as weights (mean, variance, count)
+    "Normalization": _one((4, 3), axis=1),
+    # [query, value, key], scaled concat scores, causal
+    "Attention": LayerCase(((3, 4), (5, 2), (5, 4)), {"use_scale": True, "score_mode": "concat",
+                                                      "use_causal_mask": True}),
+    # [query, value]: the value is the key
+    "AdditiveAttention": _two((3, 4), (5, 4)),
 }
 
 

@@ -14,7 +14,7 @@ def randomize(model, seed: int = 0, scale: float = 0.5) -> None:
     for layer in model.layers:
         if layer.weight_specs:
             layer.set_weights([
-                np.abs(rng.normal(size=w.shape)).astype("float32") + 0.5 if w.name == "moving_variance"
+                np.abs(rng.normal(size=w.shape)).astype("float32") + 0.5 if w.name in ("moving_variance", "variance")
                 else (rng.normal(size=w.shape) * scale).astype("float32")
                 for w in layer.weight_specs])
 

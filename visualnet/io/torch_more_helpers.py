@@ -1,6 +1,7 @@
 """More helpers of exported PyTorch scripts (merged into
 `torch_helpers.HELPERS`): channels-last layer and group normalization as Keras computes them,
-ActivityRegularization's penalty and the attention layers' scores."""
+ActivityRegularization's penalty, the attention layers' scores and the geometric image
+augmentations."""
 
 MORE_HELPERS = {
     "Scales": ((), '''
@@ -68,5 +69,65 @@ def attention(q, v, k, mode, scale, concat, causal, dropout):
         s = torch.where(torch.ones(s.shape[-2:], dtype=torch.bool, device=s.device).tril(), s, s - 1e9)
     w = torch.softmax(s, dim=-1)
     return (F.dropout(w, dropout) if dropout else w) @ v
+'''),
+    "affine_sample": ((), '''
+
+def affine_sample(x, rows, cols, interpolation, fill_mode, fill_value):
+    """Keras's map_coordinates of channels-last images x at input coordinates rows, cols
+    (batch, height, width): bilinear or nearest, reflect/wrap/nearest/constant fill."""
+    b, h, w, c = x.shape
+
+    def fix(i, n):
+        if fill_mode == "wrap":
+            return i % n
+        if fill_mode == "reflect":
+            j, m = 2 * i + 1, 2 * n
+            return torch.div(((j + m) % (2 * m) - m).abs() - 1, 2, rounding_mode="floor")
+        return i.clamp(0, n - 1)
+
+    def nodes(coord):
+        if interpolation == "nearest":
+            return [(torch.round(coord).long(), None)]
+        lower = torch.floor(coord)
+        upper = coord - lower
+        return [(lower.long(), 1 - upper), (lower.long() + 1, upper)]
+
+    flat, out = x.reshape(b, h * w, c), 0
+    for ri, rw in nodes(rows):
+        for ci, cw in nodes(cols):
+            idx = (fix(ri, h) * w + fix(ci, w)).reshape(b, -1, 1).expand(-1, -1, c)
+            vals = flat.gather(1, idx).reshape(b, h, w, c)
+            if fill_mode == "constant":
+                valid = ((ri >= 0) & (ri < h) & (ci >= 0) & (ci < w)).unsqueeze(-1)
+                vals = torch.where(valid, vals, torch.full_like(vals, fill_value))
+            out = out + (vals if rw is None else (rw * cw).unsqueeze(-1) * vals)
+    return out
+'''),
+    "random_affine": (("affine_sample",), '''
+
+def _uniform(x, bounds):
+    return torch.rand(x.shape[0], 1, 1, device=x.device) * (bounds[1] - bounds[0]) + bounds[0]
+
+
+def random_affine(x, kind, bounds, interpolation, fill_mode, fill_value):
+    """Keras's RandomTranslation ('translation', bounds: height and width fractions), RandomZoom
+    ('zoom': height and width, width None to follow the height) and RandomRotation ('rotation':
+    turns); `bounds`: a (lower, upper) pair per factor; drawn per image."""
+    b, h, w, _ = x.shape
+    i = torch.arange(h, dtype=x.dtype, device=x.device).view(1, -1, 1)
+    j = torch.arange(w, dtype=x.dtype, device=x.device).view(1, 1, -1)
+    if kind == "translation":
+        rows, cols = i - _uniform(x, bounds[0]) * h, j - _uniform(x, bounds[1]) * w
+    elif kind == "zoom":
+        zy = 1 + _uniform(x, bounds[0])
+        zx = zy if bounds[1] is None else 1 + _uniform(x, bounds[1])
+        rows, cols = zy * i + (h - 1) / 2 * (1 - zy), zx * j + (w - 1) / 2 * (1 - zx)
+    else:
+        theta = _uniform(x, (bounds[0][0] * 360.0, bounds[0][1] * 360.0)) * (3.141592653589793 / 180.0)
+        cos, sin = torch.cos(theta), torch.sin(theta)
+        cx, cy = 0.5 * (w - 1), 0.5 * (h - 1)
+        rows = i * cos + j * sin + (cy - cx * sin - cy * cos)
+        cols = i * -sin + j * cos + (cx - cx * cos + cy * sin)
+    return affine_sample(x, rows.expand(b, h, w), cols.expand(b, h, w), interpolation, fill_mode, fill_value)
 '''),
 }

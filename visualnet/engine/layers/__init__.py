@@ -31,6 +31,8 @@ LAYER_CLASSES.update((c.layer_type, c) for c in (Conv1DTranspose, Conv2DTranspos
 
 LAYER_CLASSES.update((c.layer_type, c) for m in (norms, activation_layers, reordering, min_max_dot, regularization, preprocessing) for c in vars(m).values() if isinstance(c, type) and issubclass(c, Layer) and c.layer_type)  # noqa: E501
 
+from . import attention, augmentation, feature_normalization  # noqa: E402  (issue 24)
+LAYER_CLASSES.update((c.layer_type, c) for m in (augmentation, feature_normalization, attention) for c in vars(m).values() if isinstance(c, type) and issubclass(c, Layer) and c.layer_type)  # noqa: E501
 
 
 def layer_class(layer_type: str) -> type[Layer]:
