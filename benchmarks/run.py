@@ -3,6 +3,7 @@
     python -m benchmarks.run                      # everything (about 35 minutes)
     python -m benchmarks.run --quick              # fewer epochs, a quarter of the samples
     python -m benchmarks.run -w W1,W3 -p visualnet,torch --epochs 3
+    python -m benchmarks.sequences                # the LSTM workloads W5 and W6 (issue 22): sequences.py
 
 Each (workload, peer) runs in its own worker process, so its peak RSS is its own. The
 peers of one workload run at the same time but take turns, epoch by epoch and

@@ -1,6 +1,8 @@
 """The issue-3 benchmark: its FLOP counts, and one quick end-to-end run of the harness
-(worker processes, the JSON protocol, the markdown table) on VisualNet alone."""
+(worker processes, the JSON protocol, the markdown table) on VisualNet alone; the issue-22
+sequence workloads (benchmarks/sequences.py): their windows, table and one worker."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +70,34 @@ def test_w1_ab_switches_each_feature_off_and_back_on():
     fused.FusedStep.programs = True
     with pytest.raises(SystemExit, match="unknown feature"):
         w1_ab._switch("no-such-feature")
+
+
+def test_sequence_workloads_hold_the_issue_22_windows():
+    from benchmarks import sequences
+
+    w5 = sequences.review_windows()
+    assert w5["x"].shape == (8000, 100) and w5["xt"].shape == (2000, 100) and w5["y"].shape == (8000, 1)
+    assert w5["x"].max() < 10002 and w5["x"].min() >= 1  # whole windows of words: no padding
+    assert 0.3 < w5["y"].mean() < 0.7
+    w6 = sequences.temperature_windows()
+    assert w6["x"].shape[1:] == (30, 1) and len(w6["x"]) + len(w6["xt"]) == 3650 - 30
+    row = dict(train=2.0, infer=4.0, rss=100.0, first=1.0, quality=70.0)
+    text = sequences.table({"W5": {"visualnet": [row], "torch": [dict(row, train=1.0, quality=60.0)]}},
+                           ["visualnet", "torch"])
+    assert "| W5 | train samples/s ↑ | 2 | 1 | 2.00x |" in text and "+10.00" in text
+
+
+@pytest.mark.slow
+def test_a_sequence_worker_reports_its_measures(tmp_path):
+    import numpy as np
+
+    from benchmarks import sequences
+
+    path = tmp_path / "W6.npz"
+    np.savez(path, **sequences.temperature_windows())
+    run = subprocess.run([sys.executable, "-m", "benchmarks.sequences", "--worker", "visualnet", "W6", str(path), "2"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.splitlines()[-1])
+    assert set(result) == {"train", "infer", "rss", "first", "quality"} and result["train"] > 0
+    assert result["quality"] < 5  # mean absolute error in degrees

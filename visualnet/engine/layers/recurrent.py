@@ -13,6 +13,12 @@ they are computed (with return_sequences, the first output belongs to the last s
 Masks (Keras 3's): at a masked step the state (h, and LSTM's c) stays the previous one and
 so does the output, or the output is zero with `zero_output_for_mask`; backward carries the
 state's gradient through masked steps unchanged. The mask passes on with return_sequences.
+
+The steps and their backward run in one compiled, GIL-free call each (kernels/recurrent.py)
+where the activations are ones it computes (linear, tanh, sigmoid, plain relu, hard_sigmoid);
+otherwise, or with `_Recurrent.kernels` off, in the NumPy loops below, storing the same arrays.
+Compiled and not training, a forward stores one step's gates and states, not every step's
+(see `_compile`). The products over all steps run in gemm's register tiles where they apply.
 """
 
 from __future__ import annotations
@@ -20,8 +26,20 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
+from ..kernels import gemm
+from ..kernels import recurrent as compiled
 from ..rng import global_rng
 from .base import Layer
+
+_NO_MASK = np.zeros((0, 0), bool)
+
+
+def _matmul(a, b, out=None):
+    """out = a @ b (2-D; a may be a transpose) in gemm's register tiles where they apply, else
+    NumPy's: the products over all steps at once (OpenBLAS is slow on a transposed, long a)."""
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    return gemm.matmul_2d(a, np.ascontiguousarray(b), out)
 
 
 class Embedding(Layer):
@@ -76,8 +94,7 @@ class Embedding(Layer):
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         grad = self.grads["embeddings"]
-        grad[...] = 0
-        np.add.at(grad, self._flat, dy.reshape(-1, grad.shape[1]))
+        compiled.embedding_grad(self._flat, np.ascontiguousarray(dy, grad.dtype).reshape(-1, grad.shape[1]), grad)
         if not need_dx:
             return [None]
         return [np.zeros(self._shape_in, dy.dtype)]
@@ -93,6 +110,7 @@ class _Recurrent(Layer):
     positional = ("units",)
     supports_masking = True
     takes_mask = True
+    kernels = True  # whether the steps may run in kernels/recurrent.py (off: the NumPy loops)
 
     def compute_mask(self, inputs, masks):
         return masks[0] if self.config["return_sequences"] else None
@@ -124,21 +142,42 @@ class _Recurrent(Layer):
             x = x * self._mask[:, None, :]
         # time-major inside (steps, batch, ...): each step's slice is contiguous for the products
         x2 = self._x2 = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(steps * n, features)
-        xw = (x2 @ kernel).reshape(steps, n, -1)
+        xw = _matmul(x2, kernel).reshape(steps, n, -1)
         bias = self._input_bias()
         if bias is not None:
             xw += bias
-        hs = self._steps(xw)  # (steps, n, units): the states
+        hs = self._steps(xw, training)  # (steps, n, units): the states (1 step: see `_compile`)
         if self._zero_output():
             hs = np.where(self._keep, hs, dtype.type(0))
         if self.config["return_sequences"]:
             return np.ascontiguousarray(hs.transpose(1, 0, 2))
         return hs[-1]
 
+    def _compile(self, xw, training) -> bool:
+        """Decide (in forward) whether this pass's steps and backward run compiled; if so keep
+        their arguments: activation codes, the time-major mask, whether the tiles apply.
+        `_slots`: the steps the stored arrays hold, and the outputs; compiled and not
+        training, one (each step overwrites the last; outputs all with return_sequences),
+        and backward then refuses to run."""
+        steps = xw.shape[0]
+        act = compiled.activation_code(self.act)
+        rec = compiled.activation_code(self.rec_act)
+        if not self.kernels or act < 0 or rec < 0:
+            self._kargs, self._slots, self._backward_ready = None, (steps, steps), True
+            return False
+        self._slots = (steps if training else 1, steps if training or self.config["return_sequences"] else 1)
+        self._backward_ready = training
+        keep = _NO_MASK if self._keep is None else np.ascontiguousarray(self._keep[..., 0])
+        units = xw.shape[2] // self.gates
+        self._kargs = (act, rec, keep, self._keep is not None, compiled.tiles_apply(xw.dtype, units))
+        return True
+
     def _zero_output(self) -> bool:
         return self._keep is not None and self.config["zero_output_for_mask"]
 
     def backward(self, dy, need_dx=True, skip_activation=False):
+        if not self._backward_ready:
+            raise RuntimeError(f"{self.name}: backward needs a forward with training=True")
         steps, n, units = self._hs.shape
         dhs = np.zeros((steps, n, units), dy.dtype)
         if self.config["return_sequences"]:
@@ -153,12 +192,12 @@ class _Recurrent(Layer):
         h_prev = np.zeros_like(self._hs)
         h_prev[1:] = self._hs[:-1]
         self._recurrent_grad(h_prev.reshape(steps * n, units), dxw2)
-        self.grads["kernel"][...] = self._x2.T @ dxw2
+        _matmul(self._x2.T, dxw2, self.grads["kernel"])
         if self.config["use_bias"]:
             self._input_bias_grad()[...] = dxw2.sum(axis=0)
         if not need_dx:
             return [None]
-        dx = (dxw2 @ self.values["kernel"].T).reshape(steps, n, -1).transpose(1, 0, 2)
+        dx = _matmul(dxw2, self.values["kernel"].T).reshape(steps, n, -1).transpose(1, 0, 2)
         if self._mask is not None:
             dx = dx * self._mask[:, None, :]
         if self.config["go_backwards"]:
@@ -167,12 +206,12 @@ class _Recurrent(Layer):
 
     def _recurrent_grad(self, h_prev, dz):
         """recurrent_kernel's gradient from h_(t-1) and the pre-activations' gradients, all steps."""
-        self.grads["recurrent_kernel"][...] = h_prev.T @ dz
+        _matmul(h_prev.T, dz, self.grads["recurrent_kernel"])
 
     def _input_bias_grad(self):
         return self.grads["bias"]
 
-    def _steps(self, xw):
+    def _steps(self, xw, training):
         raise NotImplementedError
 
     def _bptt(self, dhs):
@@ -184,11 +223,16 @@ class SimpleRNN(_Recurrent):
 
     layer_type = "SimpleRNN"
 
-    def _steps(self, xw):
+    def _steps(self, xw, training):
         steps, n, u = xw.shape
         rk = self.values["recurrent_kernel"]
-        self._z = np.empty_like(xw)
-        hs = self._hs = np.empty_like(xw)
+        fast = self._compile(xw, training)
+        self._z = np.empty((self._slots[0], n, u), xw.dtype)
+        hs = self._hs = np.empty((self._slots[1], n, u), xw.dtype)
+        if fast:
+            act, _, keep, masked, tiles = self._kargs
+            compiled.simple_forward(xw, np.ascontiguousarray(rk), keep, masked, act, tiles, self._z, hs)
+            return hs
         h = np.zeros((n, u), xw.dtype)
         keep = self._keep
         for t in range(steps):
@@ -201,6 +245,11 @@ class SimpleRNN(_Recurrent):
         steps, n, u = self._hs.shape
         rk = self.values["recurrent_kernel"]
         dxw = np.empty_like(self._z)
+        if self._kargs is not None:
+            act, _, keep, masked, tiles = self._kargs
+            compiled.simple_backward(self._z, self._hs, dhs, keep, masked, act, np.ascontiguousarray(rk.T), tiles,
+                                     dxw)
+            return dxw
         dh_next = np.zeros((n, u), self._hs.dtype)
         keep = self._keep
         for t in range(steps - 1, -1, -1):
@@ -228,16 +277,23 @@ class LSTM(_Recurrent):
             u = self.config["units"]
             self.values["bias"][u:2 * u] = 1.0
 
-    def _steps(self, xw):
+    def _steps(self, xw, training):
         steps, n, k = xw.shape
         u = k // 4
         rk = self.values["recurrent_kernel"]
         dtype = xw.dtype
-        self._zs = np.empty_like(xw)          # pre-activations
-        self._gs = np.empty_like(xw)          # i, f, g, o
-        self._cs = np.empty((steps, n, u), dtype)
-        self._tcs = np.empty((steps, n, u), dtype)  # activation(c)
-        hs = self._hs = np.empty((steps, n, u), dtype)
+        fast = self._compile(xw, training)
+        slots = self._slots[0]
+        self._zs = np.empty((slots, n, k), dtype)          # pre-activations
+        self._gs = np.empty((slots, n, k), dtype)          # i, f, g, o
+        self._cs = np.empty((slots, n, u), dtype)
+        self._tcs = np.empty((slots, n, u), dtype)  # activation(c)
+        hs = self._hs = np.empty((self._slots[1], n, u), dtype)
+        if fast:
+            act, rec, keep, masked, tiles = self._kargs
+            compiled.lstm_forward(xw, np.ascontiguousarray(rk), keep, masked, act, rec, tiles, self._zs, self._gs,
+                                  self._cs, self._tcs, hs)
+            return hs
         h = np.zeros((n, u), dtype)
         c = np.zeros((n, u), dtype)
         ra, act = self.rec_act, self.act
@@ -263,6 +319,11 @@ class LSTM(_Recurrent):
         rk = self.values["recurrent_kernel"]
         ra, act = self.rec_act, self.act
         dxw = np.empty_like(self._zs)
+        if self._kargs is not None:
+            act, rec, keep, masked, tiles = self._kargs
+            compiled.lstm_backward(self._zs, self._gs, self._cs, self._tcs, dhs, keep, masked, act, rec,
+                                   np.ascontiguousarray(rk.T), tiles, dxw)
+            return dxw
         dh_next = np.zeros((n, u), self._hs.dtype)
         dc_next = np.zeros((n, u), self._hs.dtype)
         keep = self._keep
@@ -307,17 +368,26 @@ class GRU(_Recurrent):
         g = self.grads["bias"]
         return g[0] if self.config["reset_after"] else g
 
-    def _steps(self, xw):
+    def _steps(self, xw, training):
         steps, n, k = xw.shape
         u = k // 3
         rk = self.values["recurrent_kernel"]
         after = self.config["reset_after"]
         rbias = self.values["bias"][1] if after and self.config["use_bias"] else None
         dtype = xw.dtype
-        self._pre = np.empty_like(xw)      # pre-activations of z, r, hh
-        self._gs = np.empty_like(xw)       # z, r, hh
-        self._rh = np.empty((steps, n, u), dtype)  # reset_after: h_(t-1) · R_h (+ b); else r h_(t-1)
-        hs = self._hs = np.empty((steps, n, u), dtype)
+        fast = self._compile(xw, training)
+        slots = self._slots[0]
+        self._pre = np.empty((slots, n, k), dtype)      # pre-activations of z, r, hh
+        self._gs = np.empty((slots, n, k), dtype)       # z, r, hh
+        self._rh = np.empty((slots, n, u), dtype)  # reset_after: h_(t-1) · R_h (+ b); else r h_(t-1)
+        hs = self._hs = np.empty((self._slots[1], n, u), dtype)
+        if fast:
+            act, rec, keep, masked, tiles = self._kargs
+            rk_main = np.ascontiguousarray(rk if after else rk[:, :2 * u])
+            rbias_arg = np.zeros(0, dtype) if rbias is None else np.ascontiguousarray(rbias)
+            compiled.gru_forward(xw, rk_main, np.ascontiguousarray(rk[:, 2 * u:]), rbias_arg, rbias is not None,
+                                 after, keep, masked, act, rec, tiles, self._pre, self._gs, self._rh, hs)
+            return hs
         h = np.zeros((n, u), dtype)
         ra, act = self.rec_act, self.act
         for t in range(steps):
@@ -350,6 +420,12 @@ class GRU(_Recurrent):
         # the gradient of each step's recurrent product (reset_after: of h_(t-1) · R + b; else of
         # h_(t-1) · R_zr and of (r h_(t-1)) · R_h): the kernel's gradient takes them all at once
         dinner = self._dinner = np.empty_like(self._pre)
+        if self._kargs is not None:
+            act, rec, keep, masked, tiles = self._kargs
+            rk_t = np.ascontiguousarray((rk if after else rk[:, :2 * u]).T)
+            compiled.gru_backward(self._pre, self._gs, self._rh, self._hs, dhs, after, keep, masked, act, rec, rk_t,
+                                  np.ascontiguousarray(rk[:, 2 * u:].T), tiles, dxw, dinner)
+            return dxw
         dh_next = np.zeros((n, u), self._hs.dtype)
         for t in range(steps - 1, -1, -1):
             pre, g = self._pre[t], self._gs[t]
@@ -383,9 +459,9 @@ class GRU(_Recurrent):
         dinner = self._dinner.reshape(steps * n, k)
         grad = self.grads["recurrent_kernel"]
         if self.config["reset_after"]:
-            grad[...] = h_prev.T @ dinner
+            _matmul(h_prev.T, dinner, grad)
             if self.config["use_bias"]:
                 self.grads["bias"][1] = dinner.sum(axis=0)
         else:
-            grad[:, :2 * u] = h_prev.T @ dinner[:, :2 * u]
-            grad[:, 2 * u:] = self._rh.reshape(steps * n, u).T @ dinner[:, 2 * u:]
+            _matmul(h_prev.T, dinner[:, :2 * u], grad[:, :2 * u])
+            _matmul(self._rh.reshape(steps * n, u).T, dinner[:, 2 * u:], grad[:, 2 * u:])
