@@ -41,6 +41,7 @@ from visualnet.io.file_state import FileStamp, Holder, ProjectLock
 from visualnet.io.project import EXTENSION, Project, open_project, save_project
 
 from . import collector
+from .wording import count
 from .settings import THEMES, Settings
 
 log = logging.getLogger("visualnet.files")
@@ -769,7 +770,7 @@ class FileController(QObject):
             return False
         self._load(project, path.stem, None, modified=True)
         log.info("imported %s (%d layers)", path, len(project.graph.nodes))
-        message = f"Imported {path.name}: {len(project.graph.nodes)} layers with their weights."
+        message = f"Imported {path.name}: {count(len(project.graph.nodes), 'layer')} with their weights."
         if imported.notes:
             QMessageBox.information(self.window, "Import Keras Model",
                                     message + "\n\nNotes:\n" + "\n".join(f"• {n}" for n in imported.notes))

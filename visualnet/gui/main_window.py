@@ -13,6 +13,7 @@ from visualnet.graph import Graph
 from visualnet.graph.templates import all_templates, get_template
 
 from . import dialogs, icons, theme, wheel_guard
+from .wording import count
 from .canvas.layout import layered_positions
 from .canvas.metrics import NODE_HEIGHT, NODE_WIDTH, snap
 from .canvas.scene import GraphScene
@@ -406,7 +407,8 @@ class MainWindow(QMainWindow):
     def _analysed(self) -> None:
         g = self.graph
         total = sum(i.params for i in self.document.info.values())
-        self.stats_label.setText(f"{len(g.nodes)} layers · {len(g.edges)} wires · {total:,} params")
+        self.stats_label.setText(f"{count(len(g.nodes), 'layer')} · {count(len(g.edges), 'wire')} · "
+                                 f"{count(total, 'param')}")
         errors = sum(p.severity == "error" for p in self.document.problems)
         warnings = len(self.document.problems) - errors
         t = theme.current()

@@ -34,6 +34,7 @@ from visualnet.workspace.runs import RestoredModel, project_runs, structure
 from visualnet.workspace.training import TrainingWorkspace
 
 from .. import collector
+from ..wording import count
 from .curves import CurvesView
 from .data_panel import DataPanel
 from .evaluation_link import EvaluationLink
@@ -402,7 +403,7 @@ class TrainingPage(QWidget):
             self._update_continue()
         else:
             self.set_state("idle")
-        parts = [f"{len(self.runs)} run(s)"] + (["trained weights"] if self.model is not None else []) + \
+        parts = [count(len(self.runs), "run")] + (["trained weights"] if self.model is not None else []) + \
             (["optimizer state"] if self.workspace.saved_optimizer is not None else [])
         self.log_line("Opened the project's training: " + ", ".join(parts))
         for note in notes:
