@@ -107,6 +107,15 @@ def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
     qtbot.mouseRelease(pad, LEFT, pos=QPoint(84, 140))
     assert pad.pixels().max() > 200
     assert "%" in page.evaluation.prediction_label.text()
+    # the model saw the stroke prepared as MNIST digits were (shown beside the pad): 20 px tall, centred
+    seen = []
+    page.evaluation.predict_requested.connect(seen.append)
+    pad.drawn.emit()
+    x = seen[-1][0, :, :, 0]
+    ink = np.argwhere(x > 0)
+    assert x.shape == (28, 28) and 19 <= ink[:, 0].max() - ink[:, 0].min() + 1 <= 21
+    assert abs((np.indices(x.shape)[1] * x).sum() / x.sum() - 13.5) <= 1
+    assert not page.evaluation.pad_input.pixmap().isNull()
 
 
 def test_pause_step_change_learning_rate_resume_and_stop(qtbot, page):

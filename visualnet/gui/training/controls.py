@@ -64,11 +64,10 @@ class RunControls(QWidget):
         self.progress.setValue(int(1000 * p["fraction"]))
         eta = p.get("eta")
         eta_text = "" if eta is None else f" · ETA {_clock(eta)}"
-        text = (f"{p['fraction']:.0%} · epoch {p['epoch'] + 1 if p['epoch'] < p['epochs'] else p['epochs']}/"
-                f"{p['epochs']} · batch {p['batch']}/{p['steps_per_epoch']} · {p['samples_per_second']:,.0f} "
-                f"samples/s{eta_text}")
-        self.progress.setFormat(text)
-        self.progress.setToolTip(text)
+        epoch = f"epoch {p['epoch'] + 1 if p['epoch'] < p['epochs'] else p['epochs']}/{p['epochs']}"
+        rate = f"{p['samples_per_second']:,.0f} samples/s{eta_text}"
+        self.progress.setFormat(f"{p['fraction']:.0%} · {epoch} · {rate}")     # one line in the bar
+        self.progress.setToolTip(f"{p['fraction']:.0%} · {epoch} · batch {p['batch']}/{p['steps_per_epoch']} · {rate}")
 
 
 def _clock(seconds: float) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
 from visualnet import data
 from visualnet.data.preview import raw_text
 from visualnet.data.sequence_builtins import decode
+from visualnet.data.drawing import mnist_style
 from visualnet.engine import evaluation
 
 from .. import theme
@@ -179,6 +180,10 @@ class EvaluationView(QWidget):
 
         # predictions on new input
         self.pad = DrawingPad(168)
+        self.pad_input = QLabel()           # what the model sees: the drawing prepared as MNIST digits were
+        self.pad_input.setObjectName("pad_input")
+        self.pad_input.setToolTip("The drawing as the model sees it: cropped, scaled to 20 pixels and centred "
+                                  "by its centre of mass, as the MNIST digits were prepared")
         self.pad_buttons = QWidget()
         pb = QHBoxLayout(self.pad_buttons)
         pb.setContentsMargins(0, 0, 0, 0)
@@ -215,7 +220,12 @@ class EvaluationView(QWidget):
 
         predict = QGroupBox("Predict on new input")
         pl = QVBoxLayout(predict)
-        pl.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignHCenter)
+        pad_row = QHBoxLayout()
+        pad_row.addStretch(1)
+        pad_row.addWidget(self.pad)
+        pad_row.addWidget(self.pad_input, 0, Qt.AlignmentFlag.AlignBottom)
+        pad_row.addStretch(1)
+        pl.addLayout(pad_row)
         pl.addWidget(self.text_input, 1)
         pl.addWidget(self.text_note)
         pl.addWidget(self.pad_buttons)
@@ -258,6 +268,7 @@ class EvaluationView(QWidget):
         typed = text and tuple(image_shape or ()) == (1,)       # one raw string per sample
         self.image_shape = image_shape
         self.pad.setVisible(gray)
+        self.pad_input.setVisible(gray)
         self.clear_button.setVisible(gray or typed)
         self.open_button.setVisible(image)
         self.text_input.setVisible(typed)
@@ -277,6 +288,7 @@ class EvaluationView(QWidget):
 
     def _clear(self) -> None:
         self.pad.clear()
+        self.pad_input.clear()
         self.text_input.clear()
 
     def _predict_clicked(self) -> None:
@@ -288,7 +300,9 @@ class EvaluationView(QWidget):
         elif self.form_box.isVisibleTo(self):
             self.predict_requested.emit([[e.text() for e in self.form_edits]])
         else:
-            px = self.pad.pixels(self.image_shape[0] if self.image_shape else 28)
+            side = self.image_shape[0] if self.image_shape else 28
+            px = mnist_style(self.pad.pixels(self.pad.width()), side=side, box=max(1, round(side * 20 / 28)))
+            self.pad_input.setPixmap(pixmap_from_array(px, scale=max(1, 84 // side)))
             self.predict_requested.emit(px.reshape(1, *px.shape, 1).astype(np.float32))
 
     def _open_image(self) -> None:
