@@ -55,6 +55,7 @@ class Param:
     optional: bool = False  # None is allowed
     required: bool = False
     allow_minus_one: bool = False  # for Reshape's target_shape
+    allow_none: bool = False  # kind 'shape': None for a dimension of unknown size (Input's time axis)
     finite: bool = True  # kind 'float': NaN and infinities are refused unless this is False
 
     def __post_init__(self):
@@ -136,8 +137,7 @@ class Param:
         if not isinstance(value, (tuple, list)):
             raise ParamError(self.name, f"'{self.name}' must be a tuple of integers. Received: {self.name}={value!r}")
         try:
-            # Input's shape may leave a dimension unknown (None), e.g. (None, 8): any number of timesteps
-            out = tuple(None if v is None and self.name == "shape" else self._as_int(v) for v in value)
+            out = tuple(None if v is None and self.allow_none else self._as_int(v) for v in value)
         except ParamError:
             raise ParamError(
                 self.name, f"'{self.name}' must contain only integers. Received: {self.name}={tuple(value)!r}"

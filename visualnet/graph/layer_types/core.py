@@ -12,8 +12,9 @@ from ._common import activation, fmt, initializer
 
 register(LayerSpec(
     "Input", "input", "Feeds samples of the given shape into the network (batch dimension excluded).",
-    (Param("shape", "shape", (784,), "Shape of one sample, without the batch dimension, e.g. 28, 28, 1.",
-           required=True),),
+    (Param("shape", "shape", (784,), "Shape of one sample, without the batch dimension, e.g. 28, 28, 1 "
+                                     "(None: any length, e.g. None, 8 for sequences of 8 features).",
+           required=True, allow_none=True),),
     0, 0, lambda p, shapes: (None, *p["shape"]), key_params=("shape",),
     keras=KerasForm("InputLayer"),
 ))
