@@ -186,8 +186,8 @@ def layers_using_masks(model) -> list[str]:
     ex = model._executor
     if not ex.makes_masks:
         return []
-    ex.forward([np.zeros((1, *ex.graph.nodes[n].params["shape"]), np.float32) for n in ex.input_ids],
-               training=False)
+    ex.forward([np.zeros((1, *(d or 1 for d in ex.graph.nodes[n].params["shape"])), np.float32)   # None: any length
+                for n in ex.input_ids], training=False)
     return [layer.name for n, layer, parents in ex._forward_plan if layer.takes_mask and parents[0] in ex.masks]
 
 
