@@ -345,7 +345,7 @@ def test_the_rate_shown_is_samples_over_wall_time_with_what_happens_between_step
     def report(kind, payload):
         if kind == "batch":
             clock["now"] += 1.0                 # a second passes outside the step (reports, drawing...)
-            seen.append(payload["progress"])
+            seen.append(s.progress())
 
     s = session(config(epochs=1, batch_size=20), callback=report)
     s.run()

@@ -78,7 +78,8 @@ class TrainingSession:
 
     validation_data: (x_val, y_val), else `config.validation_split` takes Keras's last
     fraction of (x, y). `callback(kind, payload)` receives "batch", "epoch", "marker",
-    "log" and "finished" reports (called in the thread that trains).
+    "log" and "finished" reports (called in the thread that trains; `progress()` tells
+    where the run is).
     Status: "ready" -> "running" -> "finished" | "early_stopped" | "stopped" | "diverged".
     """
 
@@ -371,7 +372,7 @@ class TrainingSession:
         if every and (self.step_count % every == 0 or self.step_count == 1):
             norms = evaluation.gradient_norms(self.model)
             self.history.append("gradients", {"step": self.step_count, **norms})
-        self._report("batch", {**row, "logs": logs, "progress": self.progress()})
+        self._report("batch", row)
         return row
 
     def _end_epoch(self) -> None:
@@ -416,7 +417,7 @@ class TrainingSession:
             return
         row = {"epoch": self.epoch, "step": self.step_count, **logs, "duration": self._epoch_time}
         self.history.append("epoch", row)
-        self._report("epoch", {**row, "logs": dict(logs), "progress": self.progress()})
+        self._report("epoch", {**row, "logs": dict(logs)})
 
     def _end_with_best_weights(self, status: str, reason: str) -> None:
         if self._early is not None and self._early.restore_best_weights and self._early.best_weights is not None:
@@ -464,8 +465,7 @@ class TrainingSession:
             final["loss"] = h.batch["loss"][-1]
         h.final = json_safe(final)
         h.settings = json_safe({**self.config.to_dict(), "batch_size": self.batch_size, "epochs": self.epochs})
-        self._report("finished", {"status": status, "reason": reason, "final": h.final,
-                                  "progress": self.progress()})
+        self._report("finished", {"status": status, "reason": reason, "final": h.final})
 
     def run_epoch(self, control: "TrainingControl | None" = None) -> str:
         """Train to the end of the current epoch (or a pause/stop request)."""

@@ -117,21 +117,21 @@ class TrainingController:
 
     def _on_report(self, kind: str, payload: dict) -> None:
         if kind == "batch":
-            self._pending.append({k: v for k, v in payload.items() if k not in ("logs", "progress")})
+            self._pending.append(payload)
             paused = self.control.pause_requested
             if paused or time.perf_counter() - self._last_emit >= self.throttle:
-                self._flush(payload["progress"])
+                self._flush(self.session.progress())
                 self._maybe_inspect(force=paused)
         elif kind == "epoch":
-            self._flush(payload["progress"])
-            self.listener.epoch({k: v for k, v in payload.items() if k != "progress"})
+            self._flush(self.session.progress())
+            self.listener.epoch(payload)
             logs = " - ".join(f"{k}: {v:.4f}" for k, v in payload["logs"].items() if isinstance(v, float))
             self.listener.log(f"Epoch {payload['epoch'] + 1}: {logs}")
         elif kind == "marker":
             self.listener.marker(dict(payload))
             self.listener.log(f"Changed at step {payload['step']}: {payload['text']}")
         elif kind == "finished":
-            self._flush(payload["progress"])
+            self._flush(self.session.progress())
             self._maybe_inspect(force=True)
 
     def run(self) -> None:

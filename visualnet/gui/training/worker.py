@@ -1,16 +1,25 @@
 """The Qt side of a training run: `TrainingWorker` turns a `TrainingController`'s reports
-(workspace/controller.py, called in the training thread) into queued signals for the GUI
-thread, and `TrainingThread` is the QThread the controller's run goes on in."""
+(workspace/controller.py, called in the training thread) into signals emitted in the GUI
+thread, and `TrainingThread` is the QThread the controller's run goes on in.
+
+The reports are queued in order and the GUI thread is woken once for all that arrived
+since it last looked (one queued call, not one per report): each wake-up takes the GIL
+from the training thread, so fewer of them keep training at `fit`'s pace. The batch rows
+of one wake-up are emitted together, and only the latest progress."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+import threading
+
+from PySide6.QtCore import QObject, QThread, Signal
 
 from visualnet.workspace.controller import Listener, TrainingController
 
 
 class TrainingWorker(QObject, Listener):
-    batches_ready = Signal(list)       # [batch row dict]
+    """Lives in the GUI thread; the Listener methods are called in the training thread."""
+
+    batches_ready = Signal(object)     # [batch row dict]
     epoch_finished = Signal(dict)
     marker_added = Signal(dict)
     progress_changed = Signal(dict)
@@ -18,51 +27,88 @@ class TrainingWorker(QObject, Listener):
     log_added = Signal(str)
     finished = Signal(dict)            # {"status", "reason", "final"}
     failed = Signal(str, str)          # message for the user, traceback for the log
+    _wake = Signal()
 
     def __init__(self, controller: TrainingController):
         super().__init__()
         self.controller = controller
         controller.listener = self
+        self._lock = threading.Lock()
+        self._queue: list = []
+        self.wakes = 0                 # how many times the GUI thread was woken (tests count them)
+        self._wake.connect(self._deliver)   # queued when emitted from the training thread
 
-    # Listener (training thread)
+    def _post(self, signal, *args) -> None:
+        with self._lock:
+            self._queue.append((signal, args))
+            wake = len(self._queue) == 1
+        if wake:
+            self._wake.emit()
+
+    def _deliver(self) -> None:
+        """In the GUI thread: emit what was queued, in order."""
+        with self._lock:
+            queue, self._queue = self._queue, []
+        if not queue:
+            return
+        self.wakes += 1
+        progress = next((args for signal, args in reversed(queue) if signal == "progress_changed"), None)
+        rows: list = []
+        for signal, args in queue:
+            if signal == "batches_ready":
+                rows.extend(args[0])
+                continue
+            if signal == "progress_changed":
+                continue
+            if rows:
+                self.batches_ready.emit(rows)
+                rows = []
+            if signal in ("finished", "failed") and progress is not None:
+                self.progress_changed.emit(*progress)     # before the end, which it would overwrite
+                progress = None
+            getattr(self, signal).emit(*args)
+        if rows:
+            self.batches_ready.emit(rows)
+        if progress is not None:
+            self.progress_changed.emit(*progress)
+
+    # Listener (training thread; from the GUI thread too when no run goes on)
     def batches(self, rows):
-        self.batches_ready.emit(rows)
+        self._post("batches_ready", rows)
 
     def progress(self, progress):
-        self.progress_changed.emit(progress)
+        self._post("progress_changed", progress)
 
     def epoch(self, row):
-        self.epoch_finished.emit(row)
+        self._post("epoch_finished", row)
 
     def marker(self, marker):
-        self.marker_added.emit(marker)
+        self._post("marker_added", marker)
 
     def log(self, text):
-        self.log_added.emit(text)
+        self._post("log_added", text)
 
     def inspected(self, snapshot):
-        self.inspected_ready.emit(snapshot)
+        self._post("inspected_ready", snapshot)
 
     def ended(self, result):
-        self.finished.emit(result)
+        self._post("finished", result)
 
     def crashed(self, message, details):
-        self.failed.emit(message, details)
+        self._post("failed", message, details)
 
-    @Slot()
     def run(self) -> None:
         self.controller.run()
 
 
 class TrainingThread(QThread):
-    """The QThread a worker runs in: it ends when `worker.run()` returns. No event loop:
-    a `quit` queued to the GUI thread could not arrive while that thread blocks in
+    """The QThread a worker's run goes on in: it ends when `worker.run()` returns. No event
+    loop: a `quit` queued to the GUI thread could not arrive while that thread blocks in
     `wait()` (closing a window), and the thread would outlive the wait."""
 
     def __init__(self, worker: TrainingWorker, parent=None):
         super().__init__(parent)
         self.worker = worker
-        worker.moveToThread(self)
 
     def run(self) -> None:
         self.worker.run()
