@@ -4,10 +4,13 @@ the progress text never lays the page out again."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
+from visualnet.gui.training import curves as curves_mod
 from visualnet.gui.training.controls import RunControls
-from visualnet.gui.training.curves import CurvesView
+from visualnet.gui.training.curves import WHOLE_RUN_UNDER, CurvesView
 
 
 def _rows(start: int, n: int, loss: float = 0.5) -> list:
@@ -40,12 +43,35 @@ def test_a_live_run_draws_new_points_together_and_everything_when_it_pauses(view
     assert view.redraws == drawn + 2
 
 
+def _step_span(view) -> float:
+    view.redraw()
+    lo, hi = view.plots["loss"].plot.vb.viewRange()[0]
+    return hi - lo
+
+
+def test_the_step_axis_spans_a_short_run_at_once_and_widens_a_long_one_by_doubling(view, monkeypatch):
+    clock = SimpleNamespace(now=0.0)
+    monkeypatch.setattr(curves_mod, "time", SimpleNamespace(perf_counter=lambda: clock.now))
+    view.reset(["accuracy"], steps=10_000)
+    clock.now = 1.0                                      # 100 steps a second: the run lasts 100 s
+    assert 10_000 / 100 > WHOLE_RUN_UNDER
+    view.add_batches(_rows(1, 100))
+    assert _step_span(view) == pytest.approx(1250, rel=0.05)      # an eighth of the run
+    clock.now = 13.0
+    view.add_batches(_rows(101, 1200))                   # past the axis's end
+    assert _step_span(view) == pytest.approx(2500, rel=0.05)      # doubled
+    view.reset(["accuracy"], steps=10_000)
+    clock.now = 12.0                                     # 1,000 steps a second: the run lasts 10 s
+    view.add_batches(_rows(1, 1000))
+    assert _step_span(view) == pytest.approx(10_000, rel=0.05)    # the whole run at once
+
+
 def test_a_live_run_redraws_on_a_timer(view, qtbot):
     view.reset(["accuracy"], steps=10_000)
     drawn = view.redraws
     view.add_batches(_rows(1, 10))
     qtbot.waitUntil(lambda: view.redraws == drawn + 1, timeout=5_000)
-    assert view.plots["loss"].items["train"].getData()[0][-1] == 10
+    assert view.plots["loss"].items["train"].xData[-1] == 10
 
 
 def test_the_value_axis_changes_only_when_the_points_leave_it_or_shrink_well_inside(view):

@@ -28,6 +28,7 @@ SYMBOLS_UP_TO = 500  # epoch and validation points drawn with symbols up to this
 # cost (so drawing takes at most ~5% of the GUI thread), and never more often than REDRAW_MIN
 # nor less often than REDRAW_MAX seconds
 REDRAW_SHARE, REDRAW_MIN, REDRAW_MAX = 0.05, 0.5, 2.0
+WHOLE_RUN_UNDER = 60.0  # seconds: a run that will be this short gets a step axis as long as the run
 VALUE_AXIS_WIDTH = 52   # pixels: room for five-digit tick labels such as 0.0125 or 1e-05
 COLOURS = {"train": "#2f6fea", "raw": "#9db8f2", "epoch": "#1f3f8f", "val": "#e16f24", "lr": "#8250df",
            "marker": "#8c959f"}
@@ -213,6 +214,7 @@ class CurvesView(QWidget):
         self._redraw_timer.stop()
         self.tables = {"batch": {}, "epoch": {}}
         self.steps, self._span, self._span_pending, self.live = steps, None, None, bool(steps)
+        self._started = time.perf_counter()
         keys = ["loss"] + [m for m in metric_names if m != "loss"] + ["learning_rate"]
         if keys == list(self.plots):      # the same plots: emptied, not built again
             for plot in self.plots.values():
@@ -259,16 +261,21 @@ class CurvesView(QWidget):
             self._redraw_timer.start(int(1000 * min(max(cost / REDRAW_SHARE, REDRAW_MIN), REDRAW_MAX)))
 
     def _follow(self, last_step: float) -> None:
-        """Widen the step axis (from an eighth of the run, by doubling, up to its length) to show `last_step`."""
+        """Widen the step axis to show `last_step`: from an eighth of the run, by doubling, up
+        to its length; at once to the whole run when it will last under `WHOLE_RUN_UNDER`
+        seconds at its pace (each widening draws every axis anew)."""
         if not self.steps or not np.isfinite(last_step):
             return
         if self._span is not None and last_step <= self._span:
             return
         if last_step > self.steps:       # the run was lengthened (more epochs)
             self.steps = int(2 * last_step)
-        span = max(64, self.steps // 8)      # at most four widenings in a run: each draws the axes anew
+        span = max(64, self.steps // 8)      # at most four widenings in a run
         while span < last_step * 1.25:
             span *= 2
+        elapsed = time.perf_counter() - self._started
+        if last_step > 0 and elapsed * self.steps / last_step < WHOLE_RUN_UNDER:
+            span = self.steps
         self._span = self._span_pending = min(span, self.steps)
 
     def _add_plot(self, key: str, index: int | None = None) -> CurvePlot:
