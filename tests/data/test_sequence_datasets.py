@@ -5,7 +5,6 @@ the preview (and the GUI data panel) for the new kinds, and quick real training 
 """
 
 import hashlib
-import time
 
 import numpy as np
 import pytest
@@ -164,10 +163,8 @@ def test_text_classifier_learns_the_reviews(reviews):
     model = models.Sequential([layers.Input((200,)), layers.Embedding(10000, 16), layers.GlobalAveragePooling1D(),
                                layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer=optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
-    start = time.perf_counter()
     model.fit(x, y, epochs=2, batch_size=32, verbose=0)
     _, accuracy = model.evaluate(xt, yt, verbose=0)
-    assert time.perf_counter() - start < 20
     assert accuracy > 0.70          # held-out 400 reviews; about 0.80 measured, chance is 0.50
 
 
@@ -182,10 +179,8 @@ def test_forecasters_beat_the_mean(body):
         else [layers.LSTM(16)]
     model = models.Sequential([layers.Input((30, 1)), *hidden, layers.Dense(1)])
     model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
-    start = time.perf_counter()
     model.fit(x, y, epochs=5, batch_size=32, verbose=0)
     mse = model.evaluate(xt, yt, verbose=0)
-    assert time.perf_counter() - start < 20
     baseline = float(np.mean((yt - y.mean()) ** 2))       # predicting the training mean: about 17.0
     assert mse < 0.6 * baseline                           # measured 7.0 (Conv1D) and 5.8 (LSTM)
 

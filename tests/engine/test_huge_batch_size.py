@@ -1,7 +1,6 @@
 """Issue 27: a batch size larger than the data is clipped to the data, as Keras does, so
 fit(x[:100], batch_size=10**12) trains (one batch per epoch) instead of asking for TiB."""
 
-import time
 
 import numpy as np
 import pytest
@@ -61,9 +60,7 @@ def test_fit_huge_batch_size_with_validation_split_and_shuffle():
 def test_evaluate_and_predict_with_huge_batch_size():
     x, y = _data()
     model = _model()
-    t0 = time.perf_counter()
     np.testing.assert_allclose(model.evaluate(x, y, batch_size=HUGE, verbose=0),
                                model.evaluate(x, y, batch_size=32, verbose=0), rtol=1e-6)
     np.testing.assert_allclose(model.predict(x, batch_size=HUGE, verbose=0),
                                model.predict(x, batch_size=32, verbose=0), rtol=1e-6)
-    assert time.perf_counter() - t0 < 30      # a hang guard (no batch loop to count here)
