@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	PYTHON=$(PYTHON) bash packaging/linux/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,oracle,packaging]'
+	$(PY) -m pip install --quiet -e '.[test,oracle,packaging,onnx]'
 	rm -f $(VENV)/.stamp-*; touch $@
 
 run: $(STAMP)

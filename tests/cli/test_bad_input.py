@@ -35,7 +35,7 @@ def test_a_wrong_format_or_output(iris_project, tmp_path, cli):
     code, _, err = cli("export", iris_project, "--format", "caffe", "-o", tmp_path / "m.x")
     assert code == 2 and "invalid choice: 'caffe'" in one_line(err)
     code, _, err = cli("export", iris_project, "--format", "keras", "-o", tmp_path / "m.h5")
-    assert code == 2 and one_line(err).endswith("a keras export is written to a .keras file")
+    assert code == 2 and one_line(err).endswith("the keras export is written to a .keras file")
     code, _, err = cli("predict", iris_project, "--input", tmp_path / "x.npy", "-o", tmp_path / "y.npy")
     assert code == 2 and one_line(err).endswith("x.npy: no such file or folder")
 

@@ -37,6 +37,20 @@ def test_export_writes_each_format(iris_project, tmp_path, cli):
     assert any((w == kernel).all() for arrays in weights.values() for w in arrays if w.shape == kernel.shape)
 
 
-def test_export_onnx_is_not_available_yet(iris_project, tmp_path, cli):
+def test_export_onnx_predicts_as_the_trained_project(iris_project, tmp_path, cli):
+    import numpy as np
+    import onnxruntime as ort
+
+    assert cli("train", iris_project, "--json")[0] == 0
     code, out, err = cli("export", iris_project, "--format", "onnx", "-o", tmp_path / "m.onnx")
-    assert code == 2 and err.strip().endswith("ONNX export is not available yet") and len(err.splitlines()) == 1
+    assert code == 0 and out.startswith(f"Wrote {tmp_path / 'm.onnx'}") and "untrained" not in out
+    model = open_project(iris_project).build_model()
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    y = session.run(None, {session.get_inputs()[0].name: x})[0]
+    np.testing.assert_allclose(y, model.predict(x, verbose=0), atol=1e-5)
+
+
+def test_export_onnx_to_another_suffix_is_bad_input(iris_project, tmp_path, cli):
+    code, out, err = cli("export", iris_project, "--format", "onnx", "-o", tmp_path / "m.keras")
+    assert code == 2 and "the onnx export is written to a .onnx file" in err and len(err.splitlines()) == 1

@@ -1,4 +1,4 @@
-"""`visualnet export FILE --format F -o OUT`: a Keras model file (.keras or .h5) or a Python
+"""`visualnet export FILE --format F -o OUT`: a Keras model file (.keras or .h5), an ONNX file or a Python
 script for Keras or PyTorch (with `<stem>_weights.npz` beside it when trained), as File ▸
 Export writes them."""
 
@@ -14,7 +14,7 @@ FORMATS = {"keras": ".keras", "h5": ".h5", "keras-script": ".py", "torch-script"
 def add_arguments(p) -> None:
     p.add_argument("file", metavar="FILE", help="a project (.vnet), Keras model (.keras, .h5) or model description "
                                                 "(.json)")
-    p.add_argument("--format", required=True, choices=list(FORMATS), help="onnx is not available yet")
+    p.add_argument("--format", required=True, choices=list(FORMATS))
     p.add_argument("-o", "--output", required=True, metavar="OUT")
 
 
@@ -24,10 +24,8 @@ def run(args) -> int:
     from visualnet.io.keras_files import save_model
 
     path, out = Path(args.file), Path(args.output)
-    if args.format == "onnx":
-        raise BadInput(f"{path}: ONNX export is not available yet")
     if out.suffix.lower() != FORMATS[args.format]:
-        raise BadInput(f"{out}: a {args.format} export is written to a {FORMATS[args.format]} file")
+        raise BadInput(f"{out}: the {args.format} export is written to a {FORMATS[args.format]} file")
     project = open_file(path)
     errors = [p for p in validate(project.graph) if p.severity == "error"]
     if not project.graph.nodes or errors:
@@ -36,6 +34,11 @@ def run(args) -> int:
         model = project.build_model(compile=project.training.get("loss") is not None)
         if args.format in ("keras", "h5"):
             save_model(model, out)
+            extra = None
+        elif args.format == "onnx":
+            from visualnet.io.onnx_export import export_onnx
+
+            export_onnx(model, out)
             extra = None
         else:
             export = export_keras_script if args.format == "keras-script" else export_torch_script

@@ -1,5 +1,5 @@
 """The File menu: New, Open, Open Recent, Save, Save As, Revert, Close, Import Keras model,
-Export Keras model, Export Python code (Keras / PyTorch); autosave to a recovery file and
+Export Keras model, ONNX model, Python code (Keras / PyTorch); autosave to a recovery file and
 the offer to restore one after a crash.
 
 The canvas edits only the graph; the rest of a project (data recipe, training settings,
@@ -139,7 +139,9 @@ class FileController(QObject):
                 ("export_keras_code", "Python Code for &Keras…", lambda: self.export_code("keras"),
                  "A runnable Keras script that rebuilds and trains the model"),
                 ("export_torch_code", "Python Code for &PyTorch…", lambda: self.export_code("torch"),
-                 "A runnable PyTorch script that rebuilds and trains the model")):
+                 "A runnable PyTorch script that rebuilds and trains the model"),
+                ("export_onnx", "&ONNX Model (.onnx)…", self.export_onnx,
+                 "The model and its weights for ONNX runtimes (opset 17)")):
             action = QAction(text, w)
             action.setStatusTip(tip)
             action.triggered.connect(lambda _=False, s=slot: s())
@@ -815,6 +817,28 @@ class FileController(QObject):
         trained = "" if project.weights else " (untrained: initial weights)"
         self.window.statusBar().showMessage(f"Exported {path}{trained}", 8000)
         log.info("exported %s", path)
+        return True
+
+    def export_onnx(self, path=None) -> bool:
+        model, project = self.build_model("Export ONNX Model")
+        if model is None:
+            return False
+        if path is None:
+            start = str(Path(self._start_dir()) / (_safe_stem(self.document.title) + ".onnx"))
+            name, _ = QFileDialog.getSaveFileName(self.window, "Export ONNX Model", start, "ONNX model (*.onnx)")
+            if not name:
+                return False
+            path = Path(name) if name.lower().endswith(".onnx") else Path(name + ".onnx")
+        path = Path(path)
+        from visualnet.io.onnx_export import OnnxExportError, export_onnx
+
+        try:
+            export_onnx(model, path)
+        except (OSError, OnnxExportError) as exc:
+            self._fail("Export ONNX Model", _save_error(path, exc))
+            return False
+        trained = "" if project.weights else " (untrained: initial weights)"
+        self.window.statusBar().showMessage(f"Exported {path}{trained}", 8000)
         return True
 
     def export_code(self, framework: str, path=None) -> bool:

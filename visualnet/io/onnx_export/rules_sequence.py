@@ -1,0 +1,141 @@
+"""ONNX rules of the recurrent layers (ONNX's RNN, GRU and LSTM operators, whose gate
+orders and biases differ from Keras's), Bidirectional and the dot-product attentions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .builder import Builder
+from .context import Layer, f32, rule
+
+_ACTS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
+_OP = {"SimpleRNN": "RNN", "GRU": "GRU", "LSTM": "LSTM"}
+
+
+def _act(L: Layer, name: str | None) -> str:
+    if name not in _ACTS:
+        L.refuse(f"the recurrent activation {name!r} has no ONNX form here (sigmoid, tanh and relu have)")
+    return _ACTS[name]
+
+
+def _direction(kind: str, p: dict, kernel, recurrent, bias) -> tuple:
+    """ONNX's W, R, B of one direction from Keras's kernel, recurrent kernel and bias."""
+    k, r = np.asarray(kernel), np.asarray(recurrent)
+    units = r.shape[0]
+    blocks = {"LSTM": [0, 3, 1, 2], "GRU": [0, 1, 2], "SimpleRNN": [0]}[kind]   # Keras ifco -> ONNX iofc
+    gates = len(blocks)
+
+    def reorder(m):   # (in, gates*units) -> (gates*units, in), blocks in ONNX's order
+        return np.concatenate([m[:, g * units:(g + 1) * units].T for g in blocks], axis=0)
+
+    wb = rb = np.zeros(gates * units, np.float32)
+    if bias is not None:
+        bias = np.asarray(bias)
+        if kind == "GRU" and p.get("reset_after", True):
+            wb, rb = bias[0], bias[1]
+        else:
+            wb = bias
+        wb = np.concatenate([wb[g * units:(g + 1) * units] for g in blocks])
+        rb = np.concatenate([rb[g * units:(g + 1) * units] for g in blocks])
+    return reorder(k), reorder(r), np.concatenate([wb, rb])
+
+
+def recurrent(b: Builder, L: Layer, kind: str, p: dict, weights: list, directions: int) -> tuple[str, str]:
+    """(Y, Y_h) of ONNX's operator over the channels-last sequence `L.x`: Y is
+    (seq, directions, batch, units), Y_h (directions, batch, units)."""
+    if p.get("return_state"):
+        L.refuse("return_state has no ONNX form here yet")
+    per = 3 if p.get("use_bias", True) else 2
+    parts = [_direction(kind, p, *(list(weights[d * per:(d + 1) * per]) + [None])[:3]) for d in range(directions)]
+    units = parts[0][1].shape[1]
+    x = b.transpose(L.x, [1, 0, 2], L.name)                       # (seq, batch, features)
+    if p.get("go_backwards") and directions == 1:
+        x = b.reverse(x, 0, L.name)      # Keras returns the outputs in the order it read the steps
+    ins = [x, b.const(np.stack([w for w, _, _ in parts]), f"{L.name}/W"),
+           b.const(np.stack([r for _, r, _ in parts]), f"{L.name}/R"),
+           b.const(np.stack([bb for _, _, bb in parts]), f"{L.name}/B")]
+    recurrent_act, act = _act(L, p.get("recurrent_activation", "sigmoid")), _act(L, p.get("activation", "tanh"))
+    acts = {"SimpleRNN": [act], "GRU": [recurrent_act, act], "LSTM": [recurrent_act, act, act]}[kind] * directions
+    attrs = {"hidden_size": units, "activations": acts,
+             "direction": "bidirectional" if directions == 2 else "forward"}
+    if kind == "GRU":
+        attrs["linear_before_reset"] = int(bool(p.get("reset_after", True)))
+    y, y_h = b.ops(_OP[kind], ins, L.name, 2, **attrs)
+    return y, y_h
+
+
+@rule("SimpleRNN", "GRU", "LSTM")
+def _rnn(b, L):
+    y, y_h = recurrent(b, L, L.type, L.params, L.weights, 1)
+    if L.params.get("return_sequences"):
+        return b.transpose(b.squeeze(y, [1], L.name), [1, 0, 2], L.name)
+    return b.squeeze(y_h, [0], L.name)
+
+
+@rule("Bidirectional")
+def _bidirectional(b, L):
+    p = L.params
+    if p.get("go_backwards"):
+        L.refuse("a Bidirectional of a layer that goes backwards")
+    y, y_h = recurrent(b, L, p["wrapped"], p, L.weights, 2)
+    units = np.asarray(L.weights[1]).shape[0]
+    if p.get("return_sequences"):
+        both = b.transpose(y, [2, 0, 1, 3], L.name)               # (batch, seq, 2, units)
+        forward, backward = (b.squeeze(b.slice(both, [d], [d + 1], [2], L.name), [2], L.name) for d in (0, 1))
+        concat_shape = [0, 0, 2 * units]
+    else:
+        both = b.transpose(y_h, [1, 0, 2], L.name)                # (batch, 2, units)
+        forward, backward = (b.squeeze(b.slice(both, [d], [d + 1], [1], L.name), [1], L.name) for d in (0, 1))
+        concat_shape = [0, 2 * units]
+    mode = p["merge_mode"]
+    if mode == "concat":
+        return b.op("Reshape", [both, b.ints(concat_shape)], L.name)
+    if mode == "sum":
+        return b.op("Add", [forward, backward], L.name)
+    if mode == "mul":
+        return b.op("Mul", [forward, backward], L.name)
+    if mode == "ave":
+        return b.op("Mul", [b.op("Add", [forward, backward], L.name), b.scalar(0.5)], L.name)
+    L.refuse(f"merge_mode={mode!r} has no ONNX form here")
+
+
+def _attend(b: Builder, L: Layer, scores: str, value: str) -> str:
+    if L.params.get("use_causal_mask"):
+        tq, tv = L.in_shapes[0][1], L.in_shapes[1][1]
+        if tq is None or tv is None:
+            L.refuse("a causal mask over sequences of unknown length has no ONNX form here")
+        future = np.triu(np.ones((tq, tv), np.float32), k=1) * 1e9
+        scores = b.op("Sub", [scores, b.const(future, f"{L.name}/causal")], L.name)
+    weights = b.op("Softmax", [scores], L.name, axis=-1)
+    return b.op("MatMul", [weights, value], L.name)
+
+
+@rule("Attention")
+def _attention(b, L):
+    query, value = L.xs[0], L.xs[1]
+    key = L.xs[2] if len(L.xs) > 2 else value
+    w = list(L.weights)
+    scale = w.pop(0) if L.params["use_scale"] else None
+    if L.params["score_mode"] == "dot":
+        scores = b.op("MatMul", [query, b.transpose(key, [0, 2, 1], L.name)], L.name)
+        if scale is not None:
+            scores = b.op("Mul", [scores, b.const(f32(scale), f"{L.name}/scale")], L.name)
+    else:
+        total = b.op("Add", [b.unsqueeze(query, [2], L.name), b.unsqueeze(key, [1], L.name)], L.name)
+        if scale is not None:
+            total = b.op("Mul", [total, b.const(f32(scale), f"{L.name}/scale")], L.name)
+        scores = b.op("ReduceSum", [b.op("Tanh", [total], L.name), b.ints([-1])], L.name, keepdims=0)
+        scores = b.op("Mul", [scores, b.const(f32(w.pop(0)), f"{L.name}/concat_score_weight")], L.name)
+    return _attend(b, L, scores, value)
+
+
+@rule("AdditiveAttention")
+def _additive(b, L):
+    query, value = L.xs[0], L.xs[1]
+    key = L.xs[2] if len(L.xs) > 2 else value
+    total = b.op("Tanh", [b.op("Add", [b.unsqueeze(query, [2], L.name), b.unsqueeze(key, [1], L.name)], L.name)],
+                 L.name)
+    if L.params["use_scale"]:
+        total = b.op("Mul", [total, b.const(f32(L.weights[0]), f"{L.name}/scale")], L.name)
+    scores = b.op("ReduceSum", [total, b.ints([-1])], L.name, keepdims=0)
+    return _attend(b, L, scores, value)
