@@ -206,7 +206,7 @@ def test_about_lists_versions_and_the_shortcut_sheet_lists_file_actions(window, 
 
     for value in (numpy.__version__, numba.__version__, QtCore.qVersion(), "Python"):
         assert value in about
-    for label in ("Open", "Save As", "Import Keras Model", "Quit", "Undo"):
+    for label in ("Open", "Save As", "Import Keras or ONNX Model", "Quit", "Undo"):
         assert label in sheet
 
 

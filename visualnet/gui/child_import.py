@@ -40,7 +40,7 @@ def import_in_child(parent, path) -> ForeignImport | None:
         timer = QTimer(singleShot=True, interval=int(time_limit(path) * 1000))
         timer.timeout.connect(lambda: stop("timed_out"))
         dialog = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 0, parent)
-        dialog.setWindowTitle("Import Keras Model")
+        dialog.setWindowTitle("Import ONNX Model" if Path(path).suffix.lower() == ".onnx" else "Import Keras Model")
         dialog.setWindowModality(Qt.WindowModal)
         dialog.setMinimumDuration(0)
         dialog.canceled.connect(lambda: stop("cancelled"))

@@ -48,7 +48,7 @@ log = logging.getLogger("visualnet.files")
 
 PROJECT_FILTER = "VisualNet projects (*.vnet)"
 OPEN_FILTER = "VisualNet projects (*.vnet);;Model descriptions (*.json);;All files (*)"
-KERAS_OPEN_FILTER = "Keras models (*.keras *.h5 *.hdf5);;All files (*)"
+KERAS_OPEN_FILTER = "Keras and ONNX models (*.keras *.h5 *.hdf5 *.onnx);;All files (*)"
 KERAS_SAVE_FILTER = "Keras 3 model (*.keras);;Legacy Keras HDF5 (*.h5)"
 PYTHON_FILTER = "Python script (*.py)"
 BACKGROUND_BYTES = 16 << 20   # weights larger than this are saved on the worker thread
@@ -130,8 +130,8 @@ class FileController(QObject):
         self.recent_menu.setObjectName("menu_open_recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         add("revert", "Re&vert to Saved", self.revert, None, "Go back to the last saved version of this project")
-        add("import_keras", "&Import Keras Model…", self.import_keras, "Ctrl+I",
-            "Open a model saved by Keras (.keras or .h5), laid out on the canvas")
+        add("import_keras", "&Import Keras or ONNX Model…", self.import_keras, "Ctrl+I",
+            "Open a model saved by Keras (.keras or .h5) or as ONNX (.onnx), laid out on the canvas")
         self.export_menu = QMenu("&Export", w)
         for key, text, slot, tip in (
                 ("export_keras", "Keras &Model (.keras / .h5)…", self.export_keras,
@@ -739,13 +739,16 @@ class FileController(QObject):
 
     # ================================================================= Keras and code
     def import_keras(self, path=None) -> bool:
+        """File > Import: a Keras (.keras, .h5) or ONNX (.onnx) model, read in a child process."""
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(self.window, "Import Keras Model", self._start_dir(),
+            name, _ = QFileDialog.getOpenFileName(self.window, "Import Keras or ONNX Model", self._start_dir(),
                                                   KERAS_OPEN_FILTER)
             if not name:
                 return False
             path = name
         path = Path(path)
+        onnx = path.suffix.lower() == ".onnx"
+        title, kind = ("Import ONNX Model", "an ONNX") if onnx else ("Import Keras Model", "a Keras")
         from visualnet.io.foreign import ImportStopped
 
         from .child_import import import_in_child
@@ -753,16 +756,16 @@ class FileController(QObject):
         try:
             imported = import_in_child(self.window, path)
         except ImportStopped as exc:
-            self._fail("Import Keras Model", str(exc))
+            self._fail(title, str(exc))
             return False
         except UnsupportedLayersError as exc:
-            self._fail("Import Keras Model", f"'{path.name}' cannot be imported.\n\n{exc}")
+            self._fail(title, f"'{path.name}' cannot be imported.\n\n{exc}")
             return False
         except FileNotFoundError:
-            self._fail("Import Keras Model", f"'{path}' does not exist.")
+            self._fail(title, f"'{path}' does not exist.")
             return False
         except (KerasFileError, ProjectFileError, OSError, ValueError) as exc:
-            self._fail("Import Keras Model", f"'{path.name}' is not a Keras model VisualNet can read.\n\n{exc}")
+            self._fail(title, f"'{path.name}' is not {kind} model VisualNet can read.\n\n{exc}")
             return False
         if imported is None:
             self.window.statusBar().showMessage(f"Import of {path.name} cancelled.", 5000)
@@ -774,7 +777,7 @@ class FileController(QObject):
         log.info("imported %s (%d layers)", path, len(project.graph.nodes))
         message = f"Imported {path.name}: {count(len(project.graph.nodes), 'layer')} with their weights."
         if imported.notes:
-            QMessageBox.information(self.window, "Import Keras Model",
+            QMessageBox.information(self.window, title,
                                     message + "\n\nNotes:\n" + "\n".join(f"• {n}" for n in imported.notes))
         self.window.statusBar().showMessage(message, 8000)
         return True

@@ -1,4 +1,4 @@
-"""Keras files from elsewhere are read in a child process, bounded in time and memory.
+"""Keras and ONNX files from elsewhere are read in a child process, bounded in time and memory.
 
 A file someone sent can be built to make a reader hang inside HDF5 or allocate far more
 than the machine has; both happen in compiled code, holding the GIL, where no thread of
@@ -145,6 +145,8 @@ def child_main(src: str, out: str) -> int:
         from .keras_files import import_keras_model
         from .project import Project, save_project
 
+        if Path(src).suffix.lower() == ".onnx":
+            from .onnx_import import import_onnx_model as import_keras_model   # the same answer, from ONNX
         imported = import_keras_model(src)
         save_project(Project.from_model(imported.model, graph=imported.graph), out, keep_backup=False)
         answer = {"ok": True, "notes": imported.notes}

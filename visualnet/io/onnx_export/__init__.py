@@ -7,7 +7,8 @@ Each layer type's rule (rules_*.py, by type in `context.RULES`) writes the opera
 inference-time computation; layers that change nothing at inference (dropout, noise,
 augmentation) become Identity. The `onnx` package is an optional extra: without it, or for a
 model with a layer that has no rule (listed by name) or with masks reaching a layer that
-uses them, `OnnxExportError` says why.
+uses them, `OnnxExportError` says why. The model description goes along in the file's
+metadata (`GRAPH_KEY`), so that VisualNet reads its own files back layer for layer.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...engine.executor import layers_using_masks
-from ...graph import infer_shapes, keras_order
+from ...graph import infer_shapes, keras_order, to_json
 from ..atomic import write_atomic
 from . import rules_conv, rules_core, rules_sequence  # noqa: F401 - they fill RULES
 from .builder import OPSET, Builder, OnnxExportError
 from .context import RULES, Layer
 
-__all__ = ["OnnxExportError", "export_onnx", "onnx_model", "exportable_types"]
+__all__ = ["GRAPH_KEY", "OnnxExportError", "export_onnx", "onnx_model", "exportable_types"]
+
+GRAPH_KEY = "visualnet.graph"   # metadata: the model description the file was written from
 
 
 def exportable_types() -> set[str]:
@@ -79,6 +82,7 @@ def onnx_model(model, opset: int = OPSET):
     proto = helper.make_model(helper.make_graph(b.nodes, model.name, inputs, outs, b.initializers),
                               opset_imports=[helper.make_opsetid("", opset)], producer_name="VisualNet")
     proto.ir_version = min(proto.ir_version, 8)      # what onnxruntime releases of the last years read
+    helper.set_model_props(proto, {GRAPH_KEY: to_json(graph)})     # onnx_import reads the layers back from it
     onnx.checker.check_model(proto)
     return proto
 

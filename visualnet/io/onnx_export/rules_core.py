@@ -154,15 +154,22 @@ def _channel_shape(L: Layer, axes: list) -> list:
 
 @rule("BatchNormalization")
 def _batch_norm(b, L):
+    """(x - mean) / sqrt(variance + epsilon) * gamma + beta, each weight a constant of its own
+    (so that onnx_import can read them back)."""
     p, w = L.params, list(L.weights)
-    gamma = np.asarray(w.pop(0), np.float64) if p["scale"] else 1.0
-    beta = np.asarray(w.pop(0), np.float64) if p["center"] else 0.0
-    mean, var = (np.asarray(a, np.float64) for a in w)
-    scale = gamma / np.sqrt(var + float(p["epsilon"]))
-    shift = beta - mean * scale
+    gamma = w.pop(0) if p["scale"] else None
+    beta = w.pop(0) if p["center"] else None
+    mean, var = w
     shape = _channel_shape(L, [axis_of(int(p["axis"]), L.rank)])
-    y = b.op("Mul", [L.x, b.const(scale.reshape(shape), f"{L.name}/scale")], L.name)
-    return b.op("Add", [y, b.const(shift.reshape(shape), f"{L.name}/shift")], L.name)
+    std = b.op("Sqrt", [b.op("Add", [b.const(f32(var).reshape(shape), f"{L.name}/moving_variance"),
+                                     b.scalar(float(p["epsilon"]))], L.name)], L.name)
+    y = b.op("Div", [b.op("Sub", [L.x, b.const(f32(mean).reshape(shape), f"{L.name}/moving_mean")], L.name), std],
+             L.name)
+    if gamma is not None:
+        y = b.op("Mul", [y, b.const(f32(gamma).reshape(shape), f"{L.name}/gamma")], L.name)
+    if beta is not None:
+        y = b.op("Add", [y, b.const(f32(beta).reshape(shape), f"{L.name}/beta")], L.name)
+    return y
 
 
 @rule("LayerNormalization")
@@ -212,19 +219,20 @@ def _rescaling(b, L):
 
 @rule("Normalization")
 def _normalization(b, L):
-    mean, var = (np.asarray(a, np.float64) for a in L.weights[:2])
+    mean, var = (f32(a) for a in L.weights[:2])
     axes = L.params["axis"]
     axes = [axis_of(int(a), L.rank) for a in (axes if isinstance(axes, (list, tuple)) else [axes])]
     shape = _channel_shape(L, axes) if mean.ndim else [1]
-    std = np.maximum(np.sqrt(var), 1e-7)
+    mean = b.const(mean.reshape(shape), f"{L.name}/mean")
+    std = b.op("Max", [b.op("Sqrt", [b.const(var.reshape(shape), f"{L.name}/variance")], L.name),
+                       b.scalar(1e-7)], L.name)
     if L.params["invert"]:
-        y = b.op("Mul", [L.x, b.const(std.reshape(shape), f"{L.name}/std")], L.name)
-        return b.op("Add", [y, b.const(mean.reshape(shape), f"{L.name}/mean")], L.name)
-    y = b.op("Sub", [L.x, b.const(mean.reshape(shape), f"{L.name}/mean")], L.name)
-    return b.op("Div", [y, b.const(std.reshape(shape), f"{L.name}/std")], L.name)
+        return b.op("Add", [b.op("Mul", [L.x, std], L.name), mean], L.name)
+    return b.op("Div", [b.op("Sub", [L.x, mean], L.name), std], L.name)
 
 
 @rule("Embedding")
 def _embedding(b, L):
     ids = b.op("Cast", [L.x], L.name, to=7)    # int64
     return b.op("Gather", [b.const(L.weights[0], f"{L.name}/embeddings"), ids], L.name, axis=0)
+

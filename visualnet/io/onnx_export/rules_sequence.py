@@ -105,7 +105,7 @@ def _attend(b: Builder, L: Layer, scores: str, value: str) -> str:
         if tq is None or tv is None:
             L.refuse("a causal mask over sequences of unknown length has no ONNX form here")
         future = np.triu(np.ones((tq, tv), np.float32), k=1) * 1e9
-        scores = b.op("Sub", [scores, b.const(future, f"{L.name}/causal")], L.name)
+        scores = b.op("Sub", [scores, b.const(future, f"causal_{L.name}")], L.name)
     weights = b.op("Softmax", [scores], L.name, axis=-1)
     return b.op("MatMul", [weights, value], L.name)
 
@@ -139,3 +139,50 @@ def _additive(b, L):
         total = b.op("Mul", [total, b.const(f32(L.weights[0]), f"{L.name}/scale")], L.name)
     scores = b.op("ReduceSum", [total, b.ints([-1])], L.name, keepdims=0)
     return _attend(b, L, scores, value)
+
+
+@rule("MultiHeadAttention")
+def _multi_head(b, L):
+    """Keras's per-head projections as matrix products, scaled dot-product attention per
+    head (the causal mask subtracted before the softmax), and the output projection."""
+    p = L.params
+    if p.get("attention_axes") not in (None, (), [], (1,), [1]):
+        L.refuse("attention over other axes than the sequence has no ONNX form here")
+    heads, key_dim = int(p["num_heads"]), int(p["key_dim"])
+    w = list(L.weights)
+    take = lambda: w.pop(0)      # noqa: E731 - the weights in Keras's order, one at a time
+    query, value = L.xs[0], L.xs[1]
+    key = L.xs[2] if len(L.xs) > 2 else value
+
+    def project(x, what, dim, order):
+        kernel = take()
+        y = b.op("MatMul", [x, b.const(kernel.reshape(kernel.shape[0], -1), f"{L.name}/{what}/kernel")], L.name)
+        if p["use_bias"]:
+            y = b.op("Add", [y, b.const(take().reshape(-1), f"{L.name}/{what}/bias")], L.name)
+        y = b.op("Reshape", [y, b.ints([0, 0, heads, dim])], L.name)
+        return b.transpose(y, order, L.name)
+
+    value_dim = int(p["value_dim"] or key_dim)
+    q = project(query, "query", key_dim, [0, 2, 1, 3])                       # (b, h, t, k)
+    k = project(key, "key", key_dim, [0, 2, 3, 1])                           # (b, h, k, s)
+    v = project(value, "value", value_dim, [0, 2, 1, 3])                     # (b, h, s, v)
+    q = b.op("Mul", [q, b.scalar(1.0 / np.sqrt(key_dim))], L.name)
+    scores = b.op("MatMul", [q, k], L.name)
+    if p.get("use_causal_mask"):
+        tq, tv = L.in_shapes[0][1], L.in_shapes[1][1]
+        if tq is None or tv is None:
+            L.refuse("a causal mask over sequences of unknown length has no ONNX form here")
+        future = np.triu(np.ones((tq, tv), np.float32), k=1) * 1e9
+        scores = b.op("Sub", [scores, b.const(future, f"causal_{L.name}")], L.name)
+    heads_out = b.op("MatMul", [b.op("Softmax", [scores], L.name, axis=-1), v], L.name)       # (b, h, t, v)
+    merged = b.op("Reshape", [b.transpose(heads_out, [0, 2, 1, 3], L.name), b.ints([0, 0, heads * value_dim])],
+                  L.name)
+    kernel = take()                                                          # (h, v, *out)
+    out_dims = list(kernel.shape[2:])
+    y = b.op("MatMul", [merged, b.const(kernel.reshape(heads * value_dim, -1), f"{L.name}/attention_output/kernel")],
+             L.name)
+    if p["use_bias"]:
+        y = b.op("Add", [y, b.const(take().reshape(-1), f"{L.name}/attention_output/bias")], L.name)
+    if len(out_dims) > 1:
+        y = b.op("Reshape", [y, b.ints([0, 0, *out_dims])], L.name)
+    return y
