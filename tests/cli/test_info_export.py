@@ -22,6 +22,7 @@ def test_info_reads_keras_files_and_model_descriptions(iris_project, tmp_path, c
     (tmp_path / "cnn.json").write_text(to_json(load_template("mnist_cnn")), encoding="utf-8")
     code, out, _ = cli("info", tmp_path / "cnn.json")
     assert code == 0 and "Conv2D" in out and "Data: no recipe" in out
+    assert "Multiply-adds per sample: " in out and "conv2d 194,688" in out
     assert "," in out.split("Total params: ")[1].split()[0]          # thousands separators
 
 

@@ -65,9 +65,11 @@ def test_build_mnist_cnn_through_the_gui(qtbot, window, keras_model):
     # the summary panel shows the same
     rows = window.summary_panel.rows()
     assert [r[0] for r in rows] == [f"{graph.nodes[n].name} ({graph.nodes[n].type})" for n in order]
-    assert rows[1][1:3] == ("(None, 26, 26, 32)", "320")
+    assert rows[1][1:4] == ("(None, 26, 26, 32)", "320", "194,688")     # 3*3*1*32 at 26*26 places
     assert window.summary_panel.total_params == 225_034
     assert "225,034" in window.summary_panel.totals.text()
+    assert window.summary_panel.multiply_adds == sum(info[n].multiply_adds for n in order)
+    assert f"{window.summary_panel.multiply_adds:,}" in window.summary_panel.totals.text()
 
     # every step was one undoable edit: undo everything, then redo everything
     stack = window.document.undo_stack

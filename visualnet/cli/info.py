@@ -72,6 +72,19 @@ def _run_lines(runs) -> list[str]:
     return lines
 
 
+def _cost_line(graph) -> str:
+    """The multiply-adds of one sample, in total and for the costliest layers."""
+    from visualnet.graph import infer_shapes
+
+    info = infer_shapes(graph)
+    costs = {graph.nodes[n].name: i.multiply_adds for n, i in info.items() if i.shape is not None}
+    if any(c is None for c in costs.values()):
+        return "Multiply-adds per sample: unknown (a sequence length is not fixed)"
+    top = sorted(((c, name) for name, c in costs.items() if c), reverse=True)
+    parts = " · ".join(f"{name} {c:,}" for c, name in top[:5]) + (" · ..." if len(top) > 5 else "")
+    return f"Multiply-adds per sample: {sum(costs.values()):,}" + (f" ({parts})" if parts else "")
+
+
 def run(args) -> int:
     from visualnet.engine.summary import summary_text
 
@@ -82,7 +95,7 @@ def run(args) -> int:
     except (ValueError, TypeError, KeyError) as exc:
         raise BadInput(f"{path}: the model cannot be built: {one_line(exc)}") from None
     weights = sum(a.size for arrays in project.weights.values() for a in arrays.values())
-    lines = [_header(path, project), summary_text(model, line_length=100),
+    lines = [_header(path, project), summary_text(model, line_length=100), _cost_line(project.graph),
              f"Weights: {'trained, ' + format(weights, ',') + ' values' if project.weights else 'initial (untrained)'}"
              + (f"; optimizer state at step {int(project.optimizer.arrays.get('iterations', 0)):,}"
                 if project.optimizer else ""),

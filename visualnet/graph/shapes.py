@@ -1,10 +1,11 @@
 """Shape inference without the engine: each node's output shape and parameter count,
-exactly as Keras's `model.summary()` reports them."""
+exactly as Keras's `model.summary()` reports them, and its multiply-adds (costs.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .costs import multiply_adds
 from .model import Graph
 from .params import ParamError
 from .registry import ShapeError, get_spec
@@ -22,6 +23,7 @@ class NodeInfo:
     non_trainable_params: int = 0
     error: str | None = None
     error_port: int | None = None  # the input port whose wire is at fault, when known
+    multiply_adds: int | None = 0  # per sample at inference (costs.py); None when a length is unknown
 
     @property
     def params(self) -> int:
@@ -44,11 +46,13 @@ def infer_shapes(graph: Graph) -> dict[str, NodeInfo]:
             params = spec.normalize(node.params)
             spec.check_input_count(len(shapes))
             item.shape = spec.output_shape(params, shapes)
-            for w in spec.weights(params, shapes):
+            weights = spec.weights(params, shapes)
+            for w in weights:
                 if w.trainable:
                     item.trainable_params += w.size
                 else:
                     item.non_trainable_params += w.size
+            item.multiply_adds = multiply_adds(node.type, params, shapes, item.shape, weights)
         except ParamError as exc:
             item.error = str(exc)
         except ShapeError as exc:

@@ -1,5 +1,5 @@
-"""A layer on the canvas: type, name, key parameters, output shape and parameter count,
-its typed ports, and a badge when the layer has a problem."""
+"""A layer on the canvas: type, name, key parameters, output shape, parameter count and
+multiply-adds, its typed ports, and a badge when the layer has a problem."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class NodeItem(HoverableItem):
         self.params_line = ""
         self.shape_value = None
         self.param_count = 0
+        self.macs: int | None = 0      # multiply-adds per sample (graph/costs.py)
         self.problems: list = []
         self.edges: set = set()
         self.height = node_height(1)
@@ -52,6 +53,7 @@ class NodeItem(HoverableItem):
         `wired_ports` are wired; `input_shapes`: port -> shape received)."""
         self.shape_value = info.shape if info else None
         self.param_count = info.params if info else 0
+        self.macs = info.multiply_adds if info and info.shape is not None else 0
         self.problems = problems
         height = node_height(n_ports)
         if height != self.height:
@@ -86,7 +88,9 @@ class NodeItem(HoverableItem):
     def _update_tooltip(self) -> None:
         lines = [f"<b>{self.spec.type}</b> — {self.name}", self.spec.doc]
         if self.shape_value is not None:
-            lines.append(f"Output: {shape_text(self.shape_value)} · {self.param_count:,} parameters")
+            cost = "" if self.macs == 0 else " · multiply-adds per sample: " + \
+                ("unknown (a length is not fixed)" if self.macs is None else f"{self.macs:,}")
+            lines.append(f"Output: {shape_text(self.shape_value)} · {self.param_count:,} parameters{cost}")
         for p in self.problems:
             colour = theme.current().severity(p.severity).name()
             lines.append(f"<span style='color:{colour}'>● {_html(p.message)}</span>")
@@ -170,7 +174,11 @@ class NodeItem(HoverableItem):
         _text(painter, QRectF(28, 0, w - 36, HEADER_HEIGHT), self.spec.type, bold, t.colour("text"))
         y = HEADER_HEIGHT + 2
         line = (self.height - HEADER_HEIGHT - 4) / 3
-        _text(painter, QRectF(9, y, w - 18, line), self.name, small, t.colour("dim"))
+        macs = f"{compact_count(self.macs)} MACs" if self.macs else ""
+        mw = QFontMetricsF(small).horizontalAdvance(macs) + 6 if macs else 0
+        _text(painter, QRectF(9, y, w - 18 - mw, line), self.name, small, t.colour("dim"))
+        if macs:
+            _text(painter, QRectF(w - 9 - mw, y, mw, line), macs, small, t.colour("dim"), Qt.AlignmentFlag.AlignRight)
         params_font = _font(8) if QFontMetricsF(small).horizontalAdvance(self.params_line) <= w - 18 else _font(7.2)
         _text(painter, QRectF(9, y + line, w - 18, line), self.params_line, params_font, t.colour("text"))
         mono = _font(8, mono=True)
