@@ -5,6 +5,8 @@ from PIL import Image
 from visualnet.data import (Cancelled, DataError, EmptyDataError, ImageReadError, list_image_folder, read_idx,
                             read_image_folder)
 
+from visualnet.data.images import SkippedImagesWarning
+
 from .helpers import MNIST_IMAGES, MNIST_LABELS
 
 
@@ -94,21 +96,40 @@ def test_single_class(tmp_path):
         read_image_folder(tmp_path)
 
 
-def test_unreadable_image(digits):
-    root, _, _ = digits
+def test_unreadable_image_is_skipped_and_named(digits):
+    root, x, y = digits
     (root / "1" / "broken.png").write_bytes(b"this is not a png")
-    with pytest.raises(ImageReadError, match="cannot read the image") as info:
-        read_image_folder(root)
-    assert info.value.file == str(root / "1" / "broken.png")
+    with pytest.warns(SkippedImagesWarning, match=r"Skipped 1 unreadable image of digits: 1/broken.png "
+                                                  r"\(cannot read the image") as record:
+        ds = read_image_folder(root)
+    assert record[0].message.skipped == [(str(root / "1" / "broken.png"), record[0].message.skipped[0][1])]
+    assert ds.x.shape == (18, 28, 28, 1) and ds.y.tolist() == [0] * 6 + [1] * 6 + [2] * 6
+    np.testing.assert_array_equal(ds.x[6, :, :, 0], x[np.flatnonzero(y == 1)[0]])   # the class's first good one
+    assert "18 images, 1 unreadable skipped" in ds.source
 
 
-def test_truncated_image(digits):
+def test_truncated_images_first_and_later_are_skipped(digits):
     root, _, _ = digits
     good = (root / "7" / "0.jpg").read_bytes()
     (root / "7" / "9.jpg").write_bytes(good[:len(good) // 3])
-    with pytest.raises(ImageReadError) as info:
+    (root / "0" / "00.png").write_bytes(b"\x89PNG\r\n\x1a\n")         # sorted first of all the files
+    with pytest.warns(SkippedImagesWarning) as record:
+        ds = read_image_folder(root)
+    assert [p for p, _ in record[0].message.skipped] == [str(root / "0" / "00.png"), str(root / "7" / "9.jpg")]
+    assert ds.y.tolist() == [0] * 6 + [1] * 6 + [2] * 6
+
+
+def test_a_class_without_a_readable_image_is_an_error(digits):
+    root, _, _ = digits
+    for f in (root / "7").iterdir():
+        f.write_bytes(b"not a jpeg")
+    with pytest.raises(ImageReadError, match="no image of class '7' can be read") as info:
         read_image_folder(root)
-    assert info.value.file == str(root / "7" / "9.jpg")
+    assert info.value.file == str(root / "7")
+    for f in list((root / "0").glob("*.png")) + list((root / "1").glob("*.png")):
+        f.write_bytes(b"not a png")
+    with pytest.raises(ImageReadError, match="none of its 18 images can be read"):
+        read_image_folder(root)
 
 
 def test_bad_arguments(digits):

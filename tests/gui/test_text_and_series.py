@@ -58,6 +58,7 @@ def test_movie_reviews_as_text_train_evaluate_and_predict_typed_text(qtbot, page
     assert view.prediction_label.text() == "Type a text first."
     view.text_input.setPlainText("A wonderful, moving film: the best performances of the year.")
     qtbot.mouseClick(view.predict_button, LEFT)
+    qtbot.waitUntil(lambda: "%" in view.prediction_label.text(), timeout=30000)   # predicted off the GUI thread
     label = view.prediction_label.text()
     assert ("positive" in label or "negative" in label) and "%" in label
 
@@ -94,7 +95,7 @@ def test_daily_temperatures_windows_and_the_series_forecaster(qtbot, page):
     for edit in view.form_edits:
         edit.setText("12.5")
     qtbot.mouseClick(view.predict_button, LEFT)
-    assert "predicted value" in view.prediction_label.text()
+    qtbot.waitUntil(lambda: "predicted value" in view.prediction_label.text(), timeout=30000)
 
 
 def write_text_folder(root):

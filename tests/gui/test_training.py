@@ -97,7 +97,9 @@ def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
     qtbot.waitUntil(lambda: page.inside.snapshot is not None, timeout=5000)
     assert page.inside.weight_combo.count() == 0          # drawn only when shown
     page.tabs.setCurrentWidget(page.inside)
-    assert page.inside.weight_combo.count() == 4 and list(page.inside.layer_views) == ["dense", "dense_1"]
+    assert page.inside.weight_combo.count() == 4
+    qtbot.waitUntil(lambda: len(page.inside.layer_views) == 2)     # a layer's plot per turn of the event loop
+    assert list(page.inside.layer_views) == ["dense", "dense_1"]
     # draw a stroke on the pad: a prediction with probabilities
     pad = page.evaluation.pad
     page.tabs.setCurrentWidget(page.evaluation)
@@ -106,7 +108,7 @@ def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
         qtbot.mouseMove(pad, QPoint(84, y))
     qtbot.mouseRelease(pad, LEFT, pos=QPoint(84, 140))
     assert pad.pixels().max() > 200
-    assert "%" in page.evaluation.prediction_label.text()
+    qtbot.waitUntil(lambda: "%" in page.evaluation.prediction_label.text(), timeout=30000)   # off the GUI thread
     # the model saw the stroke prepared as MNIST digits were (shown beside the pad): 20 px tall, centred
     seen = []
     page.evaluation.predict_requested.connect(seen.append)

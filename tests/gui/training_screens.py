@@ -52,7 +52,7 @@ def main(out: Path) -> int:
     for y in range(30, 140, 8):
         pad.stroke(QPoint(84, y), QPoint(84, y + 8))
     page.evaluation._predict_clicked()
-    pump(0.5)
+    pump(30, lambda: "%" in page.evaluation.prediction_label.text())     # predicted off the GUI thread
     ok &= window.grab().save(str(out / "evaluation_view.png"))
     page.shutdown()
     window.close()

@@ -4,10 +4,11 @@ toolbar and shortcuts. Every edit goes through the document's undo stack."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QTabWidget, QToolBar,
-                               QToolTip)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QSizePolicy,
+                               QTabWidget, QToolBar, QToolTip)
 
 from visualnet.graph import Graph
 from visualnet.graph.templates import all_templates, get_template
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow):
         self.document = document or ModelDocument(parent=self)
         self.scene = GraphScene(self.document, self)
         self.view = GraphView(self.scene)
-        self.fixer = ProblemFixer(self.document, self._ask_reshape_target)
+        self.fixer = ProblemFixer(self.document, self._ask_reshape_target, self._show_inserted)
         self._paste_count = 0
         self._closing = False                   # a close was confirmed and waits for training threads
         self.setWindowIcon(icons.app_icon())
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.pages.setDocumentMode(True)
         self.pages.setTabBarAutoHide(True)
         self.pages.addTab(self.view, "Model")
+        self.pages.currentChanged.connect(self._size_to_page)
         self.setCentralWidget(self.pages)
         self.start_page = StartPage(self.view)
         self.start_page.template_chosen.connect(self.load_template)
@@ -135,10 +137,17 @@ class MainWindow(QMainWindow):
     def add_dock(self, widget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea, key: str | None = None,
                  tabify_with: str | None = None) -> QDockWidget:
         """Add a panel as a dock (listed in View ▸ Panels); `tabify_with` puts it in the same
-        tab group as an existing dock key ('palette', 'inspector', 'problems', 'summary')."""
+        tab group as an existing dock key ('palette', 'inspector', 'problems', 'summary').
+        The panel sits in a frameless scroll area: a panel wider or taller than its dock
+        scrolls instead of pushing the window past the screen (issue 26)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key or title}")
-        dock.setWidget(widget)
+        holder = QScrollArea(dock)
+        holder.setObjectName(f"dock_scroll_{key or title}")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidget(widget)
+        dock.setWidget(holder)
         self.addDockWidget(area, dock)
         if tabify_with in self.docks:
             self.tabifyDockWidget(self.docks[tabify_with], dock)
@@ -149,7 +158,24 @@ class MainWindow(QMainWindow):
 
     def add_page(self, widget, title: str) -> int:
         """Add a central page next to the model canvas (e.g. the training dashboard)."""
-        return self.pages.addTab(widget, title)
+        index = self.pages.addTab(widget, title)
+        self._size_to_page()
+        return index
+
+    def _size_to_page(self, *_) -> None:
+        """Only the page shown asks the window for room: a hidden page's minimum size
+        (the Train page's panels) would otherwise add to the docks' on the model page and
+        push the window past a 1280x720 screen (issue 26)."""
+        current = self.pages.currentWidget()
+        for i in range(self.pages.count()):
+            page = self.pages.widget(i)
+            own = page.property("own_size_policy")           # the policy the page was made with
+            if own is None:
+                own = page.sizePolicy()
+                page.setProperty("own_size_policy", own)
+            ignored = QSizePolicy.Policy.Ignored
+            page.setSizePolicy(own if page is current else QSizePolicy(ignored, ignored))
+        self.pages.updateGeometry()
 
     def selected_node_ids(self) -> list[str]:
         return self.scene.selected_node_ids()
@@ -354,10 +380,7 @@ class MainWindow(QMainWindow):
                 action = QAction(key.capitalize(), self)
                 action.setObjectName(f"toolbar_{key}")
                 action.triggered.connect(stack.undo if key == "undo" else stack.redo)
-                source = self.actions[key]
-                source.changed.connect(lambda a=action, s=source: (a.setEnabled(s.isEnabled()),
-                                                                   a.setToolTip(s.text().replace("&", ""))))
-                action.setEnabled(source.isEnabled())
+                _mirror(action, self.actions[key])
                 bar.addAction(action)
             else:
                 bar.addAction(self.actions[key])
@@ -517,6 +540,7 @@ class MainWindow(QMainWindow):
         self.scene.update()
         self.view.viewport().update()
         self.start_page.restyle()
+        theme.restyle_plots(self)          # the Train page's curves and evaluation plots
         self.problems_panel.refresh()
         self._analysed()
         self.inspector.show_selection(self.scene.selected_node_ids(), self.scene.selected_edge_ids())
@@ -559,6 +583,20 @@ class MainWindow(QMainWindow):
             if app.quitOnLastWindowClosed() and not any(w.isVisible() for w in app.topLevelWidgets()):
                 app.quit()
 
+    def _show_inserted(self, node_ids: list) -> None:
+        """A fix added layers: select them and bring them, with their neighbours, into view."""
+        node_ids = [n for n in node_ids if n in self.scene.node_items]
+        if not node_ids:
+            return
+        self.scene.select(node_ids)
+        near = set(node_ids)
+        for nid in node_ids:
+            near.update(e.src for e in self.graph.in_edges(nid))
+            near.update(e.dst for e in self.graph.out_edges(nid))
+        rect = self.scene.nodes_rect(list(near))
+        if not self.view.visible_rect().contains(rect):
+            self.view.centre_on(rect)
+
     def _ask_reshape_target(self, n: int, guess: tuple) -> tuple | None:
         return dialogs.ask_reshape_target(self, n, guess)
 
@@ -567,3 +605,16 @@ class MainWindow(QMainWindow):
 
     def _show_about(self) -> None:
         dialogs.show_about(self)
+
+
+def _mirror(copy: QAction, source: QAction) -> None:
+    """Keep `copy` enabled as `source` is, its tooltip saying what `source` would do. The
+    undo stack's actions still change while the window is being deleted (on quit after an
+    edit and a save): an action already gone is left alone then."""
+    def update():
+        if shiboken6.isValid(copy) and shiboken6.isValid(source):
+            copy.setEnabled(source.isEnabled())
+            copy.setToolTip(source.text().replace("&", ""))
+
+    source.changed.connect(update)
+    update()

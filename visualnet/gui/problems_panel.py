@@ -1,5 +1,6 @@
 """The problems panel: every validation problem, errors first; clicking one selects and
-centres its layer or wire; problems with an obvious repair offer it as a button."""
+centres its layer or wire; problems with an obvious repair offer it as a button (a layer
+without its wire: two, connect and delete; see fixes.fix_variants)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QT
                                QVBoxLayout, QWidget)
 
 from . import icons, theme
-from .fixes import fix_label
+from .fixes import fix_label, fix_variants
 
 PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -60,15 +61,17 @@ class ProblemsPanel(QWidget):
             item.setData(0, PROBLEM_ROLE, problem)
             item.setToolTip(0, f"{problem.severity.capitalize()} ({problem.code}): {problem.message}")
             self.tree.addTopLevelItem(item)
-            label = fix_label(problem)
-            if label:
-                button = QPushButton(label)
-                button.setToolTip("Repair this in one click (undoable).")
-                button.clicked.connect(lambda _=False, p=problem: self.fix_requested.emit(p))
+            variants = fix_variants(problem, graph)
+            if variants:
                 holder = QWidget()
                 lay = QHBoxLayout(holder)
                 lay.setContentsMargins(2, 1, 4, 1)
-                lay.addWidget(button)
+                for variant in variants:
+                    button = QPushButton(fix_label(variant))
+                    button.setObjectName(f"fix_{variant.fix}")
+                    button.setToolTip("Repair this in one click (undoable).")
+                    button.clicked.connect(lambda _=False, p=variant: self.fix_requested.emit(p))
+                    lay.addWidget(button)
                 self.tree.setItemWidget(item, 2, holder)
         errors = sum(p.severity == "error" for p in problems)
         warnings = len(problems) - errors
@@ -93,8 +96,13 @@ class ProblemsPanel(QWidget):
         return None
 
     def fix_button(self, item: QTreeWidgetItem) -> QPushButton | None:
+        buttons = self.fix_buttons(item)
+        return buttons[0] if buttons else None
+
+    def fix_buttons(self, item: QTreeWidgetItem) -> list[QPushButton]:
+        """The row's fix buttons, in order (a layer without its wire: connect, then delete)."""
         holder = self.tree.itemWidget(item, 2)
-        return holder.findChild(QPushButton) if holder is not None else None
+        return holder.findChildren(QPushButton) if holder is not None else []
 
     def _clicked(self, item: QTreeWidgetItem, column: int = 0) -> None:
         self.problem_activated.emit(item.data(0, PROBLEM_ROLE))

@@ -3,14 +3,16 @@
 One `Theme` holds every colour the canvas and panels draw with; `current()` is the theme
 in use. `apply(app)` picks light or dark from the system (Qt's colour scheme hint, else the
 platform palette's window lightness), sets a matching Fusion palette, and follows later
-system changes."""
+system changes. `ThemeStyle` outlines check boxes so that an unchecked one shows on a dark
+window; `restyle_plots(root)` re-colours the pyqtgraph plots under a widget after a switch."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleFactory
 
 CATEGORY_COLOURS = {
     "input": "#5a67d8", "core": "#2f81f7", "convolution": "#8250df", "pooling": "#1f9d8b", "reshaping": "#0a7ea4",
@@ -97,10 +99,47 @@ def apply(app, mode: str = "system") -> Theme:
     watcher.setProperty("mode", mode)
     dark = system_is_dark(app) if mode == "system" else mode == "dark"
     _current = DARK if dark else LIGHT
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), ThemeStyle):
+        app.setStyle(ThemeStyle(QStyleFactory.create("Fusion")))
     app.setPalette(_palette(_current))
     watcher.changed.emit()
     return _current
+
+
+class ThemeStyle(QProxyStyle):
+    """Fusion, with every check box's square outlined in the theme's dim text colour: Fusion
+    draws it in the window colour darkened, which on the dark window is all but invisible
+    (an unchecked box then looked like no box at all)."""
+
+    def drawPrimitive(self, element, option, painter, widget=None):
+        super().drawPrimitive(element, option, painter, widget)
+        if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(QPen(QColor(_current.dim), 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(0.5, 0.5, -1.5, -1.5), 2.0, 2.0)
+            painter.restore()
+
+
+def restyle_plots(root) -> int:
+    """Give the pyqtgraph plots under `root` the current theme: background, axes, their
+    labels and the titles (plots made later take the theme from pyqtgraph's options).
+    Returns how many plot widgets were re-coloured."""
+    import pyqtgraph as pg
+
+    t = _current
+    pg.setConfigOptions(background=t.base, foreground=t.dim)
+    views = root.findChildren(pg.GraphicsView)
+    for view in views:
+        view.setBackground(t.base)
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                item.setPen(t.dim)
+                item.setTextPen(t.dim)
+            elif isinstance(item, pg.LabelItem):
+                item.setText(item.text, color=t.text)
+    return len(views)
 
 
 def _on_system_change(app) -> None:

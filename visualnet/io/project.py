@@ -22,6 +22,10 @@ root attributes and the set of datasets (a part missing or renamed). Opening ver
 dataset before using it and names the damaged part. A file without the root attribute
 (written before) opens unverified; older readers ignore the attributes.
 
+Parts at the root that this version does not know (a newer version's, added without a new
+format_version) are read, verified like the others, kept in `Project.metadata["kept_parts"]`
+and written back as they were, so that opening and saving a newer file loses nothing.
+
 Opening checks everything before anything is returned and raises ProjectFileError naming
 what is wrong; it never executes anything from the file (layer types only from the registry).
 Older versions are read by their reader (`_READERS`) and brought up to date by the
@@ -56,6 +60,9 @@ MAX_CURVE = 10_000_000       # points in one curve
 MAX_RUNS = 100_000
 MAX_NODES = 2_000            # layers (and wires, per layer) in one model
 MAX_INFO_ATTR = 8 << 10      # bytes of one root attribute `read_project_info` returns
+MAX_KEPT = 64 << 20          # bytes of the parts this version does not know, kept to be written back
+KNOWN_PARTS = ("graph", "data_recipe", "training", "weights", "optimizer", "runs")
+KEPT = "kept_parts"          # metadata key: {path: value (array or bytes), or None for an empty group}
 CHECKSUMS = "checksums"      # root attribute: "sha256 <root attributes digest> <parts digest>"
 DIGEST = "sha256"            # attribute of every dataset: the hex SHA-256 of _digest()
 
@@ -157,7 +164,7 @@ class Project:
     weights: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer: OptimizerState | None = None
     runs: list[Run] = field(default_factory=list)
-    metadata: dict = field(default_factory=dict)  # app_version, saved_at, format_version (as read)
+    metadata: dict = field(default_factory=dict)  # app_version, saved_at, format_version (as read); KEPT
 
     # ------------------------------------------------------------------ engine bridge
     @classmethod
@@ -262,6 +269,7 @@ def save_project(project: Project, path, keep_backup: bool = True, extra_attrs: 
                 cg = g.create_group("curves")
                 for k, v in run.curves.items():
                     _dataset(cg, _curve_key(k), np.asarray(v, dtype=np.float64).reshape(-1))
+            _write_kept(f, project.metadata.get(KEPT) or {})
             _seal(f)
 
     write_atomic(path, write, keep_backup=keep_backup)
@@ -682,8 +690,59 @@ def _read_v1_parts(f: h5py.File) -> dict:
             curves[_curve_name(k)] = _array(cg, k, ds.shape, f"curve '{k}' of run '{name}'", np.float64)
         runs.append(Run(info, curves))
     metadata = {k: _attr_value(v) for k, v in f.attrs.items()}
+    kept = _read_kept(f)
+    if kept:
+        metadata[KEPT] = kept
     project = Project(graph, recipe, training, weights, optimizer, runs, metadata)
     return {"project": project}
+
+
+def _read_kept(f: h5py.File) -> dict:
+    """The root parts this version does not know: path -> value (numbers, or a text as
+    bytes; None for an empty group), each verified against its checksum."""
+    kept: dict = {}
+    total = 0
+
+    def keep(obj) -> None:
+        nonlocal total
+        if isinstance(obj, h5py.Group):
+            if len(obj) == 0:
+                kept[obj.name] = None
+            return
+        if not isinstance(obj, h5py.Dataset) or obj.dtype.kind not in "biuf" + ("S" if obj.shape == () else ""):
+            if _VERIFIER.get() is None:       # a file without checksums: ignored, as before
+                return
+            raise ProjectFileError(f"the part '{obj.name}', unknown to this version, holds neither numbers nor a "
+                                   "text; it cannot be kept.")
+        total += obj.dtype.itemsize * (obj.size or 1)
+        if total > MAX_KEPT:
+            raise ProjectFileError(f"the parts unknown to this version hold more than {MAX_KEPT} bytes.")
+        value = obj[()]
+        _verify(obj, value, f"the part '{obj.name}' is damaged")
+        kept[obj.name] = value
+
+    for name in f:
+        if name in KNOWN_PARTS:
+            continue
+        obj = f.get(name)
+        if obj is None:                       # a dangling link
+            continue
+        keep(obj)
+        if isinstance(obj, h5py.Group):
+            obj.visititems(lambda _n, o: keep(o))
+    return kept
+
+
+def _write_kept(f: h5py.File, kept: dict) -> None:
+    """Write back the parts `_read_kept` kept (never over a part this version writes)."""
+    for path, value in kept.items():
+        parent, _, name = str(path).rpartition("/")
+        if not name or str(path).strip("/").split("/")[0] in KNOWN_PARTS or str(path) in f:
+            continue
+        if value is None:
+            f.require_group(path)
+        else:
+            _dataset(f.require_group(parent or "/"), name, value)
 
 
 def _check_training(training) -> None:

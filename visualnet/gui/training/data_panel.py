@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLabel, QMenu, QMessageBox, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from visualnet import data
+from visualnet import VisualNetWarning, data
 
 from .builtin_params import BuiltinParamsForm
 from .series_preview import SeriesPreview
+from .table_csv_dialog import TableCsvDialog
 from .text_csv_dialog import TextCsvDialog
 from .text_step_editor import VectorizeTextEditor
 
@@ -179,9 +180,14 @@ class DataPanel(QWidget):
 
     def import_file(self, path, kind: str | None = None, options: dict | None = None) -> bool:
         """Use a file or folder as the dataset (kind guessed from the file when None)."""
+        import html
+        import warnings
+
         try:
             recipe = data.Recipe.from_file(kind, str(path), options or {})
-            ds = data.load_source(recipe.source)
+            with warnings.catch_warnings(record=True) as caught:   # e.g. images skipped as unreadable
+                warnings.simplefilter("always", VisualNetWarning)
+                ds = data.load_source(recipe.source)
         except (data.DataError, OSError, ValueError, KeyError) as exc:
             self.failed.emit(f"Cannot import {Path(path).name}: {exc}")
             return False
@@ -195,13 +201,33 @@ class DataPanel(QWidget):
         self.combo.setCurrentIndex(0)
         self.combo.blockSignals(False)
         self.reload(dataset=ds)
+        for w in caught:
+            if issubclass(w.category, VisualNetWarning):
+                self.failed.emit(str(w.message))       # the status bar and the log name the files
+                self.description.setText(f"{self.description.text()}<br><b>{html.escape(str(w.message))}</b>")
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return True
 
     def _import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import data", "", "Data (*.csv *.tsv *.txt *.npy *.npz *.h5 "
                                               "*.hdf5 *.gz *ubyte *.idx);;All files (*)")
-        if path:
+        if path and data.guess_source_type(path) == "csv":
+            self.ask_label_column(path)
+        elif path:
             self.import_file(path)
+
+    def ask_label_column(self, path) -> "TableCsvDialog | None":
+        """Open the dialog choosing the label column of the CSV table `path`; OK imports it."""
+        try:
+            dialog = TableCsvDialog(path, self)
+        except (data.DataError, OSError, ValueError) as exc:
+            self.failed.emit(f"Cannot import {Path(path).name}: {exc}")
+            return None
+        dialog.accepted.connect(lambda: self.import_file(path, "csv", dialog.options()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def _import_folder_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Import a folder: one subfolder per class, of images or "
@@ -265,9 +291,9 @@ class DataPanel(QWidget):
                 warnings.simplefilter("always", data.DataChangedWarning)
                 dataset = data.load_source(source, base_dir=base_dir)
                 prepared = data.prepare(recipe, dataset=dataset)
-        except (data.DataError, OSError, ValueError, KeyError) as exc:
+        except Exception as exc:      # noqa: BLE001 - any error a recipe can raise (a newer option, a hand edit)
             where = source.get("name") if builtin else Path(str(source.get("path", "?"))).name
-            self.failed.emit(f"Cannot load the project's data ({where}): {exc}")
+            self.failed.emit(f"Cannot load the project's data ({where}): {_not_understood(exc)}")
             return False
         self.hold = False
         self.combo.blockSignals(True)
@@ -451,6 +477,16 @@ class DataPanel(QWidget):
             pad[:img.shape[0], 2:2 + img.shape[1]] = img
             tiles.append(pad)
         return pixmap_from_array(np.concatenate(tiles, axis=1), scale=2 if h <= 32 else 1)
+
+
+def _not_understood(exc: Exception) -> str:
+    """What a recipe's error says, as a person reads it: the data errors as they are; a
+    TypeError or KeyError (an option or field this version does not know) as such."""
+    if isinstance(exc, (data.DataError, OSError)):
+        return str(exc)
+    if isinstance(exc, (TypeError, KeyError)):
+        return f"this version of VisualNet does not understand the recipe ({exc}); it is kept in the project as it is"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _standardize_scope(kind: str) -> str:

@@ -9,14 +9,15 @@ The numbers come from `visualnet.engine.evaluation` (see `evaluate_prepared`).""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
+                               QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from visualnet import data
 from visualnet.data.preview import raw_text
@@ -87,6 +88,20 @@ class DrawingPad(QWidget):
 
     def clear(self) -> None:
         self.image.fill(0)
+        self.update()
+
+    def show_image(self, gray) -> None:
+        """Put a grey image (h, w) uint8 on the pad, scaled to fit it and centred, so that
+        it can be drawn on; an opened image appears here as a drawing does."""
+        gray = np.ascontiguousarray(gray, dtype=np.uint8)
+        h, w = gray.shape
+        img = QImage(gray.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+        img = img.scaled(self.width(), self.height(), Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+        self.image.fill(0)
+        painter = QPainter(self.image)
+        painter.drawImage((self.width() - img.width()) // 2, (self.height() - img.height()) // 2, img)
+        painter.end()
         self.update()
 
     def stroke(self, a: QPoint, b: QPoint) -> None:
@@ -204,7 +219,7 @@ class EvaluationView(QWidget):
         form_rows = QWidget()
         self.form = QFormLayout(form_rows)
         self.form_box.setWidget(form_rows)
-        self.form_edits: list[QLineEdit] = []
+        self.form_edits: list = []          # a QLineEdit per number, a QComboBox per category column
         self.probabilities = pg.PlotWidget()
         self.probabilities.setBackground(t.base)
         self.probabilities.setFixedHeight(150)
@@ -268,7 +283,7 @@ class EvaluationView(QWidget):
         typed = text and tuple(image_shape or ()) == (1,)       # one raw string per sample
         self.image_shape = image_shape
         self.pad.setVisible(gray)
-        self.pad_input.setVisible(gray)
+        self.pad_input.setVisible(image)
         self.clear_button.setVisible(gray or typed)
         self.open_button.setVisible(image)
         self.text_input.setVisible(typed)
@@ -286,6 +301,31 @@ class EvaluationView(QWidget):
                 self.form.addRow(name, edit)
                 self.form_edits.append(edit)
 
+    def set_columns(self, columns: "dict | None") -> None:
+        """The form for an imported table's raw columns (`Dataset.columns`): a field per number
+        and, for a text (category) column, a choice of the categories seen in the training
+        data, instead of one 0/1 field per category."""
+        specs = (columns or {}).get("features") or []
+        if not self.form_box.isVisibleTo(self) or not any(s.get("type") == "categorical" for s in specs):
+            return
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.form_edits = []
+        for spec in specs[:40]:
+            if spec["type"] == "categorical":
+                field = QComboBox()
+                field.addItems([str(c) for c in spec["categories"]])
+                field.setToolTip(f"The values of {spec['name']} in the training data")
+            else:
+                field = QLineEdit("0")
+            field.setObjectName(f"predict_{spec['name']}")
+            self.form.addRow(str(spec["name"]), field)
+            self.form_edits.append(field)
+
+    def form_values(self) -> list:
+        """The form's cells, as typed or chosen."""
+        return [e.currentText() if isinstance(e, QComboBox) else e.text() for e in self.form_edits]
+
     def _clear(self) -> None:
         self.pad.clear()
         self.pad_input.clear()
@@ -298,7 +338,7 @@ class EvaluationView(QWidget):
                 return
             self.predict_requested.emit(self.text_input.toPlainText())
         elif self.form_box.isVisibleTo(self):
-            self.predict_requested.emit([[e.text() for e in self.form_edits]])
+            self.predict_requested.emit([self.form_values()])
         else:
             side = self.image_shape[0] if self.image_shape else 28
             px = mnist_style(self.pad.pixels(self.pad.width()), side=side, box=max(1, round(side * 20 / 28)))
@@ -307,19 +347,36 @@ class EvaluationView(QWidget):
 
     def _open_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Predict an image", "", "Images (*.png *.jpg *.jpeg *.bmp)")
-        if not path or not self.image_shape:
-            return
-        img = QImage(path)
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path) -> bool:
+        """Predict the image file `path`, scaled to the model's input; a grey image also
+        appears on the drawing pad (to draw on), and each beside it as the model sees it."""
+        if not self.image_shape:
+            return False
+        img = QImage(str(path))
         if img.isNull():
-            self.prediction_label.setText(f"Cannot read {path}")
-            return
+            self.prediction_label.setText(f"Cannot read {path}: not an image Qt can open")
+            return False
         h, w = self.image_shape[:2]
         gray = len(self.image_shape) == 2 or self.image_shape[-1] == 1
         img = img.convertToFormat(QImage.Format.Format_Grayscale8 if gray else QImage.Format.Format_RGB888)
+        if gray:
+            full = np.array(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width()]
+            self.pad.show_image(full)
         img = img.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         channels = 1 if gray else 3
         arr = np.array(img.constBits(), np.uint8).reshape(h, img.bytesPerLine())[:, :w * channels]
+        arr = arr.reshape(h, w, channels)
+        self.pad_input.setPixmap(pixmap_from_array(arr[:, :, 0] if gray else arr, scale=max(1, 84 // max(h, w))))
+        self.pad_input.setToolTip(f"{Path(str(path)).name} as the model sees it ({w}x{h})")
         self.predict_requested.emit(arr.reshape(1, h, w, channels).astype(np.float32))
+        return True
+
+    def prediction_pending(self) -> None:
+        """A prediction was asked for (it runs off the GUI thread)."""
+        self.prediction_label.setText("Predicting…")
 
     def show_probabilities(self, probs, class_names: list) -> None:
         probs = np.asarray(probs, np.float64).reshape(-1)
@@ -334,6 +391,25 @@ class EvaluationView(QWidget):
         self.prediction_label.setText(f"predicted value: <b>{value:.4g}</b>")
 
     # ----------------------------------------------------------------- report
+    def clear_results(self, text: str = "Not evaluated yet.") -> None:
+        """Forget the shown evaluation and prediction (the data or the model changed: they
+        belong to the ones before)."""
+        self.report = None
+        self.summary.setText(text)
+        for table in (self.matrix, self.class_table, self.rows_table):
+            table.clear()
+            table.setRowCount(0)
+            table.setColumnCount(0)
+        self.gallery.clear()
+        self.text_list.clear()
+        for item in (self.pred_points, self.res_points):
+            item.setData([], [])
+        for item in (self.diagonal, self.series_true, self.series_pred):
+            item.setData([], [])
+        self.prob_bars.setOpts(x=[], height=[])
+        self.prediction_label.clear()
+        self.pad_input.clear()
+
     def show_report(self, report: EvaluationReport | None) -> None:
         self.report = report
         if report is None:

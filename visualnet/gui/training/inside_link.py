@@ -1,8 +1,9 @@
 """What the Inside tab looks at, and where its snapshot is computed: `InsideLink` picks the
 sample (from the test split, else the training split) and the 2-D points of a Playground-style
 decision map, and computes the snapshot in the training thread between two batches while a
-run is paused, on the GUI thread when no run goes on, and (through `live()`, the
-controller's `inspect`) in the training thread while one trains."""
+run is paused, off the GUI thread (the page's `EngineCalls`; a newer sample supersedes an
+older one) when no run goes on, and (through `live()`, the controller's `inspect`) in the
+training thread while one trains."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import logging
 
 import numpy as np
 
-from .. import collector
 from .inside_view import inspect
 
 log = logging.getLogger("visualnet.training")
 
 
 class InsideLink:
-    def __init__(self, page):
+    def __init__(self, page, calls):
         self.page = page
+        self.calls = calls
         self.view = page.inside
         self.points = None     # up to 1,000 training points of a 2-feature classifier (the map), or None
         self.sample = None     # the sample looked at (prepared input)
@@ -63,15 +64,26 @@ class InsideLink:
         if page.state == "paused":        # the training thread computes it, between batches
             worker, points = page.worker, self.points
             page.controller.call(lambda s: worker.inspected(inspect(s, sample, points)))
-        elif page.state not in ("running", "evaluating") and (page.session is not None or page.model is not None):
+        elif page.state != "running" and (page.session is not None or page.model is not None):
+            if page.session is not None and page.session.status == "ready":
+                return                      # a run about to start: its first batches show it
             try:
                 session = page.view_session()
             except (ValueError, TypeError):
                 return
-            try:
-                with collector.held():
-                    snapshot = inspect(session, sample, self.points)
-            except ValueError as exc:       # the data do not fit the model (the problems box says how)
-                log.info("no look inside: %s", exc)
-                return
+            points = self.points
+            self.calls.submit("inside", lambda: self._inspect(session, sample, points), self._inspected,
+                              lambda message: log.info("no look inside: %s", message))
+
+    @staticmethod
+    def _inspect(session, sample, points):
+        """Off the GUI thread: the snapshot, or None when the data do not fit the model."""
+        try:
+            return inspect(session, sample, points)
+        except ValueError as exc:       # the data do not fit the model (the problems box says how)
+            log.info("no look inside: %s", exc)
+            return None
+
+    def _inspected(self, snapshot) -> None:
+        if snapshot is not None and self.page.state not in ("running", "paused"):   # a run shows its own
             self.view.show_snapshot(snapshot)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 
@@ -182,12 +182,7 @@ class InsideView(QWidget):
             self._draw(self.snapshot)
 
     def _draw(self, snap: InsideSnapshot) -> None:
-        for name, layer_type, values in snap.activations:
-            view = self.layer_views.get(name)
-            if view is None:
-                view = self.layer_views[name] = _LayerView(name, layer_type)
-                self.acts_layout.insertWidget(self.acts_layout.count() - 1, view)
-            view.show_values(values)
+        self._draw_activations(snap)
         keys = [f"{h.layer}/{h.weight}" for h in snap.histograms]
         if [self.weight_combo.itemText(i) for i in range(self.weight_combo.count())] != keys:
             current = self.weight_combo.currentText()
@@ -212,6 +207,33 @@ class InsideView(QWidget):
             self.boundary_image.setImage(g.values.T, levels=levels, lut=self._lut if g.classes == 2 else None)
             self.boundary_image.setRect(QRectF(g.x_range[0], g.y_range[0], g.x_range[1] - g.x_range[0],
                                                g.y_range[1] - g.y_range[0]))
+
+    def _draw_activations(self, snap: InsideSnapshot) -> None:
+        """Each layer's activations; a layer new to the view gets its plot (a pyqtgraph
+        PlotWidget, tens of ms to build) one per turn of the event loop, so that the window
+        answers in between."""
+        created = False
+        for name, layer_type, values in snap.activations:
+            view = self.layer_views.get(name)
+            if view is None:
+                if created:
+                    if not getattr(self, "_more_pending", False):
+                        self._more_pending = True
+                        QTimer.singleShot(0, self, self._draw_more)     # not once the view is deleted
+                    continue
+                created = True
+                view = self.layer_views[name] = _LayerView(name, layer_type)
+                self.acts_layout.insertWidget(self.acts_layout.count() - 1, view)
+            view.show_values(values)
+
+    def _draw_more(self) -> None:
+        self._more_pending = False
+        if self.snapshot is None:
+            return
+        if self.isVisible():
+            self._draw_activations(self.snapshot)
+        else:
+            self._stale = True
 
     def _draw_histogram(self) -> None:
         snap = self.snapshot

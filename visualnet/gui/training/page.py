@@ -16,6 +16,7 @@ the restored weights and optimizer state)."""
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from pathlib import Path
@@ -29,6 +30,7 @@ from visualnet.engine.model import Model
 from visualnet.engine.rng import global_rng, set_seed
 from visualnet.engine.session import TrainingSession
 from visualnet.graph import to_dict
+from visualnet.graph.validation import Problem
 from visualnet.workspace.controller import TrainingController
 from visualnet.workspace.runs import RestoredModel, project_runs, structure
 from visualnet.workspace.training import TrainingWorkspace
@@ -37,6 +39,7 @@ from .. import collector
 from ..wording import count
 from .curves import CurvesView
 from .data_panel import DataPanel
+from .engine_calls import EngineCalls
 from .evaluation_link import EvaluationLink
 from .evaluation_view import EvaluationView
 from .inside_link import InsideLink
@@ -67,6 +70,8 @@ class TrainingPage(QWidget):
         self._after_threads = None        # stop_for_close(): (the threads still running, what then)
         self._document = None             # the window's document (its path: the project's folder)
         self._restored_view = None
+        self._kept_training: dict = {}    # an opened project's training settings this version does not use
+        self._edit_noted = False          # the log said the model was edited during this run
 
         self.data_panel = DataPanel()
         from .settings_panel import SettingsPanel
@@ -137,14 +142,15 @@ class TrainingPage(QWidget):
         self.document.analysed.connect(self._update_continue)
         self.document.graph_replaced.connect(lambda _graph: self._forget())
         self.problems.fix_requested.connect(self.apply_fix)
-        self.evaluation_link = EvaluationLink(self)
-        self.inside_link = InsideLink(self)
+        self.engine_calls = EngineCalls(self)     # evaluation, predictions, the Inside tab: off the GUI thread
+        self.evaluation_link = EvaluationLink(self, self.engine_calls)
+        self.inside_link = InsideLink(self, self.engine_calls)
         self._settings_changed()
         self.set_state("idle")
 
     # ================================================================= data and problems
     def _settings_changed(self, *_) -> None:
-        training = self.settings.state()
+        training = {**self._kept_training, **self.settings.state()}     # keys of a newer version kept as read
         training["training_samples"] = self.data_panel.subset.value()
         self.workspace.training = training
 
@@ -158,6 +164,7 @@ class TrainingPage(QWidget):
         self.evaluation.set_input_kind(fitted["kind"], list(fitted.get("feature_names") or []),
                                        tuple(fitted["input_shape"]))
         self.log_line(f"Data: {prepared.dataset.describe()}")
+        self._clear_results("Not evaluated on this data yet.")
         self.check_problems()
 
     def check_problems(self) -> list:
@@ -165,8 +172,26 @@ class TrainingPage(QWidget):
             self.problems.show_problems([])
             return []
         problems = check_model_for_data(self.document.graph, self.prepared.recipe, self.settings.loss.currentText())
-        self.problems.show_problems(problems)
+        self.problems.show_problems(problems + self._run_on_previous_graph())
         return problems
+
+    def _run_on_previous_graph(self) -> list:
+        """While a run trains, edits to the model do not reach it (it trains the model as it
+        was when Train was pressed, and its record keeps that model): a warning says so
+        instead of the page going on saying the model fits. Edits stay allowed, so that the
+        next experiment can be prepared while a long run goes on."""
+        snapshot = self.workspace.graph_snapshot
+        if self.state not in ("running", "paused") or snapshot is None or \
+                _maths(snapshot) == _maths(to_dict(self.document.graph)):
+            self._edit_noted = False
+            return []
+        if not self._edit_noted:
+            self._edit_noted = True
+            self.log_line("The model was edited during the run: the run goes on with the model as it was when "
+                          "it started; Train again to train the edited one")
+        return [Problem("run_on_previous_model", "warning",
+                        "The model was edited after this run started: the run trains (and records) the model "
+                        "as it was then. Train again to train the edited model.")]
 
     def apply_fix(self, problem) -> bool:
         if problem.fix == "set_loss":
@@ -193,6 +218,7 @@ class TrainingPage(QWidget):
         self.curves.set_live(state == "running")
         self.evaluation.predict_button.setEnabled(not running and self.model is not None)
         self._update_continue()
+        self.check_problems()               # a warning about edits during the run comes or goes
         self.state_changed.emit(state)
 
     def log_line(self, text: str) -> None:
@@ -385,6 +411,11 @@ class TrainingPage(QWidget):
             self.check_problems()
         if project.training:
             notes += self.settings.set_state(project.training)
+            known = {*self.settings.state(), "training_samples"}
+            self._kept_training = {k: v for k, v in project.training.items() if k not in known}
+            if self._kept_training:
+                notes.append("training settings this version does not use are kept in the project: "
+                             + ", ".join(sorted(map(str, self._kept_training))))
             samples = project.training.get("training_samples")
             if isinstance(samples, int) and not isinstance(samples, bool) and samples >= 0:
                 self.data_panel.subset.setValue(samples)
@@ -431,15 +462,24 @@ class TrainingPage(QWidget):
             self.log_line("The project was replaced: training stopped")
         self.workspace.forget()
         self._restored_view = None
+        self._kept_training = {}
         self.data_panel.hold = False
         self.continue_check.setChecked(False)
         self.runs_view.clear()
         self.curves.reset(["loss"])
         self.inside.reset(1)
-        self.evaluation.report = None
-        self.evaluation.summary.setText("Not evaluated yet.")
+        self._clear_results("Not evaluated yet.")
         if self.state not in ("running", "paused"):
             self.set_state("idle")
+
+    def _clear_results(self, text: str) -> None:
+        """The evaluation, prediction and progress shown belong to other data or another
+        model: gone (a run still going on keeps its progress)."""
+        self.evaluation.clear_results(text)
+        if self.state not in ("running", "paused"):
+            self.progress.reset()
+            self.progress.setFormat("")
+            self.progress.setToolTip("")
 
     def _weights_fit(self) -> bool:
         return self.workspace.weights_fit(self.document.graph)
@@ -518,3 +558,11 @@ class TrainingPage(QWidget):
         for t in [self.thread, *self.threads]:
             if t is not None:
                 t.wait()
+
+
+def _maths(graph: dict) -> tuple:
+    """What a run's model is made of (layers, their parameters, wires), without the
+    positions and names that moving or renaming a layer changes."""
+    nodes = tuple((n["id"], n["type"], json.dumps(n.get("params"), sort_keys=True, default=str))
+                  for n in graph.get("nodes", []))
+    return nodes, structure(graph)[1]
