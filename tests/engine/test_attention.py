@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
+import visualnet
 from visualnet import layers as vl, models as vm
 
 from .layer_harness import check_layer, numeric_grad
@@ -138,3 +139,24 @@ def test_masks_from_embeddings_as_keras(keras, name):
     ids = [np.array([[1, 2, 0, 0], [3, 0, 0, 0]], "float32"), np.array([[4, 5, 6, 0, 0, 0], [7, 8, 0, 0, 0, 0]],
                                                                        "float32")]
     np.testing.assert_allclose(ours.predict(ids, verbose=0), theirs.predict(ids, verbose=0), atol=1e-5)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name, kwargs", VARIANTS)
+def test_an_epoch_of_training_as_keras(keras, name, kwargs):
+    """Several batches: a weight's gradient is each batch's own (it once piled up across batches)."""
+    def build(lib):
+        q, v = lib.Input((4, 3)), lib.Input((5, 3))
+        y = getattr(lib.layers, name)(**kwargs)([q, v])
+        return lib.Model([q, v], lib.layers.Dense(1)(lib.layers.GlobalAveragePooling1D()(y)))
+
+    ours, theirs = build(visualnet), build(keras)
+    theirs.set_weights(ours.get_weights())
+    rng = np.random.default_rng(5)
+    x, y = [rng.normal(size=(32, 4, 3)).astype("float32"), rng.normal(size=(32, 5, 3)).astype("float32")], \
+        rng.normal(size=(32, 1)).astype("float32")
+    for model in (ours, theirs):
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, keras.ops.convert_to_numpy(b), atol=2e-3)

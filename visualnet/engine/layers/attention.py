@@ -102,13 +102,13 @@ class Attention(_Attention):
         s = self.values["scale"].astype(ds.dtype) if c["use_scale"] else 1.0
         if c["score_mode"] == "dot":
             if c["use_scale"]:
-                self.grads["scale"][...] += (ds * self._raw).sum()
+                self.grads["scale"][...] = (ds * self._raw).sum()
             return (ds @ k) * s, (np.swapaxes(ds, -1, -2) @ q) * s
         cw = self.values["concat_score_weight"].astype(ds.dtype)
-        self.grads["concat_score_weight"][...] += (ds * self._tsum).sum()
+        self.grads["concat_score_weight"][...] = (ds * self._tsum).sum()
         du = (cw * ds)[..., None] * (1 - self._t ** 2)
         if c["use_scale"]:
-            self.grads["scale"][...] += (du * self._u).sum()
+            self.grads["scale"][...] = (du * self._u).sum()
         du = du * s
         return du.sum(2), du.sum(1)
 
@@ -125,7 +125,7 @@ class AdditiveAttention(_Attention):
 
     def scores_backward(self, ds):
         if self.config["use_scale"]:
-            self.grads["scale"] += (ds[..., None] * self._t).sum((0, 1, 2))
+            self.grads["scale"][...] = (ds[..., None] * self._t).sum((0, 1, 2))
         scale = self.values["scale"].astype(ds.dtype) if self.config["use_scale"] else 1.0
         du = ds[..., None] * scale * (1 - self._t ** 2)
         return du.sum(2), du.sum(1)
