@@ -46,7 +46,8 @@ CASES: dict[str, LayerCase] = {
     # 'causal', Conv1D's own padding ('same' is Conv2D's path); kernel 3 dilated by 2, 2 groups
     "Conv1D": _one((9, 2), filters=4, kernel_size=3, dilation_rate=2, groups=2, padding="causal", activation="relu"),
     # uneven 'same' padding along the width (kernel 2, stride 1)
-    "Conv2D": _one((7, 6, 2), filters=3, kernel_size=(3, 2), strides=(2, 1), padding="same", activation="relu"),
+    "Conv2D": _one((7, 6, 2), filters=3, kernel_size=(3, 2), strides=(2, 1), padding="same", activation="relu",
+                   kernel_regularizer={"class_name": "L2", "config": {"l2": 0.05}}, bias_constraint="non_neg"),
     # uneven 'same' padding with output_padding (the full output cropped unevenly)
     "Conv2DTranspose": _one((4, 3, 2), filters=3, kernel_size=(3, 2), strides=(2, 1), padding="same",
                             output_padding=(1, 0), activation="relu"),
@@ -98,7 +99,9 @@ CASES: dict[str, LayerCase] = {
     "Embedding": LayerCase(((4, 3),), {"input_dim": 10, "output_dim": 3}, ids=10),
     "SimpleRNN": _one((5, 3), units=4, activation="relu"),
     # every step's output, read from the end: both orders must agree in files and scripts
-    "LSTM": _one((5, 3), units=3, return_sequences=True, go_backwards=True),
+    "LSTM": _one((5, 3), units=3, return_sequences=True, go_backwards=True,
+                 recurrent_regularizer={"class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.02}},
+                 kernel_constraint={"class_name": "MaxNorm", "config": {"max_value": 1.5, "axis": 0}}),
     "GRU": _one((5, 3), units=4),
     # a value that the random samples never hold: nothing is masked, the layer passes its input
     "Masking": _one((5, 3), mask_value=0.5),
@@ -106,7 +109,9 @@ CASES: dict[str, LayerCase] = {
     # every step's output, summed step by step: both directions must line up in files and scripts
     "Bidirectional": LayerCase(((5, 3),), {"wrapped": "GRU", "units": 3, "merge_mode": "sum",
                                            "return_sequences": True}, wraps="GRU"),
-    "TimeDistributed": LayerCase(((4, 3),), {"units": 2, "activation": "tanh"}, wraps="Dense"),
+    # Conv2D over the frames of a clip: the steps folded into the batch and back (Dense: tests/engine/test_masks.py)
+    "TimeDistributed": LayerCase(((3, 5, 4, 2),), {"wrapped": "Conv2D", "filters": 3, "kernel_size": (2, 2),
+                                                   "padding": "same", "activation": "relu"}, wraps="Conv2D"),
     # the last axis: Keras's PyTorch backend normalizes a single other axis wrongly (F.layer_norm on the last)
     "LayerNormalization": _one((4, 3), epsilon=0.01),
     "GroupNormalization": _one((5, 6), groups=3, epsilon=0.01),
@@ -151,6 +156,9 @@ CASES: dict[str, LayerCase] = {
                                                       "use_causal_mask": True}),
     # [query, value]: the value is the key
     "AdditiveAttention": _two((3, 4), (5, 4)),
+    # [query, value, key] of three widths, value heads and output features of their own, causal
+    "MultiHeadAttention": LayerCase(((3, 4), (5, 2), (5, 6)), {"num_heads": 2, "key_dim": 3, "value_dim": 2,
+                                                               "output_shape": (5,), "use_causal_mask": True}),
 }
 
 
@@ -174,7 +182,8 @@ def build(case: LayerCase, layer_type: str, make, Input, Model, name: str = "com
         branches.append(x)
     kwargs = _nested(case, make)
     call = {k: kwargs.pop(k) for k in get_spec(layer_type).keras.call_args if k in kwargs}  # Keras takes them when calling
-    out = make(layer_type, name=PROBE, **kwargs)(branches[0] if len(branches) == 1 else branches, **call)
+    args = branches if get_spec(layer_type).keras.call_inputs else [branches[0] if len(branches) == 1 else branches]
+    out = make(layer_type, name=PROBE, **kwargs)(*args, **call)  # MultiHeadAttention(query, value, key)
     return Model(inputs[0] if len(inputs) == 1 else inputs, out, name=name)
 
 

@@ -10,6 +10,8 @@ class VisualNetWarning(UserWarning):
 
 _SUBMODULES = ("activations", "backend", "callbacks", "datasets", "initializers", "layers", "losses", "metrics",
                "models", "optimizers", "utils")
+_SUBMODULES += ("regularizers", "constraints")  # issue 24
+_SUBMODULES += ("ops", "random")  # issue 23
 
 
 _TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers"}

@@ -1,7 +1,8 @@
 """Keras-compatible layers namespace: `from visualnet import layers` as `from keras import layers`."""
 
 from .data.text_vectorization import TextVectorization  # noqa: F401  (preprocessing, not a graph node)
-from .engine.layers import LAYER_CLASSES, InputLayer, Layer  # noqa: F401
+from .engine.custom_layer import Layer  # noqa: F401  (the base of user layers; isinstance holds for all)
+from .engine.layers import LAYER_CLASSES, InputLayer  # noqa: F401
 from .engine.tensor import KerasTensor
 from .engine.tracing import input_tensor
 from .graph import all_specs

@@ -14,21 +14,33 @@ class _KerasFiles:
 
     def save(self, filepath, overwrite=True, **kwargs):
         """`.keras` (Keras 3 format) or `.h5` (legacy HDF5), by extension."""
-        from .io import keras_files
+        from .io import keras_custom, keras_files
 
-        keras_files.save_model(self, filepath, overwrite=overwrite, **kwargs)
+        _not_subclassed(self, "save() (write a .weights.h5 with save_weights instead)")
+        if keras_custom.has_custom_layers(self):
+            keras_custom.save_model(self, filepath, overwrite=overwrite)
+        else:
+            keras_files.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
         """The weights in Keras 3's `.weights.h5` layout."""
-        from .io import keras_files
+        from .io import keras_custom, keras_files
 
-        keras_files.save_weights(self, filepath, overwrite=overwrite)
+        if keras_custom.has_custom_layers(self):
+            if not str(filepath).endswith(".weights.h5"):
+                raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
+            keras_custom.save_weights(self, filepath, overwrite=overwrite)
+        else:
+            keras_files.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath):
         """Weights from a `.weights.h5`, `.keras` or `.h5` file (checked before any change)."""
-        from .io import keras_files
+        from .io import keras_custom, keras_files
 
-        keras_files.load_weights(self, filepath)
+        if keras_custom.has_custom_layers(self):
+            keras_custom.load_weights(self, filepath)
+        else:
+            keras_files.load_weights(self, filepath)
 
 
 class _KerasConfig:
@@ -38,6 +50,7 @@ class _KerasConfig:
         """The model's config, as Keras 3's `get_config()` gives it."""
         from .io import model_config
 
+        _not_subclassed(self, "get_config()")
         return model_config.get_config(self)
 
     @classmethod
@@ -45,19 +58,23 @@ class _KerasConfig:
         """A model with fresh weights from a `get_config()` dict (VisualNet's or Keras's)."""
         from .io import model_config
 
-        _no_custom_objects(custom_objects)
-        return model_config.from_config(config, (Model, Sequential), sequential=issubclass(cls, Sequential) or None)
+        return model_config.from_config(config, (Model, Sequential), sequential=issubclass(cls, Sequential) or None,
+                                        custom_objects=custom_objects)
 
     def to_json(self, **kwargs) -> str:
         """The model's class and config as JSON text, as Keras's `to_json()`."""
         from .io import model_config
 
+        _not_subclassed(self, "to_json()")
         return model_config.to_json(self, **kwargs)
 
 
-def _no_custom_objects(custom_objects) -> None:
-    if custom_objects:
-        raise ValueError("custom_objects are not supported: VisualNet never runs code from a model config.")
+def _not_subclassed(model, what: str) -> None:
+    from .engine.subclassed import is_subclassed
+
+    if is_subclassed(model):
+        raise NotImplementedError(f"Model '{model.name}' is a subclassed model ({type(model).__name__}); VisualNet "
+                                  f"does not support {what} for subclassed models: their structure is Python code.")
 
 
 class Model(_KerasFiles, _KerasConfig, _model.Model):
@@ -69,20 +86,20 @@ class Sequential(_KerasFiles, _KerasConfig, _sequential.Sequential):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a model saved as `.keras` or `.h5` (VisualNet's or real Keras's files)."""
-    if custom_objects:
-        raise ValueError("custom_objects are not supported: VisualNet never runs code from a model file.")
-    from .io import keras_files
+    """Load a model saved as `.keras` or `.h5` (VisualNet's or real Keras's files). Custom
+    layers are made from the classes in `custom_objects` ({name: class}), never from the file."""
+    from .io import keras_custom, keras_files
 
-    return keras_files.load_model(filepath, compile=compile, classes=(Model, Sequential))
+    if custom_objects and keras_custom.file_has_custom_layers(filepath, custom_objects):
+        return keras_custom.load_model(filepath, custom_objects, compile=compile, classes=(Model, Sequential))
+    return keras_files.load_model(filepath, compile=compile, classes=(Model, Sequential), custom_objects=custom_objects)
 
 
 def model_from_json(json_string, custom_objects=None):
     """The model a `to_json()` text describes, with fresh weights (JSON only, never code)."""
     from .io import model_config
 
-    _no_custom_objects(custom_objects)
-    return model_config.model_from_json(json_string, (Model, Sequential))
+    return model_config.model_from_json(json_string, (Model, Sequential), custom_objects=custom_objects)
 
 
 __all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"]

@@ -101,7 +101,8 @@ def test_batchnorm_moving_statistics_follow_keras():
 @pytest.mark.parametrize("kwargs,fragment", [
     ({"units": 0}, "Received: units=0"),
     ({"units": 3, "activation": "nope"}, "must be one of"),
-    ({"units": 3, "kernel_regularizer": "l2"}, "supports only kernel_regularizer=None"),
+    ({"units": 3, "kernel_regularizer": "l3"}, "'kernel_regularizer' must be None or a regularizer"),
+    ({"units": 3, "lora_rank": 2}, "supports only lora_rank=None"),
     ({"units": 3, "colour": 1}, "Unrecognized keyword argument"),
 ])
 def test_constructor_errors_name_the_argument(kwargs, fragment):

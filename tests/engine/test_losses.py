@@ -245,8 +245,9 @@ def test_get_and_config_round_trip():
     with pytest.raises(ValueError, match=r"Could not interpret loss identifier: 'msee'\. "
                                          r"Known: .*mse"):
         L.get("msee")
-    with pytest.raises(ValueError, match="subclass Loss"):
-        L.get(lambda t, p: 0.0)
+    assert L.get(lambda t, p: 0.0)(np.zeros(2), np.zeros(2)) == 0.0  # a user function (issue 23: on the tape)
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: 3"):
+        L.get(3)
 
 
 @pytest.mark.oracle

@@ -1,7 +1,8 @@
 """Bidirectional and TimeDistributed (issue 22): Keras's constructor (a wrapped layer object),
 the flat parameters the canvas edits, backward against finite differences for every wrapped
 type and merge mode, what is refused and why, and the PyTorch export of each direction layout
-(the Keras oracle on masked models is in test_masks.py)."""
+(the Keras oracle on masked models is in test_masks.py; TimeDistributed of layers other than
+Dense against Keras in test_time_distributed.py)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,46 @@ def test_time_distributed_matches_finite_differences():
     check_layer("TimeDistributed", dict(units=2, use_bias=False), (2, 3, 2, 4), seed=5)  # Dense on the last axis
 
 
+STEP_CASES = [  # (wrapped type, its parameters, input shape with batch and steps)
+    ("Conv2D", dict(filters=2, kernel_size=(2, 2), padding="same", activation="tanh"), (2, 3, 4, 4, 2)),
+    ("Conv1D", dict(filters=2, kernel_size=(2,), padding="causal", dilation_rate=(2,)), (2, 3, 5, 2)),
+    ("MaxPooling2D", dict(pool_size=(2, 2)), (2, 3, 4, 4, 2)),
+    ("AveragePooling1D", dict(pool_size=(2,), strides=(1,)), (2, 3, 5, 2)),
+    ("GlobalAveragePooling2D", dict(), (2, 3, 3, 2, 2)),
+    ("GlobalMaxPooling1D", dict(keepdims=True), (2, 3, 5, 2)),
+    ("Flatten", dict(), (2, 3, 2, 2, 2)),
+    ("BatchNormalization", dict(momentum=0.5), (3, 4, 2)),  # training: each step's own moments
+    ("Dropout", dict(rate=0.0), (2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("wrapped,kwargs,shape", STEP_CASES, ids=[c[0] for c in STEP_CASES])
+def test_time_distributed_of_any_step_layer_matches_finite_differences(wrapped, kwargs, shape):
+    check_layer("TimeDistributed", dict(wrapped=wrapped, **kwargs), shape, seed=1)
+
+
+def test_time_distributed_batch_normalization_at_predict_time_matches_finite_differences():
+    """The moving statistics: every step at once, as for the other layers."""
+    check_layer("TimeDistributed", dict(wrapped="BatchNormalization", center=False), (3, 4, 2), seed=2,
+                training=False)
+
+
+def test_time_distributed_takes_the_wrapped_layer_s_values_and_defaults():
+    td = vl.TimeDistributed(vl.Conv2D(4, 3, strides=2))
+    assert (td.config["wrapped"], td.config["kernel_size"], td.config["strides"]) == ("Conv2D", (3, 3), (2, 2))
+    assert type(td).from_config(td.get_config()).get_config() == td.get_config()
+    # as the canvas makes it: parameters declared differently by two types (kernel_size of
+    # Conv1D and Conv2D) are None until set, meaning the wrapped type's default
+    i = vl.Input((5, 6, 6, 3))
+    model = vm.Model(i, vl.TimeDistributed(wrapped="Conv2D", filters=4)(i))
+    assert model.output_shape == (None, 5, 4, 4, 4)
+    assert model.layers[-1].inner.config["kernel_size"] == (3, 3)
+    model = vm.Model(i, vl.TimeDistributed(wrapped="MaxPooling2D", pool_size=3)(i))  # one value, every axis
+    assert model.output_shape == (None, 5, 2, 2, 3)
+    with pytest.raises(ValueError, match="padding"):
+        vm.Model(i, vl.TimeDistributed(wrapped="Conv2D", padding="causal")(i))
+
+
 def test_keras_constructor_takes_the_wrapped_layer():
     layer = vl.Bidirectional(vl.GRU(3, return_sequences=True, reset_after=False), merge_mode="mul")
     assert layer.config["wrapped"] == "GRU" and layer.config["units"] == 3
@@ -57,7 +98,7 @@ def test_bidirectional_weights_are_forward_then_backward():
     (lambda: vl.Bidirectional(vl.LSTM(3, go_backwards=True)), "go_backwards=False"),
     (lambda: vl.Bidirectional(vl.LSTM(3), merge_mode=None), "merge_mode"),
     (lambda: vl.Bidirectional(vl.LSTM(3), backward_layer=vl.LSTM(3, go_backwards=True)), "backward_layer=None"),
-    (lambda: vl.TimeDistributed(vl.Conv1D(2, 3)), "wraps Dense layers only; received a Conv1D"),
+    (lambda: vl.TimeDistributed(vl.LSTM(2)), "TimeDistributed wraps Dense, Conv1D, .*; received a LSTM"),
     (lambda: vl.Bidirectional(vl.LSTM(3), vl.LSTM(2)), "only positional argument"),
 ])
 def test_unsupported_forms_are_refused(make, match):
@@ -67,13 +108,13 @@ def test_unsupported_forms_are_refused(make, match):
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("make,match", [
-    (lambda L: L.TimeDistributed(L.Conv1D(2, 2)), "wraps a Conv1D; VisualNet's TimeDistributed wraps Dense only"),
+    (lambda L: L.TimeDistributed(L.SimpleRNN(2)), "wraps a SimpleRNN; VisualNet's TimeDistributed wraps Dense, "),
     (lambda L: L.Bidirectional(L.LSTM(3), backward_layer=L.LSTM(2, go_backwards=True)), "backward_layer"),
     (lambda L: L.Bidirectional(L.LSTM(3), merge_mode=None), "merge_mode"),
 ])
 def test_keras_files_with_unsupported_wrappers_are_refused(tmp_path, make, match):
     keras = pytest.importorskip("keras")
-    i = keras.Input((4, 3, 2) if "Conv1D" in match else (4, 3))
+    i = keras.Input((4, 3, 2) if "SimpleRNN" in match else (4, 3))
     out = make(keras.layers)(i)
     keras.Model(i, out[0] if isinstance(out, list) else out).save(tmp_path / "m.keras")
     with pytest.raises(UnsupportedLayersError, match=match):

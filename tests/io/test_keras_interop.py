@@ -159,6 +159,14 @@ def test_unsupported_layers_are_all_listed_and_never_run(tmp_path):
         def call(self, x):
             return x * 2
 
+    @keras.saving.register_keras_serializable(package="vn_test")
+    class Penalty(keras.regularizers.Regularizer):   # a regularizer VisualNet does not have
+        def __call__(self, x):
+            return keras.ops.sum(x) * 0.0
+
+        def get_config(self):
+            return {}
+
     def touch(x):
         sentinel.write_text("ran")
         return x
@@ -168,7 +176,7 @@ def test_unsupported_layers_are_all_listed_and_never_run(tmp_path):
     x = keras.layers.Lambda(touch)(x)
     x = Twice()(x)
     x = keras.layers.Flatten()(x)
-    out = keras.layers.Dense(2, kernel_regularizer="l2")(x)
+    out = keras.layers.Dense(2, kernel_regularizer=Penalty())(x)
     km = keras.Model(inp, out)
     for ext in (".keras", ".h5"):
         km.save(tmp_path / f"m{ext}")

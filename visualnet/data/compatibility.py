@@ -45,7 +45,7 @@ def check_model_for_data(graph: Graph, recipe: Recipe, loss: "str | None" = None
     if len(inputs) == 1:
         node = inputs[0]
         shape = tuple(node.params.get("shape") or ())
-        if shape != x_shape:
+        if len(shape) != len(x_shape) or any(d is not None and d != x for d, x in zip(shape, x_shape)):  # None: any
             problems.append(Problem(
                 "data_input_shape", ERROR,
                 f"The data's samples have shape {_fmt(x_shape)} but the Input '{node.name}' expects {_fmt(shape)}.",

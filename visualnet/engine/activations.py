@@ -11,6 +11,7 @@ import numba
 import numpy as np
 
 from visualnet.engine._jit import njit
+from visualnet.engine.tape import TapeTensor
 from visualnet.engine.activation_extras import KERNELS
 from visualnet.engine.runtime import jobs
 
@@ -240,6 +241,16 @@ def _f32(x):
     return np.ascontiguousarray(x, dtype=np.float64 if x.dtype == np.float64 else np.float32)
 
 
+def _on_tape(x) -> bool:
+    return isinstance(x, TapeTensor) or hasattr(x, "_tape_weight")
+
+
+def _taped(act, x):
+    """`act` on a tape tensor or weight: forward on its value, `act.backward` as the rule."""
+    from .tensor_ops import on_tape
+    return on_tape(act.forward, act.backward, x)
+
+
 class Activation:
     """An activation the engine runs forward and backward on float32 arrays.
 
@@ -263,6 +274,8 @@ class Activation:
     overwrites_dy = False  # whether bias_backward_into may be given out=dy
 
     def forward(self, x):
+        if _on_tape(x):   # a tensor of a custom layer's call: recorded with this backward (tape.py)
+            return _taped(self, x)
         x = _f32(x)
         if self._fwd is None:
             return x
@@ -393,6 +406,8 @@ class Softmax(Activation):
         return False
 
     def forward(self, x):
+        if _on_tape(x):
+            return _taped(self, x)
         x = _f32(x)
         if x.size == 0:
             return x.copy()
@@ -428,6 +443,8 @@ class LogSoftmax(Softmax):
         super().__init__(axis, name)
 
     def forward(self, x):
+        if _on_tape(x):
+            return _taped(self, x)
         x = _f32(x)
         if x.size == 0:
             return x.copy()

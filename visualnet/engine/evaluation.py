@@ -60,12 +60,17 @@ class LayerActivation:
         return self.values.ndim == 3
 
 
+def _one_sample(shape, sample_shape) -> bool:
+    """Whether `shape` is one sample's (None in `sample_shape`: a length that varies)."""
+    return len(shape) == len(sample_shape) and all(d is None or d == k for d, k in zip(sample_shape, shape))
+
+
 def layer_activations(model, x) -> list[LayerActivation]:
     """Every layer's output (Input layers excepted) for one sample `x` (shaped like one
     sample, or a batch of one), in the model's layer order; inference mode."""
     arrays = x if isinstance(x, (list, tuple)) else [x]
     shapes = [model._layers_by_id[n].output_shape[1:] for n in model._input_ids]
-    arrays = [np.asarray(a)[np.newaxis] if np.asarray(a).shape == tuple(s) else np.asarray(a)
+    arrays = [np.asarray(a)[np.newaxis] if _one_sample(np.asarray(a).shape, s) else np.asarray(a)
               for a, s in zip(arrays, shapes)]
     xs = as_inputs(model, arrays)
     ex = model._executor

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Graph, topological_order
+from .custom_layer import is_python_layer
+from .tape import begin_pass
 
 
 class Executor:
@@ -38,13 +40,15 @@ class Executor:
         self.masks: dict[str, np.ndarray] = {}
         self._masking = any(layers[n].makes_mask for n, _, _ in self._forward_plan)
         self._twins = [layer for n, layer, _ in self._forward_plan if layer.shares_with is not None]
+        # user layers (custom_layer.py) add their weights' gradients: zeroed before each backward
+        self._python = [layer for n, layer, _ in self._forward_plan if is_python_layer(layer)]
         self.plan_gradients()
 
     def plan_gradients(self, trainable: bool = True) -> None:
         """Which nodes a gradient flows through, from the layers' `trainable` flags now
         (`trainable=False`: a frozen model, none); called again when a flag changes."""
         # A node needs the gradient of its output if a trainable weight lies at or above it.
-        has_weights = {n: trainable and bool(self.layers[n].weight_specs)
+        has_weights = {n: trainable and _has_weights(self.layers[n])
                        and (self.layers[n].shares_with or self.layers[n]).trainable for n in self.order}
         self.grad_flows = {}
         for n in self.order:
@@ -55,7 +59,10 @@ class Executor:
 
     def replicas(self, count: int) -> list["Executor"]:
         """`count` executors with this plan over replicas of the layers (`Layer.replica`),
-        for other threads to predict with while this one runs; made once, then reused."""
+        for other threads to predict with while this one runs; made once, then reused. None
+        for a model with user layers: their Python code runs on one thread."""
+        if self._python:
+            return []
         while len(self._replicas) < count:
             layers = {n: layer.replica() if n in self.parents else layer for n, layer in self.layers.items()}
             self._replicas.append(Executor(self.graph, layers, self.input_ids, self.output_id, self.output_ids[1:]))
@@ -70,6 +77,8 @@ class Executor:
             layer.fused = fuse and fusable
         outputs = self.outputs
         outputs.clear()
+        if self._python:
+            begin_pass()
         for nid, x in zip(self.input_ids, xs):
             outputs[nid] = x
         if self._masking:
@@ -126,6 +135,9 @@ class Executor:
         scratch = set()  # nodes whose gradient nothing else reads: a layer may write over it
         for twin in self._twins:
             for g in twin.grads.values():
+                g.fill(0.0)
+        for layer in self._python:
+            for g in (layer.shares_with or layer).grad_arrays():
                 g.fill(0.0)
         for nid, layer, parents, need_dx, is_output in self._backward_plan:
             g = grads.pop(nid, None)
@@ -189,6 +201,13 @@ def layers_using_masks(model) -> list[str]:
     ex.forward([np.zeros((1, *(d or 1 for d in ex.graph.nodes[n].params["shape"])), np.float32)   # None: any length
                 for n in ex.input_ids], training=False)
     return [layer.name for n, layer, parents in ex._forward_plan if layer.takes_mask and parents[0] in ex.masks]
+
+
+def _has_weights(layer) -> bool:
+    """Whether a node's layer has weights (a user layer: or a layer it holds)."""
+    if is_python_layer(layer):
+        return any(h.weight_specs for h in (layer.shares_with or layer)._weight_holders())
+    return bool(layer.weight_specs)
 
 
 def _ancestors(graph: Graph, node_id: str) -> set[str]:

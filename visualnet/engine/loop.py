@@ -19,6 +19,7 @@ import numpy as np
 
 from . import metrics as metrics_mod
 from .data_adapter import as_inputs, as_model_targets, clipped, sample_weights, split_validation
+from .penalties import has_penalties, penalty_of_pass
 from .prediction import forward_predict, parallel_layers, prediction_chunk
 from .runtime.blas import ThreadGovernor
 from .steps import choose_step
@@ -100,6 +101,7 @@ def evaluate_batches(model, batches, prefix="", should_stop=None, callbacks=None
     metrics = None
     tracker = Mean()
     chunk = prediction_chunk(model)
+    penalized = has_penalties(model)
     for batch, (xs, y, weights, idx) in enumerate(batches):
         if should_stop is not None and should_stop():
             return None
@@ -113,13 +115,14 @@ def evaluate_batches(model, batches, prefix="", should_stop=None, callbacks=None
         yb = y[idx]
         wb = None if weights is None else weights[idx]
         y_mask = None
-        if model._executor.makes_masks:  # one pass, whose output mask weights the loss and metrics
+        if model._executor.makes_masks or penalized:  # one pass: its output mask, its layers' penalties
             y_pred = model._executor.forward([a[idx] for a in xs], training=False)
             y_mask = model._executor.output_mask
         else:
             with parallel_layers(model):
                 y_pred = forward_predict(model, xs, idx.start, idx.stop, chunk)
-        tracker.update(float(c.loss_fn(yb, y_pred, sample_weight=wb, y_mask=y_mask)), len(yb))
+        loss = float(c.loss_fn(yb, y_pred, sample_weight=wb, y_mask=y_mask))
+        tracker.update(loss + penalty_of_pass(model) if penalized else loss, len(yb))   # Keras's adds model.losses
         # compile()'s metrics ignore sample weights in Keras 3 (weighted_metrics take them); a mask weights them
         metric_weight = None if y_mask is None else metrics_mod.masked_sample_weight(y_mask)
         for m in metrics:

@@ -604,8 +604,11 @@ _NAMES.update({"mse": MeanSquaredError, "MSE": MeanSquaredError,
 def get(identifier):
     """A `Loss` from a name, alias, class name, config dict, function of this
     module or `Loss` (returned as is); None gives None."""
-    if identifier is None or isinstance(identifier, Loss):
+    if identifier is None:
         return identifier
+    if isinstance(identifier, Loss):   # a user subclass that writes call(): on the tape (issue 23)
+        from .custom_loss import wrap
+        return wrap(identifier) or identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Loss):
@@ -620,9 +623,10 @@ def get(identifier):
                          f"Known: {known}")
     if callable(identifier) and identifier in _FUNCTIONS:
         return _FUNCTIONS[identifier]()
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Custom "
-                     "loss functions need a gradient: subclass Loss and implement "
-                     "_compute.")
+    if callable(identifier) and not isinstance(identifier, type):  # a user function of ops (issue 23)
+        from .custom_loss import wrap
+        return wrap(identifier)
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}.")
 
 
 def canonical_name(identifier) -> str:
@@ -634,6 +638,8 @@ def canonical_name(identifier) -> str:
 def serialize(loss):
     """`{"class_name": ..., "config": ...}` for a loss."""
     loss = get(loss)
+    if hasattr(loss, "keras_entry"):  # a user's function or Loss subclass: named as Keras names it
+        return loss.keras_entry()
     return {"class_name": type(loss).__name__, "config": loss.get_config()}
 
 

@@ -68,12 +68,33 @@ mse = mean_squared_error
 class Metric:
     """Base class: `update_state`, `result`, `reset_state`, `get_config`."""
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, dtype=None):
+        if dtype not in (None, "float32"):
+            raise ValueError(f"VisualNet computes metrics in float32. Received: dtype={dtype!r}")
         self.name = name or _snake(type(self).__name__)
-        self.reset_state()
+        self._metric_variables = []
+        # a built-in's reset_state makes its state; a user's metric (issue 23) makes variables with
+        # add_variable after this, as in Keras, whose __init__ never resets
+        owner = next(c for c in type(self).__mro__ if "reset_state" in c.__dict__)
+        if owner is not Metric and owner.__module__.startswith("visualnet."):
+            self.reset_state()
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A state variable (Keras's `Metric.add_variable`), reset by the default `reset_state`."""
+        from .metric_variable import MetricVariable
+
+        variable = MetricVariable(shape, initializer, dtype, name)
+        self._metric_variables.append(variable)
+        return variable
+
+    @property
+    def variables(self) -> list:
+        return list(self.__dict__.get("_metric_variables", []))
 
     def reset_state(self):
-        raise NotImplementedError
+        """Keras's default: every variable made by `add_variable` back to its initial value."""
+        for variable in self._metric_variables:
+            variable.reset()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError

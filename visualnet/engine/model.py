@@ -12,6 +12,7 @@ import numpy as np
 
 from ..graph import Graph, from_dict, infer_shapes, to_dict, validate
 from . import training
+from .custom_layer import engine_build
 from .executor import Executor
 from .freezing import TrainableState, trainable_key
 from .model_batch_api import BatchAPI
@@ -20,7 +21,11 @@ from .layers import layer_class
 from .naming import auto_name
 from .nesting import call_symbolic
 from .parameters import ParameterStore
+from .python_nodes import graph_input_shapes, python_layers, refuse_python_nodes, weight_holders
+from .subclassed import build_subclassed, init_subclassed, is_subclassed, summary_text as subclassed_summary, track
 from .summary import summary_text
+from .tape import active_tape
+from .tape_calls import call_model_on_tape
 from .tensor import KerasTensor
 from .tracing import layer_order, missing_tensors, trace
 
@@ -31,13 +36,32 @@ class Model(TrainableState, BatchAPI):
     _default_name = "functional"
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
+        if inputs is None and outputs is None and callable(getattr(type(self), "call", None)):
+            init_subclassed(self, name, kwargs)  # a subclass with its own call() (subclassed.py)
+            return
         if kwargs:
             raise TypeError(f"Unrecognized keyword argument(s) passed to Model: {sorted(kwargs)}")
         self._reset(name)
         if inputs is None or outputs is None:
-            raise TypeError("Model(inputs, outputs) needs both: VisualNet builds models from the functional "
-                            "API or Sequential; subclassing Model with a custom call() is not supported.")
+            raise TypeError("Model(inputs, outputs) needs both, or subclass Model and write call(inputs).")
         self._install_trace(trace(inputs, outputs))
+
+    def __setattr__(self, name, value):
+        if not name.startswith("_") and self.__dict__.get("_tracked") is not None:
+            track(self, name, value)  # a subclassed model's layers, as Keras tracks them
+        object.__setattr__(self, name, value)
+
+    def build(self, input_shape=None) -> None:
+        """Keras's `build(input_shape)`: a subclassed model traces its call; a functional
+        model is built already."""
+        if is_subclassed(self):
+            if input_shape is None:
+                raise ValueError(f"Model '{self.name}'.build needs an input_shape, e.g. build((None, 784)).")
+            build_subclassed(self, input_shape)
+
+    def _build_from_data(self, x) -> None:
+        if is_subclassed(self) and not self.built:
+            build_subclassed(self, (None, *x.shape[1:]))
 
     def _reset(self, name: str | None) -> None:
         self.name = name or auto_name(self._default_name)
@@ -67,7 +91,15 @@ class Model(TrainableState, BatchAPI):
 
     def to_graph(self) -> Graph:
         """A copy of the model description (canvas positions included)."""
+        refuse_python_nodes(self._graph, f"Model '{self.name}' has no model description for a project or the "
+                                         "canvas: they")
         return from_dict(to_dict(self._graph))
+
+    @property
+    def traced_graph(self) -> Graph:
+        """The model's own graph, read only (unlike `to_graph()`, also with custom layers'
+        nodes, which exist in the Python API only)."""
+        return self._graph
 
     @property
     def layers_by_node_id(self) -> dict:
@@ -99,15 +131,18 @@ class Model(TrainableState, BatchAPI):
         self._owners = dict(owners or {})
         for nid, layer in layers.items():
             layer.node_id = nid
-        info = infer_shapes(graph)
+        if python_layers(graph):  # user layers: shapes from the layers themselves, not the registry
+            shapes = graph_input_shapes(graph, layers)
+        else:
+            shapes = {nid: item.input_shapes for nid, item in infer_shapes(graph).items()}
         self._order = layer_order(graph, layers, self._output_ids, self._owners)
         for nid in [*self._order, *layers]:  # Keras's order; then shared layers' further calls (checked)
-            layers[nid].build(info[nid].input_shapes)
+            engine_build(layers[nid], shapes[nid])
         if tensors is None:
             missing_tensors(graph, layers, self._order)
             tensors = ([layers[n].output for n in input_ids], [layers[n].output for n in self._output_ids])
         self._tensors = tensors
-        self._store = ParameterStore([layers[n] for n in self._order], self.trainable)
+        self._store = ParameterStore(weight_holders([layers[n] for n in self._order]), self.trainable)
         self._store_key = trainable_key(self)
         self._executor = Executor(graph, layers, input_ids, self._output_id, self._output_ids[1:])
         self._executor.plan_gradients(self.trainable)
@@ -118,7 +153,10 @@ class Model(TrainableState, BatchAPI):
     # ------------------------------------------------------------------ structure
     @property
     def layers(self) -> list:
-        """The model's layers in Keras's order, a nested model as one layer."""
+        """The model's layers in Keras's order, a nested model as one layer (a subclassed
+        model's: the layers its attributes hold)."""
+        if is_subclassed(self):
+            return list(self._tracked)
         out = []
         for n in self._order:
             item = self._owners.get(n) or self._layers_by_id[n]
@@ -226,7 +264,8 @@ class Model(TrainableState, BatchAPI):
         """Print Keras's table: layer (type), output shape, params (and connections for
         functional models)."""
         self._require_built("summary")
-        (print_fn or print)(summary_text(self, line_length=line_length))
+        text = subclassed_summary(self, line_length) if is_subclassed(self) else summary_text(self, line_length)
+        (print_fn or print)(text)
 
     def _require_built(self, what: str) -> None:
         if not self.built:
@@ -242,8 +281,11 @@ class Model(TrainableState, BatchAPI):
         """On KerasTensors, the model as a layer of another model (nesting.py); on arrays, one
         forward pass whose result offers `.numpy()` (Dropout active with `training=True`)."""
         many = isinstance(x, (list, tuple))
-        if all(isinstance(t, KerasTensor) for t in (x if many else [x])):
+        items = x if many else [x]
+        if all(isinstance(t, KerasTensor) for t in items):
             return call_symbolic(self, x)
+        if active_tape() is not None:  # inside a custom layer's or subclassed model's call
+            return call_model_on_tape(self, x, training)
         return call_eager(self, x, training)
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):

@@ -13,7 +13,8 @@ import numpy as np
 from . import losses, metrics as metrics_mod
 from .loop import Mean, logs_of
 from .prediction import parallel_layers
-from .steps.python import apply_gradients
+from .penalties import penalty_of_pass
+from .steps.python import added_losses, apply_gradients
 
 
 def is_multi_output(model) -> bool:
@@ -160,6 +161,7 @@ def train_step(model, xs, ys, sample_weight=None) -> float:
     spec = c.outputs
     total, grads = spec.losses_and_grads(ys, preds, sample_weight, masks, spec.trackers)
     ex.backward(grads)
+    total += added_losses(model)   # Keras's model.losses (regularizers), their gradients added
     apply_gradients(model)
     _update_metrics(spec.metrics, ys, preds, masks)
     return total
@@ -192,7 +194,7 @@ def evaluate_batches(model, batches, prefix="", should_stop=None, callbacks=None
             masks = ex.output_masks
             loss, _ = spec.losses_and_grads(yb, preds, None if weights is None else weights[idx], masks, trackers,
                                             need_grad=False)
-            total.update(loss, len(yb[0]))
+            total.update(loss + penalty_of_pass(model), len(yb[0]))
             _update_metrics(metrics, yb, preds, masks)
             if callbacks is not None:
                 callbacks.on_test_batch_end(batch, logs_of(total, ordered, prefix))

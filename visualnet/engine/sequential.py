@@ -4,6 +4,7 @@ built as soon as its input shape is known."""
 from __future__ import annotations
 
 from ..graph import Graph
+from .custom_layer import is_python_layer
 from .layers import InputLayer
 from .model import Model
 from .tensor import KerasTensor
@@ -53,6 +54,10 @@ class Sequential(Model):
         elif isinstance(layer, Model):
             if any(l is layer for l in self._stack):
                 raise ValueError(f"Model '{layer.name}' is already in this model.")
+            self._stack.append(layer)
+        elif is_python_layer(layer):
+            if any(l is layer for l in self._stack):
+                raise ValueError(f"Layer '{layer.name}' is already in this model.")
             self._stack.append(layer)
         elif not hasattr(layer, "layer_type"):
             raise TypeError(f"Only layers can be added to a Sequential model; received {layer!r}.")

@@ -9,7 +9,9 @@ layer (or the nested model)."""
 from __future__ import annotations
 
 from ..graph import Graph, keras_order
+from .custom_layer import engine_build, is_python_layer
 from .layers import InputLayer
+from .python_nodes import python_node
 from .tensor import KerasTensor
 
 
@@ -54,11 +56,14 @@ def trace(inputs, outputs) -> Trace:
         first = len(made) == 1
         if first and graph.node_by_name(layer.name) is not None:
             raise ValueError(f"Two layers of the model are named '{layer.name}'; layer names must be unique.")
-        node = graph.add_node(layer.layer_type, layer.config, name=layer.name if first else
-                              f"{layer.name}_call_{len(made) - 1}")
+        name = layer.name if first else f"{layer.name}_call_{len(made) - 1}"
+        if is_python_layer(layer):  # a user layer: a node of its own kind (custom_layer.py)
+            node = python_node(graph, layer, name)
+        else:
+            node = graph.add_node(layer.layer_type, layer.config, name=name)
         node_of[id(t)] = node.id
         if not first:  # a further call: a twin with the same weights, made from the built layer
-            layer.build([p.shape for p in made[0].inputs])
+            engine_build(layer, [p.shape for p in made[0].inputs])
         layers[node.id] = layer if first else layer.call_twin()
         if t.owner is not None or not first:
             owners[node.id] = t.owner or layer

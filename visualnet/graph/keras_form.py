@@ -2,8 +2,9 @@
 
 A `KerasForm` states the Keras class name and the other names Keras files use for it,
 arguments Keras calls differently in one dialect (LeakyReLU's `negative_slope` is `alpha`
-in Keras 2), Keras options VisualNet takes only at one value (`data_format`, the
-regularizers), and how a parameter's value is written where Keras writes another form.
+in Keras 2), Keras options VisualNet takes only at one value (`data_format`; the
+`activity_regularizer` of the layers that do not declare one), and how a parameter's
+value is written where Keras writes another form.
 The engine's argument check, the Keras 3 and Keras 2 writers and the readers of both
 dialects all read this one statement (`io/keras_config.py`, `engine/layers/base.py`).
 """
@@ -65,7 +66,15 @@ class KerasForm:
     wrapper: how a wrapper layer nests the layer it wraps (`Wrapper`), None for the others;
     trainable_arg: whether the Keras class takes `trainable` (the spatial dropouts do not);
     call_args: parameters Keras takes when the layer is called, not constructed (Attention's
-    `use_causal_mask`): Keras's files keep them in the call's kwargs, scripts pass them to the call.
+    `use_causal_mask`): Keras's files keep them in the call's kwargs, scripts pass them to the call;
+    declares: options every Keras layer has (COMMON_FIXED) that this type declares as parameters
+    (`activity_regularizer`), so they are not fixed for it; unset_unwritten: parameters Keras
+    leaves out of its config when None (Dense's `activity_regularizer`: its base Layer writes
+    it only when set);
+    call_inputs: Keras's names of the inputs when its call takes them as separate arguments
+    (MultiHeadAttention(query, value, key)) rather than one list; groups: (params, number of
+    weights) -> [(group path, count)] when Keras 3's weights file splits a plain layer's weights
+    into sub-objects (MultiHeadAttention's query_dense, ...), as `Wrapper.groups` does.
     """
 
     class_name: str = ""
@@ -79,9 +88,15 @@ class KerasForm:
     wrapper: Wrapper | None = None
     trainable_arg: bool = True
     call_args: tuple[str, ...] = ()
+    declares: tuple[str, ...] = ()
+    unset_unwritten: tuple[str, ...] = ()
+    call_inputs: tuple[str, ...] = ()
+    groups: Callable[[dict, int], list] | None = None
 
     def weight_groups(self, params: dict, count: int) -> list[tuple[str, int]]:
         """[(group path below the layer's group, how many weights)] in Keras 3's weights file."""
+        if self.groups is not None:
+            return self.groups(params, count)
         return self.wrapper.groups(params, count) if self.wrapper else [(self.weights_group, count)]
 
     def argument(self, param: str, dialect: str) -> str:
@@ -98,7 +113,7 @@ class KerasForm:
 
     def all_fixed(self) -> dict[str, Fixed]:
         """This type's fixed options and those every Keras layer has."""
-        return {**COMMON_FIXED, **self.fixed}
+        return {**{k: v for k, v in COMMON_FIXED.items() if k not in self.declares}, **self.fixed}
 
 
 def _same(a, b) -> bool:
@@ -110,10 +125,12 @@ def _same(a, b) -> bool:
     return a == b
 
 
+# the regularizer and constraint options of the layers that do not declare them (attention's)
 NO_REGULARIZERS = {k: Fixed(None) for k in ("kernel_regularizer", "bias_regularizer", "kernel_constraint",
                                              "bias_constraint")}
 CHANNELS_LAST = {"data_format": Fixed("channels_last", also=(None,))}
 NO_LORA = {"lora_rank": Fixed(None, write=False), "quantization_config": Fixed(None, write=False)}
 
-# Keras options every layer takes; VisualNet supports them at these values only.
+# Keras options every layer takes; VisualNet supports them at these values only, except where
+# a type `declares` them (the layers with weights that Keras gives an `activity_regularizer`).
 COMMON_FIXED = {"activity_regularizer": Fixed(None, write=False)}

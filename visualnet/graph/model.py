@@ -173,7 +173,8 @@ class Graph:
         if not allow_cycle and self.reaches(dst, src):
             raise GraphError(
                 f"Wiring '{s.name}' into '{d.name}' would make a cycle: '{d.name}' already feeds '{s.name}'.")
-        if any(e.src == src and e.dst == dst for e in self.edges.values()):
+        # a layer taking separate named inputs may take one tensor twice (self-attention: query and value)
+        if not spec.keras.call_inputs and any(e.src == src and e.dst == dst for e in self.edges.values()):
             raise GraphError(f"'{s.name}' is already wired to '{d.name}'.")
         used = self.in_edges(dst)
         if spec.max_inputs is not None and len(used) >= spec.max_inputs and dst_port is None:

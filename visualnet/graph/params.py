@@ -13,7 +13,10 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("int", "float", "bool", "choice", "ints", "shape", "pairs", "range", "activation", "initializer")
+from . import weight_rules
+
+KINDS = ("int", "float", "bool", "choice", "ints", "shape", "pairs", "range", "activation", "initializer",
+         "regularizer", "constraint")
 
 
 class ParamError(ValueError):
@@ -39,7 +42,11 @@ class Param:
     'range' (a number or a (lower, upper) pair of numbers, each within [min, max], as Keras's
     image augmentation takes a `factor`: kept as given, or with `length=2` always the sorted pair,
     a number f meaning (max(-|f|, min), |f|) as Keras stores it) |
-    'activation' | 'initializer' (names from the engine's tables, kept as strings here).
+    'activation' | 'initializer' (names from the engine's tables, kept as strings here) |
+    'regularizer' | 'constraint' (None or Keras's config dict, {"class_name": "L2", "config":
+    {"l2": 0.01}}, every argument filled in; a Keras name such as 'l2' is taken too: see
+    weight_rules.py), on the weight named `weight` (None: the layer's output, Keras's
+    `activity_regularizer`).
     """
 
     name: str
@@ -57,6 +64,7 @@ class Param:
     allow_minus_one: bool = False  # for Reshape's target_shape
     allow_none: bool = False  # kind 'shape': None for a dimension of unknown size (Input's time axis)
     finite: bool = True  # kind 'float': NaN and infinities are refused unless this is False
+    weight: str | None = None  # kinds 'regularizer' and 'constraint': the weight it applies to
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -93,6 +101,11 @@ class Param:
                     f"Received: {self.name}={value!r}",
                 )
             return value
+        if kind in ("regularizer", "constraint"):
+            try:
+                return weight_rules.canonical(kind, value, self.name)
+            except ValueError as exc:
+                raise ParamError(self.name, str(exc)) from None
         if kind == "pairs":
             return self._coerce_pairs(value)
         if kind == "range":
@@ -214,6 +227,8 @@ class Param:
 
     def to_json(self, value: Any) -> Any:
         """JSON-safe form of a canonical value (tuples, nested ones too, become lists)."""
+        if isinstance(value, dict):  # a regularizer's or constraint's config: a copy
+            return {k: self.to_json(v) for k, v in value.items()}
         return [self.to_json(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 

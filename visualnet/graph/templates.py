@@ -15,7 +15,8 @@ from .serialization import GraphFormatError, from_dict
 
 # Start-screen order; a template file not listed here comes after these, by name.
 ORDER = ("mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch", "text_classifier",
-         "series_forecaster")
+         "bidirectional_lstm_text", "transformer_text_classifier",
+         "series_forecaster", "sensor_classifier")
 
 
 class UnknownTemplateError(KeyError):

@@ -107,16 +107,41 @@ def _node_problems(graph: Graph, node, item: NodeInfo) -> list[Problem]:
         port = item.error_port if item.error_port is not None else (0 if len(edges) == 1 else None)
         edge_id = edges[port].id if port is not None and port < len(edges) else None
         fix = "insert_reshape" if spec.type == "Conv2D" and len(item.input_shapes[0] or ()) == 2 else None
-        return [Problem("shape_mismatch", ERROR, f"'{node.name}': {item.error}", node_id=node.id, edge_id=edge_id,
-                        fix=fix, detail={"input_shapes": item.input_shapes})]
-    if spec.type == "Dense" and item.input_shapes and item.input_shapes[0] and len(item.input_shapes[0]) > 2:
-        shape = item.input_shapes[0]
+        hint = _VARIABLE_HINT if any(_varies(s) for s in item.input_shapes) else ""
+        return [Problem("shape_mismatch", ERROR, f"'{node.name}': {item.error}{hint}", node_id=node.id,
+                        edge_id=edge_id, fix=fix, detail={"input_shapes": item.input_shapes})]
+    shape = item.input_shapes[0] if item.input_shapes else None
+    if spec.type == "Flatten" and _varies(shape):
+        return [Problem("flatten_varies", WARNING,
+                        f"'{node.name}' receives {_fmt(shape)}: its size varies with the sequence length, so "
+                        "its output (None, None) has no fixed size and no Dense can follow it. To get one vector "
+                        "per sample use GlobalAveragePooling1D, GlobalMaxPooling1D or a recurrent layer without "
+                        "return_sequences, or give the Input a fixed length.",
+                        node_id=node.id, edge_id=edges[0].id, detail={"input_shape": shape})]
+    if spec.type == "Dense" and _varies(shape[:-1] if shape else None):
+        return [Problem("dense_on_nd", WARNING,
+                        f"'{node.name}' receives {_fmt(shape)}, a sequence of any length: as in Keras, it applies "
+                        "to every step (the last axis). For one output per sample, put GlobalAveragePooling1D or "
+                        "a recurrent layer without return_sequences before it.",
+                        node_id=node.id, edge_id=edges[0].id, detail={"input_shape": shape})]
+    if spec.type == "Dense" and shape and len(shape) > 2:
         return [Problem("dense_on_nd", WARNING,
                         f"'{node.name}' receives {_fmt(shape)} and, as in Keras, applies only to the last axis. "
                         "Insert a Flatten before it to connect every value.",
                         node_id=node.id, edge_id=edges[0].id, fix="insert_flatten",
                         detail={"input_shape": shape})]
     return []
+
+
+# added to a shape error where an input's size varies (an Input with None in its shape)
+_VARIABLE_HINT = (" None is a length that varies from batch to batch (an Input with None in its shape): "
+                  "GlobalAveragePooling1D, GlobalMaxPooling1D or a recurrent layer without return_sequences "
+                  "gives one vector of fixed size per sample.")
+
+
+def _varies(shape) -> bool:
+    """Whether a dimension after the batch is None (of any length)."""
+    return bool(shape) and any(d is None for d in shape[1:])
 
 
 def _fmt(shape) -> str:

@@ -9,10 +9,11 @@ import re
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QSizePolicy, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QSizePolicy, QSpinBox, QWidget)
 
 from visualnet.graph import ParamError
+from visualnet.graph.weight_rules import CONSTRAINTS, REGULARIZERS
 from .formatting import value_text
 
 INT_LIMIT = 2_147_483_647
@@ -383,18 +384,106 @@ def parse_range(text: str):
 
 
 def parse_tuple(text: str):
-    """'28, 28, 1' or '28x28x1' -> (28, 28, 1); anything else is returned as typed, for
+    """'28, 28, 1' or '28x28x1' -> (28, 28, 1); 'None, 4' or '?, 4' -> (None, 4) (a length
+    that varies, where the parameter allows it); anything else is returned as typed, for
     `Param.coerce` to explain."""
     parts = [p for p in re.split(r"[,\s×xX()]+", text.strip()) if p]
     try:
-        return tuple(int(p) for p in parts)
+        return tuple(None if p in ("None", "none", "?") else int(p) for p in parts)
     except ValueError:
         return text.strip()
 
 
+# ------------------------------------------------------------------ regularizers and constraints
+class WeightRuleEditor(ParamEditor):
+    """A regularizer or constraint ('regularizer' / 'constraint' kinds): a choice of Keras's
+    classes (or none) and, below it, one field per argument of the chosen one (a factor such
+    as l2, max_value, axis as '0' or '0, 1, 2', OrthogonalRegularizer's mode). Emits Keras's
+    config dict; a new class starts from Keras's defaults."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.classes = REGULARIZERS if param.kind == "regularizer" else CONSTRAINTS
+        box = QWidget(self)
+        self._column = QFormLayout(box)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(2)
+        self.combo = QComboBox(box)
+        self.combo.addItem("none", None)
+        for name in self.classes:
+            self.combo.addItem(name, name)
+        self.combo.currentIndexChanged.connect(self._class_chosen)
+        self._column.addRow(self.combo)
+        self._layout.addWidget(box, 1)
+        self.fields: dict[str, QWidget] = {}
+        self._fields_of = None  # the class whose argument fields are shown
+
+    def _class_chosen(self, index: int) -> None:
+        name = self.combo.itemData(index)
+        self.edited.emit(None if name is None else {"class_name": name, "config": {}})
+
+    def _show(self, value) -> None:
+        self.combo.blockSignals(True)
+        name = value.get("class_name") if isinstance(value, dict) else None
+        name = name if name in self.classes else None
+        self.combo.setCurrentIndex(max(self.combo.findData(name), 0))
+        self.combo.blockSignals(False)
+        if name != self._fields_of:   # the fields of another class (rebuilt only then: one may be the sender)
+            while self._column.rowCount() > 1:
+                self._column.removeRow(1)
+            self.fields = {}
+            for key, default in (self.classes[name] if name else {}).items():
+                field = QComboBox() if key == "mode" else QLineEdit()
+                if key == "mode":
+                    field.addItems(["rows", "columns"])
+                    field.currentTextChanged.connect(self._argument_changed)
+                else:
+                    field.editingFinished.connect(self._argument_changed)
+                field.setObjectName(key)
+                field.setToolTip(f"{name}'s {key} (Keras's default: {default}).")
+                self.fields[key] = field
+                self._column.addRow(key, field)
+            self._fields_of = name
+        config = value.get("config", {}) if isinstance(value, dict) else {}
+        for key, field in self.fields.items():
+            shown = config.get(key, self.classes[name][key])
+            field.blockSignals(True)
+            if isinstance(field, QComboBox):
+                field.setCurrentText(str(shown))
+            else:
+                field.setText(", ".join(map(str, shown)) if isinstance(shown, list) else value_text(None, shown))
+            field.blockSignals(False)
+
+    def _argument_changed(self, *_) -> None:
+        name = self.combo.currentData()
+        if name is None:
+            return
+        config = {}
+        for key, field in self.fields.items():
+            config[key] = field.currentText() if isinstance(field, QComboBox) else _number_or_list(field.text())
+        self.edited.emit({"class_name": name, "config": config})
+
+    def focus_widget(self):
+        return self.combo
+
+
+def _number_or_list(text: str):
+    """'0.01' -> 0.01, '2' -> 2, '0, 1, 2' -> [0, 1, 2]; anything else as typed (the
+    parameter's check then says what is wrong)."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    try:
+        numbers = [int(p) if re.fullmatch(r"[+-]?\d+", p) else float(p) for p in parts]
+    except ValueError:
+        return text.strip()
+    if len(numbers) == 1 and "," not in text:
+        return numbers[0]
+    return numbers
+
+
 EDITORS = {"int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
            "activation": ChoiceEditor, "initializer": ChoiceEditor, "ints": TupleEditor, "shape": ShapeEditor,
-           "pairs": PairsEditor, "range": RangeEditor}
+           "pairs": PairsEditor, "range": RangeEditor, "regularizer": WeightRuleEditor,
+           "constraint": WeightRuleEditor}
 
 
 def editor_for(param, parent=None) -> ParamEditor:

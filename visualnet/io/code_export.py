@@ -30,11 +30,13 @@ from ..engine.executor import layers_using_masks
 from ..graph import Graph, get_spec, infer_shapes, keras_order
 from .atomic import write_atomic
 from .torch_helpers import HELPERS, helper_source
+from . import torch_weight_rules
 
 # names the generated scripts define or use: layer variables never take them
 _RESERVED = {"x", "model", "torch", "np", "F", "nn", "keras", "layers", "self", "inputs", "io", "os", "base64",
              "argparse", "data", "state", "Model", "main", "predict", "train", "build_model", "load_weights",
              "weight_arrays", "keras_loss", "make_optimizer", "compile_model", "null", "true", "false", *HELPERS,
+             "regularize", "weight_penalty", "activity_regularize", "apply_constraints", "REGULARIZED", "CONSTRAINED",
              *dir(builtins)}
 
 
@@ -165,7 +167,17 @@ def _keras_args(spec, p: dict, name: str | None) -> str:
         args = {k: v for k, v in args.items() if k in wrapper.own}
     if name is not None:
         args["name"] = name
-    return inner + ", ".join(f"{k}={v!r}" for k, v in args.items())
+    return inner + ", ".join(f"{k}={_keras_value(spec, k, v)}" for k, v in args.items())
+
+
+def _keras_value(spec, key: str, value) -> str:
+    """A constructor argument as Python source: regularizers and constraints as Keras's
+    objects (`keras.regularizers.L2(l2=0.01)`), everything else as its repr."""
+    kind = spec.param(key).kind if key in spec.param_names else None
+    if kind in ("regularizer", "constraint") and value is not None:
+        args = ", ".join(f"{k}={v!r}" for k, v in value["config"].items())
+        return f"keras.{kind}s.{value['class_name']}({args})"
+    return repr(value)
 
 
 def keras_script(model, weights: str | None = "npz", training: dict | None = None, recipe=None,
@@ -183,6 +195,7 @@ def keras_script(model, weights: str | None = "npz", training: dict | None = Non
             continue
         srcs = [ids[s] for s in graph.inputs_of(nid)]
         arg = srcs[0] if node.spec.max_inputs == 1 else "[" + ", ".join(srcs) + "]"
+        arg = ", ".join(srcs) if node.spec.keras.call_inputs else arg  # layer(query, value, key)
         args = _keras_args(node.spec, node.params, node.name)
         call = "".join(f", {a}={node.params[a]!r}" for a in node.spec.keras.call_args)
         body.append(f"    {ids[nid]} = layers.{node.spec.keras_class}({args})({arg}{call})")
@@ -337,11 +350,12 @@ def train(model, x, y):
         for i in range(0, n, BATCH_SIZE):
             idx = order[i:i + BATCH_SIZE]
             optimizer.zero_grad()
-            model.penalty = 0.0  # what ActivityRegularization layers add to the loss
-            loss = loss_fn(model(*[v[idx] for v in xs]), y[idx]) + model.penalty
+            model.penalty = 0.0  # what the activity regularizers (and ActivityRegularization) add to the loss
+            loss = loss_fn(model(*[v[idx] for v in xs]), y[idx]) + model.penalty + weight_penalty(model)
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(idx)
+            apply_constraints(model)  # Keras applies the weights' constraints after each update
+            total += float(loss.detach()) * len(idx)
         print(f"epoch {epoch + 1}/{EPOCHS} - loss: {total / n:.4f}")
     return model
 '''
@@ -362,8 +376,14 @@ def _refuse_masks(model) -> None:
                          "(torch.nn layers take no masks).")
 
 
-def _torch_parts(graph, order, ids, info):
-    """(submodule lines, forward lines, state_dict lines, helper names) of the model."""
+def _torch_weight_map(node, shapes) -> dict:
+    form = node.spec.torch
+    return form.weights(node.params, shapes) if callable(form.weights) else form.weights
+
+
+def _torch_parts(graph, order, ids, info, activity=None):
+    """(submodule lines, forward lines, state_dict lines, helper names) of the model;
+    `activity`: {node id: (class, config)} of the activity regularizers to apply."""
     init, fwd, state, helpers = [], [], [], []
     for nid in order:
         node = graph.nodes[nid]
@@ -377,8 +397,12 @@ def _torch_parts(graph, order, ids, info):
         if form.module is not None:
             init.append(f"        {m} = {form.module(node.params, shapes)}")
         xs = [ids[s] for s in graph.inputs_of(nid)]
-        fwd.append(f"        {ids[nid]} = {form.forward(node.params, shapes, xs, m)}")
-        weights = form.weights(node.params, shapes) if callable(form.weights) else form.weights
+        expr = form.forward(node.params, shapes, xs, m)
+        if activity and nid in activity:
+            cls, config = activity[nid]
+            expr = f"activity_regularize(self, {expr}, {cls!r}, {config!r})"
+        fwd.append(f"        {ids[nid]} = {expr}")
+        weights = _torch_weight_map(node, shapes)
         for i, w in enumerate(node.spec.weights(node.params, shapes)):
             entry = weights[w.name]
             for name, suffix in (entry if isinstance(entry[0], tuple) else (entry,)):
@@ -394,7 +418,9 @@ def torch_script(model, weights: str | None = "npz", training: dict | None = Non
     graph, order, out_id, settings = _parts(model, training)
     ids = _idents(graph, order)
     inputs = [nid for nid in order if graph.nodes[nid].type == "Input"]
-    init, fwd, state, helpers = _torch_parts(graph, order, ids, infer_shapes(graph))
+    info = infer_shapes(graph)
+    regularized, constrained, activity = torch_weight_rules.tables(graph, order, ids, info, _torch_weight_map)
+    init, fwd, state, helpers = _torch_parts(graph, order, ids, info, activity)
     fwd.append(f"        return {ids[out_id]}")
     npz = _weights_npz(model, graph, order) if weights else None
     opt, loss = settings.get("optimizer"), settings.get("loss")
@@ -422,7 +448,9 @@ METRICS = {json.dumps(settings.get("metrics") or [])}
 EPOCHS = {int(settings.get("epochs", 10))!r}
 BATCH_SIZE = {int(settings.get("batch_size", 32))!r}
 SHUFFLE = {bool(settings.get("shuffle", True))!r}
-{_recipe_comment(recipe)}{helper_source(helpers)}{_TORCH_LOSSES}
+REGULARIZED = {json.dumps(regularized)}
+CONSTRAINED = {json.dumps(constrained)}
+{_recipe_comment(recipe)}{helper_source(helpers)}{_TORCH_LOSSES}{torch_weight_rules.SOURCE}
 
 class Model(nn.Module):
     def __init__(self):

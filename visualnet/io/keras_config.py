@@ -63,10 +63,14 @@ def layer_config(node, dialect: str) -> dict:
         if (wrapper and param.name not in wrapper.own) or param.name in form.call_args:
             continue
         value = values[param.name]
+        if value is None and param.name in form.unset_unwritten:
+            continue
         if param.kind == "activation":
             value = value or "linear"
         elif param.kind == "initializer":
             value = _initializer(value, dialect)
+        elif param.kind in ("regularizer", "constraint") and value is not None and dialect == "keras3":
+            value = {"module": f"keras.{param.kind}s", **param.to_json(value), "registered_name": None}
         else:
             value = param.to_json(value)
         cfg[form.argument(param.name, dialect)] = value
@@ -134,6 +138,9 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str, frozen
             ins = info[node.id].input_shapes
             if node.type != "Input":
                 item["build_config"] = {"input_shape": list(ins[0]) if len(ins) == 1 else [list(s) for s in ins]}
+                if node.spec.keras.call_inputs:  # build(query_shape, value_shape, key_shape)
+                    item["build_config"] = {"shapes_dict": {f"{n}_shape": list(s) for n, s in
+                                                            zip(node.spec.keras.call_inputs, ins)}}
         return {**item, **(extra or {})}
 
     if sequential:
@@ -152,6 +159,9 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str, frozen
         srcs = [graph.nodes[s] for s in graph.inputs_of(nid)]
         if not srcs:
             nodes = []
+        elif node.spec.keras.call_inputs:  # layer(query, value, key): Keras 3's form in both dialects,
+            # the only one Keras 3 reads for separate inputs (tf-keras's is read below)
+            nodes = [{"args": [_keras_tensor(info[s.id].shape, s.name) for s in srcs], "kwargs": call_kwargs(node)}]
         elif k3:
             tensors = [_keras_tensor(info[s.id].shape, s.name) for s in srcs]
             nodes = [{"args": [tensors[0]] if node.spec.max_inputs == 1 else [tensors], "kwargs": call_kwargs(node)}]
@@ -386,6 +396,9 @@ def _inbound(layer: dict, where: str, problems: list[str]) -> list[str]:
             if not (isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str)):
                 raise KerasFileError(f"{where}: an inbound node entry is malformed: {str(ref)[:200]}")
             refs.append(tuple(ref[:3]))
+            if len(ref) > 3 and isinstance(ref[3], dict):  # tf-keras: MultiHeadAttention's value and key
+                refs += [tuple(ref[3][name]) for name in _call_inputs(layer)[1:] if isinstance(ref[3].get(name), list)
+                         and len(ref[3][name]) == 3 and isinstance(ref[3][name][0], str)]
     else:
         raise KerasFileError(f"{where}: an inbound node is neither a list nor an object.")
     for name, ni, ti in refs:
@@ -506,10 +519,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
             where = "the model's input"
         if shape is None:
             problems.append("the Sequential model declares no input shape (it was never built).")
-        elif None in shape:
-            problems.append(f"{where}: input shape {shape} has an unknown dimension; VisualNet needs fixed "
-                            "sample shapes.")
-        else:
+        else:  # None: a length that varies (Input(shape=(None, 4)))
             node = add("Input", {"shape": tuple(shape)}, lname, where)
             prev = node.id if node else None
         for layer, type_, lname, where in body:
@@ -538,8 +548,8 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
             cfg = layer.get("config", {})
             if type_ == "Input":
                 shape = _input_shape_from(cfg)
-                if shape is None or None in shape:
-                    problems.append(f"{where}: input shape {shape} is unknown or has an unknown dimension.")
+                if shape is None:  # None in it: a length that varies, as Input declares
+                    problems.append(f"{where}: the input shape is unknown.")
                     continue
                 add("Input", {"shape": tuple(shape)}, lname, where)
             else:
@@ -575,6 +585,12 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
     for note in notes:
         warnings.warn(note, _warning_class(), stacklevel=3)
     return KerasModelSpec(graph, name, sequential, notes, frozen, inner.get("trainable") is not False)
+
+
+def _call_inputs(layer: dict) -> tuple[str, ...]:
+    """Keras's names of a layer's separate inputs (`KerasForm.call_inputs`); () for the others."""
+    type_ = _registry_type(layer.get("class_name")) if isinstance(layer.get("class_name"), str) else None
+    return get_spec(type_).keras.call_inputs if type_ else ()
 
 
 def _registry_type(class_name: str) -> str | None:

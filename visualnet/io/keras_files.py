@@ -23,6 +23,7 @@ from pathlib import Path
 import h5py
 
 from ..data.hdf5_guard import ExternalDataError, UnsafeHDF5Error, open_hdf5
+from ..engine.custom_loss import from_entry
 from ..engine.freezing import sync_trainable
 from ..engine.nesting import is_model
 from ..graph import Graph, topological_order
@@ -183,13 +184,13 @@ def read_keras_file(filepath) -> tuple[KerasModelSpec, dict, dict | None]:
         raise KerasFileError(f"'{path.name}' is not a Keras model file: use a .keras or .h5 file.")
 
 
-def load_model(filepath, compile: bool = True, classes: tuple | None = None):
+def load_model(filepath, compile: bool = True, classes: tuple | None = None, custom_objects=None):
     """A model (Sequential or functional, as saved) from a `.keras` or `.h5` file; `classes`
     as in `build_model` (`visualnet.models.load_model` passes its own, which can save)."""
     spec, weights, cfg = read_keras_file(filepath)
     model = build_model(spec, weights, classes)
     if compile and cfg:
-        compile_from_config(model, cfg)
+        compile_from_config(model, cfg, custom_objects)
         if model.compiled is not None and spec.optimizer_variables:
             restore_optimizer(model, spec.optimizer_variables, Path(filepath).name)
     return model
@@ -243,9 +244,10 @@ def _accepted(cls, config: dict) -> dict:
     return {k: v for k, v in config.items() if k in names}
 
 
-def compile_from_config(model, cfg: dict) -> None:
+def compile_from_config(model, cfg: dict, custom_objects=None) -> None:
     """Compile `model` from Keras's compile_config / training_config; a setting VisualNet
-    cannot take is reported with a warning and the model is left uncompiled."""
+    cannot take is reported with a warning and the model is left uncompiled. A custom loss
+    comes from the caller's `custom_objects`."""
     from .. import VisualNetWarning
     from ..engine.optimizers import optimizer_class
 
@@ -255,7 +257,10 @@ def compile_from_config(model, cfg: dict) -> None:
             cls = optimizer_class(opt.get("class_name"))
             opt = cls.from_config(_accepted(cls, dict(opt.get("config") or {})))
         loss = cfg.get("loss")
-        if isinstance(loss, dict):
+        custom = from_entry(loss, custom_objects)
+        if custom is not None:
+            loss = custom
+        elif isinstance(loss, dict):
             loss = {"class_name": loss.get("class_name"), "config": {
                 k: v for k, v in (loss.get("config") or {}).items() if k not in ("dtype",)}}
         metrics = cfg.get("metrics") or []

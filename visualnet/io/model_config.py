@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import math
+from contextvars import ContextVar
 from types import SimpleNamespace
 
 from ..graph import ShapeError
+from ..engine.custom_layer import is_python_layer
+from ..engine.python_nodes import python_layers
 from ..engine.layers import layer_class
 from ..engine.nesting import calls_of, is_model, shared_layer, top_level
 from ..engine.sequential import Sequential as _EngineSequential
@@ -25,6 +28,7 @@ from .errors import KerasFileError, UnsupportedLayersError
 
 _DTYPE = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
+_CUSTOM: ContextVar[dict] = ContextVar("custom_objects", default={})  # the caller's classes (issue 23)
 
 
 def get_config(model) -> dict:
@@ -39,9 +43,18 @@ def to_json(model, **kwargs) -> str:
     return json.dumps(model_entry(model), **kwargs)
 
 
-def from_config(config, classes, sequential: bool | None = None):
+def from_config(config, classes, sequential: bool | None = None, custom_objects=None):
     """A model with fresh weights from a `get_config()` dict (VisualNet's or Keras's);
-    functional unless `sequential` or the config has no 'input_layers'."""
+    functional unless `sequential` or the config has no 'input_layers'. Custom layers
+    are made only by the classes the caller passes in `custom_objects` ({name: class})."""
+    token = _CUSTOM.set({**_CUSTOM.get(), **(custom_objects or {})})
+    try:
+        return _from_config(config, classes, sequential)
+    finally:
+        _CUSTOM.reset(token)
+
+
+def _from_config(config, classes, sequential: bool | None = None):
     if sequential is None:
         sequential = not (isinstance(config, dict) and "input_layers" in config)
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
@@ -59,13 +72,13 @@ def from_config(config, classes, sequential: bool | None = None):
     return model
 
 
-def model_from_json(json_string: str, classes):
+def model_from_json(json_string: str, classes, custom_objects=None):
     """The model a `to_json()` text describes, with fresh weights."""
     entry = json.loads(json_string)
     cls = entry.get("class_name") if isinstance(entry, dict) else None
     if cls not in _MODEL_CLASSES:
         raise KerasFileError(f"The JSON does not describe a Sequential or functional model (class_name={cls!r}).")
-    return from_config(entry.get("config"), classes, sequential=cls == "Sequential")
+    return from_config(entry.get("config"), classes, sequential=cls == "Sequential", custom_objects=custom_objects)
 
 
 def _require_built(model, what: str) -> None:
@@ -103,7 +116,7 @@ def model_config(model) -> dict:
                     produced[node_of[id(inner[out])]] = [item.name, c, i]
             else:
                 produced[nids[0]] = [item.name, c, 0]
-    graph, layers = model.to_graph(), []
+    graph, layers = model.traced_graph, []  # read only (a model with custom layers has no copy to give)
     for item, calls in top:
         nested, nodes = is_model(item), []
         for nids in calls:
@@ -111,7 +124,7 @@ def model_config(model) -> dict:
             parents = list(dict.fromkeys(p for n in nids for p in graph.inputs_of(n) if p not in own))
             tensors = [_tensor(by_id[p].output_shape, produced[p]) for p in parents]
             if tensors:
-                single = len(tensors) == 1 and (nested or item.spec.max_inputs == 1)
+                single = len(tensors) == 1 and (nested or is_python_layer(item) or item.spec.max_inputs == 1)
                 nodes.append({"args": [tensors[0] if single else tensors], "kwargs": {"mask": None} if nested else {}})
         layers.append({**_entry(item), "name": item.name, "inbound_nodes": nodes})
     ins = [produced[n] for n in model.input_node_ids]
@@ -125,6 +138,12 @@ def _entry(item) -> dict:
 
 
 def _layer_entry(layer) -> dict:
+    if is_python_layer(layer):  # Keras's entry of a custom layer: its class, module and get_config()
+        cls = type(layer)
+        shapes = [list(s) for s in layer.input_shapes or []]
+        return {"module": None if cls.__module__ == "__main__" else cls.__module__, "class_name": cls.__name__,
+                "config": layer.get_config(), "registered_name": cls.__name__,
+                "build_config": {"input_shape": shapes[0] if len(shapes) == 1 else shapes}}
     node = SimpleNamespace(type=layer.layer_type, spec=layer.spec, params=layer.config, name=layer.name)
     cfg = kc.layer_config(node, "keras3")
     if "trainable" in cfg:
@@ -157,8 +176,14 @@ def _from_entry(entry, where: str, problems: list, classes):
     if cls in _MODEL_CLASSES:
         return from_config(cfg, classes, sequential=cls == "Sequential")
     module = entry.get("module")
-    if entry.get("registered_name") not in (None, cls) or (isinstance(module, str) and not module.startswith("keras")):
-        problems.append(f"{where}: a custom layer (its code is never run).")
+    custom = _CUSTOM.get()
+    found = custom.get(entry.get("registered_name")) or custom.get(cls)
+    if found is not None:   # the caller's own class (never one named by the file)
+        return found.from_config(cfg)
+    if entry.get("registered_name") not in (None, cls) or (isinstance(module, str) and not module.startswith("keras")) \
+            or (module is None and entry.get("registered_name") == cls):
+        problems.append(f"{where}: a custom layer; pass its class as custom_objects={{'{cls}': {cls}}} to load it "
+                        "(VisualNet never takes code from a file).")
         return None
     type_ = kc._registry_type(cls)
     if cls == "Lambda" or type_ is None:
@@ -242,7 +267,9 @@ def _functional_from_config(config: dict, problems: list, classes):
     except _NotYet as exc:
         raise KerasFileError(f"The model's inputs or outputs name '{exc}', which no layer of the model makes.") \
             from None
-    kc.check_graph(trace(inputs, outputs).graph)  # bounded before any weight is made
+    graph = trace(inputs, outputs).graph
+    if not python_layers(graph):
+        kc.check_graph(graph)  # bounded before any weight is made
     return classes[0](inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
                       name=config.get("name"))
 
@@ -260,6 +287,8 @@ def _check_size(items: list, build_input_shape) -> None:
         if is_model(item):
             shape = item.output_shape
             continue
+        if is_python_layer(item):  # its shapes come from its own code, once built
+            return
         try:
             total += sum(math.prod(w.shape) for w in item.spec.weights(item.config, [shape]))
             shape = item.spec.output_shape(item.config, [shape])

@@ -1,6 +1,6 @@
 """More helpers of exported PyTorch scripts (merged into
 `torch_helpers.HELPERS`): channels-last layer and group normalization as Keras computes them,
-ActivityRegularization's penalty, the attention layers' scores and the geometric image
+ActivityRegularization's penalty, the attention layers' scores, multi-head attention and the geometric image
 augmentations."""
 
 MORE_HELPERS = {
@@ -69,6 +69,40 @@ def attention(q, v, k, mode, scale, concat, causal, dropout):
         s = torch.where(torch.ones(s.shape[-2:], dtype=torch.bool, device=s.device).tril(), s, s - 1e9)
     w = torch.softmax(s, dim=-1)
     return (F.dropout(w, dropout) if dropout else w) @ v
+'''),
+    "multi_head_attention": ((), '''
+
+def multi_head_attention(q, v, k, w, key_dim, use_bias, causal, dropout, axes=(1,)):
+    """Keras's MultiHeadAttention of (batch, steps, features) sequences; w: its weights by
+    Keras's names ('query_kernel' (features, heads, key_dim), 'query_bias', ...). Inputs of
+    higher rank attend over `axes`, the other inner axes acting as batch axes."""
+    if q.dim() > 3:
+        free = [a for a in range(1, q.dim() - 1) if a not in axes]
+        order = [0, *free, *axes]
+
+        def sequences(x):
+            x = x.permute(*order, x.dim() - 1)
+            return x.reshape(-1, int(np.prod(x.shape[1 + len(free):-1])), x.shape[-1])
+
+        y = multi_head_attention(sequences(q), sequences(v), sequences(k), w, key_dim, use_bias, causal, dropout)
+        y = y.reshape(q.shape[0], *(q.shape[a] for a in order[1:]), *y.shape[2:])
+        return y.permute(*(order.index(i) for i in range(len(order))), *range(len(order), y.dim()))
+
+    def project(x, name):
+        y = torch.einsum("bld,dnh->blnh", x, w[name + "_kernel"])
+        return y + w[name + "_bias"] if use_bias else y
+
+    qh = project(q, "query") * (1.0 / key_dim ** 0.5)
+    kh, vh = project(k, "key"), project(v, "value")
+    s = torch.einsum("bsnh,btnh->bnts", kh, qh)
+    if causal:
+        s = torch.where(torch.ones(s.shape[-2:], dtype=torch.bool, device=s.device).tril(), s,
+                        torch.full_like(s, -1e9))
+    p = torch.softmax(s, dim=-1)
+    o = torch.einsum("bnts,bsnh->btnh", F.dropout(p, dropout) if dropout else p, vh)
+    wo = w["attention_output_kernel"]
+    y = (o.flatten(2) @ wo.reshape(wo.shape[0] * wo.shape[1], -1)).reshape(*o.shape[:2], *wo.shape[2:])
+    return y + w["attention_output_bias"] if use_bias else y
 '''),
     "affine_sample": ((), '''
 

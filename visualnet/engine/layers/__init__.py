@@ -33,6 +33,8 @@ LAYER_CLASSES.update((c.layer_type, c) for m in (norms, activation_layers, reord
 
 from . import attention, augmentation, feature_normalization  # noqa: E402  (issue 24)
 LAYER_CLASSES.update((c.layer_type, c) for m in (augmentation, feature_normalization, attention) for c in vars(m).values() if isinstance(c, type) and issubclass(c, Layer) and c.layer_type)  # noqa: E501
+from .multi_head_attention import MultiHeadAttention  # noqa: E402  (issue 24)
+LAYER_CLASSES[MultiHeadAttention.layer_type] = MultiHeadAttention
 
 
 def layer_class(layer_type: str) -> type[Layer]:

@@ -17,8 +17,9 @@ import numpy as np
 
 from ...graph import ParamError, ShapeError, get_spec
 from ...graph.registry import snake_case
-from .. import initializers
+from .. import constraints, initializers, regularizers
 from ..naming import auto_name
+from ..tape import TapeTensor, active_tape
 from ..tensor import KerasTensor
 from ..variables import Variable, as_tensor
 
@@ -69,6 +70,7 @@ class Layer:
             self.config = spec.normalize(params)
         except ParamError as exc:
             raise ValueError(f"Invalid argument for {type(self).__name__}: {exc}") from None
+        self._set_weight_rules()
         self.name = common.get("name") or auto_name(spec.default_name)
         self.trainable = bool(common.get("trainable", True))
         dtype = common.get("dtype")
@@ -97,7 +99,81 @@ class Layer:
         if kind == "initializer" and value is not None and not isinstance(value, str):
             self._initializer_objects[key] = value
             return snake_case(type(value).__name__)
+        if kind in ("regularizer", "constraint") and value is not None and not isinstance(value, (str, dict)):
+            module = regularizers if kind == "regularizer" else constraints
+            try:
+                return module.serialize(module.get(value))
+            except ValueError as exc:
+                raise ValueError(f"Invalid argument for {type(self).__name__}: '{key}': {exc}") from None
         return value
+
+    # ------------------------------------------------------------------ regularizers, constraints
+    def _set_weight_rules(self) -> None:
+        """The engine objects of the declared regularizers and constraints (Keras's
+        `kernel_regularizer`, ...): `_rules[(kind, weight)]`, and the output's
+        `activity_regularizer`, which `forward` applies (`_bind_activity`)."""
+        self._rules = {}
+        self._activity = None
+        for p in self.spec.params:
+            value = self.config.get(p.name)
+            if value is None or p.kind not in ("regularizer", "constraint"):
+                continue
+            obj = (regularizers if p.kind == "regularizer" else constraints).deserialize(value)
+            if p.weight is None:
+                self._activity = obj
+            else:
+                self._rules[(p.kind, p.weight)] = obj
+        if self._activity is not None and self.spec.keras.wrapper is not None:
+            if self.layer_type == "Bidirectional":   # Keras applies it to each direction's output apart
+                raise ValueError("VisualNet's Bidirectional does not support an activity_regularizer on the layer "
+                                 "it wraps. Received: activity_regularizer="
+                                 f"{self.config['activity_regularizer']}")
+            self._activity = None   # TimeDistributed: its wrapped layer applies it, as in Keras
+        if self._activity is not None:
+            self._bind_activity()
+
+    def weight_rule(self, kind: str, weight: str):
+        """The regularizer or constraint (`kind`) declared for weight `weight` (a wrapper's
+        'forward_lstm/kernel' is its layer's 'kernel'), or None."""
+        rules = getattr(self, "_rules", None)
+        if not rules:
+            return None
+        return rules.get((kind, weight.rsplit("/", 1)[-1]))
+
+    @property
+    def losses(self) -> list[float]:
+        """Keras's `layer.losses`: the activity penalty of its last call (if it has one and
+        was called), then the penalty of each regularized trainable weight."""
+        out = [self.added_loss] if self.adds_loss and "_activity_grad" in self.__dict__ else []
+        if self.trainable:
+            for w in self.weight_specs:
+                reg = self.weight_rule("regularizer", w.name) if w.trainable else None
+                if reg is not None:
+                    out.append(reg(self.values[w.name]))
+        return out
+
+    def _bind_activity(self) -> None:
+        """Keras's activity_regularizer: `forward` sets `added_loss` to the penalty on the
+        output divided by the batch size (Keras 3 divides it), `backward` adds its gradient
+        to dy. Bound on the instance (and again on each replica), so layers without one run
+        their own methods untouched."""
+        reg, cls = self._activity, type(self)
+
+        def forward(inputs, training, **kwargs):
+            y = cls.forward(self, inputs, training, **kwargs)
+            rows = y.shape[0] if y.ndim and y.shape[0] else 1
+            self.added_loss = reg(y) / rows
+            self._activity_grad = reg.gradient(y) / np.float32(rows)
+            return y
+
+        def backward(dy, need_dx=True, skip_activation=False, **kwargs):
+            if skip_activation:  # the steps never fuse this layer's activation with the loss
+                raise RuntimeError(f"Layer '{self.name}': its activity penalty needs the gradient of its output.")
+            return cls.backward(self, dy + self._activity_grad.astype(dy.dtype), need_dx, skip_activation,
+                                **{k: v for k, v in kwargs.items() if k != "dy_scratch"})
+
+        self.forward, self.backward = forward, backward
+        self.adds_loss = True
 
     def get_config(self) -> dict[str, Any]:
         """JSON-safe config whose keys are the constructor's arguments (plus name, trainable)."""
@@ -140,6 +216,9 @@ class Layer:
         `values` dict, so weights set later reach both), its own buffers and kernels."""
         twin = copy.copy(self)
         twin._buffers, twin._views = {}, {}
+        twin.__dict__.pop("_tape_twins", None)  # its calls inside custom layers (tape.pass_twin)
+        if getattr(self, "_activity", None) is not None:
+            twin._bind_activity()
         if self.built:
             twin.on_build()
         return twin
@@ -203,9 +282,12 @@ class Layer:
         config = d.get("config")
         if config is not None and item in config:
             value = config[item]
-            if self.spec.param(item).kind == "activation":
+            kind = self.spec.param(item).kind
+            if kind == "activation":
                 from .. import activations
                 return getattr(activations, value or "linear")
+            if kind in ("regularizer", "constraint"):   # the object, as Keras's attribute is
+                return (regularizers if kind == "regularizer" else constraints).get(value)
             return value
         if item in ("input", "output"):  # the property raised: say why
             self._first_call(item)
@@ -249,10 +331,32 @@ class Layer:
             except ShapeError as exc:
                 raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): {exc}") from None
             return self._record_call(KerasTensor(shape, self, items))
+        if any(isinstance(t, TapeTensor) for t in items) or active_tape() is not None:
+            from ..tape_calls import call_on_tape  # inside a custom layer's call: recorded on the tape
+            return call_on_tape(self, items, training)
         arrays = [np.asarray(a, dtype=np.float32) for a in items]
+        if self._without_batch(arrays):   # Keras's layers take one sample without its batch axis
+            return as_tensor(np.asarray(self([a[None] for a in arrays] if many else arrays[0][None], training))[0])
         self.build([(None, *a.shape[1:]) for a in arrays])
         y = self.forward(arrays, bool(training))
         return as_tensor(y.copy() if any(y is a for a in arrays) or self._owns(y) else y)
+
+    def _without_batch(self, arrays: list) -> bool:
+        """Whether eager inputs of rank 1 are one sample (`Embedding(...)(positions)`): the
+        declaration refuses them as a batch but takes them with a batch axis added."""
+        if not arrays or any(np.ndim(a) != 1 for a in arrays):
+            return False
+        if self.built:
+            return [tuple(s[1:]) for s in self.input_shapes] == [np.shape(a) for a in arrays]
+        try:
+            self.spec.output_shape(self.config, [(None, *np.shape(a)[1:]) for a in arrays])
+            return False
+        except ShapeError:
+            try:
+                self.spec.output_shape(self.config, [(None, *np.shape(a)) for a in arrays])
+                return True
+            except ShapeError:
+                return False
 
     # ------------------------------------------------------------------ buffers
     def _buffer(self, name: str, shape: tuple, dtype) -> np.ndarray:
@@ -308,7 +412,8 @@ class Layer:
     overwrites_dy = False
 
     # Whether `forward` sets `added_loss`, a penalty the training step adds to the loss (Keras's
-    # `layer.losses`: ActivityRegularization's); `backward` then adds its gradient.
+    # `layer.losses`: an activity_regularizer's, ActivityRegularization's); `backward` then
+    # adds its gradient.
     adds_loss = False
     added_loss = 0.0
 

@@ -106,6 +106,8 @@ class Conv1D(_Activated):
         kernel = self.values["kernel"]
         n, steps, c = x.shape
         out_steps, f = self.output_shape[1], kernel.shape[2]
+        if out_steps is None:  # an input of any length (Input(shape=(None, ...))): this batch's
+            out_steps = self.spec.output_shape(self.config, [(None, steps, c)])[1]
         x4, padding = x.reshape(n, 1, steps, c), self.config["padding"]
         self._left = (kernel.shape[0] - 1) * self.config["dilation_rate"][0] if padding == "causal" else 0
         if padding == "causal":

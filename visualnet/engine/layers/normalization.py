@@ -1,10 +1,17 @@
-"""BatchNormalization over the last axis, with Keras 3's moving averages."""
+"""BatchNormalization over the last axis, with Keras 3's moving averages.
+
+With a mask (one axis fewer than the input, as from Embedding(mask_zero=True) or Masking)
+training takes the moments over the unmasked positions only, as Keras 3 does: sums over
+the kept positions divided by their count plus Keras's epsilon (1e-7); every position,
+masked or not, is then normalized with those moments."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .base import Layer
+
+_KERAS_EPSILON = 1e-7  # keras.backend.epsilon(), added to the count of unmasked positions
 
 
 class BatchNormalization(Layer):
@@ -17,12 +24,13 @@ class BatchNormalization(Layer):
         c, v = self.config, self.values
         eps = x.dtype.type(c["epsilon"])
         if training and self.trainable:
-            if mask is not None:
-                raise ValueError(f"BatchNormalization '{self.name}' receives a mask while training; statistics "
-                                 "over the unmasked steps only (Keras's) are not supported yet.")
             axes = tuple(range(x.ndim - 1))
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)
+            self._w = None if mask is None else self._mask_weights(x, mask)
+            if self._w is None:
+                mean = x.mean(axis=axes)
+                var = x.var(axis=axes)
+            else:
+                mean, var = self._masked_moments(x, self._w, axes)
             m = c["momentum"]
             v["moving_mean"][...] = v["moving_mean"] * m + mean * (1 - m)
             v["moving_variance"][...] = v["moving_variance"] * m + var * (1 - m)
@@ -49,7 +57,33 @@ class BatchNormalization(Layer):
         dxhat = dy * g
         if not self._training:
             return [dxhat * self._inv]
+        if self._w is not None:
+            return [self._masked_dx(dxhat, axes)]
         n = dy.size // dy.shape[-1]
         mean_d = dxhat.sum(axis=axes) / n
         mean_dx = (dxhat * self._xhat).sum(axis=axes) / n
         return [(dxhat - mean_d - self._xhat * mean_dx) * self._inv]
+
+    def _mask_weights(self, x, mask):
+        """The mask as 0/1 weights of shape (..., 1), broadcasting over the features."""
+        mask = np.asarray(mask)
+        if mask.shape != x.shape[:-1]:
+            raise ValueError(f"BatchNormalization '{self.name}': the mask must have the input's shape without its "
+                             f"last axis; received mask shape {mask.shape} for input shape {x.shape}.")
+        return mask.astype(x.dtype)[..., None]
+
+    def _masked_moments(self, x, w, axes):
+        """Keras's `_moments` with a mask: weighted sums over `count + 1e-7`."""
+        self._count = w.sum(axis=axes) + x.dtype.type(_KERAS_EPSILON)
+        mean = (x * w).sum(axis=axes) / self._count
+        self._dev_sum = ((x - mean) * w).sum(axis=axes)  # not exactly 0: the count carries the epsilon
+        var = (np.square(x - mean) * w).sum(axis=axes) / self._count
+        return mean, var
+
+    def _masked_dx(self, dxhat, axes):
+        """d/dx of (x - mean) / sqrt(var + eps) where mean and var weigh x by w over `count`:
+        inv * (dxhat - w / count * (sum dxhat + sum(dxhat * xhat) * (xhat - inv * dev_sum / count)))."""
+        s_d = dxhat.sum(axis=axes)
+        s_dx = (dxhat * self._xhat).sum(axis=axes)
+        shift = self._xhat - self._inv * self._dev_sum / self._count
+        return (dxhat - self._w / self._count * (s_d + s_dx * shift)) * self._inv

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from .. import regularizers
 from ..rng import global_rng
 from .base import Layer
 
@@ -90,19 +91,20 @@ class AlphaDropout(_Noise):
 
 
 class ActivityRegularization(Layer):
-    """The identity; its `added_loss` is Keras's activity penalty, (l1 * sum|x| + l2 * sum x^2)
-    / batch size."""
+    """The identity with Keras's activity_regularizer L1L2(l1, l2) on its output (Keras builds
+    the layer so): its `added_loss` is (l1 * sum|x| + l2 * sum x^2) / batch size, computed and
+    differentiated by the mechanism every layer's activity_regularizer uses (base.py)."""
 
     layer_type = "ActivityRegularization"
     supports_masking = True
-    adds_loss = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._activity = regularizers.L1L2(self.config["l1"], self.config["l2"])
+        self._bind_activity()
 
     def forward(self, inputs, training):
-        x = self._x = inputs[0]
-        c = self.config
-        self.added_loss = float(c["l1"] * np.abs(x).sum() + c["l2"] * np.square(x).sum()) / x.shape[0]
-        return x
+        return inputs[0]
 
     def backward(self, dy, need_dx=True, skip_activation=False):
-        c, x = self.config, self._x
-        return [dy + ((c["l1"] * np.sign(x) + 2 * c["l2"] * x) / x.shape[0]).astype(dy.dtype)]
+        return [dy]

@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...graph.layer_types.wrappers import bidirectional_inner, direction_prefixes, time_distributed_inner
+from ...graph.layer_types.wrappers import (TIME_DISTRIBUTED, bidirectional_inner, direction_prefixes,
+                                           time_distributed_inner, time_distributed_value)
+from ...graph.registry import snake_case
 from .base import Layer
-from .core import Dense
+from .conv import Conv1D, Conv2D
+from .core import Dense, Dropout, Flatten
+from .normalization import BatchNormalization
+from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                      GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from .recurrent import GRU, LSTM, SimpleRNN
 
 _RNNS = {cls.layer_type: cls for cls in (SimpleRNN, LSTM, GRU)}
+_STEP_LAYERS = {cls.layer_type: cls for cls in (
+    Dense, Conv1D, Conv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
+    GlobalMaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Dropout, BatchNormalization)}
+assert set(_STEP_LAYERS) == set(TIME_DISTRIBUTED)
 
 
 def _flat_kwargs(layer_type: str, args: tuple, kwargs: dict) -> dict:
     """Keras's `Wrapper(layer, ...)`: the wrapped engine layer's parameters become the
     wrapper's (which `from_config` and the canvas give directly, without `layer`)."""
     layer = args[0] if args else kwargs.pop("layer", None)
+    if layer_type == "TimeDistributed":
+        kwargs = {k: time_distributed_value(k, v) for k, v in kwargs.items()}
     if len(args) > 1:
         raise TypeError(f"{layer_type} takes the wrapped layer as its only positional argument; "
                         f"received {len(args)}.")
@@ -34,9 +46,9 @@ def _flat_kwargs(layer_type: str, args: tuple, kwargs: dict) -> dict:
             raise ValueError(f"VisualNet's Bidirectional wraps layers with go_backwards=False; {name} has True.")
         params.pop("zero_output_for_mask", None)
         return {"wrapped": name, **params, **kwargs}
-    if name != "Dense":
-        raise ValueError(f"VisualNet's TimeDistributed wraps Dense layers only; received a {name}.")
-    return {**params, **kwargs}
+    if name not in TIME_DISTRIBUTED:
+        raise ValueError(f"VisualNet's TimeDistributed wraps {', '.join(TIME_DISTRIBUTED)}; received a {name}.")
+    return {"wrapped": name, **params, **kwargs}
 
 
 class _Wrapper(Layer):
@@ -63,30 +75,75 @@ class _Wrapper(Layer):
 
 
 class TimeDistributed(_Wrapper):
-    """Dense on (batch * timesteps, ...): the same weights at every step; masks pass on."""
+    """The wrapped layer on every step with the same weights. It runs once on (batch *
+    timesteps, ...) when each step's result depends on that step alone; BatchNormalization
+    in training runs step by step as Keras's does (each step's own batch moments, the
+    moving averages updated once per step, the step's mask given to it). The mask passes on."""
 
     layer_type = "TimeDistributed"
     supports_masking = True
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Keras gives each step's mask to a wrapped layer whose call takes one: of these, BatchNormalization
+        self.takes_mask = self.config["wrapped"] == "BatchNormalization"
+
     def on_build(self):
-        self.inner = Dense(**time_distributed_inner(self.config)[1], name=f"{self.name}_dense")
+        name, params = time_distributed_inner(self.config)
+        if params.get("activity_regularizer") is not None:  # Keras calls the wrapped layer's `call`: never applied
+            params["activity_regularizer"] = None
+        self.inner = _STEP_LAYERS[name](**params, name=f"{self.name}_{snake_case(name)}")
         self.inner.build([(None, *self.input_shapes[0][2:])])
         self.wrapped = [("", self.inner)]
 
     @property
     def output_activation(self):
-        return self.inner.output_activation
+        return getattr(self.inner, "output_activation", None)
 
-    def forward(self, inputs, training):
+    def _stepwise(self, training) -> bool:
+        return isinstance(self.inner, BatchNormalization) and bool(training) and self.inner.trainable
+
+    def forward(self, inputs, training, mask=None):
         x = inputs[0]
         self._bind()
+        self._steps = None
+        if self._stepwise(training):
+            return self._forward_steps(x, training, mask)
         y = self.inner.forward([x.reshape(-1, *x.shape[2:])], training)
         return y.reshape(*x.shape[:2], *y.shape[1:])
 
+    def _forward_steps(self, x, training, mask):
+        """One call per step; each step's saved state (what backward reads) kept in turn."""
+        ys, self._steps = [], []
+        for t in range(x.shape[1]):
+            step_mask = None if mask is None else mask[:, t]
+            ys.append(self.inner.forward([np.ascontiguousarray(x[:, t])], training, mask=step_mask))
+            self._steps.append({k: v for k, v in vars(self.inner).items() if k.startswith("_") and k not in _KEEP})
+        return np.stack(ys, axis=1)
+
     def backward(self, dy, need_dx=True, skip_activation=False):
         self._bind()
-        (dx,) = self.inner.backward(dy.reshape(-1, *dy.shape[2:]), need_dx, skip_activation)
+        if self._steps is not None:
+            return self._backward_steps(dy, need_dx)
+        (dx,) = self.inner.backward(np.ascontiguousarray(dy).reshape(-1, *dy.shape[2:]), need_dx, skip_activation)
         return [None if dx is None else dx.reshape(*dy.shape[:2], *dx.shape[1:])]
+
+    def _backward_steps(self, dy, need_dx):
+        total = {k: np.zeros_like(g) for k, g in self.grads.items()}
+        dxs = []
+        for t, state in enumerate(self._steps):
+            vars(self.inner).update(state)
+            (dx,) = self.inner.backward(np.ascontiguousarray(dy[:, t]), need_dx)
+            dxs.append(dx)
+            for k in total:
+                total[k] += self.grads[k]
+        for k, g in total.items():
+            self.grads[k][...] = g
+        return [np.stack(dxs, axis=1) if need_dx else None]
+
+
+# the wrapped layer's attributes that are not per-step state
+_KEEP = ("_initializer_objects", "_buffers", "_views")
 
 
 class Bidirectional(_Wrapper):

@@ -8,7 +8,8 @@ once per batch shape as a program of the same kernels, in the same order, split 
 way (kernels/dense.py's `products`), so training is bit-identical to the step
 run from Python (tests/engine/test_dense_program.py). Anything else in the model or its
 compile settings (other layers, clipping, a metric without a compiled count, more than
-two cores' parts) leaves the step to Python.
+two cores' parts, weight regularizers or constraints, which add to the gradients and
+follow the optimizer step) leaves the step to Python.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..layers.core import Dense
 from ..kernels import dense, gemm
+from ..penalties import has_constraints, has_weight_penalties
 from ..runtime import fpmode, program
 from ..runtime.split import layer_parts
 from .. import activations
@@ -53,7 +55,7 @@ class DenseProgram:
         ex, optimizer = model._executor, model.compiled.optimizer
         if not program.available() or not gemm.AVAILABLE or fast.slow_metrics or optimizer.clips \
                 or len(ex.input_ids) != 1 or len(fast.xs) != 1 or fast.xs[0].dtype != np.float32 \
-                or fast.xs[0].ndim != 2:
+                or fast.xs[0].ndim != 2 or has_constraints(model) or has_weight_penalties(model):
             return None
         layers, previous = [], ex.input_ids[0]
         for node, layer, parents in ex._forward_plan:

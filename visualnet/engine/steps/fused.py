@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics as metrics_mod
+from ..penalties import has_weight_penalties, weight_penalty
 from .dense_program import DenseProgram
 from .python import apply_gradients
 from ..runtime import gather, workers
@@ -38,6 +39,7 @@ class FusedStep:
         self.ahead = None  # the indices a worker is gathering into the other buffers
         self.gathers = None  # gather.Ahead into each set of buffers, made on first use
         self.program = DenseProgram.build(self) if self.programs else None
+        self.penalized = has_weight_penalties(model)  # weight regularizers: added to the loss and gradients
 
     @classmethod
     def build(cls, model, xs, y, weights, batch_size):
@@ -135,5 +137,7 @@ class FusedStep:
             yb = self._gather(self.y, idx, self.y_buf, n)
             for m in self.slow_metrics:
                 m.update_state(yb, y_pred)
+        if self.penalized:   # Keras's model.losses: the regularizers' penalties, their gradients added
+            loss_value += weight_penalty(self.model, gradients=True)
         apply_gradients(self.model)
         return loss_value

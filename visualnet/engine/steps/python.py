@@ -6,6 +6,7 @@ import warnings
 
 from ... import VisualNetWarning
 from ..metrics import masked_sample_weight
+from ..penalties import activity_penalty, apply_constraints, weight_penalty
 
 
 def train_step(model, xs, y, sample_weight=None) -> float:
@@ -17,7 +18,9 @@ def train_step(model, xs, y, sample_weight=None) -> float:
     ex = model._executor
     y_pred = ex.forward(xs, training=True)
     y_mask = ex.output_mask   # Keras weights the loss and the metrics by the output's mask
-    act = model._layers_by_id[model._output_id].output_activation
+    out_layer = model._layers_by_id[model._output_id]
+    # an activity penalty on the output needs the gradient of the output itself: no fusing
+    act = None if out_layer.adds_loss else out_layer.output_activation
     fused = c.loss_fn.fused_value_and_grad(y, y_pred, act, sample_weight=sample_weight, y_mask=y_mask) \
         if act else None
     if fused is not None:
@@ -26,7 +29,7 @@ def train_step(model, xs, y, sample_weight=None) -> float:
     else:
         loss_value, grad = c.loss_fn.value_and_grad(y, y_pred, sample_weight=sample_weight, y_mask=y_mask)
         ex.backward(grad)
-    loss_value += added_losses(model)   # their gradients came through backward
+    loss_value += added_losses(model)   # also adds the weight penalties' gradients
     apply_gradients(model)
     # compile()'s metrics ignore sample weights in Keras 3 (weighted_metrics take them); a mask weights them
     metric_weight = None if y_mask is None else masked_sample_weight(y_mask)
@@ -36,17 +39,20 @@ def train_step(model, xs, y, sample_weight=None) -> float:
 
 
 def added_losses(model) -> float:
-    """What layers add to the loss in the last forward pass (Keras's `model.losses`:
-    ActivityRegularization's penalty)."""
-    return sum(layer.added_loss for layer in model._executor.layers.values() if layer.adds_loss)
+    """What Keras adds to the loss (`model.losses`): the activity penalties of the last
+    forward pass (activity_regularizer, ActivityRegularization) and the weight regularizers'
+    penalties, whose gradients this adds to the weights' (call it after backward)."""
+    return activity_penalty(model) + weight_penalty(model, gradients=True)
 
 
 def apply_gradients(model) -> None:
-    """The optimizer's step over the trainable weights; without any, Keras's warning and
-    no step (its iterations stay)."""
+    """The optimizer's step over the trainable weights, then the weights' constraints (as
+    Keras's optimizer applies them after the update); without any trainable weight, Keras's
+    warning and no step (its iterations stay)."""
     store = model._store
     if store.sizes:
         model.compiled.optimizer.apply(store.trainable, store.grads)
+        apply_constraints(model)
     else:
         warnings.warn("The model does not have any trainable weights.", VisualNetWarning, stacklevel=3)
 

@@ -65,3 +65,23 @@ def windows_out(layer: str, what: str, s, window, strides, pad, advice: str) -> 
 
 def same_shape(p, shapes):
     return shapes[0]
+
+
+def penalties(*weights: tuple[str, str], activity: bool = True) -> tuple[Param, ...]:
+    """Keras's regularizer and constraint arguments for `weights`, (argument prefix, weight
+    name) pairs such as ('kernel', 'kernel'), ('depthwise', 'kernel'), in Keras's order:
+    each weight's regularizer, the output's (`activity`), then each weight's constraint."""
+    regs = [Param(f"{prefix}_regularizer", "regularizer", None,
+                  f"Penalty on the {weight.replace('_', ' ')} added to the loss (L1, L2 or L1L2 with "
+                  "its factors; none when unset).", optional=True, weight=weight) for prefix, weight in weights]
+    if activity:
+        regs.append(Param("activity_regularizer", "regularizer", None,
+                          "Penalty on the layer's output added to the loss, divided by the batch size "
+                          "(none when unset).", optional=True))
+    return (*regs, *(Param(f"{prefix}_constraint", "constraint", None,
+                           f"Projection applied to the {weight.replace('_', ' ')} after each optimizer step "
+                           "(MaxNorm, MinMaxNorm, NonNeg, UnitNorm; none when unset).", optional=True, weight=weight)
+                     for prefix, weight in weights))
+
+
+KERNEL_BIAS = (("kernel", "kernel"), ("bias", "bias"))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..keras_form import Fixed, KerasForm
+from ..keras_form import KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm, unary
-from ._common import fmt, initializer, same_shape
+from ._common import fmt, initializer, penalties, same_shape
 
 
 def _relu_torch(p, s, xs, m) -> str:
@@ -58,11 +58,12 @@ def _prelu_shape(p, shapes):
 register(LayerSpec(
     "PReLU", "activation", "Parametric ReLU: x if x > 0 else alpha * x, alpha learned per input unit.",
     (initializer("alpha_initializer", "zeros", "slope (alpha)"),
+     *penalties(("alpha", "alpha"), activity=False),
      Param("shared_axes", "shape", None, "Axes along which one alpha is shared, e.g. 1, 2 for one per channel "
                                          "of an image.", optional=True)),
     1, 1, _prelu_shape,
     lambda p, s: [WeightSpec("alpha", _prelu_alpha_shape(p, s[0]), True, "alpha_initializer")],
-    keras=KerasForm(fixed={"alpha_regularizer": Fixed(None), "alpha_constraint": Fixed(None)}),
+    keras=KerasForm(),
     torch=TorchForm(lambda p, s, xs, m: f"torch.relu({xs[0]}) - {m}.alpha * torch.relu(-{xs[0]})",
                     lambda p, s: ("nn.ParameterDict({'alpha': nn.Parameter(torch.zeros("
                                   f"{_prelu_alpha_shape(p, s[0])}))}})"),

@@ -6,11 +6,12 @@ are in convolution_transpose.py and convolution_depthwise.py."""
 
 from __future__ import annotations
 
-from ..keras_form import CHANNELS_LAST, NO_LORA, NO_REGULARIZERS, KerasForm
+from ..keras_form import CHANNELS_LAST, NO_LORA, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm, activate
-from ._common import AXES, LAYOUT, activation, fmt, initializer, padding, require_rank, windows_out
+from ._common import (KERNEL_BIAS, AXES, LAYOUT, activation, fmt, initializer, padding, penalties, require_rank,
+                      windows_out)
 
 HINTS = {1: "; add a Reshape such as (100, 1) before it", 2: "; add a Reshape such as (28, 28, 1) before it", 3: ""}
 
@@ -79,11 +80,12 @@ def declare_conv(rank: int) -> None:
          activation(),
          Param("use_bias", "bool", True, "Add a learned bias to each output channel."),
          initializer("kernel_initializer", "glorot_uniform", "kernel"),
-         initializer("bias_initializer", "zeros", "bias")),
+         initializer("bias_initializer", "zeros", "bias"),
+         *penalties(*KERNEL_BIAS)),
         1, 1, conv_shape(name, rank), conv_weights,
         key_params=("filters", "kernel_size", "strides", "padding", "activation"),
         keras=KerasForm(aliases=(f"Convolution{rank}D",), fixed={
-            **CHANNELS_LAST, **NO_REGULARIZERS, **NO_LORA}),
+            **CHANNELS_LAST, **NO_LORA}, declares=("activity_regularizer",)),
         torch=TorchForm(
             lambda p, s, xs, m: activate(p["activation"], f"conv({xs[0]}, {m}, {p['padding']!r})"),
             lambda p, s: (f"nn.Conv{rank}d({s[0][-1]}, {p['filters']}, {p['kernel_size']}, stride={p['strides']}, "

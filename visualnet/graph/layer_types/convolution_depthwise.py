@@ -7,16 +7,12 @@ convolution to `filters` channels. As in Keras, both take strides and dilation_r
 
 from __future__ import annotations
 
-from ..keras_form import CHANNELS_LAST, Fixed, KerasForm
+from ..keras_form import CHANNELS_LAST, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, WeightSpec, register
 from ..torch_form import TorchForm, activate
-from ._common import AXES, activation, initializer, padding
+from ._common import AXES, activation, initializer, padding, penalties
 from .convolution import dilation, windowed_input
-
-
-def no_regularizers(*kernels: str) -> dict:
-    return {f"{w}_{k}": Fixed(None) for w in (*kernels, "bias") for k in ("regularizer", "constraint")}
 
 
 def shared_params(rank: int) -> tuple:
@@ -87,10 +83,11 @@ def declare_depthwise(rank: int) -> None:
          activation(),
          Param("use_bias", "bool", True, "Add a learned bias to each output channel."),
          initializer("depthwise_initializer", "glorot_uniform", "depthwise kernel"),
-         initializer("bias_initializer", "zeros", "bias")),
+         initializer("bias_initializer", "zeros", "bias"),
+         *penalties(("depthwise", "kernel"), ("bias", "bias"))),
         1, 1, depthwise_shape(name, rank), depthwise_weights,
         key_params=("kernel_size", "strides", "padding", "depth_multiplier", "activation"),
-        keras=KerasForm(fixed={**CHANNELS_LAST, **no_regularizers("depthwise")}),
+        keras=KerasForm(fixed=CHANNELS_LAST, declares=("activity_regularizer",)),
         torch=TorchForm(
             lambda p, s, xs, m: activate(p["activation"], f"conv({xs[0]}, {m}, {p['padding']!r})"),
             lambda p, s: torch_depthwise(p, s[0][-1], rank, p["use_bias"]),
@@ -112,11 +109,12 @@ def declare_separable(rank: int) -> None:
          Param("use_bias", "bool", True, "Add a learned bias to each output channel."),
          initializer("depthwise_initializer", "glorot_uniform", "depthwise kernel"),
          initializer("pointwise_initializer", "glorot_uniform", "pointwise kernel"),
-         initializer("bias_initializer", "zeros", "bias")),
+         initializer("bias_initializer", "zeros", "bias"),
+         *penalties(("depthwise", "depthwise_kernel"), ("pointwise", "pointwise_kernel"), ("bias", "bias"))),
         1, 1, separable_shape(name, rank), separable_weights,
         key_params=("filters", "kernel_size", "strides", "padding", "activation"),
         keras=KerasForm(aliases=(f"SeparableConvolution{rank}D",),
-                        fixed={**CHANNELS_LAST, **no_regularizers("depthwise", "pointwise")}),
+                        fixed=CHANNELS_LAST, declares=("activity_regularizer",)),
         torch=TorchForm(
             lambda p, s, xs, m: activate(p["activation"],
                                          f"conv(conv({xs[0]}, {m}[0], {p['padding']!r}), {m}[1], 'valid')"),

@@ -7,11 +7,11 @@ them from the padding and output_padding (a negative crop adds zeros)."""
 
 from __future__ import annotations
 
-from ..keras_form import CHANNELS_LAST, NO_REGULARIZERS, KerasForm
+from ..keras_form import CHANNELS_LAST, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm, activate
-from ._common import AXES, LAYOUT, activation, fmt, initializer, padding, require_rank
+from ._common import KERNEL_BIAS, AXES, LAYOUT, activation, fmt, initializer, padding, penalties, require_rank
 from .convolution import HINTS, check_dilation, dilation
 
 
@@ -86,10 +86,12 @@ def declare_transpose(rank: int) -> None:
          activation(),
          Param("use_bias", "bool", True, "Add a learned bias to each output channel."),
          initializer("kernel_initializer", "glorot_uniform", "kernel"),
-         initializer("bias_initializer", "zeros", "bias")),
+         initializer("bias_initializer", "zeros", "bias"),
+         *penalties(*KERNEL_BIAS)),
         1, 1, transpose_shape(name, rank), transpose_weights,
         key_params=("filters", "kernel_size", "strides", "padding", "activation"),
-        keras=KerasForm(aliases=(f"Convolution{rank}DTranspose",), fixed={**CHANNELS_LAST, **NO_REGULARIZERS}),
+        keras=KerasForm(aliases=(f"Convolution{rank}DTranspose",), fixed=CHANNELS_LAST,
+                        declares=("activity_regularizer",)),
         torch=TorchForm(
             lambda p, s, xs, m: activate(p["activation"], f"conv_transpose({xs[0]}, {m}, {torch_crops(p, rank)!r})"),
             lambda p, s: (f"nn.ConvTranspose{rank}d({s[0][-1]}, {p['filters']}, {p['kernel_size']}, "

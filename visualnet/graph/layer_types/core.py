@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from ..keras_form import CHANNELS_LAST, NO_LORA, NO_REGULARIZERS, KerasForm
+from ..keras_form import CHANNELS_LAST, NO_LORA, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm, activate, unary
-from ._common import activation, fmt, initializer
+from ._common import KERNEL_BIAS, activation, fmt, initializer, penalties
 
 register(LayerSpec(
     "Input", "input", "Feeds samples of the given shape into the network (batch dimension excluded).",
@@ -40,9 +40,10 @@ register(LayerSpec(
      activation(),
      Param("use_bias", "bool", True, "Add a learned bias to the output."),
      initializer("kernel_initializer", "glorot_uniform", "kernel"),
-     initializer("bias_initializer", "zeros", "bias")),
+     initializer("bias_initializer", "zeros", "bias"),
+     *penalties(*KERNEL_BIAS)),
     1, 1, _dense_shape, _dense_weights, key_params=("units", "activation"),
-    keras=KerasForm(fixed={**NO_REGULARIZERS, **NO_LORA}),
+    keras=KerasForm(fixed=NO_LORA, declares=("activity_regularizer",), unset_unwritten=("activity_regularizer",)),
     torch=TorchForm(lambda p, s, xs, m: activate(p["activation"], f"{m}({xs[0]})"),
                     lambda p, s: f"nn.Linear({s[0][-1]}, {p['units']}, bias={p['use_bias']})",
                     {"kernel": ("weight", ".T"), "bias": ("bias", "")}),

@@ -6,7 +6,7 @@ from ..keras_form import Fixed, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm
-from ._common import fmt, initializer, same_shape
+from ._common import fmt, initializer, penalties, same_shape
 
 
 def _bn_axis(p, s):
@@ -56,11 +56,11 @@ register(LayerSpec(
      initializer("beta_initializer", "zeros", "offset (beta)"),
      initializer("gamma_initializer", "ones", "scale (gamma)"),
      initializer("moving_mean_initializer", "zeros", "moving mean"),
-     initializer("moving_variance_initializer", "ones", "moving variance")),
+     initializer("moving_variance_initializer", "ones", "moving variance"),
+     *penalties(("beta", "beta"), ("gamma", "gamma"), activity=False)),
     1, 1, _bn_shape, _bn_weights, key_params=("momentum",),
     keras=KerasForm(
-        fixed={**{k: Fixed(None) for k in ("beta_regularizer", "gamma_regularizer", "beta_constraint",
-                                            "gamma_constraint")}, **_UNWRITTEN},
+        fixed=_UNWRITTEN,
         ignored=("renorm_momentum",), read=_bn_read),
     torch=TorchForm(lambda p, s, xs, m: f"{m}({xs[0]})",
                     lambda p, s: (f"BatchNormalization({s[0][-1]}, momentum={p['momentum']!r}, "

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from ..keras_form import Fixed, KerasForm
+from ..keras_form import KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm
-from ._common import fmt, initializer
+from ._common import fmt, initializer, penalties
 
-NO_GAMMA_BETA_REGULARIZERS = {k: Fixed(None) for k in ("beta_regularizer", "gamma_regularizer", "beta_constraint",
-                                                         "gamma_constraint")}
 
 
 def feature_axis(layer: str, axis: int, s) -> int:
@@ -53,9 +51,10 @@ register(LayerSpec(
      Param("rms_scaling", "bool", False, "Keras's deprecated variant: divide by the standard deviation without "
                                          "subtracting the mean; gamma only."),
      initializer("beta_initializer", "zeros", "offset (beta)"),
-     initializer("gamma_initializer", "ones", "scale (gamma)")),
+     initializer("gamma_initializer", "ones", "scale (gamma)"),
+     *penalties(("beta", "beta"), ("gamma", "gamma"), activity=False)),
     1, 1, _ln_shape, _ln_weights, key_params=("axis",),
-    keras=KerasForm(fixed=NO_GAMMA_BETA_REGULARIZERS),
+    keras=KerasForm(),
     torch=TorchForm(
         lambda p, s, xs, m: (f"layer_norm({xs[0]}, {_ln_axis(p, s[0])}, {p['epsilon']!r}, {m}.gamma, {m}.beta, "
                              f"{p['rms_scaling']})"),
@@ -105,9 +104,10 @@ register(LayerSpec(
      Param("center", "bool", True, "Learn an offset (beta)."),
      Param("scale", "bool", True, "Learn a scale (gamma)."),
      initializer("beta_initializer", "zeros", "offset (beta)"),
-     initializer("gamma_initializer", "ones", "scale (gamma)")),
+     initializer("gamma_initializer", "ones", "scale (gamma)"),
+     *penalties(("beta", "beta"), ("gamma", "gamma"), activity=False)),
     1, 1, _gn_shape, _gn_weights, key_params=("groups",),
-    keras=KerasForm(fixed=NO_GAMMA_BETA_REGULARIZERS),
+    keras=KerasForm(),
     torch=TorchForm(
         lambda p, s, xs, m: (f"group_norm({xs[0]}, {p['groups'] if p['groups'] != -1 else s[0][-1]}, "
                              f"{p['epsilon']!r}, {m}.gamma, {m}.beta)"),

@@ -18,7 +18,7 @@ from ..keras_form import NO_LORA, Fixed, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
 from ..torch_form import TorchForm
-from ._common import activation, fmt, initializer
+from ._common import activation, fmt, initializer, penalties
 
 # ---------------------------------------------------------------------- Embedding
 
@@ -37,14 +37,15 @@ register(LayerSpec(
            min=1, required=True),
      Param("output_dim", "int", 16, "Length of each id's vector.", min=1, required=True),
      initializer("embeddings_initializer", "random_uniform", "embedding table"),
+     *penalties(("embeddings", "embeddings"), activity=False),
      Param("mask_zero", "bool", False, "Treat id 0 as padding: the next layers (recurrent ones, "
-                                       "GlobalAveragePooling1D, the loss) skip those steps.")),
+                                       "GlobalAveragePooling1D, the loss) skip those steps."),
+     *(p for p in penalties() if p.name == "activity_regularizer")),
     1, 1, _embedding_shape,
     lambda p, s: [WeightSpec("embeddings", (p["input_dim"], p["output_dim"]), True, "embeddings_initializer")],
     key_params=("input_dim", "output_dim"),
-    keras=KerasForm(fixed={"embeddings_regularizer": Fixed(None),
-                           "embeddings_constraint": Fixed(None), "weights": Fixed(None, write=False),
-                           "lora_alpha": Fixed(None, write=False), **NO_LORA},
+    keras=KerasForm(fixed={"weights": Fixed(None, write=False), "lora_alpha": Fixed(None, write=False), **NO_LORA},
+                    declares=("activity_regularizer",),
                     ignored=("input_length",)),   # Keras 2's; deprecated and unused in Keras 3
     torch=TorchForm(lambda p, s, xs, m: f"{m}({xs[0]}.long())",
                     lambda p, s: f"nn.Embedding({p['input_dim']}, {p['output_dim']})",
@@ -62,11 +63,7 @@ DOCS = {
            "(and cuDNN's and PyTorch's) formula.",
 }
 
-NO_RNN_REGULARIZERS = {k: Fixed(None) for k in (
-    "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-    "kernel_constraint", "recurrent_constraint", "bias_constraint")}
 RNN_FIXED = {
-    **NO_RNN_REGULARIZERS,
     "recurrent_dropout": Fixed(0.0),
     "return_state": Fixed(False),
     "stateful": Fixed(False),
@@ -174,6 +171,7 @@ def declare_rnn(name: str) -> None:
         params.append(Param("reset_after", "bool", True,
                             "Apply the reset gate after the recurrent product (Keras 3's and PyTorch's GRU; "
                             "two biases per gate) rather than before it (Keras 1's)."))
+    params += penalties(("kernel", "kernel"), ("recurrent", "recurrent_kernel"), ("bias", "bias"))
     params += [Param("dropout", "float", 0.0, "Fraction of the input features dropped while training (one mask "
                                               "per sequence, the same at every step).", min=0, max=1,
                      max_inclusive=False),
@@ -186,7 +184,7 @@ def declare_rnn(name: str) -> None:
     register(LayerSpec(
         name, "recurrent", DOCS[name], tuple(params), 1, 1, rnn_shape(name), rnn_weights(name),
         key_params=("units", "return_sequences"),
-        keras=KerasForm(fixed=RNN_FIXED, ignored=RNN_IGNORED, weights_group="cell"),
+        keras=KerasForm(fixed=RNN_FIXED, ignored=RNN_IGNORED, weights_group="cell", declares=("activity_regularizer",)),
         # the weight map depends on units (the gate blocks' order): a function of the parameters
         torch=TorchForm(_torch_forward, torch_module(name), lambda p, s: torch_weights(name, p)),
     ))

@@ -1,5 +1,5 @@
 """The wrapper layers: Bidirectional (a recurrent layer run both ways) and TimeDistributed
-(a Dense layer applied to every step).
+(a layer applied to every step).
 
 In Keras a wrapper takes a layer object, and its config nests that layer's config under
 'layer'. Here the wrapped layer's type (`wrapped`) and parameters are the wrapper's own
@@ -9,6 +9,8 @@ the forward layer's then the backward layer's ('forward_lstm/kernel', ...).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ..keras_form import Fixed, KerasForm, Wrapper
 from ..params import Param
@@ -142,7 +144,7 @@ register(LayerSpec(
     1, 1, _bidirectional_shape, _bidirectional_weights,
     key_params=("wrapped", "units", "merge_mode"),
     keras=KerasForm(fixed={"backward_layer": Fixed(None, write=False), "weights": Fixed(None, write=False)},
-                    read=_bidirectional_read,
+                    read=_bidirectional_read, declares=("activity_regularizer",),   # the wrapped layer's
                     wrapper=Wrapper(("merge_mode",), bidirectional_inner, _bidirectional_outer,
                                     lambda p, n: [("forward_layer/cell", n // 2), ("backward_layer/cell", n // 2)])),
     torch=TorchForm(_bidirectional_torch_forward, _bidirectional_torch_module, _bidirectional_torch_weights),
@@ -150,36 +152,138 @@ register(LayerSpec(
 
 # ---------------------------------------------------------------------- TimeDistributed
 
-_DENSE = get_spec("Dense")
+# the types TimeDistributed runs on every step: those whose per-step shape rule holds and that
+# read one step at a time (no masks but BatchNormalization's, no state across steps)
+TIME_DISTRIBUTED = ("Dense", "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
+                    "AveragePooling2D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D",
+                    "GlobalMaxPooling2D", "Flatten", "Dropout", "BatchNormalization")
+
+
+def _union_params(types) -> tuple[tuple[Param, ...], frozenset]:
+    """The parameters of `types`, each name once, and the names declared differently by two
+    types (kernel_size of Conv1D and Conv2D): those become optional with default None, which
+    means the wrapped type's own default (tuples of different lengths: a tuple of any length,
+    one value broadcast to every axis); a choice takes every type's choices."""
+    seen: dict[str, list[Param]] = {}
+    for name in types:
+        for p in get_spec(name).params:
+            seen.setdefault(p.name, []).append(p)
+    out, loose = [], set()
+    for name, ps in seen.items():
+        first = ps[0]
+        if len({(p.kind, p.default, p.length, p.choices, p.optional) for p in ps}) == 1:
+            out.append(first)
+            continue
+        if len({p.kind for p in ps}) > 1:
+            raise TypeError(f"TimeDistributed: parameter {name!r} has different kinds in the wrapped types")
+        choices = tuple(dict.fromkeys(c for p in ps for c in p.choices))
+        if len({p.default for p in ps}) == 1 and len({p.length for p in ps}) == 1:
+            out.append(replace(first, choices=choices, optional=any(p.optional for p in ps)))
+            continue
+        loose.add(name)
+        lengths = {p.length for p in ps}
+        kind = "shape" if first.kind == "ints" and len(lengths) > 1 else first.kind  # typed as '3, 2': any length
+        out.append(replace(first, kind=kind, default=None, optional=True, choices=choices,
+                           length=None if len(lengths) > 1 else first.length,
+                           doc=f"{first.doc} One value for every axis, or one per axis; None: the wrapped "
+                               "layer's default."))
+    # a value the wrapped type requires (Dense's units) has the palette's default when not given
+    return tuple(replace(p, required=False) for p in out), frozenset(loose)
+
+
+_TD_PARAMS, _TD_LOOSE = _union_params(TIME_DISTRIBUTED)
+
+
+def time_distributed_value(name: str, value):
+    """A value for TimeDistributed's parameter `name` as Keras takes it for the wrapped layer:
+    an int where the types differ in tuple length (kernel_size=3) is the one-value tuple."""
+    if name in _TD_LOOSE and isinstance(value, int) and not isinstance(value, bool):
+        return (value,)
+    return value
 
 
 def time_distributed_inner(p: dict) -> tuple[str, dict]:
-    """('Dense', its parameters): TimeDistributed's parameters are Dense's."""
-    return "Dense", {k: p[k] for k in _DENSE.param_names}
+    """(wrapped type, its parameters in canonical form) from TimeDistributed's flat ones;
+    ParamError names a value the wrapped type does not take (padding='causal' on a Conv2D)."""
+    name = p.get("wrapped", "Dense")
+    spec = get_spec(name)
+    inner = {}
+    for param in spec.params:
+        value = p.get(param.name, param.default)
+        if value is None and param.name in _TD_LOOSE:
+            value = param.default
+        elif param.kind == "ints" and isinstance(value, (tuple, list)) and len(value) == 1 and (param.length or 1) > 1:
+            value = value[0]  # one value for every axis, as Keras broadcasts an int
+        inner[param.name] = param.coerce(value)
+    return name, inner
 
 
 def _time_distributed_outer(name: str, inner: dict) -> dict:
-    if name != "Dense":
-        raise ValueError(f"it wraps a {name}; VisualNet's TimeDistributed wraps Dense only")
-    return dict(inner)
+    if name not in TIME_DISTRIBUTED:
+        raise ValueError(f"it wraps a {name}; VisualNet's TimeDistributed wraps {', '.join(TIME_DISTRIBUTED)}")
+    return {"wrapped": name, **inner}
+
+
+def _step_shape(s) -> tuple:
+    if len(s) < 3:
+        raise ShapeError(f"TimeDistributed needs (timesteps, ...) per sample; it receives {fmt(s)}.")
+    return (None, *s[2:])
 
 
 def _time_distributed_shape(p, shapes):
     (s,) = shapes
-    if len(s) < 3:
-        raise ShapeError(f"TimeDistributed needs (timesteps, ...) per sample; it receives {fmt(s)}.")
-    inner = _DENSE.output_shape(time_distributed_inner(p)[1], [(None, *s[2:])])
-    return (None, s[1], *inner[1:])
+    name, inner = time_distributed_inner(p)
+    try:
+        out = get_spec(name).output_shape(inner, [_step_shape(s)])
+    except ShapeError as exc:
+        raise ShapeError(f"TimeDistributed({name}) on each step {fmt(_step_shape(s))}: {exc}") from None
+    return (None, s[1], *out[1:])
+
+
+def _time_distributed_weights(p, shapes):
+    name, inner = time_distributed_inner(p)
+    return get_spec(name).weights(inner, [_step_shape(shapes[0])])
+
+
+def _time_distributed_torch_forward(p, s, xs, m):
+    """The wrapped layer on (batch * timesteps, ...), then (batch, timesteps, ...) again; Dense
+    and Dropout take the steps as they are; BatchNormalization runs step by step, as Keras's
+    (in training each step's own moments, the moving averages updated once per step)."""
+    name, inner = time_distributed_inner(p)
+    form, step = get_spec(name).torch, [_step_shape(s[0])]
+    if name in ("Dense", "Dropout"):
+        return form.forward(inner, step, xs, m)
+    x = xs[0]
+    if name == "BatchNormalization":
+        return f"torch.stack([{form.forward(inner, step, [f'{x}[:, t]'], m)} for t in range({x}.shape[1])], dim=1)"
+    return f"({form.forward(inner, step, [f'{x}.flatten(0, 1)'], m)}).unflatten(0, ({x}.shape[0], {x}.shape[1]))"
+
+
+def _time_distributed_torch_module(p, s):
+    name, inner = time_distributed_inner(p)
+    module = get_spec(name).torch.module
+    return None if module is None else module(inner, [_step_shape(s[0])])
+
+
+def _time_distributed_torch_weights(p, s):
+    name, inner = time_distributed_inner(p)
+    weights = get_spec(name).torch.weights
+    return weights(inner, [_step_shape(s[0])]) if callable(weights) else weights
 
 
 register(LayerSpec(
     "TimeDistributed", "recurrent",
-    "Applies a Dense layer to every step of the sequence, with the same weights: (batch, timesteps, ...) -> "
-    "(batch, timesteps, ..., units).",
-    _DENSE.params, 1, 1, _time_distributed_shape,
-    lambda p, s: _DENSE.weights(time_distributed_inner(p)[1], [(None, *s[0][2:])]),
-    key_params=("units", "activation"),
+    "Applies a layer to every step of the sequence, with the same weights: (batch, timesteps, ...) -> "
+    "(batch, timesteps, what the layer makes of one step). Dense, Conv1D, Conv2D, pooling, Flatten, Dropout "
+    "or BatchNormalization (in training, each step's own batch statistics, as Keras).",
+    (Param("wrapped", "choice", "Dense", "The layer type applied to every step.", choices=TIME_DISTRIBUTED),
+     *_TD_PARAMS),
+    1, 1, _time_distributed_shape, _time_distributed_weights,
+    key_params=("wrapped", "units", "filters", "activation"),
     keras=KerasForm(wrapper=Wrapper((), time_distributed_inner, _time_distributed_outer,
-                                    lambda p, n: [("layer", n)])),
-    torch=TorchForm(_DENSE.torch.forward, _DENSE.torch.module, _DENSE.torch.weights),
+                                    lambda p, n: [("layer", n)]),
+                    declares=("activity_regularizer",)),   # the wrapped layer's
+    torch=TorchForm(_time_distributed_torch_forward, _time_distributed_torch_module,
+                    _time_distributed_torch_weights,
+                    helpers=tuple(dict.fromkeys(h for t in TIME_DISTRIBUTED for h in get_spec(t).torch.helpers))),
 ))

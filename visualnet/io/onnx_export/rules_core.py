@@ -30,13 +30,6 @@ def _dense(b, L):
     return dense(b, L, L.x, L.weights)
 
 
-@rule("TimeDistributed")
-def _time_distributed(b, L):
-    if L.params.get("wrapped", "Dense") != "Dense":
-        L.refuse(f"TimeDistributed({L.params['wrapped']}) has no ONNX form yet")
-    return dense(b, L, L.x, L.weights)
-
-
 @rule("Activation")
 def _activation(b, L):
     return b.op("Identity", [activation(b, L.params["activation"], L.x, L.name)], L.name)
@@ -236,3 +229,25 @@ def _embedding(b, L):
     ids = b.op("Cast", [L.x], L.name, to=7)    # int64
     return b.op("Gather", [b.const(L.weights[0], f"{L.name}/embeddings"), ids], L.name, axis=0)
 
+
+@rule("TimeDistributed")
+def _time_distributed(b, L):
+    """The wrapped layer's rule on the steps folded into the batch, then unfolded."""
+    from ...graph import get_spec
+    from ...graph.layer_types.wrappers import time_distributed_inner
+    from .context import RULES
+
+    inner_type, inner_params = time_distributed_inner(L.params)
+    if inner_type not in RULES:
+        L.refuse(f"the wrapped {inner_type} has no ONNX rule")
+    shape = L.in_shapes[0]
+    step_in = (None, *shape[2:])
+    step_out = get_spec(inner_type).output_shape(get_spec(inner_type).normalize(inner_params), [step_in])
+    if any(d is None for d in (*step_in[1:], *step_out[1:])):
+        L.refuse("a wrapped layer whose step shape is not fully known")
+    folded = b.op("Reshape", [L.x, b.ints([-1, *step_in[1:]])], L.name)
+    inner = Layer(inner_type, L.name, get_spec(inner_type).normalize(inner_params), [folded], [step_in],
+                  step_out, L.weights)
+    y = RULES[inner_type](b, inner)
+    lead = b.slice(b.op("Shape", [L.x], L.name), [0], [2], [0], L.name)      # (batch, steps) at run time
+    return b.op("Reshape", [y, b.op("Concat", [lead, b.ints(step_out[1:])], L.name, axis=0)], L.name)

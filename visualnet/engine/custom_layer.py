@@ -1,0 +1,566 @@
+"""User-written layers: Keras's `Layer` subclass API (`__init__(**kwargs)`, `build`, `call`,
+`add_weight`, `add_loss`, `get_config`) without a registry declaration.
+
+Such a layer runs its `call` on the engine's tape (tape.py): forward records each op, and
+backward replays the tape for the gradients of the inputs and of every weight it used (its
+own, and those of the layers it calls). In a model it is a graph node of its own kind
+(python_nodes.py), which exists in the Python API only: the canvas and project files cannot
+hold one.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+
+import numpy as np
+
+from ..graph import LayerSpec, WeightSpec
+from ..graph.registry import snake_case
+from . import initializers
+from .layers.base import Layer as EngineLayer
+from .naming import auto_name
+from .tape import Tape, active_tape, as_array, begin_pass, lift
+from .tensor import KerasTensor
+from .variables import Variable, as_tensor
+
+_KERAS_ARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape",
+               "autocast", "activity_regularizer")
+_AUTO_TYPES = (str, int, float, bool, type(None))
+
+
+def is_python_layer(layer) -> bool:
+    """Whether `layer` is user-written (a node of its own kind in a graph)."""
+    return getattr(type(layer), "_python_layer", False)
+
+
+def engine_build(layer, input_shapes: list) -> None:
+    """Build a graph node's layer for its input shapes (a user layer's own `build` takes
+    Keras's single shape)."""
+    if is_python_layer(layer):
+        layer._build_for(input_shapes)
+    else:
+        layer.build(input_shapes)
+
+
+class Weight(Variable):
+    """A weight made by `add_weight`: a live handle whose ops (`w + x`, `ops.matmul(x, w)`)
+    are recorded on the tape, so the weight gets its gradient."""
+
+    _tape_weight = True
+
+    def __init__(self, layer, key: str, spec: WeightSpec, name: str, regularizer=None, constraint=None):
+        super().__init__(layer, key, spec)
+        self._display_name, self.regularizer, self.constraint = name, regularizer, constraint
+
+    @property
+    def name(self) -> str:
+        return self._display_name
+
+    @property
+    def path(self) -> str:
+        return f"{self._layer.name}/{self._display_name}"
+
+    @property
+    def trainable(self) -> bool:
+        return self._spec.trainable
+
+    def _op(name):
+        def method(self, *args):
+            from . import tensor_ops
+            return getattr(tensor_ops, name)(self, *args)
+        return method
+
+    def _rop(name):
+        def method(self, other):
+            from . import tensor_ops
+            return getattr(tensor_ops, name)(other, self)
+        return method
+
+    __add__, __radd__ = _op("add"), _rop("add")
+    __sub__, __rsub__ = _op("subtract"), _rop("subtract")
+    __mul__, __rmul__ = _op("multiply"), _rop("multiply")
+    __truediv__, __rtruediv__ = _op("divide"), _rop("divide")
+    __pow__, __rpow__ = _op("power"), _rop("power")
+    __matmul__, __rmatmul__ = _op("matmul"), _rop("matmul")
+    __neg__ = _op("negative")
+    __getitem__ = _op("get_item")
+    del _op, _rop
+
+
+class _LayerMeta(type):
+    """`isinstance(Dense(3), keras.layers.Layer)` holds, as in Keras."""
+
+    def __instancecheck__(cls, obj):
+        if cls is Layer:
+            return isinstance(obj, EngineLayer)
+        return super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, sub):
+        if cls is Layer:
+            return issubclass(sub, EngineLayer)
+        return super().__subclasscheck__(sub)
+
+
+class Layer(EngineLayer, metaclass=_LayerMeta):
+    """Keras's base `Layer` for user subclasses: override `build(input_shape)` (make weights
+    with `add_weight`) and `call(inputs, training=None, mask=None)` (ops and other layers)."""
+
+    _python_layer = True
+    adds_loss = True          # the general training step (add_loss, weight regularizers)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
+
+    def __new__(cls, *args, **kwargs):
+        obj = object.__new__(cls)
+        obj.__dict__["_auto_config"] = _auto_config(cls, args, kwargs)
+        return obj
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None, batch_size=None,
+                 batch_input_shape=None, autocast=True, activity_regularizer=None, **kwargs):
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if activity_regularizer is not None:
+            raise ValueError(f"{type(self).__name__}: activity_regularizer is not supported by VisualNet's "
+                             "custom layers; call self.add_loss(...) in call() instead.")
+        policy = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+        if policy not in (None, "float32", np.float32):
+            raise ValueError(f"VisualNet computes in float32. Received: dtype={dtype!r}")
+        d = self.__dict__
+        d["_sublayers"] = []
+        d["_trainable"] = bool(trainable)
+        self.name = name or auto_name(snake_case(type(self).__name__))
+        self.declared_input_shape = _declared_shape(input_shape, input_dim, batch_size, batch_input_shape)
+        self.input_shapes = None
+        self.output_shape = None
+        self._own: list[Weight] = []
+        self.values: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.node_id = None
+        self._buffers, self._views = {}, {}
+        self._losses: list = []
+        self.added_loss = 0.0
+        self._built = False
+        self._run = None  # the last forward's (tape, inputs, output, losses)
+
+    # ------------------------------------------------------------------ tracking
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        if "_sublayers" in d and not name.startswith("_"):
+            for item in _layers_in(value):
+                if item is not self and all(item is not s for s in d["_sublayers"]):
+                    d["_sublayers"].append(item)
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, item):
+        if item in ("input", "output"):
+            self._first_call(item)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
+
+    @property
+    def trainable(self) -> bool:
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        """Keras's: the flag of this layer and of every layer it holds."""
+        self.__dict__["_trainable"] = bool(value)
+        for sub in self.__dict__.get("_sublayers", []):
+            sub.trainable = value
+
+    @property
+    def built(self) -> bool:
+        return self.__dict__.get("_built", False)
+
+    @built.setter
+    def built(self, value) -> None:
+        self.__dict__["_built"] = bool(value)
+
+    @property
+    def spec(self) -> LayerSpec:
+        """A declaration of this one layer, for graph code that reads a node's spec."""
+        return LayerSpec(type(self).__name__, "core", type(self).__doc__ or "", (), 1, None,
+                         lambda p, s: self.output_shape, lambda p, s: self.weight_specs)
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
+        """A new weight (a `Weight` the optimizer trains when `trainable`)."""
+        if dtype not in (None, "float32", np.float32):
+            raise ValueError(f"VisualNet computes in float32. Received: dtype={dtype!r}")
+        shape = tuple(int(d) for d in (() if shape is None else shape))
+        init = initializers.get("glorot_uniform" if initializer is None else initializer)
+        shown = name or "variable"
+        key, i = shown, 1
+        while key in self.values:
+            key, i = f"{shown}_{i}", i + 1
+        value = np.asarray(init(shape), dtype=np.float32)
+        if value.shape != shape:
+            value = np.broadcast_to(value, shape).copy()
+        spec = WeightSpec(key, shape, bool(trainable), "custom")
+        self.values[key], self.grads[key] = value, np.zeros_like(value)
+        weight = Weight(self, key, spec, shown, _rule("regularizer", regularizer), _rule("constraint", constraint))
+        self._own.append(weight)
+        return weight
+
+    @property
+    def weight_specs(self) -> list[WeightSpec]:
+        """This layer's own weights (not its sublayers'), trainable first, as Keras lists them."""
+        return [w._spec for w in self._own_ordered()]
+
+    @property
+    def own_weights(self) -> list[Weight]:
+        """The weights this layer made itself (not its sublayers'), in Keras's order."""
+        return self._own_ordered()
+
+    def _own_ordered(self) -> list[Weight]:
+        own = self.__dict__.get("_own", [])
+        return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+
+    def _weight_holders(self) -> list:
+        """This layer and every layer it holds, in Keras's weight order (for the model's
+        parameter store)."""
+        out = [self]
+        for sub in self._sublayers:
+            if is_python_layer(sub):
+                out += sub._weight_holders()
+            elif hasattr(sub, "_flat_layers"):
+                out += sub._flat_layers()
+            else:
+                out.append(sub)
+        return out
+
+    @property
+    def weights(self) -> list:
+        out = list(self._own_ordered())
+        for sub in self._sublayers:
+            out += list(sub.weights) if not hasattr(sub, "_flat_layers") else [
+                Variable(l, w.name, w) for l in sub._flat_layers() for w in l.weight_specs]
+        return out
+
+    @property
+    def trainable_weights(self) -> list:
+        return [w for w in self.weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [w for w in self.weights if not (w.trainable and self.trainable)]
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [np.array(w.value, copy=True) for w in self.weights]
+
+    def set_weights(self, weights: list) -> None:
+        mine = self.weights
+        if len(weights) != len(mine):
+            raise ValueError(f"Layer '{self.name}' expects {len(mine)} weights; received {len(weights)}.")
+        for w, value in zip(mine, weights):
+            if np.shape(value) != w.shape:
+                raise ValueError(f"Layer '{self.name}' weight '{w.name}' has shape {w.shape}; "
+                                 f"received an array of shape {np.shape(value)}.")
+        for w, value in zip(mine, weights):
+            w.value[...] = value
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' is not built yet, so its weights do not exist. "
+                             "Call it on an input or build the model first.")
+        return sum(math.prod(w.shape) for w in self.weights)
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss) -> None:
+        """A scalar added to the training loss (Keras's `add_loss`, from `call`)."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """The losses of the last call and the weight regularization penalties."""
+        out = list(self._losses)
+        for w in self._own:
+            if w.regularizer is not None:
+                out.append(w.regularizer(w.value) if _engine_rule(w.regularizer) else w.regularizer(w))
+        for sub in self._sublayers:
+            out += list(getattr(sub, "losses", []))
+        return out
+
+    def weight_rule(self, kind: str, weight: str):
+        """The engine regularizer or constraint of weight `weight` (the training step applies
+        them, as for the registry layers'); a regularizer written with ops is on the tape."""
+        for w in self.__dict__.get("_own", []):
+            if w._key == weight:
+                rule = w.regularizer if kind == "regularizer" else w.constraint
+                return rule if kind == "constraint" or _engine_rule(rule) else None
+        return None
+
+    def _tape_losses(self) -> list:
+        """What `forward` adds to the loss through the tape: `add_loss` values and the
+        penalties of regularizers written with ops, of this layer and the custom ones in it."""
+        out = list(self._losses)
+        out += [w.regularizer(w) for w in self._own if w.regularizer is not None and not _engine_rule(w.regularizer)]
+        for sub in self._sublayers:
+            if is_python_layer(sub):
+                out += sub._tape_losses()
+        return out
+
+    def _clear_losses(self) -> None:
+        self._losses = []
+        for sub in self._sublayers:
+            if is_python_layer(sub):
+                sub._clear_losses()
+
+    # ------------------------------------------------------------------ Keras's overridables
+    def build(self, input_shape) -> None:
+        """Make the weights for `input_shape` (override; the default has none)."""
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def compute_output_shape(self, input_shape):
+        """The output shape (batch dimension None): by default, `call` on zeros."""
+        shapes = input_shape if _is_shape_list(input_shape) else [input_shape]
+        zeros = [np.zeros((2, *(1 if d is None else d for d in s[1:])), np.float32) for s in shapes]
+        saved = list(self._losses)
+        out = self._call_user(zeros if _is_shape_list(input_shape) else zeros[0], False, {})
+        self._losses = saved
+        if isinstance(out, (list, tuple)):
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) returns {len(out)} tensors; VisualNet's "
+                             "models take custom layers with one output.")
+        return (None, *np.shape(as_array(out))[1:])
+
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                            "registered_name": None}}
+        if type(self).get_config is Layer.get_config:
+            auto = self.__dict__.get("_auto_config")
+            if auto is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} was created with arguments that are not plain values, so its "
+                    "config cannot be made automatically. Override get_config() (and from_config()) to save it.")
+            config.update(auto)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, inputs, training=None, mask=None, **kwargs):
+        """Symbolic (functional API), on the tape (inside another layer's call), or eager."""
+        many = isinstance(inputs, (list, tuple))
+        items = list(inputs) if many else [inputs]
+        if mask is not None:
+            kwargs["mask"] = mask
+        if all(isinstance(t, KerasTensor) for t in items):
+            shapes = [t.shape for t in items]
+            self._build_for(shapes)
+            shape = self._output_shape_for(shapes)
+            return self._record_call(KerasTensor(shape, self, items))
+        self._build_for([(None, *np.shape(as_array(t))[1:]) for t in items])
+        if active_tape() is not None:
+            return self._call_user(inputs, training, kwargs)
+        begin_pass()
+        self._clear_losses()
+        out = self._call_user(inputs, training, kwargs)
+        if isinstance(out, (list, tuple)):
+            return type(out)(as_tensor(np.array(as_array(o))) for o in out)
+        return as_tensor(np.array(as_array(out)))
+
+    def _call_user(self, inputs, training, kwargs):
+        """`call` with Keras's arguments: `training` only when its signature takes it."""
+        if _takes(type(self), "training"):
+            kwargs = {**kwargs, "training": bool(training)}
+        if "mask" in kwargs and not _takes(type(self), "mask"):
+            kwargs.pop("mask")
+        return self.call(inputs, **kwargs)
+
+    def _build_for(self, input_shapes: list) -> None:
+        """Keras's first-call build: `build(input_shape)` once, with one shape or a list."""
+        input_shapes = [tuple(s) for s in input_shapes]
+        if self.input_shapes is None:
+            self.input_shapes = input_shapes
+            if not self.built:
+                self.build(input_shapes[0] if len(input_shapes) == 1 else input_shapes)
+            self.built = True
+        if self.output_shape is None and self.__dict__.get("_shape_pending") is None:
+            self._shape_pending = True
+            try:
+                self.output_shape = self._output_shape_for(input_shapes)
+            finally:
+                self._shape_pending = None
+
+    def _output_shape_for(self, input_shapes: list) -> tuple:
+        if self.output_shape is not None and [s[1:] for s in input_shapes] == [s[1:] for s in self.input_shapes]:
+            return self.output_shape
+        shape = self.compute_output_shape(input_shapes[0] if len(input_shapes) == 1 else input_shapes)
+        return (None, *tuple(shape)[1:])
+
+    # ------------------------------------------------------------------ the engine's protocol
+    def forward(self, inputs: list[np.ndarray], training: bool) -> np.ndarray:
+        """`call` on the tape (kept for `backward`); the penalties of `add_loss` and of the
+        weights' regularizers go to `added_loss`."""
+        self._clear_losses()
+        with Tape() as tape:
+            xs = [tape.watch(x) for x in inputs]
+            out = self._call_user(xs[0] if len(xs) == 1 else xs, training, {})
+            if isinstance(out, (list, tuple)):
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) returned {len(out)} tensors; "
+                                 "VisualNet's models take custom layers with one output.")
+            losses = [lift(v) for v in self._tape_losses()]
+        self._run = (tape, xs, out, losses)
+        self.added_loss = float(sum(float(np.sum(as_array(v))) for v in losses))
+        return np.ascontiguousarray(as_array(out), dtype=np.float32)
+
+    def backward(self, dy, need_dx: bool = True, skip_activation: bool = False, **kwargs) -> list:
+        """Replay the tape: the weights' gradients are added to their layers' `grads`
+        (the executor zeroes them first), the inputs' are returned."""
+        tape, xs, out, losses = self._run
+        tape.gradients([out, *losses], [dy, *[np.ones(np.shape(as_array(v)), np.float32) for v in losses]])
+        for weight, leaf in tape.weights:
+            if leaf.grad is not None and weight.trainable:
+                weight._layer.grads[weight._key] += leaf.grad
+        self._run = None
+        if not need_dx:
+            return [None] * len(xs)
+        return [np.zeros(x.shape, np.float32) if x.grad is None else np.asarray(x.grad, np.float32) for x in xs]
+
+    def grad_arrays(self) -> list[np.ndarray]:
+        """The gradient arrays of every weight this layer's backward adds to."""
+        out = []
+        for holder in self._weight_holders():
+            out += list(holder.grads.values())
+        return out
+
+    def replica(self) -> "Layer":
+        """A twin with its own tape and sublayer buffers, the same weights."""
+        twin = copy.copy(self)
+        memo: dict[int, object] = {}
+        for key, value in list(self.__dict__.items()):
+            if not key.startswith("_") and _layers_in(value):
+                twin.__dict__[key] = _replicate(value, memo)
+        twin.__dict__["_sublayers"] = [memo.get(id(s), s) for s in self._sublayers]
+        twin.__dict__["_run"] = None
+        twin.__dict__["_losses"] = []
+        return twin
+
+    def call_twin(self) -> "Layer":
+        twin = self.replica()
+        twin.__dict__["grads"] = {}     # its backward adds to this layer's gradients itself
+        twin.__dict__["shares_with"] = self
+        return twin
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ---------------------------------------------------------------------- helpers
+def _layers_in(value) -> list:
+    """The layers (and models) an attribute value holds, Keras's tracking: lists, tuples
+    and dict values included."""
+    if isinstance(value, EngineLayer) or hasattr(value, "_flat_layers"):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [x for v in value for x in _layers_in(v)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _layers_in(v)]
+    return []
+
+
+def _replicate(value, memo: dict):
+    """`value` with each layer in it replaced by its replica (one per layer, in `memo`)."""
+    if isinstance(value, EngineLayer):
+        if id(value) not in memo:
+            memo[id(value)] = value.replica()
+        return memo[id(value)]
+    if isinstance(value, list):
+        return [_replicate(v, memo) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_replicate(v, memo) for v in value)
+    if isinstance(value, dict):
+        return {k: _replicate(v, memo) for k, v in value.items()}
+    return value
+
+
+def _marks_built(build):
+    """A user's `build`, which marks the layer built (as Keras's build wrapper)."""
+    def wrapper(self, *args, **kwargs):
+        out = build(self, *args, **kwargs)
+        self.__dict__["_built"] = True
+        return out
+    wrapper.__wrapped__ = build
+    wrapper.__doc__, wrapper.__name__ = build.__doc__, build.__name__
+    return wrapper
+
+
+def _takes(cls, arg: str) -> bool:
+    cache = cls.__dict__.get("_call_args")
+    if cache is None:
+        params = inspect.signature(cls.call).parameters
+        cache = {"*": any(p.kind == p.VAR_KEYWORD for p in params.values()), **dict.fromkeys(params, True)}
+        setattr(cls, "_call_args", cache)
+    return arg in cache or cache["*"]
+
+
+def _is_shape_list(shape) -> bool:
+    return isinstance(shape, list) and bool(shape) and isinstance(shape[0], (tuple, list))
+
+
+def _auto_config(cls, args, kwargs) -> dict | None:
+    """Keras's automatic config: the constructor's arguments, when all are plain values."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    params = inspect.signature(cls.__init__).parameters
+    out = {}
+    for key, value in list(bound.arguments.items())[1:]:
+        kind = params[key].kind
+        if kind == inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        elif kind == inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                return None
+        else:
+            out[key] = value
+    out.pop("name", None)
+    if not all(isinstance(v, _AUTO_TYPES) for v in _flatten(out.values())):
+        return None
+    return out
+
+
+def _flatten(values):
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            yield from _flatten(v)
+        elif isinstance(v, dict):
+            yield from _flatten(v.values())
+        else:
+            yield v
+
+
+def _rule(kind: str, value):
+    """A weight's regularizer or constraint: a callable as given (one written with ops is
+    differentiated on the tape), a name or config through the engine's module."""
+    if value is None or callable(value):
+        return value
+    from . import constraints, regularizers
+    return (regularizers if kind == "regularizer" else constraints).get(value)
+
+
+def _engine_rule(rule) -> bool:
+    """Whether a regularizer is the engine's (with its own `gradient`)."""
+    return rule is not None and hasattr(rule, "gradient")
+
+
+def _declared_shape(input_shape, input_dim, batch_size, batch_input_shape):
+    if batch_input_shape is not None:
+        return tuple(batch_input_shape)
+    if input_shape is not None:
+        return (batch_size, *((input_shape,) if isinstance(input_shape, int) else input_shape))
+    if input_dim is not None:
+        return (batch_size, int(input_dim))
+    return None

@@ -1,0 +1,3 @@
+"""Keras-compatible regularizers namespace."""
+
+from .engine.regularizers import *  # noqa: F401,F403
