@@ -1,6 +1,6 @@
 """Keras-compatible callbacks namespace."""
 
 from .engine.callbacks import (  # noqa: F401
-    Callback, CallbackList, EarlyStopping, History, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
+    CSVLogger, Callback, CallbackList, EarlyStopping, History, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
     ProgbarLogger, ReduceLROnPlateau, TerminateOnNaN,
 )

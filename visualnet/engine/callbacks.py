@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections.abc
+import csv
 import sys
 import time
 import warnings
@@ -43,6 +45,7 @@ class Callback:
 class CallbackList:
     def __init__(self, callbacks):
         self.callbacks = list(callbacks)
+        self._epoch_logs = None
 
     def set_model(self, model):
         for cb in self.callbacks:
@@ -53,13 +56,26 @@ class CallbackList:
             cb.set_params(params)
 
     def _call(self, name, *args):
+        # Keras hands every hook a dict, never None: callbacks may call `logs.keys()` unguarded
+        *args, logs = args
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
-            getattr(cb, name)(*args)
+            getattr(cb, name)(*args, logs)
 
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)
+    def on_train_begin(self, logs=None):
+        self._epoch_logs = None
+        self._call("on_train_begin", logs)
+
+    def on_train_end(self, logs=None):
+        """As in Keras, `on_train_end` hears the last epoch's logs."""
+        self._call("on_train_end", self._epoch_logs if logs is None else logs)
+
     def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._epoch_logs = logs
+        self._call("on_epoch_end", epoch, logs)
+
     def on_train_batch_begin(self, batch, logs=None): self._call("on_train_batch_begin", batch, logs)
     def on_train_batch_end(self, batch, logs=None): self._call("on_train_batch_end", batch, logs)
     def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
@@ -90,7 +106,14 @@ class History(Callback):
 
 
 def format_logs(logs: dict) -> str:
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+    """Keras's display of logs: sorted by name, 4 decimals (4 significant digits when tiny)."""
+    return " - ".join(f"{k}: {v:.4f}" if v > 1e-3 else f"{k}: {v:.4e}" for k, v in sorted(logs.items()))
+
+
+def _per_step(seconds: float) -> str:
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    return f"{seconds * 1e3:.0f}ms/step" if seconds >= 1e-3 else f"{seconds * 1e6:.0f}us/step"
 
 
 class ProgbarLogger(Callback):
@@ -127,11 +150,15 @@ class ProgbarLogger(Callback):
             self.stream.write(f"{self._done}/Unknown {elapsed:.0f}s - {format_logs(logs or {})}{end}")
             self.stream.flush()
             return
+        per_step = elapsed / max(done, 1)
+        if self.params.get("verbose") == 2:  # Keras's one line per epoch: no bar
+            self.stream.write(f"{done}/{steps} - {elapsed:.0f}s - {_per_step(per_step)} - "
+                              f"{format_logs(logs or {})}{end}")
+            self.stream.flush()
+            return
         filled = int(self.width * done / steps)
         bar = "━" * filled + " " * (self.width - filled)
-        per_step = elapsed / max(done, 1)
-        timing = f"{elapsed:.0f}s {per_step * 1e3:.0f}ms/step" if done == steps else \
-            f"{per_step * (steps - done):.0f}s"
+        timing = f"{elapsed:.0f}s {_per_step(per_step)}" if done == steps else f"{per_step * (steps - done):.0f}s"
         self.stream.write(f"{done}/{steps} {bar} {timing} - {format_logs(logs or {})}{end}")
         self.stream.flush()
 
@@ -317,3 +344,52 @@ class ModelCheckpoint(_Monitor):
             self.model.save_weights(path, overwrite=True)
         else:
             self.model.save(path, overwrite=True)
+
+
+class CSVLogger(Callback):
+    """Streams each epoch's logs to a CSV file: an `epoch` column, then the logged names sorted
+    (and their `val_` twins when no validation ran), as Keras's `CSVLogger` writes them."""
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.sep, self.filename, self.append = separator, str(filename), append
+        self.keys, self.writer, self.csv_file, self.append_header = None, None, None, True
+
+    def on_train_begin(self, logs=None):
+        if self.append:
+            try:
+                with open(self.filename) as f:
+                    self.append_header = not f.readline()
+            except FileNotFoundError:
+                self.append_header = True
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
+        self.keys, self.writer = None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys += [f"val_{k}" for k in self.keys]
+        if self.writer is None:
+            dialect = type("CSVLoggerDialect", (csv.excel,), {"delimiter": self.sep})
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch", *self.keys], dialect=dialect)
+            if self.append_header:
+                self.writer.writeheader()
+        self.writer.writerow({"epoch": epoch, **{k: _csv_value(logs.get(k, "NA")) for k in self.keys}})
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+
+def _csv_value(value):
+    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value
+    if isinstance(value, collections.abc.Iterable):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from .nesting import calls_of, is_model, top_level
 
 
@@ -52,25 +54,59 @@ def _rule(widths, left, mid, right, fill) -> str:
     return left + mid.join(fill * (w + 2) for w in widths) + right
 
 
+def column_widths(line_length: int, positions) -> list[int]:
+    """The cells' text widths in Keras's table: `positions` cut `line_length` into columns, then
+    (as rich draws Keras's table `line_length` wide) the borders and the cells' padding are taken
+    back from the columns evenly, in rich's `ratio_reduce` order and rounding."""
+    widths, current = [], 0
+    for pos in positions:
+        width = int(pos * line_length) - current
+        if width < 4:
+            raise ValueError(f"Insufficient console width to print summary. Received: line_length={line_length}")
+        widths.append(width + 2)  # with the padding
+        current += width
+    excess, share = sum(widths) - (line_length - len(widths) - 1), len(widths)
+    for i, width in enumerate(widths):
+        if excess <= 0:
+            break
+        cut = min(width, round(excess / share))
+        widths[i], excess, share = width - cut, excess - cut, share - 1
+    return [max(1, w - 2) for w in widths]
+
+
+def _chain(model, groups) -> bool:
+    """Whether a functional model is a plain chain (each layer called once, on the one output of
+    the layer before): Keras draws those as it draws a Sequential, without 'Connected to'."""
+    graph = model._graph
+    owner = {n: i for i, (_, nids) in enumerate(groups) for n in nids}
+    fed: set[int] = set()
+    sources = 0
+    for i, (item, nids) in enumerate(groups):
+        parents = [p for n in nids for p in graph.inputs_of(n) if owner.get(p) != i]
+        sources += not parents
+        if len(calls_of(model, item, nids)) > 1 or len(parents) > 1 or (parents and owner.get(parents[0]) in fed):
+            return False
+        fed.update(owner.get(p) for p in parents)
+    return sources <= 1
+
+
 def summary_text(model, line_length: int | None = None) -> str:
     """The summary as text (what `summary()` prints)."""
-    sequential = type(model).__name__ == "Sequential"
-    line_length = line_length or 77
+    groups = top_level(model)
+    sequential = type(model).__name__ == "Sequential" or _chain(model, groups)
     if sequential:
-        headers, fractions, aligns = ["Layer (type)", "Output Shape", "Param #"], [0.45, 0.32, 0.23], "llr"
+        headers, positions, aligns = ["Layer (type)", "Output Shape", "Param #"], [0.45, 0.80, 1.0], "llr"
     else:
-        headers, fractions = ["Layer (type)", "Output Shape", "Param #", "Connected to"], [0.29, 0.26, 0.18, 0.27]
+        headers, positions = ["Layer (type)", "Output Shape", "Param #", "Connected to"], [0.3, 0.56, 0.74, 1.0]
         aligns = "llrl"
-    inner = line_length - 1 - 3 * len(headers)
-    widths = [max(6, int(inner * f)) for f in fractions]
-    widths[-1] += inner - sum(widths)
+    widths = column_widths(line_length or min(88 if sequential else 108, shutil.get_terminal_size().columns - 4),
+                           positions)
     graph = model._graph
     lines = [f'Model: "{model.name}"',
              _rule(widths, "┏", "┳", "┓", "━"),
              *_row(headers, widths, aligns, "┃", "┃", "┃"),
              _rule(widths, "┡", "╇", "┩", "━")]
     layers = model.layers
-    groups = top_level(model)
     nodes = {id(item): nids for item, nids in groups}  # id(layer or nested model) -> its node ids
     ref = {n: f"{item.name}[{c}][0]" for item, nids in groups  # node id -> "name[call][0]", as Keras shows it
            for c, call in enumerate(calls_of(model, item, nids)) for n in call}
