@@ -154,8 +154,6 @@ class Program:
     twin_xfail: str | None = None                 # the twin's own difference, where it has one
 
 
-INPUT_DTYPE = ("keras.Input(dtype='int32'/'int64') is refused: 'VisualNet computes in float32' "
-               "(engine/layers/base.py); Keras accepts integer inputs for Embedding")
 
 PROGRAMS = [
     Program("mnist_convnet.py", checks=[has("x_train shape: (8000, 28, 28, 1)", 'Model: "sequential',
@@ -188,8 +186,7 @@ PROGRAMS = [
                         "Shared embedding outputs equal: True", "Extracted features: 15 (3, 10)",
                         "Ensemble output shape: (2, 1)")],
             twin=[same_lines(" Total params", "History keys", "Shared", "Extracted", "Ensemble")],
-            xfail=INPUT_DTYPE + "; and keras.layers.average (the function form of Average) is missing "
-                                "from visualnet/layers.py"),
+),
     Program("training_evaluation.py",
             checks=[has("History keys: ['loss', 'sparse_categorical_accuracy', 'val_loss', "
                         "'val_sparse_categorical_accuracy']", "predictions shape: (3, 10)",
@@ -263,12 +260,11 @@ PROGRAMS = [
                     # 1,280 reviews and 3 epochs are too few to learn from, in Keras as well (the
                     # same model on the same arrays: 0.48-0.56 validation accuracy over 5 epochs)
                     above("Test accuracy:", 0.4), above("End-to-end accuracy:", 0.4)],
-            xfail=INPUT_DTYPE + "; and Input(dtype='string') into TextVectorization for the end-to-end "
-                                "model (TextVectorization is not a graph layer)"),
+            xfail="Input(dtype='string') into TextVectorization for the end-to-end model "
+                  "(TextVectorization is not a graph layer)"),
     Program("bidirectional_lstm_text.py", "text/review_polarity.tar.gz",
             checks=[has("1600 Training sequences", "x_train shape: (1600, 80)", "Total params: 35,217"),
-                    above("Validation accuracy:", 0.55)],
-            xfail=INPUT_DTYPE),
+                    above("Validation accuracy:", 0.55)]),
     Program("timeseries_weather_forecasting.py", "timeseries/pollution.csv.gz",
             checks=[has("Input shape: (256, 72, 4)", "Target shape: (256, 1)", "Total params: 1,361",
                         "History keys: ['loss', 'val_loss']", "Prediction shape: (256, 1)"),
@@ -317,8 +313,7 @@ PROGRAMS = [
     Program("model_summary.py",
             checks=[has("Total params: 34,826", "Counts: 673 5 2", "Total params: 114,954",
                         "Total params: 79,242", "Non-trainable params: 56")],
-            twin=[same_lines(" Total params", " Trainable params", " Non-trainable params", "Counts", "==")],
-            xfail=INPUT_DTYPE),
+            twin=[same_lines(" Total params", " Trainable params", " Non-trainable params", "Counts", "==")]),
     Program("deterministic_fit.py",
             checks=[has("mlp-adam val_accuracy:", "conv-bn accuracy:", "lstm mae:")],
             twin=[close_numbers(("mlp-", "conv-bn", "lstm"))]),

@@ -8,6 +8,8 @@ layer (or the nested model)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..graph import Graph, keras_order
 from .custom_layer import engine_build, is_python_layer
 from .layers import InputLayer
@@ -105,8 +107,19 @@ def missing_tensors(graph: Graph, layers: dict, order: list[str]) -> None:
 
 
 def input_tensor(shape, name: str | None = None, dtype=None) -> KerasTensor:
-    """A new Input's tensor (what `layers.Input(shape, name=...)` returns)."""
-    return tensor_of_input(InputLayer(shape=tuple(shape), name=name, dtype=dtype))
+    """A new Input's tensor (what `layers.Input(shape, name=..., dtype=...)` returns)."""
+    return tensor_of_input(InputLayer(shape=tuple(shape), name=name, dtype=_dtype_name(dtype)))
+
+
+def _dtype_name(dtype) -> str:
+    """Input's dtype parameter: 'float32' (None), 'int32' or 'int64' (names or NumPy types);
+    another value is left for the declaration to refuse, naming the choices."""
+    if dtype is None:
+        return "float32"
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype)
 
 
 def tensor_of_input(layer: InputLayer) -> KerasTensor:

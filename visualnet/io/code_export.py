@@ -191,7 +191,9 @@ def keras_script(model, weights: str | None = "npz", training: dict | None = Non
     for nid in order:
         node = graph.nodes[nid]
         if node.type == "Input":
-            body.append(f"    {ids[nid]} = keras.Input(shape={tuple(node.params['shape'])!r}, name={node.name!r})")
+            dtype = node.params.get("dtype", "float32")
+            body.append(f"    {ids[nid]} = keras.Input(shape={tuple(node.params['shape'])!r}, name={node.name!r}"
+                        + (f", dtype={dtype!r})" if dtype != "float32" else ")"))
             continue
         srcs = [ids[s] for s in graph.inputs_of(nid)]
         arg = srcs[0] if node.spec.max_inputs == 1 else "[" + ", ".join(srcs) + "]"

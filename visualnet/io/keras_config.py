@@ -49,7 +49,8 @@ def layer_config(node, dialect: str) -> dict:
     spec, p = node.spec, node.params
     if node.type == "Input":
         key = "batch_shape" if dialect == "keras3" else "batch_input_shape"
-        return {key: [None, *p["shape"]], "dtype": "float32", "sparse": False, "ragged": False, "name": node.name}
+        return {key: [None, *p["shape"]], "dtype": p.get("dtype", "float32"), "sparse": False, "ragged": False,
+                "name": node.name}
     cfg: dict[str, Any] = {"name": node.name, "trainable": True, "dtype": "float32"}
     if not spec.keras.trainable_arg:
         del cfg["trainable"]
@@ -272,6 +273,14 @@ def _shape_list(value) -> tuple | None:
                                                 for v in value):
         return tuple(value)
     return None
+
+
+def _input_dtype(layer: dict) -> dict:
+    """An InputLayer's integer dtype as Input's parameter ({} for float inputs)."""
+    dtype = (layer.get("config") or {}).get("dtype")
+    if isinstance(dtype, dict):                        # Keras 3's DTypePolicy
+        dtype = (dtype.get("config") or {}).get("name")
+    return {"dtype": dtype} if dtype in ("int32", "int64") else {}
 
 
 def _input_shape_from(cfg: dict) -> tuple | None:
@@ -520,7 +529,8 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
         if shape is None:
             problems.append("the Sequential model declares no input shape (it was never built).")
         else:  # None: a length that varies (Input(shape=(None, 4)))
-            node = add("Input", {"shape": tuple(shape)}, lname, where)
+            node = add("Input", {"shape": tuple(shape), **_input_dtype(parsed[0][0] if parsed and parsed[0][1] ==
+                                                                       "Input" else {})}, lname, where)
             prev = node.id if node else None
         for layer, type_, lname, where in body:
             if type_ is None:
@@ -551,7 +561,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
                 if shape is None:  # None in it: a length that varies, as Input declares
                     problems.append(f"{where}: the input shape is unknown.")
                     continue
-                add("Input", {"shape": tuple(shape)}, lname, where)
+                add("Input", {"shape": tuple(shape), **_input_dtype(layer)}, lname, where)
             else:
                 add(type_, {**_layer_params(type_, cfg, where, problems, notes), **_call_params(type_, layer)}, lname,
                     where)

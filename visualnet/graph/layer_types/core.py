@@ -14,7 +14,10 @@ register(LayerSpec(
     "Input", "input", "Feeds samples of the given shape into the network (batch dimension excluded).",
     (Param("shape", "shape", (784,), "Shape of one sample, without the batch dimension, e.g. 28, 28, 1 "
                                      "(None: any length, e.g. None, 8 for sequences of 8 features).",
-           required=True, allow_none=True),),
+           required=True, allow_none=True),
+     Param("dtype", "choice", "float32", "The samples' type: float32, or int32 / int64 for token ids (an "
+                                         "Embedding's input). The engine computes in float32 either way.",
+           choices=("float32", "int32", "int64"))),
     0, 0, lambda p, shapes: (None, *p["shape"]), key_params=("shape",),
     keras=KerasForm("InputLayer"),
 ))

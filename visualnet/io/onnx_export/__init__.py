@@ -64,8 +64,9 @@ def onnx_model(model, opset: int = OPSET):
             name = b.name(node.name)
             dims = ["batch", *(d if d is not None else f"{node.name}_dim{i}" for i, d in
                                enumerate(node.params["shape"], 1))]
-            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, dims))
-            tensors[nid] = name
+            kind = {"int32": TensorProto.INT32, "int64": TensorProto.INT64}.get(node.params.get("dtype"))
+            inputs.append(helper.make_tensor_value_info(name, kind or TensorProto.FLOAT, dims))
+            tensors[nid] = name if kind is None else b.op("Cast", [name], node.name, to=TensorProto.FLOAT)
             continue
         weights = [w for w in model.get_layer(node.name).get_weights()]
         layer = Layer(node.type, node.name, node.params, [tensors[s] for s in graph.inputs_of(nid)],
