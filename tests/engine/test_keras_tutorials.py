@@ -230,18 +230,14 @@ PROGRAMS = [
                         "Functional from_config layers: ['InputLayer', 'Dense']",
                         "model_from_json output shape: (None, 1)", "Layer weights copied: True",
                         "Reloaded .weights.h5 predictions match", "Reloaded .h5 predictions match")],
-            twin=[same_facts],
-            xfail="Layer.build(input_shape) with one shape, as Keras's `layer.build((None, 784))`: "
-                  "VisualNet's build takes a list of shapes (engine/layers/base.py: 'NoneType' object is "
-                  "not iterable)"),
+            twin=[same_facts]),
     Program("transfer_learning.py",
             checks=[has("Frozen layer unchanged by fit", "Recursive freeze ok",
                         "Frozen BatchNormalization moving mean unchanged: True"),
                     above("Transfer accuracy:", 0.8), above("Fine-tuned accuracy:", 0.8)],
             twin=[same_lines("weights", "trainable", "non_trainable", "Frozen", "Fine-tuned Batch"),
                   within("Transfer accuracy:", 0.1)],
-            xfail="Layer.build((None, 4)) with one shape (engine/layers/base.py takes a list); "
-                  "`model.trainable = False` does not propagate to a nested model's `trainable` attribute "
+            xfail="`model.trainable = False` does not propagate to a nested model's `trainable` attribute "
                   "(engine/model.py)"),
     Program("iris_multiclass.py", "uci/iris.csv",
             checks=[has("Classes: ['Iris-setosa', 'Iris-versicolor', 'Iris-virginica']"), above("Accuracy:", 90)]),

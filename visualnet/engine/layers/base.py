@@ -187,7 +187,10 @@ class Layer:
 
     # ------------------------------------------------------------------ weights
     def build(self, input_shapes: list[tuple]) -> None:
-        """Check the input shapes and create the weights (idempotent for equal shapes)."""
+        """Check the input shapes (a list of them, or one shape as Keras's `build((None, 784))`)
+        and create the weights (idempotent for equal shapes)."""
+        if len(input_shapes) and not isinstance(input_shapes[0], (list, tuple)):
+            input_shapes = [input_shapes]
         input_shapes = [tuple(s) for s in input_shapes]
         if self.input_shapes is not None:
             if [s[1:] for s in input_shapes] != [s[1:] for s in self.input_shapes]:
