@@ -236,9 +236,7 @@ PROGRAMS = [
                         "Frozen BatchNormalization moving mean unchanged: True"),
                     above("Transfer accuracy:", 0.8), above("Fine-tuned accuracy:", 0.8)],
             twin=[same_lines("weights", "trainable", "non_trainable", "Frozen", "Fine-tuned Batch"),
-                  within("Transfer accuracy:", 0.1)],
-            xfail="`model.trainable = False` does not propagate to a nested model's `trainable` attribute "
-                  "(engine/model.py)"),
+                  within("Transfer accuracy:", 0.1)]),
     Program("iris_multiclass.py", "uci/iris.csv",
             checks=[has("Classes: ['Iris-setosa', 'Iris-versicolor', 'Iris-virginica']"), above("Accuracy:", 90)]),
     Program("wheat_seeds_normalization.py", "uci/wheat-seeds.csv",

@@ -196,3 +196,15 @@ def test_model_trainable_freezes_every_layer():
 def test_sequential_trainable_argument():
     m = vm.Sequential([vl.Input((3,)), vl.Dense(2)], trainable=False)
     assert not m.trainable and m.trainable_weights == [] and len(m.non_trainable_weights) == 2
+
+
+def test_freezing_a_model_freezes_its_nested_models_flags_too():
+    """Keras sets `trainable` recursively: the nested model's own flag as well as its layers'."""
+    import visualnet as keras
+
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, activation="relu")])
+    outer = keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(2)])
+    outer.trainable = False
+    assert inner.trainable is False and inner.layers[0].trainable is False
+    outer.trainable = True
+    assert inner.trainable is True and inner.layers[0].trainable is True

@@ -30,6 +30,9 @@ class TrainableState:
         self._trainable = value
         for layer in self._flag_layers():
             layer.trainable = value
+        for owner in {id(o): o for o in getattr(self, "_owners", {}).values()}.values():
+            if owner is not self:       # a nested model's own flag too, as Keras sets it recursively
+                owner.trainable = value
 
     def _flag_layers(self) -> list:
         """Every layer whose flag `model.trainable = ...` sets."""
