@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...graph import get_spec
+from ...graph.layer_types.wrappers import time_distributed_inner
 from .builder import Builder, activation
-from .context import Layer, axis_of, f32, rule
+from .context import RULES, Layer, axis_of, f32, rule
 
 IDENTITY_AT_INFERENCE = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
                          "AlphaDropout", "ActivityRegularization", "Identity", "Masking", "RandomFlip",
@@ -233,10 +235,6 @@ def _embedding(b, L):
 @rule("TimeDistributed")
 def _time_distributed(b, L):
     """The wrapped layer's rule on the steps folded into the batch, then unfolded."""
-    from ...graph import get_spec
-    from ...graph.layer_types.wrappers import time_distributed_inner
-    from .context import RULES
-
     inner_type, inner_params = time_distributed_inner(L.params)
     if inner_type not in RULES:
         L.refuse(f"the wrapped {inner_type} has no ONNX rule")

@@ -99,13 +99,19 @@ def _bidirectional(b, L):
     L.refuse(f"merge_mode={mode!r} has no ONNX form here")
 
 
+def _causal(b: Builder, L: Layer, scores: str) -> str:
+    """`scores` with the future steps pushed to -1e9 when the layer's causal mask is on."""
+    if not L.params.get("use_causal_mask"):
+        return scores
+    tq, tv = L.in_shapes[0][1], L.in_shapes[1][1]
+    if tq is None or tv is None:
+        L.refuse("a causal mask over sequences of unknown length has no ONNX form here")
+    future = np.triu(np.ones((tq, tv), np.float32), k=1) * 1e9
+    return b.op("Sub", [scores, b.const(future, f"causal_{L.name}")], L.name)
+
+
 def _attend(b: Builder, L: Layer, scores: str, value: str) -> str:
-    if L.params.get("use_causal_mask"):
-        tq, tv = L.in_shapes[0][1], L.in_shapes[1][1]
-        if tq is None or tv is None:
-            L.refuse("a causal mask over sequences of unknown length has no ONNX form here")
-        future = np.triu(np.ones((tq, tv), np.float32), k=1) * 1e9
-        scores = b.op("Sub", [scores, b.const(future, f"causal_{L.name}")], L.name)
+    scores = _causal(b, L, scores)
     weights = b.op("Softmax", [scores], L.name, axis=-1)
     return b.op("MatMul", [weights, value], L.name)
 
@@ -168,12 +174,7 @@ def _multi_head(b, L):
     v = project(value, "value", value_dim, [0, 2, 1, 3])                     # (b, h, s, v)
     q = b.op("Mul", [q, b.scalar(1.0 / np.sqrt(key_dim))], L.name)
     scores = b.op("MatMul", [q, k], L.name)
-    if p.get("use_causal_mask"):
-        tq, tv = L.in_shapes[0][1], L.in_shapes[1][1]
-        if tq is None or tv is None:
-            L.refuse("a causal mask over sequences of unknown length has no ONNX form here")
-        future = np.triu(np.ones((tq, tv), np.float32), k=1) * 1e9
-        scores = b.op("Sub", [scores, b.const(future, f"causal_{L.name}")], L.name)
+    scores = _causal(b, L, scores)
     heads_out = b.op("MatMul", [b.op("Softmax", [scores], L.name, axis=-1), v], L.name)       # (b, h, t, v)
     merged = b.op("Reshape", [b.transpose(heads_out, [0, 2, 1, 3], L.name), b.ints([0, 0, heads * value_dim])],
                   L.name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...graph import Graph
+from ..onnx_export.rules_conv import same_pads
 from .errors import OnnxImportError
 
 ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus", "Softsign": "softsign",
@@ -256,14 +257,11 @@ class Converter:
         if auto_pad not in ("NOTSET", "VALID", ""):
             raise OnnxImportError(f"{name}: auto_pad={auto_pad} has no Keras padding")
         pads = list(pads or [0] * (2 * dims))
-        pairs = [(pads[i], pads[i + dims]) for i in range(dims)]
         if not any(pads):
             return "valid", []
-        sizes = v.shape[2:]
-        same = all(n is not None and (lambda total: (total // 2, total - total // 2))(
-            max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)) == pair
-            for n, k, s, d, pair in zip(sizes, kernel, strides, dilations, pairs))
-        return ("same", []) if same else ("valid", pairs)
+        if same_pads(v.shape[2:], kernel, strides, dilations) == pads:    # Keras's "same", as the export writes it
+            return "same", []
+        return "valid", [(pads[i], pads[i + dims]) for i in range(dims)]
 
     def _zero_pad(self, src: str, pairs: list, name: str) -> str:
         layer = "ZeroPadding1D" if len(pairs) == 1 else "ZeroPadding2D"
