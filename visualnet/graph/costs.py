@@ -1,50 +1,74 @@
-"""Multiply-adds: what one sample costs a layer at inference, from its declaration's weights
-and its input and output shapes (Neural Network Console shows it per layer; people ask for
-FLOPs: about twice this). Counted: the products with weights (a kernel applied at every
-output position, a recurrent layer's kernels at every step) and attention's scores and
-weighted sums; element-wise work (activations, normalization, merges) counts 0. None when a
-length the count depends on is not known (a sequence of any length)."""
+"""Multiply-adds: what one sample costs a layer at inference (Neural Network Console shows
+it per layer; people ask for FLOPs: about twice this). Counted: the products with weights
+and attention's scores and weighted sums; element-wise work (activations, normalization,
+merges) counts 0. None when a length the count depends on is not known (a sequence of any
+length).
+
+A declaration's `cost_rule(params, input_shapes, output_shape, weights)` gives its count;
+without one, `kernel_cost` applies (every weight named like a kernel, at every output
+position), which is right for dense, convolution, depthwise and separable layers and for
+TimeDistributed around them."""
 
 from __future__ import annotations
 
 from math import prod
-
-_RECURRENT = ("SimpleRNN", "LSTM", "GRU", "Bidirectional")
 
 
 def _known(*dims) -> bool:
     return all(d is not None for d in dims)
 
 
-def _attention(input_shapes: list) -> int | None:
+def _kernels(weights) -> int:
+    return sum(w.size for w in weights if w.name.endswith("kernel"))
+
+
+def _at(kernels: int, positions) -> int | None:
+    return kernels * prod(positions) if _known(*positions) else None
+
+
+def kernel_cost(params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
+    """The kernels applied at every position of the output (channels last)."""
+    kernels = _kernels(weights)
+    return _at(kernels, output_shape[1:-1]) if kernels else 0
+
+
+def transposed_cost(params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
+    """A transposed convolution's kernel, applied at every position of its input."""
+    return _at(_kernels(weights), input_shapes[0][1:-1])
+
+
+def recurrent_cost(params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
+    """The input and recurrent kernels (both directions' for Bidirectional) at every step."""
+    return _at(_kernels(weights), input_shapes[0][1:2])
+
+
+def attention_cost(params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
+    """Scores (query steps x value steps x features) and the weighted sum of the values."""
     (_, tq, dim), (_, tv, dv) = input_shapes[0], input_shapes[1]
     return tq * tv * (dim + dv) if _known(tq, tv, dim, dv) else None
 
 
-def multiply_adds(layer_type: str, params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
-    """Multiply-adds of one sample through the layer (see the module docstring)."""
+def multi_head_cost(params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
+    """The four projections at their steps, and each head's scores and weighted sum."""
+    tq, tv = input_shapes[0][1], input_shapes[1][1]
+    if not _known(tq, tv):
+        return None
     sizes = {w.name: w.size for w in weights}
-    if layer_type in _RECURRENT:
-        steps = input_shapes[0][1]
-        kernels = sum(n for name, n in sizes.items() if name.endswith("kernel"))
-        return kernels * steps if steps is not None else None
-    if layer_type in ("Attention", "AdditiveAttention"):
-        return _attention(input_shapes)
-    if layer_type == "MultiHeadAttention":
-        tq, tv = input_shapes[0][1], input_shapes[1][1]
-        heads, key_dim = int(params["num_heads"]), int(params["key_dim"])
-        value_dim = int(params.get("value_dim") or key_dim)
-        if not _known(tq, tv):
-            return None
-        projections = (sizes["query/kernel"] + sizes["attention_output/kernel"]) * tq + \
-            (sizes["key/kernel"] + sizes["value/kernel"]) * tv
-        return projections + heads * tq * tv * (key_dim + value_dim)
-    if layer_type == "Dot":
-        return prod(input_shapes[0][1:]) if _known(*input_shapes[0][1:]) else None
-    kernels = sum(n for name, n in sizes.items() if name.endswith("kernel"))
-    if not kernels:
-        return 0
-    # a kernel is applied at every position of the output (of the input for a transposed convolution)
-    where = input_shapes[0] if layer_type.endswith("Transpose") else output_shape
-    positions = where[1:-1]
-    return kernels * prod(positions) if _known(*positions) else None
+    heads, key_dim = int(params["num_heads"]), int(params["key_dim"])
+    value_dim = int(params.get("value_dim") or key_dim)
+    projections = (sizes["query/kernel"] + sizes["attention_output/kernel"]) * tq + \
+        (sizes["key/kernel"] + sizes["value/kernel"]) * tv
+    return projections + heads * tq * tv * (key_dim + value_dim)
+
+
+def dot_cost(params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
+    """Every output value is a sum of products along the contracted axis."""
+    axis = params["axes"][0] if isinstance(params["axes"], (list, tuple)) else params["axes"]
+    shape = input_shapes[0]
+    length = shape[axis % len(shape)]
+    return prod(output_shape[1:]) * length if _known(length, *output_shape[1:]) else None
+
+
+def multiply_adds(spec, params: dict, input_shapes: list, output_shape: tuple, weights: list) -> int | None:
+    """Multiply-adds of one sample through a layer of declaration `spec`."""
+    return (spec.cost_rule or kernel_cost)(params, input_shapes, output_shape, weights)

@@ -70,6 +70,9 @@ class LayerSpec:
     key_params: tuple[str, ...] = ()
     keras: KerasForm = field(default_factory=KerasForm)
     torch: TorchForm | None = None          # None only for Input
+    # multiply-adds of one sample (params, input shapes, output shape, weights) -> int | None;
+    # None here: costs.kernel_cost, the kernels at every output position
+    cost_rule: Callable[[dict, list[Shape], Shape, list[WeightSpec]], "int | None"] | None = None
 
     @property
     def keras_class(self) -> str:

@@ -52,7 +52,7 @@ def infer_shapes(graph: Graph) -> dict[str, NodeInfo]:
                     item.trainable_params += w.size
                 else:
                     item.non_trainable_params += w.size
-            item.multiply_adds = multiply_adds(node.type, params, shapes, item.shape, weights)
+            item.multiply_adds = multiply_adds(spec, params, shapes, item.shape, weights)
         except ParamError as exc:
             item.error = str(exc)
         except ShapeError as exc:

@@ -8,6 +8,7 @@ MultiHeadAttention is called with separate inputs, layer(query, value, key)
 
 from __future__ import annotations
 
+from ..costs import attention_cost, multi_head_cost
 from ..keras_form import Fixed, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
@@ -76,7 +77,7 @@ register(LayerSpec(
                                           "(sum of tanh(query + key)).", choices=("dot", "concat")),
      DROPOUT, SEED, CAUSAL),
     2, 3, attention_shape("Attention"), _attention_weights, key_params=("score_mode", "use_causal_mask"),
-    keras=KerasForm(call_args=CALL_ARGS),
+    keras=KerasForm(call_args=CALL_ARGS), cost_rule=attention_cost,
     torch=TorchForm(_torch, _torch_module((("scale", lambda s: "()", lambda p: p["use_scale"]),
                                            ("concat_score_weight", lambda s: "()",
                                             lambda p: p["score_mode"] == "concat"))),
@@ -95,7 +96,7 @@ register(LayerSpec(
     "softmax-weighted mean of the value steps.",
     (Param("use_scale", "bool", True, "Learn one scale per feature for the scores."), DROPOUT, SEED, CAUSAL),
     2, 3, attention_shape("AdditiveAttention"), _additive_weights, key_params=("use_causal_mask",),
-    keras=KerasForm(call_args=CALL_ARGS),
+    keras=KerasForm(call_args=CALL_ARGS), cost_rule=attention_cost,
     torch=TorchForm(_torch, _torch_module((("scale", lambda s: f"{s[0][2]}", lambda p: p["use_scale"]),)),
                     {"scale": ("scale", "")}, helpers=("attention",)),
 ))
@@ -205,4 +206,5 @@ register(LayerSpec(
                     {n: (n.replace("/", "_"), "") for n in (f"{a}/{b}" for a in _MHA_PROJECTIONS
                                                             for b in ("kernel", "bias"))},
                     helpers=("multi_head_attention",)),
+    cost_rule=multi_head_cost,
 ))

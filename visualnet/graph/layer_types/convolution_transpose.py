@@ -7,6 +7,7 @@ them from the padding and output_padding (a negative crop adds zeros)."""
 
 from __future__ import annotations
 
+from ..costs import transposed_cost
 from ..keras_form import CHANNELS_LAST, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
@@ -100,6 +101,7 @@ def declare_transpose(rank: int) -> None:
             {"kernel": ("weight", f".transpose({rank + 1}, {rank}, {', '.join(map(str, range(rank)))})"),
              "bias": ("bias", "")},
             helpers=("conv_transpose",)),
+        cost_rule=transposed_cost,
     ))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..costs import dot_cost
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, register
 from ..torch_form import TorchForm
@@ -65,5 +66,5 @@ register(LayerSpec(
                                    "the same for both).", length=2, min=-3, required=True),
      Param("normalize", "bool", False, "L2-normalize both inputs along those axes first (cosine similarity).")),
     2, 2, _dot_shape, key_params=("axes", "normalize"),
-    torch=TorchForm(_dot_torch),
+    torch=TorchForm(_dot_torch), cost_rule=dot_cost,
 ))

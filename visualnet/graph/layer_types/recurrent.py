@@ -14,6 +14,7 @@ the code exporter refuses models whose masks reach a layer that uses them.
 
 from __future__ import annotations
 
+from ..costs import recurrent_cost
 from ..keras_form import NO_LORA, Fixed, KerasForm
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, register
@@ -187,6 +188,7 @@ def declare_rnn(name: str) -> None:
         keras=KerasForm(fixed=RNN_FIXED, ignored=RNN_IGNORED, weights_group="cell", declares=("activity_regularizer",)),
         # the weight map depends on units (the gate blocks' order): a function of the parameters
         torch=TorchForm(_torch_forward, torch_module(name), lambda p, s: torch_weights(name, p)),
+        cost_rule=recurrent_cost,
     ))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..costs import recurrent_cost
 from ..keras_form import Fixed, KerasForm, Wrapper
 from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, get_spec, register, snake_case
@@ -148,6 +149,7 @@ register(LayerSpec(
                     wrapper=Wrapper(("merge_mode",), bidirectional_inner, _bidirectional_outer,
                                     lambda p, n: [("forward_layer/cell", n // 2), ("backward_layer/cell", n // 2)])),
     torch=TorchForm(_bidirectional_torch_forward, _bidirectional_torch_module, _bidirectional_torch_weights),
+    cost_rule=recurrent_cost,
 ))
 
 # ---------------------------------------------------------------------- TimeDistributed
