@@ -1,5 +1,7 @@
 """Bad input exits with status 2 and one line naming the file and the problem."""
 
+import json
+
 import pytest
 
 
@@ -65,4 +67,23 @@ def test_data_outside_the_projects_folder_needs_permission(tmp_path, cli):
     code, _, err = cli("train", tmp_path / "project" / "p.vnet", "--json")
     assert code == 2 and "pass --allow-outside-data to read it" in one_line(err)
     code, out, err = cli("train", tmp_path / "project" / "p.vnet", "--json", "--allow-outside-data", "--epochs", 1)
+    assert code == 0, err
+
+
+def test_a_recipe_this_version_cannot_read(iris_project, tmp_path, cli):
+    import h5py
+
+    from visualnet.io import project as project_file
+
+    with h5py.File(iris_project, "a") as f:                  # a newer version's preprocessing step
+        recipe = json.loads(f["data_recipe"][()].decode())
+        recipe["steps"].append({"step": "denoise"})
+        del f["data_recipe"]
+        project_file._text(f, "data_recipe", json.dumps(recipe))
+        project_file._seal(f)
+    code, out, _ = cli("info", iris_project)
+    assert code == 0 and "Data: not read (the data recipe is invalid" in out and "denoise" in out
+    code, _, err = cli("train", iris_project, "--epochs", "1")
+    assert code == 2 and "data recipe is invalid" in one_line(err) and "--data" in one_line(err)
+    code, _, err = cli("train", iris_project, "--epochs", "1", "--data", "iris", "-o", tmp_path / "t.vnet")
     assert code == 0, err

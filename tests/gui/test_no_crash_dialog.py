@@ -93,6 +93,32 @@ def test_a_recipe_option_this_version_does_not_know_opens_and_is_saved_back_whol
     assert json.loads(again.metadata[project_file.KEPT]["/notes"].decode()) == {"text": "from a newer version"}
 
 
+def test_a_recipe_step_this_version_cannot_read_opens_the_rest_and_is_kept(qtbot, window, tmp_path):
+    page = install(window)
+    window.files.quiet = True
+    path = tmp_path / "newer_step.vnet"
+    run = Run({"note": "kept"}, {"epoch/loss": np.array([1.0, 0.5])})
+    save_project(Project(get_template("mnist_mlp").load(), data.Recipe.builtin("mnist"), {"epochs": 4}, runs=[run]),
+                 path)
+    hand_edit(path, "data_recipe", lambda r: r["steps"].append({"step": "denoise", "strength": 2}))
+    with h5py.File(path, "r") as f:
+        written = json.loads(f["data_recipe"][()].decode())
+
+    assert window.files.open_path(path)
+    log = page.log.toPlainText()
+    assert "data recipe is invalid" in log and "denoise" in log and "kept in the project" in log
+    assert "was not loaded" in page.data_panel.description.text()
+    assert len(page.runs) == 1 and page.settings.epochs.value() == 4
+    assert not page.train()                                      # nothing to train on until data is chosen
+
+    assert window.files.save_to(tmp_path / "again.vnet", wait=True)
+    with h5py.File(tmp_path / "again.vnet", "r") as f:
+        assert json.loads(f["data_recipe"][()].decode()) == written
+    page.select_dataset("mnist")                                 # a choice of data replaces it
+    assert window.files.save_to(tmp_path / "chosen.vnet", wait=True)
+    assert isinstance(open_project(tmp_path / "chosen.vnet").recipe, data.Recipe)
+
+
 def test_quitting_after_moving_a_layer_and_saving_prints_no_traceback(qtbot, qapp, tmp_path):
     MainWindow.ask_before_discarding = False
     window = MainWindow()

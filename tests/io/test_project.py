@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from visualnet.data import Recipe, Standardize
+from visualnet.data import Recipe, Standardize, UnreadRecipe
 from visualnet.graph import Graph, to_dict
 from visualnet.io import ProjectFileError
 from visualnet.io.atomic import backup_path
@@ -169,8 +169,6 @@ CASES = {
     "bad graph JSON": (lambda f: _replace(f, "graph", "{nodes: ["), "model description is not valid JSON"),
     "bad training JSON": (lambda f: _replace(f, "training", "[1, 2"), "training settings is not valid JSON"),
     "training not an object": (lambda f: _replace(f, "training", "[1]"), "must be a JSON object"),
-    "bad recipe": (lambda f: _replace(f, "data_recipe", '{"version": 1, "source": {"type": "nope"}}'),
-                   "data recipe is invalid"),
     "unknown layer type": (lambda f: _replace(f, "graph", json.dumps(
         {**V1_GRAPH, "nodes": [V1_GRAPH["nodes"][0], {**V1_GRAPH["nodes"][1], "type": "Lambda"}]})),
         "Unknown layer type 'Lambda'"),
@@ -212,6 +210,17 @@ def test_broken_file_gives_a_specific_error_and_changes_nothing(tmp_path, case):
         open_project(path)
     assert digest(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.vnet"]
+
+
+def test_a_recipe_this_version_cannot_read_is_kept_as_written(tmp_path):
+    written = {"version": 1, "source": {"type": "nope"}}
+    path = broken(tmp_path, lambda f: _replace(f, "data_recipe", json.dumps(written)))
+    project = open_project(path)
+    assert isinstance(project.recipe, UnreadRecipe) and "source type" in project.recipe.problem
+    assert set(project.weights) == {"d1"}                     # the rest of the project opens
+    save_project(project, tmp_path / "again.vnet")
+    with h5py.File(tmp_path / "again.vnet", "r") as f:
+        assert json.loads(f["data_recipe"][()].decode()) == written
 
 
 def test_not_hdf5_and_truncated(tmp_path):

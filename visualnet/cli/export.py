@@ -19,6 +19,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from visualnet.data import UnreadRecipe
     from visualnet.graph import validate
     from visualnet.io import KerasFileError, export_keras_script, export_torch_script
     from visualnet.io.keras_files import save_model
@@ -43,7 +44,7 @@ def run(args) -> int:
         else:
             export = export_keras_script if args.format == "keras-script" else export_torch_script
             extra = export(model, out, weights="npz" if project.weights else None, training=project.training,
-                           recipe=project.recipe)
+                           recipe=None if isinstance(project.recipe, UnreadRecipe) else project.recipe)
     except (OSError, ValueError, KeyError, TypeError, KerasFileError) as exc:
         raise BadInput(f"{out}: cannot export {path.name}: {one_line(exc)}") from None
     print(f"Wrote {out}" + (f" and {Path(extra).name}" if extra else "")

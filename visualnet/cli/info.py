@@ -25,6 +25,10 @@ def _header(path: Path, project) -> str:
 def _recipe_lines(recipe) -> list[str]:
     if recipe is None:
         return ["Data: no recipe"]
+    from visualnet.data import UnreadRecipe
+
+    if isinstance(recipe, UnreadRecipe):
+        return [f"Data: not read ({recipe.problem}); it is kept in the file"]
     src, split = recipe.source, recipe.split
     lines = [f"Data: {src.get('type')} {src.get('name') or src.get('path')}"
              + (f" {src['params']}" if src.get("params") else ""),

@@ -67,12 +67,15 @@ def recipe_for_data(data: str, old):
 def prepare_data(project, path, data: str | None = None, allow_outside: bool = False):
     """The project's data (or `--data`) prepared through its recipe, as the Train page
     prepares it; data outside the project's folder only with `allow_outside`."""
-    from visualnet.data import DataChangedWarning, DataError, outside_paths, prepare
+    from visualnet.data import DataChangedWarning, DataError, UnreadRecipe, outside_paths, prepare
 
     path = Path(path)
     base = path.resolve().parent
+    unread = isinstance(project.recipe, UnreadRecipe)
     if data is not None:
-        recipe = recipe_for_data(data, project.recipe)
+        recipe = recipe_for_data(data, None if unread else project.recipe)
+    elif unread:
+        raise BadInput(f"{path}: {project.recipe.problem}; give the data with --data PATH_OR_BUILTIN")
     elif project.recipe is None:
         raise BadInput(f"{path}: it has no data recipe; give the data with --data PATH_OR_BUILTIN")
     else:

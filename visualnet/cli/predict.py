@@ -113,6 +113,10 @@ def run(args) -> int:
     project = open_file(path)
     if not project.weights:
         raise BadInput(f"{path}: it has no trained weights to predict with; train it first")
+    from visualnet.data import UnreadRecipe
+
+    if isinstance(project.recipe, UnreadRecipe):
+        raise BadInput(f"{path}: {project.recipe.problem}; its inputs cannot be prepared as it was trained")
     x, files = _inputs(source, project.recipe)
     try:
         y = np.asarray(project.build_model(compile=False).predict(x, batch_size=256, verbose=0))

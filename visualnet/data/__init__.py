@@ -26,7 +26,7 @@ from .numpy_import import list_arrays, load_array, read_numpy
 from .preprocessing import (Channels, Flatten, MinMaxScale, OneHot, Pipeline, Reshape, Rescale, Standardize,
                             Step, VectorizeText)
 from .preview import FeatureStats, Preview, Sample, class_counts, feature_stats, preview
-from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, predicted_labels, prepare,
+from .recipe import (DataChangedWarning, PreparedData, Recipe, Subset, UnreadRecipe, predicted_labels, prepare,
                      transform_for_prediction)
 from .sequence_sets import read_sequence_set
 from .series import SeriesOptions, read_series_csv
@@ -49,7 +49,7 @@ __all__ = [
     "VectorizeText", "BatchedDataset", "text_dataset_from_directory", "decode_text", "list_text_files",
     "read_text_csv", "read_text_file", "read_text_folder", "TextVectorization", "TextVectorizer",
     "FeatureStats", "Preview", "Sample", "class_counts", "feature_stats", "preview",
-    "DataChangedWarning", "PreparedData", "Recipe", "Subset", "guess_source_type", "load_source", "outside_paths", "predicted_labels", "prepare",
+    "DataChangedWarning", "PreparedData", "Recipe", "Subset", "UnreadRecipe", "guess_source_type", "load_source", "outside_paths", "predicted_labels", "prepare",
     "transform_for_prediction", "SplitIndices", "SplitSpec", "split_indices",
     "SeriesOptions", "read_series_csv", "read_sequence_set", "unscale_targets",
 ]

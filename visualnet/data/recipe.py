@@ -118,6 +118,21 @@ class Recipe:
             raise DataError(f"the data recipe is not valid JSON: {e}") from None
 
 
+@dataclass(frozen=True)
+class UnreadRecipe:
+    """A project's data recipe this version cannot read (a newer version's option, a hand
+    edit), kept as written: saving the project writes it back unchanged. `problem` says why
+    it was not read; nothing can be prepared from it."""
+    data: object
+    problem: str
+
+    def to_dict(self):
+        return copy.deepcopy(self.data)
+
+    def to_json(self, indent: "int | None" = 2) -> str:
+        return json.dumps(self.data, indent=indent, allow_nan=False)
+
+
 def _migrate(d: dict) -> dict:
     """Bring an older recipe dict up to RECIPE_VERSION (nothing to do yet: version 1 is the first)."""
     return d

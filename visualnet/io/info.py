@@ -35,7 +35,11 @@ def file_summary(path) -> str:
         lines = [f"{path.name}: VisualNet project (format_version {p.metadata.get('format_version_read')}, "
                  f"saved by VisualNet {p.metadata.get('app_version', '?')} at {p.metadata.get('saved_at', '?')})"]
         lines += _graph_lines(p.graph)
-        if p.recipe is not None:
+        from ..data import UnreadRecipe
+
+        if isinstance(p.recipe, UnreadRecipe):
+            lines.append(f"  data: not read ({p.recipe.problem})")
+        elif p.recipe is not None:
             src = p.recipe.source
             lines.append(f"  data: {src.get('type')} {src.get('name') or src.get('path')}")
         if p.training:

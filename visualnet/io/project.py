@@ -159,7 +159,7 @@ class Project:
     """Everything a `.vnet` file holds. `weights`: node id -> weight name -> array."""
 
     graph: Graph
-    recipe: Any = None                      # visualnet.data.Recipe or None
+    recipe: Any = None                      # visualnet.data.Recipe, UnreadRecipe (kept as written) or None
     training: dict = field(default_factory=dict)
     weights: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer: OptimizerState | None = None
@@ -587,7 +587,7 @@ def _read_v1(f: h5py.File) -> dict:
 
 
 def _read_v1_parts(f: h5py.File) -> dict:
-    from ..data import DataError, Recipe
+    from ..data import DataError, Recipe, UnreadRecipe
 
     graph_data = _read_json(f, "graph", "model description")
     if isinstance(graph_data, dict):
@@ -605,7 +605,7 @@ def _read_v1_parts(f: h5py.File) -> dict:
         try:
             recipe = Recipe.from_dict(recipe_data)
         except (DataError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise ProjectFileError(f"the data recipe is invalid: {exc}") from None
+            recipe = UnreadRecipe(recipe_data, f"the data recipe is invalid: {exc}")   # kept; the rest opens
     training = _read_json(f, "training", "training settings")
     _check_training(training)
 

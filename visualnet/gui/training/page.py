@@ -25,6 +25,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QPlainTextEdit, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
+from visualnet.data import UnreadRecipe
 from visualnet.data.compatibility import check_model_for_data
 from visualnet.engine.model import Model
 from visualnet.engine.rng import global_rng, set_seed
@@ -402,7 +403,10 @@ class TrainingPage(QWidget):
         recipe, settings, trained weights (the next Train or Evaluate uses them) and runs."""
         self._forget()
         notes = []
-        if project.recipe is not None and not self._load_recipe(project.recipe):
+        unread = isinstance(project.recipe, UnreadRecipe)
+        if unread:
+            notes.append(f"{project.recipe.problem}. It is kept in the project as written until you choose data")
+        if project.recipe is not None and (unread or not self._load_recipe(project.recipe)):
             self.workspace.pending_recipe, self.workspace.data_recipe = project.recipe, None
             self.prepared = self.data_panel.prepared = None
             self.data_panel.hold = True
