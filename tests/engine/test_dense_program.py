@@ -124,3 +124,57 @@ def test_settings_programs_do_not_cover_run_from_python(monkeypatch, setting):
     x, y = _data(False)
     h = m.fit(x, y, batch_size=128, epochs=1, verbose=0)
     assert runs == [] and np.isfinite(h.history["loss"][0])
+
+
+@pytest.mark.parametrize("seeded", [False, True], ids=["global-generator", "layer-seed"])
+@pytest.mark.parametrize("shuffle", [True, False], ids=["shuffled", "in-order"])
+def test_flatten_and_dropout_run_in_the_program_bit_for_bit(monkeypatch, caplog, seeded, shuffle):
+    """The beginner's MLP (Flatten, Dense, Dropout, Dense): the dropout numbers are drawn as
+    the layer draws them, so the program's masks and the Python step's are the same."""
+    caplog.set_level(logging.DEBUG, logger="visualnet")
+    seed = 5 if seeded else None
+
+    def build():
+        m = models.Sequential([layers.Input((8, 12, 1)), layers.Flatten(), layers.Dense(160, activation="relu"),
+                               layers.Dropout(0.3, seed=seed), layers.Dense(64, activation="relu"),
+                               layers.Dropout(0.2), layers.Dense(10, activation="softmax")])
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return m
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 8, 12, 1)).astype(np.float32)
+    labels = rng.integers(0, 10, len(x))
+    results = []
+    for programs in (True, False):
+        monkeypatch.setattr(fused.FusedStep, "programs", programs)
+        runs = []
+        real = program.Runner.run
+        monkeypatch.setattr(program.Runner, "run",
+                            lambda self, table, keep=False: runs.append(1) or real(self, table, keep))
+        utils.set_random_seed(0)
+        m = build()
+        h = m.fit(x, labels, batch_size=128, epochs=3, verbose=0, shuffle=shuffle)
+        monkeypatch.undo()
+        results.append((h.history, m.get_weights(), len(runs)))
+    (h1, w1, runs), (h2, w2, none) = results
+    assert runs == 9 and none == 0, caplog.text
+    assert h1 == h2
+    for a, b in zip(w1, w2):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("model", ["dropout-last", "dropout-twice", "flatten-later"])
+def test_chains_programs_do_not_cover_run_from_python(monkeypatch, model):
+    body = {"dropout-last": [layers.Flatten(), layers.Dense(10, activation="softmax"), layers.Dropout(0.5)],
+            "dropout-twice": [layers.Flatten(), layers.Dense(32, activation="relu"), layers.Dropout(0.5),
+                              layers.Dropout(0.5), layers.Dense(10, activation="softmax")],
+            "flatten-later": [layers.Dense(32, activation="relu"), layers.Flatten(),
+                              layers.Dense(10, activation="softmax")]}[model]
+    m = models.Sequential([layers.Input((8, 12)), *body])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    runs = []
+    monkeypatch.setattr(program.Runner, "run", lambda self, table, keep=False: runs.append(1))
+    rng = np.random.default_rng(0)
+    h = m.fit(rng.standard_normal((200, 8, 12)).astype(np.float32), rng.integers(0, 10, 200), batch_size=64,
+              epochs=1, verbose=0)
+    assert runs == [] and np.isfinite(h.history["loss"][0])

@@ -6,7 +6,10 @@ share of a small model's step (figures: benchmarks/RESULTS.md). For a model that
 chain of Dense layers ending in an activation its loss fuses with, the step is written
 once per batch shape as a program of the same kernels, in the same order, split the same
 way (kernels/dense.py's `products`), so training is bit-identical to the step
-run from Python (tests/engine/test_dense_program.py). Anything else in the model or its
+run from Python (tests/engine/test_dense_program.py). A Flatten first (a view of the
+input rows) and Dropout after a hidden Dense layer (its numbers drawn in Python before the
+program runs, in the layer's order, and applied by a job: kernels/dropout.py) are part of
+the chain. Anything else in the model or its
 compile settings (other layers, clipping, a metric without a compiled count, more than
 two cores' parts, weight regularizers or constraints, which add to the gradients and
 follow the optimizer step) leaves the step to Python.
@@ -18,8 +21,9 @@ import logging
 
 import numpy as np
 
-from ..layers.core import Dense
-from ..kernels import dense, gemm
+from ..layers.core import Dense, Dropout, Flatten
+from ..kernels import dense, dropout, gemm
+from ..rng import global_rng
 from ..penalties import has_constraints, has_weight_penalties
 from ..runtime import fpmode, program
 from ..runtime.split import layer_parts
@@ -33,9 +37,14 @@ class DenseProgram:
     """The step of `fast` (a FusedStep) as programs, one per (rows, side, parts), made on
     first use; `__call__` runs one, or returns None where none can be made."""
 
-    def __init__(self, fast, layers):
+    def __init__(self, fast, layers, drops):
         self.fast, self.layers = fast, layers
         rows = fast.batch_size
+        self.drops = drops  # per Dense layer: the Dropout after it, or None
+        self.uniforms = [None if d is None else np.empty((rows, layer.values["kernel"].shape[1]), np.float32)
+                         for layer, d in zip(layers, drops)]  # the Dropouts' draws
+        self.dropped = [None if d is None else np.empty_like(u) for d, u in zip(drops, self.uniforms)]
+        self.mask_params = [None if d is None else dropout.mask_params(d.config["rate"]) for d in drops]
         self.z = [np.empty((rows, layer.values["kernel"].shape[1]), np.float32) for layer in layers]
         self.y = np.empty_like(self.z[-1])  # the output activation's
         self.dx = [np.empty((rows, layer.values["kernel"].shape[0]), np.float32) for layer in layers]
@@ -55,18 +64,29 @@ class DenseProgram:
         ex, optimizer = model._executor, model.compiled.optimizer
         if not program.available() or not gemm.AVAILABLE or fast.slow_metrics or optimizer.clips \
                 or len(ex.input_ids) != 1 or len(fast.xs) != 1 or fast.xs[0].dtype != np.float32 \
-                or fast.xs[0].ndim != 2 or has_constraints(model) or has_weight_penalties(model):
+                or has_constraints(model) or has_weight_penalties(model):
             return None
-        layers, previous = [], ex.input_ids[0]
-        for node, layer, parents in ex._forward_plan:
-            if type(layer) is not Dense or parents != (previous,) or layer.values["kernel"].dtype != np.float32:
+        layers, drops, previous, plan = [], [], ex.input_ids[0], list(ex._forward_plan)
+        if plan and type(plan[0][1]) is Flatten and plan[0][2] == (previous,):
+            previous = plan.pop(0)[0]
+        elif fast.xs[0].ndim != 2:
+            return None
+        for node, layer, parents in plan:
+            if parents != (previous,):
                 return None
-            layers.append(layer)
+            if type(layer) is Dropout and layers and drops[-1] is None and 0 < layer.config["rate"] < 1 \
+                    and layer.config.get("noise_shape") is None:
+                drops[-1] = layer
+            elif type(layer) is Dense and layer.values["kernel"].dtype == np.float32:
+                layers.append(layer)
+                drops.append(None)
+            else:
+                return None
             previous = node
-        if not layers or previous != ex.output_id or not model._store.sizes or not all(
+        if not layers or previous != ex.output_id or drops[-1] is not None or not model._store.sizes or not all(
                 layer.act.is_linear or layer.act.in_place for layer in layers[:-1]):
             return None
-        return cls(fast, layers)
+        return cls(fast, layers, drops)
 
     def __call__(self, n: int, side: int, ahead) -> tuple[float, bool] | None:
         """Train on the batch of n rows in the fast step's buffers `side`; `ahead`: the next
@@ -100,6 +120,9 @@ class DenseProgram:
             table[gather_row, 1 + 2] = len(ahead) if gathers else 0
         store = fast.model._store
         self.scalars[0] = scale
+        for layer, u in zip(self.drops, self.uniforms):   # as each Dropout draws in its forward
+            if layer is not None:
+                (layer._rng or global_rng()).random(dtype=np.float32, out=u[:n])
         optimizer.begin_step(store.trainable, store.grads)
         self.runner.run(table, keep=ahead is not None)
         optimizer.iterations += 1
@@ -115,7 +138,7 @@ class DenseProgram:
         """(table, the gather's row or None, the rows' labels, the loss scale) for a batch
         of n rows in buffers `side`."""
         fast, p = self.fast, program.Program(fpmode.flushing())
-        x, t, dz, y = fast.x_bufs[side][0][:n], fast.t_bufs[side][:n], fast.dz[:n], self.y[:n]
+        x, t, dz, y = fast.x_bufs[side][0][:n].reshape(n, -1), fast.t_bufs[side][:n], fast.dz[:n], self.y[:n]
         inputs, a = [], x
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
@@ -131,6 +154,8 @@ class DenseProgram:
                        f"layer {i} bias, {layer.act.name}")
             inputs.append(a)
             a = out
+            if self.drops[i] is not None:
+                a = self._dropout(p, i, out, self.dropped[i][:n], n, "forward")
         gather_row = None
         if parts > 1 and fast.gather_into(side ^ 1).applies(self.next_idx):
             gather_row = p.worker_early(lambda s: fast.gather_into(side ^ 1).fill(s, self.next_idx, 0),
@@ -155,6 +180,8 @@ class DenseProgram:
                 dx = self.dx[i][:n]
                 self._matmul(p, g, kernel.T, dx, None, f"layer {i} dx = dz @ W.T")
                 g = dx
+                if self.drops[i - 1] is not None:
+                    self._dropout(p, i - 1, g, g, n, "gradient")
         store, optimizer = fast.model._store, fast.model.compiled.optimizer
         optimizer.begin_step(store.trainable, store.grads)  # its fill needs the vectors' addresses
         edges = optimizer.part_edges(store.trainable.size)
@@ -165,6 +192,12 @@ class DenseProgram:
             p.worker(lambda s: optimizer.fill(s, edges[1], edges[2]), f"{name} part 1")
         p.main(lambda s: optimizer.fill(s, edges[0], edges[1]), f"{name} part 0")
         return p.table(), gather_row, p.labels, fast.kernel.scale(n)
+
+    def _dropout(self, p, i, x, out, n, what):
+        """`out = x * mask` of the Dropout after layer i, as a job; returns `out`."""
+        p.main(lambda s: dropout.fill_dropout(s, x, self.uniforms[i][:n], out, self.mask_params[i]),
+               f"layer {i} dropout {what}")
+        return out
 
     def _matmul(self, p, a, b, out, partials, label):
         """`dense.matmul(a, b, out, partials)` as jobs."""
