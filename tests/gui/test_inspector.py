@@ -167,3 +167,25 @@ def test_fixing_a_bad_parameter_from_a_file_undoes_to_the_bad_value(qtbot, windo
     assert [p.code for p in window.document.problems] == ["param_invalid"]
     window.actions["redo"].trigger()
     assert g.nodes[d.id].params["units"] == 5
+
+
+def test_the_form_fits_a_narrow_dock_at_a_large_font(qtbot, qapp, window):
+    """At 12 pt in the default dock width, no field or text is cut off on the right: long
+    rows put the field under its label and combo boxes narrow (the inspector never scrolls
+    sideways, so what is wider than the dock is clipped)."""
+    font = qapp.font()
+    try:
+        large = qapp.font()
+        large.setPointSizeF(12.0)
+        qapp.setFont(large)
+        window.resize(1280, 720)
+        ids = load(window)
+        for name in ("conv2d", "dense", "input_layer"):
+            select_node(qtbot, window, ids[name])
+            qapp.processEvents()
+            inspector = window.inspector
+            content = inspector.widget()
+            assert content.minimumSizeHint().width() <= inspector.viewport().width(), name
+            assert content.width() <= inspector.viewport().width(), name
+    finally:
+        qapp.setFont(font)

@@ -5,9 +5,11 @@ without ever resizing itself, and with docks a person can use."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSize, Qt
 
 from visualnet.gui.training import install
+from visualnet.gui.training.controls import RunControls
 
 SCREEN = QSize(1280, 720)
 
@@ -100,3 +102,18 @@ def test_every_page_fits_with_a_desktop_s_larger_font(qtbot, qapp):
         window.training_page.shutdown()
     finally:
         qapp.setFont(font)
+
+
+@pytest.mark.parametrize("width", [160, 260, 420])
+def test_the_progress_text_stays_on_one_line_in_a_narrow_bar(qtbot, width):
+    controls = RunControls({key: lambda: None for key in RunControls.ACTIONS})
+    qtbot.addWidget(controls)
+    controls.progress.setFixedWidth(width)
+    controls.show()
+    qtbot.waitExposed(controls)
+    controls.show_progress({"fraction": 0.06, "epoch": 2, "epochs": 50, "batch": 12, "steps_per_epoch": 250,
+                            "samples_per_second": 4_416.0, "eta": 76.0})
+    text = controls.progress.format()
+    assert text.startswith("6%")
+    assert controls.progress.fontMetrics().horizontalAdvance(text) <= controls.progress.contentsRect().width()
+    assert "batch 12/250" in controls.progress.toolTip() and "4,416 samples/s" in controls.progress.toolTip()

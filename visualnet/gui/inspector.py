@@ -5,7 +5,7 @@ live through undo commands; below it, what shape inference knows about the layer
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QSizePolicy, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea, QSizePolicy, QVBoxLayout,
                                QWidget)
 
 from visualnet.graph import GraphError, ParamError, get_spec
@@ -118,6 +118,7 @@ class InspectorWidget(QScrollArea):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)   # a narrow dock: fields under their labels
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.name_edit = QLineEdit(node.name)
         self.name_edit.setObjectName("name")
@@ -129,6 +130,7 @@ class InspectorWidget(QScrollArea):
         for param in spec.params:
             editor = editor_for(param)
             editor.setObjectName(param.name)
+            _let_shrink(editor)
             editor.set_value(node.params.get(param.name, param.default))
             editor.edited.connect(lambda value, p=param: self._edited(p, value))
             label = QLabel(param.name + ("*" if param.required else ""))
@@ -263,6 +265,14 @@ def _show_error(label: QLabel, message: str | None) -> None:
         label.show()
     else:
         label.hide()
+
+
+def _let_shrink(editor: QWidget) -> None:
+    """Combo boxes as narrow as the dock (their longest choice shows in the open list), so
+    the form fits instead of being clipped on the right."""
+    for combo in editor.findChildren(QComboBox) + ([editor] if isinstance(editor, QComboBox) else []):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(6)
 
 
 def _separator() -> QFrame:

@@ -65,9 +65,20 @@ class RunControls(QWidget):
         eta = p.get("eta")
         eta_text = "" if eta is None else f" · ETA {_clock(eta)}"
         epoch = f"epoch {p['epoch'] + 1 if p['epoch'] < p['epochs'] else p['epochs']}/{p['epochs']}"
-        rate = f"{p['samples_per_second']:,.0f} samples/s{eta_text}"
-        self.progress.setFormat(f"{p['fraction']:.0%} · {epoch} · {rate}")     # one line in the bar
-        self.progress.setToolTip(f"{p['fraction']:.0%} · {epoch} · batch {p['batch']}/{p['steps_per_epoch']} · {rate}")
+        speed = f"{p['samples_per_second']:,.0f}"
+        rate = f"{speed} samples/s{eta_text}"
+        done = f"{p['fraction']:.0%}"
+        left = "" if eta is None else f" · {_clock(eta)} left"
+        self.progress.setFormat(self._fitting(f"{done} · {epoch} · {rate}", f"{done} · {epoch} · {speed}/s{left}",
+                                              f"{done} · {epoch}{left}", done))
+        self.progress.setToolTip(f"{done} · {epoch} · batch {p['batch']}/{p['steps_per_epoch']} · {rate}")
+
+    def _fitting(self, *texts: str) -> str:
+        """The first of `texts` (longest first) that fits on one line in the bar (a text too
+        long for it wraps into two cut-off lines)."""
+        room = self.progress.contentsRect().width() - 12
+        metrics = self.progress.fontMetrics()
+        return next((t for t in texts if metrics.horizontalAdvance(t) <= room), texts[-1])
 
 
 def _clock(seconds: float) -> str:
