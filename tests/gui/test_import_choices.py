@@ -4,9 +4,11 @@ last column, chosen in the import dialog."""
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from visualnet import data
+from visualnet.gui.training.table_csv_dialog import TableCsvDialog
 
 
 def image_folder(root, broken: str | None = None):
@@ -68,6 +70,18 @@ def test_the_label_column_is_chosen_when_a_csv_is_imported(qtbot, page, tmp_path
     assert [type(e).__name__ for e in view.form_edits] == ["QLineEdit", "QLineEdit", "QComboBox"]
     assert [view.form_edits[2].itemText(i) for i in range(2)] == ["brown", "green"]
     assert data.transform_for_prediction(page.prepared.recipe, [view.form_values()]).shape == (1, 4)
+    # and chosen again later, from the Dataset box
+    panel = page.data_panel
+    assert panel.label_button.isVisibleTo(panel)
+    qtbot.mouseClick(panel.label_button, Qt.MouseButton.LeftButton)
+    again = panel.findChildren(TableCsvDialog)[-1]
+    assert again.label_column.currentData() == "species"
+    again.label_column.setCurrentIndex(3)
+    again.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    assert page.prepared.recipe.source["options"] == {"target": "colour"}
+    assert page.prepared.dataset.class_names == ["brown", "green"]
+    page.select_dataset("iris")
+    assert not panel.label_button.isVisibleTo(panel)
     # a file that is not a table: said, no dialog
     bad = tmp_path / "one.csv"
     bad.write_text("just\none\ncolumn\n")

@@ -48,7 +48,7 @@ class DataPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.prepared: data.PreparedData | None = None
-        self._source: dict | None = None      # an imported file's source (None: the built-in chosen)
+        self._imported: dict | None = None
         self._custom_steps: list | None = None   # a project's preprocessing the check boxes cannot show
         self._stratify = False
         self.hold = False                     # a project's data could not be loaded: no default data either
@@ -71,7 +71,13 @@ class DataPanel(QWidget):
         menu.addAction("Folder of images or texts…", self._import_folder_dialog)
         menu.addAction("CSV with a text column…", self._import_text_csv_dialog)
         self.import_button.setMenu(menu)
+        self.label_button = QPushButton("Label column…")     # an imported CSV table: choose it again
+        self.label_button.setToolTip("Choose which column of the table the model learns to predict")
+        self.label_button.clicked.connect(lambda: self.ask_label_column(self._source["path"],
+                                                                        self._source["options"].get("target")))
+        self.label_button.hide()
         row.addWidget(self.combo, 1)
+        row.addWidget(self.label_button)
         row.addWidget(self.import_button)
         form.addLayout(row)
         self.params = BuiltinParamsForm()
@@ -129,6 +135,17 @@ class DataPanel(QWidget):
             w.toggled.connect(self.reload)
         for w in (self.validation, self.test, self.split_seed):
             w.editingFinished.connect(self.reload)
+
+    @property
+    def _source(self) -> dict | None:
+        """An imported file's source (None: the built-in chosen)."""
+        return self._imported
+
+    @_source.setter
+    def _source(self, source: dict | None) -> None:
+        self._imported = source
+        if hasattr(self, "label_button"):
+            self.label_button.setVisible(source is not None and source.get("type") == "csv")
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -217,10 +234,10 @@ class DataPanel(QWidget):
         elif path:
             self.import_file(path)
 
-    def ask_label_column(self, path) -> "TableCsvDialog | None":
+    def ask_label_column(self, path, current: str | None = None) -> "TableCsvDialog | None":
         """Open the dialog choosing the label column of the CSV table `path`; OK imports it."""
         try:
-            dialog = TableCsvDialog(path, self)
+            dialog = TableCsvDialog(path, self, current)
         except (data.DataError, OSError, ValueError) as exc:
             self.failed.emit(f"Cannot import {Path(path).name}: {exc}")
             return None

@@ -12,11 +12,12 @@ from visualnet import data
 
 
 class TableCsvDialog(QDialog):
-    """Lists the file's columns (as `data.sniff_csv` reads them), the last one chosen;
+    """Lists the file's columns (as `data.sniff_csv` reads them), `current` (a name) or the
+    last one chosen;
     `options()` are the `read_csv` arguments for the choice. Raises `data.DataError`/`OSError`
     when the file cannot be read as a table."""
 
-    def __init__(self, path, parent=None):
+    def __init__(self, path, parent=None, current: str | None = None):
         super().__init__(parent)
         self.setWindowTitle("Import a CSV table")
         layout = data.sniff_csv(path)
@@ -33,7 +34,7 @@ class TableCsvDialog(QDialog):
         for j, name in enumerate(self.names):
             sample = ", ".join(row[j] for row in layout.sample[:3] if j < len(row))
             self.label_column.addItem(f"{name}  ({sample}…)" if sample else name, name)
-        self.label_column.setCurrentIndex(len(self.names) - 1)
+        self.label_column.setCurrentIndex(self.names.index(current) if current in self.names else len(self.names) - 1)
         form.addRow("Label column", self.label_column)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
