@@ -143,6 +143,9 @@ class CurvePlot:
             self.y_span = None
             self.plot.enableAutoRange(y=True)
 
+    def is_empty(self) -> bool:
+        return not any(s.n for s in self.series.values()) and not self.markers
+
     def clear(self) -> None:
         self.auto_y()
         for s in self.series.values():
@@ -219,16 +222,31 @@ class CurvesView(QWidget):
         if keys == list(self.plots):      # the same plots: emptied, not built again
             for plot in self.plots.values():
                 plot.clear()
-        else:
-            self.layout_widget.clear()
+        else:                             # plots of the same quantities kept (building one costs 20-60 ms)
+            old = self.plots
+            for plot in old.values():
+                self.layout_widget.removeItem(plot.plot)
             self.plots = {}
             for i, key in enumerate(keys):
-                self._add_plot(key, i)
+                if key in old:
+                    self.layout_widget.addItem(old[key].plot, row=i // 2, col=i % 2)
+                    self.plots[key] = old.pop(key)
+                    self.plots[key].clear()
+                else:
+                    self._add_plot(key, i)
+            for plot in old.values():     # not needed now
+                plot.plot.setXLink(None)
         first = next(iter(self.plots.values())).plot
         if steps:
             first.disableAutoRange(axis="x")
         else:
             first.enableAutoRange(x=True)
+
+    def prepare(self, metric_names) -> None:
+        """Build the plots a run with `metric_names` will need while nothing is shown (the
+        page is idle), so that starting the run only empties them."""
+        if not self.live and all(p.is_empty() for p in self.plots.values()):
+            self.reset(metric_names)
 
     def set_live(self, live: bool) -> None:
         """Whether a run goes on (points drawn at the view's pace) or not (paused, ended:

@@ -154,6 +154,9 @@ class TrainingPage(QWidget):
         training = {**self._kept_training, **self.settings.state()}     # keys of a newer version kept as read
         training["training_samples"] = self.data_panel.subset.value()
         self.workspace.training = training
+        if self.state not in ("running", "paused"):       # the next run's plots, built while idle
+            metrics = [m for m in training.get("metrics") or [] if isinstance(m, str)]
+            QTimer.singleShot(0, self.curves, lambda: self.curves.prepare(metrics))
 
     def _data_changed(self, prepared) -> None:
         self.prepared = prepared
