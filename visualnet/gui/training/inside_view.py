@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 
@@ -54,6 +55,11 @@ def inspect(session, sample=None, points=None, max_values: int = 64) -> InsideSn
 
 
 class _LayerView(QWidget):
+    """A layer's activations: its feature maps as an image, or its values as bars (drawn
+    into a pixmap: a plot widget per layer cost 30-100 ms to build on the GUI thread)."""
+
+    BAR_HEIGHT = 90
+
     def __init__(self, name: str, layer_type: str):
         super().__init__()
         layout = QVBoxLayout(self)
@@ -61,25 +67,37 @@ class _LayerView(QWidget):
         self.title = QLabel(f"<b>{name}</b> <span style='color:{theme.current().dim}'>{layer_type}</span>")
         layout.addWidget(self.title)
         self.image = QLabel()
-        self.plot = pg.PlotWidget()
-        self.plot.setBackground(theme.current().base)
-        self.plot.setFixedHeight(90)
-        self.plot.hideAxis("bottom")
-        self.plot.setMouseEnabled(False, False)
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.current().accent)
-        self.plot.addItem(self.bars)
         layout.addWidget(self.image)
-        layout.addWidget(self.plot)
 
     def show_values(self, values) -> None:
         if values.dtype == np.uint8:
-            self.plot.hide()
-            self.image.show()
             self.image.setPixmap(pixmap_from_array(values, scale=2 if values.shape[1] < 200 else 1))
         else:
-            self.image.hide()
-            self.plot.show()
-            self.bars.setOpts(x=np.arange(len(values)), height=values, width=0.8)
+            self.image.setPixmap(_bars(values, self.BAR_HEIGHT))
+            self.image.setToolTip(f"{len(values)} values from {float(np.min(values)):.3g} to "
+                                  f"{float(np.max(values)):.3g}" if len(values) else "")
+
+
+def _bars(values, height: int) -> QPixmap:
+    """`values` as a bar chart (zero at the bottom, or across the middle when some are
+    negative), a bar of 5 px per value."""
+    t = theme.current()
+    n = len(values)
+    pixmap = QPixmap(max(1, 5 * n), height)
+    pixmap.fill(QColor(t.base))
+    top = float(np.max(np.abs(values))) if n else 0.0
+    painter = QPainter(pixmap)
+    base = height // 2 if n and float(np.min(values)) < 0 else height - 1
+    room = base if base < height - 1 else height - 2
+    painter.setPen(QColor(t.dim))
+    painter.drawLine(0, base, pixmap.width(), base)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(t.accent))
+    for i, v in enumerate(np.asarray(values, np.float64)):
+        h = 0 if top == 0 or not np.isfinite(v) else int(round(room * v / top))
+        painter.drawRect(5 * i, base - max(h, 0), 4, abs(h))
+    painter.end()
+    return pixmap
 
 
 class InsideView(QWidget):
@@ -209,31 +227,13 @@ class InsideView(QWidget):
                                                g.y_range[1] - g.y_range[0]))
 
     def _draw_activations(self, snap: InsideSnapshot) -> None:
-        """Each layer's activations; a layer new to the view gets its plot (a pyqtgraph
-        PlotWidget, tens of ms to build) one per turn of the event loop, so that the window
-        answers in between."""
-        created = False
+        """Each layer's activations (a layer new to the view gets its view)."""
         for name, layer_type, values in snap.activations:
             view = self.layer_views.get(name)
             if view is None:
-                if created:
-                    if not getattr(self, "_more_pending", False):
-                        self._more_pending = True
-                        QTimer.singleShot(0, self, self._draw_more)     # not once the view is deleted
-                    continue
-                created = True
                 view = self.layer_views[name] = _LayerView(name, layer_type)
                 self.acts_layout.insertWidget(self.acts_layout.count() - 1, view)
             view.show_values(values)
-
-    def _draw_more(self) -> None:
-        self._more_pending = False
-        if self.snapshot is None:
-            return
-        if self.isVisible():
-            self._draw_activations(self.snapshot)
-        else:
-            self._stale = True
 
     def _draw_histogram(self) -> None:
         snap = self.snapshot

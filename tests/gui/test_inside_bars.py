@@ -1,0 +1,42 @@
+"""The Inside tab's layer views are cheap to build (issue 26: a plot widget per layer held
+the GUI thread 30-100 ms each when the tab opened): vectors are drawn as bars into a
+pixmap, with the baseline across the middle when some values are negative."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QColor
+
+from visualnet.gui import theme
+from visualnet.gui.training.inside_view import _LayerView
+
+
+def column(image, x):
+    return [QColor(image.pixel(x, y)).name() for y in range(image.height())]
+
+
+def test_vector_activations_are_bars_in_a_pixmap(qtbot):
+    view = _LayerView("dense", "Dense")
+    qtbot.addWidget(view)
+    view.show_values(np.array([0.0, 1.0, 0.5, 2.0], np.float32))
+    image = view.image.pixmap().toImage()
+    assert (image.width(), image.height()) == (20, _LayerView.BAR_HEIGHT)
+    accent = QColor(theme.current().accent).name()
+    heights = [column(image, 5 * i + 1).count(accent) for i in range(4)]
+    assert heights[0] == 0 and heights[3] > heights[1] > heights[2] > 0
+    assert abs(heights[1] - 2 * heights[2]) <= 1 and "from 0 to 2" in view.image.toolTip()
+
+    view.show_values(np.array([-1.0, 1.0], np.float32))          # below and above a middle baseline
+    image = view.image.pixmap().toImage()
+    below, above = column(image, 1), column(image, 6)
+    middle = _LayerView.BAR_HEIGHT // 2
+    assert accent in below[middle:] and accent not in below[:middle - 1]
+    assert accent in above[:middle] and accent not in above[middle + 1:]
+
+
+def test_feature_maps_stay_images(qtbot):
+    view = _LayerView("conv2d", "Conv2D")
+    qtbot.addWidget(view)
+    grid = (np.arange(12 * 20) % 256).astype(np.uint8).reshape(12, 20)
+    view.show_values(grid)
+    assert (view.image.pixmap().width(), view.image.pixmap().height()) == (40, 24)   # doubled, as before
