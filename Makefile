@@ -3,28 +3,37 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | md5sum | cut -c1-12)
+APP := $(VENV)/.stamp-app-$(HASH)
+TEST := $(VENV)/.stamp-test-$(HASH)
 
-.PHONY: run test bench bundle smoke sysdeps clean
+.PHONY: run test bench bundle smoke clean
 
-$(STAMP): pyproject.toml
+# what the app needs (PySide6-Essentials, numpy, numba, pyqtgraph, h5py, rich): no oracles, PyTorch or PyInstaller
+$(APP): pyproject.toml
 	PYTHON=$(PYTHON) bash packaging/linux/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,oracle,packaging,onnx]'
-	rm -f $(VENV)/.stamp-*; touch $@
+	$(PY) -m pip install --quiet -e .
+	rm -f $(VENV)/.stamp-app-*; touch $@
 
-run: $(STAMP)
+# and the tests' extras: Keras and PyTorch as oracles, onnx/onnxruntime, PyInstaller (with binutils' objdump)
+$(TEST): $(APP)
+	PYTHON=$(PYTHON) bash packaging/linux/install-system-deps.sh test
+	$(PY) -m pip install --quiet -e '.[test,oracle,packaging,onnx]'
+	rm -f $(VENV)/.stamp-test-*; touch $@
+
+run: $(APP)
 	$(PY) -m visualnet mnist_cnn
 
-test: $(STAMP)
+test: $(TEST)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(TEST)
 	$(PY) -m benchmarks.run
 
 # the desktop bundle (dist/VisualNet/ and a .tar.gz) and its smoke test; see README "Packaging"
-bundle: $(STAMP)
+bundle: $(TEST)
 	bash packaging/linux/build.sh
 
 smoke: bundle
