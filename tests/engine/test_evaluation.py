@@ -99,3 +99,14 @@ def test_feature_map_grid_tiles_the_channels():
     grid = ev.feature_map_grid(values, max_maps=10, cols=4)
     assert grid.shape == (3 * 6 - 1, 4 * 7 - 1) and grid.dtype == np.uint8
     assert np.array_equal(grid[:5, 7:13], ev.feature_maps(values)[1])
+
+
+def test_a_sequence_activation_is_a_heat_map_over_time():
+    values = np.zeros((5, 3), np.float32)
+    values[:, 0] = np.arange(5)              # feature 0 rises over time
+    values[2, 1] = -1.0
+    image = ev.sequence_heatmap(values)
+    assert image.shape == (3, 5) and image.dtype == np.uint8
+    assert list(image[0]) == sorted(image[0]) and image[0, -1] == 255 and image[1, 2] == 0
+    assert ev.sequence_heatmap(np.ones((4, 100)), max_features=64).shape == (64, 4)
+    assert set(ev.sequence_heatmap(np.ones((4, 2))).ravel()) == {128}     # constant: mid-grey

@@ -40,3 +40,11 @@ def test_feature_maps_stay_images(qtbot):
     grid = (np.arange(12 * 20) % 256).astype(np.uint8).reshape(12, 20)
     view.show_values(grid)
     assert (view.image.pixmap().width(), view.image.pixmap().height()) == (40, 24)   # doubled, as before
+
+
+def test_a_heat_map_of_a_few_features_is_stretched_to_be_seen(qtbot):
+    view = _LayerView("masking", "Masking")
+    qtbot.addWidget(view)
+    view.show_values(np.zeros((4, 129), np.uint8), heat_map=True)     # 4 features over 129 steps
+    pixmap = view.image.pixmap()
+    assert pixmap.width() == 258 and pixmap.height() >= _LayerView.MIN_IMAGE_HEIGHT

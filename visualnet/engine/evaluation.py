@@ -99,6 +99,17 @@ def feature_maps(values: np.ndarray, max_maps: int = 16) -> np.ndarray:
     return np.ascontiguousarray((scaled * 255).round().astype(np.uint8))
 
 
+def sequence_heatmap(values: np.ndarray, max_features: int = 64) -> np.ndarray:
+    """A (time, features) activation (a recurrent layer's sequence, a Conv1D's output) as a
+    uint8 image (features, time): time runs left to right, each of the first `max_features`
+    features is a row, all scaled to the activation's range (a constant one is mid-grey)."""
+    rows = np.asarray(values, dtype=np.float64)[:, :max_features].T
+    finite = rows[np.isfinite(rows)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    scaled = (rows - lo) / (hi - lo) if hi - lo > 1e-12 else np.full_like(rows, 0.5)
+    return np.ascontiguousarray((np.nan_to_num(scaled, nan=0.0) * 255).round().astype(np.uint8))
+
+
 # ---------------------------------------------------------------------- decision boundary
 @dataclass
 class DecisionGrid:

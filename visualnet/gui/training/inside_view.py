@@ -1,5 +1,5 @@
 """Seeing inside while it trains: per-layer activations for a chosen sample (feature maps
-for convolution outputs, bars for vectors), weight histograms, gradient norms over time
+for convolution outputs, a heat map over time for sequences, bars for vectors), weight histograms, gradient norms over time
 and, for 2-D data, the decision boundary behind the points (as TensorFlow Playground).
 
 `inspect(session, sample, points)` runs in the training thread (engine calls only) and
@@ -29,7 +29,7 @@ PALETTE = ["#2f6fea", "#e16f24", "#1a7f37", "#8250df", "#cf222e", "#1f9d8b", "#c
 @dataclass
 class InsideSnapshot:
     step: int
-    activations: list = field(default_factory=list)   # [(name, type, uint8 grid | float vector)]
+    activations: list = field(default_factory=list)   # [(name, type, uint8 grid | float vector, is a heat map)]
     histograms: list = field(default_factory=list)    # evaluation.Histogram
     gradients: dict = field(default_factory=dict)     # {"step": [...], layer: [...]}
     grid: object = None                               # evaluation.DecisionGrid or None
@@ -44,11 +44,16 @@ def inspect(session, sample=None, points=None, max_values: int = 64) -> InsideSn
             if a.layer_type in PASS_THROUGH:
                 continue
             if a.is_image:
-                acts.append((a.name, a.layer_type, evaluation.feature_map_grid(a.values, 16, 8)))
+                acts.append((a.name, a.layer_type, evaluation.feature_map_grid(a.values, 16, 8), False))
+            elif a.values.ndim == 2:         # a sequence: time across, features down
+                steps, features = a.values.shape
+                shown = f"{features} features" if features <= 64 else f"first 64 of {features} features"
+                acts.append((a.name, f"{a.layer_type}, {steps} steps (across) × {shown} (down)",
+                             evaluation.sequence_heatmap(a.values), True))
             else:
                 flat = np.asarray(a.values).reshape(-1)
                 kind = a.layer_type if flat.size <= max_values else f"{a.layer_type}, first {max_values} of {flat.size}"
-                acts.append((a.name, kind, flat[:max_values].copy()))
+                acts.append((a.name, kind, flat[:max_values].copy(), False))
     grid = evaluation.decision_grid(model, points, resolution=60) if points is not None else None
     grads = {k: list(v) for k, v in session.history.gradients.items()}
     return InsideSnapshot(session.step_count, acts, evaluation.weight_histograms(model, bins=40), grads, grid)
@@ -59,6 +64,7 @@ class _LayerView(QWidget):
     into a pixmap: a plot widget per layer cost 30-100 ms to build on the GUI thread)."""
 
     BAR_HEIGHT = 90
+    MIN_IMAGE_HEIGHT = 48    # pixels a heat map of a few features is stretched to
 
     def __init__(self, name: str, layer_type: str):
         super().__init__()
@@ -69,9 +75,15 @@ class _LayerView(QWidget):
         self.image = QLabel()
         layout.addWidget(self.image)
 
-    def show_values(self, values) -> None:
+    def show_values(self, values, heat_map: bool = False) -> None:
+        """Feature maps or a sequence's heat map (uint8; a heat map of a few features is
+        stretched to be seen), or values as bars."""
         if values.dtype == np.uint8:
-            self.image.setPixmap(pixmap_from_array(values, scale=2 if values.shape[1] < 200 else 1))
+            h, w = values.shape[:2]
+            sx = 2 if w < 200 else 1
+            sy = max(sx, min(12, -(-self.MIN_IMAGE_HEIGHT // h))) if heat_map else sx
+            self.image.setPixmap(pixmap_from_array(values).scaled(
+                w * sx, h * sy, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation))
         else:
             self.image.setPixmap(_bars(values, self.BAR_HEIGHT))
             self.image.setToolTip(f"{len(values)} values from {float(np.min(values)):.3g} to "
@@ -228,12 +240,12 @@ class InsideView(QWidget):
 
     def _draw_activations(self, snap: InsideSnapshot) -> None:
         """Each layer's activations (a layer new to the view gets its view)."""
-        for name, layer_type, values in snap.activations:
+        for name, layer_type, values, heat_map in snap.activations:
             view = self.layer_views.get(name)
             if view is None:
                 view = self.layer_views[name] = _LayerView(name, layer_type)
                 self.acts_layout.insertWidget(self.acts_layout.count() - 1, view)
-            view.show_values(values)
+            view.show_values(values, heat_map)
 
     def _draw_histogram(self) -> None:
         snap = self.snapshot
