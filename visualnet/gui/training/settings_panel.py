@@ -14,10 +14,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLi
                                QWidget)
 
 from visualnet.engine import optimizers
-from visualnet.engine.losses import LOSSES
 from visualnet.engine.optimizers import OPTIMIZERS
 from visualnet.engine.run_config import TrainingConfig, optimizer_defaults
-METRICS = ("accuracy", "mean_absolute_error", "mean_squared_error", "precision", "recall")
+from .metric_choices import METRICS, MetricChoices, fill_losses  # noqa: F401  (METRICS: every metric offered)
 SCHEDULES = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
              "cosine": "Cosine decay", "plateau": "Reduce on plateau"}
 CLIPPING = {"": "None", "clipnorm": "Clip each gradient's norm (clipnorm)",
@@ -57,25 +56,19 @@ class SettingsPanel(QWidget):
         form = QFormLayout(basics)
         self.optimizer = QComboBox()
         for name in OPTIMIZERS:
-            self.optimizer.addItem({"sgd": "SGD", "rmsprop": "RMSprop"}.get(name, name.capitalize()), name)
+            self.optimizer.addItem(OPTIMIZERS[name].__name__, name)   # Keras's class names: SGD, RMSprop, AdamW, ...
         form.addRow("Optimizer", self.optimizer)
         self.optimizer_form = QFormLayout()
         form.addRow(self.optimizer_form)
         self.optimizer_editors: dict[str, QWidget] = {}
         self.loss = QComboBox()
-        self.loss.addItems(list(LOSSES))
+        fill_losses(self.loss)   # grouped: classification, regression, margin
         form.addRow("Loss", self.loss)
-        self.metric_checks = {}
-        metrics_box = QWidget()
-        metrics_layout = QVBoxLayout(metrics_box)
-        metrics_layout.setContentsMargins(0, 0, 0, 0)
-        metrics_layout.setSpacing(0)
-        for m in METRICS:
-            check = QCheckBox(m)
-            check.setChecked(m == "accuracy")
-            metrics_layout.addWidget(check)
-            self.metric_checks[m] = check
-        form.addRow("Metrics", metrics_box)
+        self.metric_choices = MetricChoices()   # grouped; the groups that fit the loss are shown
+        self.metric_checks = self.metric_choices.checks
+        self.loss.currentTextChanged.connect(self.metric_choices.set_task)
+        self.metric_choices.set_task(self.loss.currentText())
+        form.addRow("Metrics", self.metric_choices)
         self.batch_size = QSpinBox(minimum=1, maximum=65536, value=32)
         self.epochs = QSpinBox(minimum=1, maximum=100000, value=1)
         self.validation_split = QSpinBox(minimum=0, maximum=90, value=0, suffix=" %")
