@@ -1,6 +1,6 @@
 """Keras-compatible callbacks namespace."""
 
 from .engine.callbacks import (  # noqa: F401
-    CSVLogger, Callback, CallbackList, EarlyStopping, History, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
-    ProgbarLogger, ReduceLROnPlateau, TerminateOnNaN,
+    BackupAndRestore, CSVLogger, Callback, CallbackList, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
+    ModelCheckpoint, ProgbarLogger, ReduceLROnPlateau, TerminateOnNaN,
 )

@@ -23,8 +23,12 @@ def _optimizer(training: dict) -> tuple[str, dict]:
         name = str(opt or "adam").lower()
     if isinstance(training.get("optimizer_params"), dict):
         return name, copy.deepcopy(training["optimizer_params"])
+    from visualnet.engine.optimizers import COMMON_DEFAULTS
+
     params = {k: config[k] for k in optimizer_defaults(name) if k in config}
     params.update({k: config[k] for k in CLIPPING if config.get(k) is not None})
+    # Keras's other common arguments (weight_decay, use_ema, gradient_accumulation_steps, ...) where set
+    params.update({k: config[k] for k, v in COMMON_DEFAULTS.items() if k in config and config[k] != v})
     return name, params
 
 

@@ -12,11 +12,13 @@ SCHEDULE_KINDS = ("constant", "step", "exponential", "cosine", "plateau")
 
 
 def optimizer_defaults(name: str) -> dict:
-    """Keras's default parameters of optimizer `name` (learning rate, betas, momentum, ...),
-    without name and clipping: what a settings form starts from."""
+    """Keras's default parameters of optimizer `name` (learning rate, betas, momentum, ...;
+    AdamW's weight_decay), without the name, clipping and the other arguments every optimizer
+    takes (unset by default): what a settings form starts from."""
     config = optimizers.get(name).get_config()
+    common = set(optimizers.COMMON_DEFAULTS) | {"name"}
     return {k: v for k, v in config.items()
-            if k not in ("name", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay")}
+            if v is not None and (k not in common or v != optimizers.COMMON_DEFAULTS.get(k, v))}
 
 
 @dataclass

@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = [
     "LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay",
-    "PolynomialDecay", "InverseTimeDecay", "CosineDecay", "serialize", "deserialize",
+    "PolynomialDecay", "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts", "serialize", "deserialize",
 ]
 
 _F = np.float32
@@ -162,8 +162,44 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
-_CLASSES = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay,
-                                    PolynomialDecay, InverseTimeDecay, CosineDecay)}
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter): the first period is
+    `first_decay_steps` long, each next one `t_mul` times longer and starting `m_mul` times
+    lower; each decays to `alpha` times its start."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name="SGDRDecay"):
+        if first_decay_steps <= 0:
+            raise ValueError("Argument `first_decay_steps` must be > 0. "
+                             f"Received: first_decay_steps={first_decay_steps}")
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = first_decay_steps
+        self.t_mul = t_mul
+        self.m_mul = m_mul
+        self.alpha = alpha
+        self.name = name
+
+    def __call__(self, step):
+        one, t_mul = _F(1), _F(self.t_mul)
+        fraction = _F(step) / _F(self.first_decay_steps)
+        if t_mul == one:
+            restart = np.floor(fraction)
+            fraction = fraction - restart
+        else:   # the restart the step falls in, from the geometric sum of the periods
+            restart = np.floor(np.log(one - fraction * (one - t_mul)) / np.log(t_mul))
+            done = (one - np.power(t_mul, restart)) / (one - t_mul)
+            fraction = (fraction - done) / np.power(t_mul, restart)
+        cosine = _F(0.5) * np.power(_F(self.m_mul), restart) * (one + np.cos(_F(math.pi) * fraction))
+        alpha = _F(self.alpha)
+        return _F(self.initial_learning_rate) * ((one - alpha) * cosine + alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
+                "t_mul": self.t_mul, "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
+_CLASSES = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay,
+                                    CosineDecay, CosineDecayRestarts)}
 
 
 def serialize(schedule):

@@ -314,9 +314,10 @@ def read_keras3_optimizer(f: h5py.File, weights: dict[str, list]) -> list[np.nda
 
 def _read_variables(group, names: list[str], weights: dict[str, list], what: str) -> list[np.ndarray]:
     """Datasets `names` of `group` as arrays (integers stay integers), within what an
-    optimizer can hold for these weights: 2 + 3 variables and 2 + 3 values per weight's."""
+    optimizer can hold for these weights: iterations, the learning rate and a scalar (Nadam's),
+    and per weight up to 5 slots (the moving average, the gradient accumulator, 3 of the rule's)."""
     arrays = [a for values in weights.values() for a in values]
-    count_limit, value_limit = 2 + 3 * len(arrays), 2 + 3 * sum(a.size for a in arrays)
+    count_limit, value_limit = 3 + 5 * len(arrays), 3 + 5 * sum(a.size for a in arrays)
     if len(names) > count_limit:
         raise KerasFileError(f"{what}: {len(names):,} variables, more than an optimizer keeps for this model "
                              f"({count_limit:,}).")
