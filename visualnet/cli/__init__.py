@@ -1,4 +1,5 @@
-"""The `visualnet` commands, headless (no Qt): info, train, evaluate, predict, export.
+"""The `visualnet` commands, headless (no Qt): info, train, evaluate, predict, export,
+import-weights.
 
 `visualnet COMMAND ...` and `visualnet --version` come here (visualnet/__main__.py sends
 them); anything else opens the app. Exit status: 0 on success, 1 when training fails or
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import evaluate, export, info, predict, train
+from . import evaluate, export, import_weights, info, predict, train
 from .inputs import BadInput
 
 COMMANDS = {
@@ -19,6 +20,8 @@ COMMANDS = {
     "evaluate": (evaluate, "the test split's metrics, confusion matrix and per-class scores"),
     "predict": (predict, "predict new inputs through the project's data recipe"),
     "export": (export, "write a Keras model file or a Keras/PyTorch script"),
+    "import-weights": (import_weights, "put weights trained elsewhere (.npz from an exported script, Keras "
+                                       ".weights.h5) into a project"),
 }
 
 

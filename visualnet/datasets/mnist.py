@@ -22,6 +22,7 @@ import numpy as np
 from .. import VisualNetWarning
 from ..data.errors import DataError, FormatError, SizeMismatchError
 from ..data.idx import check_labels, read_idx
+from ..data.keras_datasets import keras_datasets_dir
 from ..data.numpy_import import list_arrays, load_array
 from ..resources import resource_path
 
@@ -37,11 +38,6 @@ IDX_FILES = {"x_train": ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
 
 class MnistSampleWarning(VisualNetWarning):
     """load_data() found no full MNIST and returned the shipped 10,000-digit sample."""
-
-
-def keras_datasets_dir() -> Path:
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(home) / "datasets"
 
 
 def load_data(path: str = DEFAULT_PATH):

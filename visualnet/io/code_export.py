@@ -30,13 +30,16 @@ from ..engine.executor import layers_using_masks
 from ..graph import Graph, get_spec, infer_shapes, keras_order
 from .atomic import write_atomic
 from .torch_helpers import HELPERS, helper_source
-from . import torch_weight_rules
+from . import torch_optimizers, torch_weight_rules
+from . import torch_losses
 
 # names the generated scripts define or use: layer variables never take them
 _RESERVED = {"x", "model", "torch", "np", "F", "nn", "keras", "layers", "self", "inputs", "io", "os", "base64",
              "argparse", "data", "state", "Model", "main", "predict", "train", "build_model", "load_weights",
              "weight_arrays", "keras_loss", "make_optimizer", "compile_model", "null", "true", "false", *HELPERS,
              "regularize", "weight_penalty", "activity_regularize", "apply_constraints", "REGULARIZED", "CONSTRAINED",
+             "state_from", "keras_arrays", "save_weights", "distributed_context", "end_distributed", "batch_correct",
+             "train_distributed", "KERAS_SHAPES", "TRAINED_FILE",
              *dir(builtins)}
 
 
@@ -61,12 +64,47 @@ def _parts(model, training: dict | None):
 def _weights_npz(model, graph, order) -> bytes:
     arrays = {}
     for nid in order:
+        if graph.nodes[nid].type == "Input":   # a Sequential model's layers do not include its input
+            continue
         layer = model.get_layer(graph.nodes[nid].name)
         for i, w in enumerate(layer.get_weights()):
             arrays[f"{layer.name}/{i}"] = np.asarray(w, dtype=np.float32)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()
+
+
+def _keras_shapes(model, graph, order) -> dict[str, list]:
+    """{"<layer name>/<index>": shape} of the weights, in Keras's order (the .npz's keys)."""
+    out = {}
+    for nid in order:
+        if graph.nodes[nid].type == "Input":
+            continue
+        layer = model.get_layer(graph.nodes[nid].name)
+        for i, w in enumerate(layer.get_weights()):
+            out[f"{layer.name}/{i}"] = list(np.shape(w))
+    return out
+
+
+def _outputs(node) -> int:
+    """How many outputs a node has (LSTM with return_state: 3)."""
+    return node.spec.outputs(node.params)
+
+
+def _port_names(graph: Graph, ids: dict, nid: str) -> list[str]:
+    """The Keras script's variable of each output of `nid`: its own name, then name_out1, ..."""
+    return [ids[nid]] + [f"{ids[nid]}_out{k}" for k in range(1, _outputs(graph.nodes[nid]))]
+
+
+def _keras_refs(graph: Graph, ids: dict, nid: str) -> list[str]:
+    """The Keras script's variables wired into `nid`, each its source's output port."""
+    return [_port_names(graph, ids, e.src)[e.src_port] for e in graph.in_edges(nid)]
+
+
+def _torch_refs(graph: Graph, ids: dict, nid: str) -> list[str]:
+    """The PyTorch forward's values wired into `nid`: a list's item for a source with several outputs."""
+    return [f"{ids[e.src]}[{e.src_port}]" if _outputs(graph.nodes[e.src]) > 1 else ids[e.src]
+            for e in graph.in_edges(nid)]
 
 
 def _idents(graph: Graph, order) -> dict[str, str]:
@@ -98,6 +136,9 @@ def _weights_block(weights: str, npz: bytes | None, npz_name: str) -> str:
 
 _MAIN = '''
 
+TRAINED_FILE = os.path.splitext(os.path.abspath(__file__))[0] + "_trained.npz"
+
+
 def _inputs(path, names):
     if path.endswith(".npz"):
         data = np.load(path)
@@ -111,22 +152,47 @@ def main(argv=None):
                         help="predict on INPUT (.npy, or .npz with one array per input) into OUTPUT.npy")
     parser.add_argument("--train", metavar="DATA.npz", help="fit on arrays 'x' (or the input names) and 'y'")
     parser.add_argument("--no-weights", action="store_true", help="start from fresh weights")
+    parser.add_argument("--save-weights", metavar="OUT.npz", default=TRAINED_FILE,
+                        help="where --train writes the trained weights (default: %(default)s)")
     args = parser.parse_args(argv)
     model = build_model()
     if not args.no_weights:
         load_weights(model)
-    if args.predict:
-        np.save(args.predict[1], predict(model, _inputs(args.predict[0], INPUT_NAMES)))
-    elif args.train:
+    if args.train:
         data = np.load(args.train)
         train(model, _inputs(args.train, INPUT_NAMES), data["y"])
-    else:
+        save_weights(model, args.save_weights)
+        print(f"saved the trained weights to {args.save_weights}")
+    if args.predict:  # after --train: the trained model's predictions
+        np.save(args.predict[1], predict(model, _inputs(args.predict[0], INPUT_NAMES)))
+    if not (args.train or args.predict):
         print(model)
 
 
 if __name__ == "__main__":
     main()
 '''
+
+# the PyTorch script's main: under torchrun, only the first process (rank 0) writes files
+_TORCH_MAIN = _MAIN.replace('''    if not args.no_weights:
+        load_weights(model)
+''', '''    if not args.no_weights:
+        load_weights(model)
+    rank, _, _ = distributed_context() if args.train else (0, 1, None)
+''').replace('''        save_weights(model, args.save_weights)
+        print(f"saved the trained weights to {args.save_weights}")
+''', '''        if rank == 0:  # every process holds the same weights: one writes them
+            save_weights(model, args.save_weights)
+            print(f"saved the trained weights to {args.save_weights}")
+''').replace('''    if args.predict:  # after --train: the trained model's predictions
+''', '''    if args.predict and rank == 0:  # after --train: the trained model's predictions
+''').replace('''    if not (args.train or args.predict):
+        print(model)
+''', '''    if not (args.train or args.predict):
+        print(model)
+    end_distributed()
+''')
+assert _TORCH_MAIN.count("rank") == 3 and "end_distributed()" in _TORCH_MAIN
 
 
 def _recipe_comment(recipe) -> str:
@@ -177,6 +243,9 @@ def _keras_value(spec, key: str, value) -> str:
     if kind in ("regularizer", "constraint") and value is not None:
         args = ", ".join(f"{k}={v!r}" for k, v in value["config"].items())
         return f"keras.{kind}s.{value['class_name']}({args})"
+    if kind == "initializer" and isinstance(value, dict):   # keras.initializers.Constant(value=0.1)
+        args = ", ".join(f"{k}={v!r}" for k, v in value["config"].items())
+        return f"keras.initializers.{value['class_name']}({args})"
     return repr(value)
 
 
@@ -195,12 +264,15 @@ def keras_script(model, weights: str | None = "npz", training: dict | None = Non
             body.append(f"    {ids[nid]} = keras.Input(shape={tuple(node.params['shape'])!r}, name={node.name!r}"
                         + (f", dtype={dtype!r})" if dtype != "float32" else ")"))
             continue
-        srcs = [ids[s] for s in graph.inputs_of(nid)]
+        srcs = _keras_refs(graph, ids, nid)
         arg = srcs[0] if node.spec.max_inputs == 1 else "[" + ", ".join(srcs) + "]"
         arg = ", ".join(srcs) if node.spec.keras.call_inputs else arg  # layer(query, value, key)
+        if node.type in ("SimpleRNN", "LSTM", "GRU"):   # layer(x, initial_state=[h, c])
+            arg = srcs[0] + (f", initial_state=[{', '.join(srcs[1:])}]" if len(srcs) > 1 else "")
         args = _keras_args(node.spec, node.params, node.name)
         call = "".join(f", {a}={node.params[a]!r}" for a in node.spec.keras.call_args)
-        body.append(f"    {ids[nid]} = layers.{node.spec.keras_class}({args})({arg}{call})")
+        body.append(f"    {', '.join(_port_names(graph, ids, nid))} = layers.{node.spec.keras_class}({args})"
+                    f"({arg}{call})")
     ins = ids[inputs[0]] if len(inputs) == 1 else "[" + ", ".join(ids[i] for i in inputs) + "]"
     body.append(f"    return keras.Model({ins}, {ids[out_id]}, name={model.name!r})")
     npz = _weights_npz(model, graph, order) if weights else None
@@ -253,6 +325,13 @@ def load_weights(model):
             layer.set_weights([data[f"{{layer.name}}/{{i}}"] for i in range(len(layer.weights))])
 
 
+def save_weights(model, path):
+    """The weights as plain Keras-ordered arrays "<layer name>/<index>" (what VisualNet's
+    model.load_weights and its import-weights command read)."""
+    np.savez(path, **{{f"{{layer.name}}/{{i}}": np.asarray(w, dtype=np.float32)
+                       for layer in model.layers for i, w in enumerate(layer.get_weights())}})
+
+
 def predict(model, x):
     return model.predict(x, batch_size=256, verbose=0)
 
@@ -275,59 +354,89 @@ def export_keras_script(model, path, weights: str | None = "npz", training: dict
 
 
 # ---------------------------------------------------------------------- PyTorch
-_TORCH_LOSSES = '''
-
-EPSILON = 1e-7
+_TORCH_LOSSES = torch_losses.SOURCE  # keras_loss(name, config): every loss of the engine's LOSSES
 
 
-def keras_loss(name):
-    """Keras's loss on probabilities (clipped as Keras clips them), averaged over the batch."""
+_TORCH_SAVE = '''
 
-    def categorical(p, y):
-        p = p / p.sum(dim=-1, keepdim=True)
-        return -(y * torch.log(p.clamp(EPSILON, 1 - EPSILON))).sum(dim=-1).mean()
+def keras_arrays(model):
+    """The model's weights as Keras-ordered arrays: `state_from` traced backwards (each Keras
+    element gets a unique number; where it lands in the state says where the value comes from)."""
+    ids, start = {}, 1
+    for key, shape in KERAS_SHAPES.items():
+        size = int(np.prod(shape))
+        ids[key] = np.arange(start, start + size, dtype=np.float64).reshape(shape)
+        start += size
+    flat = np.zeros(start - 1, dtype=np.float32)
+    seen = np.zeros(start - 1, dtype=bool)
+    state = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+    traced = {k: np.asarray(v, dtype=np.float64) for k, v in state_from(ids).items()}
+    for name, where in traced.items():
+        if where.any() or not state[name].any():
+            continue
+        # a PyTorch part Keras does not have (the exported value was 0) that training changed
+        if "bias_hh" not in name or name.replace("bias_hh", "bias_ih") not in traced:
+            raise RuntimeError(f"{name} has no counterpart in Keras's weights; cannot save them in Keras's order")
+        # the recurrent layers' second bias: b_ih and b_hh are added together, Keras keeps their sum
+        state[name.replace("bias_hh", "bias_ih")] += state[name]
+    for name, where in traced.items():
+        where = where.ravel()
+        hit = where > 0
+        positions = where[hit].astype(np.int64) - 1
+        flat[positions] = state[name].ravel()[hit]
+        seen[positions] = True
+    if not seen.all():
+        raise RuntimeError("some Keras weights have no PyTorch counterpart; cannot save them in Keras's order")
+    out, start = {}, 0
+    for key, shape in KERAS_SHAPES.items():
+        size = int(np.prod(shape))
+        out[key] = flat[start:start + size].reshape(shape)
+        start += size
+    return out
 
-    def sparse(p, y):
-        p = p / p.sum(dim=-1, keepdim=True)
-        return -torch.log(p.clamp(EPSILON, 1 - EPSILON)).gather(-1, y.long().reshape(-1, 1)).mean()
 
-    def binary(p, y):
-        p = p.clamp(EPSILON, 1 - EPSILON)
-        return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean(dim=-1).mean()
-
-    table = {"categorical_crossentropy": categorical, "sparse_categorical_crossentropy": sparse,
-             "binary_crossentropy": binary,
-             "mean_squared_error": lambda p, y: ((p - y) ** 2).mean(dim=-1).mean(),
-             "mean_absolute_error": lambda p, y: (p - y).abs().mean(dim=-1).mean()}
-    return table[name]
-
-
-def make_optimizer(model):
-    """The closest torch.optim optimizer to the Keras one (see the notes on each)."""
-    kind = (OPTIMIZER or {}).get("class_name", "RMSprop")
-    c = dict((OPTIMIZER or {}).get("config", {}))
-    lr = c.get("learning_rate", 0.001)
-    if isinstance(lr, dict):  # a schedule: start from its initial rate
-        lr = lr.get("config", {}).get("initial_learning_rate", 0.001)
-    wd = c.get("weight_decay") or 0.0
-    params = model.parameters()
-    if kind == "SGD":  # Keras's momentum update equals torch's for a constant rate
-        return torch.optim.SGD(params, lr=lr, momentum=c.get("momentum", 0.0), nesterov=c.get("nesterov", False),
-                               weight_decay=wd)
-    if kind == "Adam":  # torch adds epsilon after the bias correction; Keras before (tiny difference)
-        cls = torch.optim.AdamW if wd else torch.optim.Adam
-        return cls(params, lr=lr, betas=(c.get("beta_1", 0.9), c.get("beta_2", 0.999)), eps=c.get("epsilon", 1e-7),
-                   amsgrad=c.get("amsgrad", False), weight_decay=wd)
-    if kind == "Adagrad":
-        return torch.optim.Adagrad(params, lr=lr, initial_accumulator_value=c.get("initial_accumulator_value", 0.1),
-                                   eps=c.get("epsilon", 1e-7), weight_decay=wd)
-    # RMSprop: torch adds epsilon outside the square root, Keras inside
-    return torch.optim.RMSprop(params, lr=lr, alpha=c.get("rho", 0.9), eps=c.get("epsilon", 1e-7),
-                               momentum=c.get("momentum", 0.0), centered=c.get("centered", False), weight_decay=wd)
+def save_weights(model, path):
+    """The weights as plain Keras-ordered arrays "<layer name>/<index>" (np.savez: no pickles),
+    which VisualNet reads back (model.load_weights, its import-weights command)."""
+    np.savez(path, **keras_arrays(model))
 '''
 
 
 _TORCH_RUN = '''
+
+def distributed_context():
+    """(rank, world size, device). Under `torchrun --nproc_per_node N` (which sets WORLD_SIZE),
+    joins the process group: NCCL when CUDA is there, gloo on CPUs. Plain `python`: (0, 1, cpu)."""
+    import torch.distributed as dist
+
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return 0, 1, torch.device("cpu")
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    device = torch.device("cpu")
+    if torch.cuda.is_available():
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    return dist.get_rank(), dist.get_world_size(), device
+
+
+def end_distributed():
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def batch_correct(p, y):
+    """How many of the batch's predictions are right, as Keras's "accuracy" reads the loss."""
+    if LOSS_NAME == "binary_crossentropy":
+        return float(((p > 0.5).float() == y).float().mean(dim=-1).sum())
+    if LOSS_NAME == "sparse_categorical_crossentropy":
+        return float((p.argmax(dim=-1) == y.reshape(-1).long()).float().sum())
+    if LOSS_NAME == "categorical_crossentropy":
+        return float((p.argmax(dim=-1) == y.argmax(dim=-1)).float().sum())
+    return None
+
 
 def predict(model, x, batch_size=256):
     model.train(False)
@@ -343,6 +452,9 @@ def train(model, x, y):
     xs = [torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (x if isinstance(x, (list, tuple)) else [x])]
     y = torch.as_tensor(np.asarray(y, dtype=np.float32))
     loss_fn = keras_loss(LOSS_NAME)
+    rank, world, device = distributed_context()
+    if world > 1:
+        return train_distributed(model, xs, y, loss_fn, rank, world, device)
     optimizer = make_optimizer(model)
     n = len(y)
     for epoch in range(EPOCHS):
@@ -359,6 +471,46 @@ def train(model, x, y):
             apply_constraints(model)  # Keras applies the weights' constraints after each update
             total += float(loss.detach()) * len(idx)
         print(f"epoch {epoch + 1}/{EPOCHS} - loss: {total / n:.4f}")
+    return model
+
+
+def train_distributed(model, xs, y, loss_fn, rank, world, device, seed=0):
+    """DistributedDataParallel: each of the `world` processes trains on its shard of the data
+    (a DistributedSampler, reshuffled each epoch) with BATCH_SIZE samples per step, the gradients
+    averaged across processes; the epoch's loss and accuracy are summed over all processes."""
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+    model.to(device)
+    ddp = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                  gradient_as_bucket_view=True)
+    optimizer = make_optimizer(model)
+    data = TensorDataset(*xs, y)
+    sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=SHUFFLE, seed=seed)
+    batches = DataLoader(data, batch_size=BATCH_SIZE, sampler=sampler)
+    for epoch in range(EPOCHS):
+        sampler.set_epoch(epoch)
+        model.train()
+        sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss x samples, correct, samples
+        for *bx, by in batches:
+            bx, by = [v.to(device) for v in bx], by.to(device)
+            optimizer.zero_grad()
+            model.penalty = 0.0
+            p = ddp(*bx)
+            loss = loss_fn(p, by) + model.penalty + weight_penalty(model)
+            loss.backward()
+            optimizer.step()
+            apply_constraints(model)
+            correct = batch_correct(p.detach(), by)
+            sums += torch.tensor([float(loss.detach()) * len(by), correct or 0.0, len(by)], dtype=torch.float64,
+                                 device=device)
+        dist.all_reduce(sums)
+        if rank == 0:
+            accuracy = f" - accuracy: {float(sums[1] / sums[2]):.4f}" if correct is not None else ""
+            print(f"epoch {epoch + 1}/{EPOCHS} - loss: {float(sums[0] / sums[2]):.4f}{accuracy} "
+                  f"({world} processes)", flush=True)
+    model.to("cpu")
     return model
 '''
 
@@ -398,7 +550,7 @@ def _torch_parts(graph, order, ids, info, activity=None):
         m = f"self.{ids[nid]}"
         if form.module is not None:
             init.append(f"        {m} = {form.module(node.params, shapes)}")
-        xs = [ids[s] for s in graph.inputs_of(nid)]
+        xs = _torch_refs(graph, ids, nid)
         expr = form.forward(node.params, shapes, xs, m)
         if activity and nid in activity:
             cls, config = activity[nid]
@@ -452,7 +604,7 @@ BATCH_SIZE = {int(settings.get("batch_size", 32))!r}
 SHUFFLE = {bool(settings.get("shuffle", True))!r}
 REGULARIZED = {json.dumps(regularized)}
 CONSTRAINED = {json.dumps(constrained)}
-{_recipe_comment(recipe)}{helper_source(helpers)}{_TORCH_LOSSES}{torch_weight_rules.SOURCE}
+{_recipe_comment(recipe)}{helper_source(helpers)}{_TORCH_LOSSES}{torch_optimizers.source(opt)}{torch_weight_rules.SOURCE}
 
 class Model(nn.Module):
     def __init__(self):
@@ -469,16 +621,24 @@ def build_model():
 
 {_weights_block(weights, npz, npz_name)}
 
+def state_from(data):
+    """The model's state_dict entries from the Keras-ordered arrays `data` (kernels in PyTorch's layout)."""
+    return {{
+{chr(10).join(state)}
+    }}
+
+
 def load_weights(model):
-    """The Keras-ordered arrays as the model's state_dict (kernels in PyTorch's layout)."""
+    """The Keras-ordered arrays as the model's state_dict."""
     data = weight_arrays()
     if data is None:
         return
-    state = {{
-{chr(10).join(state)}
-    }}
-    model.load_state_dict({{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}})
-{_TORCH_RUN}''' + _MAIN
+    model.load_state_dict({{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state_from(data).items()}})
+
+
+KERAS_SHAPES = {{{"".join(f"{chr(10)}    {k!r}: {v!r}," for k, v in _keras_shapes(model, graph, order).items())}
+}}
+{_TORCH_SAVE}{_TORCH_RUN}''' + _TORCH_MAIN
     return _py_literals(text), npz
 
 
