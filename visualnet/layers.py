@@ -1,7 +1,10 @@
 """Keras-compatible layers namespace: `from visualnet import layers` as `from keras import layers`."""
 
-from .data.text_vectorization import TextVectorization  # noqa: F401  (preprocessing, not a graph node)
+from .data.text_vectorization import TextVectorization  # noqa: F401  (a Python-API node, not a canvas type)
+from .data.category_layers import CategoryEncoding, Discretization, Hashing  # noqa: F401  (Python-API nodes)
+from .data.lookup_layers import IntegerLookup, StringLookup  # noqa: F401  (Python-API nodes, as TextVectorization)
 from .engine.custom_layer import Layer  # noqa: F401  (the base of user layers; isinstance holds for all)
+from .engine.lambda_layer import Lambda  # noqa: F401  (a Python-API layer; never saved: it is code)
 from .engine.layers import LAYER_CLASSES, InputLayer  # noqa: F401
 from .engine.tensor import KerasTensor
 from .engine.tracing import input_tensor

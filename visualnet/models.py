@@ -16,7 +16,9 @@ class _KerasFiles:
         """`.keras` (Keras 3 format) or `.h5` (legacy HDF5), by extension."""
         from .io import keras_custom, keras_files
 
-        _not_subclassed(self, "save() (write a .weights.h5 with save_weights instead)")
+        if _is_subclassed(self):   # config from get_config, weights by attribute path (io/keras_subclassed.py)
+            from .io import keras_subclassed
+            return keras_subclassed.save_model(self, filepath, overwrite=overwrite)
         if keras_custom.has_custom_layers(self):
             keras_custom.save_model(self, filepath, overwrite=overwrite)
         else:
@@ -34,9 +36,14 @@ class _KerasFiles:
             keras_files.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath):
-        """Weights from a `.weights.h5`, `.keras` or `.h5` file (checked before any change)."""
+        """Weights from a `.weights.h5`, `.keras` or `.h5` file, or a Keras-ordered `.npz` as the
+        exported scripts write it (checked before any change)."""
         from .io import keras_custom, keras_files
 
+        if str(filepath).lower().endswith(".npz"):
+            from .io.weights_import import load_weights_file
+
+            return load_weights_file(self, filepath)
         if keras_custom.has_custom_layers(self):
             keras_custom.load_weights(self, filepath)
         else:
@@ -50,7 +57,9 @@ class _KerasConfig:
         """The model's config, as Keras 3's `get_config()` gives it."""
         from .io import model_config
 
-        _not_subclassed(self, "get_config()")
+        if _is_subclassed(self):
+            from .engine.subclassed import subclassed_config
+            return subclassed_config(self)
         return model_config.get_config(self)
 
     @classmethod
@@ -58,6 +67,9 @@ class _KerasConfig:
         """A model with fresh weights from a `get_config()` dict (VisualNet's or Keras's)."""
         from .io import model_config
 
+        if cls not in (Model, Sequential) and not (isinstance(config, dict) and "layers" in config):
+            from .engine.subclassed import subclassed_from_config   # Keras's cls(**config)
+            return subclassed_from_config(cls, config)
         return model_config.from_config(config, (Model, Sequential), sequential=issubclass(cls, Sequential) or None,
                                         custom_objects=custom_objects)
 
@@ -69,10 +81,14 @@ class _KerasConfig:
         return model_config.to_json(self, **kwargs)
 
 
-def _not_subclassed(model, what: str) -> None:
+def _is_subclassed(model) -> bool:
     from .engine.subclassed import is_subclassed
 
-    if is_subclassed(model):
+    return is_subclassed(model)
+
+
+def _not_subclassed(model, what: str) -> None:
+    if _is_subclassed(model):
         raise NotImplementedError(f"Model '{model.name}' is a subclassed model ({type(model).__name__}); VisualNet "
                                   f"does not support {what} for subclassed models: their structure is Python code.")
 
@@ -89,8 +105,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved as `.keras` or `.h5` (VisualNet's or real Keras's files). Custom
     layers are made from the classes in `custom_objects` ({name: class}), never from the file."""
     from .io import keras_custom, keras_files
+    from .io.keras_text import with_text_layers
+    from .io.keras_lookups import with_lookup_layers
 
-    if custom_objects and keras_custom.file_has_custom_layers(filepath, custom_objects):
+    custom_objects = with_text_layers(filepath, custom_objects)   # TextVectorization: a Python-API layer
+    custom_objects = with_lookup_layers(filepath, custom_objects)   # lookups, CategoryEncoding, ... (io/keras_lookups.py)
+    from .io import keras_subclassed
+
+    if keras_subclassed.subclass_name(filepath) is not None:   # a subclassed model: its class from custom_objects
+        return keras_subclassed.load_model(filepath, custom_objects, compile=compile)
+    if (custom_objects and keras_custom.file_has_custom_layers(filepath, custom_objects)) \
+            or keras_custom.file_has_ops(filepath):   # ops on symbolic tensors (engine/symbolic_ops.py)
         return keras_custom.load_model(filepath, custom_objects, compile=compile, classes=(Model, Sequential))
     return keras_files.load_model(filepath, compile=compile, classes=(Model, Sequential), custom_objects=custom_objects)
 
@@ -98,6 +123,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 def model_from_json(json_string, custom_objects=None):
     """The model a `to_json()` text describes, with fresh weights (JSON only, never code)."""
     from .io import model_config
+    from .io.keras_lookups import with_lookup_classes
+
+    custom_objects = with_lookup_classes(json_string, custom_objects)   # lookups, CategoryEncoding, ...
 
     return model_config.model_from_json(json_string, (Model, Sequential), custom_objects=custom_objects)
 

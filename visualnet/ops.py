@@ -1,7 +1,8 @@
 """Keras-compatible ops namespace: `from visualnet import ops` as `from keras import ops`.
 
 NumPy arrays in; inside a custom layer, loss or model being trained, each op also records
-its gradient rule on the engine's tape (visualnet.engine.tape)."""
+its gradient rule on the engine's tape (visualnet.engine.tape). On the functional API's
+symbolic tensors an op becomes a node of the model, as in Keras (visualnet.engine.symbolic_ops)."""
 
 from .engine.tensor_ops import (  # noqa: F401
     all, any, broadcast_to, cumsum, elu, expm1, flip, gelu, leaky_relu, ndim, pad, repeat, silu, tile,
@@ -13,3 +14,16 @@ from .engine.tensor_ops import (  # noqa: F401
     sqrt, square, squeeze, stack, std, stop_gradient, subtract, sum, swapaxes, take, take_along_axis, tanh,
     tensordot, transpose, true_divide, var, where, zeros, zeros_like,
 )
+
+
+def _symbolic_namespace() -> None:
+    """Each op also takes the functional API's symbolic tensors (engine/symbolic_ops.py)."""
+    from .engine.symbolic_ops import symbolic
+
+    for _name, _fn in list(globals().items()):
+        if callable(_fn) and not _name.startswith("_") and str(getattr(_fn, "__module__", "")).startswith(
+                "visualnet.engine"):
+            globals()[_name] = symbolic(_fn, _name)
+
+
+_symbolic_namespace()

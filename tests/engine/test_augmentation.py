@@ -27,7 +27,7 @@ def pin(monkeypatch, cls, transform):
 @pytest.mark.parametrize("layer", [vl.RandomFlip(), vl.RandomTranslation(0.3, 0.3), vl.RandomZoom(0.5),
                                    vl.RandomRotation(0.3), vl.RandomContrast(0.5), vl.RandomBrightness(0.5)])
 def test_identity_when_predicting(layer):
-    assert np.array_equal(np.asarray(layer(IMAGES)), IMAGES)
+    assert np.array_equal(np.asarray(layer(IMAGES, training=False)), IMAGES)   # a direct call augments (Keras)
 
 
 @pytest.mark.parametrize("make", [lambda: vl.RandomFlip(seed=4), lambda: vl.RandomTranslation(0.3, 0.2, seed=4),
@@ -98,9 +98,9 @@ def test_random_crop_windows():
 
 def test_random_crop_predicts_keras_fixed_window():
     # 5x6 -> 3x4: the central 4x6 box with the 3:4 ratio starts at (0, 0); its 3x4 corner, not resized
-    assert np.array_equal(np.asarray(vl.RandomCrop(3, 4)(IMAGES)), IMAGES[:, :3, :4])
+    assert np.array_equal(np.asarray(vl.RandomCrop(3, 4)(IMAGES, training=False)), IMAGES[:, :3, :4])
     # 5x6 -> 4x2: the 5x2 box starts at (0, 2); 4x2 from there
-    assert np.array_equal(np.asarray(vl.RandomCrop(4, 2)(IMAGES)), IMAGES[:, :4, 2:4])
+    assert np.array_equal(np.asarray(vl.RandomCrop(4, 2)(IMAGES, training=False)), IMAGES[:, :4, 2:4])
     # 5x6 -> 6x6 (taller than the input): the 5x5 box at (0, 0), 5x6 from there, resized to 6x6
     expected = np.asarray(vl.Resizing(6, 6)(IMAGES))
     np.testing.assert_allclose(np.asarray(vl.RandomCrop(6, 6)(IMAGES)), expected, atol=1e-6)

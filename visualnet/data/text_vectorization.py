@@ -1,31 +1,29 @@
 """`TextVectorization`: Keras's preprocessing layer with its arguments, defaults, checks and
 outputs, on NumPy arrays (`visualnet.layers.TextVectorization`).
 
-It is not a node of the model's graph: adapt it, call it on the texts, and train the model
-on the ids it returns (the Keras tutorials' pattern), or `dataset.map` it. The maths are
-in `text_vectorizer.TextVectorizer`. As with Keras on a backend other than TensorFlow,
+Adapt it, call it on the texts and train the model on the ids it returns (the Keras
+tutorials' pattern), or `dataset.map` it; or call it on a string Input
+(`keras.Input(shape=(1,), dtype="string")`) to make a model that takes raw text: it is then a
+node of the model (a layer of the Python API, as custom layers are, which the canvas does not
+hold) that turns each batch of strings into ids on the way in; nothing before it trains. The
+maths are in `text_vectorizer.TextVectorizer`. As with Keras on a backend other than TensorFlow,
 `sparse` and `ragged` outputs are refused; callables for `standardize` and `split` are
 refused too (a project file could not store them).
 """
 
 from __future__ import annotations
 
-from itertools import count
 from pathlib import Path
 
 import numpy as np
 
+from ..engine.custom_layer import Layer
+from ..engine.tensor import KerasTensor
 from .text_files import read_text_file
 from .text_vectorizer import OUTPUT_MODES, SPLIT, STANDARDIZE, TextVectorizer, add_ngrams
 from .text_vectorizer import standardize as standardize_text
 
 ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}
-_made = count()         # automatic names, as Keras's: text_vectorization, text_vectorization_1, ...
-
-
-def _auto_name() -> str:
-    n = next(_made)
-    return "text_vectorization" if n == 0 else f"text_vectorization_{n}"
 
 
 def _check_choice(value, allowed: tuple, arg: str) -> None:
@@ -40,8 +38,8 @@ def _check_choice(value, allowed: tuple, arg: str) -> None:
 def as_strings(inputs, encoding: str = "utf-8") -> np.ndarray:
     """`inputs` (a string, bytes, or nested lists / arrays of them) as an object array of str."""
     if hasattr(inputs, "layer") and hasattr(inputs, "shape") and not isinstance(inputs, np.ndarray):
-        raise TypeError("TextVectorization preprocesses text outside the model: call it on the texts (a list or "
-                        "array of strings) and train the model on the ids it returns.")
+        raise TypeError("TextVectorization takes text: the texts themselves (a list or array of strings), or in "
+                        "a model the tensor of keras.Input(shape=(1,), dtype='string').")
     arr = np.asarray(inputs, dtype=object) if not isinstance(inputs, np.ndarray) else inputs
     if arr.dtype.kind == "U":
         return arr.astype(object)
@@ -62,8 +60,10 @@ def as_strings(inputs, encoding: str = "utf-8") -> np.ndarray:
     return out
 
 
-class TextVectorization:
+class TextVectorization(Layer):
     """Keras's `layers.TextVectorization` (same arguments and defaults)."""
+
+    keras_module = "keras.layers"      # Keras's own class in files, not a custom layer's
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
@@ -96,7 +96,7 @@ class TextVectorization:
                              f"idf_weights={idf_weights} and output_mode={output_mode}")
         self._has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         self._frozen_vocab_size = kwargs.pop("vocabulary_size", None)
-        self.trainable = bool(kwargs.pop("trainable", True))
+        trainable = bool(kwargs.pop("trainable", True))
         dtype = kwargs.pop("dtype", None)
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name")
@@ -107,7 +107,7 @@ class TextVectorization:
         if output_mode == "tf_idf" and self._has_input_vocabulary and idf_weights is None:
             raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
                              "argument must also be provided.")
-        self.name = name or _auto_name()
+        super().__init__(name=name, trainable=trainable)    # named as Keras's: text_vectorization, ..._1
         self._ngrams_arg = ngrams
         self._encoding = encoding
         self._vectorizer = TextVectorizer(max_tokens, standardize, split, ngrams, output_mode, output_sequence_length,
@@ -218,9 +218,13 @@ class TextVectorization:
         rows = arr.reshape(-1, 1) if arr.ndim < 2 else arr.reshape(-1, arr.shape[-1])
         return [_dense_tokens(v, r) for r in rows.tolist()]
 
-    def __call__(self, inputs) -> np.ndarray:
+    def __call__(self, inputs, training=None) -> np.ndarray:
         """int64 ids (0-padded, 1 for unknown tokens) in "int" mode; else rows of vocabulary-size
-        (or max_tokens) columns, int64 for "multi_hot" and "count", float32 for "tf_idf"."""
+        (or max_tokens) columns, int64 for "multi_hot" and "count", float32 for "tf_idf". On a
+        string Input's tensor, the layer's tensor in a model (see `forward`)."""
+        if isinstance(inputs, KerasTensor):
+            _check_string_tensor(self, inputs)
+            return super().__call__(inputs)
         v = self._vectorizer
         if self._output_mode != "int" and not v.pad_to_max_tokens and self._frozen_vocab_size is None:
             raise RuntimeError(f"When using `output_mode={self._output_mode}` and `pad_to_max_tokens=False`, you "
@@ -244,6 +248,14 @@ class TextVectorization:
         return ids
 
     call = __call__
+
+    def forward(self, inputs, training) -> np.ndarray:
+        """In a model: a batch of strings (batch, 1) -> its ids or rows, as float32 (the
+        engine's type); `backward` gives no gradient (text is not differentiable)."""
+        return np.ascontiguousarray(self(inputs[0]), dtype=np.float32)
+
+    def backward(self, dy, need_dx=True, skip_activation=False, **kwargs) -> list:
+        return [None]
 
     def compute_output_shape(self, input_shape) -> tuple:
         if self._output_mode == "int":
@@ -271,6 +283,15 @@ class TextVectorization:
     def __repr__(self) -> str:
         return (f"<TextVectorization name={self.name}, output_mode={self._output_mode}, "
                 f"vocabulary_size={self.vocabulary_size()}>")
+
+
+def _check_string_tensor(layer, t: KerasTensor) -> None:
+    """A model's TextVectorization takes a string Input's tensor, and nothing else."""
+    source = t.layer
+    if source is None or getattr(source, "layer_type", None) != "Input" or source.config.get("dtype") != "string":
+        name = getattr(source, "name", t.name)
+        raise ValueError(f"TextVectorization '{layer.name}' takes text: call it on keras.Input(shape=(1,), "
+                         f"dtype='string'); received the output of '{name}', which holds numbers.")
 
 
 def _dense_tokens(vectorizer: TextVectorizer, strings: list) -> list:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .nesting import shared_layer
 from .sequential import Sequential
+from .subclassed import clone_subclassed, is_subclassed
+from .symbolic_ops import is_op_layer
 from .tensor import KerasTensor
 from .tracing import input_tensor
 
@@ -20,6 +22,8 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     if kwargs:
         raise ValueError(f"Unexpected keyword argument(s) passed to clone_model: {sorted(kwargs)}. "
                          "VisualNet's clone_model takes input_tensors and clone_function.")
+    if is_subclassed(model):    # Keras's: from its config, built, fresh weights (subclassed.py)
+        return clone_subclassed(model, input_tensors, clone_function)
     clone_function = clone_function or _clone_layer
     if not callable(clone_function):
         raise ValueError(f"Expected `clone_function` argument to be a callable. Received: "
@@ -47,8 +51,8 @@ def _clone_functional(model, inputs, clone_function):
     clones, nested_calls = {}, {}  # id(layer or nested model) -> clone; id(call args) -> outputs
 
     def clone_of(item):
-        if id(item) not in clones:
-            clones[id(item)] = clone_function(item)
+        if id(item) not in clones:   # an op on symbolic tensors is replayed, not cloned (symbolic_ops.py)
+            clones[id(item)] = item.fresh() if is_op_layer(item) else clone_function(item)
         return clones[id(item)]
 
     for t in _tensors(model.outputs):

@@ -11,7 +11,6 @@ hold one.
 from __future__ import annotations
 
 import copy
-import inspect
 import math
 
 import numpy as np
@@ -19,6 +18,9 @@ import numpy as np
 from ..graph import LayerSpec, WeightSpec
 from ..graph.registry import snake_case
 from . import initializers
+from .custom_weights import Weight, is_engine_rule, weight_rule_of
+from .layer_tracking import (auto_config, call_names, call_takes, declared_shape, engine_compute_mask, is_shape_list,
+                             layers_in, marks_built, replicate)
 from .layers.base import Layer as EngineLayer
 from .naming import auto_name
 from .tape import Tape, active_tape, as_array, begin_pass, lift
@@ -27,7 +29,6 @@ from .variables import Variable, as_tensor
 
 _KERAS_ARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape",
                "autocast", "activity_regularizer")
-_AUTO_TYPES = (str, int, float, bool, type(None))
 
 
 def is_python_layer(layer) -> bool:
@@ -42,51 +43,6 @@ def engine_build(layer, input_shapes: list) -> None:
         layer._build_for(input_shapes)
     else:
         layer.build(input_shapes)
-
-
-class Weight(Variable):
-    """A weight made by `add_weight`: a live handle whose ops (`w + x`, `ops.matmul(x, w)`)
-    are recorded on the tape, so the weight gets its gradient."""
-
-    _tape_weight = True
-
-    def __init__(self, layer, key: str, spec: WeightSpec, name: str, regularizer=None, constraint=None):
-        super().__init__(layer, key, spec)
-        self._display_name, self.regularizer, self.constraint = name, regularizer, constraint
-
-    @property
-    def name(self) -> str:
-        return self._display_name
-
-    @property
-    def path(self) -> str:
-        return f"{self._layer.name}/{self._display_name}"
-
-    @property
-    def trainable(self) -> bool:
-        return self._spec.trainable
-
-    def _op(name):
-        def method(self, *args):
-            from . import tensor_ops
-            return getattr(tensor_ops, name)(self, *args)
-        return method
-
-    def _rop(name):
-        def method(self, other):
-            from . import tensor_ops
-            return getattr(tensor_ops, name)(other, self)
-        return method
-
-    __add__, __radd__ = _op("add"), _rop("add")
-    __sub__, __rsub__ = _op("subtract"), _rop("subtract")
-    __mul__, __rmul__ = _op("multiply"), _rop("multiply")
-    __truediv__, __rtruediv__ = _op("divide"), _rop("divide")
-    __pow__, __rpow__ = _op("power"), _rop("power")
-    __matmul__, __rmatmul__ = _op("matmul"), _rop("matmul")
-    __neg__ = _op("negative")
-    __getitem__ = _op("get_item")
-    del _op, _rop
 
 
 class _LayerMeta(type):
@@ -113,11 +69,13 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
-            cls.build = _marks_built(cls.__dict__["build"])
+            cls.build = marks_built(cls.__dict__["build"])
+        if "compute_mask" in cls.__dict__:
+            cls.compute_mask = engine_compute_mask(cls.__dict__["compute_mask"])
 
     def __new__(cls, *args, **kwargs):
         obj = object.__new__(cls)
-        obj.__dict__["_auto_config"] = _auto_config(cls, args, kwargs)
+        obj.__dict__["_auto_config"] = auto_config(cls, args, kwargs)
         return obj
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None, batch_size=None,
@@ -134,7 +92,7 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         d["_sublayers"] = []
         d["_trainable"] = bool(trainable)
         self.name = name or auto_name(snake_case(type(self).__name__))
-        self.declared_input_shape = _declared_shape(input_shape, input_dim, batch_size, batch_input_shape)
+        self.declared_input_shape = declared_shape(input_shape, input_dim, batch_size, batch_input_shape)
         self.input_shapes = None
         self.output_shape = None
         self._own: list[Weight] = []
@@ -151,7 +109,7 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
     def __setattr__(self, name, value):
         d = self.__dict__
         if "_sublayers" in d and not name.startswith("_"):
-            for item in _layers_in(value):
+            for item in layers_in(value):
                 if item is not self and all(item is not s for s in d["_sublayers"]):
                     d["_sublayers"].append(item)
         object.__setattr__(self, name, value)
@@ -171,6 +129,31 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         self.__dict__["_trainable"] = bool(value)
         for sub in self.__dict__.get("_sublayers", []):
             sub.trainable = value
+
+    # ------------------------------------------------------------------ masks (Keras 3's)
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the output carries a mask (`compute_mask`'s): set it, or override
+        `compute_mask`, as in Keras; otherwise an input's mask stops here."""
+        return self.__dict__.get("_supports_masking", _overrides_compute_mask(type(self)))
+
+    @supports_masking.setter
+    def supports_masking(self, value) -> None:
+        self.__dict__["_supports_masking"] = bool(value)
+
+    @property
+    def takes_mask(self) -> bool:
+        """Whether `call` names a `mask` argument (Keras then passes the input's mask)."""
+        return call_names(type(self), "mask")
+
+    @property
+    def makes_mask(self) -> bool:
+        """Whether `compute_mask` is the user's (it may make a mask from the inputs alone)."""
+        return _overrides_compute_mask(type(self))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The output's mask: by default the input's (Keras's)."""
+        return _first(previous_mask) if self.supports_masking else None
 
     @property
     def built(self) -> bool:
@@ -203,7 +186,7 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
             value = np.broadcast_to(value, shape).copy()
         spec = WeightSpec(key, shape, bool(trainable), "custom")
         self.values[key], self.grads[key] = value, np.zeros_like(value)
-        weight = Weight(self, key, spec, shown, _rule("regularizer", regularizer), _rule("constraint", constraint))
+        weight = Weight(self, key, spec, shown, weight_rule_of("regularizer", regularizer), weight_rule_of("constraint", constraint))
         self._own.append(weight)
         return weight
 
@@ -281,7 +264,7 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         out = list(self._losses)
         for w in self._own:
             if w.regularizer is not None:
-                out.append(w.regularizer(w.value) if _engine_rule(w.regularizer) else w.regularizer(w))
+                out.append(w.regularizer(w.value) if is_engine_rule(w.regularizer) else w.regularizer(w))
         for sub in self._sublayers:
             out += list(getattr(sub, "losses", []))
         return out
@@ -292,14 +275,14 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         for w in self.__dict__.get("_own", []):
             if w._key == weight:
                 rule = w.regularizer if kind == "regularizer" else w.constraint
-                return rule if kind == "constraint" or _engine_rule(rule) else None
+                return rule if kind == "constraint" or is_engine_rule(rule) else None
         return None
 
     def _tape_losses(self) -> list:
         """What `forward` adds to the loss through the tape: `add_loss` values and the
         penalties of regularizers written with ops, of this layer and the custom ones in it."""
         out = list(self._losses)
-        out += [w.regularizer(w) for w in self._own if w.regularizer is not None and not _engine_rule(w.regularizer)]
+        out += [w.regularizer(w) for w in self._own if w.regularizer is not None and not is_engine_rule(w.regularizer)]
         for sub in self._sublayers:
             if is_python_layer(sub):
                 out += sub._tape_losses()
@@ -320,10 +303,12 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
 
     def compute_output_shape(self, input_shape):
         """The output shape (batch dimension None): by default, `call` on zeros."""
-        shapes = input_shape if _is_shape_list(input_shape) else [input_shape]
+        shapes = input_shape if is_shape_list(input_shape) else [input_shape]
         zeros = [np.zeros((2, *(1 if d is None else d for d in s[1:])), np.float32) for s in shapes]
         saved = list(self._losses)
-        out = self._call_user(zeros if _is_shape_list(input_shape) else zeros[0], False, {})
+        # a layer that takes a mask is shown one (all true) as it may receive one in the model
+        mask = {"mask": np.ones(zeros[0].shape[:-1], bool)} if self.takes_mask and zeros[0].ndim >= 3 else {}
+        out = self._call_user(zeros if is_shape_list(input_shape) else zeros[0], False, mask)
         self._losses = saved
         if isinstance(out, (list, tuple)):
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) returns {len(out)} tensors; VisualNet's "
@@ -371,9 +356,9 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
 
     def _call_user(self, inputs, training, kwargs):
         """`call` with Keras's arguments: `training` only when its signature takes it."""
-        if _takes(type(self), "training"):
+        if call_takes(type(self), "training"):
             kwargs = {**kwargs, "training": bool(training)}
-        if "mask" in kwargs and not _takes(type(self), "mask"):
+        if "mask" in kwargs and not call_names(type(self), "mask"):
             kwargs.pop("mask")
         return self.call(inputs, **kwargs)
 
@@ -399,13 +384,13 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         return (None, *tuple(shape)[1:])
 
     # ------------------------------------------------------------------ the engine's protocol
-    def forward(self, inputs: list[np.ndarray], training: bool) -> np.ndarray:
-        """`call` on the tape (kept for `backward`); the penalties of `add_loss` and of the
-        weights' regularizers go to `added_loss`."""
+    def forward(self, inputs: list[np.ndarray], training: bool, mask=None) -> np.ndarray:
+        """`call` on the tape (kept for `backward`), with the input's `mask` when it takes one;
+        the penalties of `add_loss` and of the weights' regularizers go to `added_loss`."""
         self._clear_losses()
         with Tape() as tape:
             xs = [tape.watch(x) for x in inputs]
-            out = self._call_user(xs[0] if len(xs) == 1 else xs, training, {})
+            out = self._call_user(xs[0] if len(xs) == 1 else xs, training, {} if mask is None else {"mask": mask})
             if isinstance(out, (list, tuple)):
                 raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) returned {len(out)} tensors; "
                                  "VisualNet's models take custom layers with one output.")
@@ -439,8 +424,8 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         twin = copy.copy(self)
         memo: dict[int, object] = {}
         for key, value in list(self.__dict__.items()):
-            if not key.startswith("_") and _layers_in(value):
-                twin.__dict__[key] = _replicate(value, memo)
+            if not key.startswith("_") and layers_in(value):
+                twin.__dict__[key] = replicate(value, memo)
         twin.__dict__["_sublayers"] = [memo.get(id(s), s) for s in self._sublayers]
         twin.__dict__["_run"] = None
         twin.__dict__["_losses"] = []
@@ -456,111 +441,10 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-# ---------------------------------------------------------------------- helpers
-def _layers_in(value) -> list:
-    """The layers (and models) an attribute value holds, Keras's tracking: lists, tuples
-    and dict values included."""
-    if isinstance(value, EngineLayer) or hasattr(value, "_flat_layers"):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [x for v in value for x in _layers_in(v)]
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _layers_in(v)]
-    return []
+def _overrides_compute_mask(cls) -> bool:
+    return getattr(cls, "compute_mask", None) is not Layer.compute_mask
 
 
-def _replicate(value, memo: dict):
-    """`value` with each layer in it replaced by its replica (one per layer, in `memo`)."""
-    if isinstance(value, EngineLayer):
-        if id(value) not in memo:
-            memo[id(value)] = value.replica()
-        return memo[id(value)]
-    if isinstance(value, list):
-        return [_replicate(v, memo) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_replicate(v, memo) for v in value)
-    if isinstance(value, dict):
-        return {k: _replicate(v, memo) for k, v in value.items()}
-    return value
-
-
-def _marks_built(build):
-    """A user's `build`, which marks the layer built (as Keras's build wrapper)."""
-    def wrapper(self, *args, **kwargs):
-        out = build(self, *args, **kwargs)
-        self.__dict__["_built"] = True
-        return out
-    wrapper.__wrapped__ = build
-    wrapper.__doc__, wrapper.__name__ = build.__doc__, build.__name__
-    return wrapper
-
-
-def _takes(cls, arg: str) -> bool:
-    cache = cls.__dict__.get("_call_args")
-    if cache is None:
-        params = inspect.signature(cls.call).parameters
-        cache = {"*": any(p.kind == p.VAR_KEYWORD for p in params.values()), **dict.fromkeys(params, True)}
-        setattr(cls, "_call_args", cache)
-    return arg in cache or cache["*"]
-
-
-def _is_shape_list(shape) -> bool:
-    return isinstance(shape, list) and bool(shape) and isinstance(shape[0], (tuple, list))
-
-
-def _auto_config(cls, args, kwargs) -> dict | None:
-    """Keras's automatic config: the constructor's arguments, when all are plain values."""
-    try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-    except TypeError:
-        return None
-    bound.apply_defaults()
-    params = inspect.signature(cls.__init__).parameters
-    out = {}
-    for key, value in list(bound.arguments.items())[1:]:
-        kind = params[key].kind
-        if kind == inspect.Parameter.VAR_KEYWORD:
-            out.update(value)
-        elif kind == inspect.Parameter.VAR_POSITIONAL:
-            if value:
-                return None
-        else:
-            out[key] = value
-    out.pop("name", None)
-    if not all(isinstance(v, _AUTO_TYPES) for v in _flatten(out.values())):
-        return None
-    return out
-
-
-def _flatten(values):
-    for v in values:
-        if isinstance(v, (list, tuple)):
-            yield from _flatten(v)
-        elif isinstance(v, dict):
-            yield from _flatten(v.values())
-        else:
-            yield v
-
-
-def _rule(kind: str, value):
-    """A weight's regularizer or constraint: a callable as given (one written with ops is
-    differentiated on the tape), a name or config through the engine's module."""
-    if value is None or callable(value):
-        return value
-    from . import constraints, regularizers
-    return (regularizers if kind == "regularizer" else constraints).get(value)
-
-
-def _engine_rule(rule) -> bool:
-    """Whether a regularizer is the engine's (with its own `gradient`)."""
-    return rule is not None and hasattr(rule, "gradient")
-
-
-def _declared_shape(input_shape, input_dim, batch_size, batch_input_shape):
-    if batch_input_shape is not None:
-        return tuple(batch_input_shape)
-    if input_shape is not None:
-        return (batch_size, *((input_shape,) if isinstance(input_shape, int) else input_shape))
-    if input_dim is not None:
-        return (batch_size, int(input_dim))
-    return None
+def _first(masks):
+    """The mask of a layer's first input (the engine hands one per input)."""
+    return masks[0] if isinstance(masks, list) else masks

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .model_structure import input_names, output_names
+
 
 def is_dataset(x) -> bool:
     """Whether `x` is a dataset object: it holds its own targets and gives them by `arrays()`
@@ -32,15 +34,20 @@ def as_inputs(model, x, where: str = "x") -> list[np.ndarray]:
     if x is None:
         raise ValueError(f"{where} is required; received {where}=None.")
     if isinstance(x, dict):
-        names = [model._layers_by_id[n].name for n in model._input_ids] if model.built else []
+        names = input_names(model) if model.built else []
         missing = [n for n in names if n not in x]
         if missing:
             raise ValueError(f'Missing data for input "{missing[0]}". You passed a data dictionary with keys '
                              f"{list(x)}. Expected the following keys: {names}")
         x = [x[n] for n in names]
     arrays = [np.asarray(a) for a in (x if isinstance(x, (list, tuple)) else [x])]
+    texts = string_inputs(model) if model.built else [False] * len(arrays)
     for i, a in enumerate(arrays):
-        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        if i < len(texts) and texts[i]:
+            if a.dtype.kind not in "USO":
+                raise ValueError(f"Input {i} of model '{model.name}' takes text (Input dtype='string'); received "
+                                 f"{where} of dtype {a.dtype}.")
+        elif a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
             raise ValueError(f"{where} must hold numbers; input {i} has dtype {a.dtype}.")
     if hasattr(model, "_build_from_data") and not model.built:
         model._build_from_data(arrays[0])
@@ -50,14 +57,22 @@ def as_inputs(model, x, where: str = "x") -> list[np.ndarray]:
         raise ValueError(f"Model '{model.name}' has {len(expected)} input(s); {where} provides {len(arrays)}.")
     out = []
     for i, (a, shape) in enumerate(zip(arrays, expected)):
+        if texts[i] and a.ndim == len(shape) - 1 and shape[-1] == 1:   # Keras adds the last axis of (None, 1)
+            a = a[..., None]
         if a.ndim != len(shape) or any(d is not None and d != k for d, k in zip(shape[1:], a.shape[1:])):
             raise ValueError(f"Input {i} of model '{model.name}' expects shape {_fmt(shape)}; received {where} "
                              f"with shape {a.shape}. Reshape the data or change the Input layer.")
-        out.append(np.ascontiguousarray(a, dtype=np.float32))
+        # text stays text: the model's TextVectorization turns it into ids as the batch comes in
+        out.append(a.astype(object) if texts[i] else np.ascontiguousarray(a, dtype=np.float32))
     n = {len(a) for a in out}
     if len(n) > 1:
         raise ValueError(f"All inputs in {where} must have the same number of samples; received {sorted(n)}.")
     return out
+
+
+def string_inputs(model) -> list[bool]:
+    """Per model input, whether its Input takes text (dtype='string')."""
+    return [model._layers_by_id[n].config.get("dtype") == "string" for n in model._input_ids]
 
 
 def as_targets(y, n: int, where: str = "y") -> np.ndarray:
@@ -77,7 +92,7 @@ def as_targets(y, n: int, where: str = "y") -> np.ndarray:
 def as_model_targets(model, y, n: int, where: str = "y"):
     """`as_targets` for the model: with several outputs a list of arrays, from a list in
     output order or a dict by output name."""
-    names = [model._layers_by_id[o].name for o in model._output_ids]
+    names = output_names(model)
     if len(names) == 1:
         return as_targets(y[names[0]] if isinstance(y, dict) and list(y) == names else y, n, where)
     if isinstance(y, dict):

@@ -13,7 +13,7 @@ import numpy as np
 from .callbacks import CallbackList, History, ProgbarLogger
 from .data_adapter import as_inputs, as_model_targets, check_batch_size, sample_weights
 from .generator_adapter import EpochIterator, is_batch_source
-from .loop import Mean, evaluate_arrays, evaluate_batches, logs_of
+from .loop import Mean, evaluate_batches, logs_of
 from .model_outputs import predict_outputs
 from .prediction import parallel_layers, predict as predict_arrays
 from .rng import global_rng
@@ -42,20 +42,23 @@ def evaluate_source(model, it: EpochIterator, prefix="", callbacks=None, should_
     return evaluate_batches(model, _rows(it, model), prefix, should_stop, callbacks)
 
 
-def _validator(model, validation_data, steps, batch_size):
-    """A function of no arguments giving the "val_" logs, or None without validation data."""
+def _validator(model, validation_data, steps, batch_size, callbacks):
+    """A function of no arguments giving the "val_" logs (the callbacks hear Keras's test
+    hooks, validation.py), or None without validation data."""
+    from .validation import validation_logs
+
     if validation_data is None:
         return None
     if is_batch_source(validation_data):
         it = EpochIterator(validation_data, steps)
-        return lambda: evaluate_source(model, it, "val_")
+        return lambda: validation_logs(model, it, 0, callbacks)
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (x_val, y_val), a generator or a PyDataset.")
     vx = as_inputs(model, validation_data[0], "validation_data x")
     vy = as_model_targets(model, validation_data[1], len(vx[0]), "validation_data y")
     vw = sample_weights(vy, validation_data[2] if len(validation_data) == 3 else None, None)
     size = check_batch_size(batch_size)
-    return lambda: evaluate_arrays(model, vx, vy, size, prefix="val_", weights=vw)
+    return lambda: validation_logs(model, (vx, vy, vw), size, callbacks)
 
 
 def fit_source(model, x, *, epochs, verbose, callbacks, validation_data, shuffle, class_weight, initial_epoch,
@@ -63,9 +66,9 @@ def fit_source(model, x, *, epochs, verbose, callbacks, validation_data, shuffle
     """Keras's `fit` over a generator or PyDataset `x` (see the module docstring)."""
     c = model.compiled
     it = EpochIterator(x, steps_per_epoch, shuffle, global_rng())
-    validate = _validator(model, validation_data, validation_steps, validation_batch_size)
     history = History()
     cbs = CallbackList([*(callbacks or []), history] + ([ProgbarLogger()] if verbose else []))
+    validate = _validator(model, validation_data, validation_steps, validation_batch_size, cbs)
     cbs.set_model(model)
     cbs.set_params({"epochs": epochs, "steps": it.num_batches, "verbose": verbose})
     model.stop_training = False
@@ -75,6 +78,9 @@ def fit_source(model, x, *, epochs, verbose, callbacks, validation_data, shuffle
     c.resolve_metrics(y)
     it.reset()
     cbs.on_train_begin()
+    resumed = getattr(model, "_initial_epoch", None)   # set by BackupAndRestore's on_train_begin, as in Keras
+    if resumed:
+        model._initial_epoch, initial_epoch = None, resumed
     for epoch in range(initial_epoch, epochs):
         for m in c.metrics:
             m.reset_state()
@@ -95,6 +101,8 @@ def fit_source(model, x, *, epochs, verbose, callbacks, validation_data, shuffle
         cbs.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
+    if epochs > 0:   # Keras's end of fit: with use_ema, the weights become their moving average
+        c.optimizer.finalize_variable_values(model._store.trainable)
     cbs.on_train_end()
     return history
 

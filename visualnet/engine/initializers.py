@@ -14,7 +14,7 @@ from visualnet.engine.rng import make_rng
 __all__ = [
     "Initializer", "Constant", "Zeros", "Ones", "RandomNormal", "RandomUniform",
     "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal",
-    "HeUniform", "LecunNormal", "LecunUniform", "compute_fans", "get", "serialize",
+    "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal", "Identity", "compute_fans", "get", "serialize",
     "deserialize",
 ]
 
@@ -239,16 +239,34 @@ class Orthogonal(_Random):
         return {**super().get_config(), "gain": self.gain}
 
 
+class Identity(Initializer):
+    """The identity matrix times `gain` (2-D shapes only; a non-square one has ones on
+    its diagonal), as Keras's."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype="float32"):
+        shape = _shape_dtype(shape, dtype)
+        if len(shape) != 2:
+            raise ValueError(f"Identity matrix initializer can only be used for 2D square matrices. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        return (_F(self.gain) * np.eye(*shape, dtype=_F)).astype(_F)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 _CLASSES = {c.__name__: c for c in (
     Constant, Zeros, Ones, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-    GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal)}
+    GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, Identity)}
 _SNAKE = {"constant": Constant, "zeros": Zeros, "ones": Ones, "random_normal": RandomNormal,
           "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
           "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
           "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform,
           "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
           "normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones,
-          "orthogonal": Orthogonal}
+          "orthogonal": Orthogonal, "identity": Identity}
 
 
 def get(identifier):

@@ -17,12 +17,15 @@ from .executor import Executor
 from .freezing import TrainableState, trainable_key
 from .model_batch_api import BatchAPI
 from .model_outputs import call_eager
+from .model_steps import StepMethods, compile_without_loss, is_step_subclass, overridden
+from .model_structure import flatten_io, pack_outputs, user_structure
 from .layers import layer_class
 from .naming import auto_name
 from .nesting import call_symbolic
 from .parameters import ParameterStore
 from .python_nodes import graph_input_shapes, python_layers, refuse_python_nodes, weight_holders
-from .subclassed import build_subclassed, init_subclassed, is_subclassed, summary_text as subclassed_summary, track
+from .subclassed import (AutoConfig, build_subclassed, init_subclassed, is_subclassed,
+                         summary_text as subclassed_summary, track)
 from .summary import summary_text
 from .tape import active_tape
 from .tape_calls import call_model_on_tape
@@ -30,13 +33,13 @@ from .tensor import KerasTensor
 from .tracing import layer_order, missing_tensors, trace
 
 
-class Model(TrainableState, BatchAPI):
+class Model(TrainableState, BatchAPI, StepMethods, AutoConfig):
     """A functional model: `Model(inputs, outputs, name=None)`."""
 
     _default_name = "functional"
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
-        if inputs is None and outputs is None and callable(getattr(type(self), "call", None)):
+        if inputs is None and outputs is None and is_step_subclass(self):
             init_subclassed(self, name, kwargs)  # a subclass with its own call() (subclassed.py)
             return
         if kwargs:
@@ -44,6 +47,7 @@ class Model(TrainableState, BatchAPI):
         self._reset(name)
         if inputs is None or outputs is None:
             raise TypeError("Model(inputs, outputs) needs both, or subclass Model and write call(inputs).")
+        inputs, outputs, self._input_keys, self._output_keys = flatten_io(inputs, outputs)  # dicts (model_structure.py)
         self._install_trace(trace(inputs, outputs))
 
     def __setattr__(self, name, value):
@@ -181,11 +185,11 @@ class Model(TrainableState, BatchAPI):
     @property
     def input(self):
         """The input tensor (a list for several inputs), as Keras's `model.input`."""
-        return _single(self.inputs)
+        return user_structure(self, _single(self.inputs), "_input_keys")
 
     @property
     def output(self):
-        return _single(self.outputs)
+        return user_structure(self, _single(self.outputs), "_output_keys")
 
     @property
     def input_shape(self):
@@ -275,11 +279,13 @@ class Model(TrainableState, BatchAPI):
 
     # ------------------------------------------------------------------ running
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        return training.predict(self, x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
+        return pack_outputs(self, training.predict(self, x, batch_size=batch_size, verbose=verbose, steps=steps,
+                                                   callbacks=callbacks))
 
-    def __call__(self, x, training=False, mask=None):
+    def __call__(self, x, training=None, mask=None):
         """On KerasTensors, the model as a layer of another model (nesting.py); on arrays, one
-        forward pass whose result offers `.numpy()` (Dropout active with `training=True`)."""
+        forward pass whose result offers `.numpy()` (Dropout active with `training=True`;
+        augmentation layers unless `training=False`, as in Keras)."""
         many = isinstance(x, (list, tuple))
         items = x if many else [x]
         if all(isinstance(t, KerasTensor) for t in items):
@@ -289,6 +295,8 @@ class Model(TrainableState, BatchAPI):
         return call_eager(self, x, training)
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        if loss is None and overridden(self, "train_step"):   # its train_step computes the loss (model_steps.py)
+            return compile_without_loss(self, optimizer, metrics, **kwargs)
         training.compile_model(self, optimizer, loss, metrics, **kwargs)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,

@@ -55,8 +55,7 @@ class BatchAPI:
         c = self.compiled
         if c is None:
             return []
-        per_output = [] if c.outputs is None else \
-            [f"{n}_loss" for n, fn in zip(c.outputs.names, c.outputs.loss_fns) if fn is not None]
+        per_output = [] if c.outputs is None else [f"{n}_loss" for n in c.outputs.loss_order]   # multi_output.py
         return ["loss"] + (["compile_metrics"] if c.metrics_given else []) + per_output
 
     def reset_metrics(self) -> None:

@@ -6,18 +6,22 @@ from __future__ import annotations
 import numpy as np
 
 from .data_adapter import as_inputs
+from .layers.augmentation import called_without_training
+from .model_structure import pack_outputs
 from .prediction import parallel_layers, prediction_chunk
 from .variables import as_tensor
 
 
-def call_eager(model, x, training=False):
+def call_eager(model, x, training=None):
     """Keras's `model(x)`: one forward pass, Dropout and BatchNormalization in training
-    mode with `training=True`; an array-like per output."""
+    mode with `training=True`, augmentation layers also without `training` (None); an
+    array-like per output (a dict for dict outputs)."""
     xs = as_inputs(model, x)
     ex = model._executor
-    y = ex.forward(xs, training=bool(training), fuse=False)
+    with called_without_training(training is None):
+        y = ex.forward(xs, training=bool(training), fuse=False)
     outs = [as_tensor((y if n == ex.output_id else ex.outputs[n]).copy()) for n in model._output_ids]
-    return outs[0] if len(outs) == 1 else outs
+    return pack_outputs(model, outs[0] if len(outs) == 1 else outs)
 
 
 def predict_outputs(model, x) -> list[np.ndarray]:

@@ -3,7 +3,9 @@ targets by output, and their training step and evaluation, as Keras 3 does them.
 
 The total loss is the sum of each output's loss times its weight; the logs hold "loss",
 "<output>_loss" (unweighted) and "<output>_<metric>", their keys sorted as Keras's logs
-are; `evaluate` lists loss, the outputs' losses, then the metrics sorted by name.
+are; `evaluate` lists loss, the outputs' losses, then the metrics sorted by name. An output
+is named by its layer, or by its key for `Model(outputs={...})` (model_structure.py), whose
+loss dict also orders the outputs' losses in `evaluate` and `metrics_names`, as Keras's.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 
 from . import losses, metrics as metrics_mod
 from .loop import Mean, logs_of
+from .model_structure import has_output_dict, output_names
 from .prediction import parallel_layers
 from .penalties import penalty_of_pass
 from .steps.python import added_losses, apply_gradients
@@ -20,11 +23,6 @@ from .steps.python import added_losses, apply_gradients
 def is_multi_output(model) -> bool:
     """Whether `model` is built with several outputs."""
     return len(getattr(model, "_output_ids", ())) > 1
-
-
-def output_names(model) -> list[str]:
-    """The names of the output layers, in output order (Keras's `output_names`)."""
-    return [model._layers_by_id[n].name for n in model._output_ids]
 
 
 def _listing(names) -> str:
@@ -82,6 +80,11 @@ class OutputLosses:
         self.trackers = self.metrics = None   # made by `resolve`
         self.names = names = output_names(model)
         self.loss_fns = [None if l is None else losses.get(l) for l in per_output(loss, names, "losses")]
+        # evaluate()'s order of the outputs' losses: a loss dict's own order for dict outputs
+        # (Keras walks that dict), else output order
+        with_loss = [n for n, fn in zip(names, self.loss_fns) if fn is not None]
+        self.loss_order = [n for n in loss if n in with_loss] if isinstance(loss, dict) and has_output_dict(model) \
+            else with_loss
         if isinstance(loss_weights, (list, tuple)) and len(loss_weights) != len(names):
             raise ValueError(f"`loss_weights` must match the number of losses, got {len(names)} losses and "
                              f"{len(loss_weights)} weights.")
@@ -205,5 +208,5 @@ def results_in_order(model, logs: dict) -> list:
     """evaluate()'s list as Keras 3 orders it: loss, each output's loss, then the other
     metrics sorted by name."""
     spec = model.compiled.outputs
-    names = ["loss"] + [f"{n}_loss" for n, fn in zip(spec.names, spec.loss_fns) if fn is not None]
+    names = ["loss"] + [f"{n}_loss" for n in spec.loss_order]
     return [logs[k] for k in names if k in logs] + [logs[k] for k in sorted(logs) if k not in names]

@@ -18,7 +18,8 @@ def call_symbolic(model, inputs):
     if len(items) != len(expected):
         raise ValueError(f"Model '{model.name}' expects {len(expected)} input(s); received {len(items)}.")
     for t, shape in zip(items, expected):
-        if tuple(t.shape[1:]) != tuple(shape[1:]):
+        if len(t.shape) != len(shape) or any(a is not None and b is not None and a != b   # None: any size
+                                             for a, b in zip(t.shape[1:], shape[1:])):
             raise ValueError(f"Input '{t.name}' of shape {t.shape} is incompatible with model '{model.name}', "
                              f"which expects shape {tuple(shape)}.")
     graph = model._graph
@@ -26,10 +27,26 @@ def call_symbolic(model, inputs):
     for nid in model._executor.order:
         if nid not in made:
             layer = shared_layer(model._layers_by_id[nid])
-            made[nid] = KerasTensor(layer.output_shape, layer, [made[p] for p in graph.inputs_of(nid)], owner=model,
-                                     call_args=items)
+            ins = [made[e.src][e.src_port] if isinstance(made[e.src], list) else made[e.src]
+                   for e in graph.in_edges(nid)]   # a layer with several outputs (return_state): a list
+            shapes = layer.output_shapes if _outputs(layer) > 1 else [layer.output_shape]
+            if len(shapes) > 1:
+                call: list = []
+                call += [KerasTensor(s, layer, ins, owner=model, call_args=items, port=i, call=call)
+                         for i, s in enumerate(shapes)]
+                made[nid] = call
+            else:
+                made[nid] = KerasTensor(shapes[0], layer, ins, owner=model, call_args=items)
     outs = [made[n] for n in model._output_ids]
     return outs[0] if len(outs) == 1 else outs
+
+
+def _outputs(layer) -> int:
+    """How many outputs a layer has (a user layer's: one)."""
+    try:
+        return layer.output_count
+    except (AttributeError, KeyError, TypeError):
+        return 1
 
 
 def is_model(item) -> bool:

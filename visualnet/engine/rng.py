@@ -17,5 +17,13 @@ def set_seed(seed: int) -> None:
 
 
 def make_rng(seed=None) -> np.random.Generator:
-    """A generator of its own when `seed` is given, else the global one."""
-    return _rng if seed is None else np.random.default_rng(seed)
+    """A generator of its own when `seed` is given, else the global one; a `SeedGenerator`
+    (seed_generator.py) gives one per draw from its advancing state."""
+    if seed is None:
+        return _rng
+    draw = getattr(seed, "next_rng", None)
+    if draw is not None:
+        return draw()
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"Argument `seed` must be an integer or a keras.random.SeedGenerator. Received: seed={seed!r}")
+    return np.random.default_rng(seed)

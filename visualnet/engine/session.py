@@ -41,11 +41,10 @@ from .callbacks import Callback, CallbackList, EarlyStopping, ReduceLROnPlateau
 from .compiled import compile_model
 from .control import TrainingControl
 from .data_adapter import as_inputs, as_model_targets, check_batch_size
-from .generator_adapter import EpochIterator
-from .generator_training import evaluate_source
 from .loop import Mean, TrainingData, TrainingLoop, evaluate_arrays, logs_of
 from .run_config import SCHEDULE_KINDS, TrainingConfig, schedule_factor
 from .run_history import RunHistory, json_safe
+from .validation import validation_logs
 
 _NO_AHEAD = (None, None, None)
 CLOCK_SETTLES = 0.5   # seconds of wall time before the rate shown is measured on it (the steps' own rate before)
@@ -69,8 +68,8 @@ class _PlateauOnBaseRate(ReduceLROnPlateau):
 
 def _overrides(callbacks, name: str) -> bool:
     """Whether any callback does something in hook `name` (the base class's do nothing)."""
-    base = getattr(Callback, name)
-    return any(getattr(type(cb), name, None) is not base for cb in callbacks)
+    base = getattr(Callback, name)   # (a LambdaCallback's hooks are functions on the instance: no __func__)
+    return any(getattr(getattr(cb, name, None), "__func__", None) is not base for cb in callbacks)
 
 
 class TrainingSession:
@@ -80,16 +79,18 @@ class TrainingSession:
     fraction of (x, y). `callback(kind, payload)` receives "batch", "epoch", "marker",
     "log" and "finished" reports (called in the thread that trains; `progress()` tells
     where the run is).
+    batch_padding: a `BatchPadding` (batch_padding.py): each batch cut to its longest
+    sequence, a shuffled epoch drawn in length buckets.
     Status: "ready" -> "running" -> "finished" | "early_stopped" | "stopped" | "diverged".
     """
 
     def __init__(self, model, x, y, config: "TrainingConfig | None" = None, validation_data=None,
-                 sample_weight=None, class_weight=None, callback=None):
+                 sample_weight=None, class_weight=None, callback=None, batch_padding=None):
         config = copy.deepcopy(config) if config is not None else TrainingConfig()
         optimizer = optimizers.get({"class_name": config.optimizer, "config": dict(config.optimizer_params)})
         compile_model(model, optimizer, config.loss, list(config.metrics))
         data = TrainingData.prepare(model, x, y, sample_weight, class_weight, validation_data,
-                                    config.validation_split)
+                                    config.validation_split, batch_padding)
         if data.n == 0:
             raise ValueError("there are no training samples")
         if not isinstance(config.epochs, int) or config.epochs < 1:
@@ -289,7 +290,7 @@ class TrainingSession:
     def _begin_epoch(self) -> None:
         if self.callbacks is not None:
             self.callbacks.on_epoch_begin(self.epoch)
-        self._order = self._rng.permutation(self.n_samples) if self.config.shuffle else None
+        self._order = self.data.epoch_order(self._rng, self.batch_size) if self.config.shuffle else None
         self._ahead = _NO_AHEAD
         self._in_epoch = True
         self._pos = self.batch = 0
@@ -378,12 +379,8 @@ class TrainingSession:
     def _end_epoch(self) -> None:
         logs = logs_of(self._tracker, self.metrics)
         if self.validation is not None and (self.epoch + 1) % self.validation_freq == 0:
-            if isinstance(self.validation, EpochIterator):
-                val = evaluate_source(self.model, self.validation, "val_", should_stop=self._should_stop)
-            else:
-                val = evaluate_arrays(self.model, self.validation[0], self.validation[1],
-                                      self.validation_batch_size or self.batch_size, prefix="val_",
-                                      should_stop=self._should_stop)
+            val = validation_logs(self.model, self.validation, self.validation_batch_size or self.batch_size,
+                                  self.callbacks, self._should_stop)   # validation.py: Keras's test hooks
             if val is None:      # interrupted by a stop: the epoch ends without validation
                 self._record_epoch(logs)
                 return

@@ -5,16 +5,23 @@ Keras tracks the layers a model's attributes hold; so does `track` here. At its 
 Input and a `ModelCall`: a user layer (custom_layer.py) whose `call` is the model's, run
 on the tape, holding the tracked layers (their weights are the model's). Everything the
 functional `Model` offers then works unchanged: fit, evaluate, predict, weights.
+
+Configs are Keras 3's: `get_config()` is the name, the constructor's plain arguments (kept by
+`AutoConfig` when the class does not override `get_config`), `trainable` and `dtype`;
+`from_config` is `cls(**config)`; `clone_model` makes a new instance from the config, built
+for the same input shape. Files: io/keras_subclassed.py.
 """
 
 from __future__ import annotations
 
-from .custom_layer import Layer, _takes
+from .custom_layer import Layer
+from .layer_tracking import auto_config, call_takes, layers_in
 from .naming import auto_name
 from .summary import _fmt_shape, _fmt_size, _row, _rule
 from .tracing import input_tensor, trace
 
 _ARGS = ("name", "trainable", "dtype")
+_DTYPE = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
 
 
 def is_subclassed(model) -> bool:
@@ -29,7 +36,8 @@ def init_subclassed(model, name, kwargs: dict) -> None:
     if unknown:
         raise TypeError(f"Unrecognized keyword argument(s) passed to {type(model).__name__}: {unknown}")
     dtype = kwargs.get("dtype")
-    if dtype not in (None, "float32"):
+    policy = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype   # a config's DTypePolicy
+    if policy not in (None, "float32"):
         raise ValueError(f"VisualNet computes in float32. Received: dtype={dtype!r}")
     model._reset(name or auto_name(snake_case(type(model).__name__)))
     model.__dict__["_tracked"] = []
@@ -39,12 +47,71 @@ def init_subclassed(model, name, kwargs: dict) -> None:
 def track(model, name: str, value) -> None:
     """Keras's attribute tracking: the layers (and models) an attribute holds join the
     model's layers, in assignment order."""
-    from .custom_layer import _layers_in
-
     tracked = model.__dict__["_tracked"]
-    for item in _layers_in(value):
+    for item in layers_in(value):
         if item is not model and all(item is not t for t in tracked):
             tracked.append(item)
+
+
+class AutoConfig:
+    """Keras's automatic config for a subclass's constructor: its arguments are kept when
+    all are plain values (mixed into Model)."""
+
+    def __new__(cls, *args, **kwargs):
+        obj = object.__new__(cls)
+        own_init = next((c for c in cls.__mro__ if "__init__" in c.__dict__), None)
+        if own_init is not None and not own_init.__module__.startswith("visualnet."):
+            obj.__dict__["_auto_config"] = auto_config(cls, args, kwargs)
+        return obj
+
+
+def subclassed_config(model) -> dict:
+    """Keras 3's `get_config()` of a subclassed model: its name, the constructor's plain
+    arguments (when `get_config` is not overridden), `trainable` and `dtype`."""
+    config = {"name": model.name}
+    if getattr(type(model), "get_config", None) is _default_get_config(model):
+        auto = model.__dict__.get("_auto_config")
+        if auto is None:
+            raise NotImplementedError(
+                f"Object {type(model).__name__} was created by passing non-serializable argument values in "
+                "`__init__()`, and therefore the object must override `get_config()` in order to be serializable. "
+                "Please implement `get_config()`.")
+        config.update(auto)
+    return {**config, "trainable": model.trainable, "dtype": dict(_DTYPE)}
+
+
+def _default_get_config(model):
+    """The `get_config` the model's class inherits from VisualNet (not a user's override)."""
+    for c in type(model).__mro__:
+        if "get_config" in c.__dict__ and c.__module__.startswith("visualnet."):
+            return c.__dict__["get_config"]
+    return None
+
+
+def subclassed_from_config(cls, config: dict):
+    """Keras's fallback for a subclass: `cls(**config)`, naming the class when it fails."""
+    try:
+        return cls(**config)
+    except TypeError as exc:
+        raise TypeError(f"Unable to revive model from config. When overriding the `get_config()` method, make sure "
+                        f"that the returned config contains all items used as arguments in the constructor to "
+                        f"{cls}, which is the default behavior. You can override this default behavior by defining "
+                        f"a `from_config(cls, config)` class method to specify how to create an instance of "
+                        f"{cls.__name__} from its config.\n\nReceived config={config}\n\nError encountered during "
+                        f"deserialization: {exc}") from exc
+
+
+def clone_subclassed(model, input_tensors=None, clone_function=None):
+    """Keras's `clone_model` of a subclassed model: a new instance from its config, built
+    for the same input shape, with fresh weights."""
+    if input_tensors is not None or clone_function is not None:
+        raise ValueError("Arguments `clone_function` and `input_tensors` are only supported for Sequential models "
+                         f"or Functional models. Received model of type '{type(model).__name__}', with "
+                         f"clone_function={clone_function} and input_tensors={input_tensors}")
+    clone = type(model).from_config(model.get_config())
+    if model.built:
+        clone.build(model.input_shape)
+    return clone
 
 
 class ModelCall(Layer):
@@ -58,7 +125,7 @@ class ModelCall(Layer):
 
     def call(self, inputs, training=None, mask=None):
         model = self._model
-        kwargs = {"training": bool(training)} if _takes(type(model), "training") else {}
+        kwargs = {"training": bool(training)} if call_takes(type(model), "training") else {}
         return type(model).call(model, inputs, **kwargs)
 
 

@@ -27,6 +27,7 @@ class Tape:
 
     def __init__(self):
         self._leaves: dict[int, tuple[object, "TapeTensor"]] = {}  # id(weight) -> (weight, leaf)
+        self._layers: dict[int, object] = {}  # registry layers whose rules add to their own `grads`
         self._outer = None
 
     def __enter__(self) -> "Tape":
@@ -47,6 +48,15 @@ class Tape:
         if item is None:
             item = self._leaves[id(weight)] = (weight, TapeTensor(weight.value, tracked=True))
         return item[1]
+
+    def note_layer(self, layer) -> None:
+        """A registry layer called on this tape (its rule adds to `layer.grads`)."""
+        self._layers[id(layer)] = layer
+
+    @property
+    def layers(self) -> list:
+        """The registry layers called on this tape, in first-call order."""
+        return list(self._layers.values())
 
     @property
     def weights(self) -> list:
@@ -72,6 +82,11 @@ class Tape:
                     parent.grad = _accumulate(parent.grad, _unbroadcast(g, parent.shape))
             if t.parents:
                 t.grad = None  # an intermediate's gradient is not needed after its rule ran
+
+
+def is_tracked(*values) -> bool:
+    """Whether any of `values` is a tensor recorded on a tape (its ops are differentiable)."""
+    return any(isinstance(v, TapeTensor) and v.tracked for v in values)
 
 
 def begin_pass() -> None:
@@ -189,7 +204,8 @@ class TapeTensor:
         return np.array(self.value, copy=True)
 
     def __array__(self, dtype=None, copy=None):
-        return self.value if dtype is None else self.value.astype(dtype)
+        value = np.asarray(self.value)
+        return value if dtype is None else value.astype(dtype)
 
     def __len__(self) -> int:
         return len(self.value)

@@ -4,13 +4,15 @@ nesting.py) carries that model as its `owner`: its layers join the graph, and th
 stands for them in `model.layers`, `summary()` and the config. A layer called more than
 once (shared; a nested model called twice shares all its layers) has a node per call:
 the first is the layer, each further one its `call_twin()`, listed in `owners` under the
-layer (or the nested model)."""
+layer (or the nested model). The outputs of a call with several (an LSTM's `[output, h, c]`
+with return_state) share one node; a wire records which output it reads (`Edge.src_port`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..graph import Graph, keras_order
+from ..graph.string_inputs import misuse_message, string_input_misuses
 from .custom_layer import engine_build, is_python_layer
 from .layers import InputLayer
 from .python_nodes import python_node
@@ -32,6 +34,8 @@ def trace(inputs, outputs) -> Trace:
     """Turn the functional API's symbolic tensors into a Graph and its layers."""
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    if len(outputs) == 1 and isinstance(outputs[0], list):   # Model(x, lstm(x)) with return_state
+        outputs = list(outputs[0])
     if not outputs:
         raise ValueError("Model(inputs, outputs) needs at least one output; received outputs=[].")
     for t in inputs + outputs:
@@ -45,7 +49,7 @@ def trace(inputs, outputs) -> Trace:
     graph, layers, node_of, owners, calls = Graph(), {}, {}, {}, {}
 
     def visit(t: KerasTensor):
-        if id(t) in node_of:
+        if t.call_key in node_of:
             return
         for parent in t.inputs:
             visit(parent)
@@ -53,7 +57,7 @@ def trace(inputs, outputs) -> Trace:
         if isinstance(layer, InputLayer) and all(layer is not i.layer for i in inputs):
             raise ValueError(f"Graph disconnected: the output depends on input '{layer.name}', which is not "
                              "among the inputs passed to Model(inputs=...).")
-        made = calls.setdefault(id(layer), [])  # the tensors of its calls so far
+        made = calls.setdefault(id(layer), [])  # a tensor of each of its calls so far
         made.append(t)
         first = len(made) == 1
         if first and graph.node_by_name(layer.name) is not None:
@@ -63,18 +67,26 @@ def trace(inputs, outputs) -> Trace:
             node = python_node(graph, layer, name)
         else:
             node = graph.add_node(layer.layer_type, layer.config, name=name)
-        node_of[id(t)] = node.id
+        node_of[t.call_key] = node.id
         if not first:  # a further call: a twin with the same weights, made from the built layer
             engine_build(layer, [p.shape for p in made[0].inputs])
         layers[node.id] = layer if first else layer.call_twin()
         if t.owner is not None or not first:
             owners[node.id] = t.owner or layer
         for parent in t.inputs:
-            graph.connect(node_of[id(parent)], node.id)
+            graph.connect(node_of[parent.call_key], node.id, src_port=parent.port)
 
     for t in inputs + outputs:
         visit(t)
-    return Trace(graph, layers, [node_of[id(t)] for t in inputs], [node_of[id(t)] for t in outputs],
+    for t in outputs:
+        if t.call is not None:
+            raise ValueError(f"A model output is output {t.port} of layer '{t.layer.name}', which has "
+                             f"{len(t.call)} outputs; VisualNet's model outputs are layers with one output. "
+                             "Wire the outputs you need into further layers (e.g. a Concatenate or a Dense).")
+    misuses = string_input_misuses(graph)   # text feeds only a TextVectorization (graph/string_inputs.py)
+    if misuses:
+        raise ValueError(misuse_message(*misuses[0]))
+    return Trace(graph, layers, [node_of[t.call_key] for t in inputs], [node_of[t.call_key] for t in outputs],
                  (inputs, outputs), owners)
 
 
@@ -102,7 +114,15 @@ def missing_tensors(graph: Graph, layers: dict, order: list[str]) -> None:
     for nid in order:
         layer = layers[nid]
         if layer.__dict__.get("_keras_output") is None:
-            layer._record_call(KerasTensor(layer.output_shape, layer, [made[p] for p in graph.inputs_of(nid)]))
+            ins = [made[e.src][e.src_port] if isinstance(made[e.src], list) else made[e.src]
+                   for e in graph.in_edges(nid)]
+            shapes = layer.output_shapes if getattr(layer, "output_count", 1) > 1 else [layer.output_shape]
+            if len(shapes) > 1:
+                call: list = []
+                call += [KerasTensor(s, layer, ins, port=i, call=call) for i, s in enumerate(shapes)]
+                layer._record_call(call)
+            else:
+                layer._record_call(KerasTensor(shapes[0], layer, ins))
         made[nid] = layer._keras_output
 
 
@@ -125,5 +145,8 @@ def _dtype_name(dtype) -> str:
 def tensor_of_input(layer: InputLayer) -> KerasTensor:
     """The tensor an InputLayer gives (made at the first request)."""
     if layer.__dict__.get("_keras_output") is None:
-        layer._record_call(KerasTensor(layer.spec.output_shape(layer.config, []), layer, []))
+        t = KerasTensor(layer.spec.output_shape(layer.config, []), layer, [])
+        if layer.config.get("dtype") == "string":
+            t.dtype = "string"   # raw text, as Keras's tensor says (a TextVectorization takes it)
+        layer._record_call(t)
     return layer.output

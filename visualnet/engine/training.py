@@ -10,9 +10,11 @@ train batch by batch (generator_training.py); several outputs are multi_output.p
 
 from __future__ import annotations
 
+from . import custom_fit
 from .callbacks import CallbackList, History, ProgbarLogger, format_logs
-from .data_adapter import (as_inputs, as_model_targets, check_batch_size, clipped, is_dataset, sample_weights,
-                           unpack_dataset)
+from .custom_fit import uses_custom_step
+from .data_adapter import (as_inputs, as_model_targets, as_targets, check_batch_size, clipped, is_dataset,
+                           sample_weights, unpack_dataset)
 from .generator_adapter import EpochIterator, check_source_args, is_batch_source
 from .generator_training import evaluate_source, fit_source, predict_source
 from .loop import TrainingData, evaluate_arrays
@@ -29,6 +31,15 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
     c = require_compiled(model)
     verbose = 1 if verbose == "auto" else int(verbose)
+    if uses_custom_step(model, "train_step"):    # the model's own train_step (custom_fit.py)
+        if class_weight is not None and not is_batch_source(x):
+            sample_weight = sample_weights(as_targets(y, len(y), "y"), sample_weight, class_weight)
+        return custom_fit.fit(model, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                              callbacks=callbacks, validation_split=validation_split,
+                              validation_data=validation_data, shuffle=shuffle, sample_weight=sample_weight,
+                              initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                              validation_steps=validation_steps, validation_batch_size=validation_batch_size,
+                              validation_freq=validation_freq)
     if is_batch_source(x):
         check_source_args(x, "x", y, sample_weight, validation_split, class_weight)
         return fit_source(model, x, epochs=epochs, verbose=verbose, callbacks=callbacks,
@@ -63,8 +74,14 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                                       validation_batch_size=validation_batch_size, validation_freq=validation_freq,
                                       validation_source=source)
     cbs.on_train_begin()
+    resumed = getattr(model, "_initial_epoch", None)   # set by BackupAndRestore's on_train_begin, as in Keras
+    if resumed:
+        model._initial_epoch = None
+        session.epoch = initial_epoch = resumed
     if initial_epoch < epochs:
         session.run()
+    if epochs > 0:   # Keras's end of fit: with use_ema, the weights become their moving average
+        c.optimizer.finalize_variable_values(model._store.trainable)
     cbs.on_train_end()
     return history
 
@@ -74,6 +91,10 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, s
     """[loss, *metrics] (a scalar without metrics), or a dict with return_dict. With
     several outputs the list is Keras's: loss, each output's loss, then the metrics."""
     c = require_compiled(model)
+    if uses_custom_step(model, "test_step"):     # the model's own test_step (custom_fit.py)
+        return custom_fit.evaluate(model, x, y, batch_size=batch_size, verbose=verbose,
+                                   sample_weight=sample_weight, steps=steps, callbacks=callbacks,
+                                   return_dict=return_dict)
     cbs = CallbackList(callbacks or [])
     cbs.set_model(model)
     if is_batch_source(x):
@@ -104,6 +125,8 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, s
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
     """Keras's `predict` (prediction.py) for arrays and datasets, a list of arrays for a
     model with several outputs; generators and PyDatasets batch by batch."""
+    if uses_custom_step(model, "predict_step"):  # the model's own predict_step (custom_fit.py)
+        return custom_fit.predict(model, x, batch_size=batch_size, steps=steps, callbacks=callbacks)
     if is_batch_source(x):
         return predict_source(model, x, steps, callbacks)
     if len(model._output_ids) > 1:

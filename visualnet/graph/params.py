@@ -13,7 +13,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from . import weight_rules
+from . import initializer_rules, weight_rules
 
 KINDS = ("int", "float", "bool", "choice", "ints", "shape", "pairs", "range", "activation", "initializer",
          "regularizer", "constraint")
@@ -42,7 +42,8 @@ class Param:
     'range' (a number or a (lower, upper) pair of numbers, each within [min, max], as Keras's
     image augmentation takes a `factor`: kept as given, or with `length=2` always the sorted pair,
     a number f meaning (max(-|f|, min), |f|) as Keras stores it) |
-    'activation' | 'initializer' (names from the engine's tables, kept as strings here) |
+    'activation' (names from the engine's tables, kept as strings here) | 'initializer' (a name, or
+    Keras's config dict when its arguments are not Keras's defaults: see initializer_rules.py) |
     'regularizer' | 'constraint' (None or Keras's config dict, {"class_name": "L2", "config":
     {"l2": 0.01}}, every argument filled in; a Keras name such as 'l2' is taken too: see
     weight_rules.py), on the weight named `weight` (None: the layer's output, Keras's
@@ -91,7 +92,12 @@ class Param:
                 raise ParamError(self.name, f"'{self.name}' must be a finite number, not NaN or infinite. "
                                             f"Received: {self.name}={value!r}")
             return self._check_range(value)
-        if kind in ("choice", "activation", "initializer"):
+        if kind == "initializer":   # a name or Keras's config dict (initializer_rules.py)
+            try:
+                return initializer_rules.canonical(value, self.name)
+            except ValueError as exc:
+                raise ParamError(self.name, str(exc)) from None
+        if kind in ("choice", "activation"):
             if not isinstance(value, str):
                 raise ParamError(self.name, f"'{self.name}' must be a name. Received: {self.name}={value!r}")
             if self.choices and value not in self.choices:

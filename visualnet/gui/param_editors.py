@@ -13,6 +13,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QLineEdit, QSizePolicy, QSpinBox, QWidget)
 
 from visualnet.graph import ParamError
+from visualnet.graph import initializer_rules
+from visualnet.graph.initializer_rules import INITIALIZER_CLASSES
+from visualnet.graph.names import INITIALIZERS
 from visualnet.graph.weight_rules import CONSTRAINTS, REGULARIZERS
 from .formatting import value_text
 
@@ -467,6 +470,87 @@ class WeightRuleEditor(ParamEditor):
         return self.combo
 
 
+# ------------------------------------------------------------------ initializers
+class InitializerEditor(ParamEditor):
+    """An initializer ('initializer' kind): a choice of Keras's classes (shown by their
+    names, 'he_normal', where Keras has one) and one field per argument of the chosen one
+    (Constant's value, RandomNormal's mean, stddev and seed, VarianceScaling's mode and
+    distribution, ...). Emits the name or Keras's config dict (graph/initializer_rules.py)."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        box = QWidget(self)
+        self._column = QFormLayout(box)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(2)
+        self.combo = QComboBox(box)
+        self._names = {cls: name for name, cls in INITIALIZERS.items()}
+        for cls in INITIALIZER_CLASSES:   # the item's data: the name where Keras has one, else the class
+            self.combo.addItem(self._names.get(cls, cls), self._names.get(cls, cls))
+        self.combo.setMaxVisibleItems(20)
+        self.combo.currentIndexChanged.connect(self._class_chosen)
+        self._column.addRow(self.combo)
+        self._layout.addWidget(box, 1)
+        self.fields: dict[str, QWidget] = {}
+        self._fields_of = None  # the class whose argument fields are shown
+
+    def _class_chosen(self, index: int) -> None:
+        self.edited.emit(self.combo.itemData(index))   # Keras's defaults (a class without a name: its dict)
+
+    def _show(self, value) -> None:
+        try:
+            config = initializer_rules.as_config(initializer_rules.canonical(value, self.param.name))
+        except (ValueError, KeyError):   # a value the registry does not take (a bad file): shown as typed
+            config = {"class_name": None, "config": {}}
+        name = config["class_name"]
+        self.combo.blockSignals(True)
+        self.combo.setCurrentIndex(max(self.combo.findData(self._names.get(name, name)), 0))
+        self.combo.blockSignals(False)
+        if name != self._fields_of:   # the fields of another class (rebuilt only then: one may be the sender)
+            while self._column.rowCount() > 1:
+                self._column.removeRow(1)
+            self.fields = {}
+            for key, default in (INITIALIZER_CLASSES.get(name) or {}).items():
+                choices = _INIT_CHOICES.get(key)
+                field = QComboBox() if choices else QLineEdit()
+                if choices:
+                    field.addItems(list(choices))
+                    field.currentTextChanged.connect(self._argument_changed)
+                else:
+                    field.editingFinished.connect(self._argument_changed)
+                field.setObjectName(key)
+                field.setToolTip(f"{name}'s {key} (Keras's default: {default}).")
+                self.fields[key] = field
+                self._column.addRow(key, field)
+            self._fields_of = name
+        for key, field in self.fields.items():
+            shown = config["config"].get(key, INITIALIZER_CLASSES[name][key])
+            field.blockSignals(True)
+            if isinstance(field, QComboBox):
+                field.setCurrentText(str(shown))
+            else:
+                field.setText(value_text(None, shown))
+            field.blockSignals(False)
+
+    def _argument_changed(self, *_) -> None:
+        config = {}
+        for key, field in self.fields.items():
+            if isinstance(field, QComboBox):
+                config[key] = field.currentText()
+            else:
+                text = field.text().strip()
+                config[key] = None if text.lower() in ("", "none") else _number_or_list(text)
+        data = self.combo.currentData()
+        self.edited.emit({"class_name": INITIALIZERS.get(data, data), "config": config})
+
+    def focus_widget(self):
+        return self.combo
+
+
+_INIT_CHOICES = {"mode": ("fan_in", "fan_out", "fan_avg"),
+                 "distribution": ("truncated_normal", "untruncated_normal", "uniform")}
+
+
 def _number_or_list(text: str):
     """'0.01' -> 0.01, '2' -> 2, '0, 1, 2' -> [0, 1, 2]; anything else as typed (the
     parameter's check then says what is wrong)."""
@@ -481,7 +565,7 @@ def _number_or_list(text: str):
 
 
 EDITORS = {"int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
-           "activation": ChoiceEditor, "initializer": ChoiceEditor, "ints": TupleEditor, "shape": ShapeEditor,
+           "activation": ChoiceEditor, "initializer": InitializerEditor, "ints": TupleEditor, "shape": ShapeEditor,
            "pairs": PairsEditor, "range": RangeEditor, "regularizer": WeightRuleEditor,
            "constraint": WeightRuleEditor}
 

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..graph import Graph, GraphError, ParamError, get_spec, infer_shapes, keras_order
+from ..graph import initializer_rules
 from ..graph.names import ACTIVATIONS, INITIALIZERS
 from ..graph.registry import UnknownLayerError
 from .errors import KerasFileError, UnsupportedLayersError
@@ -29,15 +30,18 @@ MAX_LAYERS = 2_000  # far beyond what the canvas shows; keeps a hostile file fro
 
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 # the operations Keras 3's functional configs record for Masking's and Embedding's masks
-_MASK_OPS = ("NotEqual", "Any")
+MASK_OPS = ("NotEqual", "Any")
 # class names of initializers as Keras files write them -> VisualNet's names (Keras 2 also wrote Zero, One)
 _INIT_NAME = {cls: name for name, cls in INITIALIZERS.items()} | {"Zero": "zeros", "One": "ones"}
 
 
 # ====================================================================== export
-def _initializer(name: str, dialect: str) -> dict:
-    cls = INITIALIZERS[name]
-    cfg = {} if name in ("zeros", "ones") else {"seed": None}
+def _initializer(name, dialect: str) -> dict:
+    if isinstance(name, dict):   # an initializer with arguments (graph/initializer_rules.py)
+        cls, cfg = name["class_name"], dict(name["config"])
+    else:
+        cls = INITIALIZERS[name]
+        cfg = {} if name in ("zeros", "ones") else {"seed": None}
     if dialect == "keras3":
         return {"module": "keras.initializers", "class_name": cls, "config": cfg, "registered_name": None}
     return {"class_name": cls, "config": cfg}
@@ -114,9 +118,18 @@ def _call_params(type_: str, layer: dict) -> dict:
     return {a: kwargs[a] for a in args if isinstance(kwargs, dict) and a in kwargs}
 
 
-def _keras_tensor(shape, src: str) -> dict:
+def _keras_tensor(shape, src: str, port: int = 0) -> dict:
+    """A reference to output `port` of layer `src`'s first call (Keras's keras_history)."""
     return {"class_name": "__keras_tensor__",
-            "config": {"shape": list(shape), "dtype": "float32", "keras_history": [src, 0, 0]}}
+            "config": {"shape": list(shape), "dtype": "float32", "keras_history": [src, 0, port]}}
+
+
+def _takes_states(node, edges) -> bool:
+    """Whether a recurrent node has initial states wired (Keras's `initial_state` call argument)."""
+    return node.type in RECURRENT_TYPES and len(edges) > 1
+
+
+RECURRENT_TYPES = ("SimpleRNN", "LSTM", "GRU")
 
 
 def model_config(graph: Graph, name: str, sequential: bool, dialect: str, frozen=frozenset(),
@@ -139,6 +152,9 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str, frozen
             ins = info[node.id].input_shapes
             if node.type != "Input":
                 item["build_config"] = {"input_shape": list(ins[0]) if len(ins) == 1 else [list(s) for s in ins]}
+                if _takes_states(node, ins):   # RNN.build(sequences_shape, initial_state_shape)
+                    item["build_config"] = {"shapes_dict": {"sequences_shape": list(ins[0]),
+                                                            "initial_state_shape": [list(s) for s in ins[1:]]}}
                 if node.spec.keras.call_inputs:  # build(query_shape, value_shape, key_shape)
                     item["build_config"] = {"shapes_dict": {f"{n}_shape": list(s) for n, s in
                                                             zip(node.spec.keras.call_inputs, ins)}}
@@ -157,17 +173,22 @@ def model_config(graph: Graph, name: str, sequential: bool, dialect: str, frozen
     layers = []
     for nid in order:
         node = graph.nodes[nid]
-        srcs = [graph.nodes[s] for s in graph.inputs_of(nid)]
+        edges = graph.in_edges(nid)
+        srcs = [graph.nodes[e.src] for e in edges]
+        # each input: the tensor at output `src_port` of its layer (an LSTM's state h: 1)
+        tensors = [_keras_tensor(info[e.src].shapes[e.src_port], s.name, e.src_port) for e, s in zip(edges, srcs)]
         if not srcs:
             nodes = []
         elif node.spec.keras.call_inputs:  # layer(query, value, key): Keras 3's form in both dialects,
             # the only one Keras 3 reads for separate inputs (tf-keras's is read below)
-            nodes = [{"args": [_keras_tensor(info[s.id].shape, s.name) for s in srcs], "kwargs": call_kwargs(node)}]
+            nodes = [{"args": tensors, "kwargs": call_kwargs(node)}]
+        elif _takes_states(node, edges):  # layer(x, initial_state=[h, c]): Keras 3's form in both dialects
+            nodes = [{"args": tensors[:1], "kwargs": {**call_kwargs(node), "initial_state": tensors[1:]}}]
         elif k3:
-            tensors = [_keras_tensor(info[s.id].shape, s.name) for s in srcs]
-            nodes = [{"args": [tensors[0]] if node.spec.max_inputs == 1 else [tensors], "kwargs": call_kwargs(node)}]
+            one = node.spec.max_inputs == 1 or node.type in RECURRENT_TYPES   # layer(x), not layer([x])
+            nodes = [{"args": [tensors[0]] if one else [tensors], "kwargs": call_kwargs(node)}]
         else:
-            nodes = [[[s.name, 0, 0, call_kwargs(node)] for s in srcs]]
+            nodes = [[[s.name, 0, e.src_port, call_kwargs(node)] for e, s in zip(edges, srcs)]]
         layers.append(entry(node, {"name": node.name, "inbound_nodes": nodes}))
     inputs = [[graph.nodes[i].name, 0, 0] for i in order if graph.nodes[i].type == "Input"]
     output = [graph.nodes[out_id].name, 0, 0]
@@ -190,6 +211,9 @@ def optimizer_config(optimizer, dialect: str) -> dict:
     cfg.setdefault("ema_momentum", 0.99)
     cfg.setdefault("ema_overwrite_frequency", None)
     if dialect == "keras3":
+        if isinstance(cfg.get("learning_rate"), dict):   # a schedule, found by its module as Keras 3 writes it
+            cfg["learning_rate"] = {"module": "keras.optimizers.schedules", **cfg["learning_rate"],
+                                    "registered_name": None}
         return {"module": "keras.optimizers", "class_name": ser["class_name"], "config": cfg,
                 "registered_name": None}
     return {"class_name": ser["class_name"], "config": cfg}
@@ -206,13 +230,31 @@ def loss_identifier(model) -> Any:
     return ser
 
 
+def _keras_entry(entry, module: str, dialect: str):
+    """A built-in loss's or metric's `{"class_name", "config"}` as Keras 3 writes it (with its module)."""
+    if dialect != "keras3" or not isinstance(entry, dict) or "module" in entry:
+        return entry
+    return {"module": module, **entry, "registered_name": None}
+
+
+def metric_entries(metric_ids, dialect: str) -> list:
+    """compile()'s metrics as Keras writes them: names as given, built-in metric objects as
+    configs (a user's metric or function is left out)."""
+    from ..engine import metrics as metrics_mod
+
+    built_in = tuple(metrics_mod.METRIC_CLASSES.values())
+    return [m if isinstance(m, str) else _keras_entry(metrics_mod.serialize(m), "keras.metrics", dialect)
+            for m in metric_ids if isinstance(m, str) or type(m) in built_in]
+
+
 def compile_config(model, dialect: str) -> dict | None:
     """Keras 3's `compile_config` (keras3) or the legacy `training_config` (keras2)."""
     c = getattr(model, "compiled", None)
     if c is None:
         return None
-    metrics = [m for m in c.metric_ids if isinstance(m, str)]
-    base = {"loss": loss_identifier(model), "loss_weights": None, "metrics": metrics or None,
+    metrics = metric_entries(c.metric_ids, dialect)
+    base = {"loss": _keras_entry(loss_identifier(model), "keras.losses", dialect), "loss_weights": None,
+            "metrics": metrics or None,
             "weighted_metrics": None}
     if dialect == "keras3":
         return {"optimizer": optimizer_config(c.optimizer, dialect), **base, "run_eagerly": False,
@@ -258,6 +300,12 @@ def _activation_name(value) -> str | None:
 def _initializer_name(value, where: str, notes: list[str], default: str) -> str:
     name = value
     if isinstance(value, dict):
+        try:   # Keras's config, its arguments kept (graph/initializer_rules.py)
+            return initializer_rules.canonical(value, where)
+        except ValueError as exc:
+            if value.get("class_name") in initializer_rules.INITIALIZER_CLASSES:
+                notes.append(f"{exc}; using {default!r}.")
+                return default
         name = value.get("class_name")
     if isinstance(name, str):
         name = _INIT_NAME.get(name, name)
@@ -276,11 +324,11 @@ def _shape_list(value) -> tuple | None:
 
 
 def _input_dtype(layer: dict) -> dict:
-    """An InputLayer's integer dtype as Input's parameter ({} for float inputs)."""
+    """An InputLayer's integer or string dtype as Input's parameter ({} for float inputs)."""
     dtype = (layer.get("config") or {}).get("dtype")
     if isinstance(dtype, dict):                        # Keras 3's DTypePolicy
         dtype = (dtype.get("config") or {}).get("name")
-    return {"dtype": dtype} if dtype in ("int32", "int64") else {}
+    return {"dtype": dtype} if dtype in ("int32", "int64", "string") else {}
 
 
 def _input_shape_from(cfg: dict) -> tuple | None:
@@ -374,8 +422,9 @@ def _history(item) -> tuple | None:
     return None
 
 
-def _inbound(layer: dict, where: str, problems: list[str]) -> list[str]:
-    """Names of the layers feeding `layer`, in argument order (both dialects)."""
+def _inbound(layer: dict, where: str, problems: list[str]) -> list[tuple[str, int]]:
+    """(name, output index) of the tensors feeding `layer`, in argument order (both dialects;
+    a recurrent layer's initial_state after its sequence)."""
     nodes = layer.get("inbound_nodes", [])
     if not isinstance(nodes, list):
         raise KerasFileError(f"{where}: 'inbound_nodes' must be a list.")
@@ -411,10 +460,13 @@ def _inbound(layer: dict, where: str, problems: list[str]) -> list[str]:
     else:
         raise KerasFileError(f"{where}: an inbound node is neither a list nor an object.")
     for name, ni, ti in refs:
-        if ni != 0 or ti != 0:
-            problems.append(f"{where}: it uses output {ti} of call {ni} of '{name}' (shared or multi-output "
-                            "layers are not supported).")
-    return [r[0] for r in refs]
+        if ni != 0:
+            problems.append(f"{where}: it uses output {ti} of call {ni} of '{name}' (shared layers are not "
+                            "supported).")
+        elif not isinstance(ti, int) or isinstance(ti, bool) or ti < 0:
+            raise KerasFileError(f"{where}: the tensor index of its input from '{name}' is not an integer >= 0: "
+                                 f"{ti!r}.")
+    return [(r[0], r[2]) for r in refs]
 
 
 def _io_names(value, key: str) -> list[str]:
@@ -469,7 +521,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
         lname = layer.get("name", cfg.get("name"))
         if not isinstance(kcls, str):
             raise KerasFileError(f"layers[{i}] has no class_name.")
-        if kcls in _MASK_OPS:  # Keras 3 records how a mask was computed; VisualNet's layers recompute it
+        if kcls in MASK_OPS:  # Keras 3 records how a mask was computed; VisualNet's layers recompute it
             continue
         if not isinstance(lname, str) or not lname:
             lname = f"layers[{i}]"
@@ -569,7 +621,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
             dst = graph.node_by_name(lname)
             if dst is None:
                 continue
-            for port, src in enumerate(srcs):
+            for port, (src, src_port) in enumerate(srcs):
                 s = graph.node_by_name(src)
                 if s is None:
                     if src not in sources:
@@ -577,7 +629,7 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
                                              "of the model.")
                     continue
                 try:
-                    graph.connect(s.id, dst.id, port)
+                    graph.connect(s.id, dst.id, port, src_port=src_port)
                 except GraphError as exc:
                     raise KerasFileError(f"layer '{lname}': {exc}") from None
         outputs = _io_names(inner.get("output_layers"), "output_layers")

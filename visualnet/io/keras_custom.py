@@ -22,13 +22,17 @@ import numpy as np
 from ..data.hdf5_guard import open_hdf5
 from ..engine.custom_layer import is_python_layer
 from ..engine.python_nodes import python_layers
+from ..engine.symbolic_ops import is_op_layer
 from ..engine.layers.base import Layer as EngineLayer
 from ..engine.nesting import is_model
 from ..engine.subclassed import is_subclassed
 from ..graph.registry import snake_case
 from .atomic import write_atomic
 from .errors import KerasFileError
+from .keras_config import MASK_OPS
 from .keras_h5 import keras3_group_names, keras3_layer_order
+from .keras_lookups import read_lookup_assets, write_lookup_assets, write_lookup_vars
+from .keras_text import read_assets, write_assets, write_lookup_groups
 from .keras_zip import CONFIG, MAX_WEIGHTS_BYTES, METADATA, WEIGHTS, _member, read_keras_config
 
 # a custom layer's bookkeeping attributes, which Keras's walk does not see
@@ -61,6 +65,21 @@ def file_has_custom_layers(filepath, custom_objects: dict) -> bool:
                 walk(v)
     walk(config.get("config"))
     return bool(names & set(custom_objects))
+
+
+def file_has_ops(filepath) -> bool:
+    """Whether a `.keras` file's functional config holds ops on symbolic tensors (`x * 2.0`,
+    `ops.concatenate`: Keras's `keras.src.ops` entries; then this module reads it)."""
+    if not str(filepath).lower().endswith(".keras"):
+        return False
+    try:
+        z, config = read_keras_config(Path(filepath))
+    except (KerasFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return False                 # the reader that follows reports the file's problem
+    z.close()
+    layers = (config.get("config") or {}).get("layers") if isinstance(config.get("config"), dict) else None
+    return any(isinstance(e, dict) and str(e.get("module", "")).startswith("keras.src.ops")
+               and e.get("class_name") not in MASK_OPS for e in layers or [])   # (how Masking's mask was computed)
 
 
 # ---------------------------------------------------------------------- the weights layout
@@ -134,6 +153,7 @@ def model_groups(model) -> list[tuple[str, object, list]]:
         return attribute_groups({**attrs, "layers": model.layers}, "", set())
     graph, sequential = model.traced_graph, _is_sequential(model)
     order = keras3_layer_order(graph, sequential)
+    order = [n for n in order if not is_op_layer(model.layers_by_node_id[n])]   # Keras walks Layers, not ops
     visited, out = set(), []
     for nid, name in zip(order, keras3_group_names(graph, order)):
         out += layer_groups(model.layers_by_node_id[nid], f"layers/{name}", visited)
@@ -207,6 +227,8 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
         write_weights(f, model, opt_vars, opt_name)
+        write_lookup_groups(f, model)       # a TextVectorization's StringLookup (keras_text.py)
+        write_lookup_vars(f, model)         # tf_idf lookups' idf weights (keras_lookups.py)
     metadata = {"keras_version": "3.0.0", "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
 
     def write(tmp):
@@ -214,6 +236,8 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
             z.writestr(METADATA, json.dumps(metadata))
             z.writestr(CONFIG, json.dumps(config))
             z.writestr(WEIGHTS, buf.getvalue())
+            write_assets(z, model)      # TextVectorization vocabularies (keras_text.py)
+            write_lookup_assets(z, model)   # StringLookup / IntegerLookup vocabularies (keras_lookups.py)
     write_atomic(path, write, overwrite=overwrite)
 
 
@@ -254,13 +278,16 @@ def load_model(filepath, custom_objects: dict, compile: bool = True, classes=Non
     model = from_config(config.get("config"), classes, sequential=cls == "Sequential", custom_objects=custom_objects)
     if not model.built:
         raise KerasFileError(f"The model in '{path.name}' has no input shape, so its weights cannot be placed.")
+    with read_keras_config(path)[0] as z:
+        read_assets(z, model, path.name)     # TextVectorization vocabularies (keras_text.py)
+        read_lookup_assets(z, model, path.name)   # lookup vocabularies and idf weights (keras_lookups.py)
     cfg = config.get("compile_config")
     with open_hdf5(io.BytesIO(data)) as f:
         read_weights(f, model)
         if compile and isinstance(cfg, dict) and cfg:
             compile_from_config(model, cfg, custom_objects)
             if model.compiled is not None:
-                variables = read_keras3_optimizer(f, {})
+                variables = read_keras3_optimizer(f, {"model": model.get_weights()})   # its size limits
                 if variables:
                     restore_optimizer(model, variables, path.name)
     return model

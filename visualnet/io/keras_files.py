@@ -236,9 +236,10 @@ def build_model(spec: KerasModelSpec, weights: dict, classes: tuple | None = Non
 
 def _accepted(cls, config: dict) -> dict:
     params = inspect.signature(cls.__init__).parameters
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        names = set(params) | {"use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
-                               "gradient_accumulation_steps", "lr", "decay"}
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):   # the base takes Keras's common arguments
+        from ..engine.optimizers import Optimizer
+
+        names = set(params) | set(inspect.signature(Optimizer.__init__).parameters) | {"lr", "decay"}
     else:
         names = set(params)
     return {k: v for k, v in config.items() if k in names}
@@ -249,6 +250,7 @@ def compile_from_config(model, cfg: dict, custom_objects=None) -> None:
     cannot take is reported with a warning and the model is left uncompiled. A custom loss
     comes from the caller's `custom_objects`."""
     from .. import VisualNetWarning
+    from ..engine import losses
     from ..engine.optimizers import optimizer_class
 
     try:
@@ -261,11 +263,12 @@ def compile_from_config(model, cfg: dict, custom_objects=None) -> None:
         if custom is not None:
             loss = custom
         elif isinstance(loss, dict):
-            loss = {"class_name": loss.get("class_name"), "config": {
-                k: v for k, v in (loss.get("config") or {}).items() if k not in ("dtype",)}}
+            loss = losses.deserialize({"class_name": loss.get("class_name"), "config": {   # compile() takes objects
+                k: v for k, v in (loss.get("config") or {}).items() if k not in ("dtype",)}})
         metrics = cfg.get("metrics") or []
         if isinstance(metrics, list):
-            metrics = [m for m in _flatten(metrics) if isinstance(m, str)]
+            metrics = [m if isinstance(m, str) else metric_from_entry(m) for m in _flatten(metrics)
+                       if isinstance(m, str) or metric_from_entry(m) is not None]
         model.compile(optimizer=opt or "rmsprop", loss=loss, metrics=metrics)
     except (ValueError, TypeError, KeyError) as exc:
         warnings.warn(f"The model's training settings could not be restored ({exc}); it is loaded uncompiled.",
@@ -331,3 +334,12 @@ class _reading:
             raise KerasFileError(f"'{self.path.name}' is damaged or malformed ({type(exc).__name__}: "
                                  f"{exc})") from None
         return False
+
+
+def metric_from_entry(entry):
+    """A built-in metric from Keras's `{"class_name", "config"}` in a compile config, or None."""
+    from ..engine import metrics as metrics_mod
+
+    if isinstance(entry, dict) and entry.get("class_name") in metrics_mod.METRIC_CLASSES:
+        return metrics_mod.deserialize({"class_name": entry["class_name"], "config": entry.get("config") or {}})
+    return None

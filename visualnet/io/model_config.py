@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from ..graph import ShapeError
 from ..engine.custom_layer import is_python_layer
 from ..engine.python_nodes import python_layers
+from ..engine.symbolic_ops import PendingOp, is_op_layer, op_from_entry
 from ..engine.layers import layer_class
 from ..engine.nesting import calls_of, is_model, shared_layer, top_level
 from ..engine.sequential import Sequential as _EngineSequential
@@ -121,10 +122,18 @@ def model_config(model) -> dict:
         nested, nodes = is_model(item), []
         for nids in calls:
             own = set(nids)
-            parents = list(dict.fromkeys(p for n in nids for p in graph.inputs_of(n) if p not in own))
-            tensors = [_tensor(by_id[p].output_shape, produced[p]) for p in parents]
-            if tensors:
-                single = len(tensors) == 1 and (nested or is_python_layer(item) or item.spec.max_inputs == 1)
+            # each input: (node, output port); a layer with several outputs (return_state) gives port k
+            parents = list(dict.fromkeys((e.src, e.src_port) for n in nids for e in graph.in_edges(n)
+                                         if e.src not in own))
+            tensors = [_tensor(_port_shape(by_id[p], k), [*produced[p][:2], produced[p][2] + k]) for p, k in parents]
+            recurrent = not nested and not is_python_layer(item) and item.layer_type in kc.RECURRENT_TYPES
+            if recurrent and len(tensors) > 1:   # layer(x, initial_state=[h, c])
+                nodes.append({"args": [tensors[0]], "kwargs": {"initial_state": tensors[1:]}})
+            elif tensors and is_op_layer(item):   # an op on symbolic tensors: its args as Keras writes them
+                nodes.append(item.keras_call_args(tensors))
+            elif tensors:
+                single = len(tensors) == 1 and (nested or is_python_layer(item) or item.spec.max_inputs == 1
+                                                or recurrent)
                 nodes.append({"args": [tensors[0] if single else tensors], "kwargs": {"mask": None} if nested else {}})
         layers.append({**_entry(item), "name": item.name, "inbound_nodes": nodes})
     ins = [produced[n] for n in model.input_node_ids]
@@ -138,11 +147,15 @@ def _entry(item) -> dict:
 
 
 def _layer_entry(layer) -> dict:
+    if is_op_layer(layer):   # an op on symbolic tensors: Keras's Operation entry (engine/symbolic_ops.py)
+        return layer.keras_entry()
     if is_python_layer(layer):  # Keras's entry of a custom layer: its class, module and get_config()
         cls = type(layer)
         shapes = [list(s) for s in layer.input_shapes or []]
-        return {"module": None if cls.__module__ == "__main__" else cls.__module__, "class_name": cls.__name__,
-                "config": layer.get_config(), "registered_name": cls.__name__,
+        keras_module = getattr(cls, "keras_module", None)   # a Keras layer of the Python API (TextVectorization)
+        module = keras_module or (None if cls.__module__ == "__main__" else cls.__module__)
+        return {"module": module, "class_name": cls.__name__,
+                "config": layer.get_config(), "registered_name": None if keras_module else cls.__name__,
                 "build_config": {"input_shape": shapes[0] if len(shapes) == 1 else shapes}}
     node = SimpleNamespace(type=layer.layer_type, spec=layer.spec, params=layer.config, name=layer.name)
     cfg = kc.layer_config(node, "keras3")
@@ -152,7 +165,16 @@ def _layer_entry(layer) -> dict:
     if layer.layer_type != "Input":
         shapes = [list(s) for s in layer.input_shapes]
         entry["build_config"] = {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
+        if layer.layer_type in kc.RECURRENT_TYPES and len(shapes) > 1:   # build(sequences_shape, initial_state_shape)
+            entry["build_config"] = {"shapes_dict": {"sequences_shape": shapes[0], "initial_state_shape": shapes[1:]}}
     return entry
+
+
+def _port_shape(layer, port: int):
+    """The shape of output `port` of a layer (or nested model)."""
+    if port and not is_model(layer):
+        return layer.output_shapes[port]
+    return layer.output_shape
 
 
 def _tensor(shape, history) -> dict:
@@ -176,6 +198,13 @@ def _from_entry(entry, where: str, problems: list, classes):
     if cls in _MODEL_CLASSES:
         return from_config(cfg, classes, sequential=cls == "Sequential")
     module = entry.get("module")
+    try:
+        op = op_from_entry(entry)   # keras.src.ops...: an op on symbolic tensors (engine/symbolic_ops.py)
+    except ValueError as exc:
+        problems.append(str(exc))
+        return None
+    if op is not None:
+        return op
     custom = _CUSTOM.get()
     found = custom.get(entry.get("registered_name")) or custom.get(cls)
     if found is not None:   # the caller's own class (never one named by the file)
@@ -195,7 +224,7 @@ def _from_entry(entry, where: str, problems: list, classes):
         if shape is None or None in shape:
             problems.append(f"{where}: input shape {shape} is unknown or has an unknown dimension.")
             return None
-        return input_tensor(shape, name)
+        return input_tensor(shape, name, kc._input_dtype(entry).get("dtype"))
     n = len(problems)
     params = kc._layer_params(type_, cfg, where, problems, [])
     if len(problems) > n:
@@ -223,6 +252,9 @@ def _functional_from_config(config: dict, problems: list, classes):
         calls = made.get(name, [])
         if node >= len(calls):
             raise _NotYet(name)
+        if not isinstance(index, int) or not 0 <= index < len(calls[node]):
+            raise KerasFileError(f"A layer takes output {index!r} of '{name}', which has {len(calls[node])} "
+                                 f"output(s).")
         return calls[node][index]
 
     def resolve(obj):
@@ -249,11 +281,19 @@ def _functional_from_config(config: dict, problems: list, classes):
             item, calls = item_calls
             while calls:
                 node = calls[0]
+                kwargs = node.get("kwargs") if isinstance(node, dict) else None
+                states = kwargs.get("initial_state") if isinstance(kwargs, dict) else None
                 try:
                     args = resolve(node.get("args", []) if isinstance(node, dict) else node)
+                    states = None if states is None else resolve(states)
                 except _NotYet:
                     break
-                out = item(args[0] if len(args) == 1 else args)
+                if isinstance(item, PendingOp):   # an op: its args and kwargs as Keras wrote them
+                    out = item.call(args, {k: resolve(v) for k, v in (kwargs or {}).items()})
+                elif states is not None:   # a recurrent layer's initial_state
+                    out = item(args[0], initial_state=states)
+                else:
+                    out = item(args[0] if len(args) == 1 else args)
                 made.setdefault(item.name, []).append(out if isinstance(out, list) else [out])
                 calls.pop(0)
                 progress = True

@@ -2,32 +2,69 @@
 RandomBrightness (channels-last images).
 
 Each draws its transform from its own generator when seeded (else the engine's) with
-`draw(x, rng)`, only while training; tests pin the transform by replacing `draw`. Translation,
+`draw(x, rng)`, only while training; tests pin the transform by replacing `draw`. As in Keras 3, a
+layer called directly on images (`layer(images)`, `data_augmentation(images)`, `model(x)` without
+`training`) augments them (its `training` defaults to True); `model(x, training=False)`,
+`predict` and `evaluate` leave the images unchanged. Translation,
 zoom and rotation sample the input at the transformed coordinates as Keras's `affine_transform`
 (`map_coordinates`: bilinear or nearest, reflect/wrap/nearest/constant fill); the gradient
 flows back through the same sampling weights."""
 
 from __future__ import annotations
 
+import contextlib
+from contextvars import ContextVar
+
 import numpy as np
 
 from ...graph.layer_types.augmentation import bounds, fixed_window
 from ..rng import global_rng
 from .base import Layer
+from ..tape import active_tape
+from ..variables import as_tensor
 from .preprocessing import interpolation_matrix
+
+# True while a model runs called without `training` (`model(x)`): its augmentation layers then
+# augment, its Dropout and BatchNormalization layers run as when predicting (Keras's defaults)
+_CALLED_WITHOUT_TRAINING: ContextVar[bool] = ContextVar("called_without_training", default=False)
+
+
+@contextlib.contextmanager
+def called_without_training(active: bool):
+    """Within it (`active`), augmentation layers augment in a forward pass not in training."""
+    token = _CALLED_WITHOUT_TRAINING.set(bool(active))
+    try:
+        yield
+    finally:
+        _CALLED_WITHOUT_TRAINING.reset(token)
+
+
+def _augmenting(training) -> bool:
+    return bool(training) or _CALLED_WITHOUT_TRAINING.get()
 
 
 class _Augment(Layer):
-    """The identity when predicting; `augment(x, transform)` while training."""
+    """The identity when predicting; `augment(x, transform)` while training and when called
+    directly (`training` left out)."""
 
     def on_build(self):
         seed = self.config["seed"]
         self._rng = None if seed is None else np.random.default_rng(seed)
 
+    def __call__(self, inputs, training=None):
+        """Keras's `training` default for preprocessing layers: True when called on arrays (in
+        a custom layer's call, on the tape, the caller's `training` as before). One image
+        (height, width, channels) is taken as a batch of one, as Keras takes it."""
+        if training is None and active_tape() is None:
+            training = True
+        if isinstance(inputs, (np.ndarray, list)) and np.ndim(inputs) == 3:
+            return as_tensor(np.asarray(super().__call__(np.asarray(inputs)[None], bool(training)))[0])
+        return super().__call__(inputs, bool(training))
+
     def forward(self, inputs, training):
         x = inputs[0]
         self._backward = None
-        if not training:
+        if not _augmenting(training):
             return x
         return self.augment(x, self.draw(x, self._rng or global_rng()))
 
@@ -74,7 +111,7 @@ class RandomCrop(_Augment):
         x = inputs[0]
         self._shape = x.shape
         c = self.config
-        if training and x.shape[1] > c["height"] and x.shape[2] > c["width"]:
+        if _augmenting(training) and x.shape[1] > c["height"] and x.shape[2] > c["width"]:
             rng = self._rng or global_rng()
             self._crop = self.draw(x, rng)
             top, left = self._crop

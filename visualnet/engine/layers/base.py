@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...graph import ParamError, ShapeError, get_spec
+from ...graph.initializer_rules import INITIALIZER_CLASSES
 from ...graph.registry import snake_case
 from .. import constraints, initializers, regularizers
 from ..naming import auto_name
@@ -96,7 +97,9 @@ class Layer:
         kind = self.spec.param(key).kind if key in self.spec.param_names else None
         if kind == "activation" and callable(value):
             return value.__name__
-        if kind == "initializer" and value is not None and not isinstance(value, str):
+        if kind == "initializer" and value is not None and not isinstance(value, (str, dict)):
+            if type(value).__name__ in INITIALIZER_CLASSES and hasattr(value, "get_config"):
+                return {"class_name": type(value).__name__, "config": value.get_config()}   # Keras's object
             self._initializer_objects[key] = value
             return snake_case(type(value).__name__)
         if kind in ("regularizer", "constraint") and value is not None and not isinstance(value, (str, dict)):
@@ -192,8 +195,10 @@ class Layer:
         if len(input_shapes) and not isinstance(input_shapes[0], (list, tuple)):
             input_shapes = [input_shapes]
         input_shapes = [tuple(s) for s in input_shapes]
-        if self.input_shapes is not None:
-            if [s[1:] for s in input_shapes] != [s[1:] for s in self.input_shapes]:
+        if self.input_shapes is not None:   # equal shapes, or more specific where built with None (Keras's too)
+            if len(input_shapes) != len(self.input_shapes) or any(
+                    len(s) != len(b) or any(d is not None and d != k for d, k in zip(b[1:], s[1:]))
+                    for s, b in zip(input_shapes, self.input_shapes)):
                 raise ValueError(f"Layer '{self.name}' was built for input shape(s) {self.input_shapes} "
                                  f"and now receives {input_shapes}.")
             return
@@ -308,8 +313,18 @@ class Layer:
 
     @property
     def output(self) -> KerasTensor:
-        """The tensor this layer's first call made (Keras's `layer.output`)."""
+        """The tensor this layer's first call made (Keras's `layer.output`; a list for several)."""
         return self._first_call("output")
+
+    @property
+    def output_count(self) -> int:
+        """How many outputs `forward` returns (more than one: a list; LSTM with return_state)."""
+        return self.spec.outputs(self.config)
+
+    @property
+    def output_shapes(self) -> list:
+        """The shape of each output (the first is `output_shape`)."""
+        return self.spec.output_shapes(self.config, self.input_shapes)
 
     def _first_call(self, what: str) -> KerasTensor:
         t = self.__dict__.get("_keras_output")
@@ -330,10 +345,14 @@ class Layer:
         if all(isinstance(t, KerasTensor) for t in items):
             try:
                 self.spec.check_input_count(len(items))
-                shape = self.spec.output_shape(self.config, [t.shape for t in items])
+                shapes = self.spec.output_shapes(self.config, [t.shape for t in items])
             except ShapeError as exc:
                 raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): {exc}") from None
-            return self._record_call(KerasTensor(shape, self, items))
+            if len(shapes) > 1:   # several outputs (return_state): a list of tensors, as Keras's
+                call: list = []
+                call += [KerasTensor(s, self, items, port=i, call=call) for i, s in enumerate(shapes)]
+                return self._record_call(call)
+            return self._record_call(KerasTensor(shapes[0], self, items))
         if any(isinstance(t, TapeTensor) for t in items) or active_tape() is not None:
             from ..tape_calls import call_on_tape  # inside a custom layer's call: recorded on the tape
             return call_on_tape(self, items, training)
@@ -342,6 +361,8 @@ class Layer:
             return as_tensor(np.asarray(self([a[None] for a in arrays] if many else arrays[0][None], training))[0])
         self.build([(None, *a.shape[1:]) for a in arrays])
         y = self.forward(arrays, bool(training))
+        if isinstance(y, list):   # several outputs
+            return [as_tensor(a.copy()) for a in y]
         return as_tensor(y.copy() if any(y is a for a in arrays) or self._owns(y) else y)
 
     def _without_batch(self, arrays: list) -> bool:

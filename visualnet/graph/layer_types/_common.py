@@ -27,7 +27,10 @@ def activation(default=None, required=False) -> Param:
 
 
 def initializer(name: str, default: str, what: str) -> Param:
-    return Param(name, "initializer", default, f"How the {what} is initialized.", choices=tuple(INITIALIZERS))
+    """A weight's initializer: a name (`choices`) or a keras.initializers class with its
+    arguments, kept as Keras's config dict (initializer_rules.py)."""
+    return Param(name, "initializer", default, f"How the {what} is initialized: a name, or a class with its "
+                 "arguments (Constant's value, a seed, ...).", choices=tuple(INITIALIZERS))
 
 
 _PADDING_DOCS = {"causal": " 'causal' pads before the steps only (kernel - 1 zeros), so that no output depends on "
