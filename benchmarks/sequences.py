@@ -13,11 +13,15 @@ that review's label; training windows come from the training reviews only.
     python -m benchmarks.sequences                          # W5 and W6, 3 repetitions
     python -m benchmarks.sequences -w W5 --reps 1 -p visualnet,torch
     python -m benchmarks.sequences --before                 # + VisualNet on its NumPy steps
+    python -m benchmarks.sequences --baseline /tmp/old      # + VisualNet from another checkout
+    python -m benchmarks.sequences --padding                # per-batch padding on the indoor movement set
 
 Each (repetition, peer) is one worker process (its peak RSS is its own); the peers take
 turns, their order rotating by repetition, so a load change on the machine hits all alike.
 A worker trains `--epochs` epochs (the first, JIT and tracing included, is not timed),
-predicts the test windows three times and reports the median epoch and prediction. The
+predicts the test windows three times and reports the median epoch and prediction, and
+the prediction's CPU time (all the process's threads: a figure a busy machine moves less
+than the wall time, though threads that spin while waiting count too). The
 table gives the medians over the repetitions and VisualNet's ratios; only ratios of one
 run mean anything.
 """
@@ -45,7 +49,7 @@ LOOKBACK, HORIZON = 30, 1
 BATCH, EMBED, UNITS, FILTERS, KERNEL, W6_UNITS = 64, 64, 64, 32, 5, 32
 PEERS = ("visualnet", "torch", "keras")
 LABELS = {"visualnet": "VisualNet", "visualnet_numpy": "VisualNet, NumPy steps (before)", "torch": "PyTorch",
-          "keras": "Keras (torch backend)"}
+          "keras": "Keras (torch backend)", "visualnet_base": "VisualNet, baseline checkout"}
 
 
 # ------------------------------------------------------------------------------ data
@@ -198,22 +202,74 @@ def worker(peer, key, data_path, epochs) -> dict:
     d = dict(np.load(data_path))
     model = make_peer(peer, key)
     times = [model.epoch(d["x"], d["y"]) for _ in range(epochs)]
-    predictions = []
+    predictions, cpu = [], []
     for _ in range(3):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         p = model.predict(d["xt"])
         predictions.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     p = np.asarray(p, np.float64).reshape(-1, 1)
     quality = float(((p > 0.5) == (d["yt"] > 0.5)).mean() * 100) if key == "W5" \
         else float(np.abs(p - d["yt"]).mean() * d["std"])
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
     return dict(train=len(d["x"]) / statistics.median(times[1:]), infer=len(d["xt"]) / statistics.median(predictions),
-                rss=rss, first=times[0], quality=quality)
+                infer_cpu=1000 * statistics.median(cpu) * 1000 / len(d["xt"]), rss=rss, first=times[0],
+                quality=quality)
+
+
+# ------------------------------------------------------------------- per-batch padding
+
+def padding_run(epochs: int, log) -> str:
+    """The indoor movement set (314 sequences of 19-129 steps, 80% trained), Masking ->
+    LSTM(32) -> Dense(1, sigmoid), Adam, batch 32, shuffled: epochs padded to the set's
+    longest against epochs cut per batch (length buckets), two sessions in this process
+    taking turns epoch by epoch (the first of each untimed); the median epoch of each."""
+    import visualnet
+    from visualnet import data, layers
+    from visualnet.data.sequence_sets import batch_padding
+    from visualnet.engine.run_config import TrainingConfig
+    from visualnet.engine.session import TrainingSession
+    from visualnet.resources import resource_path
+
+    source = {"type": "sequence_files", "path": str(resource_path("datasets", "sequences", "IndoorMovement.zip")),
+              "options": {"targets": "dataset/MovementAAL_target.csv", "pattern": "dataset/MovementAAL_RSS_*.csv",
+                          "pad_per_batch": True}}
+    prepared = data.prepare(data.Recipe(source, split={"test": 0.2, "seed": 0}))
+    x, y = prepared.train
+    padding = batch_padding(source, prepared.dataset.x[prepared.train.indices])
+    sessions = {}
+    for way, per_batch in (("padded to the longest", None), ("per batch", padding)):
+        visualnet.utils.set_random_seed(0)
+        model = visualnet.Sequential([layers.Input(x.shape[1:]), layers.Masking(0.0), layers.LSTM(32),
+                                      layers.Dense(1, activation="sigmoid")])
+        config = TrainingConfig(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"], batch_size=32,
+                                epochs=epochs, shuffle=True, seed=0, track_every=0)
+        sessions[way] = (TrainingSession(model, x, y, config, batch_padding=per_batch), [])
+    for epoch in range(epochs):
+        for way, (session, times) in sessions.items():
+            t = time.perf_counter()
+            session.run_epoch()
+            times.append(time.perf_counter() - t)
+            print(f"epoch {epoch + 1} {way}: {len(x) / times[-1]:,.0f} samples/s (load {os.getloadavg()[0]:.2f})",
+                  file=log, flush=True)
+    rates = {way: len(x) / statistics.median(times[1:]) for way, (_, times) in sessions.items()}
+    order = padding.epoch_order(np.random.default_rng(0), 32)
+    cut = [padding.lengths[order[i:i + 32]].max() for i in range(0, len(order), 32)]
+    mean_steps = {"padded to the longest": x.shape[1], "per batch": float(np.mean(cut))}
+    lines = ["| padding | train samples/s ↑ | steps per batch (mean) | final loss |", "|---|---|---|---|"]
+    for way, (session, _) in sessions.items():
+        lines.append(f"| {way} | {rates[way]:,.0f} | {mean_steps[way]:.1f} | "
+                     f"{session.history.to_dict()['epoch']['loss'][-1]:.4f} |")
+    ratio = rates["per batch"] / rates["padded to the longest"]
+    return "\n".join(lines) + f"\n\nper batch / padded to the longest: {ratio:.2f}x ({len(x)} training sequences, " \
+        f"{epochs - 1} timed epochs each, medians)"
 
 
 # ------------------------------------------------------------------------ orchestrator
 
-def run(keys, peers, reps, epochs, log) -> dict:
+def run(keys, peers, reps, epochs, log, baseline=None) -> dict:
+    """Each (repetition, peer) in its own worker process; "visualnet_base" is VisualNet's
+    worker run in the `baseline` checkout (its own code, this run's data)."""
     results = {k: {p: [] for p in peers} for k in keys}
     with tempfile.TemporaryDirectory() as folder:
         for key in keys:
@@ -223,8 +279,10 @@ def run(keys, peers, reps, epochs, log) -> dict:
                 turn = peers[rep % len(peers):] + peers[:rep % len(peers)]
                 for peer in turn:
                     env = dict(os.environ, KERAS_BACKEND="torch", PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="3")
-                    out = subprocess.run([sys.executable, "-m", "benchmarks.sequences", "--worker", peer, key,
-                                          str(path), str(epochs)], cwd=ROOT, env=env, capture_output=True, text=True)
+                    base = peer == "visualnet_base"
+                    out = subprocess.run([sys.executable, "-m", "benchmarks.sequences", "--worker",
+                                          "visualnet" if base else peer, key, str(path), str(epochs)],
+                                         cwd=baseline if base else ROOT, env=env, capture_output=True, text=True)
                     if out.returncode:
                         raise SystemExit(f"{peer} on {key} failed:\n{out.stderr[-3000:]}")
                     r = json.loads(out.stdout.strip().splitlines()[-1])
@@ -235,6 +293,7 @@ def run(keys, peers, reps, epochs, log) -> dict:
 
 
 MEASURES = (("train", "train samples/s ↑", "{:,.0f}"), ("infer", "inference samples/s ↑", "{:,.0f}"),
+            ("infer_cpu", "inference CPU ms per 1,000 samples ↓ (all threads, spinning included)", "{:,.1f}"),
             ("rss", "peak RSS MB ↓", "{:,.0f}"), ("first", "first epoch s (JIT incl.) ↓", "{:.2f}"),
             ("quality", None, "{:.2f}"))
 
@@ -247,7 +306,7 @@ def table(results, peers) -> str:
         for m, label, fmt in MEASURES:
             if label is None:
                 label = "test accuracy % (ratio: points)" if key == "W5" else "test MAE °C ↓"
-            med = {p: statistics.median(r[m] for r in by_peer[p]) for p in peers}
+            med = {p: statistics.median(r.get(m, float("nan")) for r in by_peer[p]) for p in peers}
             cells = [fmt.format(med[p]) for p in peers]
             if "visualnet" in peers:
                 for p in others:
@@ -264,8 +323,11 @@ def main(argv=None) -> None:
     ap.add_argument("-w", "--workloads", default="W5,W6")
     ap.add_argument("-p", "--peers", default=",".join(PEERS))
     ap.add_argument("--before", action="store_true", help="also VisualNet with its NumPy steps")
+    ap.add_argument("--baseline", metavar="DIR", help="also VisualNet as in another checkout (a copy of the "
+                    "repository at an earlier commit), run side by side")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=3, help="per worker; the first is not timed")
+    ap.add_argument("--padding", action="store_true", help="per-batch padding on the indoor movement set instead")
     ap.add_argument("--worker", nargs=4, metavar=("PEER", "KEY", "DATA", "EPOCHS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -274,10 +336,18 @@ def main(argv=None) -> None:
         return
     if args.epochs < 2:
         ap.error("--epochs must be at least 2 (the first is not timed)")
-    peers = args.peers.split(",") + (["visualnet_numpy"] if args.before else [])
+    if args.padding:
+        started = time.strftime("%H:%M", time.gmtime())
+        result = padding_run(args.epochs, sys.stderr)
+        print(f"Command: `python -m benchmarks.sequences {' '.join(sys.argv[1:])}` ({started}-"
+              f"{time.strftime('%H:%M', time.gmtime())} UTC, load average {os.getloadavg()[0]:.2f} at the end)\n")
+        print(result)
+        return
+    peers = args.peers.split(",") + (["visualnet_numpy"] if args.before else []) \
+        + (["visualnet_base"] if args.baseline else [])
     keys = args.workloads.split(",")
     started, load0 = time.strftime("%H:%M", time.gmtime()), os.getloadavg()
-    results = run(keys, peers, args.reps, args.epochs, sys.stderr)
+    results = run(keys, peers, args.reps, args.epochs, sys.stderr, args.baseline)
     load1 = os.getloadavg()
     print(f"Command: `python -m benchmarks.sequences {' '.join(sys.argv[1:])}` ({started}-"
           f"{time.strftime('%H:%M', time.gmtime())} UTC, load average {load0[0]:.2f} at the start, "

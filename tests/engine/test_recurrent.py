@@ -129,7 +129,7 @@ def test_embedding_takes_keras_spellings():
         "embeddings_initializer"] == "random_normal"
 
 
-@pytest.mark.parametrize("kwargs", [dict(return_state=True), dict(stateful=True), dict(unroll=True),
+@pytest.mark.parametrize("kwargs", [dict(stateful=True), dict(unroll=True),
                                     dict(recurrent_dropout=0.2)])
 def test_options_not_supported_yet_are_refused(kwargs):
     key = next(iter(kwargs))

@@ -18,6 +18,7 @@ from visualnet import layers as vl
 from visualnet.engine._jit import njit
 from visualnet.engine.kernels import gemm
 from visualnet.engine.kernels import recurrent as kernels
+from visualnet.engine.layers import recurrent_inference
 from visualnet.engine.layers.recurrent import _Recurrent
 
 CASES = [
@@ -106,7 +107,8 @@ def test_a_kernel_leaves_the_gil_to_other_threads():
     xw = rng.normal(size=(steps, n, 4 * units)).astype(np.float32)
     rk = rng.normal(scale=0.1, size=(units, 4 * units)).astype(np.float32)
     outs = [np.empty_like(xw), np.empty_like(xw)] + [np.empty((steps, n, units), np.float32) for _ in range(3)]
-    args = (xw, rk, np.zeros((0, 0), bool), False, 1, 2, kernels.tiles_apply(np.float32, units), *outs)
+    zeros = np.zeros((n, units), np.float32)  # the initial states
+    args = (xw, rk, zeros, zeros, np.zeros((0, 0), bool), False, 1, 2, kernels.tiles_apply(np.float32, units), *outs)
     kernels.lstm_forward(*args)  # compiled before the measurement
     windows = []
 
@@ -136,6 +138,7 @@ def test_inference_keeps_one_step_and_the_same_outputs(layer_type, kwargs, maske
     x = rng.normal(size=(6, 7, 4)).astype(np.float32)
     mask = rng.random((6, 7)) > 0.3 if masked else None
     outputs = []
+    monkeypatch.setattr(recurrent_inference, "FORWARD_ONLY", False)   # the training kernels' own forward
     for compiled in (True, False):
         monkeypatch.setattr(_Recurrent, "kernels", compiled)
         layer = getattr(vl, layer_type)(**kwargs)

@@ -96,7 +96,6 @@ def test_bidirectional_weights_are_forward_then_backward():
 
 @pytest.mark.parametrize("make,match", [
     (lambda: vl.Bidirectional(vl.LSTM(3, go_backwards=True)), "go_backwards=False"),
-    (lambda: vl.Bidirectional(vl.LSTM(3), merge_mode=None), "merge_mode"),
     (lambda: vl.Bidirectional(vl.LSTM(3), backward_layer=vl.LSTM(3, go_backwards=True)), "backward_layer=None"),
     (lambda: vl.TimeDistributed(vl.LSTM(2)), "TimeDistributed wraps Dense, Conv1D, .*; received a LSTM"),
     (lambda: vl.Bidirectional(vl.LSTM(3), vl.LSTM(2)), "only positional argument"),
@@ -110,7 +109,6 @@ def test_unsupported_forms_are_refused(make, match):
 @pytest.mark.parametrize("make,match", [
     (lambda L: L.TimeDistributed(L.SimpleRNN(2)), "wraps a SimpleRNN; VisualNet's TimeDistributed wraps Dense, "),
     (lambda L: L.Bidirectional(L.LSTM(3), backward_layer=L.LSTM(2, go_backwards=True)), "backward_layer"),
-    (lambda L: L.Bidirectional(L.LSTM(3), merge_mode=None), "merge_mode"),
 ])
 def test_keras_files_with_unsupported_wrappers_are_refused(tmp_path, make, match):
     keras = pytest.importorskip("keras")

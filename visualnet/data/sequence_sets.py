@@ -4,13 +4,21 @@ A recipe source (JSON):
     {"type": "sequence_files", "path": "IndoorMovement.zip",       # a folder or a .zip
      "options": {"targets": "dataset/MovementAAL_target.csv",      # inside the folder or zip
                  "pattern": "dataset/MovementAAL_RSS_*.csv",        # the sequence files (default "*.csv")
-                 "maxlen": None, "padding": "pre", "truncating": "pre", "mask_value": 0.0}}
+                 "maxlen": None, "padding": "pre", "truncating": "pre", "mask_value": 0.0,
+                 "pad_per_batch": False}}
 
 A sequence file holds one time step per row (numbers; a header row and `#` lines are skipped);
 its id is the last whole number in its name. The targets file has rows `id,label` (a header or
 `#` line first is skipped); labels become classes in sorted order (+1/-1 give "-1", "1").
 Sequences are padded (or truncated) to `maxlen` (None: the longest) with `mask_value`, which
 `Masking(mask_value=...)` then skips; a real time step equal to it everywhere is refused.
+
+`pad_per_batch` (Keras users' bucketing; off in recipes saved before it): training pads each
+batch only to its own longest sequence, drawing shuffled batches in length buckets
+(engine/batch_padding.py: what that changes about shuffling). The arrays stay padded to
+the longest (splits, previews and fingerprints are unchanged); `batch_padding` gives the
+lengths training cuts the batches to. With Masking (or mask_zero) the results are those of
+padding to the longest, to float32's rounding.
 """
 
 from __future__ import annotations
@@ -114,7 +122,8 @@ def _label_values(labels: list) -> np.ndarray:
 
 def read_sequence_set(path, *, targets: str, pattern: str = "*.csv", maxlen: "int | None" = None,
                       padding: str = "pre", truncating: str = "pre", mask_value: float = 0.0,
-                      name: "str | None" = None, progress=None, cancel=None) -> Dataset:
+                      pad_per_batch: bool = False, name: "str | None" = None, progress=None,
+                      cancel=None) -> Dataset:
     """The sequences of a folder or zip, padded to (n, maxlen, features), with their labels (see the module
     docstring); samples in the targets file's order."""
     path = Path(path)
@@ -123,6 +132,8 @@ def read_sequence_set(path, *, targets: str, pattern: str = "*.csv", maxlen: "in
         raise DataError(f"padding and truncating are 'pre' or 'post'; received: {padding!r}, {truncating!r}")
     if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 1):
         raise DataError(f"maxlen must be a whole number >= 1 or None; received: {maxlen!r}")
+    if not isinstance(pad_per_batch, bool):
+        raise DataError(f"pad_per_batch is true or false; received: {pad_per_batch!r}")
     members = _members(path)
     target_name = PurePosixPath(targets).as_posix()
     if target_name not in members:
@@ -165,3 +176,15 @@ def read_sequence_set(path, *, targets: str, pattern: str = "*.csv", maxlen: "in
     return Dataset(x=x, y=y, task="binary" if len(class_names) <= 2 else "multiclass", name=name or path.stem,
                    kind="timeseries", feature_names=step_names(features, length), class_names=class_names,
                    source=str(path))
+
+
+def batch_padding(source: dict, x) -> "BatchPadding | None":
+    """The per-batch padding a `sequence_files` recipe source asks for (its `pad_per_batch`
+    option), for `x`, samples of its padded sequences before any preprocessing step (a
+    standardized mask value is no longer the padding's); None when it does not ask for it."""
+    options = source.get("options") or {}
+    if source.get("type") != "sequence_files" or not options.get("pad_per_batch", False):
+        return None
+    from ..engine.batch_padding import BatchPadding   # (importing the data package loads no engine)
+
+    return BatchPadding.of(x, options.get("mask_value", 0.0), options.get("padding", "pre"))

@@ -1,7 +1,10 @@
 """Runs a graph of engine layers: forward in topological order, backward in reverse,
 summing the gradients of outputs that feed several layers. When a layer makes masks
 (Embedding's mask_zero, Masking), forward also carries Keras's masks from layer to layer;
-the plan decides this once, so models without masks run exactly as before."""
+the plan decides this once, so models without masks run exactly as before. Likewise a
+layer with several outputs (LSTM with return_state) keeps a list as its result, each wire
+reads its output port, and its backward gets a list of gradients (None: none reached that
+output); models without such layers run the plain loops."""
 
 from __future__ import annotations
 
@@ -23,7 +26,16 @@ class Executor:
         needed = set().union(*(_ancestors(graph, n) for n in self.output_ids))
         self.order = [n for n in order if n in needed]
         self.parents = {n: graph.inputs_of(n) for n in self.order}
+        self.ports = {n: tuple(e.src_port for e in graph.in_edges(n)) for n in self.order}
         self.layers = layers
+        # nodes with several outputs: their result is a list; wires read one port of it
+        self.multi = {n: count for n in self.order if (count := _output_count(layers[n])) > 1}
+        for o in [output_id, *extra_outputs]:
+            if o in self.multi:
+                raise ValueError(f"Layer '{layers[o].name}' has {self.multi[o]} outputs and ends the model: "
+                                 "a model output here is a layer with one output. Wire the outputs you need "
+                                 "into further layers (e.g. a Concatenate).")
+        self._ported = bool(self.multi) or any(any(ps) for ps in self.ports.values())
         self.input_ids = list(input_ids)
         self.output_id = output_id
         self.outputs: dict[str, np.ndarray] = {}
@@ -83,11 +95,25 @@ class Executor:
             outputs[nid] = x
         if self._masking:
             return self._forward_masked(training)
+        if self._ported:
+            return self._forward_ported(training)
         for nid, layer, parents in self._forward_plan:
             if len(parents) == 1:
                 outputs[nid] = layer.forward([outputs[parents[0]]], training)
             else:
                 outputs[nid] = layer.forward([outputs[p] for p in parents], training)
+        return outputs[self.output_id]
+
+    def _inputs(self, nid: str, parents) -> list:
+        """The arrays wired into `nid`, each from its output port."""
+        outputs, multi = self.outputs, self.multi
+        return [outputs[p][k] if p in multi else outputs[p] for p, k in zip(parents, self.ports[nid])]
+
+    def _forward_ported(self, training: bool) -> np.ndarray:
+        """`forward` when a layer has several outputs or a wire reads a port other than 0."""
+        outputs = self.outputs
+        for nid, layer, parents in self._forward_plan:
+            outputs[nid] = layer.forward(self._inputs(nid, parents), training)
         return outputs[self.output_id]
 
     def _forward_masked(self, training: bool) -> np.ndarray:
@@ -96,8 +122,8 @@ class Executor:
         outputs, masks = self.outputs, self.masks
         masks.clear()
         for nid, layer, parents in self._forward_plan:
-            ins = [outputs[p] for p in parents]
-            ms = [masks.get(p) for p in parents]
+            ins = self._inputs(nid, parents)
+            ms = [masks.get(p) if not k else None for p, k in zip(parents, self.ports[nid])]  # port 0's mask
             if layer.takes_mask:
                 outputs[nid] = layer.forward(ins, training, mask=ms if getattr(layer, "takes_all_masks", False)
                                              else ms[0])
@@ -149,6 +175,9 @@ class Executor:
                 dxs = layer.backward(g, need_dx, fused_activation and is_output)
             if not need_dx:
                 continue
+            if self._ported:
+                self._gather(grads, nid, parents, dxs)
+                continue
             for p, dx in zip(parents, dxs):
                 if dx is None or not self.grad_flows[p]:
                     continue
@@ -164,6 +193,20 @@ class Executor:
                 if name in twin.shares_with.grads:
                     twin.shares_with.grads[name] += g
 
+
+    def _gather(self, grads: dict, nid: str, parents, dxs) -> None:
+        """Add the input gradients `dxs` of `nid` to its parents' (a list per port for a
+        parent with several outputs); always new arrays, so no layer writes over them."""
+        for p, k, dx in zip(parents, self.ports[nid], dxs):
+            if dx is None or not self.grad_flows[p]:
+                continue
+            if p in self.multi:
+                slots = grads.setdefault(p, [None] * self.multi[p])
+                slots[k] = dx if slots[k] is None else slots[k] + dx
+            elif p in grads:
+                grads[p] = grads[p] + dx
+            else:
+                grads[p] = dx
 
     def _fuse_relu_into_pooling(self, graph: Graph) -> None:
         """Conv2D(relu) whose only consumer is a MaxPooling2D: when fusing, the pooling
@@ -201,6 +244,11 @@ def layers_using_masks(model) -> list[str]:
     ex.forward([np.zeros((1, *(d or 1 for d in ex.graph.nodes[n].params["shape"])), np.float32)   # None: any length
                 for n in ex.input_ids], training=False)
     return [layer.name for n, layer, parents in ex._forward_plan if layer.takes_mask and parents[0] in ex.masks]
+
+
+def _output_count(layer) -> int:
+    """How many outputs a node's layer has (a user layer: one)."""
+    return 1 if is_python_layer(layer) else layer.output_count
 
 
 def _has_weights(layer) -> bool:

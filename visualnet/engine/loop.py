@@ -18,11 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import metrics as metrics_mod
+from .batch_padding import BatchPadding
 from .data_adapter import as_inputs, as_model_targets, clipped, sample_weights, split_validation
 from .penalties import has_penalties, penalty_of_pass
 from .prediction import forward_predict, parallel_layers, prediction_chunk
 from .runtime.blas import ThreadGovernor
-from .steps import choose_step
+from .steps import PythonStep, choose_step
 
 
 @dataclass
@@ -35,11 +36,13 @@ class TrainingData:
     y: "np.ndarray | list"
     weights: np.ndarray | None = None
     validation: tuple | None = None
+    padding: BatchPadding | None = None  # per-batch padding of sequences (batch_padding.py)
 
     @classmethod
     def prepare(cls, model, x, y, sample_weight=None, class_weight=None, validation_data=None,
-                validation_split: float = 0.0) -> "TrainingData":
+                validation_split: float = 0.0, batch_padding=None) -> "TrainingData":
         xs = as_inputs(model, x)
+        n_given = len(xs[0])
         y = as_model_targets(model, y, len(xs[0]))
         weights = sample_weights(y, sample_weight, class_weight)
         validation = None
@@ -54,7 +57,16 @@ class TrainingData:
             validation = (vx, vy)
             if weights is not None and len(weights) == n_all:
                 weights = weights[:len(xs[0])]
-        return cls(xs, y, weights, validation)
+        if batch_padding is not None:
+            if len(batch_padding) != n_given:
+                raise ValueError(f"batch_padding has {len(batch_padding)} sequence lengths for {n_given} samples")
+            batch_padding = batch_padding.head(len(xs[0]))   # a validation split keeps Keras's last samples
+        return cls(xs, y, weights, validation, batch_padding)
+
+    def epoch_order(self, rng, batch_size: int) -> np.ndarray:
+        """A shuffled epoch's sample order: a permutation, or in length buckets with per-batch
+        padding (batch_padding.py)."""
+        return rng.permutation(self.n) if self.padding is None else self.padding.epoch_order(rng, batch_size)
 
     @property
     def n(self) -> int:
@@ -119,7 +131,7 @@ def evaluate_batches(model, batches, prefix="", should_stop=None, callbacks=None
             y_pred = model._executor.forward([a[idx] for a in xs], training=False)
             y_mask = model._executor.output_mask
         else:
-            with parallel_layers(model):
+            with parallel_layers(model, predicting=True):
                 y_pred = forward_predict(model, xs, idx.start, idx.stop, chunk)
         loss = float(c.loss_fn(yb, y_pred, sample_weight=wb, y_mask=y_mask))
         tracker.update(loss + penalty_of_pass(model) if penalized else loss, len(yb))   # Keras's adds model.losses
@@ -170,7 +182,8 @@ class TrainingLoop:
                 return self.train(idx, n)
         if self.step is None:
             d = self.data
-            self.step = choose_step(self.model, d.xs, d.y, d.weights, self.batch_size)
+            self.step = choose_step(self.model, d.xs, d.y, d.weights, self.batch_size) if d.padding is None \
+                else PythonStep(self.model, d.xs, d.y, d.weights, d.padding)   # batches of varying length
         self.governor.step_started()
         loss = self.step(idx, n, ahead)
         self.governor.step_finished(n == self.batch_size)

@@ -12,13 +12,16 @@ from .runtime.split import layer_parallel, layer_parts, serial_layers, split
 
 
 @contextlib.contextmanager
-def parallel_layers(model):
+def parallel_layers(model, predicting: bool = False):
     """The threading and floating-point mode of a loop over `model`'s batches: denormals
     flushed (runtime/fpmode.py), and `layer_parallel()` when a layer splits its batch over
-    the cores (convolutions, large Dense layers; see runtime/split.py), yielding its control;
-    else OpenBLAS's own threads, yielding None."""
+    the cores (convolutions, large Dense layers; see runtime/split.py; `predicting`, also
+    the recurrent layers' forward-only rows), yielding its control; else OpenBLAS's own
+    threads, yielding None."""
     with flush_denormals():
-        if any(getattr(layer, "splits_batch", False) for layer in model._layers_by_id.values()):
+        if any(getattr(layer, "splits_batch", False)
+               or (predicting and getattr(layer, "splits_rows_predicting", False))
+               for layer in model._layers_by_id.values()):
             with layer_parallel() as control:
                 yield control
         else:
@@ -85,7 +88,7 @@ def predict(model, x, batch_size=None, verbose="auto", callbacks=None):
     out = np.empty((n, *model.output_shape[1:]), dtype=np.float32) if None not in model.output_shape[1:] else None
     if callbacks and out is not None:
         return _predict_with_callbacks(model, xs, n, out, batch_size, callbacks, verbose)
-    with parallel_layers(model):  # chunks of prediction_chunk samples, whatever the batch size
+    with parallel_layers(model, predicting=True):  # chunks of prediction_chunk samples, whatever the batch size
         return forward_predict(model, xs, 0, n, prediction_chunk(model), out)
 
 
@@ -98,7 +101,7 @@ def _predict_with_callbacks(model, xs, n, out, batch_size, callbacks, verbose):
     cbs.set_params({"steps": -(-n // step), "verbose": verbose})
     cbs.on_predict_begin()
     chunk = prediction_chunk(model)
-    with parallel_layers(model):
+    with parallel_layers(model, predicting=True):
         for batch, start in enumerate(range(0, n, step)):
             stop = min(start + step, n)
             cbs.on_predict_batch_begin(batch)

@@ -65,6 +65,10 @@ class Sequential(Model):
             if layer.spec.min_inputs > 1:
                 raise ValueError(f"{type(layer).__name__} merges several inputs and cannot be used in a Sequential "
                                  "model. Use the functional API (Model(inputs, outputs)).")
+            if layer.output_count > 1:   # Keras's rule
+                raise ValueError(f"All layers in a Sequential model should have a single output tensor; "
+                                 f"'{layer.name}' ({type(layer).__name__}) has {layer.output_count} (return_state). "
+                                 "For multi-output layers, use the functional API.")
             if any(l is layer for l in self._stack):
                 raise ValueError(f"Layer '{layer.name}' is already in this model.")
             self._stack.append(layer)

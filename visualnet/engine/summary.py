@@ -114,10 +114,14 @@ def summary_text(model, line_length: int | None = None) -> str:
         kind = type(layer).__name__
         if is_model(layer) and "Sequential" not in {c.__name__ for c in type(layer).__mro__}:
             kind = "Functional"
-        cells = [f"{layer.name} ({kind})", _fmt_shape(layer.output_shape), f"{layer.count_params():,}"]
+        several = not is_model(layer) and getattr(layer, "output_count", 1) > 1   # "[(None, 8), (None, 8)]"
+        shape = "[" + ", ".join(map(_fmt_shape, layer.output_shapes)) + "]" if several else \
+            _fmt_shape(layer.output_shape)
+        cells = [f"{layer.name} ({kind})", shape, f"{layer.count_params():,}"]
         if not sequential:
             own = set(nodes[id(layer)])
-            parents = list(dict.fromkeys(ref[p] for n in nodes[id(layer)] for p in graph.inputs_of(n) if p not in own))
+            parents = list(dict.fromkeys(ref[e.src][:-2] + f"{e.src_port}]" for n in nodes[id(layer)]
+                                         for e in graph.in_edges(n) if e.src not in own))
             cells.append(",\n".join(parents) if parents else "-")
         lines += _row(cells, widths, aligns)
         lines.append(_rule(widths, "├", "┼", "┤", "─") if i < len(layers) - 1 else _rule(widths, "└", "┴", "┘", "─"))

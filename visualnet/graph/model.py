@@ -148,33 +148,40 @@ class Graph:
 
     # ------------------------------------------------------------- edges
     def connect(self, src: str, dst: str, dst_port: int | None = None, edge_id: str | None = None,
-                allow_cycle: bool = False) -> Edge:
-        """Wire `src`'s output into `dst`. Refuses (GraphError with the reason) a wire that
+                allow_cycle: bool = False, src_port: int = 0) -> Edge:
+        """Wire output `src_port` of `src` into `dst`. Refuses (GraphError with the reason) a wire that
         would make a cycle, duplicate a wire, or exceed the inputs `dst` accepts. Loading a
-        file passes `allow_cycle` so that a cycle in it is shown on its nodes, not lost."""
-        self.check_connect(src, dst, dst_port, allow_cycle)
+        file passes `allow_cycle` so that a cycle in it is shown on its nodes, not lost
+        (and an output port the node lacks, which validation reports)."""
+        self.check_connect(src, dst, dst_port, allow_cycle, src_port)
         if dst_port is None:
             dst_port = self.free_port(dst)
-        edge = Edge(edge_id or new_id(), src, dst, dst_port)
+        edge = Edge(edge_id or new_id(), src, dst, dst_port, src_port)
         if edge.id in self.edges:
             raise GraphError(f"A wire with id {edge.id} already exists.")
         self.edges[edge.id] = edge
         self._emit("edge_added", edge_id=edge.id)
         return edge
 
-    def check_connect(self, src: str, dst: str, dst_port: int | None = None, allow_cycle: bool = False) -> None:
+    def check_connect(self, src: str, dst: str, dst_port: int | None = None, allow_cycle: bool = False,
+                      src_port: int = 0) -> None:
         """Raise GraphError saying why `src -> dst` cannot be wired; return None if it can."""
         s, d = self._node(src), self._node(dst)
         spec = d.spec
         if src == dst:
             raise GraphError(f"'{s.name}' cannot be wired to itself.")
+        if not isinstance(src_port, int) or src_port < 0:
+            raise GraphError(f"'{s.name}' has no output port {src_port!r}.")
+        if not allow_cycle and src_port >= _output_count(s):
+            raise GraphError(f"'{s.name}' has no output port {src_port}: it has {_output_count(s)} output(s).")
         if spec.max_inputs == 0:
             raise GraphError(f"'{d.name}' is an Input layer: it has no input port.")
         if not allow_cycle and self.reaches(dst, src):
             raise GraphError(
                 f"Wiring '{s.name}' into '{d.name}' would make a cycle: '{d.name}' already feeds '{s.name}'.")
         # a layer taking separate named inputs may take one tensor twice (self-attention: query and value)
-        if not spec.keras.call_inputs and any(e.src == src and e.dst == dst for e in self.edges.values()):
+        if not spec.keras.call_inputs and any(e.src == src and e.dst == dst and e.src_port == src_port
+                                              for e in self.edges.values()):
             raise GraphError(f"'{s.name}' is already wired to '{d.name}'.")
         used = self.in_edges(dst)
         if spec.max_inputs is not None and len(used) >= spec.max_inputs and dst_port is None:
@@ -241,6 +248,14 @@ class Graph:
 
     def __repr__(self):
         return f"<Graph {len(self.nodes)} nodes, {len(self.edges)} edges>"
+
+
+def _output_count(node: Node) -> int:
+    """The output ports of `node` (1 when its parameters are not valid: validation says why)."""
+    try:
+        return node.spec.outputs(node.params)
+    except (ValueError, KeyError, TypeError):
+        return 1
 
 
 def _position(position) -> tuple[float, float] | None:

@@ -80,7 +80,11 @@ def from_dict(data: Any) -> Graph:
             if item[end] not in graph.nodes:
                 raise GraphFormatError(f"{where}: '{end}' refers to a node that does not exist ({item[end]}).")
         try:
-            graph.connect(item["src"], item["dst"], item["dst_port"], edge_id=item["id"], allow_cycle=True)
+            src_port = item.get("src_port", 0)
+            if not isinstance(src_port, int) or isinstance(src_port, bool) or src_port < 0:
+                raise GraphFormatError(f"{where}: 'src_port' must be an integer >= 0; got {src_port!r}.")
+            graph.connect(item["src"], item["dst"], item["dst_port"], edge_id=item["id"], allow_cycle=True,
+                          src_port=src_port)
         except GraphError as exc:
             raise GraphFormatError(f"{where}: {exc}") from None
     return graph

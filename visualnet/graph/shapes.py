@@ -19,6 +19,7 @@ class NodeInfo:
 
     shape: tuple | None = None
     input_shapes: list = field(default_factory=list)
+    shapes: list = field(default_factory=list)  # one per output port (`shape` is the first)
     trainable_params: int = 0
     non_trainable_params: int = 0
     error: str | None = None
@@ -36,8 +37,7 @@ def infer_shapes(graph: Graph) -> dict[str, NodeInfo]:
     for nid in topological_order(graph):
         node = graph.nodes[nid]
         spec = get_spec(node.type)
-        parents = graph.inputs_of(nid)
-        shapes = [info[p].shape for p in parents]
+        shapes = [port_shape(info[e.src], e.src_port) for e in graph.in_edges(nid)]
         item = info[nid]
         item.input_shapes = shapes
         if any(s is None for s in shapes):
@@ -45,7 +45,8 @@ def infer_shapes(graph: Graph) -> dict[str, NodeInfo]:
         try:
             params = spec.normalize(node.params)
             spec.check_input_count(len(shapes))
-            item.shape = spec.output_shape(params, shapes)
+            item.shapes = spec.output_shapes(params, shapes)
+            item.shape = item.shapes[0]
             weights = spec.weights(params, shapes)
             for w in weights:
                 if w.trainable:
@@ -59,4 +60,10 @@ def infer_shapes(graph: Graph) -> dict[str, NodeInfo]:
             item.error = str(exc)
             item.error_port = getattr(exc, "port", None)
             item.shape = None
+            item.shapes = []
     return info
+
+
+def port_shape(item: NodeInfo, port: int) -> tuple | None:
+    """The shape of output `port` of a node (None when unknown or when it has no such port)."""
+    return item.shapes[port] if 0 <= port < len(item.shapes) else None

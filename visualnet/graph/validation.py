@@ -9,6 +9,7 @@ from .model import Graph
 from .params import ParamError
 from .registry import get_spec
 from .shapes import NodeInfo, infer_shapes
+from .string_inputs import misuse_message, string_input_misuses
 from .topology import cycles
 
 ERROR, WARNING = "error", "warning"
@@ -33,7 +34,10 @@ def validate(graph: Graph, info: dict[str, NodeInfo] | None = None) -> list[Prob
     info = info if info is not None else infer_shapes(graph)
     problems: list[Problem] = []
     problems += _structure(graph)
+    problems += _ports(graph)
     problems += _cycles(graph)
+    problems += [Problem("string_input", ERROR, misuse_message(node, consumer), node_id=consumer.id)
+                 for node, consumer in string_input_misuses(graph)]   # text feeds only TextVectorization
     in_cycle = {p.node_id for p in problems if p.code == "cycle"}
     for node in graph.nodes.values():
         if node.id not in in_cycle:
@@ -69,6 +73,29 @@ def _structure(graph: Graph) -> list[Problem]:
             out.append(Problem("unused_input", WARNING,
                                f"Input '{n.name}' is not wired to any layer. Wire it or delete it.", node_id=n.id))
     return out
+
+
+def _ports(graph: Graph) -> list[Problem]:
+    """Wires from an output port their node does not have (a file's, or one left when a
+    parameter such as return_state changed)."""
+    out = []
+    for e in graph.edges.values():
+        src, dst = graph.nodes[e.src], graph.nodes[e.dst]
+        try:
+            count = get_spec(src.type).outputs(src.spec.normalize(src.params))
+        except ParamError:
+            continue   # the node's own problem is reported
+        if e.src_port >= count:
+            hint = (" Turn on return_state (or set merge_mode to None) to get more outputs, or wire its output 0."
+                    if src.type in _SEVERAL_OUTPUTS else "")
+            out.append(Problem("missing_port", ERROR,
+                               f"'{dst.name}' is wired to output {e.src_port} of '{src.name}', which has "
+                               f"{count} output{'s' if count != 1 else ''} (0..{count - 1}).{hint}",
+                               node_id=e.dst, edge_id=e.id, detail={"src": e.src, "src_port": e.src_port}))
+    return out
+
+
+_SEVERAL_OUTPUTS = ("LSTM", "GRU", "SimpleRNN", "Bidirectional")
 
 
 def _cycles(graph: Graph) -> list[Problem]:

@@ -67,9 +67,10 @@ class ConnectOp:
     src: str
     dst: str
     dst_port: int
+    src_port: int = 0  # which output of `src` (an LSTM's state h: 1)
 
     def apply(self, g: Graph):
-        g.connect(self.src, self.dst, self.dst_port, edge_id=self.edge_id)
+        g.connect(self.src, self.dst, self.dst_port, edge_id=self.edge_id, src_port=self.src_port)
 
     def revert(self, g: Graph):
         g.disconnect(self.edge_id)
@@ -83,7 +84,7 @@ class DisconnectOp:
         g.disconnect(self.edge.id)
 
     def revert(self, g: Graph):
-        g.connect(self.edge.src, self.edge.dst, self.edge.dst_port, edge_id=self.edge.id)
+        g.connect(self.edge.src, self.edge.dst, self.edge.dst_port, edge_id=self.edge.id, src_port=self.edge.src_port)
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _set_params(g: Graph, node_id: str, values: dict) -> None:
         wires = g.remove_node(node_id)
         g.add_node(node.type, params, name=node.name, position=node.position, node_id=node_id, strict=False)
         for e in sorted(wires, key=lambda e: (e.dst != node_id, e.dst_port)):
-            g.connect(e.src, e.dst, e.dst_port, edge_id=e.id)
+            g.connect(e.src, e.dst, e.dst_port, edge_id=e.id, src_port=e.src_port)
 
 
 # ------------------------------------------------------------------ commands
@@ -217,12 +218,12 @@ class DeleteCommand(GraphCommand):
 
 
 class ConnectCommand(GraphCommand):
-    def __init__(self, graph: Graph, src: str, dst: str, dst_port: int | None = None):
-        graph.check_connect(src, dst, dst_port)
+    def __init__(self, graph: Graph, src: str, dst: str, dst_port: int | None = None, src_port: int = 0):
+        graph.check_connect(src, dst, dst_port, src_port=src_port)
         port = graph.free_port(dst) if dst_port is None else dst_port
         self.edge_id = new_id()
         text = f"Wire {graph.nodes[src].name} → {graph.nodes[dst].name}"
-        super().__init__(graph, text, [ConnectOp(self.edge_id, src, dst, port)])
+        super().__init__(graph, text, [ConnectOp(self.edge_id, src, dst, port, src_port)])
 
 
 class RewireCommand(GraphCommand):
@@ -236,7 +237,7 @@ class RewireCommand(GraphCommand):
             return
         port = dst_port if dst_port is not None else _free_port_without(graph, dst, edge_id)
         self.edge_id = new_id()
-        ops.append(ConnectOp(self.edge_id, edge.src, dst, port))
+        ops.append(ConnectOp(self.edge_id, edge.src, dst, port, edge.src_port))
         super().__init__(graph, f"Rewire {graph.nodes[edge.src].name} → {graph.nodes[dst].name}", ops)
 
 
@@ -310,7 +311,8 @@ class PasteCommand(GraphCommand):
             ops.append(AddNodeOp(ids[item["id"]], spec.type, _canonical(spec, item.get("params")), name, pos))
         for item in fragment.get("edges", []):
             if item["src"] in ids and item["dst"] in ids:
-                ops.append(ConnectOp(new_id(), ids[item["src"]], ids[item["dst"]], int(item.get("dst_port", 0))))
+                ops.append(ConnectOp(new_id(), ids[item["src"]], ids[item["dst"]], int(item.get("dst_port", 0)),
+                                     int(item.get("src_port", 0))))
         self.node_ids = list(ids.values())
         n = len(self.node_ids)
         super().__init__(graph, f"{text} {_layers(n, ops[0].name) if ops else ''}".strip(), ops)
@@ -339,7 +341,7 @@ class InsertLayerCommand(GraphCommand):
             position = (src.position[0] + width + gap, dst.position[1])
         name = graph.unique_name(spec.default_name)
         ops += [AddNodeOp(self.node_id, spec.type, _canonical(spec, params), name, position),
-                ConnectOp(new_id(), edge.src, self.node_id, 0),
+                ConnectOp(new_id(), edge.src, self.node_id, 0, edge.src_port),
                 ConnectOp(new_id(), self.node_id, edge.dst, edge.dst_port)]
         super().__init__(graph, f"Insert {spec.type} before {dst.name}", ops)
 

@@ -2,6 +2,7 @@
 when a layer's `TorchForm.helpers` names it (with what it needs)."""
 
 from .torch_more_helpers import MORE_HELPERS
+from .torch_rnn_helpers import RNN_HELPERS
 
 SAME_PADDING = '''
 
@@ -94,6 +95,7 @@ class BatchNormalization(nn.Module):
 }
 
 HELPERS.update(MORE_HELPERS)  # the normalizations' and ActivityRegularization's, in their own module
+HELPERS.update(RNN_HELPERS)  # the recurrent layers' calls with states (torch_rnn_helpers.py)
 
 
 def helper_source(names) -> str:

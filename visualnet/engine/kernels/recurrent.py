@@ -9,6 +9,8 @@ states), in the same arithmetic order, so either path's backward can follow; in 
 exp and tanh are this module's own (loops over them vectorise; scalar libm's do not),
 within 1.2e-7 of NumPy's. Also here: Embedding's gradient (a scatter-add).
 
+The steps start from the initial states `h0` (and LSTM's `c0`), (batch, units): zeros, or
+Keras's `initial_state`; backward writes the gradients of the initial states to `dh0` (`dc0`).
 Masks arrive time-major as `keep` (steps, batch) bool, ignored unless `masked`: a masked
 step keeps the previous state, and backward passes the state's gradient through it.
 A forward's stored arrays may have one step instead of `steps` (inference: every step
@@ -179,11 +181,11 @@ def _product(a, b, c, tiles):
 
 
 @njit(error_model="numpy")
-def simple_forward(xw, rk, keep, masked, act, tiles, zs, hs):
-    """zs[t] = xw[t] + h_(t-1) · rk, hs[t] = act(zs[t]) (h_(t-1) where masked)."""
+def simple_forward(xw, rk, h0, keep, masked, act, tiles, zs, hs):
+    """zs[t] = xw[t] + h_(t-1) · rk, hs[t] = act(zs[t]) (h_(t-1) where masked); h_(-1) = h0."""
     steps, n, u = xw.shape
     one = xw.dtype.type(1)
-    h = np.zeros((n, u), xw.dtype)
+    h = h0
     for t in range(steps):
         z, y = zs[t % zs.shape[0]], hs[t % hs.shape[0]]
         _product(h, rk, z, tiles)
@@ -199,8 +201,9 @@ def simple_forward(xw, rk, keep, masked, act, tiles, zs, hs):
 
 
 @njit(error_model="numpy")
-def simple_backward(zs, hs, dhs, keep, masked, act, rk_t, tiles, dxw):
-    """dxw[t]: the pre-activations' gradients, backpropagated through time from dhs."""
+def simple_backward(zs, hs, dhs, keep, masked, act, rk_t, tiles, dxw, dh0):
+    """dxw[t]: the pre-activations' gradients, backpropagated through time from dhs; dh0 the
+    initial state's."""
     steps, n, u = hs.shape
     one, zero = hs.dtype.type(1), hs.dtype.type(0)
     dh_next = np.zeros((n, u), hs.dtype)
@@ -215,18 +218,18 @@ def simple_backward(zs, hs, dhs, keep, masked, act, rk_t, tiles, dxw):
         _product(dxw[t], rk_t, dh_next, tiles)
         if masked:
             dh_next += carry
+    dh0[...] = dh_next
 
 
 @njit(error_model="numpy")
-def lstm_forward(xw, rk, keep, masked, act, rec_act, tiles, zs, gs, cs, tcs, hs):
-    """Keras's LSTM steps (gates i, f, c, o): zs the pre-activations, gs the gates, cs the
-    cell states, tcs act(c) of each step's new cell state, hs the outputs."""
+def lstm_forward(xw, rk, h0, c0, keep, masked, act, rec_act, tiles, zs, gs, cs, tcs, hs):
+    """Keras's LSTM steps (gates i, f, c, o) from the states h0, c0: zs the pre-activations,
+    gs the gates, cs the cell states, tcs act(c) of each step's new cell state, hs the outputs."""
     steps, n, k = xw.shape
     u = k // 4
     dtype = xw.dtype
     one = dtype.type(1)
-    start = np.zeros((n, u), dtype)
-    h, c = start, start
+    h, c = h0, c0
     c_new = np.empty((n, u), dtype)
     for t in range(steps):
         s = t % zs.shape[0]
@@ -253,13 +256,15 @@ def lstm_forward(xw, rk, keep, masked, act, rec_act, tiles, zs, gs, cs, tcs, hs)
 
 
 @njit(error_model="numpy")
-def lstm_backward(zs, gs, cs, tcs, dhs, keep, masked, act, rec_act, rk_t, tiles, dxw):
-    """The pre-activations' gradients dxw of `lstm_forward`'s steps from the outputs' dhs."""
+def lstm_backward(zs, gs, cs, tcs, c0, dhs, keep, masked, act, rec_act, rk_t, tiles, dxw, dh0, dc0):
+    """The pre-activations' gradients dxw of `lstm_forward`'s steps from the outputs' dhs and
+    from dc0 (on entry: the last cell state's gradient, return_state's); on return dh0, dc0
+    hold the initial states' gradients."""
     steps, n, u = cs.shape
     dtype = cs.dtype
     one, zero = dtype.type(1), dtype.type(0)
     dh_next = np.zeros((n, u), dtype)
-    dc_next = np.zeros((n, u), dtype)
+    dc_next = dc0.copy()
     carry = np.zeros((n, u), dtype)
     for t in range(steps - 1, -1, -1):
         z, g, dz = zs[t], gs[t], dxw[t]
@@ -275,7 +280,7 @@ def lstm_backward(zs, gs, cs, tcs, dhs, keep, masked, act, rec_act, rk_t, tiles,
                     carry_c, dcn = dcn, zero
                 i, f, gg, o = g[r, j], g[r, u + j], g[r, 2 * u + j], g[r, 3 * u + j]
                 c, tc = cs[t, r, j], tcs[t, r, j]
-                c_prev = cs[t - 1, r, j] if t else zero
+                c_prev = cs[t - 1, r, j] if t else c0[r, j]
                 dc = dcn + _backward(act, c, tc, dh * o, one)
                 dz[r, j] = _backward(rec_act, z[r, j], i, dc * gg, one)
                 dz[r, u + j] = _backward(rec_act, z[r, u + j], f, dc * c_prev, one)
@@ -285,10 +290,12 @@ def lstm_backward(zs, gs, cs, tcs, dhs, keep, masked, act, rec_act, rk_t, tiles,
         _product(dz, rk_t, dh_next, tiles)
         if masked:
             dh_next += carry
+    dh0[...] = dh_next
+    dc0[...] = dc_next
 
 
 @njit(error_model="numpy")
-def gru_forward(xw, rk, rk_h, rbias, has_rbias, after, keep, masked, act, rec_act, tiles, pre, gs, rh, hs):
+def gru_forward(xw, rk, rk_h, rbias, has_rbias, after, h0, keep, masked, act, rec_act, tiles, pre, gs, rh, hs):
     """Keras's GRU steps (gates z, r, h): pre the pre-activations, gs the gates, rh
     h_(t-1) · R_h (+ its bias) with reset_after, else r h_(t-1); hs the outputs. `rk` is
     the whole recurrent kernel with reset_after, else its z and r columns; `rk_h` its h
@@ -297,7 +304,7 @@ def gru_forward(xw, rk, rk_h, rbias, has_rbias, after, keep, masked, act, rec_ac
     u = k // 3
     dtype = xw.dtype
     one, zero = dtype.type(1), dtype.type(0)
-    h = np.zeros((n, u), dtype)
+    h = h0
     inner = np.empty((n, k if after else 2 * u), dtype)
     inner_h = np.empty((n, u), dtype)
     for t in range(steps):
@@ -332,11 +339,11 @@ def gru_forward(xw, rk, rk_h, rbias, has_rbias, after, keep, masked, act, rec_ac
 
 
 @njit(error_model="numpy")
-def gru_backward(pre, gs, rh, hs, dhs, after, keep, masked, act, rec_act, rk_t, rk_h_t, tiles, dxw, dinner):
+def gru_backward(pre, gs, rh, hs, h0, dhs, after, keep, masked, act, rec_act, rk_t, rk_h_t, tiles, dxw, dinner, dh0):
     """`gru_forward`'s backward: dxw the pre-activations' gradients, dinner the gradients of
     each step's recurrent products (reset_after: of h_(t-1) · R + b; else of h_(t-1) · R_zr
     and of (r h_(t-1)) · R_h). `rk_t` is the transpose of `gru_forward`'s rk, `rk_h_t` of its
-    rk_h."""
+    rk_h; h0 the initial state, dh0 receives its gradient."""
     steps, n, u = hs.shape
     dtype = hs.dtype
     one, zero = dtype.type(1), dtype.type(0)
@@ -354,7 +361,7 @@ def gru_backward(pre, gs, rh, hs, dhs, after, keep, masked, act, rec_act, rk_t, 
                 carry[r, j] = zero if kept else v
                 dh[r, j] = v if kept else zero
                 zg, hh = g[r, j], g[r, 2 * u + j]
-                h_prev = hs[t - 1, r, j] if t else zero
+                h_prev = hs[t - 1, r, j] if t else h0[r, j]
                 d[r, 2 * u + j] = _backward(act, p[r, 2 * u + j], hh, dh[r, j] * (one - zg), one)
                 d[r, j] = _backward(rec_act, p[r, j], zg, dh[r, j] * (h_prev - hh), one)
         if after:
@@ -373,7 +380,7 @@ def gru_backward(pre, gs, rh, hs, dhs, after, keep, masked, act, rec_act, rk_t, 
             _product(d[:, 2 * u:], rk_h_t, drh, tiles)
             for r in range(n):
                 for j in range(u):
-                    h_prev = hs[t - 1, r, j] if t else zero
+                    h_prev = hs[t - 1, r, j] if t else h0[r, j]
                     rg = g[r, u + j]
                     d[r, u + j] = _backward(rec_act, p[r, u + j], rg, drh[r, j] * h_prev, one)
                     dh_next[r, j] = dh[r, j] * g[r, j] + drh[r, j] * rg
@@ -384,6 +391,7 @@ def gru_backward(pre, gs, rh, hs, dhs, after, keep, masked, act, rec_act, rk_t, 
             for r in range(n):
                 for j in range(u):
                     dh_next[r, j] = dh_next[r, j] + prod[r, j] + carry[r, j]
+    dh0[...] = dh_next
 
 
 @njit

@@ -10,6 +10,12 @@ drops the same input features at every step (scaled by 1 / (1 - rate)).
 `go_backwards` reads the sequence from its end; as in Keras, the outputs come in the order
 they are computed (with return_sequences, the first output belongs to the last step).
 
+States: the steps start from zeros, or from the initial states wired after the sequence
+(Keras's `layer(x, initial_state=[h, c])`), each (batch, units); with return_state the layer
+has several outputs, [output, h(, c)], the final states (the last kept ones under a mask).
+Backward takes a list of the outputs' gradients (None: no gradient) and returns the initial
+states' gradients after the sequence's.
+
 Masks (Keras 3's): at a masked step the state (h, and LSTM's c) stays the previous one and
 so does the output, or the output is zero with `zero_output_for_mask`; backward carries the
 state's gradient through masked steps unchanged. The mask passes on with return_sequences.
@@ -17,8 +23,10 @@ state's gradient through masked steps unchanged. The mask passes on with return_
 The steps and their backward run in one compiled, GIL-free call each (kernels/recurrent.py)
 where the activations are ones it computes (linear, tanh, sigmoid, plain relu, hard_sigmoid);
 otherwise, or with `_Recurrent.kernels` off, in the NumPy loops below, storing the same arrays.
-Compiled and not training, a forward stores one step's gates and states, not every step's
-(see `_compile`). The products over all steps run in gemm's register tiles where they apply.
+Not training (predict, evaluate), the steps run in the fused forward-only kernels instead
+(recurrent_inference.py: nothing stored, rows over the cores); with those switched off, a
+compiled forward stores one step's gates and states, not every step's (see `_compile`).
+The products over all steps run in gemm's register tiles where they apply.
 """
 
 from __future__ import annotations
@@ -29,7 +37,9 @@ from .. import activations
 from ..kernels import gemm
 from ..kernels import recurrent as compiled
 from ..rng import global_rng
+from ...graph import ShapeError
 from .base import Layer
+from .recurrent_inference import forward_only, note_embedding
 
 _NO_MASK = np.zeros((0, 0), bool)
 
@@ -90,7 +100,10 @@ class Embedding(Layer):
         self._shape_in = ids.shape
         self._flat = ids.reshape(-1)
         table = self.values["embeddings"]
-        return table[ids]
+        y = table[ids]
+        if not training:  # a recurrent layer reading y may read the projected table instead
+            note_embedding(table, ids, y)
+        return y
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         grad = self.grads["embeddings"]
@@ -111,9 +124,35 @@ class _Recurrent(Layer):
     supports_masking = True
     takes_mask = True
     kernels = True  # whether the steps may run in kernels/recurrent.py (off: the NumPy loops)
+    splits_rows_predicting = True  # predict's loop runs in layer_parallel: see recurrent_inference.py
 
     def compute_mask(self, inputs, masks):
         return masks[0] if self.config["return_sequences"] else None
+
+    states = 1  # how many states (h; LSTM: h and c)
+
+    def __call__(self, inputs, initial_state=None, training=False, mask=None):
+        """Keras's call: `initial_state` (a tensor or a list, one per state) becomes the
+        inputs after the sequence."""
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            if len(states) != self.states:
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) takes {self.states} initial state "
+                                 f"tensor(s); received initial_state with {len(states)}.")
+            items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            inputs = [*items, *states]
+        return super().__call__(inputs, training)
+
+    def build(self, input_shapes):
+        """As Layer.build; a built layer takes its sequence with or without initial states."""
+        if self.built and input_shapes and isinstance(input_shapes[0], (list, tuple)) \
+                and tuple(input_shapes[0])[1:] == tuple(self.input_shapes[0])[1:]:
+            try:
+                self.spec.output_shapes(self.config, [tuple(s) for s in input_shapes])
+            except ShapeError as exc:
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): {exc}") from None
+            return
+        super().build(input_shapes)
 
     def on_build(self):
         self.act = activations.get(self.config["activation"])
@@ -127,6 +166,15 @@ class _Recurrent(Layer):
         n, steps, features = x.shape
         kernel = self.values["kernel"]
         dtype = kernel.dtype
+        u = self.config["units"]
+        self._given_states = len(inputs) > 1
+        given = inputs[1:] or [np.zeros((n, u), dtype)] * self.states
+        self._h0 = np.ascontiguousarray(given[0], dtype=dtype)
+        self._c0 = np.ascontiguousarray(given[-1], dtype=dtype)  # LSTM's; h0 for the others
+        if not training:  # predict, evaluate: the fused forward-only kernels, rows over the cores
+            out = forward_only(self, x, mask, [self._h0, self._c0][:self.states])
+            if out is not None:
+                return out
         # the mask, time-major (steps, batch, 1), in the order the steps run; None without one
         self._keep = None if mask is None else np.ascontiguousarray(mask.T[:, :, None], dtype=bool)
         if self.config["go_backwards"]:
@@ -147,11 +195,15 @@ class _Recurrent(Layer):
         if bias is not None:
             xw += bias
         hs = self._steps(xw, training)  # (steps, n, units): the states (1 step: see `_compile`)
+        states = self._final_states() if self.config["return_state"] else None
         if self._zero_output():
             hs = np.where(self._keep, hs, dtype.type(0))
-        if self.config["return_sequences"]:
-            return np.ascontiguousarray(hs.transpose(1, 0, 2))
-        return hs[-1]
+        out = np.ascontiguousarray(hs.transpose(1, 0, 2)) if self.config["return_sequences"] else hs[-1]
+        return out if states is None else [out, *states]
+
+    def _final_states(self) -> list:
+        """The states after the last step (copies): h, and LSTM's c."""
+        return [self._hs[-1].copy()]
 
     def _compile(self, xw, training) -> bool:
         """Decide (in forward) whether this pass's steps and backward run compiled; if so keep
@@ -179,17 +231,28 @@ class _Recurrent(Layer):
         if not self._backward_ready:
             raise RuntimeError(f"{self.name}: backward needs a forward with training=True")
         steps, n, units = self._hs.shape
-        dhs = np.zeros((steps, n, units), dy.dtype)
-        if self.config["return_sequences"]:
-            dhs[...] = dy.transpose(1, 0, 2)
-        else:
-            dhs[-1] = dy
-        if self._zero_output():
-            dhs[~self._keep[..., 0]] = 0
+        dtype = self._hs.dtype
+        dys = list(dy) if isinstance(dy, (list, tuple)) else [dy]  # the output's, then the final states'
+        dys += [None] * (1 + self.states - len(dys))
+        dhs = np.zeros((steps, n, units), dtype)
+        if dys[0] is not None:
+            if self.config["return_sequences"]:
+                dhs[...] = dys[0].transpose(1, 0, 2)
+            else:
+                dhs[-1] = dys[0]
+            if self._zero_output():
+                dhs[~self._keep[..., 0]] = 0
+        if dys[1] is not None:
+            dhs[-1] += dys[1]
+        # on entry the last cell state's gradient (LSTM's return_state); after _bptt the initial one's
+        self._dc = np.zeros((n, units), dtype) if dys[-1] is None or self.states == 1 else \
+            np.array(dys[-1], dtype=dtype)
+        self._dh0 = np.zeros((n, units), dtype)
         dxw = self._bptt(dhs)  # (steps, n, k*units)
         dxw2 = dxw.reshape(steps * n, -1)
         # the recurrent kernel's gradient: every step's product at once, h_(t-1) against dz_t
-        h_prev = np.zeros_like(self._hs)
+        h_prev = np.empty_like(self._hs)
+        h_prev[0] = self._h0
         h_prev[1:] = self._hs[:-1]
         self._recurrent_grad(h_prev.reshape(steps * n, units), dxw2)
         _matmul(self._x2.T, dxw2, self.grads["kernel"])
@@ -202,7 +265,9 @@ class _Recurrent(Layer):
             dx = dx * self._mask[:, None, :]
         if self.config["go_backwards"]:
             dx = dx[:, ::-1]
-        return [np.ascontiguousarray(dx)]
+        if not self._given_states:
+            return [np.ascontiguousarray(dx)]
+        return [np.ascontiguousarray(dx), self._dh0, *([self._dc] if self.states == 2 else [])]
 
     def _recurrent_grad(self, h_prev, dz):
         """recurrent_kernel's gradient from h_(t-1) and the pre-activations' gradients, all steps."""
@@ -231,9 +296,9 @@ class SimpleRNN(_Recurrent):
         hs = self._hs = np.empty((self._slots[1], n, u), xw.dtype)
         if fast:
             act, _, keep, masked, tiles = self._kargs
-            compiled.simple_forward(xw, np.ascontiguousarray(rk), keep, masked, act, tiles, self._z, hs)
+            compiled.simple_forward(xw, np.ascontiguousarray(rk), self._h0, keep, masked, act, tiles, self._z, hs)
             return hs
-        h = np.zeros((n, u), xw.dtype)
+        h = self._h0
         keep = self._keep
         for t in range(steps):
             z = self._z[t] = xw[t] + h @ rk
@@ -248,7 +313,7 @@ class SimpleRNN(_Recurrent):
         if self._kargs is not None:
             act, _, keep, masked, tiles = self._kargs
             compiled.simple_backward(self._z, self._hs, dhs, keep, masked, act, np.ascontiguousarray(rk.T), tiles,
-                                     dxw)
+                                     dxw, self._dh0)
             return dxw
         dh_next = np.zeros((n, u), self._hs.dtype)
         keep = self._keep
@@ -260,6 +325,7 @@ class SimpleRNN(_Recurrent):
             dh_next = dz @ rk.T
             if keep is not None:
                 dh_next += carry
+        self._dh0[...] = dh_next
         return dxw
 
 
@@ -269,6 +335,10 @@ class LSTM(_Recurrent):
 
     layer_type = "LSTM"
     gates = 4
+    states = 2
+
+    def _final_states(self):
+        return [self._hs[-1].copy(), self._cs[-1].copy()]
 
     def build(self, input_shapes):
         fresh = not self.built
@@ -291,11 +361,11 @@ class LSTM(_Recurrent):
         hs = self._hs = np.empty((self._slots[1], n, u), dtype)
         if fast:
             act, rec, keep, masked, tiles = self._kargs
-            compiled.lstm_forward(xw, np.ascontiguousarray(rk), keep, masked, act, rec, tiles, self._zs, self._gs,
+            compiled.lstm_forward(xw, np.ascontiguousarray(rk), self._h0, self._c0, keep, masked, act, rec, tiles,
+                                  self._zs, self._gs,
                                   self._cs, self._tcs, hs)
             return hs
-        h = np.zeros((n, u), dtype)
-        c = np.zeros((n, u), dtype)
+        h, c = self._h0, self._c0
         ra, act = self.rec_act, self.act
         keep = self._keep
         for t in range(steps):
@@ -321,17 +391,17 @@ class LSTM(_Recurrent):
         dxw = np.empty_like(self._zs)
         if self._kargs is not None:
             act, rec, keep, masked, tiles = self._kargs
-            compiled.lstm_backward(self._zs, self._gs, self._cs, self._tcs, dhs, keep, masked, act, rec,
-                                   np.ascontiguousarray(rk.T), tiles, dxw)
+            compiled.lstm_backward(self._zs, self._gs, self._cs, self._tcs, self._c0, dhs, keep, masked, act, rec,
+                                   np.ascontiguousarray(rk.T), tiles, dxw, self._dh0, self._dc)
             return dxw
         dh_next = np.zeros((n, u), self._hs.dtype)
-        dc_next = np.zeros((n, u), self._hs.dtype)
+        dc_next = self._dc.copy()
         keep = self._keep
         for t in range(steps - 1, -1, -1):
             z, g = self._zs[t], self._gs[t]
             i, f, gg, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
             c, tc = self._cs[t], self._tcs[t]
-            c_prev = self._cs[t - 1] if t else np.zeros_like(c)
+            c_prev = self._cs[t - 1] if t else self._c0
             dh = dhs[t] + dh_next
             if keep is not None:   # a masked step passes both states' gradients to the step before
                 carry_h, dh = np.where(keep[t], 0, dh), np.where(keep[t], dh, 0)
@@ -347,6 +417,8 @@ class LSTM(_Recurrent):
             if keep is not None:
                 dc_next += carry_c
                 dh_next += carry_h
+        self._dh0[...] = dh_next
+        self._dc[...] = dc_next
         return dxw
 
 
@@ -386,9 +458,9 @@ class GRU(_Recurrent):
             rk_main = np.ascontiguousarray(rk if after else rk[:, :2 * u])
             rbias_arg = np.zeros(0, dtype) if rbias is None else np.ascontiguousarray(rbias)
             compiled.gru_forward(xw, rk_main, np.ascontiguousarray(rk[:, 2 * u:]), rbias_arg, rbias is not None,
-                                 after, keep, masked, act, rec, tiles, self._pre, self._gs, self._rh, hs)
+                                 after, self._h0, keep, masked, act, rec, tiles, self._pre, self._gs, self._rh, hs)
             return hs
-        h = np.zeros((n, u), dtype)
+        h = self._h0
         ra, act = self.rec_act, self.act
         for t in range(steps):
             pre, g = self._pre[t], self._gs[t]
@@ -423,14 +495,14 @@ class GRU(_Recurrent):
         if self._kargs is not None:
             act, rec, keep, masked, tiles = self._kargs
             rk_t = np.ascontiguousarray((rk if after else rk[:, :2 * u]).T)
-            compiled.gru_backward(self._pre, self._gs, self._rh, self._hs, dhs, after, keep, masked, act, rec, rk_t,
-                                  np.ascontiguousarray(rk[:, 2 * u:].T), tiles, dxw, dinner)
+            compiled.gru_backward(self._pre, self._gs, self._rh, self._hs, self._h0, dhs, after, keep, masked, act,
+                                  rec, rk_t, np.ascontiguousarray(rk[:, 2 * u:].T), tiles, dxw, dinner, self._dh0)
             return dxw
         dh_next = np.zeros((n, u), self._hs.dtype)
         for t in range(steps - 1, -1, -1):
             pre, g = self._pre[t], self._gs[t]
             z, r, hh = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
-            h_prev = self._hs[t - 1] if t else np.zeros((n, u), self._hs.dtype)
+            h_prev = self._hs[t - 1] if t else self._h0
             dh = dhs[t] + dh_next
             if self._keep is not None:   # a masked step passes the state's gradient to the step before
                 carry, dh = np.where(self._keep[t], 0, dh), np.where(self._keep[t], dh, 0)
@@ -451,6 +523,7 @@ class GRU(_Recurrent):
                 dh_prev += drh * r
                 dh_prev += d[:, :2 * u] @ rk[:, :2 * u].T
             dh_next = dh_prev if self._keep is None else dh_prev + carry
+        self._dh0[...] = dh_next
         return dxw
 
     def _recurrent_grad(self, h_prev, dz):

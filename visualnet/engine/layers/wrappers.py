@@ -149,7 +149,9 @@ _KEEP = ("_initializer_objects", "_buffers", "_views")
 class Bidirectional(_Wrapper):
     """Keras's: the forward layer and a go_backwards copy read the same input (and mask);
     with return_sequences the backward outputs are put back in step order and, as Keras
-    forces, both output zeros at masked steps; the outputs merge by merge_mode."""
+    forces, both output zeros at masked steps; the outputs merge by merge_mode (None: both
+    are outputs). With return_state the forward layer's final states, then the backward
+    layer's, follow the output(s)."""
 
     layer_type = "Bidirectional"
     supports_masking = True
@@ -169,35 +171,53 @@ class Bidirectional(_Wrapper):
     def forward(self, inputs, training, mask=None):
         self._bind()
         (_, fwd), (_, bwd) = self.wrapped
-        y = fwd.forward(inputs, training, mask=mask)
-        y_rev = bwd.forward(inputs, training, mask=mask)
+        y, y_rev = fwd.forward(inputs, training, mask=mask), bwd.forward(inputs, training, mask=mask)
+        states = []
+        if self.config["return_state"]:
+            (y, *states_f), (y_rev, *states_b) = y, y_rev
+            states = [*states_f, *states_b]
         if self.config["return_sequences"]:
             y_rev = y_rev[:, ::-1]
         self._y, self._y_rev = y, y_rev
         mode = self.config["merge_mode"]
+        if mode is None:
+            return [y, np.ascontiguousarray(y_rev), *states]
         if mode == "concat":
-            return np.concatenate([y, y_rev], axis=-1)
-        if mode == "sum":
-            return y + y_rev
-        if mode == "ave":
-            return (y + y_rev) / y.dtype.type(2)
-        return y * y_rev
+            out = np.concatenate([y, y_rev], axis=-1)
+        elif mode == "sum":
+            out = y + y_rev
+        elif mode == "ave":
+            out = (y + y_rev) / y.dtype.type(2)
+        else:
+            out = y * y_rev
+        return [out, *states] if states else out
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         self._bind()
         (_, fwd), (_, bwd) = self.wrapped
         mode = self.config["merge_mode"]
-        if mode == "concat":
-            u = dy.shape[-1] // 2
-            dy_f, dy_b = dy[..., :u], dy[..., u:]
-        elif mode == "sum":
-            dy_f = dy_b = dy
-        elif mode == "ave":
-            dy_f = dy_b = dy / dy.dtype.type(2)
+        dys = list(dy) if isinstance(dy, (list, tuple)) else [dy]
+        dys += [None] * (self.output_count - len(dys))
+        merged = 2 if mode is None else 1
+        k = (len(dys) - merged) // 2
+        states_f, states_b = dys[merged:merged + k], dys[merged + k:]
+        if mode is None:
+            dy_f, dy_b = (np.zeros_like(y) if d is None else d for d, y in zip(dys[:2], (self._y, self._y_rev)))
         else:
-            dy_f, dy_b = dy * self._y_rev, dy * self._y
+            d = dys[0] if dys[0] is not None else np.zeros(
+                self._y.shape[:-1] + (self._y.shape[-1] * (2 if mode == "concat" else 1),), self._y.dtype)
+            if mode == "concat":
+                u = d.shape[-1] // 2
+                dy_f, dy_b = d[..., :u], d[..., u:]
+            elif mode == "sum":
+                dy_f = dy_b = d
+            elif mode == "ave":
+                dy_f = dy_b = d / d.dtype.type(2)
+            else:
+                dy_f, dy_b = d * self._y_rev, d * self._y
         if self.config["return_sequences"]:
             dy_b = dy_b[:, ::-1]
-        (dx,) = fwd.backward(np.ascontiguousarray(dy_f), need_dx)
-        (dx_b,) = bwd.backward(np.ascontiguousarray(dy_b), need_dx)
+        dy_f, dy_b = np.ascontiguousarray(dy_f), np.ascontiguousarray(dy_b)
+        (dx,) = fwd.backward([dy_f, *states_f] if k else dy_f, need_dx)
+        (dx_b,) = bwd.backward([dy_b, *states_b] if k else dy_b, need_dx)
         return [dx + dx_b if need_dx else None]

@@ -62,7 +62,7 @@ class DenseProgram:
         trained in a way programs cover."""
         model = fast.model
         ex, optimizer = model._executor, model.compiled.optimizer
-        if not program.available() or not gemm.AVAILABLE or fast.slow_metrics or optimizer.clips \
+        if not program.available() or not gemm.AVAILABLE or fast.slow_metrics or not optimizer.runs_as_jobs \
                 or len(ex.input_ids) != 1 or len(fast.xs) != 1 or fast.xs[0].dtype != np.float32 \
                 or has_constraints(model) or has_weight_penalties(model):
             return None

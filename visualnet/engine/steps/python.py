@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from ... import VisualNetWarning
 from ..metrics import masked_sample_weight
 from ..penalties import activity_penalty, apply_constraints, weight_penalty
@@ -51,6 +53,9 @@ def apply_gradients(model) -> None:
     warning and no step (its iterations stay)."""
     store = model._store
     if store.sizes:
+        scale = model.compiled.optimizer.loss_scale_factor
+        if scale is not None:   # Keras's `scale_loss`: the gradients of the scaled loss (apply unscales them)
+            store.grads *= np.float32(scale)
         model.compiled.optimizer.apply(store.trainable, store.grads)
         apply_constraints(model)
     else:
@@ -58,14 +63,18 @@ def apply_gradients(model) -> None:
 
 
 class PythonStep:
-    """`train_step` on the batch's rows (gathered with NumPy's indexing)."""
+    """`train_step` on the batch's rows (gathered with NumPy's indexing); with `padding`
+    (engine/batch_padding.py), the inputs cut to the batch's longest sequence."""
 
-    def __init__(self, model, xs, y, weights):
-        self.model, self.xs, self.y, self.weights = model, xs, y, weights
+    def __init__(self, model, xs, y, weights, padding=None):
+        self.model, self.xs, self.y, self.weights, self.padding = model, xs, y, weights, padding
 
     def __call__(self, idx, n, ahead=None) -> float:
         y = [t[idx] for t in self.y] if type(self.y) is list else self.y[idx]
-        return train_step(self.model, [a[idx] for a in self.xs], y, None if self.weights is None else self.weights[idx])
+        xs = [a[idx] for a in self.xs]
+        if self.padding is not None:
+            xs = self.padding.trim(xs, idx)
+        return train_step(self.model, xs, y, None if self.weights is None else self.weights[idx])
 
     def close(self) -> None:
         """Nothing runs ahead of this step."""

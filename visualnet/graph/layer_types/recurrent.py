@@ -4,9 +4,11 @@ The recurrent layers take (batch, timesteps, features) and keep Keras's weight l
 kernel (features, k*units), recurrent_kernel (units, k*units) and bias, the k gate blocks
 in Keras's order (LSTM i, f, c, o; GRU z, r, h; GRU's bias is (2, 3*units) with
 reset_after=True, Keras 3's default). Masks flow as in Keras 3 (Embedding's mask_zero; the
-recurrent layers keep the state at masked steps). Not supported yet, so refused in Keras
-files at any other value: return_state (it needs a layer with several outputs), stateful,
-unroll, recurrent_dropout. The exported PyTorch code uses
+recurrent layers keep the state at masked steps). With return_state a layer has several
+outputs (ports): the output, then the final states (LSTM h and c; GRU and SimpleRNN h), each
+(batch, units); the initial states (Keras's `initial_state`) are further inputs after the
+sequence, in the same order and shapes (zeros when not wired). Not supported yet, so refused
+in Keras files at any other value: stateful, unroll, recurrent_dropout. The exported PyTorch code uses
 nn.RNN/nn.LSTM/nn.GRU (batch_first); it refuses what they cannot compute the same way
 (activations other than Keras's defaults, GRU reset_after=False, dropout during training);
 the code exporter refuses models whose masks reach a layer that uses them.
@@ -51,6 +53,7 @@ register(LayerSpec(
     torch=TorchForm(lambda p, s, xs, m: f"{m}({xs[0]}.long())",
                     lambda p, s: f"nn.Embedding({p['input_dim']}, {p['output_dim']})",
                     {"embeddings": ("weight", "")}),
+    keywords=("token", "word", "lookup", "vocabulary", "text", "sequence"),
 ))
 
 # ---------------------------------------------------------------------- SimpleRNN, LSTM, GRU
@@ -66,7 +69,6 @@ DOCS = {
 
 RNN_FIXED = {
     "recurrent_dropout": Fixed(0.0),
-    "return_state": Fixed(False),
     "stateful": Fixed(False),
     "unroll": Fixed(False),
     "time_major": Fixed(False, write=False),    # Keras 2's
@@ -75,16 +77,59 @@ RNN_FIXED = {
 RNN_IGNORED = ("implementation", "seed", "use_cudnn")
 
 
-def rnn_shape(name: str):
+# the states of each type, in Keras's order (the `initial_state` inputs and return_state outputs)
+STATES = {"SimpleRNN": ("state_h",), "LSTM": ("state_h", "state_c"), "GRU": ("state_h",)}
+
+
+def _type_of(name: str) -> str:
+    """'Bidirectional(LSTM)' -> 'LSTM'."""
+    return name.split("(")[-1].rstrip(")")
+
+
+def rnn_shape(name: str, states: bool = True):
+    """The shape rule of recurrent type `name`: the output, then (with return_state) each final
+    state; with `states` (not inside Bidirectional) it also checks the initial states wired
+    after the sequence, each (batch, units)."""
+    kind = _type_of(name)
+
     def rule(p, shapes):
-        (s,) = shapes
+        s = shapes[0]
         if len(s) != 3:
             raise ShapeError(f"{name} needs (timesteps, features) per sample; it receives {fmt(s)}. "
-                             "Add an Embedding or a Reshape before it.")
+                             "Add an Embedding or a Reshape before it.", port=0)
         if s[-1] is None:
-            raise ShapeError(f"{name} needs a known number of features per step; it receives {fmt(s)}.")
-        return (None, s[1], p["units"]) if p["return_sequences"] else (None, p["units"])
+            raise ShapeError(f"{name} needs a known number of features per step; it receives {fmt(s)}.", port=0)
+        u = p["units"]
+        names = STATES[kind]
+        if states and len(shapes) > 1:
+            if len(shapes) != 1 + len(names):
+                raise ShapeError(f"{name}'s initial_state is {len(names)} tensor(s) ({', '.join(names)}); "
+                                 f"it receives {len(shapes) - 1}.", port=len(shapes) - 1)
+            for i, (state, shape) in enumerate(zip(names, shapes[1:]), start=1):
+                if len(shape) != 2 or shape[1] != u:
+                    raise ShapeError(f"{name}'s initial state {state} (input {i}) must be (batch, units) = "
+                                     f"(None, {u}); it receives {fmt(shape)}.", port=i)
+        out = (None, s[1], u) if p["return_sequences"] else (None, u)
+        if not p.get("return_state"):
+            return out
+        return [out, *[(None, u)] * len(names)]
     return rule
+
+
+def output_names(layer_type: str, p: dict) -> list[str]:
+    """Names of a recurrent layer's (or Bidirectional's) outputs, for ports and labels:
+    ['output', 'state_h', 'state_c']; Bidirectional merge_mode=None: 'forward', 'backward',
+    and with return_state 'forward_h', ..., 'backward_c'."""
+    if layer_type == "Bidirectional":
+        outs = ["forward", "backward"] if p.get("merge_mode") is None else ["output"]
+        states = [s.replace("state", d) for d in ("forward", "backward") for s in STATES[p["wrapped"]]]
+        return outs + (states if p.get("return_state") else [])
+    return ["output", *(STATES[layer_type] if p.get("return_state") else ())]
+
+
+def rnn_outputs(name: str):
+    """How many outputs a recurrent layer of type `name` has: 1, or 1 + its states."""
+    return lambda p: 1 + len(STATES[name]) if p.get("return_state") else 1
 
 
 def rnn_weights(name: str):
@@ -138,6 +183,8 @@ def torch_module(name: str):
 
 def _torch_forward(p, s, xs, m):
     x = f"{xs[0]}.flip(1)" if p["go_backwards"] else xs[0]
+    if len(xs) > 1 or p["return_state"]:   # states in or out: nn.LSTM's (h0, c0) and (h_n, c_n)
+        return f"rnn_call({m}, {x}, [{', '.join(xs[1:])}], {p['return_sequences']}, {p['return_state']})"
     return f"{m}({x})[0]" + ("" if p["return_sequences"] else "[:, -1]")
 
 
@@ -178,17 +225,22 @@ def declare_rnn(name: str) -> None:
                      max_inclusive=False),
                Param("return_sequences", "bool", False, "Output the state at every step (batch, timesteps, units) "
                                                         "instead of the last one (batch, units)."),
+               Param("return_state", "bool", False, "Also output the final state(s) (LSTM: h and c; GRU, "
+                                                    "SimpleRNN: h), each (batch, units), after the output."),
                Param("go_backwards", "bool", False, "Read the sequence from its end (the outputs come in the "
                                                     "order they are computed, last step first)."),
                Param("zero_output_for_mask", "bool", False, "At masked steps output zeros instead of the "
                                                             "previous output (the state is kept either way).")]
     register(LayerSpec(
-        name, "recurrent", DOCS[name], tuple(params), 1, 1, rnn_shape(name), rnn_weights(name),
+        name, "recurrent", DOCS[name], tuple(params), 1, 1 + len(STATES[name]), rnn_shape(name), rnn_weights(name),
         key_params=("units", "return_sequences"),
         keras=KerasForm(fixed=RNN_FIXED, ignored=RNN_IGNORED, weights_group="cell", declares=("activity_regularizer",)),
         # the weight map depends on units (the gate blocks' order): a function of the parameters
-        torch=TorchForm(_torch_forward, torch_module(name), lambda p, s: torch_weights(name, p)),
+        torch=TorchForm(_torch_forward, torch_module(name), lambda p, s: torch_weights(name, p),
+                        helpers=("rnn_call",)),
         cost_rule=recurrent_cost,
+        output_count=rnn_outputs(name),
+        keywords=("recurrent", "sequence", "time series", "text", "rnn") + (("memory",) if name == "LSTM" else ()),
     ))
 
 

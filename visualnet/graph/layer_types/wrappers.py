@@ -18,7 +18,7 @@ from ..params import Param
 from ..registry import LayerSpec, ShapeError, WeightSpec, get_spec, register, snake_case
 from ..torch_form import TorchForm
 from ._common import fmt
-from .recurrent import rnn_shape, rnn_weights, torch_module, torch_weights
+from .recurrent import STATES, rnn_shape, rnn_weights, torch_module, torch_weights
 
 # ---------------------------------------------------------------------- Bidirectional
 
@@ -62,9 +62,20 @@ def direction_prefixes(p: dict) -> tuple[str, str]:
 
 
 def _bidirectional_shape(p, shapes):
+    """Keras's outputs: the merged output (merge_mode=None: the forward and the backward
+    outputs), then with return_state the forward layer's states and the backward layer's."""
     name, inner = bidirectional_inner(p)
-    s = rnn_shape(f"Bidirectional({name})")(inner, shapes)
-    return (*s[:-1], 2 * s[-1]) if p["merge_mode"] == "concat" else s
+    out = rnn_shape(f"Bidirectional({name})", states=False)(inner, shapes)
+    s, states = (out[0], out[1:]) if isinstance(out, list) else (out, [])
+    mode = p["merge_mode"]
+    outs = [s, s] if mode is None else [(*s[:-1], 2 * s[-1]) if mode == "concat" else s]
+    outs += states * 2
+    return outs if len(outs) > 1 else outs[0]
+
+
+def _bidirectional_outputs(p) -> int:
+    states = len(STATES[p["wrapped"]]) if p.get("return_state") else 0
+    return (2 if p["merge_mode"] is None else 1) + 2 * states
 
 
 def _bidirectional_weights(p, shapes):
@@ -87,6 +98,9 @@ def _bidirectional_torch_forward(p, s, xs, m):
     step by step, as Keras's concatenation does; without, the final states h_n (2, batch,
     units) are Keras's two last outputs (the backward one after reading the whole sequence)."""
     u = p["units"]
+    if p["merge_mode"] is None or p["return_state"]:   # several outputs
+        return (f"birnn_call({m}, {xs[0]}, {u}, {p['return_sequences']}, {p['merge_mode']!r}, "
+                f"{p['return_state']})")
     if p["return_sequences"]:
         out = f"{m}({xs[0]})[0]"
         return out if p["merge_mode"] == "concat" else out + f".unflatten(-1, (2, {u}))" + \
@@ -139,8 +153,9 @@ register(LayerSpec(
     "Runs a recurrent layer over the sequence forwards and a copy of it backwards, and merges their "
     "outputs (with return_sequences, step by step).",
     (Param("wrapped", "choice", "LSTM", "The recurrent layer type run in both directions.", choices=RNNS),
-     Param("merge_mode", "choice", "concat", "How the two directions' outputs are combined.",
-           choices=MERGE_MODES),
+     Param("merge_mode", "choice", "concat", "How the two directions' outputs are combined (None: not "
+                                             "combined; the layer outputs both).",
+           choices=MERGE_MODES, optional=True),
      *_rnn_params()),
     1, 1, _bidirectional_shape, _bidirectional_weights,
     key_params=("wrapped", "units", "merge_mode"),
@@ -148,8 +163,11 @@ register(LayerSpec(
                     read=_bidirectional_read, declares=("activity_regularizer",),   # the wrapped layer's
                     wrapper=Wrapper(("merge_mode",), bidirectional_inner, _bidirectional_outer,
                                     lambda p, n: [("forward_layer/cell", n // 2), ("backward_layer/cell", n // 2)])),
-    torch=TorchForm(_bidirectional_torch_forward, _bidirectional_torch_module, _bidirectional_torch_weights),
+    torch=TorchForm(_bidirectional_torch_forward, _bidirectional_torch_module, _bidirectional_torch_weights,
+                    helpers=("birnn_call",)),
     cost_rule=recurrent_cost,
+    output_count=_bidirectional_outputs,
+    keywords=("recurrent", "sequence", "both directions", "wrapper", "rnn"),
 ))
 
 # ---------------------------------------------------------------------- TimeDistributed
@@ -288,4 +306,5 @@ register(LayerSpec(
     torch=TorchForm(_time_distributed_torch_forward, _time_distributed_torch_module,
                     _time_distributed_torch_weights,
                     helpers=tuple(dict.fromkeys(h for t in TIME_DISTRIBUTED for h in get_spec(t).torch.helpers))),
+    keywords=("sequence", "per step", "wrapper"),
 ))

@@ -25,10 +25,11 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
 
 
 class EdgeItem(HoverableItem):
-    def __init__(self, edge_id: str, src_item, dst_item, dst_port: int):
+    def __init__(self, edge_id: str, src_item, dst_item, dst_port: int, src_port: int = 0):
         super().__init__()
         self.edge_id = edge_id
         self.src_item, self.dst_item, self.dst_port = src_item, dst_item, dst_port
+        self.src_port = src_port  # which output of the source it starts from
         self.shape_value = None
         self.problems: list = []
         self._path = QPainterPath()
@@ -46,6 +47,8 @@ class EdgeItem(HoverableItem):
     def set_analysis(self, shape, problems: list) -> None:
         self.shape_value, self.problems = shape, problems
         tip = f"{self.src_item.name} → {self.dst_item.name}"
+        if len(self.src_item.output_ports) > 1:
+            tip = f"{self.src_item.name} (output {self.src_port}) → {self.dst_item.name}"
         if self.dst_item.spec.max_inputs != 1:
             tip += f" (input {self.dst_port + 1})"
         tip += f"\nCarries {shape_text(shape)}" if shape is not None else "\nShape unknown"
@@ -61,7 +64,7 @@ class EdgeItem(HoverableItem):
         return "warning" if self.problems else None
 
     def endpoints(self) -> tuple[QPointF, QPointF]:
-        start = self.src_item.output_port.scenePos()
+        start = self.src_item.output_port_at(self.src_port).scenePos()
         port = self.dst_item.input_port(self.dst_port)
         end = port.scenePos() if port is not None else self.dst_item.mapToScene(QPointF(0, self.dst_item.height / 2))
         return start, end

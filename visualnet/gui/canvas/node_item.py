@@ -1,5 +1,6 @@
 """A layer on the canvas: type, name, key parameters, output shape, parameter count and
-multiply-adds, its typed ports, and a badge when the layer has a problem."""
+multiply-adds, its typed ports (one output port per output: an LSTM with return_state has
+three, its shape line shows all three), and a badge when the layer has a problem."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from visualnet.graph import get_spec
+from visualnet.graph.layer_types.recurrent import STATES, output_names
 
 from .. import icons, theme
 from ..formatting import compact_count, key_params_text, sample_shape_text, shape_text
@@ -26,13 +28,15 @@ class NodeItem(HoverableItem):
         self.name = node.name
         self.params_line = ""
         self.shape_value = None
+        self.shapes: list = []         # one per output port
         self.param_count = 0
         self.macs: int | None = 0      # multiply-adds per sample (graph/costs.py)
         self.problems: list = []
         self.edges: set = set()
         self.height = node_height(1)
-        self.output_port = PortItem(self, "out")
+        self.output_ports: list[PortItem] = [PortItem(self, "out")]
         self.input_ports: list[PortItem] = []
+        self._output_names: list[str] | None = None
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setZValue(1)
@@ -43,28 +47,55 @@ class NodeItem(HoverableItem):
         """Name, parameters and position from the graph's node."""
         self.name = node.name
         self.params_line = key_params_text(self.spec, node.params)
+        try:
+            count = self.spec.outputs(node.params)
+        except (ValueError, KeyError, TypeError):
+            count = 1
+        self._output_names = output_names(self.spec.type, node.params) if count > 1 else None
+        self._input_names = (["sequence", *(f"initial {s}" for s in STATES[self.spec.type])]
+                             if self.spec.type in STATES else None)
         if node.position is not None and (self.pos().x(), self.pos().y()) != node.position:
             self.setPos(QPointF(*node.position))
         self._update_tooltip()
         self.update()
 
-    def update_analysis(self, info, problems: list, n_ports: int, wired_ports: set, input_shapes: dict) -> None:
+    @property
+    def output_port(self) -> PortItem:
+        """The first output's port (the only one of most layers)."""
+        return self.output_ports[0]
+
+    def output_port_at(self, index: int) -> PortItem:
+        """Output port `index` (the first when the node has no such port: a wire validation reports)."""
+        return self.output_ports[index] if 0 <= index < len(self.output_ports) else self.output_ports[0]
+
+    def update_analysis(self, info, problems: list, n_ports: int, wired_ports: set, input_shapes: dict,
+                        wired_outputs: set = frozenset()) -> None:
         """Shapes, parameter count, problems and ports (`n_ports` input ports, of which
-        `wired_ports` are wired; `input_shapes`: port -> shape received)."""
+        `wired_ports` are wired; `input_shapes`: port -> shape received; `wired_outputs`:
+        the output ports wires start from)."""
         self.shape_value = info.shape if info else None
+        self.shapes = list(info.shapes) if info and info.shape is not None else []
         self.param_count = info.params if info else 0
         self.macs = info.multiply_adds if info and info.shape is not None else 0
         self.problems = problems
-        height = node_height(n_ports)
+        n_out = len(self._output_names) if self._output_names else 1
+        height = node_height(max(n_ports, n_out))
         if height != self.height:
             self.prepareGeometryChange()
             self.height = height
         self._set_ports(n_ports)
         for port in self.input_ports:
+            names = self._input_names
             port.set_state(input_shapes.get(port.index), port.index in wired_ports,
-                           self.spec.max_inputs is None and port.index == n_ports - 1, self.name)
-        self.output_port.setPos(NODE_WIDTH, self.height / 2)
-        self.output_port.set_state(self.shape_value, any(e.src_item is self for e in self.edges), False, self.name)
+                           self.spec.max_inputs is None and port.index == n_ports - 1, self.name,
+                           names[port.index] if names and port.index < len(names) else None)
+        self._set_output_ports(n_out)
+        for port in self.output_ports:
+            port.setPos(NODE_WIDTH, self.port_y(port.index, n_out))
+            shape = self.shapes[port.index] if port.index < len(self.shapes) else None
+            port.set_state(shape, port.index in wired_outputs if n_out > 1 else
+                           any(e.src_item is self for e in self.edges), False, self.name,
+                           self._output_names[port.index] if self._output_names else None)
         self._update_tooltip()
         self.update()
 
@@ -79,7 +110,20 @@ class NodeItem(HoverableItem):
         for port in self.input_ports:
             port.setPos(0, self.input_port_y(port.index, n))
 
+    def _set_output_ports(self, n: int) -> None:
+        while len(self.output_ports) > n:
+            port = self.output_ports.pop()
+            port.setParentItem(None)
+            if self.scene() is not None:
+                self.scene().removeItem(port)
+        while len(self.output_ports) < n:
+            self.output_ports.append(PortItem(self, "out", len(self.output_ports)))
+
     def input_port_y(self, index: int, n: int) -> float:
+        return self.port_y(index, n)
+
+    def port_y(self, index: int, n: int) -> float:
+        """The height of port `index` of `n` along a side (centred)."""
         return self.height / 2 + (index - (n - 1) / 2) * PORT_SPACING
 
     def input_port(self, index: int) -> PortItem | None:
@@ -90,7 +134,10 @@ class NodeItem(HoverableItem):
         if self.shape_value is not None:
             cost = "" if self.macs == 0 else " · multiply-adds per sample: " + \
                 ("unknown (a length is not fixed)" if self.macs is None else f"{self.macs:,}")
-            lines.append(f"Output: {shape_text(self.shape_value)} · {self.param_count:,} parameters{cost}")
+            outputs = (f"Output: {shape_text(self.shape_value)}" if len(self.shapes) <= 1 else
+                       "Outputs: " + ", ".join(f"{n} {shape_text(s)}" for n, s in zip(self._output_names or [],
+                                                                                      self.shapes)))
+            lines.append(f"{outputs} · {self.param_count:,} parameters{cost}")
         for p in self.problems:
             colour = theme.current().severity(p.severity).name()
             lines.append(f"<span style='color:{colour}'>● {_html(p.message)}</span>")
@@ -183,7 +230,7 @@ class NodeItem(HoverableItem):
         _text(painter, QRectF(9, y + line, w - 18, line), self.params_line, params_font, t.colour("text"))
         mono = _font(8, mono=True)
         if self.shape_value is not None:
-            shape, colour = "→ " + sample_shape_text(self.shape_value), t.colour("text")
+            shape, colour = "→ " + self.shape_line(), t.colour("text")
         else:
             shape, colour = "shape unknown", t.severity(self.severity or "warning")
         count = ""
@@ -198,6 +245,12 @@ class NodeItem(HoverableItem):
         if count:
             _text(painter, QRectF(w - 9 - cw, y + 2 * line, cw, line), count, small, t.colour("dim"),
                   Qt.AlignmentFlag.AlignRight)
+
+    def shape_line(self) -> str:
+        """The output shape(s) without the batch, compactly: '64 | 64 | 64' for several outputs."""
+        if len(self.shapes) > 1:
+            return " | ".join(sample_shape_text(s) for s in self.shapes)
+        return sample_shape_text(self.shape_value)
 
     def _paint_overview(self, painter, lod, t) -> None:
         """Zoomed out: the type and output shape in letters big enough to read on screen."""
@@ -218,7 +271,7 @@ class NodeItem(HoverableItem):
         _text(painter, QRectF(left, top + 2, w - left - 6, line), title, font, t.colour("text"),
               Qt.AlignmentFlag.AlignLeft if left > 8 else Qt.AlignmentFlag.AlignHCenter)
         if self.shape_value is not None:
-            text = sample_shape_text(self.shape_value)
+            text = self.shape_line()
             sfont = _fit(_font_px(size * 0.9), text, w - 16)
             _text(painter, QRectF(8, top + line, w - 16, line), text, sfont, t.colour("dim"),
                   Qt.AlignmentFlag.AlignCenter)

@@ -1,13 +1,15 @@
 """A node's input or output port. Ports are typed by the tensor they carry: the colour
-says its rank (vector, sequence, image) and the tooltip gives the exact shape."""
+says its rank (vector, sequence, image) and the tooltip gives the exact shape. A node with
+several outputs (an LSTM with return_state) has one output port per output, each labelled
+with its name and shape beside it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
 
 from .. import theme
-from ..formatting import shape_text
+from ..formatting import sample_shape_text, shape_text
 from .hoverable import HoverableItem
 from .metrics import PORT_RADIUS
 
@@ -25,7 +27,7 @@ def rank_colour(shape) -> QColor:
 
 
 class PortItem(HoverableItem):
-    """`kind` is 'in' or 'out'; `index` is the input port number (0 for the output)."""
+    """`kind` is 'in' or 'out'; `index` is the input or output port number."""
 
     def __init__(self, parent, kind: str, index: int = 0):
         super().__init__(parent)
@@ -34,6 +36,7 @@ class PortItem(HoverableItem):
         self.connected = False
         self.free_extra = False      # the spare '+' port of a merging layer
         self.highlight: str | None = None  # None, 'ok' or 'refused' while a wire is dragged over it
+        self.name: str | None = None  # the output's name where a node has several ('state_h')
         self.setZValue(2)
         self.setCursor(Qt.CursorShape.CrossCursor)
 
@@ -42,15 +45,36 @@ class PortItem(HoverableItem):
         return self.parentItem()
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-HIT_RADIUS, -HIT_RADIUS, 2 * HIT_RADIUS, 2 * HIT_RADIUS)
+        rect = QRectF(-HIT_RADIUS, -HIT_RADIUS, 2 * HIT_RADIUS, 2 * HIT_RADIUS)
+        if self.label:
+            width = QFontMetricsF(_label_font()).horizontalAdvance(self.label) + 4
+            rect = rect.united(QRectF(HIT_RADIUS, -HIT_RADIUS - 12, width, 12))
+        return rect
 
-    def set_state(self, shape, connected: bool, free_extra: bool, owner_name: str) -> None:
+    def shape(self) -> QPainterPath:
+        """What the mouse hits: the port's circle, not its label."""
+        path = QPainterPath()
+        path.addEllipse(QPointF(0, 0), HIT_RADIUS, HIT_RADIUS)
+        return path
+
+    @property
+    def label(self) -> str:
+        """Beside an output port of a node with several: 'state_h 8'."""
+        if self.kind != "out" or self.name is None:
+            return ""
+        return self.name + (f" {sample_shape_text(self.shape_value)}" if self.shape_value is not None else "")
+
+    def set_state(self, shape, connected: bool, free_extra: bool, owner_name: str, name: str | None = None) -> None:
+        if name != self.name or (name is not None and shape != self.shape_value):
+            self.prepareGeometryChange()
+        self.name = name
         self.shape_value, self.connected, self.free_extra = shape, connected, free_extra
         if self.kind == "out":
-            tip = f"Output of {owner_name}: {shape_text(shape)}" if shape else f"Output of {owner_name}"
+            what = f"Output {self.index} ({name}) of {owner_name}" if name else f"Output of {owner_name}"
+            tip = f"{what}: {shape_text(shape)}" if shape else what
             tip += "\nDrag from here to an input port to wire it."
         else:
-            tip = f"Input {self.index + 1} of {owner_name}"
+            tip = f"Input {self.index + 1}{f' ({name})' if name else ''} of {owner_name}"
             if connected and shape is not None:
                 tip += f": receives {shape_text(shape)}"
             tip += ("\nDrag this wire away to move or remove it." if connected
@@ -82,3 +106,14 @@ class PortItem(HoverableItem):
             d = radius * 0.5
             painter.drawLine(QPointF(-d, 0), QPointF(d, 0))
             painter.drawLine(QPointF(0, -d), QPointF(0, d))
+        if self.label:
+            painter.setFont(_label_font())
+            painter.setPen(t.colour("dim"))
+            painter.drawText(QRectF(HIT_RADIUS, -HIT_RADIUS - 12, 200, 12),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom), self.label)
+
+
+def _label_font() -> QFont:
+    font = QFont()
+    font.setPointSizeF(7)
+    return font

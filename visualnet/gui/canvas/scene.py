@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsScene
 
 from visualnet.graph import GraphError
+from visualnet.graph.shapes import port_shape
 
 from .. import theme
 from ..commands import ConnectCommand, MoveNodesCommand, RewireCommand
@@ -30,6 +31,7 @@ class _Wiring:
     from_output: bool
     node_id: str               # the fixed end's node
     port: int = 0              # the fixed end's input port (when dragging from an input)
+    src_port: int = 0          # the fixed end's output port (when dragging from an output)
     edge_id: str | None = None
     target: tuple | None = None  # (node_id, port or None)
     reason: str | None = None    # why the target is refused
@@ -108,7 +110,7 @@ class GraphScene(QGraphicsScene):
         src, dst = self.node_items.get(e.src), self.node_items.get(e.dst)
         if src is None or dst is None:
             return
-        item = EdgeItem(eid, src, dst, e.dst_port)
+        item = EdgeItem(eid, src, dst, e.dst_port, e.src_port)
         self.addItem(item)
         self.edge_items[eid] = item
         self._refresh_ports(e.src, e.dst)
@@ -133,8 +135,10 @@ class GraphScene(QGraphicsScene):
         shapes = {}
         for port, e in wired.items():
             src_info = self.document.info.get(e.src)
-            shapes[port] = src_info.shape if src_info else None
-        self.node_items[nid].update_analysis(info, self.document.problems_of_node(nid), n_ports, set(wired), shapes)
+            shapes[port] = port_shape(src_info, e.src_port) if src_info else None
+        wired_outputs = {e.src_port for e in self.graph.out_edges(nid)}
+        self.node_items[nid].update_analysis(info, self.document.problems_of_node(nid), n_ports, set(wired), shapes,
+                                             wired_outputs)
 
     def sync_analysis(self) -> None:
         """Shapes, counts and problems from the document onto every item."""
@@ -143,7 +147,8 @@ class GraphScene(QGraphicsScene):
                 self._sync_node(nid)
         for eid, item in self.edge_items.items():
             src_info = self.document.info.get(item.src_item.node_id)
-            item.set_analysis(src_info.shape if src_info else None, self.document.problems_of_edge(eid))
+            item.set_analysis(port_shape(src_info, item.src_port) if src_info else None,
+                              self.document.problems_of_edge(eid))
 
     def _free_spot(self) -> QPointF:
         if not self.node_items:
@@ -250,13 +255,13 @@ class GraphScene(QGraphicsScene):
     def _start_wiring(self, port: PortItem, pos: QPointF) -> None:
         node = port.node_item
         if port.kind == "out":
-            state = _Wiring(WireDragItem(port.scenePos(), True), True, node.node_id)
+            state = _Wiring(WireDragItem(port.scenePos(), True), True, node.node_id, src_port=port.index)
         else:
             edge = next((e for e in node.edges if e.dst_item is node and e.dst_port == port.index), None)
             if edge is not None:  # pick the wire up by its end
                 edge.hide()
-                state = _Wiring(WireDragItem(edge.src_item.output_port.scenePos(), True), True,
-                                edge.src_item.node_id, edge_id=edge.edge_id)
+                state = _Wiring(WireDragItem(edge.src_item.output_port_at(edge.src_port).scenePos(), True), True,
+                                edge.src_item.node_id, edge_id=edge.edge_id, src_port=edge.src_port)
             else:
                 state = _Wiring(WireDragItem(port.scenePos(), False), False, node.node_id, port=port.index)
         self._wiring = state
@@ -294,17 +299,18 @@ class GraphScene(QGraphicsScene):
                 if edge.dst == node.node_id:
                     return (node.node_id, edge.dst_port), None  # dropped back where it was
             try:
-                self.graph.check_connect(w.node_id, node.node_id, index)
+                self.graph.check_connect(w.node_id, node.node_id, index, src_port=w.src_port)
             except GraphError as exc:
                 return target, str(exc)
             return target, None
         if port is not None and port.kind == "in" and node.node_id != w.node_id:
             return (node.node_id, None), "Both ends are inputs: drag from an input port to an output port."
+        out = port.index if port is not None and port.kind == "out" else 0   # the output port under the end
         try:
-            self.graph.check_connect(node.node_id, w.node_id, w.port)
+            self.graph.check_connect(node.node_id, w.node_id, w.port, src_port=out)
         except GraphError as exc:
-            return (node.node_id, None), str(exc)
-        return (node.node_id, None), None
+            return (node.node_id, out), str(exc)
+        return (node.node_id, out), None
 
     def _target_port(self, target) -> PortItem | None:
         nid, index = target
@@ -312,7 +318,7 @@ class GraphScene(QGraphicsScene):
         if item is None:
             return None
         if not self._wiring.from_output:
-            return item.output_port
+            return item.output_port_at(index or 0)
         if index is not None:
             return item.input_port(index)
         free = [p for p in item.input_ports if not p.connected]
@@ -320,7 +326,7 @@ class GraphScene(QGraphicsScene):
 
     def _highlight(self, port: PortItem | None, state: str | None = None) -> None:
         for item in self.node_items.values():
-            for p in [*item.input_ports, item.output_port]:
+            for p in [*item.input_ports, *item.output_ports]:
                 if p is not port:
                     p.set_highlight(None)
         if port is not None:
@@ -345,9 +351,9 @@ class GraphScene(QGraphicsScene):
             if edge.dst != nid:
                 self.document.push(RewireCommand(self.graph, w.edge_id, nid, index))
         elif w.from_output:
-            self.document.push(ConnectCommand(self.graph, w.node_id, nid, index))
+            self.document.push(ConnectCommand(self.graph, w.node_id, nid, index, src_port=w.src_port))
         else:
-            self.document.push(ConnectCommand(self.graph, nid, w.node_id, w.port))
+            self.document.push(ConnectCommand(self.graph, nid, w.node_id, w.port, src_port=index or 0))
 
     def _cancel_wiring(self) -> None:
         w, self._wiring = self._wiring, None

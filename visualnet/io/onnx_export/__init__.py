@@ -49,6 +49,13 @@ def onnx_model(model, opset: int = OPSET):
     missing = sorted({n.type for n in graph.nodes.values() if n.type != "Input" and n.type not in RULES})
     if missing:
         raise OnnxExportError(f"no ONNX form for the layer type(s) {', '.join(missing)} of model {model.name!r}")
+    several = [f"{n.name} ({n.type})" for n in graph.nodes.values()
+               if n.type != "Input" and (n.spec.outputs(n.params) > 1 or len(graph.in_edges(n.id)) > n.spec.min_inputs
+                                         and n.type in ("SimpleRNN", "LSTM", "GRU"))]
+    if several:
+        raise OnnxExportError(f"{', '.join(several)}: ONNX export of layers with several outputs (return_state, "
+                              "Bidirectional merge_mode=None) or initial states is not supported (export to Keras "
+                              "or a script)")
     users = layers_using_masks(model)
     if users:
         raise OnnxExportError(f"masks reach {', '.join(users)}: ONNX export of masked sequences is not supported "
