@@ -215,7 +215,8 @@ def test_title_start_page_templates_and_new(qtbot, window):
     assert not window.isWindowModified()
     titles = [a.text() for a in window.templates_menu.actions()]
     assert titles == ["MNIST MLP", "MNIST CNN", "Tabular binary classifier", "ResNet-style block", "Two-branch model",
-                      "Text classifier", "Bidirectional LSTM (text)", "Transformer text classifier", "Series forecaster",
+                      "Denoising autoencoder", "U-Net-style segmentation", "Depthwise-separable CNN",
+                      "Augmentation + CNN", "Text classifier", "Bidirectional LSTM (text)", "Transformer text classifier", "Series forecaster",
                       "Sensor sequence classifier"]
     window.templates_menu.actions()[4].trigger()
     assert any(n.type == "Concatenate" for n in window.graph.nodes.values())

@@ -10,7 +10,8 @@ from visualnet.graph.templates import UnknownTemplateError, all_templates, get_t
 
 def test_every_template_loads_and_is_valid():
     names = [t.name for t in all_templates()]
-    assert names == ["mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch", "text_classifier",
+    assert names == ["mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch", "conv_autoencoder",
+                     "unet_segmentation", "separable_classifier", "augmented_cnn", "text_classifier",
                      "bidirectional_lstm_text", "transformer_text_classifier", "series_forecaster",
                      "sensor_classifier"]
     for template in all_templates():

@@ -14,7 +14,12 @@ JSON layout (version 1):
      "split": {"validation": 0.0, "test": 0.2, "seed": 0, "shuffle": true, "stratify": false},
      "steps": [{"step": "standardize", "scope": "feature", "stats": {"mean": [...], "std": [...]}}],
      "dtype": "float32",
+     "target": "input",                                              # only when not "labels"
      "fitted": {... task, class_names, columns, input_shape, output_shape, fingerprint ...} or null}
+
+"target" says what the model learns to output: the source's labels (the default), or
+"input": the prepared sample itself (an autoencoder; y = x after the steps, a regression of
+every value; the labels, if any, are not used).
 """
 
 import copy
@@ -36,6 +41,7 @@ from .split import SplitSpec, split_indices
 
 RECIPE_VERSION = 1
 DTYPES = ("float32", "float64")
+TARGETS = ("labels", "input")
 
 
 class DataChangedWarning(VisualNetWarning):
@@ -51,6 +57,7 @@ class Recipe:
     dtype: str = "float32"
     fitted: "dict | None" = None
     version: int = RECIPE_VERSION
+    target: str = "labels"         # or "input": the prepared sample is its own target (an autoencoder)
 
     def __post_init__(self):
         kind = self.source.get("type") if isinstance(self.source, dict) else None
@@ -61,6 +68,8 @@ class Recipe:
         self.steps = Pipeline(self.steps).get_config()      # validates and normalizes
         if self.dtype not in DTYPES:
             raise DataError(f"dtype must be one of {DTYPES}; received: {self.dtype!r}")
+        if self.target not in TARGETS:
+            raise DataError(f"the recipe's target must be one of {TARGETS}; received: target={self.target!r}")
 
     @classmethod
     def builtin(cls, name: str, *, params: "dict | None" = None, **kwargs) -> "Recipe":
@@ -87,8 +96,11 @@ class Recipe:
         return self.fitted is not None and self.pipeline().fitted
 
     def to_dict(self) -> dict:
-        return {"version": self.version, "source": copy.deepcopy(self.source), "split": self.split.to_dict(),
-                "steps": copy.deepcopy(self.steps), "dtype": self.dtype, "fitted": copy.deepcopy(self.fitted)}
+        d = {"version": self.version, "source": copy.deepcopy(self.source), "split": self.split.to_dict(),
+             "steps": copy.deepcopy(self.steps), "dtype": self.dtype, "fitted": copy.deepcopy(self.fitted)}
+        if self.target != "labels":
+            d["target"] = self.target
+        return d
 
     def to_json(self, indent: "int | None" = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
@@ -104,11 +116,12 @@ class Recipe:
             raise DataError(f"the data recipe has version {version}, newer than this VisualNet reads "
                             f"({RECIPE_VERSION}); update VisualNet")
         d = _migrate(dict(d))
-        unknown = set(d) - {"version", "source", "split", "steps", "dtype", "fitted"}
+        unknown = set(d) - {"version", "source", "split", "steps", "dtype", "fitted", "target"}
         if unknown:
             raise DataError(f"unknown data recipe fields: {', '.join(sorted(unknown))}")
         return cls(source=d["source"], split=SplitSpec.from_dict(d.get("split", {})), steps=d.get("steps", []),
-                   dtype=d.get("dtype", "float32"), fitted=d.get("fitted"), version=RECIPE_VERSION)
+                   dtype=d.get("dtype", "float32"), fitted=d.get("fitted"), version=RECIPE_VERSION,
+                   target=d.get("target", "labels"))
 
     @classmethod
     def from_json(cls, text: str) -> "Recipe":
@@ -190,6 +203,9 @@ def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, 
     """
     from .series_recipe import is_series_source, prepare_series     # a series is split by time first
     if is_series_source(recipe.source):
+        if recipe.target != "labels":
+            raise DataError(f"a time series' targets are the values after each window; target={recipe.target!r} "
+                            "is for samples such as images")
         return prepare_series(recipe, base_dir=base_dir, refit=refit, progress=progress, cancel=cancel)
     mon = Monitor(progress, cancel)
     if dataset is None:
@@ -203,6 +219,8 @@ def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, 
             "the data differ from the data this recipe was fitted on (the source file changed?); the stored "
             "statistics are applied unchanged - refit the recipe to update them"), stacklevel=2)
     stratify = recipe.split.stratify
+    if recipe.target == "input" and dataset.x.dtype == object:
+        raise DataError("target='input' needs numeric samples (an image, a row of numbers); these are texts")
     if stratify and dataset.task == "regression":
         raise DataError("a stratified split needs class labels; this dataset is a regression task")
     idx = split_indices(len(dataset), recipe.split, dataset.y if stratify else None)
@@ -212,9 +230,10 @@ def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, 
         y_train = dataset.y[idx.train] if dataset.y is not None else None
         pipeline.fit(dataset.x[idx.train], y_train, num_classes=dataset.num_classes or None)
         recipe.steps = pipeline.get_config()
+        labels = recipe.target == "labels"          # else the samples themselves: a regression of every value
         recipe.fitted = {
-            "task": dataset.task, "kind": dataset.kind, "name": dataset.name,
-            "class_names": list(dataset.class_names), "feature_names": list(dataset.feature_names),
+            "task": dataset.task if labels else "regression", "kind": dataset.kind, "name": dataset.name,
+            "class_names": list(dataset.class_names) if labels else [], "feature_names": list(dataset.feature_names),
             "columns": copy.deepcopy(dataset.columns), "input_shape": list(dataset.input_shape),
             "output_shape": list(pipeline.output_shape(dataset.input_shape)),
             "n_samples": len(dataset), "fingerprint": fp}
@@ -222,6 +241,8 @@ def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, 
 
     def subset(indices):
         x = pipeline.transform_x(dataset.x[indices], dtype=recipe.dtype)
+        if recipe.target == "input":
+            return Subset(x, x.copy(), indices)
         y = None
         if dataset.y is not None:
             y = pipeline.transform_y(dataset.y[indices])

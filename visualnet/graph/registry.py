@@ -73,6 +73,10 @@ class LayerSpec:
     # multiply-adds of one sample (params, input shapes, output shape, weights) -> int | None;
     # None here: costs.kernel_cost, the kernels at every output position
     cost_rule: Callable[[dict, list[Shape], Shape, list[WeightSpec]], "int | None"] | None = None
+    # how many outputs (ports) a node has for its params (LSTM with return_state: 3); None: one.
+    # A layer with several outputs has a shape rule that returns a list of shapes, one per port.
+    output_count: Callable[[dict], int] | None = None
+    keywords: tuple[str, ...] = ()          # words the palette's search also finds it by ("upsample")
 
     @property
     def keras_class(self) -> str:
@@ -113,9 +117,19 @@ class LayerSpec:
         return {p.name: p.coerce(params.get(p.name, p.default)) for p in self.params}
 
     def output_shape(self, params: dict, input_shapes: list[Shape]) -> Shape:
-        """Output shape for canonical `params`; raises ShapeError saying what to change."""
+        """Output shape for canonical `params` (the first output's, for a layer with
+        several); raises ShapeError saying what to change."""
+        return self.output_shapes(params, input_shapes)[0]
+
+    def output_shapes(self, params: dict, input_shapes: list[Shape]) -> list[Shape]:
+        """One shape per output port (one for most layers)."""
         self.check_input_count(len(input_shapes))
-        return tuple(self.shape_rule(params, list(input_shapes)))
+        out = self.shape_rule(params, list(input_shapes))
+        return [tuple(s) for s in out] if isinstance(out, list) else [tuple(out)]
+
+    def outputs(self, params: dict) -> int:
+        """The number of output ports a node of this type has with `params`."""
+        return 1 if self.output_count is None else self.output_count(params)
 
     def weights(self, params: dict, input_shapes: list[Shape]) -> list[WeightSpec]:
         """The weights in Keras's order (what `get_weights()` returns for this layer)."""

@@ -14,7 +14,8 @@ from .model import Graph
 from .serialization import GraphFormatError, from_dict
 
 # Start-screen order; a template file not listed here comes after these, by name.
-ORDER = ("mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch", "text_classifier",
+ORDER = ("mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch",
+         "conv_autoencoder", "unet_segmentation", "separable_classifier", "augmented_cnn", "text_classifier",
          "bidirectional_lstm_text", "transformer_text_classifier",
          "series_forecaster", "sensor_classifier")
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings
 
 SETTINGS_VERSION = 1
 MAX_RECENT = 10
+MAX_RECENT_LAYERS = 6
 THEMES = ("system", "light", "dark")
 DEFAULT_AUTOSAVE_MINUTES = 3.0
 
@@ -116,6 +117,31 @@ class Settings:
 
     def clear_recent(self) -> None:
         self.store.setValue("files/recent", [])
+
+    # ------------------------------------------------------------------ layer palette
+    def _strings(self, key: str) -> list[str]:
+        value = self.store.value(key, [])
+        if isinstance(value, str):  # a one-item list comes back as a plain string
+            value = [value]
+        return [v for v in (value or []) if isinstance(v, str) and v]
+
+    @property
+    def recent_layers(self) -> list[str]:
+        """Layer types added from the palette, most recent first."""
+        return self._strings("palette/recent")[:MAX_RECENT_LAYERS]
+
+    def add_recent_layer(self, layer_type: str) -> None:
+        items = [layer_type] + [t for t in self.recent_layers if t != layer_type]
+        self.store.setValue("palette/recent", items[:MAX_RECENT_LAYERS])
+
+    @property
+    def collapsed_categories(self) -> list[str]:
+        """The palette's categories the user folded."""
+        return self._strings("palette/collapsed")
+
+    @collapsed_categories.setter
+    def collapsed_categories(self, names) -> None:
+        self.store.setValue("palette/collapsed", sorted({str(n) for n in names}))
 
 
 def apply_threads(n: int) -> int:

@@ -13,6 +13,7 @@ register(LayerSpec(
     (activation("relu", required=True),),
     1, 1, same_shape, key_params=("activation",),
     torch=TorchForm(lambda p, s, xs, m: activate(p["activation"], xs[0])),
+    keywords=("relu", "sigmoid", "tanh", "nonlinearity"),
 ))
 
 register(LayerSpec(
@@ -22,10 +23,12 @@ register(LayerSpec(
     1, 1, same_shape, key_params=("negative_slope",),
     keras=KerasForm(renamed={"negative_slope": {"keras2": "alpha"}}),
     torch=unary("F.leaky_relu({x}, {negative_slope!r})"),
+    keywords=("activation", "nonlinearity"),
 ))
 
 register(LayerSpec(
     "Softmax", "activation", "Softmax along an axis: outputs sum to 1.",
     (Param("axis", "int", -1, "Axis along which the softmax is taken."),),
     1, 1, same_shape, torch=unary("torch.softmax({x}, dim={axis})"),
+    keywords=("activation", "probabilities", "classifier output"),
 ))

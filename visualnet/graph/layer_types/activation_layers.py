@@ -28,6 +28,7 @@ register(LayerSpec(
      Param("threshold", "float", 0.0, "Inputs at or below it give 0 (or the slope's line).", min=0.0)),
     1, 1, same_shape, key_params=("max_value", "negative_slope"),
     torch=TorchForm(_relu_torch),
+    keywords=("activation", "nonlinearity", "relu6"),
 ))
 
 register(LayerSpec(
@@ -35,6 +36,7 @@ register(LayerSpec(
     (Param("alpha", "float", 1.0, "Scale of the negative part."),),
     1, 1, same_shape, key_params=("alpha",),
     torch=unary("F.elu({x}, {alpha!r})"),
+    keywords=("activation", "nonlinearity"),
 ))
 
 
@@ -68,4 +70,5 @@ register(LayerSpec(
                     lambda p, s: ("nn.ParameterDict({'alpha': nn.Parameter(torch.zeros("
                                   f"{_prelu_alpha_shape(p, s[0])}))}})"),
                     {"alpha": ("alpha", "")}),
+    keywords=("activation", "nonlinearity", "learned slope"),
 ))

@@ -83,6 +83,7 @@ register(LayerSpec(
                                             lambda p: p["score_mode"] == "concat"))),
                     {"scale": ("scale", ""), "concat_score_weight": ("concat_score_weight", "")},
                     helpers=("attention",)),
+    keywords=("transformer", "query key value", "sequence", "luong"),
 ))
 
 
@@ -99,6 +100,7 @@ register(LayerSpec(
     keras=KerasForm(call_args=CALL_ARGS), cost_rule=attention_cost,
     torch=TorchForm(_torch, _torch_module((("scale", lambda s: f"{s[0][2]}", lambda p: p["use_scale"]),)),
                     {"scale": ("scale", "")}, helpers=("attention",)),
+    keywords=("transformer", "query key value", "sequence"),
 ))
 
 
@@ -207,4 +209,5 @@ register(LayerSpec(
                                                             for b in ("kernel", "bias"))},
                     helpers=("multi_head_attention",)),
     cost_rule=multi_head_cost,
+    keywords=("transformer", "self-attention", "query key value", "sequence", "heads"),
 ))

@@ -39,6 +39,7 @@ register(LayerSpec(
            choices=("horizontal", "vertical", "horizontal_and_vertical")), SEED),
     1, 1, _image_shape("RandomFlip"), key_params=("mode",),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=TorchForm(_flip_torch),
+    keywords=("augmentation", "augment", "mirror", "image"),
 ))
 
 
@@ -82,6 +83,7 @@ register(LayerSpec(
     (_size("height"), _size("width"), SEED),
     1, 1, _crop_shape, key_params=("height", "width"),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=TorchForm(_crop_torch),
+    keywords=("augmentation", "augment", "image"),
 ))
 
 
@@ -123,6 +125,7 @@ register(LayerSpec(
      *FILL),
     1, 1, _image_shape("RandomTranslation"), key_params=("height_factor", "width_factor"),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=_affine_torch("translation", "height_factor", "width_factor"),
+    keywords=("augmentation", "augment", "shift", "image"),
 ))
 
 register(LayerSpec(
@@ -135,6 +138,7 @@ register(LayerSpec(
      *FILL),
     1, 1, _image_shape("RandomZoom"), key_params=("height_factor", "width_factor"),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=_affine_torch("zoom", "height_factor", "width_factor"),
+    keywords=("augmentation", "augment", "scale", "image"),
 ))
 
 register(LayerSpec(
@@ -146,6 +150,7 @@ register(LayerSpec(
      *FILL),
     1, 1, _image_shape("RandomRotation"), key_params=("factor",),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=_affine_torch("rotation", "factor"),
+    keywords=("augmentation", "augment", "rotate", "image"),
 ))
 
 VALUE_RANGE = Param("value_range", "range", (0.0, 255.0), "The (lowest, highest) pixel value: outputs are clipped "
@@ -169,6 +174,7 @@ register(LayerSpec(
      VALUE_RANGE, SEED),
     1, 1, _image_shape("RandomContrast"), key_params=("factor",),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=TorchForm(_contrast_torch),
+    keywords=("augmentation", "augment", "image"),
 ))
 
 
@@ -188,4 +194,5 @@ register(LayerSpec(
      VALUE_RANGE, SEED),
     1, 1, _image_shape("RandomBrightness"), key_params=("factor",),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=TorchForm(_brightness_torch),
+    keywords=("augmentation", "augment", "image"),
 ))

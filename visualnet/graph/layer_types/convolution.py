@@ -94,6 +94,8 @@ def declare_conv(rank: int) -> None:
             {"kernel": ("weight", f".transpose({rank + 1}, {rank}, {', '.join(map(str, range(rank)))})"),
              "bias": ("bias", "")},
             helpers=("conv",)),
+        keywords=("filter", "kernel", "feature map") + (("sequence", "time series", "text"), ("image", "cnn"),
+                                                          ("volume", "video"))[rank - 1],
     ))
 
 

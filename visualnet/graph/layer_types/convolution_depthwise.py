@@ -93,6 +93,7 @@ def declare_depthwise(rank: int) -> None:
             lambda p, s: torch_depthwise(p, s[0][-1], rank, p["use_bias"]),
             lambda p, s: {"kernel": ("weight", depthwise_suffix(p, rank)), "bias": ("bias", "")},
             helpers=("conv",)),
+        keywords=("per channel", "mobilenet", "efficient") + (("sequence",), ("image",))[rank - 1],
     ))
 
 
@@ -126,6 +127,7 @@ def declare_separable(rank: int) -> None:
                                                            f"{', '.join(map(str, range(rank)))})"),
                           "bias": ("1.bias", "")},
             helpers=("conv",)),
+        keywords=("depthwise", "mobilenet", "xception", "efficient") + (("sequence",), ("image",))[rank - 1],
     ))
 
 

@@ -102,6 +102,7 @@ def declare_transpose(rank: int) -> None:
              "bias": ("bias", "")},
             helpers=("conv_transpose",)),
         cost_rule=transposed_cost,
+        keywords=("upsample", "deconvolution", "transposed", "decoder", "learned upsampling"),
     ))
 
 

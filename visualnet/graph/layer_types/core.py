@@ -16,10 +16,13 @@ register(LayerSpec(
                                      "(None: any length, e.g. None, 8 for sequences of 8 features).",
            required=True, allow_none=True),
      Param("dtype", "choice", "float32", "The samples' type: float32, or int32 / int64 for token ids (an "
-                                         "Embedding's input). The engine computes in float32 either way.",
-           choices=("float32", "int32", "int64"))),
+                                         "Embedding's input), or string for raw text, which only a "
+                                         "TextVectorization layer takes (it turns the text into ids). The "
+                                         "engine computes in float32 either way.",
+           choices=("float32", "int32", "int64", "string"))),
     0, 0, lambda p, shapes: (None, *p["shape"]), key_params=("shape",),
     keras=KerasForm("InputLayer"),
+    keywords=("data", "start", "placeholder"),
 ))
 
 
@@ -50,6 +53,7 @@ register(LayerSpec(
     torch=TorchForm(lambda p, s, xs, m: activate(p["activation"], f"{m}({xs[0]})"),
                     lambda p, s: f"nn.Linear({s[0][-1]}, {p['units']}, bias={p['use_bias']})",
                     {"kernel": ("weight", ".T"), "bias": ("bias", "")}),
+    keywords=("fully connected", "linear", "mlp", "perceptron", "classifier"),
 ))
 
 
@@ -62,7 +66,8 @@ def _flatten_shape(p, shapes):
 
 
 register(LayerSpec("Flatten", "core", "Flattens each sample to one dimension (keeps the batch).",
-                   (), 1, 1, _flatten_shape, keras=KerasForm(fixed=CHANNELS_LAST), torch=unary("{x}.flatten(1)")))
+                   (), 1, 1, _flatten_shape, keras=KerasForm(fixed=CHANNELS_LAST), torch=unary("{x}.flatten(1)"),
+                   keywords=("vector", "reshape")))
 
 
 def _reshape_shape(p, shapes):
@@ -91,4 +96,5 @@ register(LayerSpec(
            required=True, allow_minus_one=True),),
     1, 1, _reshape_shape, key_params=("target_shape",),
     torch=TorchForm(lambda p, s, xs, m: f"{xs[0]}.reshape({xs[0]}.shape[0], {', '.join(map(str, p['target_shape']))})"),
+    keywords=("view", "shape"),
 ))

@@ -65,4 +65,5 @@ register(LayerSpec(
     1, 1, _check, _weights, key_params=("axis",),
     torch=TorchForm(_torch_forward, _torch_module,
                     {"mean": ("mean", ""), "variance": ("variance", ""), "count": ("count", "")}),
+    keywords=("normalize", "standardize", "preprocessing", "adapt", "mean variance"),
 ))

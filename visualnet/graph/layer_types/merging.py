@@ -28,6 +28,7 @@ register(LayerSpec(
     (Param("axis", "int", -1, "Axis along which to concatenate."),),
     2, None, _concat_shape,
     torch=TorchForm(lambda p, s, xs, m: f"torch.cat([{', '.join(xs)}], dim={p['axis']})"),
+    keywords=("merge", "join", "skip connection", "u-net"),
 ))
 
 
@@ -46,10 +47,14 @@ def _average(p, s, xs, m):
     return f"({' + '.join(xs)}) / {len(xs)}"
 
 
+_KEYWORDS = {"Add": ("sum", "residual", "skip connection"), "Subtract": ("difference",),
+             "Multiply": ("product", "gating"), "Average": ("mean", "ensemble")}
+
 for _name, _doc, _hi, _torch in (
     ("Add", "Adds its inputs element-wise (shapes must be equal).", None, lambda p, s, xs, m: " + ".join(xs)),
     ("Subtract", "Subtracts its second input from its first, element-wise.", 2, lambda p, s, xs, m: " - ".join(xs)),
     ("Multiply", "Multiplies its inputs element-wise.", None, lambda p, s, xs, m: " * ".join(xs)),
     ("Average", "Averages its inputs element-wise.", None, _average),
 ):
-    register(LayerSpec(_name, "merging", _doc, (), 2, _hi, _elementwise_rule(_name), torch=TorchForm(_torch)))
+    register(LayerSpec(_name, "merging", _doc, (), 2, _hi, _elementwise_rule(_name), torch=TorchForm(_torch),
+                       keywords=("merge", "combine") + _KEYWORDS[_name]))

@@ -21,7 +21,8 @@ def _fold(fn: str):
 
 for _name, _doc, _fn in (("Maximum", "Takes the element-wise maximum of its inputs.", "maximum"),
                          ("Minimum", "Takes the element-wise minimum of its inputs.", "minimum")):
-    register(LayerSpec(_name, "merging", _doc, (), 2, None, _elementwise_rule(_name), torch=TorchForm(_fold(_fn))))
+    register(LayerSpec(_name, "merging", _doc, (), 2, None, _elementwise_rule(_name), torch=TorchForm(_fold(_fn)),
+                       keywords=("merge", "combine", "elementwise")))
 
 
 def dot_axes(p, shapes) -> tuple[int, int]:
@@ -67,4 +68,5 @@ register(LayerSpec(
      Param("normalize", "bool", False, "L2-normalize both inputs along those axes first (cosine similarity).")),
     2, 2, _dot_shape, key_params=("axes", "normalize"),
     torch=TorchForm(_dot_torch), cost_rule=dot_cost,
+    keywords=("merge", "similarity", "cosine"),
 ))

@@ -67,6 +67,7 @@ register(LayerSpec(
                                   f"epsilon={p['epsilon']!r}, center={p['center']}, scale={p['scale']})"),
                     {k: (k, "") for k in ("gamma", "beta", "moving_mean", "moving_variance")},
                     helpers=("BatchNormalization",)),
+    keywords=("normalize", "batchnorm", "batch norm"),
 ))
 
 register(LayerSpec(
@@ -77,4 +78,5 @@ register(LayerSpec(
     1, 1, same_shape, key_params=("rate",),
     keras=KerasForm(fixed={"noise_shape": Fixed(None)}),
     torch=TorchForm(lambda p, s, xs, m: f"{m}({xs[0]})", lambda p, s: f"nn.Dropout({p['rate']!r})"),
+    keywords=("regularize", "overfitting"),
 ))

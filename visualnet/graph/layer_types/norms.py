@@ -61,6 +61,7 @@ register(LayerSpec(
         lambda p, s: f"Scales({s[0][_ln_axis(p, s[0])]}, "
                      f"{p['scale'] or p['rms_scaling']}, {p['center'] and not p['rms_scaling']})",
         {"gamma": ("gamma", ""), "beta": ("beta", "")}, helpers=("layer_norm", "Scales")),
+    keywords=("normalize", "layernorm", "transformer"),
 ))
 
 
@@ -113,6 +114,7 @@ register(LayerSpec(
                              f"{p['epsilon']!r}, {m}.gamma, {m}.beta)"),
         lambda p, s: f"Scales({s[0][-1]}, {p['scale']}, {p['center']})",
         {"gamma": ("gamma", ""), "beta": ("beta", "")}, helpers=("group_norm", "Scales")),
+    keywords=("normalize", "groupnorm", "instance norm"),
 ))
 
 
@@ -127,4 +129,5 @@ register(LayerSpec(
     1, 1, _unit_shape,
     torch=TorchForm(lambda p, s, xs, m: f"{xs[0]} * torch.clamp({xs[0]}.square().sum(dim={p['axis']}, "
                                         f"keepdim=True).rsqrt(), max=1e12)"),
+    keywords=("normalize", "l2", "unit length"),
 ))

@@ -38,6 +38,7 @@ def declare_pooling(kind: str, rank: int) -> None:
         torch=TorchForm(lambda p, s, xs, m: f"{kind.lower()}_pool({xs[0]}, {p['pool_size']}, "
                                             f"{p['strides'] or p['pool_size']}, {p['padding']!r})",
                         helpers=(f"{kind.lower()}_pool",)),
+        keywords=("downsample", "subsample") + (("sequence",) if rank == 1 else ()),
     ))
 
 
@@ -59,6 +60,7 @@ def declare_global_pooling(kind: str, rank: int) -> None:
         keras=KerasForm(aliases=(f"Global{SHORT[kind]}{rank}D",), fixed=CHANNELS_LAST),
         torch=TorchForm(lambda p, s, xs, m: f"{xs[0]}.{'amax' if kind == 'Max' else 'mean'}"
                                             f"(dim={tuple(range(1, rank + 1))}, keepdim={p['keepdims']})"),
+        keywords=("reduce", "classifier head") + (("sequence",) if rank == 1 else ()),
     ))
 
 

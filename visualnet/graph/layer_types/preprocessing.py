@@ -14,6 +14,7 @@ register(LayerSpec(
      Param("offset", "float", 0.0, "Value added after scaling.")),
     1, 1, same_shape, key_params=("scale", "offset"),
     torch=unary("({x} * {scale!r} + {offset!r})"),
+    keywords=("scale", "pixels", "preprocessing"),
 ))
 
 
@@ -46,6 +47,7 @@ register(LayerSpec(
     "CenterCrop", "reshaping", "Cuts the central height x width window out of each image.",
     (_size("height"), _size("width")), 1, 1, _center_crop_shape, key_params=("height", "width"),
     keras=KerasForm(fixed=CHANNELS_LAST), torch=TorchForm(_center_crop_torch),
+    keywords=("crop", "image", "preprocessing"),
 ))
 
 
@@ -84,4 +86,5 @@ register(LayerSpec(
     keras=KerasForm(fixed={**CHANNELS_LAST, "pad_to_aspect_ratio": Fixed(False), "fill_mode": Fixed("constant"),
                            "fill_value": Fixed(0.0), "antialias": Fixed(False)}),
     torch=TorchForm(_resizing_torch),
+    keywords=("resize", "image", "preprocessing", "scale"),
 ))

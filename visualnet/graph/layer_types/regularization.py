@@ -47,6 +47,7 @@ for _rank in (1, 2):
         torch=torch_training_noise(
             "{x} * torch.bernoulli(torch.full(" + _mask_shape + ", 1 - {rate!r}, "
             "device={x}.device)) / (1 - {rate!r})"),
+        keywords=("dropout", "channels", "regularize") + (("sequence",) if _rank == 1 else ("image",)),
     ))
 
 register(LayerSpec(
@@ -55,6 +56,7 @@ register(LayerSpec(
      SEED),
     1, 1, same_shape, key_params=("stddev",),
     torch=torch_training_noise("{x} + {stddev!r} * torch.randn_like({x})"),
+    keywords=("noise", "denoising", "regularize", "augment"),
 ))
 
 register(LayerSpec(
@@ -62,6 +64,7 @@ register(LayerSpec(
     "While training, multiplies by Gaussian noise of mean 1 and stddev sqrt(rate / (1 - rate)).",
     (_rate("inputs (as a dropout of the same variance)"), SEED), 1, 1, same_shape, key_params=("rate",),
     torch=torch_training_noise("{x} * (1 + ({rate!r} / (1 - {rate!r})) ** 0.5 * torch.randn_like({x}))"),
+    keywords=("dropout", "noise", "regularize"),
 ))
 
 def _alpha_dropout_torch(p, s, xs, m) -> str:
@@ -85,6 +88,7 @@ register(LayerSpec(
      SEED),
     1, 1, same_shape, key_params=("rate",),
     torch=TorchForm(_alpha_dropout_torch),
+    keywords=("dropout", "selu", "regularize"),
 ))
 
 register(LayerSpec(
@@ -95,4 +99,5 @@ register(LayerSpec(
     1, 1, same_shape, key_params=("l1", "l2"),
     torch=TorchForm(lambda p, s, xs, m: f"activity_penalty(self, {xs[0]}, {p['l1']!r}, {p['l2']!r})",
                     helpers=("activity_penalty",)),
+    keywords=("penalty", "l1", "l2", "regularize"),
 ))

@@ -10,6 +10,7 @@ from ._common import fmt, same_shape
 register(LayerSpec(
     "Identity", "core", "Passes its input on unchanged (a placeholder).", (), 1, 1, same_shape,
     torch=TorchForm(lambda p, s, xs, m: xs[0]),
+    keywords=("no-op", "pass through", "placeholder"),
 ))
 
 
@@ -28,4 +29,5 @@ register(LayerSpec(
            required=True),),
     1, 1, _permute_shape, key_params=("dims",),
     torch=TorchForm(lambda p, s, xs, m: f"{xs[0]}.permute(0, {', '.join(map(str, p['dims']))})"),
+    keywords=("transpose", "axes", "swap"),
 ))

@@ -44,6 +44,7 @@ def declare_upsampling(rank: int) -> None:
         name, "reshaping", f"Repeats each value along {axes} (nearest-neighbour upsampling).",
         (size,), 1, 1, upsampling_shape(name, rank), key_params=("size",),
         keras=KerasForm(fixed=fixed), torch=upsampling_torch(rank),
+        keywords=("upsample", "enlarge", "decoder", "resize"),
     ))
 
 
@@ -128,6 +129,7 @@ def declare_zero_padding(rank: int) -> None:
         (_pairs_param("padding", rank, default, "How much to pad with zeros"),), 1, 1,
         zero_padding_shape(name, rank), key_params=("padding",),
         keras=KerasForm(fixed=fixed), torch=zero_padding_torch(rank),
+        keywords=("pad", "border"),
     ))
 
 
@@ -139,6 +141,7 @@ def declare_cropping(rank: int) -> None:
         (_pairs_param("cropping", rank, default, "How much to crop"),), 1, 1,
         cropping_shape(name, rank), key_params=("cropping",),
         keras=KerasForm(fixed={} if rank == 1 else dict(CHANNELS_LAST)), torch=cropping_torch(rank),
+        keywords=("crop", "trim", "border"),
     ))
 
 

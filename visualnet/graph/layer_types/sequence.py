@@ -23,6 +23,7 @@ register(LayerSpec(
     (Param("mask_value", "float", 0.0, "A step whose every feature equals this value is masked."),),
     1, 1, _masking_shape, key_params=("mask_value",),
     torch=TorchForm(lambda p, s, xs, m: f"({xs[0]} * ({xs[0]} != {p['mask_value']!r}).any(-1, keepdim=True))"),
+    keywords=("padding", "sequence", "mask", "variable length"),
 ))
 
 
@@ -40,4 +41,5 @@ register(LayerSpec(
            required=True),),
     1, 1, _repeat_shape, key_params=("n",), keras=KerasForm(),
     torch=TorchForm(lambda p, s, xs, m: f"{xs[0]}.unsqueeze(1).expand(-1, {p['n']}, -1)"),
+    keywords=("sequence", "repeat", "decoder", "seq2seq"),
 ))
