@@ -48,3 +48,27 @@ def test_a_heat_map_of_a_few_features_is_stretched_to_be_seen(qtbot):
     view.show_values(np.zeros((4, 129), np.uint8), heat_map=True)     # 4 features over 129 steps
     pixmap = view.image.pixmap()
     assert pixmap.width() == 258 and pixmap.height() >= _LayerView.MIN_IMAGE_HEIGHT
+
+
+def test_the_sample_label_of_a_target_with_several_values(qtbot, window):
+    """A forecast horizon or an autoencoder's image is a target of several values: the
+    Inside tab's sample line shows the first few (it raised a TypeError)."""
+    from visualnet.gui.training import install
+
+    window.load_template("series_forecaster")
+    page = install(window)
+    window.pages.setCurrentWidget(page)
+    page.select_dataset("airline_passengers")
+    page.inside_link.sample_changed()
+    assert page.inside.sample_label.text().startswith("label: ")
+    real = page.inside_link._subset()
+
+    class Horizon:                               # the test split with 6 values to forecast per sample
+        x, y = real.x[:1], np.arange(6, dtype=np.float32).reshape(1, 6)
+
+        def __len__(self):
+            return 1
+
+    page.inside_link._subset = Horizon
+    page.inside_link.sample_changed()
+    assert page.inside.sample_label.text() == "label: [0, 1, 2, 3, …] (shape (6,))"

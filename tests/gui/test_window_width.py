@@ -117,3 +117,37 @@ def test_the_progress_text_stays_on_one_line_in_a_narrow_bar(qtbot, width):
     assert text.startswith("6%")
     assert controls.progress.fontMetrics().horizontalAdvance(text) <= controls.progress.contentsRect().width()
     assert "batch 12/250" in controls.progress.toolTip() and "4,416 samples/s" in controls.progress.toolTip()
+
+
+def test_the_train_page_left_column_is_not_cut_off_at_1280(qtbot, window):
+    """The data and settings column scrolls up and down only: whatever it holds (metric
+    choices with long names, an optimizer's fields) must fit its width at 1280x720."""
+    window.resize(SCREEN)
+    window.load_template("mnist_mlp")
+    page = install(window)
+    window.pages.setCurrentWidget(page)
+    page.select_dataset("mnist")
+    qtbot.wait(1)
+    column = page.data_panel.parentWidget()
+    viewport = column.parentWidget()
+    assert column.minimumSizeHint().width() <= viewport.width(), \
+        f"the column needs {column.minimumSizeHint().width()} px; it has {viewport.width()}"
+
+
+def test_the_start_page_cards_never_overlap_at_1280x720(qtbot, window, tmp_path):
+    """Fourteen templates and five recent projects: the cards keep their height and scroll
+    (squeezed into the canvas's height they were drawn over one another)."""
+    window.resize(SCREEN)
+    window.new_model()
+    start = window.start_page
+    start.set_recent([tmp_path / f"project{i}.vnet" for i in range(5)])
+    qtbot.waitUntil(start.isVisible)
+    start.place()
+    qtbot.wait(1)
+    cards = list(start.buttons.values())
+    assert len(cards) >= 14
+    for card in cards:
+        assert card.height() >= card.minimumSizeHint().height(), card.objectName()
+    for a, b in zip(cards, cards[2:]):          # two per row: a card and the one below it
+        assert a.geometry().bottom() < b.geometry().top()
+    assert start.height() <= start.parentWidget().height()

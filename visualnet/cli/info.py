@@ -48,10 +48,42 @@ def _training_line(training: dict) -> str:
     if not training:
         return "Training settings: none saved"
     opt = training.get("optimizer")
-    name = opt.get("class_name") if isinstance(opt, dict) else opt
+    name = _optimizer_text(opt) if isinstance(opt, dict) else opt
     shown = {"optimizer": name, **{k: training[k] for k in ("loss", "metrics", "batch_size", "epochs", "seed")
                                    if k in training}}
+    if isinstance(shown.get("loss"), dict):
+        shown["loss"] = _loss_text(shown["loss"])
     return "Training settings: " + ", ".join(f"{k} {v}" for k, v in shown.items())
+
+
+def _loss_text(loss: dict) -> str:
+    """'Huber(delta=0.5)': a loss config's class and the arguments that are not Keras's defaults."""
+    from visualnet.engine import losses
+
+    name, config = loss.get("class_name"), loss.get("config") or {}
+    try:
+        defaults = losses.get(name).get_config()
+    except (ValueError, TypeError, AttributeError):
+        return str(name)
+    args = {k: v for k, v in config.items() if k in defaults and k != "name" and v != defaults[k]}
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
+
+
+def _optimizer_text(opt: dict) -> str:
+    """'AdamW(learning_rate=0.001, weight_decay=0.004)': the class and the arguments that are
+    not Keras's defaults (the learning rate always; a schedule by its class)."""
+    from visualnet.engine import optimizers
+
+    name, config = opt.get("class_name"), opt.get("config") or {}
+    try:
+        defaults = optimizers.optimizer_class(name)().get_config()
+    except (ValueError, TypeError, AttributeError):
+        return str(name)
+    rate = config.get("learning_rate", defaults["learning_rate"])
+    args = {"learning_rate": rate.get("class_name") if isinstance(rate, dict) else rate}
+    args.update({k: v for k, v in config.items() if k in defaults and k not in ("name", "learning_rate")
+                 and v != defaults[k]})
+    return f"{name}({', '.join(f'{k}={v}' for k, v in args.items())})"
 
 
 def _numbers(values: dict) -> str:

@@ -35,7 +35,6 @@ from .sources import guess_source_type, load_source, outside_paths
 from .split import SplitIndices, SplitSpec, split_indices
 from .text_dataset import BatchedDataset, text_dataset_from_directory
 from .text_files import decode_text, list_text_files, read_text_csv, read_text_file, read_text_folder
-from .text_vectorization import TextVectorization
 from .text_vectorizer import TextVectorizer
 
 __all__ = [
@@ -53,3 +52,12 @@ __all__ = [
     "transform_for_prediction", "SplitIndices", "SplitSpec", "split_indices",
     "SeriesOptions", "read_series_csv", "read_sequence_set", "unscale_targets",
 ]
+
+
+def __getattr__(name):
+    """TextVectorization is an engine layer: imported on first use, so that importing the
+    data package loads no engine (the command line's start-up)."""
+    if name == "TextVectorization":
+        from .text_vectorization import TextVectorization
+        return TextVectorization
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,39 +18,39 @@ since asks Overwrite, Save As…, Reload or Cancel (`ask_on_conflict`). Each hol
 file beside its project (`.<name>.vnlock`: pid, host, window token) from open or save to
 close, new or open-other; opening a project another live window holds says so (a lock
 whose pid no longer runs on this host is stale, ignored and replaced).
+
+`FileController` is this module's menu, open, save and worker thread, plus three mixins:
+`file_conflicts.DiskWatch` (the file on disk), `file_recovery.RecoveryActions` (autosave,
+recovery) and `file_exchange.ModelExchange` (Keras, ONNX, weights and code in and out).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QCoreApplication, QEventLoop, QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QLockFile, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from visualnet.graph import Graph, GraphFormatError, from_dict, from_json, to_dict, validate
-from visualnet.io import KerasFileError, ProjectFileError, UnsupportedLayersError
-from visualnet.io.autosave import (Autosaver, Recovery, clean_interrupted_saves, discard_recovery, find_recoveries,
-                                    recovery_dir, recovery_path, write_recovery)
-from visualnet.io.file_state import FileStamp, Holder, ProjectLock
+from visualnet.graph import Graph, GraphFormatError, from_dict, from_json, to_dict
+from visualnet.io import ProjectFileError
+from visualnet.io.autosave import Autosaver
+from visualnet.io.file_state import FileStamp, ProjectLock
 from visualnet.io.project import EXTENSION, Project, open_project, save_project
 
 from . import collector
-from .wording import count
+from .file_conflicts import DiskWatch, stamp_or_none
+from .file_exchange import ModelExchange, safe_stem, save_error
+from .file_recovery import RecoveryActions
 from .settings import THEMES, Settings
 
 log = logging.getLogger("visualnet.files")
 
 PROJECT_FILTER = "VisualNet projects (*.vnet)"
 OPEN_FILTER = "VisualNet projects (*.vnet);;Model descriptions (*.json);;All files (*)"
-KERAS_OPEN_FILTER = "Keras and ONNX models (*.keras *.h5 *.hdf5 *.onnx);;All files (*)"
-KERAS_SAVE_FILTER = "Keras 3 model (*.keras);;Legacy Keras HDF5 (*.h5)"
-PYTHON_FILTER = "Python script (*.py)"
 BACKGROUND_BYTES = 16 << 20   # weights larger than this are saved on the worker thread
 TICK_MS = 5000                # how often the autosave timer looks for unsaved changes
 
@@ -62,7 +62,7 @@ def weights_bytes(project: Project) -> int:
     return total
 
 
-class FileController(QObject):
+class FileController(DiskWatch, RecoveryActions, ModelExchange, QObject):
     """Owns the File menu's behaviour for one MainWindow (see the module docstring)."""
 
     opened = Signal(object)         # Project: after open, revert, restore, import
@@ -132,6 +132,8 @@ class FileController(QObject):
         add("revert", "Re&vert to Saved", self.revert, None, "Go back to the last saved version of this project")
         add("import_keras", "&Import Keras or ONNX Model…", self.import_keras, "Ctrl+I",
             "Open a model saved by Keras (.keras or .h5) or as ONNX (.onnx), laid out on the canvas")
+        add("import_weights", "Import &Weights…", self.import_weights, None,   # issue 25
+            "Put weights trained elsewhere (an exported script's .npz, a Keras .weights.h5) into this model")
         self.export_menu = QMenu("&Export", w)
         for key, text, slot, tip in (
                 ("export_keras", "Keras &Model (.keras / .h5)…", self.export_keras,
@@ -154,7 +156,7 @@ class FileController(QObject):
         others = [a for a in menu.actions() if a not in known and not a.isSeparator()]
         menu.clear()
         for item in ("new", w.templates_menu, None, "open", self.recent_menu, None, "save", "save_as", "revert", None,
-                     "import_keras", self.export_menu, None, *others, *([None] if others else []), "close", "quit"):
+                     "import_keras", "import_weights", self.export_menu, None, *others, *([None] if others else []), "close", "quit"):
             if item is None:
                 menu.addSeparator()
             elif isinstance(item, QMenu):
@@ -393,7 +395,7 @@ class FileController(QObject):
 
     def save_as(self, wait: bool = False) -> bool:
         current = self.document.path
-        stem = Path(current).stem if current is not None else _safe_stem(self.document.title)
+        stem = Path(current).stem if current is not None else safe_stem(self.document.title)
         start = str(Path(self._start_dir()) / (stem + EXTENSION))
         name, _ = QFileDialog.getSaveFileName(self.window, "Save Project As", start, PROJECT_FILTER)
         if not name:
@@ -429,9 +431,9 @@ class FileController(QObject):
         if weights_bytes(project) <= self.background_bytes:
             try:
                 save_project(project, path)
-                stamp = _stamp_or_none(path)
+                stamp = stamp_or_none(path)
             except (OSError, ValueError) as exc:
-                self._fail("Save Project", _save_error(path, exc))
+                self._fail("Save Project", save_error(path, exc))
                 return False
             self._saved(path, token, stamp)
             return True
@@ -439,7 +441,7 @@ class FileController(QObject):
 
         def work():
             save_project(project, path)
-            return _stamp_or_none(path)   # on the worker: hashing does not hold the window
+            return stamp_or_none(path)   # on the worker: hashing does not hold the window
 
         self._submit("save", path, token, work)
         if wait:
@@ -455,7 +457,7 @@ class FileController(QObject):
         else:  # edited while the file was written: saved, but still modified
             self.document.path, self.document.title = path, path.name
             self.document.modified_changed.emit()   # the title follows
-        holder = self._track(path, stamp if stamp is not None else _stamp_or_none(path))
+        holder = self._track(path, stamp if stamp is not None else stamp_or_none(path))
         self.autosaver.saved()
         self._add_recent(path)
         self._update_actions()
@@ -464,94 +466,6 @@ class FileController(QObject):
         if holder is not None:
             self.window.statusBar().showMessage(f"Saved {path}; {self._held_text(path, holder)}", 10000)
         self.saved.emit(path)
-
-    # ================================================================= the file on disk
-    def _track(self, path, stamp: FileStamp | None = None) -> Holder | None:
-        """This window now shows `path` (None: no project file): remember the file as it is
-        (`stamp`, or now) and hold its lock. Returns another live holder of the lock."""
-        if not self._is_project_path(path):
-            self._stamp = self._stamp_path = None
-            self.project_lock.release()
-            return None
-        path = Path(path)
-        self._stamp_path = path
-        self._stamp = stamp if stamp is not None else _stamp_or_none(path)
-        return self.project_lock.acquire(path)
-
-    def changed_on_disk(self, path) -> bool:
-        """True when `path` is this window's project file and something else wrote it since
-        this window read or wrote it (see `visualnet.io.file_state.FileStamp`)."""
-        if self._stamp is None or self._stamp_path is None or not _same_path(path, self._stamp_path):
-            return False
-        return self._stamp.changed(path)
-
-    def ask_on_conflict(self, path) -> str:
-        """The project file changed on disk: 'overwrite', 'save_as', 'reload' or 'cancel'
-        (tests replace this method)."""
-        path = Path(path)
-        if self.quiet:
-            self._fail("Save Project", f"'{path.name}' was changed on disk by another program; it was not "
-                                       f"overwritten.")
-            return "cancel"
-        holder = self.project_lock.holder()
-        who = f" (VisualNet {holder.describe()} has it open)" if holder is not None else ""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Project changed on disk",
-                          f"'{path.name}' was changed on disk since this window opened or last saved it, "
-                          f"probably by another VisualNet window{who}.\n\n"
-                          f"Overwrite replaces those changes with this window's. Save As… keeps both. "
-                          f"Reload shows the file as it is now and discards this window's unsaved changes.",
-                          QMessageBox.StandardButton.NoButton, self.window)
-        overwrite = box.addButton("&Overwrite", QMessageBox.ButtonRole.DestructiveRole)
-        save_as = box.addButton("Save &As…", QMessageBox.ButtonRole.AcceptRole)
-        reload = box.addButton("&Reload", QMessageBox.ButtonRole.ResetRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(save_as)
-        box.setEscapeButton(cancel)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is overwrite:
-            return "overwrite"
-        if clicked is save_as:
-            return "save_as"
-        if clicked is reload:
-            return "reload"
-        return "cancel"
-
-    def reload(self, path=None) -> bool:
-        """Show the project file as it is on disk now (this window's unsaved changes go)."""
-        path = Path(path if path is not None else self.document.path)
-        try:
-            stamp = FileStamp.of(path)
-            project = open_project(path)
-        except (ProjectFileError, OSError, ValueError) as exc:
-            self._fail("Reload", f"'{path.name}' cannot be read, so nothing was changed.\n\n{exc}")
-            return False
-        self._load(project, path.name, path, stamp=stamp)
-        self.window.statusBar().showMessage(f"Reloaded {path} as it is on disk", 5000)
-        return True
-
-    @staticmethod
-    def _held_text(path, holder: Holder) -> str:
-        return (f"'{Path(path).name}' is open in another VisualNet window ({holder.describe()}); saving here may "
-                f"overwrite its changes.")
-
-    def _notice_if_held(self) -> Holder | None:
-        """After opening: say so (status bar, and an information box) when another running
-        VisualNet holds this project's lock."""
-        holder = self.project_lock.holder()
-        if holder is None:
-            return None
-        text = self._held_text(self.project_lock.path, holder)
-        log.info(text)
-        self.window.statusBar().showMessage(text, 15000)
-        self.last_notice = text
-        if not self.quiet:     # non-blocking: the window stays usable, the box is closed by the user
-            box = QMessageBox(QMessageBox.Icon.Information, "Project open elsewhere", text,
-                              QMessageBox.StandardButton.Ok, self.window)
-            box.setModal(False)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.show()
-        return holder
 
     # ================================================================= worker thread
     def _submit(self, kind: str, path, token, work) -> None:
@@ -577,7 +491,7 @@ class FileController(QObject):
             if error is None:
                 self._saved(path, token, result)
             else:
-                self._fail("Save Project", _save_error(path, error))
+                self._fail("Save Project", save_error(path, error))
         elif error is not None:  # autosave: log it, tell quietly, try again next time
             log.warning("autosave to %s failed: %s", path, error)
             self.window.show_error(f"Autosave failed: {error}")
@@ -604,274 +518,6 @@ class FileController(QObject):
         QCoreApplication.sendPostedEvents(self)
         return self._pending is None
 
-    # ================================================================= autosave and recovery
-    def _autosave_tick(self) -> None:
-        if self.busy or self._closed:
-            return
-        modified = self.document.is_modified()
-        if not self.autosaver.due(modified):
-            return
-        self.autosave_now()
-
-    def autosave_now(self) -> None:
-        """Write the recovery file now (on the worker thread)."""
-        project = self.snapshot()
-        path = self.document.path if self._is_project_path(self.document.path) else None
-        saver = self.autosaver
-
-        def work():
-            new_path = recovery_path(path, saver.session, saver.directory)
-            if saver.path is not None and saver.path != new_path:
-                discard_recovery(saver.path)   # the project was saved under another name since
-            saver.path = write_recovery(project, path, saver.session, saver.directory)
-            saver.last_save = saver.clock()
-            return saver.path
-
-        self._submit("autosave", saver.path, None, work)
-
-    def emergency_save(self) -> Path | None:
-        """After an unexpected error: write the recovery file at once, on this thread."""
-        if not self.document.is_modified():
-            return None
-        try:
-            path = self.document.path if self._is_project_path(self.document.path) else None
-            written = write_recovery(self.snapshot(), path, self.autosaver.session)
-            self.autosaver.path = written
-            return written
-        except Exception:  # noqa: BLE001 - best effort while handling another error
-            log.exception("emergency autosave failed")
-            return None
-
-    @staticmethod
-    def _is_project_path(path) -> bool:
-        return path is not None and Path(path).suffix.lower() == EXTENSION
-
-    def claim_instance(self) -> bool:
-        """Mark this process as a running VisualNet (a lock file in the recovery folder).
-        Returns True when no other VisualNet is running, so leftover recovery files are
-        from a session that crashed."""
-        folder = recovery_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return False
-        alone = True
-        for other in folder.glob("instance-*.lock"):
-            lock = QLockFile(str(other))
-            lock.setStaleLockTime(0)
-            if lock.tryLock(0):
-                lock.unlock()   # left by a process that is gone
-            else:
-                alone = False
-        self._lock = QLockFile(str(folder / f"instance-{os.getpid()}.lock"))
-        self._lock.setStaleLockTime(0)
-        self._lock.tryLock(0)
-        return alone
-
-    def clean_leftovers(self) -> threading.Thread:
-        """At start: remove the temporary files interrupted saves left in the recent
-        projects' folders and the recovery folder, on a thread of its own (a slow network
-        folder must not hold the window). Returns the thread."""
-        paths = self.settings.recent_files(existing_only=False)
-
-        def run():
-            try:
-                removed = clean_interrupted_saves(paths)
-                if removed:
-                    log.info("removed %d files left by interrupted saves: %s", len(removed),
-                             ", ".join(map(str, removed)))
-            except Exception:  # noqa: BLE001 - housekeeping must never disturb the start
-                log.exception("cleaning up after interrupted saves failed")
-
-        thread = threading.Thread(target=run, name="visualnet-clean", daemon=True)
-        thread.start()
-        return thread
-
-    def offer_recovery(self, recoveries: list[Recovery] | None = None) -> bool:
-        """After a crash: offer to restore the newest recovery file. Returns True if restored."""
-        recoveries = find_recoveries() if recoveries is None else recoveries
-        for rec in recoveries:
-            try:
-                project = rec.read()
-            except (ProjectFileError, OSError, ValueError) as exc:
-                log.warning("recovery file %s is unreadable: %s", rec.path, exc)
-                QMessageBox.warning(self.window, "Recovery",
-                                    f"An autosaved recovery file could not be read and was removed.\n\n{exc}")
-                rec.discard()
-                continue
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec.written))
-            name = rec.original.name if rec.original is not None else "an untitled project"
-            box = QMessageBox.StandardButton
-            answer = QMessageBox.question(
-                self.window, "Restore unsaved work?",
-                f"VisualNet did not close normally. Unsaved changes to {name} were autosaved at {when}.\n\n"
-                f"Restore them? (Discard deletes the autosaved copy.)",
-                box.Yes | box.Discard | box.Ignore, box.Yes)
-            if answer == box.Discard:
-                rec.discard()
-                continue
-            if answer != box.Yes:
-                return False
-            if rec.original is not None:
-                self._load(project, rec.original.name, rec.original, modified=True)
-                self._notice_if_held()
-            else:
-                self._load(project, "Recovered", None, modified=True)
-            self.autosaver.path = rec.path   # replaced by the next autosave, removed by Save
-            log.info("restored %s", rec.path)
-            self.window.statusBar().showMessage(f"Restored the autosaved {name}; save it to keep it.", 8000)
-            return True
-        return False
-
-    def shutdown(self) -> None:
-        """The window closed normally: finish any save, drop this session's recovery file."""
-        if self._closed:
-            return
-        self._closed = True
-        self._autosave_timer.stop()
-        self.wait()
-        self.autosaver.saved()
-        self._executor.shutdown(wait=True)
-        if self._lock is not None:
-            self._lock.unlock()
-        self.project_lock.release()
-        self.settings.sync()
-
-    # ================================================================= Keras and code
-    def import_keras(self, path=None) -> bool:
-        """File > Import: a Keras (.keras, .h5) or ONNX (.onnx) model, read in a child process."""
-        if path is None:
-            name, _ = QFileDialog.getOpenFileName(self.window, "Import Keras or ONNX Model", self._start_dir(),
-                                                  KERAS_OPEN_FILTER)
-            if not name:
-                return False
-            path = name
-        path = Path(path)
-        onnx = path.suffix.lower() == ".onnx"
-        title, kind = ("Import ONNX Model", "an ONNX") if onnx else ("Import Keras Model", "a Keras")
-        from visualnet.io.foreign import ImportStopped
-
-        from .child_import import import_in_child
-
-        try:
-            imported = import_in_child(self.window, path)
-        except ImportStopped as exc:
-            self._fail(title, str(exc))
-            return False
-        except UnsupportedLayersError as exc:
-            self._fail(title, f"'{path.name}' cannot be imported.\n\n{exc}")
-            return False
-        except FileNotFoundError:
-            self._fail(title, f"'{path}' does not exist.")
-            return False
-        except (KerasFileError, ProjectFileError, OSError, ValueError) as exc:
-            self._fail(title, f"'{path.name}' is not {kind} model VisualNet can read.\n\n{exc}")
-            return False
-        if imported is None:
-            self.window.statusBar().showMessage(f"Import of {path.name} cancelled.", 5000)
-            return False
-        project = imported.project
-        if not self.confirm_discard():
-            return False
-        self._load(project, path.stem, None, modified=True)
-        log.info("imported %s (%d layers)", path, len(project.graph.nodes))
-        message = f"Imported {path.name}: {count(len(project.graph.nodes), 'layer')} with their weights."
-        if imported.notes:
-            QMessageBox.information(self.window, title,
-                                    message + "\n\nNotes:\n" + "\n".join(f"• {n}" for n in imported.notes))
-        self.window.statusBar().showMessage(message, 8000)
-        return True
-
-    def build_model(self, what: str):
-        """An engine model of the current project (its trained weights if any), or None after
-        telling the user why there is none."""
-        project = self.snapshot()
-        errors = [p for p in validate(project.graph) if p.severity == "error"]
-        if not project.graph.nodes or errors:
-            detail = "\n".join(f"• {p.message}" for p in errors[:8]) or "The model is empty."
-            self._fail(what, f"Fix the model's problems first:\n\n{detail}")
-            return None, project
-        try:
-            return project.build_model(compile=project.training.get("loss") is not None), project
-        except (ValueError, TypeError, KeyError) as exc:
-            self._fail(what, f"The model cannot be built: {exc}")
-            return None, project
-
-    def export_keras(self, path=None) -> bool:
-        model, project = self.build_model("Export Keras Model")
-        if model is None:
-            return False
-        if path is None:
-            start = str(Path(self._start_dir()) / (_safe_stem(self.document.title) + ".keras"))
-            name, chosen = QFileDialog.getSaveFileName(self.window, "Export Keras Model", start, KERAS_SAVE_FILTER)
-            if not name:
-                return False
-            path = Path(name)
-            if path.suffix.lower() not in (".keras", ".h5"):
-                path = path.with_name(path.name + (".h5" if "h5" in chosen else ".keras"))
-        path = Path(path)
-        from visualnet.io.keras_files import save_model
-
-        try:
-            save_model(model, path)
-        except (OSError, ValueError, KerasFileError) as exc:
-            self._fail("Export Keras Model", _save_error(path, exc))
-            return False
-        trained = "" if project.weights else " (untrained: initial weights)"
-        self.window.statusBar().showMessage(f"Exported {path}{trained}", 8000)
-        log.info("exported %s", path)
-        return True
-
-    def export_onnx(self, path=None) -> bool:
-        model, project = self.build_model("Export ONNX Model")
-        if model is None:
-            return False
-        if path is None:
-            start = str(Path(self._start_dir()) / (_safe_stem(self.document.title) + ".onnx"))
-            name, _ = QFileDialog.getSaveFileName(self.window, "Export ONNX Model", start, "ONNX model (*.onnx)")
-            if not name:
-                return False
-            path = Path(name) if name.lower().endswith(".onnx") else Path(name + ".onnx")
-        path = Path(path)
-        from visualnet.io.onnx_export import OnnxExportError, export_onnx
-
-        try:
-            export_onnx(model, path)
-        except (OSError, OnnxExportError) as exc:
-            self._fail("Export ONNX Model", _save_error(path, exc))
-            return False
-        trained = "" if project.weights else " (untrained: initial weights)"
-        self.window.statusBar().showMessage(f"Exported {path}{trained}", 8000)
-        return True
-
-    def export_code(self, framework: str, path=None) -> bool:
-        title = {"keras": "Export Python Code for Keras", "torch": "Export Python Code for PyTorch"}[framework]
-        model, project = self.build_model(title)
-        if model is None:
-            return False
-        if path is None:
-            suffix = "_keras.py" if framework == "keras" else "_torch.py"
-            start = str(Path(self._start_dir()) / (_safe_stem(self.document.title) + suffix))
-            name, _ = QFileDialog.getSaveFileName(self.window, title, start, PYTHON_FILTER)
-            if not name:
-                return False
-            path = Path(name)
-            if path.suffix.lower() != ".py":
-                path = path.with_name(path.name + ".py")
-        path = Path(path)
-        from visualnet.io.code_export import export_keras_script, export_torch_script
-
-        export = export_keras_script if framework == "keras" else export_torch_script
-        try:
-            npz = export(model, path, weights="npz" if project.weights else None, training=project.training,
-                         recipe=project.recipe)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            self._fail(title, _save_error(path, exc))
-            return False
-        extra = f" and {Path(npz).name}" if npz else ""
-        self.window.statusBar().showMessage(f"Wrote {path}{extra}", 8000)
-        return True
-
     # ================================================================= helpers
     def _add_recent(self, path) -> None:
         self.settings.add_recent(path)
@@ -891,28 +537,3 @@ class FileController(QObject):
         self.window.show_error(message.split("\n")[0])
         if not self.quiet:
             QMessageBox.warning(self.window, title, message)
-
-
-def _safe_stem(title: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "-_ ." else "_" for c in (title or "Untitled")).strip(" .")
-    return Path(stem or "Untitled").stem or "Untitled"
-
-
-def _save_error(path: Path, exc: BaseException) -> str:
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return (f"'{path.name}' could not be written: {reason}.\n\nNothing was lost: any previous file at {path} is "
-            f"unchanged, and the project is still open.")
-
-
-def _stamp_or_none(path) -> FileStamp | None:
-    try:
-        return FileStamp.of(path)
-    except OSError:
-        return None
-
-
-def _same_path(a, b) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except OSError:
-        return Path(a) == Path(b)

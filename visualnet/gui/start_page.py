@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from visualnet.graph.templates import all_templates
 
@@ -40,16 +41,26 @@ class StartPage(QFrame):
         self.recent_layout.setContentsMargins(0, 0, 0, 4)
         self.recent_layout.setSpacing(2)
         self.recent_buttons: list[QPushButton] = []
-        layout.addWidget(self.recent_box)
         self.recent_box.hide()
+        self.cards = QWidget()                   # recent projects and templates scroll when the window is short
+        column = QVBoxLayout(self.cards)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.recent_box)
         grid = QGridLayout()
         grid.setSpacing(8)
+        column.addLayout(grid)
         for i, template in enumerate(all_templates()):
             button = _card(template)
             button.clicked.connect(lambda _=False, name=template.name: self.template_chosen.emit(name))
             grid.addWidget(button, i // 2, i % 2)
             self.buttons[template.name] = button
-        layout.addLayout(grid)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.cards)
+        self.scroll.setMinimumHeight(120)
+        layout.addWidget(self.scroll, 1)
         self.restyle()
 
     def set_first_run(self, callback) -> QPushButton:
@@ -104,6 +115,7 @@ class StartPage(QFrame):
         t = theme.current()
         self.setStyleSheet(f"#StartPage {{ background: {t.base}; border: 1px solid {t.node_border}; "
                            f"border-radius: 10px; }}")
+        self.scroll.viewport().setStyleSheet(f"background: {t.base};")
 
     def place(self) -> None:
         """Centre over the parent (the canvas)."""
@@ -112,7 +124,10 @@ class StartPage(QFrame):
             return
         width = max(320, min(720, parent.width() - 40))
         layout = self.layout()
-        height = layout.heightForWidth(width) if layout.hasHeightForWidth() else layout.sizeHint().height()
+        cards = self.cards.layout()
+        inner = width - 48 - self.scroll.verticalScrollBar().sizeHint().width()
+        wanted = cards.heightForWidth(inner) if cards.hasHeightForWidth() else cards.sizeHint().height()
+        height = layout.sizeHint().height() - self.scroll.sizeHint().height() + wanted   # every card, when there is room
         self.setFixedSize(width, min(max(height, layout.minimumSize().height()), max(200, parent.height() - 20)))
         self.move((parent.width() - self.width()) // 2, max(10, (parent.height() - self.height()) // 2))
 

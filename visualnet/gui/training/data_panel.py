@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QVBoxLayout, QWidget)
 
 from visualnet import VisualNetWarning, data
+from visualnet.data.sequence_sets import batch_padding as sequence_batch_padding
 
 from .builtin_params import BuiltinParamsForm
 from .series_preview import SeriesPreview
@@ -116,6 +117,12 @@ class DataPanel(QWidget):
         pf.addRow(self.rescale)
         pf.addRow(self.standardize)
         pf.addRow(self.one_hot)
+        self.pad_per_batch = QCheckBox("Pad each batch to its longest sequence")
+        self.pad_per_batch.setToolTip("Training cuts each batch to its longest sequence and draws shuffled batches "
+                                      "in length buckets (with Masking the results are the same, faster)")
+        self.pad_per_batch.hide()
+        self.pad_per_batch.toggled.connect(self._pad_per_batch_toggled)
+        pf.addRow(self.pad_per_batch)
         self.validation = QSpinBox(minimum=0, maximum=80, suffix=" %")
         self.test = QSpinBox(minimum=0, maximum=80, suffix=" %")
         self.split_seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1)
@@ -146,6 +153,12 @@ class DataPanel(QWidget):
         self._imported = source
         if hasattr(self, "label_button"):
             self.label_button.setVisible(source is not None and source.get("type") == "csv")
+        if hasattr(self, "pad_per_batch"):   # a sequence set's option (engine/batch_padding.py)
+            sequences = source is not None and source.get("type") == "sequence_files"
+            self.pad_per_batch.blockSignals(True)
+            self.pad_per_batch.setChecked(sequences and bool((source.get("options") or {}).get("pad_per_batch")))
+            self.pad_per_batch.blockSignals(False)
+            self.pad_per_batch.setVisible(sequences)
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -416,6 +429,18 @@ class DataPanel(QWidget):
 
     def _same_source(self) -> bool:
         return getattr(self, "_last_source", None) == self.recipe().source
+
+    def _pad_per_batch_toggled(self, on: bool) -> None:
+        if self._source is not None and self._source.get("type") == "sequence_files":
+            self._source = {**self._source, "options": {**(self._source.get("options") or {}), "pad_per_batch": on}}
+            self.reload()
+
+    def batch_padding(self):
+        """The training arrays' per-batch padding (a sequence set with pad_per_batch), else None."""
+        p = self.prepared
+        padding = None if p is None else sequence_batch_padding(p.recipe.source, p.dataset.x[p.train.indices])
+        n = self.subset.value()
+        return padding.head(n) if padding is not None and n else padding
 
     def training_arrays(self):
         """(x, y) of the training split, cut to the chosen number of samples."""

@@ -58,7 +58,13 @@ class InsideLink:
         if subset.y is not None:
             names = page.prepared.recipe.fitted["class_names"]
             yi = np.asarray(subset.y[i])
-            label = names[int(yi.argmax() if yi.size > 1 else yi)] if names else f"{float(yi):.4g}"
+            if names:
+                label = names[int(yi.argmax() if yi.size > 1 else yi.reshape(-1)[0])]
+            elif yi.size == 1:
+                label = f"{float(yi.reshape(-1)[0]):.4g}"
+            else:                          # a horizon of values, an image (an autoencoder's target)
+                shown = ", ".join(f"{float(v):.4g}" for v in yi.reshape(-1)[:4])
+                label = f"[{shown}{', …' if yi.size > 4 else ''}] (shape {yi.shape})"
         self.view.sample_label.setText(f"label: {label}")
         self.sample = sample = subset.x[i]
         if page.state == "paused":        # the training thread computes it, between batches

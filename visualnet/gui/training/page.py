@@ -40,6 +40,7 @@ from .. import collector
 from ..wording import count
 from .curves import CurvesView
 from .data_panel import DataPanel
+from .data_views import DataViewsLink
 from .engine_calls import EngineCalls
 from .evaluation_link import EvaluationLink
 from .evaluation_view import EvaluationView
@@ -146,6 +147,7 @@ class TrainingPage(QWidget):
         self.engine_calls = EngineCalls(self)     # evaluation, predictions, the Inside tab: off the GUI thread
         self.evaluation_link = EvaluationLink(self, self.engine_calls)
         self.inside_link = InsideLink(self, self.engine_calls)
+        self.data_views = DataViewsLink(self, self.engine_calls)   # the Data tab: augmentation, text, series
         self._settings_changed()
         self.set_state("idle")
 
@@ -263,7 +265,8 @@ class TrainingPage(QWidget):
             validation = (val.x, val.y) if len(val) else None
             if validation is not None:
                 config.validation_split = 0.0
-            session = TrainingSession(model, x, y, config, validation_data=validation)
+            session = TrainingSession(model, x, y, config, validation_data=validation,
+                                      batch_padding=self.data_panel.batch_padding())
         except (ValueError, TypeError) as exc:
             self.error(f"Cannot train: {exc}")
             return False
