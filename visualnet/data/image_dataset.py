@@ -19,8 +19,7 @@ import numpy as np
 from .errors import ImageReadError
 from .image_utils import data_format_of
 from .memory import check_fits
-from .text_dataset import BatchedDataset, LABEL_MODES, _check_split_args, _encode_labels, split_paths
-from .text_files import list_text_files
+from .text_dataset import BatchedDataset, LABEL_MODES, _encode_labels, _listed, split_paths
 
 ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}
@@ -135,20 +134,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     if data_format_of(data_format) != "channels_last":
         raise ValueError("VisualNet's images are channels_last; received data_format='channels_first'")
-    _check_split_args(validation_split, subset, shuffle, seed)
-    if seed is None:
-        seed = np.random.randint(1e6)
-    paths, found, class_names = list_text_files(directory, labels, class_names, follow_links, ALLOWLIST_FORMATS)
-    if verbose:
-        print(f"Found {len(paths)} files." if found is None else
-              f"Found {len(paths)} files belonging to {len(class_names)} classes.")
-    if shuffle:
-        np.random.RandomState(seed).shuffle(paths)
-        if found is not None:
-            np.random.RandomState(seed).shuffle(found)
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-                         f"class_names={class_names}")
+    paths, found, class_names, seed = _listed(directory, labels, class_names, follow_links, (ALLOWLIST_FORMATS,),
+                                              label_mode, validation_split, subset, shuffle, seed, verbose)
     num_classes = len(class_names) if class_names else 0
     channels = COLOR_MODES[color_mode]
 

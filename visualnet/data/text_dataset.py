@@ -105,6 +105,27 @@ def _encode_labels(labels, label_mode, num_classes):
     return labels
 
 
+def _listed(directory, labels, class_names, follow_links, formats, label_mode, validation_split, subset, shuffle,
+            seed, verbose):
+    """The files of a `*_dataset_from_directory` call, as Keras lists them: (paths, their
+    labels or None, class names, the seed), shuffled with the seed when asked."""
+    _check_split_args(validation_split, subset, shuffle, seed)
+    if seed is None:
+        seed = np.random.randint(1e6)
+    paths, found, class_names = list_text_files(directory, labels, class_names, follow_links, *formats)
+    if verbose:
+        print(f"Found {len(paths)} files." if found is None else
+              f"Found {len(paths)} files belonging to {len(class_names)} classes.")
+    if shuffle:
+        np.random.RandomState(seed).shuffle(paths)
+        if found is not None:
+            np.random.RandomState(seed).shuffle(found)
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+                         f"class_names={class_names}")
+    return paths, found, class_names, seed
+
+
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
                                 max_length=None, shuffle=True, seed=None, validation_split=None, subset=None,
                                 follow_links=False, encoding=None, verbose=True):
@@ -129,20 +150,8 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
                          f"label_mode={label_mode}")
     if labels is None or label_mode is None:
         labels, label_mode = None, None
-    _check_split_args(validation_split, subset, shuffle, seed)
-    if seed is None:
-        seed = np.random.randint(1e6)
-    paths, found, class_names = list_text_files(directory, labels, class_names, follow_links)
-    if verbose:
-        print(f"Found {len(paths)} files." if found is None else
-              f"Found {len(paths)} files belonging to {len(class_names)} classes.")
-    if shuffle:
-        np.random.RandomState(seed).shuffle(paths)
-        if found is not None:
-            np.random.RandomState(seed).shuffle(found)
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-                         f"class_names={class_names}")
+    paths, found, class_names, seed = _listed(directory, labels, class_names, follow_links, (), label_mode,
+                                              validation_split, subset, shuffle, seed, verbose)
     num_classes = len(class_names) if class_names else 0
 
     def make(subset_name, what):
