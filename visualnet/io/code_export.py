@@ -421,9 +421,16 @@ def distributed_context():
 
 
 def end_distributed():
+    """Leave the process group together: after a barrier (rank 0 may still be saving or
+    predicting) and after the DDP objects are collected, which otherwise die with the
+    interpreter, after the group, and abort the process ("terminate called ...")."""
+    import gc
+
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        gc.collect()
         dist.destroy_process_group()
 
 
@@ -510,6 +517,7 @@ def train_distributed(model, xs, y, loss_fn, rank, world, device, seed=0):
             accuracy = f" - accuracy: {float(sums[1] / sums[2]):.4f}" if correct is not None else ""
             print(f"epoch {epoch + 1}/{EPOCHS} - loss: {float(sums[0] / sums[2]):.4f}{accuracy} "
                   f"({world} processes)", flush=True)
+    del ddp  # its reducer holds the process group; end_distributed collects what is left
     model.to("cpu")
     return model
 '''
