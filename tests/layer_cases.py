@@ -103,6 +103,14 @@ CASES: dict[str, LayerCase] = {
                  recurrent_regularizer={"class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.02}},
                  kernel_constraint={"class_name": "MaxNorm", "config": {"max_value": 1.5, "axis": 0}}),
     "GRU": _one((5, 3), units=4),
+    # uneven 'same' padding (kernel 3x2, stride 2 down the rows) in both convolutions; every step's output,
+    # read from the end (issue 23)
+    "ConvLSTM2D": _one((3, 5, 4, 2), filters=3, kernel_size=(3, 2), strides=(2, 1), padding="same",
+                       return_sequences=True, go_backwards=True,
+                       recurrent_regularizer={"class_name": "L2", "config": {"l2": 0.01}}),
+    # a dilated window, 'valid', Keras's other activations
+    "ConvLSTM1D": _one((4, 9, 2), filters=3, kernel_size=3, dilation_rate=2, activation="softsign",
+                       recurrent_activation="hard_sigmoid"),
     # a value that the random samples never hold: nothing is masked, the layer passes its input
     "Masking": _one((5, 3), mask_value=0.5),
     "RepeatVector": _one((4,), n=3),
