@@ -55,6 +55,9 @@ class Sequential(Model):
             if any(l is layer for l in self._stack):
                 raise ValueError(f"Model '{layer.name}' is already in this model.")
             self._stack.append(layer)
+        elif getattr(layer, "chained_layers", None):   # issue 23: RNN over stacked cells, a layer per cell
+            for sub in layer.chained_layers:
+                self.add(sub, rebuild=False)
         elif is_python_layer(layer):
             if any(l is layer for l in self._stack):
                 raise ValueError(f"Layer '{layer.name}' is already in this model.")
