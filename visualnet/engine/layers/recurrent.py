@@ -27,6 +27,9 @@ Not training (predict, evaluate), the steps run in the fused forward-only kernel
 (recurrent_inference.py: nothing stored, rows over the cores); with those switched off, a
 compiled forward stores one step's gates and states, not every step's (see `_compile`).
 The products over all steps run in gemm's register tiles where they apply.
+LSTM's training forward and backward run instead in batch-major row blocks over the cores,
+each step's products fused in (recurrent_training.py; `ROWS` off: the path above). GRU
+lives in recurrent_gru.py.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ..kernels import recurrent as compiled
 from ..rng import global_rng
 from ...graph import ShapeError
 from .base import Layer
+from . import recurrent_training as training_rows
 from .recurrent_inference import forward_only, note_embedding
 
 _NO_MASK = np.zeros((0, 0), bool)
@@ -78,6 +82,18 @@ class Embedding(Layer):
     @property
     def makes_mask(self) -> bool:
         return self.config["mask_zero"]
+
+    def build(self, input_shapes) -> None:
+        """As Keras's, ids of any shape once built (`Embedding(...)(inputs[:, 0])` on a batch
+        after a first call on fewer rows): the table does not depend on it (issue 23)."""
+        if self.input_shapes is None:
+            super().build(input_shapes)
+            return
+        shapes = [tuple(s) for s in ([input_shapes] if input_shapes and not isinstance(input_shapes[0], (list, tuple))
+                                     else input_shapes)]
+        if shapes != self.input_shapes:   # `build((1,))` before a call on (None, 20): the call's shape counts
+            self.output_shape = self.spec.output_shape(self.config, shapes)
+            self.input_shapes = shapes
 
     def compute_mask(self, inputs, masks):
         """With mask_zero, id 0 is padding: the mask is False there."""
@@ -124,6 +140,7 @@ class _Recurrent(Layer):
     supports_masking = True
     takes_mask = True
     kernels = True  # whether the steps may run in kernels/recurrent.py (off: the NumPy loops)
+    _rows = None  # what the training row kernels stored (recurrent_training.py), or None
     splits_rows_predicting = True  # predict's loop runs in layer_parallel: see recurrent_inference.py
 
     def compute_mask(self, inputs, masks):
@@ -175,12 +192,6 @@ class _Recurrent(Layer):
             out = forward_only(self, x, mask, [self._h0, self._c0][:self.states])
             if out is not None:
                 return out
-        # the mask, time-major (steps, batch, 1), in the order the steps run; None without one
-        self._keep = None if mask is None else np.ascontiguousarray(mask.T[:, :, None], dtype=bool)
-        if self.config["go_backwards"]:
-            x = x[:, ::-1]
-            if self._keep is not None:
-                self._keep = self._keep[::-1]
         rate = self.config["dropout"]
         self._mask = None
         if training and rate > 0:
@@ -188,6 +199,15 @@ class _Recurrent(Layer):
             self._mask = (global_rng().random((n, features), dtype=np.float32) < keep).astype(dtype) \
                 * dtype.type(1 / keep)
             x = x * self._mask[:, None, :]
+        self._rows = None
+        if training and training_rows.applies(self):  # batch-major row blocks over the cores
+            return training_rows.forward(self, x, mask)
+        # the mask, time-major (steps, batch, 1), in the order the steps run; None without one
+        self._keep = None if mask is None else np.ascontiguousarray(mask.T[:, :, None], dtype=bool)
+        if self.config["go_backwards"]:
+            x = x[:, ::-1]
+            if self._keep is not None:
+                self._keep = self._keep[::-1]
         # time-major inside (steps, batch, ...): each step's slice is contiguous for the products
         x2 = self._x2 = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype).reshape(steps * n, features)
         xw = _matmul(x2, kernel).reshape(steps, n, -1)
@@ -230,10 +250,13 @@ class _Recurrent(Layer):
     def backward(self, dy, need_dx=True, skip_activation=False):
         if not self._backward_ready:
             raise RuntimeError(f"{self.name}: backward needs a forward with training=True")
-        steps, n, units = self._hs.shape
-        dtype = self._hs.dtype
         dys = list(dy) if isinstance(dy, (list, tuple)) else [dy]  # the output's, then the final states'
         dys += [None] * (1 + self.states - len(dys))
+        if self._rows is not None:
+            dx = training_rows.backward(self, dys, need_dx)
+            return self._input_grads(dx, need_dx, reversed_=False)
+        steps, n, units = self._hs.shape
+        dtype = self._hs.dtype
         dhs = np.zeros((steps, n, units), dtype)
         if dys[0] is not None:
             if self.config["return_sequences"]:
@@ -261,9 +284,16 @@ class _Recurrent(Layer):
         if not need_dx:
             return [None]
         dx = _matmul(dxw2, self.values["kernel"].T).reshape(steps, n, -1).transpose(1, 0, 2)
+        return self._input_grads(dx, need_dx, reversed_=self.config["go_backwards"])
+
+    def _input_grads(self, dx, need_dx, reversed_):
+        """backward's result from the input's gradient dx (batch-major; in the steps' order
+        if `reversed_`): dropout's mask applied, then the initial states' gradients."""
+        if not need_dx:
+            return [None]
         if self._mask is not None:
             dx = dx * self._mask[:, None, :]
-        if self.config["go_backwards"]:
+        if reversed_:
             dx = dx[:, ::-1]
         if not self._given_states:
             return [np.ascontiguousarray(dx)]
@@ -422,119 +452,4 @@ class LSTM(_Recurrent):
         return dxw
 
 
-class GRU(_Recurrent):
-    """Keras's GRU: gates z, r, h; h_t = z h_(t-1) + (1 - z) hh. With reset_after (Keras 3's
-    default) hh = activation(x_h + r (h_(t-1) · R_h + b_rh)) and the bias is (2, 3*units):
-    input bias, recurrent bias; otherwise hh = activation(x_h + (r h_(t-1)) · R_h) and one bias."""
-
-    layer_type = "GRU"
-    gates = 3
-
-    def _input_bias(self):
-        if not self.config["use_bias"]:
-            return None
-        b = self.values["bias"]
-        return b[0] if self.config["reset_after"] else b
-
-    def _input_bias_grad(self):
-        g = self.grads["bias"]
-        return g[0] if self.config["reset_after"] else g
-
-    def _steps(self, xw, training):
-        steps, n, k = xw.shape
-        u = k // 3
-        rk = self.values["recurrent_kernel"]
-        after = self.config["reset_after"]
-        rbias = self.values["bias"][1] if after and self.config["use_bias"] else None
-        dtype = xw.dtype
-        fast = self._compile(xw, training)
-        slots = self._slots[0]
-        self._pre = np.empty((slots, n, k), dtype)      # pre-activations of z, r, hh
-        self._gs = np.empty((slots, n, k), dtype)       # z, r, hh
-        self._rh = np.empty((slots, n, u), dtype)  # reset_after: h_(t-1) · R_h (+ b); else r h_(t-1)
-        hs = self._hs = np.empty((self._slots[1], n, u), dtype)
-        if fast:
-            act, rec, keep, masked, tiles = self._kargs
-            rk_main = np.ascontiguousarray(rk if after else rk[:, :2 * u])
-            rbias_arg = np.zeros(0, dtype) if rbias is None else np.ascontiguousarray(rbias)
-            compiled.gru_forward(xw, rk_main, np.ascontiguousarray(rk[:, 2 * u:]), rbias_arg, rbias is not None,
-                                 after, self._h0, keep, masked, act, rec, tiles, self._pre, self._gs, self._rh, hs)
-            return hs
-        h = self._h0
-        ra, act = self.rec_act, self.act
-        for t in range(steps):
-            pre, g = self._pre[t], self._gs[t]
-            if after:
-                inner = h @ rk
-                if rbias is not None:
-                    inner += rbias
-                pre[:, :2 * u] = xw[t, :, :2 * u] + inner[:, :2 * u]
-                g[:, :2 * u] = ra.forward(pre[:, :2 * u])
-                self._rh[t] = inner[:, 2 * u:]
-                pre[:, 2 * u:] = xw[t, :, 2 * u:] + g[:, u:2 * u] * inner[:, 2 * u:]
-            else:
-                pre[:, :2 * u] = xw[t, :, :2 * u] + h @ rk[:, :2 * u]
-                g[:, :2 * u] = ra.forward(pre[:, :2 * u])
-                rh = self._rh[t] = g[:, u:2 * u] * h
-                pre[:, 2 * u:] = xw[t, :, 2 * u:] + rh @ rk[:, 2 * u:]
-            g[:, 2 * u:] = act.forward(pre[:, 2 * u:])
-            z = g[:, :u]
-            h_new = z * h + (1 - z) * g[:, 2 * u:]
-            h = hs[t] = h_new if self._keep is None else np.where(self._keep[t], h_new, h)
-        return hs
-
-    def _bptt(self, dhs):
-        steps, n, u = self._hs.shape
-        rk = self.values["recurrent_kernel"]
-        after = self.config["reset_after"]
-        ra, act = self.rec_act, self.act
-        dxw = np.empty_like(self._pre)
-        # the gradient of each step's recurrent product (reset_after: of h_(t-1) · R + b; else of
-        # h_(t-1) · R_zr and of (r h_(t-1)) · R_h): the kernel's gradient takes them all at once
-        dinner = self._dinner = np.empty_like(self._pre)
-        if self._kargs is not None:
-            act, rec, keep, masked, tiles = self._kargs
-            rk_t = np.ascontiguousarray((rk if after else rk[:, :2 * u]).T)
-            compiled.gru_backward(self._pre, self._gs, self._rh, self._hs, self._h0, dhs, after, keep, masked, act,
-                                  rec, rk_t, np.ascontiguousarray(rk[:, 2 * u:].T), tiles, dxw, dinner, self._dh0)
-            return dxw
-        dh_next = np.zeros((n, u), self._hs.dtype)
-        for t in range(steps - 1, -1, -1):
-            pre, g = self._pre[t], self._gs[t]
-            z, r, hh = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
-            h_prev = self._hs[t - 1] if t else self._h0
-            dh = dhs[t] + dh_next
-            if self._keep is not None:   # a masked step passes the state's gradient to the step before
-                carry, dh = np.where(self._keep[t], 0, dh), np.where(self._keep[t], dh, 0)
-            d = dxw[t]
-            d[:, 2 * u:] = dah = act.backward(pre[:, 2 * u:], hh, dh * (1 - z))
-            d[:, :u] = ra.backward(pre[:, :u], z, dh * (h_prev - hh))
-            dh_prev = dh * z
-            di = dinner[t]
-            if after:
-                d[:, u:2 * u] = ra.backward(pre[:, u:2 * u], r, dah * self._rh[t])
-                di[:, :2 * u] = d[:, :2 * u]
-                di[:, 2 * u:] = dah * r
-                dh_prev += di @ rk.T
-            else:
-                drh = dah @ rk[:, 2 * u:].T
-                d[:, u:2 * u] = ra.backward(pre[:, u:2 * u], r, drh * h_prev)
-                di[...] = d
-                dh_prev += drh * r
-                dh_prev += d[:, :2 * u] @ rk[:, :2 * u].T
-            dh_next = dh_prev if self._keep is None else dh_prev + carry
-        self._dh0[...] = dh_next
-        return dxw
-
-    def _recurrent_grad(self, h_prev, dz):
-        steps, n, k = self._dinner.shape
-        u = k // 3
-        dinner = self._dinner.reshape(steps * n, k)
-        grad = self.grads["recurrent_kernel"]
-        if self.config["reset_after"]:
-            _matmul(h_prev.T, dinner, grad)
-            if self.config["use_bias"]:
-                self.grads["bias"][1] = dinner.sum(axis=0)
-        else:
-            _matmul(h_prev.T, dinner[:, :2 * u], grad[:, :2 * u])
-            _matmul(self._rh.reshape(steps * n, u).T, dinner[:, 2 * u:], grad[:, 2 * u:])
+from .recurrent_gru import GRU  # noqa: E402,F401  (GRU builds on _Recurrent, above)
