@@ -142,18 +142,19 @@ def test_torch_export_lines_up_both_directions(tmp_path, wrapped, merge_mode, re
     np.testing.assert_allclose(script.predict(torch_model, x), model.predict(x, verbose=0), atol=1e-5)
 
 
-def test_torch_export_refuses_masks(tmp_path):
-    """torch.nn layers take no masks: a model whose mask reaches a layer that uses it is
-    refused (a mask nothing uses exports exactly)."""
+def test_torch_export_of_masks(tmp_path):
+    """The PyTorch script computes the masks and its recurrent layers use them (the former
+    refusal); a mask nothing uses exports as before. Details: tests/io/test_torch_export_masked_models.py."""
     from visualnet.io.code_export import export_torch_script
 
     i = vl.Input((4,))
     model = vm.Model(i, vl.LSTM(2, name="lstm")(vl.Embedding(5, 3, mask_zero=True)(i)))
-    with pytest.raises(ValueError, match="masks reach lstm "):
-        export_torch_script(model, tmp_path / "m.py", weights="npz")
+    export_torch_script(model, tmp_path / "m.py", weights="npz")
+    assert "masked_rnn(self.lstm, embedding" in (tmp_path / "m.py").read_text()
     i = vl.Input((4, 3))
     x = vl.Dense(2, name="d")(vl.Masking()(i))
     export_torch_script(vm.Model(i, vl.Flatten()(x)), tmp_path / "m.py", weights="npz")
+    assert "masked_" not in (tmp_path / "m.py").read_text()
     model = vm.Model(i, vl.GRU(2, name="g")(x))
-    with pytest.raises(ValueError, match="masks reach g "):
-        export_torch_script(model, tmp_path / "m.py", weights="npz")
+    export_torch_script(model, tmp_path / "m.py", weights="npz")
+    assert "masked_rnn(self.g, d, " in (tmp_path / "m.py").read_text()

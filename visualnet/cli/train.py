@@ -66,6 +66,19 @@ def _stop_on_interrupt(controller):
         signal.signal(signal.SIGINT, previous)
 
 
+def batch_padding(prepared, samples=None):
+    """The training samples' per-batch padding (a sequence set whose recipe asks for
+    `pad_per_batch`), else None: what the Train page's data panel gives its session."""
+    from visualnet.data.sequence_sets import batch_padding as sequence_batch_padding
+
+    source = prepared.recipe.source
+    if source.get("type") != "sequence_files":   # (no need to gather other sets' samples)
+        return None
+    padding = sequence_batch_padding(source, prepared.dataset.x[prepared.train.indices])
+    usable = isinstance(samples, int) and not isinstance(samples, bool) and samples > 0
+    return padding.head(samples) if padding is not None and usable else padding
+
+
 def _start_session(project, prepared, config, workspace, fresh: bool):
     """The model and session, built as the Train page's Train builds them."""
     from visualnet.engine.model import Model
@@ -92,7 +105,8 @@ def _start_session(project, prepared, config, workspace, fresh: bool):
     validation = (val.x, val.y) if len(val) else None
     if validation is not None:
         config.validation_split = 0.0
-    session = TrainingSession(model, x, y, config, validation_data=validation)
+    session = TrainingSession(model, x, y, config, validation_data=validation,
+                              batch_padding=batch_padding(prepared, samples))
     if start is not None:
         notes.append(workspace.resume_optimizer(session, start["optimizer"], structure(graph_now)))
         if from_project and start["optimizer"].rng is not None:

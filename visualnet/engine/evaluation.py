@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .data_adapter import as_inputs
+from .prediction import forward_predict, parallel_layers, prediction_chunk
 
 
 # ---------------------------------------------------------------------- inside the model
@@ -134,7 +135,8 @@ def decision_grid(model, x: np.ndarray, resolution: int = 60, margin: float = 0.
     xx, yy = np.meshgrid(gx, gy)
     points = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
     xs = as_inputs(model, points)
-    pred = model._executor.forward(xs, training=False)
+    with parallel_layers(model, predicting=True):   # as predict: chunks, split over the cores
+        pred = forward_predict(model, xs, 0, len(points), prediction_chunk(model))
     pred = np.asarray(pred, dtype=np.float64).reshape(len(points), -1)
     if pred.shape[1] == 1:
         values, classes = pred[:, 0], 2

@@ -1,8 +1,10 @@
 """The helper library of exported PyTorch scripts: source text by name, included only
 when a layer's `TorchForm.helpers` names it (with what it needs)."""
 
+from .torch_mask_helpers import MASK_HELPERS
 from .torch_more_helpers import MORE_HELPERS
 from .torch_rnn_helpers import RNN_HELPERS
+from .torch_conv_rnn_helpers import CONV_RNN_HELPERS
 
 SAME_PADDING = '''
 
@@ -96,6 +98,8 @@ class BatchNormalization(nn.Module):
 
 HELPERS.update(MORE_HELPERS)  # the normalizations' and ActivityRegularization's, in their own module
 HELPERS.update(RNN_HELPERS)  # the recurrent layers' calls with states (torch_rnn_helpers.py)
+HELPERS.update(CONV_RNN_HELPERS)  # ConvLSTM1D/2D's module (torch_conv_rnn_helpers.py)
+HELPERS.update(MASK_HELPERS)  # the layers' forward with Keras's masks (torch_mask_helpers.py)
 
 
 def helper_source(names) -> str:

@@ -53,9 +53,10 @@ def activity_penalty(model, x, l1, l2):
 '''),
     "attention": ((), '''
 
-def attention(q, v, k, mode, scale, concat, causal, dropout):
+def attention(q, v, k, mode, scale, concat, causal, dropout, q_mask=None, v_mask=None):
     """Keras's Attention ('dot', 'concat') and AdditiveAttention ('additive') of (batch, steps,
-    features) sequences; causal: each query step sees the value steps up to its own."""
+    features) sequences; causal: each query step sees the value steps up to its own. Masks
+    (batch, steps): a masked value step is hidden, a masked query step outputs zeros."""
     if mode == "dot":
         s = q @ k.transpose(-2, -1)
         s = s if scale is None else s * scale
@@ -65,10 +66,17 @@ def attention(q, v, k, mode, scale, concat, causal, dropout):
             s = concat * torch.tanh(u if scale is None else scale * u).sum(-1)
         else:
             s = (torch.tanh(u) * (1.0 if scale is None else scale)).sum(-1)
+    seen = None
+    if v_mask is not None:
+        seen = v_mask.unsqueeze(-2)
     if causal:
-        s = torch.where(torch.ones(s.shape[-2:], dtype=torch.bool, device=s.device).tril(), s, s - 1e9)
+        tril = torch.ones(s.shape[-2:], dtype=torch.bool, device=s.device).tril()
+        seen = tril if seen is None else seen & tril
+    if seen is not None:
+        s = torch.where(seen, s, s - 1e9)
     w = torch.softmax(s, dim=-1)
-    return (F.dropout(w, dropout) if dropout else w) @ v
+    y = (F.dropout(w, dropout) if dropout else w) @ v
+    return y if q_mask is None else torch.where(q_mask.unsqueeze(-1), y, torch.zeros_like(y))
 '''),
     "multi_head_attention": ((), '''
 

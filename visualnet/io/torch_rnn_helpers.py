@@ -1,6 +1,7 @@
 """The exported PyTorch scripts' helpers for Keras's recurrent calls with states: initial
-states in (Keras's `initial_state`, each (batch, units)) and final states out (return_state),
-for nn.RNN/nn.LSTM/nn.GRU, one direction or both (Bidirectional, merge_mode=None too)."""
+states in (Keras's `initial_state`, each (batch, units); Bidirectional's: the forward layer's,
+then the backward layer's) and final states out (return_state), for nn.RNN/nn.LSTM/nn.GRU,
+one direction or both (Bidirectional, merge_mode=None too)."""
 
 RNN_HELPERS = {
     "rnn_call": ((), '''
@@ -21,12 +22,18 @@ def rnn_call(module, x, states, sequences, return_state):
 '''),
     "birnn_call": ((), '''
 
-def birnn_call(module, x, units, sequences, merge_mode, return_state):
+def birnn_call(module, x, units, sequences, merge_mode, return_state, states=()):
     """Keras's Bidirectional on a bidirectional batch_first torch.nn RNN: the directions'
     outputs merged by `merge_mode` (None: both), then with `return_state` the forward
-    direction's final states and the backward one's."""
+    direction's final states and the backward one's. `states`: Keras's initial_state, the
+    forward layer's states then the backward layer's ([h, c, h, c] for LSTM; () for zeros)."""
     lstm = isinstance(module, nn.LSTM)
-    out, finals = module(x)
+    hx = None
+    if states:
+        k = len(states) // 2
+        pairs = [torch.stack([states[i], states[k + i]]) for i in range(k)]   # (2, batch, units) each
+        hx = tuple(pairs) if lstm else pairs[0]
+    out, finals = module(x, hx)
     h = finals[0] if lstm else finals  # (2, batch, units)
     f, b = (out[..., :units], out[..., units:]) if sequences else (h[0], h[1])
     merged = {None: [f, b], "concat": [torch.cat([f, b], dim=-1)], "sum": [f + b], "mul": [f * b],

@@ -151,18 +151,33 @@ class Bidirectional(_Wrapper):
     with return_sequences the backward outputs are put back in step order and, as Keras
     forces, both output zeros at masked steps; the outputs merge by merge_mode (None: both
     are outputs). With return_state the forward layer's final states, then the backward
-    layer's, follow the output(s)."""
+    layer's, follow the output(s). Keras's `initial_state` (inputs after the sequence): the
+    first half to the forward layer, the second half to the backward layer."""
 
     layer_type = "Bidirectional"
     supports_masking = True
     takes_mask = True
+
+    def __call__(self, inputs, initial_state=None, training=False, mask=None):
+        """Keras's call: `initial_state` (a list: the forward layer's states, then the backward
+        layer's) becomes the inputs after the sequence."""
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            wanted = 2 * _RNNS[self.config["wrapped"]].states
+            if len(states) != wanted:
+                raise ValueError(f"Layer '{self.name}' (Bidirectional({self.config['wrapped']})) takes {wanted} "
+                                 f"initial state tensors (the forward layer's, then the backward layer's); "
+                                 f"received initial_state with {len(states)}.")
+            items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            inputs = [*items, *states]
+        return super().__call__(inputs, training)
 
     def on_build(self):
         self.wrapped = []
         for prefix, backward in zip(direction_prefixes(self.config), (False, True)):
             name, params = bidirectional_inner(self.config, backward)
             layer = _RNNS[name](**params, name=prefix.rstrip("/"))
-            layer.build(self.input_shapes)
+            layer.build(self.input_shapes[:1])
             self.wrapped.append((prefix, layer))
 
     def compute_mask(self, inputs, masks):
@@ -171,7 +186,11 @@ class Bidirectional(_Wrapper):
     def forward(self, inputs, training, mask=None):
         self._bind()
         (_, fwd), (_, bwd) = self.wrapped
-        y, y_rev = fwd.forward(inputs, training, mask=mask), bwd.forward(inputs, training, mask=mask)
+        x, given = inputs[0], inputs[1:]
+        half = len(given) // 2
+        self._given_states = half
+        y = fwd.forward([x, *given[:half]], training, mask=mask)
+        y_rev = bwd.forward([x, *given[half:]], training, mask=mask)
         states = []
         if self.config["return_state"]:
             (y, *states_f), (y_rev, *states_b) = y, y_rev
@@ -218,6 +237,8 @@ class Bidirectional(_Wrapper):
         if self.config["return_sequences"]:
             dy_b = dy_b[:, ::-1]
         dy_f, dy_b = np.ascontiguousarray(dy_f), np.ascontiguousarray(dy_b)
-        (dx,) = fwd.backward([dy_f, *states_f] if k else dy_f, need_dx)
-        (dx_b,) = bwd.backward([dy_b, *states_b] if k else dy_b, need_dx)
-        return [dx + dx_b if need_dx else None]
+        dx, *d_states_f = fwd.backward([dy_f, *states_f] if k else dy_f, need_dx)
+        dx_b, *d_states_b = bwd.backward([dy_b, *states_b] if k else dy_b, need_dx)
+        if not need_dx:
+            return [None] * (1 + 2 * self._given_states)
+        return [dx + dx_b, *d_states_f, *d_states_b]

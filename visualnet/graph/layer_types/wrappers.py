@@ -5,7 +5,9 @@ In Keras a wrapper takes a layer object, and its config nests that layer's confi
 'layer'. Here the wrapped layer's type (`wrapped`) and parameters are the wrapper's own
 parameters, so the canvas edits them like any other; the Keras form (`Wrapper`) nests and
 un-nests them for Keras files and scripts. Weights keep Keras's order: Bidirectional's are
-the forward layer's then the backward layer's ('forward_lstm/kernel', ...).
+the forward layer's then the backward layer's ('forward_lstm/kernel', ...). Bidirectional
+takes Keras's `initial_state` as inputs after the sequence: the forward layer's states, then
+the backward layer's (LSTM: forward h, c, backward h, c), each (batch, units).
 """
 
 from __future__ import annotations
@@ -61,11 +63,33 @@ def direction_prefixes(p: dict) -> tuple[str, str]:
     return f"forward_{stem}/", f"backward_{stem}/"
 
 
+def state_names(name: str) -> list[str]:
+    """Bidirectional(`name`)'s initial states in Keras's order: ['forward_h', 'forward_c',
+    'backward_h', 'backward_c'] for LSTM (the forward layer's, then the backward layer's)."""
+    return [f"{d}_{s.split('_')[1]}" for d in ("forward", "backward") for s in STATES[name]]
+
+
+def _check_initial_states(name: str, units: int, shapes) -> None:
+    """The initial states wired after the sequence: none, or both directions' (the forward
+    layer's, then the backward layer's), each (batch, units)."""
+    names = state_names(name)
+    given = shapes[1:]
+    if given and len(given) != len(names):
+        raise ShapeError(f"Bidirectional({name})'s initial_state is {len(names)} tensors ({', '.join(names)}): the "
+                         f"forward layer's states, then the backward layer's; it receives {len(given)}.",
+                         port=len(shapes) - 1)
+    for i, (state, shape) in enumerate(zip(names, given), start=1):
+        if len(shape) != 2 or shape[1] != units:
+            raise ShapeError(f"Bidirectional({name})'s initial state {state} (input {i}) must be (batch, units) = "
+                             f"(None, {units}); it receives {fmt(shape)}.", port=i)
+
+
 def _bidirectional_shape(p, shapes):
     """Keras's outputs: the merged output (merge_mode=None: the forward and the backward
     outputs), then with return_state the forward layer's states and the backward layer's."""
     name, inner = bidirectional_inner(p)
-    out = rnn_shape(f"Bidirectional({name})", states=False)(inner, shapes)
+    out = rnn_shape(f"Bidirectional({name})", states=False)(inner, shapes[:1])
+    _check_initial_states(name, p["units"], shapes)
     s, states = (out[0], out[1:]) if isinstance(out, list) else (out, [])
     mode = p["merge_mode"]
     outs = [s, s] if mode is None else [(*s[:-1], 2 * s[-1]) if mode == "concat" else s]
@@ -98,9 +122,9 @@ def _bidirectional_torch_forward(p, s, xs, m):
     step by step, as Keras's concatenation does; without, the final states h_n (2, batch,
     units) are Keras's two last outputs (the backward one after reading the whole sequence)."""
     u = p["units"]
-    if p["merge_mode"] is None or p["return_state"]:   # several outputs
+    if p["merge_mode"] is None or p["return_state"] or len(xs) > 1:   # several outputs, or initial states
         return (f"birnn_call({m}, {xs[0]}, {u}, {p['return_sequences']}, {p['merge_mode']!r}, "
-                f"{p['return_state']})")
+                f"{p['return_state']}, [{', '.join(xs[1:])}])")
     if p["return_sequences"]:
         out = f"{m}({xs[0]})[0]"
         return out if p["merge_mode"] == "concat" else out + f".unflatten(-1, (2, {u}))" + \
@@ -157,7 +181,7 @@ register(LayerSpec(
                                              "combined; the layer outputs both).",
            choices=MERGE_MODES, optional=True),
      *_rnn_params()),
-    1, 1, _bidirectional_shape, _bidirectional_weights,
+    1, 1 + 2 * max(len(s) for s in STATES.values()), _bidirectional_shape, _bidirectional_weights,
     key_params=("wrapped", "units", "merge_mode"),
     keras=KerasForm(fixed={"backward_layer": Fixed(None, write=False), "weights": Fixed(None, write=False)},
                     read=_bidirectional_read, declares=("activity_regularizer",),   # the wrapped layer's

@@ -19,6 +19,7 @@ from ...engine.executor import layers_using_masks
 from ...graph import infer_shapes, keras_order, to_json
 from ..atomic import write_atomic
 from . import rules_conv, rules_core, rules_sequence  # noqa: F401 - they fill RULES
+from . import rules_conv_recurrent  # noqa: F401 - ConvLSTM1D/2D (issue 23)
 from .builder import OPSET, Builder, OnnxExportError
 from .context import RULES, Layer
 
@@ -51,7 +52,7 @@ def onnx_model(model, opset: int = OPSET):
         raise OnnxExportError(f"no ONNX form for the layer type(s) {', '.join(missing)} of model {model.name!r}")
     several = [f"{n.name} ({n.type})" for n in graph.nodes.values()
                if n.type != "Input" and (n.spec.outputs(n.params) > 1 or len(graph.in_edges(n.id)) > n.spec.min_inputs
-                                         and n.type in ("SimpleRNN", "LSTM", "GRU"))]
+                                         and n.type in ("SimpleRNN", "LSTM", "GRU", "Bidirectional"))]
     if several:
         raise OnnxExportError(f"{', '.join(several)}: ONNX export of layers with several outputs (return_state, "
                               "Bidirectional merge_mode=None) or initial states is not supported (export to Keras "
