@@ -379,6 +379,53 @@ PROGRAMS = [
                         "Reloaded optimizer iterations: 14", "Trained on after reloading: 21",
                         "Clone: ScaledModel 4 2.0 True", "Clone has new weights: True", "clone_function refused: True")],
             twin=[same_facts]),
+    Program("rnn_cells.py",   # issue 23: RNN(LSTMCell), a user cell, stacked cells
+            checks=[has("Same predictions: True", "Minimal cell output shape: (None, 32)",
+                        "Stacked cells output shape: (None, 64)", "Stacked cells weights: 6",
+                        "RNN(LSTMCell) weights: ['lstm_cell/kernel', 'lstm_cell/recurrent_kernel', 'lstm_cell/bias']")],
+            twin=[same_lines("Same predictions", "RNN(LSTMCell) weights", "Predicted result", "Minimal cell",
+                             "Stacked cells output", "Stacked cells weights"),
+                  close_numbers(("LSTM loss", "RNN(LSTMCell) loss", "Stacked cells losses"), rtol=2e-3)]),
+    # Keras programs that still stopped or differed (issue 23, helper h3)
+    Program("lstm_seq2seq.py", fast=True,
+            checks=[has("History keys: ['accuracy', 'loss', 'val_accuracy', 'val_loss']",
+                        "Layers: ['InputLayer', 'InputLayer', 'LSTM', 'LSTM', 'Dense']",
+                        "Encoder model outputs: [(None, 24), (None, 24)]", "Decoder model inputs: 3 outputs: 3"),
+                    decreasing("History loss:"), lines_with("Decoded sentence:", 3)],
+            twin=[same_lines("History keys", "Layers", "Encoder model", "Decoder model", "Decoded sentence"),
+                  close_numbers(("History", "Encoder states", "Decoded probabilities"))]),
+    Program("masking_and_padding.py", fast=True,
+            checks=[has("Embedding mask: [[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1]]",
+                        "Second half mask: [[0, 0, 0], [1, 1, 0], [1, 1, 1]]", "Mask found: True (None, None)",
+                        "TemporalSoftmax output shape: (32, 100, 1)", "Padding ignored: True")],
+            twin=[same_facts]),
+    Program("addition_rnn.py",
+            checks=[has("Total questions: 2000", "(1800, 7, 12)", "(200, 4, 12)", "Total params: 14,476"),
+                    lines_with("Iteration", 4), lines_with("Q ", 12)],
+            twin=[same_lines(" Total params", "Q "), close_numbers(("History",))]),
+    # the six confusion metrics' keys, sorted as Keras sorts them (seeded recall: Keras 0.69, VisualNet 1.0
+    # of 13 frauds; initial weights and dropout draw differently)
+    Program("imbalanced_classification.py",
+            checks=[has("Number of positive samples in training data: 60 (1.88% of total)", "Total params: 139,777",
+                        "History keys: ['fn', 'fp', 'loss', 'precision', 'recall', 'tn', 'tp', 'val_fn', 'val_fp', "
+                        "'val_loss', 'val_precision', 'val_recall', 'val_tn', 'val_tp']",
+                        "Validation confusion sums to: 800",
+                        "Reloaded metrics: ['fn', 'fp', 'loss', 'precision', 'recall', 'tn', 'tp']"),
+                    above("Validation recall:", 0.5)],
+            twin=[same_lines(" Total params", "History keys", "Checkpoints", "Validation frauds", "Validation confusion",
+                             "Reloaded metrics")]),
+    Program("timeseries_anomaly_detection.py",
+            checks=[has("Training input shape:  (1105, 48, 1)", "Total params: 9,505", "History keys: ['loss', 'val_loss']",
+                        "Loss fell: True", "Anomalies inside the jump: True")],
+            twin=[same_lines(" Total params", "Training input", "Test input", "History keys", "Anomalies inside"),
+                  within("Reconstruction error threshold:", 0.1), within("Anomalous points:", 5)]),
+    # ops.nn, Embedding on ids of any shape, and predict in Keras's batches for user code (its tensordot
+    # sums over the batch)
+    Program("collaborative_filtering.py",
+            checks=[has("History keys: ['loss', 'val_loss']", "Weights: [(80, 50), (80, 1), (60, 50), (60, 1)]"),
+                    decreasing("History loss:"), lines_with("Top 5 movie recommendations:", 1)],
+            twin=[same_lines("History keys", "Weights", "Top 5"),
+                  close_numbers(("History", "Predicted ratings"))]),
 ]
 
 

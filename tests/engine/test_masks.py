@@ -88,10 +88,13 @@ def test_masking_zeroes_masked_steps_and_makes_the_mask():
     layer = vl.Masking()
     layer.build([(None, 4, 3)])
     y = layer.forward([x], False)
-    np.testing.assert_array_equal(layer.compute_mask([x], [None]), [[1, 0, 1, 1], [1, 1, 1, 1]])
+    mask = layer.compute_mask([x], [None])
+    np.testing.assert_array_equal(mask, [[1, 0, 1, 1], [1, 1, 1, 1]])
+    np.testing.assert_array_equal(layer.compute_mask(x), mask)   # Keras's public form
     np.testing.assert_array_equal(y, x)
-    x[1, 2] = 0.0
-    np.testing.assert_array_equal(layer.backward(np.ones_like(x))[0][:, :, 0], layer.compute_mask([x], [None]))
+    x[1, 2] = 0.0   # backward masks as forward did; compute_mask reads the inputs it is given
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x))[0][:, :, 0], mask)
+    assert not layer.compute_mask(x)[1, 2]
 
 
 # ---------------------------------------------------------------------- the executor's plan

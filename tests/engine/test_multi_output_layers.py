@@ -161,11 +161,16 @@ def test_calls_return_lists_of_tensors_and_take_initial_state_eagerly():
     assert not np.allclose(np.asarray(out0), np.asarray(out))   # the initial state matters
 
 
-def test_a_layer_with_several_outputs_cannot_end_the_model():
+def test_an_output_of_a_layer_with_several_ends_the_model():
+    # Keras's encoder_model = Model(enc_in, [state_h, state_c]) (issue 23: it was refused)
     x = vl.Input((5, 3))
-    outs = vl.LSTM(4, return_state=True)(x)
-    with pytest.raises(ValueError, match="output 1 of layer 'lstm.*', which has 3 outputs"):
-        vm.Model(x, outs[1])
+    out, h, c = vl.LSTM(4, return_state=True)(x)
+    a = np.random.default_rng(3).normal(size=(2, 5, 3)).astype("float32")
+    whole = vm.Model(x, [out, h, c]).predict(a, verbose=0)
+    states = vm.Model(x, [h, c]).predict(a, verbose=0)
+    np.testing.assert_array_equal(vm.Model(x, c).predict(a, verbose=0), whole[2])
+    np.testing.assert_array_equal(states[0], whole[1])
+    np.testing.assert_array_equal(states[1], whole[2])
 
 
 # ---------------------------------------------------------------------- against real Keras

@@ -3,6 +3,8 @@ Keras's `keras.models.clone_model`; nested models go through `clone_function` to
 
 from __future__ import annotations
 
+from .lambda_layer import Lambda
+from .model_structure import user_structure
 from .nesting import shared_layer
 from .sequential import Sequential
 from .subclassed import clone_subclassed, is_subclassed
@@ -12,6 +14,12 @@ from .tracing import input_tensor
 
 
 def _clone_layer(layer):
+    """Keras's default `clone_function`. A Lambda, whose config would be code, is made again
+    from its function in memory (what Keras gives after `enable_unsafe_deserialization()`;
+    nothing is written or read)."""
+    if isinstance(layer, Lambda):
+        return Lambda(layer.function, output_shape=layer._lambda_output_shape, mask=layer.mask,
+                      arguments=dict(layer.arguments), name=layer.name, trainable=layer.trainable)
     return layer.__class__.from_config(layer.get_config())
 
 
@@ -49,6 +57,7 @@ def _clone_functional(model, inputs, clone_function):
     model) cloned once, and called as often as the original was (shared layers stay shared)."""
     made = {id(t): new for t, new in zip(model.inputs, inputs)}  # id(original tensor) -> new tensor
     clones, nested_calls = {}, {}  # id(layer or nested model) -> clone; id(call args) -> outputs
+    calls = {}  # id(a call's list of outputs) -> the new call's outputs (an LSTM's [output, h, c])
 
     def clone_of(item):
         if id(item) not in clones:   # an op on symbolic tensors is replayed, not cloned (symbolic_ops.py)
@@ -59,8 +68,15 @@ def _clone_functional(model, inputs, clone_function):
         if id(t) in made:
             continue
         if t.owner is None:
+            if t.call is not None and id(t.call) in calls:   # another output of a call made already
+                made[id(t)] = calls[id(t.call)][t.port]
+                continue
             args = [made[id(p)] for p in t.inputs]
-            made[id(t)] = clone_of(t.layer)(args[0] if len(args) == 1 else args)
+            out = _call(clone_of(t.layer), t.layer, args)
+            if t.call is not None:
+                calls[id(t.call)] = out
+                out = out[t.port]
+            made[id(t)] = out
             continue
         if id(t.call_args) not in nested_calls:
             args = [made[id(a)] for a in t.call_args]
@@ -70,8 +86,17 @@ def _clone_functional(model, inputs, clone_function):
         if any(t.layer is o for o in outs):
             made[id(t)] = nested_calls[id(t.call_args)][next(i for i, o in enumerate(outs) if t.layer is o)]
     outputs = [made[id(t)] for t in model.outputs]
-    return type(model)(inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs,
-                       name=model.name)
+    new_inputs = user_structure(model, inputs[0] if len(inputs) == 1 else inputs, "_input_keys")
+    new_outputs = user_structure(model, outputs[0] if len(outputs) == 1 else outputs, "_output_keys")
+    return type(model)(new_inputs, new_outputs, name=model.name)
+
+
+def _call(layer, original, args):
+    """Call a clone as the original was called: a recurrent layer given states takes them
+    as `initial_state` (Keras's `layer(x, initial_state=[h, c])`)."""
+    if len(args) > 1 and getattr(original, "layer_type", None) in ("SimpleRNN", "LSTM", "GRU", "Bidirectional"):
+        return layer(args[0], initial_state=args[1:])
+    return layer(args[0] if len(args) == 1 else args)
 
 
 def _tensors(outputs) -> list[KerasTensor]:

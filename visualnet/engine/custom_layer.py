@@ -310,9 +310,8 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         mask = {"mask": np.ones(zeros[0].shape[:-1], bool)} if self.takes_mask and zeros[0].ndim >= 3 else {}
         out = self._call_user(zeros if is_shape_list(input_shape) else zeros[0], False, mask)
         self._losses = saved
-        if isinstance(out, (list, tuple)):
-            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) returns {len(out)} tensors; VisualNet's "
-                             "models take custom layers with one output.")
+        if isinstance(out, (list, tuple)):   # called eagerly it may return several (symbolically refused)
+            return [(None, *np.shape(as_array(o))[1:]) for o in out]
         return (None, *np.shape(as_array(out))[1:])
 
     def get_config(self) -> dict:
@@ -343,6 +342,9 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
             shapes = [t.shape for t in items]
             self._build_for(shapes)
             shape = self._output_shape_for(shapes)
+            if isinstance(shape, list):
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) returns {len(shape)} tensors; "
+                                 "VisualNet's models take custom layers with one output.")
             return self._record_call(KerasTensor(shape, self, items))
         self._build_for([(None, *np.shape(as_array(t))[1:]) for t in items])
         if active_tape() is not None:
@@ -351,8 +353,10 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         self._clear_losses()
         out = self._call_user(inputs, training, kwargs)
         if isinstance(out, (list, tuple)):
-            return type(out)(as_tensor(np.array(as_array(o))) for o in out)
-        return as_tensor(np.array(as_array(out)))
+            out = type(out)(as_tensor(np.array(as_array(o))) for o in out)
+        else:
+            out = as_tensor(np.array(as_array(out)))
+        return eager_mask(self, inputs, out, mask)   # Keras's `_keras_mask` on the result
 
     def _call_user(self, inputs, training, kwargs):
         """`call` with Keras's arguments: `training` only when its signature takes it."""
@@ -381,6 +385,8 @@ class Layer(EngineLayer, metaclass=_LayerMeta):
         if self.output_shape is not None and [s[1:] for s in input_shapes] == [s[1:] for s in self.input_shapes]:
             return self.output_shape
         shape = self.compute_output_shape(input_shapes[0] if len(input_shapes) == 1 else input_shapes)
+        if isinstance(shape, list) and shape and isinstance(shape[0], tuple):   # several outputs
+            return shape
         return (None, *tuple(shape)[1:])
 
     # ------------------------------------------------------------------ the engine's protocol
@@ -448,3 +454,23 @@ def _overrides_compute_mask(cls) -> bool:
 def _first(masks):
     """The mask of a layer's first input (the engine hands one per input)."""
     return masks[0] if isinstance(masks, list) else masks
+
+
+def eager_mask(layer, inputs, out, mask=None):
+    """Keras's eager masks: a layer that supports masking sets `out._keras_mask` (each
+    output's, for several) to its `compute_mask(inputs, previous_mask)`, the previous mask
+    being the one passed or the one the input carries."""
+    if not layer.supports_masking:
+        return out
+    first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
+    previous = mask if mask is not None else getattr(first, "_keras_mask", None)
+    made = layer.compute_mask(inputs, previous)
+    if made is None:
+        return out
+    outs, masks = (out, made) if isinstance(out, (list, tuple)) else ([out], [made])
+    if not isinstance(masks, (list, tuple)):   # one mask for all, or theirs stacked into one array
+        masks = list(masks) if np.ndim(masks) == np.ndim(outs[0]) and len(masks) == len(outs) else [masks] * len(outs)
+    for o, m in zip(outs, masks):
+        if m is not None:
+            o._keras_mask = as_tensor(np.asarray(as_array(m), bool))
+    return out

@@ -17,9 +17,12 @@ from .tape import begin_pass
 
 class Executor:
     """A compiled plan over `graph` whose node ids map to built `layers`; `extra_outputs`:
-    further nodes whose results a multi-output model reads from `outputs` after `forward`."""
+    further nodes whose results a multi-output model reads after `forward` (`results()`);
+    `output_ports`: which output of each of these nodes is the model's (a layer with several
+    outputs, such as an LSTM's state; default 0 each). A node may be listed more than once."""
 
-    def __init__(self, graph: Graph, layers: dict, input_ids: list[str], output_id: str, extra_outputs=()):
+    def __init__(self, graph: Graph, layers: dict, input_ids: list[str], output_id: str, extra_outputs=(),
+                 output_ports=None):
         self.graph = graph
         order = topological_order(graph)
         self.output_ids = [output_id, *extra_outputs]
@@ -30,11 +33,10 @@ class Executor:
         self.layers = layers
         # nodes with several outputs: their result is a list; wires read one port of it
         self.multi = {n: count for n in self.order if (count := _output_count(layers[n])) > 1}
-        for o in [output_id, *extra_outputs]:
-            if o in self.multi:
-                raise ValueError(f"Layer '{layers[o].name}' has {self.multi[o]} outputs and ends the model: "
-                                 "a model output here is a layer with one output. Wire the outputs you need "
-                                 "into further layers (e.g. a Concatenate).")
+        self.output_ports = list(output_ports or [0] * len(self.output_ids))
+        for o, k in zip(self.output_ids, self.output_ports):
+            if k >= self.multi.get(o, 1):
+                raise ValueError(f"Layer '{layers[o].name}' has no output {k}: it has {self.multi.get(o, 1)}.")
         self._ported = bool(self.multi) or any(any(ps) for ps in self.ports.values())
         self.input_ids = list(input_ids)
         self.output_id = output_id
@@ -77,7 +79,8 @@ class Executor:
             return []
         while len(self._replicas) < count:
             layers = {n: layer.replica() if n in self.parents else layer for n, layer in self.layers.items()}
-            self._replicas.append(Executor(self.graph, layers, self.input_ids, self.output_id, self.output_ids[1:]))
+            self._replicas.append(Executor(self.graph, layers, self.input_ids, self.output_id, self.output_ids[1:],
+                                           self.output_ports))
         return self._replicas[:count]
 
     def forward(self, xs: list[np.ndarray], training: bool, fuse: bool | None = None) -> np.ndarray:
@@ -104,6 +107,11 @@ class Executor:
                 outputs[nid] = layer.forward([outputs[p] for p in parents], training)
         return outputs[self.output_id]
 
+    def results(self) -> list:
+        """The model's outputs from the last `forward`, in order (the port of a node with several)."""
+        outputs, multi = self.outputs, self.multi
+        return [outputs[o][k] if o in multi else outputs[o] for o, k in zip(self.output_ids, self.output_ports)]
+
     def _inputs(self, nid: str, parents) -> list:
         """The arrays wired into `nid`, each from its output port."""
         outputs, multi = self.outputs, self.multi
@@ -114,7 +122,7 @@ class Executor:
         outputs = self.outputs
         for nid, layer, parents in self._forward_plan:
             outputs[nid] = layer.forward(self._inputs(nid, parents), training)
-        return outputs[self.output_id]
+        return self.results()[0] if self.output_id in self.multi else outputs[self.output_id]
 
     def _forward_masked(self, training: bool) -> np.ndarray:
         """`forward` when the model makes masks: each node's mask (Keras's `compute_mask`)
@@ -133,7 +141,7 @@ class Executor:
                 mask = layer.compute_mask(ins, ms)
                 if mask is not None:
                     masks[nid] = mask
-        return outputs[self.output_id]
+        return self.results()[0] if self.output_id in self.multi else outputs[self.output_id]
 
     @property
     def makes_masks(self) -> bool:
@@ -143,21 +151,29 @@ class Executor:
     @property
     def output_mask(self) -> np.ndarray | None:
         """The mask of the model's output from the last `forward` (None without one)."""
-        return self.masks.get(self.output_id)
+        return self.output_masks[0]
 
     @property
     def output_masks(self) -> list:
-        """The mask of each output in `output_ids` from the last `forward` (None: none)."""
-        return [self.masks.get(o) for o in self.output_ids]
+        """The mask of each output in `output_ids` from the last `forward` (None: none; a
+        layer's further outputs, such as an RNN's states, have none)."""
+        return [None if k else self.masks.get(o) for o, k in zip(self.output_ids, self.output_ports)]
 
     def backward(self, dy, fused_activation: bool = False) -> None:
         """Back-propagate `dy` (the gradient of the output, or of the output layer's
         pre-activation when `fused_activation`; a list, one per output in `output_ids`
         (None: no loss), for several outputs) and fill every layer's `grads`."""
-        if type(dy) is list:
-            grads = {o: g for o, g in zip(self.output_ids, dy) if g is not None}
-        else:
-            grads = {self.output_id: dy}
+        if type(dy) is not list:
+            dy = [dy]
+        grads = {}
+        for o, k, g in zip(self.output_ids, self.output_ports, dy):
+            if g is None:
+                continue
+            if o in self.multi:   # one output of a layer with several: its slot in the layer's list
+                slots = grads.setdefault(o, [None] * self.multi[o])
+                slots[k] = g if slots[k] is None else slots[k] + g
+            else:
+                grads[o] = grads[o] + g if o in grads else g
         scratch = set()  # nodes whose gradient nothing else reads: a layer may write over it
         for twin in self._twins:
             for g in twin.grads.values():

@@ -18,12 +18,13 @@ from .freezing import TrainableState, trainable_key
 from .model_batch_api import BatchAPI
 from .model_outputs import call_eager
 from .model_steps import StepMethods, compile_without_loss, is_step_subclass, overridden
-from .model_structure import flatten_io, pack_outputs, user_structure
+from .model_structure import flatten_io, output_names, output_shapes, output_values, pack_outputs, user_structure
 from .layers import layer_class
 from .naming import auto_name
 from .nesting import call_symbolic
 from .parameters import ParameterStore
 from .python_nodes import graph_input_shapes, python_layers, refuse_python_nodes, weight_holders
+from .symbolic_ops import is_op_layer
 from .subclassed import (AutoConfig, build_subclassed, init_subclassed, is_subclassed,
                          summary_text as subclassed_summary, track)
 from .summary import summary_text
@@ -90,7 +91,7 @@ class Model(TrainableState, BatchAPI, StepMethods, AutoConfig):
             layers[node.id] = layer_class(node.type)(name=node.name, **node.params)
         model = cls.__new__(cls)
         model._reset(name)
-        model._install(graph, layers, [n.id for n in graph.input_nodes()], [graph.output_nodes()[0].id])
+        model._install(graph, layers, [n.id for n in graph.input_nodes()], [n.id for n in graph.output_nodes()])
         return model
 
     def to_graph(self) -> Graph:
@@ -123,15 +124,17 @@ class Model(TrainableState, BatchAPI, StepMethods, AutoConfig):
         return list(self._output_ids)
 
     def _install_trace(self, t) -> None:
-        self._install(t.graph, t.layers, t.input_ids, t.output_ids, t.owners, t.tensors)
+        self._install(t.graph, t.layers, t.input_ids, t.output_ids, t.owners, t.tensors, t.output_ports)
 
     def _install(self, graph: Graph, layers: dict, input_ids: list[str], output_ids: list[str], owners=None,
-                 tensors=None) -> None:
+                 tensors=None, output_ports=None) -> None:
         """Build the layers of a traced graph; `owners` maps the nodes of nested models to
-        them, `tensors` are the model's (inputs, outputs) (made when not given)."""
+        them, `tensors` are the model's (inputs, outputs) (made when not given),
+        `output_ports` which output of its node each model output is (default 0 each)."""
         self._graph = graph
         self._layers_by_id = layers
         self._input_ids, self._output_ids, self._output_id = input_ids, list(output_ids), output_ids[0]
+        self._output_ports = list(output_ports or [0] * len(output_ids))
         self._owners = dict(owners or {})
         for nid, layer in layers.items():
             layer.node_id = nid
@@ -144,11 +147,11 @@ class Model(TrainableState, BatchAPI, StepMethods, AutoConfig):
             engine_build(layers[nid], shapes[nid])
         if tensors is None:
             missing_tensors(graph, layers, self._order)
-            tensors = ([layers[n].output for n in input_ids], [layers[n].output for n in self._output_ids])
+            tensors = ([layers[n].output for n in input_ids], output_values(self, lambda layer: layer.output))
         self._tensors = tensors
         self._store = ParameterStore(weight_holders([layers[n] for n in self._order]), self.trainable)
         self._store_key = trainable_key(self)
-        self._executor = Executor(graph, layers, input_ids, self._output_id, self._output_ids[1:])
+        self._executor = Executor(graph, layers, input_ids, self._output_id, self._output_ids[1:], self._output_ports)
         self._executor.plan_gradients(self.trainable)
         self.built = True
         if self.compiled is not None:
@@ -158,7 +161,16 @@ class Model(TrainableState, BatchAPI, StepMethods, AutoConfig):
     @property
     def layers(self) -> list:
         """The model's layers in Keras's order, a nested model as one layer (a subclassed
-        model's: the layers its attributes hold)."""
+        model's: the layers its attributes hold). As in Keras 3, the ops applied to symbolic
+        tensors (`x * 2`, `ops.concatenate`) are no layers: `operations` lists them too."""
+        if is_subclassed(self):
+            return list(self._tracked)
+        return [item for item in self.operations if not is_op_layer(item)]
+
+    @property
+    def operations(self) -> list:
+        """Keras's `model.operations`: the layers and the ops on symbolic tensors, in order
+        (what `summary()` and the config list)."""
         if is_subclassed(self):
             return list(self._tracked)
         out = []
@@ -192,13 +204,18 @@ class Model(TrainableState, BatchAPI, StepMethods, AutoConfig):
         return user_structure(self, _single(self.outputs), "_output_keys")
 
     @property
+    def output_names(self) -> list[str]:
+        """Keras's `output_names`: each output's layer name (a dict output's key)."""
+        return output_names(self)
+
+    @property
     def input_shape(self):
         shapes = [self._layers_by_id[n].output_shape for n in self._input_ids]
         return shapes[0] if len(shapes) == 1 else shapes
 
     @property
     def output_shape(self):
-        shapes = [self._layers_by_id[n].output_shape for n in self._output_ids]
+        shapes = output_shapes(self)
         return shapes[0] if len(shapes) == 1 else shapes
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .callbacks import keras_logs
 from .compiled import require_compiled
 from .data_adapter import as_inputs, as_model_targets, sample_weights
 from .loop import evaluate_arrays
@@ -84,6 +85,6 @@ class BatchAPI:
 def _results(logs: dict, return_dict: bool):
     """Keras's return value: the logs, their one value, or their values in order."""
     if return_dict:
-        return logs
+        return keras_logs(logs)   # keys sorted, as Keras's
     values = list(logs.values())
     return values[0] if len(values) == 1 else values

@@ -7,7 +7,7 @@ import numpy as np
 
 from .data_adapter import as_inputs
 from .layers.augmentation import called_without_training
-from .model_structure import pack_outputs
+from .model_structure import output_shapes, pack_outputs
 from .prediction import parallel_layers, prediction_chunk
 from .variables import as_tensor
 
@@ -20,7 +20,7 @@ def call_eager(model, x, training=None):
     ex = model._executor
     with called_without_training(training is None):
         y = ex.forward(xs, training=bool(training), fuse=False)
-    outs = [as_tensor((y if n == ex.output_id else ex.outputs[n]).copy()) for n in model._output_ids]
+    outs = [as_tensor(np.array(r)) for r in ex.results()]
     return pack_outputs(model, outs[0] if len(outs) == 1 else outs)
 
 
@@ -32,8 +32,8 @@ def predict_outputs(model, x) -> list[np.ndarray]:
     with parallel_layers(model):
         for start in range(0, n, chunk):
             ex.forward([a[start:start + chunk] for a in xs], training=False, fuse=True)
-            for part, nid in zip(parts, model._output_ids):
-                part.append(ex.outputs[nid].copy())
+            for part, result in zip(parts, ex.results()):
+                part.append(result.copy())
     return [np.concatenate(p) if p else np.empty((0, *s[1:]), np.float32)
-            for p, s in zip(parts, model.output_shape)]
+            for p, s in zip(parts, output_shapes(model))]
 

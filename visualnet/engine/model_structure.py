@@ -68,3 +68,42 @@ def user_structure(model, tensors, which: str):
         return tensors
     by_key = dict(zip(sorted(keys), tensors if isinstance(tensors, (list, tuple)) else [tensors]))
     return {k: by_key[k] for k in keys}
+
+
+def output_values(model, read) -> list:
+    """`read(layer)` for each model output, the port's item where the layer has several
+    outputs (an LSTM's `[output, h, c]`: `Model(x, [h, c])` reads items 1 and 2)."""
+    ports = model.__dict__.get("_output_ports") or [0] * len(model._output_ids)
+    values = []
+    for nid, port in zip(model._output_ids, ports):
+        layer = model._layers_by_id[nid]
+        value = read(layer)
+        values.append(value[port] if getattr(layer, "output_count", 1) > 1 else value)
+    return values
+
+
+def output_shapes(model) -> list:
+    """The shape of each model output, in order."""
+    return output_values(model, lambda layer: layer.output_shapes if getattr(layer, "output_count", 1) > 1
+                         else layer.output_shape)
+
+
+def output_refs(model) -> list[tuple[str, int]]:
+    """(node id, output port) of each model output, in order: port k of a layer with several
+    outputs (`Model(x, [state_h, state_c])` reads ports 1 and 2 of its LSTM), else 0."""
+    ports = model.__dict__.get("_output_ports") or [0] * len(model.output_node_ids)
+    return list(zip(model.output_node_ids, ports))
+
+
+def given_keys(model, which: str) -> list | None:
+    """The keys of `Model(inputs={...})` (`which="inputs"`) or `Model(outputs={...})`
+    (`"outputs"`) in the user's order, else None."""
+    return _keys(model, "_input_keys" if which == "inputs" else "_output_keys") or None
+
+
+def graph_describes(model) -> bool:
+    """Whether the model's graph says all it returns (one output, port 0, no dicts), so its
+    Keras file can be written from the graph; otherwise from its config (several outputs,
+    an LSTM's state as an output, dict inputs or outputs)."""
+    refs = output_refs(model)
+    return len(refs) == 1 and refs[0][1] == 0 and not given_keys(model, "inputs") and not given_keys(model, "outputs")

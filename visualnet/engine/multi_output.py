@@ -14,7 +14,7 @@ import numpy as np
 
 from . import losses, metrics as metrics_mod
 from .loop import Mean, logs_of
-from .model_structure import has_output_dict, output_names
+from .model_structure import has_output_dict, output_names, output_shapes
 from .prediction import parallel_layers
 from .penalties import penalty_of_pass
 from .steps.python import added_losses, apply_gradients
@@ -44,6 +44,37 @@ def per_output(value, names: list[str], what: str, default=None) -> list:
                              f"pass one per output or a dict by output name. Received {what}={value!r}.")
         return list(value)
     return [value] * len(names)
+
+
+def single_output_args(model, loss, metrics, loss_weights):
+    """compile()'s (loss, metrics) for a model with one output, given as Keras also takes
+    them: a list of one, or a dict keyed by the output's name (`loss={"dense": "mse"}`);
+    loss_weights of 1 (one number, a list of one or a dict) change nothing."""
+    names = output_names(model)
+
+    def one(value, what):
+        if isinstance(value, dict):
+            if list(value) != names:
+                raise ValueError(f"Expected keys {names} in {what} dict, but found {what}.keys()={list(value)}")
+            return value[names[0]]
+        if isinstance(value, (list, tuple)) and what == "loss":
+            if len(value) != 1:
+                raise ValueError(f"Model '{model.name}' has one output; compile() got {len(value)} losses. "
+                                 f"Received loss={value!r}")
+            return value[0]
+        return value
+
+    loss = one(loss, "loss")
+    if isinstance(metrics, dict):
+        metrics = one(metrics, "metrics")
+        metrics = None if metrics is None else list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+    if loss_weights is not None:
+        weight = one(loss_weights, "loss_weights")
+        weight = weight[0] if isinstance(weight, (list, tuple)) and len(weight) == 1 else weight
+        if weight is not None and float(weight) != 1.0:
+            raise ValueError(f"Model '{model.name}' has one output: VisualNet weights the losses of models with "
+                             f"several outputs only. Scale the loss instead. Received loss_weights={loss_weights!r}")
+    return loss, metrics
 
 
 class _OutputMetric:
@@ -148,7 +179,7 @@ class OutputLosses:
 
 
 def _output_shapes(model) -> list:
-    return [model._layers_by_id[n].output_shape for n in model._output_ids]
+    return output_shapes(model)
 
 
 def _metric_weight(mask):
@@ -159,7 +190,7 @@ def train_step(model, xs, ys, sample_weight=None) -> float:
     """One optimizer step of a model with several outputs; returns the total loss."""
     c, ex = model.compiled, model._executor
     ex.forward(xs, training=True)
-    preds = [ex.outputs[o] for o in ex.output_ids]
+    preds = ex.results()
     masks = ex.output_masks
     spec = c.outputs
     total, grads = spec.losses_and_grads(ys, preds, sample_weight, masks, spec.trackers)
@@ -193,7 +224,7 @@ def evaluate_batches(model, batches, prefix="", should_stop=None, callbacks=None
             if callbacks is not None:
                 callbacks.on_test_batch_begin(batch)
             ex.forward([a[idx] for a in xs], training=False)
-            preds = [ex.outputs[o] for o in ex.output_ids]
+            preds = ex.results()
             masks = ex.output_masks
             loss, _ = spec.losses_and_grads(yb, preds, None if weights is None else weights[idx], masks, trackers,
                                             need_grad=False)

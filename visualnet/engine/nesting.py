@@ -37,7 +37,8 @@ def call_symbolic(model, inputs):
                 made[nid] = call
             else:
                 made[nid] = KerasTensor(shapes[0], layer, ins, owner=model, call_args=items)
-    outs = [made[n] for n in model._output_ids]
+    ports = model.__dict__.get("_output_ports") or [0] * len(model._output_ids)
+    outs = [made[n][k] if isinstance(made[n], list) else made[n] for n, k in zip(model._output_ids, ports)]
     return outs[0] if len(outs) == 1 else outs
 
 

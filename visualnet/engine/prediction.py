@@ -88,8 +88,11 @@ def predict(model, x, batch_size=None, verbose="auto", callbacks=None):
     out = np.empty((n, *model.output_shape[1:]), dtype=np.float32) if None not in model.output_shape[1:] else None
     if callbacks and out is not None:
         return _predict_with_callbacks(model, xs, n, out, batch_size, callbacks, verbose)
-    with parallel_layers(model, predicting=True):  # chunks of prediction_chunk samples, whatever the batch size
-        return forward_predict(model, xs, 0, n, prediction_chunk(model), out)
+    # chunks of prediction_chunk samples, whatever the batch size; a model running user code
+    # (whose call may mix samples, as ops.tensordot over the batch does) in Keras's batches
+    chunk = clipped(batch_size or 32, n) if model._executor._python else prediction_chunk(model)
+    with parallel_layers(model, predicting=True):
+        return forward_predict(model, xs, 0, n, chunk, out)
 
 
 def _predict_with_callbacks(model, xs, n, out, batch_size, callbacks, verbose):

@@ -106,7 +106,8 @@ def summary_text(model, line_length: int | None = None) -> str:
              _rule(widths, "┏", "┳", "┓", "━"),
              *_row(headers, widths, aligns, "┃", "┃", "┃"),
              _rule(widths, "┡", "╇", "┩", "━")]
-    layers = model.layers
+    layers = model.layers if "Sequential" in {c.__name__ for c in type(model).__mro__} \
+        else model.operations   # a functional model's ops on symbolic tensors too, as Keras shows them
     nodes = {id(item): nids for item, nids in groups}  # id(layer or nested model) -> its node ids
     ref = {n: f"{item.name}[{c}][0]" for item, nids in groups  # node id -> "name[call][0]", as Keras shows it
            for c, call in enumerate(calls_of(model, item, nids)) for n in call}

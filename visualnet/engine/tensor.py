@@ -29,6 +29,14 @@ class KerasTensor:
     def name(self) -> str:
         return self.layer.name
 
+    @property
+    def _keras_mask(self):
+        """Keras's symbolic mask: a (batch, steps) boolean tensor when a mask reaches this
+        tensor (Embedding's mask_zero, Masking, passed on by the layers since), else None."""
+        from .layers.public_masks import symbolic_mask
+
+        return symbolic_mask(self)
+
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, name={self.name}>"
 

@@ -5,7 +5,8 @@ stands for them in `model.layers`, `summary()` and the config. A layer called mo
 once (shared; a nested model called twice shares all its layers) has a node per call:
 the first is the layer, each further one its `call_twin()`, listed in `owners` under the
 layer (or the nested model). The outputs of a call with several (an LSTM's `[output, h, c]`
-with return_state) share one node; a wire records which output it reads (`Edge.src_port`)."""
+with return_state) share one node; a wire records which output it reads (`Edge.src_port`),
+and so does a model output (`Trace.output_ports`: `Model(x, [state_h, state_c])`)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ from .tensor import KerasTensor
 
 
 class Trace:
-    """A traced model: the graph, {node id: layer}, input and output node ids, the input
-    and output tensors, and {node id: nested model} for the layers of nested models
-    ({node id: shared layer} for a shared layer's further calls)."""
+    """A traced model: the graph, {node id: layer}, input and output node ids (and which
+    output of its node each model output is), the input and output tensors, and {node id:
+    nested model} for the layers of nested models ({node id: shared layer} for a shared
+    layer's further calls)."""
 
-    def __init__(self, graph, layers, input_ids, output_ids, tensors, owners):
+    def __init__(self, graph, layers, input_ids, output_ids, tensors, owners, output_ports=None):
         self.graph, self.layers = graph, layers
         self.input_ids, self.output_ids = input_ids, output_ids
+        self.output_ports = list(output_ports or [0] * len(output_ids))
         self.tensors, self.owners = tensors, owners
 
 
@@ -78,16 +81,11 @@ def trace(inputs, outputs) -> Trace:
 
     for t in inputs + outputs:
         visit(t)
-    for t in outputs:
-        if t.call is not None:
-            raise ValueError(f"A model output is output {t.port} of layer '{t.layer.name}', which has "
-                             f"{len(t.call)} outputs; VisualNet's model outputs are layers with one output. "
-                             "Wire the outputs you need into further layers (e.g. a Concatenate or a Dense).")
     misuses = string_input_misuses(graph)   # text feeds only a TextVectorization (graph/string_inputs.py)
     if misuses:
         raise ValueError(misuse_message(*misuses[0]))
     return Trace(graph, layers, [node_of[t.call_key] for t in inputs], [node_of[t.call_key] for t in outputs],
-                 (inputs, outputs), owners)
+                 (inputs, outputs), owners, [t.port if t.call is not None else 0 for t in outputs])
 
 
 def layer_order(graph: Graph, layers: dict, output_ids: list[str], owners: dict) -> list[str]:

@@ -11,7 +11,7 @@ train batch by batch (generator_training.py); several outputs are multi_output.p
 from __future__ import annotations
 
 from . import custom_fit
-from .callbacks import CallbackList, History, ProgbarLogger, format_logs
+from .callbacks import CallbackList, History, ProgbarLogger, keras_logs
 from .custom_fit import uses_custom_step
 from .data_adapter import (as_inputs, as_model_targets, as_targets, check_batch_size, clipped, is_dataset,
                            sample_weights, unpack_dataset)
@@ -22,6 +22,7 @@ from .compiled import compile_model, require_compiled
 from .model_outputs import predict_outputs
 from .multi_output import results_in_order
 from .prediction import predict as predict_arrays
+from .progress_line import FinishedLine
 from .rng import global_rng
 from .session import TrainingSession
 
@@ -97,10 +98,12 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, s
                                    return_dict=return_dict)
     cbs = CallbackList(callbacks or [])
     cbs.set_model(model)
+    progress = FinishedLine(verbose)   # Keras's finished line (progress_line.py)
     if is_batch_source(x):
         check_source_args(x, "x", y, sample_weight)
         it = EpochIterator(x, steps)
-        cbs.set_params({"steps": it.num_batches, "verbose": verbose})
+        steps = it.num_batches
+        cbs.set_params({"steps": steps, "verbose": verbose})
         cbs.on_test_begin()
         logs = evaluate_source(model, it, callbacks=cbs)
     else:
@@ -109,15 +112,15 @@ def evaluate(model, x, y, batch_size=None, verbose="auto", sample_weight=None, s
         n = len(xs[0])
         y = as_model_targets(model, y, n)
         batch_size = check_batch_size(batch_size)
-        cbs.set_params({"steps": -(-n // clipped(batch_size, n)), "verbose": verbose})
+        steps = -(-n // clipped(batch_size, n))
+        cbs.set_params({"steps": steps, "verbose": verbose})
         cbs.on_test_begin()
         logs = evaluate_arrays(model, xs, y, batch_size, weights=sample_weights(y, sample_weight, None),
                                callbacks=cbs)
     cbs.on_test_end(logs)
-    if verbose:
-        print(format_logs(logs))
+    progress.finish(steps or 0, logs)
     if return_dict:
-        return logs
+        return keras_logs(logs)   # keys sorted, as Keras's; the list below keeps loss first
     values = list(logs.values()) if c.outputs is None else results_in_order(model, logs)
     return values[0] if len(values) == 1 else values
 
@@ -132,7 +135,10 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     if len(model._output_ids) > 1:
         x, _, _ = unpack_dataset(x, None, batch_size)
         return predict_outputs(model, x)
-    return predict_arrays(model, x, batch_size=batch_size, verbose=verbose, callbacks=callbacks)
+    progress = FinishedLine(verbose)   # Keras's finished line (progress_line.py)
+    out = predict_arrays(model, x, batch_size=batch_size, verbose=verbose, callbacks=callbacks)
+    progress.finish(-(-len(out) // (batch_size or 32)))
+    return out
 
 
 __all__ = ["compile_model", "evaluate", "fit", "predict"]

@@ -24,8 +24,10 @@ from ..engine.custom_layer import is_python_layer
 from ..engine.python_nodes import python_layers
 from ..engine.symbolic_ops import is_op_layer
 from ..engine.layers.base import Layer as EngineLayer
+from ..engine.model_structure import graph_describes
 from ..engine.nesting import is_model
 from ..engine.subclassed import is_subclassed
+from ..graph import keras_order
 from ..graph.registry import snake_case
 from .atomic import write_atomic
 from .errors import KerasFileError
@@ -80,6 +82,35 @@ def file_has_ops(filepath) -> bool:
     layers = (config.get("config") or {}).get("layers") if isinstance(config.get("config"), dict) else None
     return any(isinstance(e, dict) and str(e.get("module", "")).startswith("keras.src.ops")
                and e.get("class_name") not in MASK_OPS for e in layers or [])   # (how Masking's mask was computed)
+
+
+def needs_model_config(model) -> bool:
+    """Whether a functional model's file is written from its config (model_config.py), as
+    one with custom layers is, because its graph cannot say what it returns: several
+    outputs, an output of a layer with several (an LSTM's state), or dict inputs/outputs."""
+    if not getattr(model, "built", False) or is_subclassed(model) or not hasattr(model, "output_node_ids"):
+        return False
+    return not graph_describes(model)
+
+
+def file_needs_model_config(filepath) -> bool:
+    """Whether a `.keras` file's functional config returns what a graph cannot say (see
+    `needs_model_config`): then this module reads it."""
+    if not str(filepath).lower().endswith(".keras"):
+        return False
+    try:
+        z, config = read_keras_config(Path(filepath))
+    except (KerasFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return False                 # the reader that follows reports the file's problem
+    z.close()
+    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    outs, ins = inner.get("output_layers"), inner.get("input_layers")
+    if isinstance(outs, dict) or isinstance(ins, dict):
+        return True
+    if not isinstance(outs, list) or not outs:
+        return False
+    outs = [outs] if isinstance(outs[0], str) else outs
+    return len(outs) > 1 or any(isinstance(o, list) and len(o) > 2 and o[2] != 0 for o in outs)
 
 
 # ---------------------------------------------------------------------- the weights layout
@@ -152,7 +183,8 @@ def model_groups(model) -> list[tuple[str, object, list]]:
         attrs = {k: v for k, v in model.__dict__.items() if not k.startswith("_")}
         return attribute_groups({**attrs, "layers": model.layers}, "", set())
     graph, sequential = model.traced_graph, _is_sequential(model)
-    order = keras3_layer_order(graph, sequential)
+    outputs = list(dict.fromkeys(model.output_node_ids))   # every output (a model may have several)
+    order = keras3_layer_order(graph, sequential) if sequential else keras_order(graph, outputs)
     order = [n for n in order if not is_op_layer(model.layers_by_node_id[n])]   # Keras walks Layers, not ops
     visited, out = set(), []
     for nid, name in zip(order, keras3_group_names(graph, order)):
@@ -218,7 +250,8 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
 
     path = Path(filepath)
     if not path.name.lower().endswith(".keras"):
-        raise ValueError(f"A model with custom layers is saved as a .keras file by VisualNet. Received: "
+        what = "custom layers" if has_custom_layers(model) else "several outputs (or dict inputs or outputs)"
+        raise ValueError(f"A model with {what} is saved as a .keras file by VisualNet. Received: "
                          f"filepath={filepath}")
     config = model_entry(model)
     cfg = make_compile_config(model, "keras3")

@@ -258,17 +258,32 @@ def compile_from_config(model, cfg: dict, custom_objects=None) -> None:
         if isinstance(opt, dict):
             cls = optimizer_class(opt.get("class_name"))
             opt = cls.from_config(_accepted(cls, dict(opt.get("config") or {})))
-        loss = cfg.get("loss")
-        custom = from_entry(loss, custom_objects)
-        if custom is not None:
-            loss = custom
-        elif isinstance(loss, dict):
-            loss = losses.deserialize({"class_name": loss.get("class_name"), "config": {   # compile() takes objects
-                k: v for k, v in (loss.get("config") or {}).items() if k not in ("dtype",)}})
+        def loss_of(loss):
+            custom = from_entry(loss, custom_objects)
+            if custom is not None:
+                return custom
+            if isinstance(loss, dict) and "class_name" not in loss:   # per output: {"a": "mse", ...}
+                return {k: loss_of(v) for k, v in loss.items()}
+            if isinstance(loss, list):
+                return [loss_of(v) for v in loss]
+            if isinstance(loss, dict):
+                return losses.deserialize({"class_name": loss.get("class_name"), "config": {   # compile() takes objects
+                    k: v for k, v in (loss.get("config") or {}).items() if k not in ("dtype",)}})
+            return loss
+
+        def metrics_of(metrics):
+            return [m if isinstance(m, str) else metric_from_entry(m) for m in _flatten(metrics)
+                    if isinstance(m, str) or metric_from_entry(m) is not None]
+
+        loss = loss_of(cfg.get("loss"))
         metrics = cfg.get("metrics") or []
-        if isinstance(metrics, list):
-            metrics = [m if isinstance(m, str) else metric_from_entry(m) for m in _flatten(metrics)
-                       if isinstance(m, str) or metric_from_entry(m) is not None]
+        several = len(getattr(model, "output_node_ids", ())) > 1
+        if isinstance(metrics, dict):   # per output, by name
+            metrics = {k: metrics_of(v or []) for k, v in metrics.items()}
+        elif isinstance(metrics, list) and several and any(isinstance(m, list) or m is None for m in metrics):
+            metrics = [metrics_of(m or []) for m in metrics]   # per output, in order
+        elif isinstance(metrics, list):
+            metrics = metrics_of(metrics)
         model.compile(optimizer=opt or "rmsprop", loss=loss, metrics=metrics)
     except (ValueError, TypeError, KeyError) as exc:
         warnings.warn(f"The model's training settings could not be restored ({exc}); it is loaded uncompiled.",

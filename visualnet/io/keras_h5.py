@@ -226,7 +226,8 @@ def read_legacy_weights(group, graph: Graph) -> dict[str, list]:
         return names_attr(group[lname], "weight_names", f"Layer '{lname}' in the file")
 
     with_weights = [n for n in file_names if n in group and weight_names(n)]
-    by_name = all(graph.nodes[nid].name in with_weights for nid in want)
+    lowered = getattr(graph, "keras_weight_groups", None) or {}  # issue 23: an RNN(cell)'s weights
+    by_name = all(graph.nodes[nid].name in with_weights or graph.nodes[nid].name in lowered for nid in want)
     if not by_name and len(with_weights) != len(want):
         raise KerasFileError(f"The file has weights for {len(with_weights)} layers; the model has "
                              f"{len(want)} layers with weights.")
@@ -234,8 +235,10 @@ def read_legacy_weights(group, graph: Graph) -> dict[str, list]:
     for i, nid in enumerate(want):
         node = graph.nodes[nid]
         lname = node.name if by_name else with_weights[i]
-        names = weight_names(lname)
         specs = shapes[nid]
+        names = weight_names(lname) if not (by_name and node.name in lowered) else \
+            weight_names(lowered[node.name][2])[lowered[node.name][3]:][:len(specs)]   # issue 23: keras_rnn_cells.py
+        lname = lowered[node.name][2] if by_name and node.name in lowered else lname
         if len(names) != len(specs):
             raise KerasFileError(f"Layer '{node.name}' needs {len(specs)} weights "
                                  f"({', '.join(w.name for w in specs)}); the file has {len(names)}.")
@@ -351,19 +354,23 @@ def read_keras3_weights(f: h5py.File, graph: Graph, sequential: bool) -> dict[st
                 recorded[text_attr(g["vars"], "name", f"Group '{gname}'")] = gname
             except KerasFileError:
                 pass
-    names = [graph.nodes[n].name for n in order]
+    lowered = getattr(graph, "keras_weight_groups", None) or {}  # issue 23: an RNN(cell)'s own groups
+    names = [graph.nodes[n].name for n in order if graph.nodes[n].name not in lowered]
     use_names = all(n in recorded for n in names)
     out: dict[str, list] = {}
     for nid, gname in zip(order, groups):
         node = graph.nodes[nid]
         specs = shapes[nid]
-        gname = recorded[node.name] if use_names else gname
+        gname = lowered[node.name][0] if node.name in lowered else recorded[node.name] if use_names else gname
         if not specs:
             continue
         if gname not in layers or not isinstance(layers[gname], h5py.Group):
             raise KerasFileError(f"The weights of layer '{node.name}' (group 'layers/{gname}') are missing.")
+        groups_of = node.spec.keras.weight_groups(node.params, len(specs))
+        if node.name in lowered:  # issue 23: keras_rnn_cells.py
+            groups_of = [(lowered[node.name][1], len(specs))]
         arrays, start = [], 0
-        for sub, count in node.spec.keras.weight_groups(node.params, len(specs)):
+        for sub, count in groups_of:
             holder = layers[gname].get(sub) if sub else layers[gname]
             vars_ = holder.get("vars") if isinstance(holder, h5py.Group) else None
             if not isinstance(vars_, h5py.Group):

@@ -23,6 +23,7 @@ from ..naming import auto_name
 from ..tape import TapeTensor, active_tape
 from ..tensor import KerasTensor
 from ..variables import Variable, as_tensor
+from .public_masks import keras_form, with_eager_mask
 
 _COMMON = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape")
 
@@ -32,6 +33,11 @@ class Layer:
 
     layer_type = ""
     positional: tuple[str, ...] | None = None  # Keras's positional order when it differs from the registry's
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "compute_mask" in cls.__dict__ and cls.__module__.startswith(__package__):   # built-in layers:
+            cls.compute_mask = keras_form(cls.__dict__["compute_mask"])   # Keras's public form too (public_masks.py)
 
     def __init__(self, *args, **kwargs):
         spec = self.spec
@@ -75,6 +81,9 @@ class Layer:
         self.name = common.get("name") or auto_name(spec.default_name)
         self.trainable = bool(common.get("trainable", True))
         dtype = common.get("dtype")
+        if isinstance(dtype, dict):              # Keras's config form: a serialized DTypePolicy
+            dtype = (dtype.get("config") or {}).get("name")
+        dtype = getattr(dtype, "name", dtype) if not isinstance(dtype, (str, type)) else dtype
         if dtype not in (None, "float32", np.float32):
             raise ValueError(f"VisualNet computes in float32. Received: dtype={dtype!r}")
         self.declared_input_shape = _declared_shape(common)
@@ -360,10 +369,16 @@ class Layer:
         if self._without_batch(arrays):   # Keras's layers take one sample without its batch axis
             return as_tensor(np.asarray(self([a[None] for a in arrays] if many else arrays[0][None], training))[0])
         self.build([(None, *a.shape[1:]) for a in arrays])
-        y = self.forward(arrays, bool(training))
+        masks = [getattr(a, "_keras_mask", None) for a in items]   # Keras's eager masks (public_masks.py)
+        if self.takes_mask and masks[0] is not None:
+            y = self.forward(arrays, bool(training), mask=masks if getattr(self, "takes_all_masks", False)
+                             else np.asarray(masks[0], bool))
+        else:
+            y = self.forward(arrays, bool(training))
         if isinstance(y, list):   # several outputs
             return [as_tensor(a.copy()) for a in y]
-        return as_tensor(y.copy() if any(y is a for a in arrays) or self._owns(y) else y)
+        out = as_tensor(y.copy() if any(y is a for a in arrays) or self._owns(y) else y)
+        return with_eager_mask(self, out, arrays, masks)
 
     def _without_batch(self, arrays: list) -> bool:
         """Whether eager inputs of rank 1 are one sample (`Embedding(...)(positions)`): the
@@ -425,6 +440,8 @@ class Layer:
     def compute_mask(self, inputs: list[np.ndarray], masks: list) -> np.ndarray | None:
         """The output's mask, from the inputs and their masks (called after `forward`)."""
         return masks[0] if self.supports_masking else None
+
+    compute_mask = keras_form(compute_mask, base=True)   # `compute_mask(x, mask)` returns mask, as Keras's
 
     @property
     def makes_mask(self) -> bool:

@@ -21,7 +21,8 @@ class Masking(Layer):
         return x * self._keep
 
     def compute_mask(self, inputs, masks):
-        return self._keep[..., 0]
+        x = inputs[0]   # from the inputs (not forward's record), so that Keras's compute_mask(x) works alone
+        return (x != x.dtype.type(self.config["mask_value"])).any(axis=-1)
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         return [dy * self._keep]
