@@ -14,6 +14,13 @@ from .engine.tensor_ops import (  # noqa: F401
     sqrt, square, squeeze, stack, std, stop_gradient, subtract, sum, swapaxes, take, take_along_axis, tanh,
     tensordot, transpose, true_divide, var, where, zeros, zeros_like,
 )
+from .engine.ops_activations import *  # noqa: F401,F403,E402  (issue 23: the rest of keras.ops, by kind)
+from .engine.ops_arrays import *  # noqa: F401,F403,E402
+from .engine.ops_control import *  # noqa: F401,F403,E402
+from .engine.ops_elementwise import *  # noqa: F401,F403,E402
+from .engine.ops_linalg import *  # noqa: F401,F403,E402
+from .engine.ops_nn import *  # noqa: F401,F403,E402
+from .engine.ops_reductions import *  # noqa: F401,F403,E402
 
 
 def _symbolic_namespace() -> None:
@@ -21,9 +28,46 @@ def _symbolic_namespace() -> None:
     from .engine.symbolic_ops import symbolic
 
     for _name, _fn in list(globals().items()):
-        if callable(_fn) and not _name.startswith("_") and str(getattr(_fn, "__module__", "")).startswith(
+        if callable(_fn) and not _name.startswith("_") and _name not in _PLAIN and str(getattr(_fn, "__module__", "")).startswith(
                 "visualnet.engine"):
             globals()[_name] = symbolic(_fn, _name)
 
 
+_PLAIN = ("is_tensor", "dtype", "custom_gradient")   # about tensors, not ops on them
 _symbolic_namespace()
+
+
+def _namespace(names, doc: str):
+    import types
+
+    space = types.SimpleNamespace(**{name: globals()[name] for name in names})
+    space.__doc__ = doc
+    return space
+
+
+def _image_namespace():
+    import types
+
+    from .engine import ops_image
+    from .engine.symbolic_ops import symbolic
+
+    space = types.SimpleNamespace(**{name: symbolic(getattr(ops_image, name), name) for name in ops_image.__all__})
+    space.__doc__ = "`ops.image.resize(...)`: Keras's image ops on channels_last images (engine/ops_image.py)."
+    return space
+
+
+nn = _namespace(
+    ("average_pool", "batch_normalization", "binary_crossentropy", "categorical_crossentropy", "celu", "conv",
+     "conv_transpose", "ctc_loss", "depth_to_space", "depthwise_conv", "dot_product_attention", "elu", "gelu", "glu", "hard_shrink",
+     "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid",
+     "log_softmax", "max_pool", "moments", "multi_hot", "normalize", "one_hot", "psnr", "relu", "relu6",
+     "rms_normalization", "selu", "separable_conv", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+     "softsign", "space_to_depth", "sparse_categorical_crossentropy", "sparse_plus", "sparse_sigmoid", "squareplus", "swish",
+     "tanh_shrink", "threshold"),
+    "`ops.nn.sigmoid(x)`: the neural-network ops Keras also groups under `keras.ops.nn` (issue 23), the same "
+    "functions as at the top level.")
+linalg = _namespace(
+    ("cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "matrix_rank", "norm", "pinv", "qr",
+     "solve", "solve_triangular", "svd"),
+    "`ops.linalg.inv(x)`: Keras's `keras.ops.linalg`, the same functions as at the top level.")
+image = _image_namespace()

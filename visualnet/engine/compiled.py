@@ -6,7 +6,45 @@ import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
 from .freezing import sync_trainable
-from .multi_output import OutputLosses, is_multi_output
+from .multi_output import OutputLosses, is_multi_output, single_output_args
+
+
+class AddedLossesOnly(losses.Loss):
+    """The loss of `compile()` without one: zero, so training minimises what the model adds
+    (`add_loss`, regularizers) alone, as Keras does."""
+
+    needs_targets = False   # fit(x) and evaluate(x) take no y (data_adapter.as_model_targets)
+
+    def __init__(self, model):
+        super().__init__(name="added_losses_only")
+        self._model = model
+
+    def _compute(self, y_true, y_pred, need_grad):
+        if not _adds_losses(self._model):
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        zeros = np.zeros(y_pred.shape[:1], np.float32)
+        return zeros, (np.zeros_like(y_pred) if need_grad else None), None
+
+    def _check(self, y_true, y_pred, orig_true, orig_pred):
+        """Any targets (or none) go with no loss."""
+
+    def _prepare(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype=np.float32)
+        return y_pred, y_pred
+
+    def get_config(self):
+        return None
+
+
+def _adds_losses(model) -> bool:
+    """Whether the last forward pass added a loss (add_loss, a regularizer)."""
+    from .penalties import has_weight_penalties
+
+    for layer in model._executor.layers.values():
+        tape_losses = getattr(layer, "_tape_losses", None)
+        if (tape_losses() if tape_losses is not None else layer.adds_loss):
+            return True
+    return has_weight_penalties(model)
 
 
 class Compiled:
@@ -52,16 +90,27 @@ class Compiled:
 
 def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                   run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
-    if loss is None:
-        raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'; received loss=None.")
+    if loss is None and not is_multi_output(model):   # Keras trains on the model's added losses alone
+        if weighted_metrics is not None or loss_weights is not None or isinstance(metrics, dict):
+            raise ValueError("compile() without a loss takes no loss_weights, weighted_metrics or per-output "
+                             "metrics; received loss=None.")
+        model.compiled = Compiled(model, optimizer, None, metrics)
+        model.compiled.loss_fn = AddedLossesOnly(model)
+        model.optimizer = model.compiled.optimizer
+        model.loss = None
+        return
     if weighted_metrics is not None:
         raise ValueError("weighted_metrics are not supported; compile()'s metrics are unweighted, as in Keras.")
     outputs = None
     if is_multi_output(model):
         outputs = OutputLosses(model, loss, loss_weights, metrics)
-    elif isinstance(metrics, dict) or isinstance(loss, (dict, list)) or loss_weights is not None:
-        raise ValueError(f"Model '{model.name}' has one output: pass a single loss and a list of metrics "
-                         "(per-output losses, metrics and loss_weights are for models with several outputs).")
+    elif isinstance(metrics, dict) or isinstance(loss, (dict, list, tuple)) or loss_weights is not None:
+        if not hasattr(model, "_output_ids"):
+            raise ValueError(f"Model '{model.name}' has one output: pass a single loss and a list of metrics "
+                             "(per-output losses, metrics and loss_weights are for models with several outputs).")
+        loss, metrics = single_output_args(model, loss, metrics, loss_weights)   # {"dense": "mse"}, as Keras
+    if loss is None:
+        raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'; received loss=None.")
     model.compiled = Compiled(model, optimizer, loss, metrics, outputs)
     model.optimizer = model.compiled.optimizer
     model.loss = loss

@@ -53,7 +53,31 @@ def track(model, name: str, value) -> None:
             tracked.append(item)
 
 
-class AutoConfig:
+class AddedLosses:
+    """Keras's `Model.add_loss` and `Model.losses` (mixed into Model): in a subclassed
+    model's `call`, `self.add_loss(x)` adds `x` to the training loss through the tape, as a
+    custom layer's does (the model's `ModelCall` holds it)."""
+
+    def add_loss(self, loss) -> None:
+        sink = self.__dict__.get("_loss_sink")
+        if sink is None:
+            raise ValueError(f"Model '{self.name}': add_loss() is for a subclassed model's call(); on a functional "
+                             "model, call add_loss() in a custom layer's call() instead.")
+        sink.add_loss(loss)
+
+    @property
+    def losses(self) -> list:
+        """The losses added in the last call and the weights' regularization penalties."""
+        sink = self.__dict__.get("_loss_sink")
+        if sink is not None:
+            return sink.losses
+        out = []
+        for layer in getattr(self, "layers", []):
+            out += list(getattr(layer, "losses", []))
+        return out
+
+
+class AutoConfig(AddedLosses):
     """Keras's automatic config for a subclass's constructor: its arguments are kept when
     all are plain values (mixed into Model)."""
 
@@ -122,6 +146,7 @@ class ModelCall(Layer):
         self.__dict__["_model"] = model
         self.__dict__["_sublayers"] = model.__dict__["_tracked"]
         self.__dict__["_kind"] = type(model).__name__
+        model.__dict__["_loss_sink"] = self   # the model's add_loss (AddedLosses) adds to this call's losses
 
     def call(self, inputs, training=None, mask=None):
         model = self._model

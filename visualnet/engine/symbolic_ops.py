@@ -37,7 +37,30 @@ nn relu|sigmoid|silu|softplus|elu:alpha|gelu:approximate|leaky_relu:negative_slo
 nn one_hot:num_classes,axis,dtype
 m rsqrt|logsumexp:axis,keepdims
 c cast:dtype|stop_gradient
+n tan|sinh|cosh|arcsin|arccos|arctan|arcsinh|arccosh|arctanh|deg2rad|rad2deg|sinc|log2|log10|exp2|cbrt|fabs|trunc
+n signbit|isnan|isinf|isfinite|isneginf|isposinf|nan_to_num:nan,posinf,neginf|arctan2|hypot|logaddexp|logaddexp2
+n fmax|fmin|fmod|divide_no_nan|heaviside|gcd|lcm|hstack|vstack|dstack|append:axis|moveaxis:source,destination
+n ravel|roll:shift,axis|rot90:k,axes|fliplr|flipud|diagonal:offset,axis1,axis2|trace:offset,axis1,axis2|diag:k
+n tril:k|triu:k|diff:n,axis|full_like:dtype|copy|argsort:axis|sort:axis|quantile:axis,method,keepdims
+n percentile:axis,method,keepdims|median:axis,keepdims|ptp:axis,keepdims|count_nonzero:axis|cumprod:axis,dtype
+n nansum:axis,keepdims|nanmean:axis,keepdims|nanmax:axis,keepdims|nanmin:axis,keepdims|nanvar:axis,keepdims
+n nanstd:axis,keepdims|average:axis|digitize|outer|inner|vdot|kron
+nn relu6|selu|celu:alpha|hard_sigmoid|hard_silu|hard_tanh|log_sigmoid|softsign|glu:axis|sparse_plus|sparse_sigmoid
+nn squareplus:b|threshold:threshold,default_value|soft_shrink:threshold|hard_shrink:threshold|tanh_shrink
+nn multi_hot:num_classes,axis,dtype,sparse|normalize:axis,order,epsilon|conv:strides,padding,data_format,dilation_rate
+nn depthwise_conv:strides,padding,data_format,dilation_rate|max_pool:pool_size,strides,padding,data_format
+nn average_pool:pool_size,strides,padding,data_format|binary_crossentropy:from_logits
+nn conv_transpose:strides,padding,output_padding,data_format,dilation_rate
+nn depth_to_space:block_size,data_format|space_to_depth:block_size,data_format
+n ldexp|cross:axisa,axisb,axisc,axis|vander:N,increasing|nancumsum:axis,dtype|nancumprod:axis,dtype|nextafter
+n trapezoid:x,dx,axis
+nn categorical_crossentropy:from_logits,axis|sparse_categorical_crossentropy:from_logits,axis
+m erf|erfc|erfinv|segment_sum:num_segments,sorted|segment_max:num_segments,sorted
+m extract_sequences:sequence_length,sequence_stride
+c slice:shape|slice_update|scatter_update:reduction
+l norm:ord,axis,keepdims|inv|det|solve|solve_triangular:lower
 """
+_MODULES["l"] = "keras.src.ops.linalg"   # issue 23: keras.ops.linalg's Operations
 
 
 def _table() -> dict:
@@ -52,6 +75,20 @@ def _table() -> dict:
 
 
 KERAS_OPS = _table()
+_IMAGE = "keras.src.ops.image"   # issue 23: keras.ops.image's Operations (their class names are not the op's)
+KERAS_OPS.update({
+    "resize": (_IMAGE, "Resize", ("size", "interpolation", "antialias", "crop_to_aspect_ratio",
+                                  "pad_to_aspect_ratio", "fill_mode", "fill_value", "data_format")),
+    "rgb_to_grayscale": (_IMAGE, "RGBToGrayscale", ("data_format",)),
+    "rgb_to_hsv": (_IMAGE, "RGBToHSV", ("data_format",)),
+    "hsv_to_rgb": (_IMAGE, "HSVToRGB", ("data_format",)),
+    "crop_images": (_IMAGE, "CropImages", ("top_cropping", "left_cropping", "bottom_cropping", "right_cropping",
+                                           "target_height", "target_width", "data_format")),
+    "pad_images": (_IMAGE, "PadImages", ("top_padding", "left_padding", "bottom_padding", "right_padding",
+                                         "target_height", "target_width", "data_format")),
+    "extract_patches": (_IMAGE, "ExtractPatches", ("size", "strides", "dilation_rate", "padding", "data_format")),
+    "affine_transform": (_IMAGE, "AffineTransform", ("interpolation", "fill_mode", "fill_value", "data_format")),
+})
 _BY_CLASS = {(module, cls): name for name, (module, cls, _) in KERAS_OPS.items()}
 
 
@@ -271,6 +308,14 @@ def decode_constant(value):
     return value
 
 
+def op_function(op_name: str):
+    """The op of `visualnet.ops` named `op_name` (an `ops.image` one too), or None."""
+    from . import ops_image, tensor_ops
+
+    return getattr(tensor_ops, op_name, None) or (getattr(ops_image, op_name, None) if op_name in
+                                                  ops_image.__all__ else None)
+
+
 class PendingOp:
     """An op read from a Keras file, made when its inputs exist (`call(args, kwargs)`)."""
 
@@ -279,9 +324,7 @@ class PendingOp:
         self.init = {k: decode_constant(v) for k, v in config.items() if k != "name"}
 
     def call(self, args: list, kwargs: dict) -> KerasTensor:
-        from . import tensor_ops
-
-        fn = getattr(tensor_ops, self.op_name)
+        fn = op_function(self.op_name)
         args = [decode_constant(a) for a in args]
         kwargs = {**{k: decode_constant(v) for k, v in (kwargs or {}).items()}, **self.init}
         if self.op_name == "get_item" and isinstance(args[1], list):
@@ -298,8 +341,6 @@ def op_from_entry(entry: dict) -> PendingOp | None:
     cfg = entry.get("config") if isinstance(entry.get("config"), dict) else {}
     name = cfg.get("name") or entry.get("name") or auto_name("op")
     op_name = _BY_CLASS.get((module, cls))
-    from . import tensor_ops
-
-    if op_name is None or not hasattr(tensor_ops, op_name):
+    if op_name is None or op_function(op_name) is None:
         raise ValueError(f"Layer '{name}' is the op {module}.{cls}, which VisualNet does not have.")
     return PendingOp(op_name, name, cfg)
