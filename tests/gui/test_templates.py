@@ -13,10 +13,11 @@ def test_every_template_loads_and_is_valid():
     assert names == ["mnist_mlp", "mnist_cnn", "tabular_binary", "resnet_block", "two_branch", "conv_autoencoder",
                      "unet_segmentation", "separable_classifier", "augmented_cnn", "text_classifier",
                      "bidirectional_lstm_text", "transformer_text_classifier", "series_forecaster",
-                     "sensor_classifier"]
+                     "sensor_classifier", "two_headed_table"]
     for template in all_templates():
         graph = template.load()
-        assert not validate(graph), (template.name, validate(graph))
+        # a model with several outputs is told so (a warning on each), nothing else
+        assert not [p for p in validate(graph) if p.code != "several_outputs"], (template.name, validate(graph))
         assert all(n.position is not None for n in graph.nodes.values())
         assert template.title and template.description
         # the file is plain graph JSON: it round-trips through to_dict

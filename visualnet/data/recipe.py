@@ -15,11 +15,16 @@ JSON layout (version 1):
      "steps": [{"step": "standardize", "scope": "feature", "stats": {"mean": [...], "std": [...]}}],
      "dtype": "float32",
      "target": "input",                                              # only when not "labels"
+     "mapping": {"inputs": {...}, "outputs": {...}},                 # a table's columns by node (table_mapping.py)
      "fitted": {... task, class_names, columns, input_shape, output_shape, fingerprint ...} or null}
 
 "target" says what the model learns to output: the source's labels (the default), or
 "input": the prepared sample itself (an autoencoder; y = x after the steps, a regression of
 every value; the labels, if any, are not used).
+
+"mapping" (tables only, optional) maps column groups to a model's several Inputs and target
+columns to its Outputs, by node name (see table_mapping.py); the prepared x and y are then
+dicts by those names, as `fit` takes them. A recipe without one prepares one x and one y.
 """
 
 import copy
@@ -38,6 +43,7 @@ from .preprocessing import Pipeline
 from .progress import Monitor
 from .sources import SOURCE_TYPES, guess_source_type, load_source, resolve
 from .split import SplitSpec, split_indices
+from .table_mapping import check_mapping, fit_mapping, mapped_arrays, stratify_labels, transform_mapped
 
 RECIPE_VERSION = 1
 DTYPES = ("float32", "float64")
@@ -58,6 +64,7 @@ class Recipe:
     fitted: "dict | None" = None
     version: int = RECIPE_VERSION
     target: str = "labels"         # or "input": the prepared sample is its own target (an autoencoder)
+    mapping: "dict | None" = None  # a table's columns by Input and Output node (table_mapping.py)
 
     def __post_init__(self):
         kind = self.source.get("type") if isinstance(self.source, dict) else None
@@ -70,6 +77,11 @@ class Recipe:
             raise DataError(f"dtype must be one of {DTYPES}; received: {self.dtype!r}")
         if self.target not in TARGETS:
             raise DataError(f"the recipe's target must be one of {TARGETS}; received: target={self.target!r}")
+        if self.mapping is not None:
+            self.mapping = check_mapping(self.mapping)
+            if self.target != "labels":
+                raise DataError(f"a column mapping gives each output its own target; target={self.target!r} "
+                                "cannot be combined with it")
 
     @classmethod
     def builtin(cls, name: str, *, params: "dict | None" = None, **kwargs) -> "Recipe":
@@ -93,6 +105,8 @@ class Recipe:
 
     @property
     def is_fitted(self) -> bool:
+        if self.mapping is not None:
+            return self.fitted is not None and self.fitted.get("mapping") is not None
         return self.fitted is not None and self.pipeline().fitted
 
     def to_dict(self) -> dict:
@@ -100,6 +114,8 @@ class Recipe:
              "steps": copy.deepcopy(self.steps), "dtype": self.dtype, "fitted": copy.deepcopy(self.fitted)}
         if self.target != "labels":
             d["target"] = self.target
+        if self.mapping is not None:
+            d["mapping"] = copy.deepcopy(self.mapping)
         return d
 
     def to_json(self, indent: "int | None" = 2) -> str:
@@ -116,12 +132,12 @@ class Recipe:
             raise DataError(f"the data recipe has version {version}, newer than this VisualNet reads "
                             f"({RECIPE_VERSION}); update VisualNet")
         d = _migrate(dict(d))
-        unknown = set(d) - {"version", "source", "split", "steps", "dtype", "fitted", "target"}
+        unknown = set(d) - {"version", "source", "split", "steps", "dtype", "fitted", "target", "mapping"}
         if unknown:
             raise DataError(f"unknown data recipe fields: {', '.join(sorted(unknown))}")
         return cls(source=d["source"], split=SplitSpec.from_dict(d.get("split", {})), steps=d.get("steps", []),
                    dtype=d.get("dtype", "float32"), fitted=d.get("fitted"), version=RECIPE_VERSION,
-                   target=d.get("target", "labels"))
+                   target=d.get("target", "labels"), mapping=d.get("mapping"))
 
     @classmethod
     def from_json(cls, text: str) -> "Recipe":
@@ -162,7 +178,13 @@ class Subset:
         return iter((self.x, self.y))
 
     def __len__(self):
-        return len(self.x)
+        return len(self.indices)
+
+    def head(self, n: int) -> "Subset":
+        """The first `n` samples (x and y dicts by name cut alike)."""
+        def cut(a):
+            return None if a is None else {k: v[:n] for k, v in a.items()} if isinstance(a, dict) else a[:n]
+        return Subset(cut(self.x), cut(self.y), self.indices[:n])
 
 
 @dataclass
@@ -221,6 +243,8 @@ def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, 
     stratify = recipe.split.stratify
     if recipe.target == "input" and dataset.x.dtype == object:
         raise DataError("target='input' needs numeric samples (an image, a row of numbers); these are texts")
+    if recipe.mapping is not None:
+        return _prepare_mapped(recipe, dataset, fp, refit, mon)
     if stratify and dataset.task == "regression":
         raise DataError("a stratified split needs class labels; this dataset is a regression task")
     idx = split_indices(len(dataset), recipe.split, dataset.y if stratify else None)
@@ -255,6 +279,37 @@ def prepare(recipe: Recipe, *, dataset: "Dataset | None" = None, base_dir=None, 
     return result
 
 
+def _prepare_mapped(recipe: Recipe, dataset: Dataset, fp: str, refit: bool, mon: Monitor) -> PreparedData:
+    """`prepare` for a recipe with a column mapping: x and y dicts by node name."""
+    labels = stratify_labels(recipe.mapping, dataset) if recipe.split.stratify else None
+    idx = split_indices(len(dataset), recipe.split, labels)
+    fitted = (recipe.fitted or {}).get("mapping") or {}
+    stale = any(list(recipe.mapping[k]) != list(fitted.get(k) or {}) for k in ("inputs", "outputs"))
+    if refit or not recipe.is_fitted or stale:      # stale: fitted for other nodes (a hand-edited mapping)
+        pipeline = recipe.pipeline()
+        features = [c for c, s in zip(recipe.steps, pipeline.steps) if s.target == "x"]
+        mapped = fit_mapping(recipe.mapping, dataset, idx.train, features, pipeline.one_hot())
+        first_in = next(iter(mapped["inputs"].values()), None)
+        first_out = next(iter(mapped["outputs"].values()), {"task": "regression", "class_names": []})
+        recipe.fitted = {   # the first input and output stand for the data where one is asked for
+            "task": first_out["task"], "kind": dataset.kind, "name": dataset.name,
+            "class_names": list(first_out["class_names"]),
+            "feature_names": list(first_in["feature_names"]) if first_in else [],
+            "columns": None, "table_columns": copy.deepcopy(dataset.columns),
+            "input_shape": list(first_in["input_shape"]) if first_in else [0],
+            "output_shape": list(first_in["output_shape"]) if first_in else [0],
+            "n_samples": len(dataset), "fingerprint": fp, "mapping": mapped, "dtype": recipe.dtype}
+    mon.report(0.9)
+
+    def subset(indices):
+        xs, ys = mapped_arrays(recipe.mapping, recipe.fitted["mapping"], dataset, indices, recipe.dtype)
+        return Subset(xs, ys, indices)
+
+    result = PreparedData(subset(idx.train), subset(idx.validation), subset(idx.test), recipe, dataset)
+    mon.report(1.0)
+    return result
+
+
 def _unfitted(step_configs: list) -> list:
     out = []
     for c in step_configs:
@@ -281,6 +336,8 @@ def transform_for_prediction(recipe: Recipe, x, *, raw: "bool | None" = None) ->
     if is_series_source(recipe.source):
         return series_input(recipe, x)
     fitted = recipe.fitted
+    if recipe.mapping is not None:
+        return transform_mapped(fitted, x)
     if any(step.get("step") == "vectorize_text" for step in recipe.steps):
         texts = np.asarray([x] if isinstance(x, str) else x, dtype=object)
         return recipe.pipeline().transform_x(texts.reshape(-1, 1), dtype=recipe.dtype)

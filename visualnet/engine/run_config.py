@@ -38,8 +38,9 @@ class TrainingConfig:
     """
     optimizer: str = "rmsprop"
     optimizer_params: dict = field(default_factory=dict)
-    loss: str = "sparse_categorical_crossentropy"
-    metrics: list = field(default_factory=lambda: ["accuracy"])
+    loss: "str | dict" = "sparse_categorical_crossentropy"   # a dict by output name for several outputs
+    metrics: "list | dict" = field(default_factory=lambda: ["accuracy"])
+    loss_weights: "dict | None" = None      # by output name, for several outputs (Keras's compile argument)
     batch_size: int = 32
     epochs: int = 1
     validation_split: float = 0.0

@@ -63,10 +63,11 @@ def _structure(graph: Graph) -> list[Problem]:
     elif len(sinks) > 1:
         names = ", ".join(f"'{n.name}'" for n in sinks)
         for n in sinks:
-            out.append(Problem(
-                "several_outputs", ERROR,
-                f"'{n.name}' ends the network but so do {len(sinks) - 1} other layer(s) ({names}). "
-                "A model has one output here: wire this layer onward or delete it.",
+            out.append(Problem(   # several outputs train each against its own target (Keras's multi-output model)
+                "several_outputs", WARNING,
+                f"'{n.name}' ends the network, and so do {len(sinks) - 1} other layer(s) ({names}): the model has "
+                f"{len(sinks)} outputs, each trained against its own target column (Train page). If '{n.name}' is "
+                "left over, wire it onward or delete it.",
                 node_id=n.id, detail={"outputs": [s.id for s in sinks]}))
     for n in graph.input_nodes():
         if not graph.out_edges(n.id):
@@ -95,7 +96,7 @@ def _ports(graph: Graph) -> list[Problem]:
     return out
 
 
-_SEVERAL_OUTPUTS = ("LSTM", "GRU", "SimpleRNN", "Bidirectional")
+_SEVERAL_OUTPUTS = ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D")
 
 
 def _cycles(graph: Graph) -> list[Problem]:

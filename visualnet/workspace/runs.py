@@ -42,7 +42,8 @@ class RestoredModel:
         self.history = RunHistory()
         self.step_count = 0
         self.batch_size = config.batch_size
-        model.compile(optimizer=config.optimizer, loss=config.loss, metrics=list(config.metrics))
+        metrics = dict(config.metrics) if isinstance(config.metrics, dict) else list(config.metrics)   # by output
+        model.compile(optimizer=config.optimizer, loss=config.loss, metrics=metrics, loss_weights=config.loss_weights)
 
     def evaluate(self, x, y) -> dict:
         return self.model.evaluate(x, y, batch_size=self.batch_size, verbose=0, return_dict=True)

@@ -31,7 +31,9 @@ class InsideLink:
         fitted = prepared.recipe.fitted
         points = labels = None
         x, y = self.page.data_panel.training_arrays()
-        if x.ndim == 2 and x.shape[1] == 2 and fitted["task"] != "regression":
+        if isinstance(x, dict):               # several Inputs (a column mapping): no decision map
+            x = next(iter(x.values()), np.zeros((0, 0)))
+        if not isinstance(y, dict) and x.ndim == 2 and x.shape[1] == 2 and fitted["task"] != "regression":
             points = x[:1000]
             labels = np.asarray(y[:1000]).reshape(len(points), -1)
             labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
@@ -55,9 +57,10 @@ class InsideLink:
         subset = self._subset()
         i = min(self.view.sample_spin.value(), len(subset) - 1)
         label = ""
-        if subset.y is not None:
+        ys = next(iter(subset.y.values()), None) if isinstance(subset.y, dict) else subset.y   # the first output's
+        if ys is not None:
             names = page.prepared.recipe.fitted["class_names"]
-            yi = np.asarray(subset.y[i])
+            yi = np.asarray(ys[i])
             if names:
                 label = names[int(yi.argmax() if yi.size > 1 else yi.reshape(-1)[0])]
             elif yi.size == 1:
@@ -66,7 +69,11 @@ class InsideLink:
                 shown = ", ".join(f"{float(v):.4g}" for v in yi.reshape(-1)[:4])
                 label = f"[{shown}{', …' if yi.size > 4 else ''}] (shape {yi.shape})"
         self.view.sample_label.setText(f"label: {label}")
-        self.sample = sample = subset.x[i]
+        if isinstance(subset.x, dict):         # several Inputs: one array each, in the model's input order
+            order = [n.name for n in page.document.graph.input_nodes() if n.name in subset.x] or list(subset.x)
+            self.sample = sample = [subset.x[name][i] for name in order]
+        else:
+            self.sample = sample = subset.x[i]
         if page.state == "paused":        # the training thread computes it, between batches
             worker, points = page.worker, self.points
             page.controller.call(lambda s: worker.inspected(inspect(s, sample, points)))

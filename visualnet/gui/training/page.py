@@ -34,7 +34,7 @@ from visualnet.workspace.runs import RestoredModel, project_runs, structure
 from visualnet.workspace.training import TrainingWorkspace
 
 from .. import collector
-from .curves import CurvesView
+from .curves import CurvesView, curve_keys
 from .data_panel import DataPanel
 from .data_views import DataViewsLink
 from .engine_calls import EngineCalls
@@ -42,6 +42,7 @@ from .evaluation_link import EvaluationLink
 from .evaluation_view import EvaluationView
 from .inside_link import InsideLink
 from .inside_view import InsideView
+from .page_outputs import OutputsSide
 from .page_project import ProjectSide
 from .problems_box import DataProblemsBox
 from .runs_view import RunsView
@@ -49,7 +50,7 @@ from .controls import RunControls
 from .worker import TrainingThread, TrainingWorker
 
 
-class TrainingPage(ProjectSide, QWidget):
+class TrainingPage(OutputsSide, ProjectSide, QWidget):
     run_finished = Signal(dict)       # the run record (see `runs`)
     state_changed = Signal(str)
 
@@ -139,6 +140,8 @@ class TrainingPage(ProjectSide, QWidget):
         self.settings.loss_changed.connect(lambda _: self.check_problems())
         self.document.analysed.connect(self.check_problems)
         self.document.analysed.connect(self._update_continue)
+        self.document.analysed.connect(self._model_nodes_changed)   # several Inputs/Outputs: the column mapping
+        self._model_nodes_changed()
         self.document.graph_replaced.connect(lambda _graph: self._forget())
         self.problems.fix_requested.connect(self.apply_fix)
         self.engine_calls = EngineCalls(self)     # evaluation, predictions, the Inside tab: off the GUI thread
@@ -154,7 +157,7 @@ class TrainingPage(ProjectSide, QWidget):
         training["training_samples"] = self.data_panel.subset.value()
         self.workspace.training = training
         if self.state not in ("running", "paused"):       # the next run's plots, built while idle
-            metrics = [m for m in training.get("metrics") or [] if isinstance(m, str)]
+            metrics = curve_keys(training)      # several outputs: each output's loss and metrics
             QTimer.singleShot(0, self.curves, lambda: self.curves.prepare(metrics))
 
     def _data_changed(self, prepared) -> None:
@@ -164,9 +167,10 @@ class TrainingPage(ProjectSide, QWidget):
         head = prepared.dataset.suggest_head(one_hot=prepared.recipe.pipeline().one_hot())
         self.settings.set_loss(head.loss)
         self.settings.set_metrics(head.metrics)
+        self._set_output_settings(prepared)      # several outputs: a loss and metrics each
         self.evaluation.set_input_kind(fitted["kind"], list(fitted.get("feature_names") or []),
                                        tuple(fitted["input_shape"]))
-        self.log_line(f"Data: {prepared.dataset.describe()}")
+        self.log_line(f"Data: {self._describe_data(prepared)}")
         self._clear_results("Not evaluated on this data yet.")
         self.check_problems()
 
@@ -174,7 +178,7 @@ class TrainingPage(ProjectSide, QWidget):
         if self.prepared is None:
             self.problems.show_problems([])
             return []
-        problems = check_model_for_data(self.document.graph, self.prepared.recipe, self.settings.loss.currentText())
+        problems = check_model_for_data(self.document.graph, self.prepared.recipe, self._loss_setting())
         self.problems.show_problems(problems + self._run_on_previous_graph())
         return problems
 
@@ -197,7 +201,9 @@ class TrainingPage(ProjectSide, QWidget):
                         "as it was then. Train again to train the edited model.")]
 
     def apply_fix(self, problem) -> bool:
-        if problem.fix == "set_loss":
+        if self._apply_output_fix(problem):      # the data mapping, a loss by output
+            ok = True
+        elif problem.fix == "set_loss":
             self.settings.set_loss(problem.detail["loss"])
             self.log_line(f"Loss set to {problem.detail['loss']}")
             ok = True
@@ -278,7 +284,7 @@ class TrainingPage(ProjectSide, QWidget):
         for note in notes:
             if note:
                 self.log_line(note)
-        self.log_line(f"Training {len(x)} samples for {config.epochs} epoch(s), batch size {config.batch_size}, "
+        self.log_line(f"Training {session.n_samples} samples for {config.epochs} epoch(s), batch size {config.batch_size}, "
                       f"{config.optimizer} (lr {session.base_learning_rate:g}), loss {config.loss}"
                       + (", from the trained weights" if start is not None else ""))
         return True
