@@ -10,6 +10,7 @@ import numpy as np
 
 from ..engine.custom_layer import Layer
 from ..engine.tensor import KerasTensor
+from ..engine.variables import as_tensor
 from .categorical import MODES, encode, encoded_shape, integer_ids
 from .fingerprints import hash_buckets
 from .lookup_layers import check_dtype_arg, check_number_tensor
@@ -33,12 +34,14 @@ class _Preprocessing(Layer):
     keras_module = "keras.layers"
 
     def __call__(self, inputs, training=None, **kwargs):
+        out = self.call(inputs, training, **kwargs)
+        return out if isinstance(out, KerasTensor) else as_tensor(np.asarray(out))   # with Keras's .numpy()
+
+    def call(self, inputs, training=None, **kwargs):
         if isinstance(inputs, KerasTensor):
             self._check_tensor(inputs)
             return super().__call__(inputs)
         return self._apply(inputs, **kwargs)
-
-    call = __call__
 
     def _check_tensor(self, t: KerasTensor) -> None:
         check_number_tensor(self, t)

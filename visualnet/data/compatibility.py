@@ -1,7 +1,8 @@
 """Does a model fit the data? Problems between a graph and a fitted data recipe (input
 shape, number of classes, output activation, task vs. loss), each with the obvious fix
 when there is one: `fix="set_params"` (a graph edit: `detail["params"]` on the problem's
-layer) or `fix="set_loss"` (a training setting: `detail["loss"]`). No Qt, no engine."""
+layer) or `fix="set_loss"` (a training setting: `detail["loss"]`). No Qt; of the engine only
+its loss table."""
 
 from __future__ import annotations
 
@@ -9,35 +10,60 @@ from ..graph import ERROR, WARNING, Graph, Problem, infer_shapes
 from .recipe import Recipe
 
 CROSSENTROPY = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
-REGRESSION_LOSSES = ("mean_squared_error", "mean_absolute_error", "mse", "mae")
-_LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "bce": "binary_crossentropy"}
+
+
+def regression_losses() -> tuple:
+    """Every regression loss the engine has, by its name (the engine's loss table, read when
+    first asked: importing this module loads no engine)."""
+    from ..engine.losses import LOSS_GROUPS
+
+    return LOSS_GROUPS["Regression"]
 
 
 def _loss_name(loss) -> str:
-    name = str(loss or "")
-    return _LOSS_ALIASES.get(name.lower(), name)
+    """The engine's name of a loss ('mse', 'MeanSquaredError' -> 'mean_squared_error');
+    a name the engine does not know, as given."""
+    from ..engine.losses import canonical_name
+
+    try:
+        return canonical_name(loss)
+    except (ValueError, TypeError, KeyError, AttributeError, StopIteration):
+        return str(loss or "")
 
 
 def _fmt(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def recommended_loss(recipe: Recipe, units: int) -> str:
-    """The loss for this data and an output of `units` units."""
-    fitted = recipe.fitted or {}
-    task = fitted.get("task")
+def recommended_loss(recipe: Recipe, units: int, output: "str | None" = None) -> str:
+    """The loss for this data and an output of `units` units (`output`: the output layer's
+    name, for a recipe that maps target columns to several outputs)."""
+    task, one_hot = _target_of(recipe, output)
     if task == "regression":
         return "mean_squared_error"
     if task == "binary" and units == 1:
         return "binary_crossentropy"
-    return "categorical_crossentropy" if recipe.pipeline().one_hot() else "sparse_categorical_crossentropy"
+    return "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
 
 
-def check_model_for_data(graph: Graph, recipe: Recipe, loss: "str | None" = None) -> list[Problem]:
-    """Problems between `graph` and the fitted `recipe` (and the chosen `loss`)."""
+def _target_of(recipe: Recipe, output: "str | None") -> tuple:
+    """(task, one-hot labels) of the data's target, or of output `output`'s mapped column."""
+    fitted = recipe.fitted or {}
+    mapped = (fitted.get("mapping") or {}).get("outputs", {}).get(output) if output is not None else None
+    if mapped is not None:
+        return mapped["task"], mapped["one_hot"]
+    return fitted.get("task"), recipe.pipeline().one_hot()
+
+
+def check_model_for_data(graph: Graph, recipe: Recipe, loss: "str | dict | None" = None) -> list[Problem]:
+    """Problems between `graph` and the fitted `recipe` (and the chosen `loss`, a dict by
+    output name for several outputs)."""
     fitted = recipe.fitted
     if not fitted or not graph.nodes:
         return []
+    if recipe.mapping is not None or len(graph.output_nodes()) > 1 or len(graph.input_nodes()) > 1:
+        from .mapping_checks import check_mapped_model     # several Inputs or Outputs: the column mapping
+        return check_mapped_model(graph, recipe, loss)
     problems: list[Problem] = []
     info = infer_shapes(graph)
     x_shape = tuple(int(d) for d in fitted["output_shape"])
@@ -55,9 +81,16 @@ def check_model_for_data(graph: Graph, recipe: Recipe, loss: "str | None" = None
     outputs = graph.output_nodes()
     if len(outputs) != 1:
         return problems
-    out = outputs[0]
-    task = fitted.get("task")
-    k = len(fitted.get("class_names") or [])
+    if recipe.target == "input":   # an autoencoder: the output reproduces the input
+        from .reconstruction_checks import reconstruction_problems
+        return problems + reconstruction_problems(info, outputs[0], x_shape)
+    return problems + output_problems(info, outputs[0], fitted.get("task"), len(fitted.get("class_names") or []),
+                                      loss, recipe)
+
+
+def output_problems(info: dict, out, task: str, k: int, loss, recipe: Recipe) -> list[Problem]:
+    """An output layer against its target: `task`, `k` classes (and the chosen `loss`)."""
+    problems: list[Problem] = []
     out_shape = info[out.id].shape if out.id in info else None
     units = out_shape[-1] if out_shape else None
     is_dense = out.type == "Dense"
@@ -125,8 +158,8 @@ def _vocabulary_problems(graph: Graph, input_node, recipe: Recipe) -> list[Probl
 
 
 def _loss_problems(loss: str, task: str, units: int, recipe: Recipe, out) -> list[Problem]:
-    good = recommended_loss(recipe, units)
-    one_hot = recipe.pipeline().one_hot()
+    good = recommended_loss(recipe, units, out.name)
+    one_hot = _target_of(recipe, out.name)[1]
 
     def problem(code, severity, message):
         return Problem(code, severity, message, node_id=out.id, fix="set_loss",
@@ -135,7 +168,7 @@ def _loss_problems(loss: str, task: str, units: int, recipe: Recipe, out) -> lis
     if task == "regression" and loss in CROSSENTROPY:
         return [problem("data_loss", ERROR, f"{loss} needs class labels, but the data are a regression task.")]
     if task in ("binary", "multiclass"):
-        if loss in REGRESSION_LOSSES:
+        if loss in regression_losses():
             return [problem("data_loss", WARNING, f"The data are a classification task; {loss} trains poorly "
                                                   f"on class labels, use {good}.")]
         if loss == "binary_crossentropy" and units > 1:

@@ -17,10 +17,11 @@ import numpy as np
 
 from ..engine.custom_layer import Layer
 from ..engine.tensor import KerasTensor
+from ..engine.variables import as_tensor
 from .categorical import encode, encoded_shape, integer_ids
 from .lookups import Vocabulary
-from .text_files import read_text_file
 from .text_vectorization import as_strings
+from .vocabulary_layer import VocabularyLayer, listify
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}
@@ -34,7 +35,7 @@ def check_dtype_arg(dtype, allowed: tuple, who: str):
     return name
 
 
-class IndexLookup(Layer):
+class IndexLookup(VocabularyLayer, Layer):
     """The shared base of StringLookup and IntegerLookup (Keras's `IndexLookup`)."""
 
     keras_module = "keras.layers"      # Keras's own class in files, not a custom layer's
@@ -104,29 +105,19 @@ class IndexLookup(Layer):
     invert = property(lambda self: self._vocab.invert)
     pad_to_max_tokens = property(lambda self: self._vocab.pad_to_max_tokens)
     idf_weights = property(lambda self: self._vocab.idf_weights)
+    _counter = property(lambda self: self._vocab)
 
     # vocabulary
     def adapt(self, data, steps=None) -> None:
         """Learn the vocabulary (and idf weights) from `data`: a list or array, or an iterable
         of batches (a dataset, a generator); `steps` limits the batches read."""
-        self.reset_state()
-        if isinstance(data, (str, bytes)):
-            raise TypeError("adapt needs a list or array of values, or an iterable of batches; received a single "
-                            "string (wrap it in a list).")
-        if isinstance(data, (list, tuple, np.ndarray)) or not hasattr(data, "__iter__"):
-            arr = self._values(data)
-            self.update_state(arr[:, None] if arr.ndim == 1 else arr)
-        else:
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        self.finalize_state()
+        self._adapt(data, steps, "values")
+
+    def _adapt_array(self, data) -> np.ndarray:
+        return self._values(data)
 
     def update_state(self, data) -> None:
-        if self._has_input_vocabulary:
-            raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static vocabulary via `vocabulary` "
-                             "argument or `set_vocabulary()` method.")
+        self._check_adaptable()
         if isinstance(data, tuple) and len(data) == 2:
             raise TypeError("adapt received (inputs, labels) batches: adapt on the inputs alone, e.g. "
                             "layer.adapt(x_train) or layer.adapt(dataset.map(lambda x, y: x))")
@@ -134,19 +125,6 @@ class IndexLookup(Layer):
         if arr.ndim < 2:                 # Keras counts a 1-D batch as one document
             arr = arr.reshape(1, -1)
         self._vocab.count(arr)
-
-    def finalize_state(self) -> None:
-        if not self._has_input_vocabulary:
-            self._vocab.finalize()
-        self._record_vocabulary_size()
-
-    def reset_state(self) -> None:
-        if not self._has_input_vocabulary:
-            self._vocab.reset_counts()
-
-    def get_vocabulary(self, include_special_tokens: bool = True) -> list:
-        """The vocabulary: a token's index is its id (with the special tokens)."""
-        return self._vocab.vocabulary(include_special_tokens)
 
     def vocabulary_size(self) -> int:
         """The size of the vocabulary, special tokens included."""
@@ -156,14 +134,7 @@ class IndexLookup(Layer):
         """Use `vocabulary` (a list or 1-D array, or the path of a text file with one term per
         line) and, in "tf_idf" mode, its idf weights, instead of adapting."""
         if isinstance(vocabulary, (str, Path)):
-            path = Path(vocabulary)
-            if not path.is_file():
-                raise ValueError(f"Vocabulary file {vocabulary} does not exist.")
-            if self.output_mode == "tf_idf":
-                raise ValueError("output_mode `'tf_idf'` does not support loading a vocabulary from file.")
-            lines = read_text_file(path, encoding="utf-8").split("\n")
-            while lines and lines[-1] == "":
-                lines.pop()
+            lines = self._vocabulary_file(vocabulary)
             if not self.strings:
                 bad = next((i for i, v in enumerate(lines) if not v.strip().lstrip("-").isdigit()), None)
                 if bad is not None:
@@ -173,15 +144,6 @@ class IndexLookup(Layer):
             vocabulary = lines
         self._vocab.set(vocabulary, idf_weights)
         self._record_vocabulary_size()
-
-    def _record_vocabulary_size(self) -> None:
-        size = self.vocabulary_size()
-        if self.output_mode != "int" and not self.pad_to_max_tokens and self._frozen_vocab_size is not None \
-                and size != self._frozen_vocab_size:
-            raise RuntimeError(f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, the "
-                               "vocabulary size cannot be changed after the layer is called. Old vocab size is "
-                               f"{self._frozen_vocab_size}, new vocab size is {size}")
-        self._frozen_vocab_size = size
 
     # calling
     def _values(self, data) -> np.ndarray:
@@ -196,7 +158,12 @@ class IndexLookup(Layer):
                                "the layer, or call `adapt` with some sample data.")
         return self._frozen_vocab_size
 
-    def __call__(self, inputs, training=None) -> np.ndarray:
+    def __call__(self, inputs, training=None):
+        """`call`'s result; on arrays with Keras's `.numpy()`."""
+        out = self.call(inputs, training)
+        return out if isinstance(out, KerasTensor) else as_tensor(np.asarray(out))
+
+    def call(self, inputs, training=None) -> np.ndarray:
         """Ids (int64) in "int" mode, tokens with `invert`; else the encodings of the ids
         (int64, float32 for "tf_idf"). On a model's tensor, the layer's tensor in the model."""
         if isinstance(inputs, KerasTensor):
@@ -216,8 +183,6 @@ class IndexLookup(Layer):
                 raise ValueError("When `output_mode` is `'tf_idf'`, `idf_weights` must be provided.")
             out = (out * self.idf_weights.astype(np.float64)).astype(np.float32)
         return out
-
-    call = __call__
 
     def _check_tensor(self, t: KerasTensor) -> None:
         raise NotImplementedError
@@ -243,8 +208,8 @@ class IndexLookup(Layer):
                           "registered_name": None},
                 "invert": v.invert, "max_tokens": v.max_tokens, "num_oov_indices": v.num_oov_indices,
                 "oov_token": v.oov_token, "mask_token": v.mask_token, "output_mode": v.output_mode, "sparse": False,
-                "pad_to_max_tokens": v.pad_to_max_tokens, "idf_weights": _listify(self._input_idf_weights),
-                "vocabulary": _listify(self._input_vocabulary), "vocabulary_size": self._frozen_vocab_size,
+                "pad_to_max_tokens": v.pad_to_max_tokens, "idf_weights": listify(self._input_idf_weights),
+                "vocabulary": listify(self._input_vocabulary), "vocabulary_size": self._frozen_vocab_size,
                 "oov_method": v.oov_method, "salt": v.salt}
 
     def __repr__(self) -> str:
@@ -343,9 +308,3 @@ def check_number_tensor(layer, t: KerasTensor) -> None:
     if _string_source(t):
         raise ValueError(f"{type(layer).__name__} '{layer.name}' takes numbers; '{t.layer.name}' holds strings "
                          "(dtype 'string'): use StringLookup or Hashing on it.")
-
-
-def _listify(value):
-    if value is None:
-        return None
-    return np.asarray(value).tolist()

@@ -19,9 +19,10 @@ import numpy as np
 
 from ..engine.custom_layer import Layer
 from ..engine.tensor import KerasTensor
-from .text_files import read_text_file
+from ..engine.variables import as_tensor
 from .text_vectorizer import OUTPUT_MODES, SPLIT, STANDARDIZE, TextVectorizer, add_ngrams
 from .text_vectorizer import standardize as standardize_text
+from .vocabulary_layer import VocabularyLayer, listify
 
 ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}
 
@@ -60,7 +61,7 @@ def as_strings(inputs, encoding: str = "utf-8") -> np.ndarray:
     return out
 
 
-class TextVectorization(Layer):
+class TextVectorization(VocabularyLayer, Layer):
     """Keras's `layers.TextVectorization` (same arguments and defaults)."""
 
     keras_module = "keras.layers"      # Keras's own class in files, not a custom layer's
@@ -123,24 +124,13 @@ class TextVectorization(Layer):
         """Learn the vocabulary (and idf weights) from `data`: a list or array of strings, or an
         iterable of batches of strings (a dataset, a generator); `steps` limits the batches read.
         `batch_size` is accepted as Keras's signature has it (Keras ignores it too)."""
-        self.reset_state()
-        if isinstance(data, (str, bytes)):
-            raise TypeError("adapt needs a list or array of strings, or an iterable of batches; received a single "
-                            "string (wrap it in a list).")
-        if isinstance(data, (list, tuple, np.ndarray)) or not hasattr(data, "__iter__"):
-            arr = as_strings(data, self._encoding)
-            self.update_state(arr[:, None] if arr.ndim == 1 else arr)
-        else:
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        self.finalize_state()
+        self._adapt(data, steps, "strings")
+
+    def _adapt_array(self, data) -> np.ndarray:
+        return as_strings(data, self._encoding)
 
     def update_state(self, data) -> None:
-        if self._has_input_vocabulary:
-            raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static vocabulary via `vocabulary` "
-                             "argument or `set_vocabulary()` method.")
+        self._check_adaptable()
         if isinstance(data, tuple) and len(data) == 2 and not isinstance(data[1], (str, bytes)):
             raise TypeError("adapt received (texts, labels) batches: adapt on the texts alone, e.g. "
                             "layer.adapt(dataset.map(lambda x, y: x))")
@@ -150,19 +140,6 @@ class TextVectorization(Layer):
             rows = [[t for row in rows for t in row]]
         self._vectorizer.count(rows)
 
-    def finalize_state(self) -> None:
-        if not self._has_input_vocabulary:
-            self._vectorizer.finalize()
-        self._record_vocabulary_size()
-
-    def reset_state(self) -> None:
-        if not self._has_input_vocabulary:
-            self._vectorizer.reset_counts()
-
-    def get_vocabulary(self, include_special_tokens: bool = True) -> list:
-        """The vocabulary: a token's index is its id (with the special tokens)."""
-        return self._vectorizer.vocabulary(include_special_tokens)
-
     def vocabulary_size(self) -> int:
         """The size of the vocabulary, special tokens included."""
         return self._vectorizer.vocabulary_size()
@@ -171,29 +148,16 @@ class TextVectorization(Layer):
         """Use `vocabulary` (a list or 1-D array of strings, or the path of a text file with one
         term per line) and, in "tf_idf" mode, its idf weights, instead of adapting."""
         if isinstance(vocabulary, (str, Path)):
-            path = Path(vocabulary)
-            if not path.is_file():
-                raise ValueError(f"Vocabulary file {vocabulary} does not exist.")
-            if self._output_mode == "tf_idf":
-                raise ValueError("output_mode `'tf_idf'` does not support loading a vocabulary from file.")
-            lines = read_text_file(path, encoding="utf-8").split("\n")
-            while lines and lines[-1] == "":
-                lines.pop()
-            self._vectorizer.set_tokens(lines)
+            self._vectorizer.set_tokens(self._vocabulary_file(vocabulary))
         else:
             self._vectorizer.set_vocabulary(vocabulary, idf_weights)
         self._record_vocabulary_size()
 
-    def _record_vocabulary_size(self) -> None:
-        size = self.vocabulary_size()
-        if self._output_mode != "int" and not self._vectorizer.pad_to_max_tokens \
-                and self._frozen_vocab_size is not None and size != self._frozen_vocab_size:
-            raise RuntimeError(f"When using `output_mode={self._output_mode}` and `pad_to_max_tokens=False`, the "
-                               "vocabulary size cannot be changed after the layer is called. Old vocab size is "
-                               f"{self._frozen_vocab_size}, new vocab size is {size}")
-        self._frozen_vocab_size = size
-
     # calling
+
+    @property
+    def _counter(self) -> TextVectorizer:
+        return self._vectorizer
 
     @property
     def _output_mode(self) -> str:
@@ -218,7 +182,12 @@ class TextVectorization(Layer):
         rows = arr.reshape(-1, 1) if arr.ndim < 2 else arr.reshape(-1, arr.shape[-1])
         return [_dense_tokens(v, r) for r in rows.tolist()]
 
-    def __call__(self, inputs, training=None) -> np.ndarray:
+    def __call__(self, inputs, training=None):
+        """`call`'s result; on arrays with Keras's `.numpy()`."""
+        out = self.call(inputs, training)
+        return out if isinstance(out, KerasTensor) else as_tensor(out)
+
+    def call(self, inputs, training=None) -> np.ndarray:
         """int64 ids (0-padded, 1 for unknown tokens) in "int" mode; else rows of vocabulary-size
         (or max_tokens) columns, int64 for "multi_hot" and "count", float32 for "tf_idf". On a
         string Input's tensor, the layer's tensor in a model (see `forward`)."""
@@ -247,8 +216,6 @@ class TextVectorization(Layer):
             ids = np.pad(ids, [(0, 0)] * (ids.ndim - 1) + [(0, length - ids.shape[-1])])
         return ids
 
-    call = __call__
-
     def forward(self, inputs, training) -> np.ndarray:
         """In a model: a batch of strings (batch, 1) -> its ids or rows, as float32 (the
         engine's type); `backward` gives no gradient (text is not differentiable)."""
@@ -270,7 +237,7 @@ class TextVectorization(Layer):
                 "standardize": v.standardize, "split": v.split, "ngrams": self._ngrams_arg,
                 "output_mode": v.output_mode, "output_sequence_length": v.output_sequence_length,
                 "pad_to_max_tokens": v.pad_to_max_tokens, "sparse": False, "ragged": False,
-                "vocabulary": _listify(self._input_vocabulary), "idf_weights": _listify(self._input_idf_weights),
+                "vocabulary": listify(self._input_vocabulary), "idf_weights": listify(self._input_idf_weights),
                 "encoding": self._encoding, "vocabulary_size": self.vocabulary_size()}
 
     @classmethod
@@ -298,9 +265,3 @@ def _dense_tokens(vectorizer: TextVectorizer, strings: list) -> list:
     """Without `split`: the standardized strings of one row, with n-grams across them."""
     tokens = [standardize_text(s, vectorizer.standardize) for s in strings]
     return add_ngrams(tokens, vectorizer.ngrams) if vectorizer.ngrams is not None else tokens
-
-
-def _listify(value):
-    if value is None:
-        return None
-    return np.asarray(value).tolist()

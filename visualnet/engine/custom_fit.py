@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .callbacks import CallbackList, History, ProgbarLogger, format_logs
+from .callbacks import CallbackList, History, ProgbarLogger, format_logs, keras_logs
 from .data_adapter import check_batch_size
 from .generator_adapter import EpochIterator, is_batch_source
 from .model_steps import overridden, pythonify_logs
@@ -151,6 +151,10 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     model.history = history
     _prepare_model(model, first)
     cbs.on_train_begin()
+    resumed = getattr(model, "_initial_epoch", None)   # set by BackupAndRestore's on_train_begin, as in Keras
+    if resumed:
+        model._initial_epoch = None
+        initial_epoch = resumed
     for epoch in range(initial_epoch, epochs):
         _reset(model)
         cbs.on_epoch_begin(epoch)
@@ -170,8 +174,23 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         cbs.on_epoch_end(epoch, epoch_logs)
         if model.stop_training:
             break
+    if epochs > 0:
+        _finalize(model)
     cbs.on_train_end()
     return history
+
+
+def _finalize(model) -> None:
+    """Keras's end of fit: with `use_ema`, `model.optimizer`'s moving averages become the
+    trainable weights (those it stepped: the model's, in their order; another optimizer's,
+    a GAN's two say, are the step's own business, as in Keras)."""
+    c = getattr(model, "compiled", None)
+    optimizer = getattr(c, "optimizer", None)
+    if optimizer is None or not optimizer.built or not optimizer.use_ema:
+        return
+    store = getattr(model, "_store", None)
+    if store is not None and optimizer.variable_sizes == tuple(store.sizes):
+        optimizer.finalize_variable_values(store.trainable)
 
 
 def _validation(model, validation_data, steps, batch_size):
@@ -204,7 +223,7 @@ def evaluate(model, x, y, *, batch_size, verbose, sample_weight, steps, callback
     if verbose:
         print(format_logs(logs))
     if return_dict:
-        return logs
+        return keras_logs(logs)   # keys sorted, as Keras's
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from visualnet.engine import loss_kernels_more as fk
 from visualnet.engine.loss_base import Loss, _F32
 
 
@@ -27,6 +28,9 @@ class Hinge(Loss):
         grad = np.where(margin > 0, -t, _F32(0)) / _F32(t.shape[-1]) if need_grad else None
         return values, grad, None
 
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.hinge_kernel, activation_name, y_pred_shape)
+
 
 class SquaredHinge(Loss):
     """`mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)` per sample."""
@@ -40,6 +44,9 @@ class SquaredHinge(Loss):
         values = np.mean(margin * margin, axis=-1, dtype=_F32)
         grad = _F32(-2) * t * margin / _F32(t.shape[-1]) if need_grad else None
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.squared_hinge_kernel, activation_name, y_pred_shape)
 
 
 class CategoricalHinge(Loss):
@@ -62,3 +69,6 @@ class CategoricalHinge(Loss):
             np.put_along_axis(grad, top, np.take_along_axis(grad + _F32(1) - t, top, -1), -1)
             grad = np.where((values > 0)[..., None], grad, _F32(0)).astype(_F32)
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.categorical_hinge_kernel, activation_name, y_pred_shape)

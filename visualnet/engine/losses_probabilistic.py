@@ -3,6 +3,7 @@ the focal crossentropies (binary and categorical), each with d values / d y_pred
 
 import numpy as np
 
+from visualnet.engine import loss_kernels_more as fk
 from visualnet.engine.loss_base import EPSILON, Loss, _F32, _clip, _sigmoid
 from visualnet.engine.losses_crossentropy import BinaryCrossentropy, CategoricalCrossentropy
 
@@ -21,6 +22,10 @@ class KLDivergence(Loss):
         grad = np.where((y_pred >= eps) & (y_pred <= one), -t / p, _F32(0)) if need_grad else None
         return values, grad, None
 
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.kl_divergence_softmax_kernel, activation_name, y_pred_shape,
+                               activation="softmax")
+
 
 class Poisson(Loss):
     """`mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)` per sample."""
@@ -33,6 +38,9 @@ class Poisson(Loss):
         values = np.mean(y_pred - t * np.log(q), axis=-1, dtype=_F32)
         grad = (_F32(1) - t / q) / _F32(t.shape[-1]) if need_grad else None
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.poisson_kernel, activation_name, y_pred_shape)
 
 
 def _power_and_slope(base, gamma):

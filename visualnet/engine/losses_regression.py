@@ -3,6 +3,7 @@ errors, Huber, log-cosh and cosine similarity, each with d values / d y_pred."""
 
 import numpy as np
 
+from visualnet.engine import loss_kernels_more as fk
 from visualnet.engine.loss_base import EPSILON, Loss, _F32
 
 _LOG2 = _F32(np.log(2.0))
@@ -20,6 +21,9 @@ class MeanSquaredError(Loss):
         grad = d * _F32(2.0 / d.shape[-1]) if need_grad else None
         return values, grad, None
 
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.mse_kernel, activation_name, y_pred_shape)
+
 
 class MeanAbsoluteError(Loss):
     """`mean(abs(y_true - y_pred), axis=-1)` per sample."""
@@ -32,6 +36,9 @@ class MeanAbsoluteError(Loss):
         values = np.mean(np.abs(d), axis=-1, dtype=_F32)
         grad = np.sign(d) * _F32(1.0 / d.shape[-1]) if need_grad else None
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.mae_kernel, activation_name, y_pred_shape)
 
 
 class MeanAbsolutePercentageError(Loss):
@@ -47,6 +54,9 @@ class MeanAbsolutePercentageError(Loss):
         values = _F32(100.0) * np.mean(np.abs(d / np.maximum(np.abs(t), _F32(EPSILON))), axis=-1, dtype=_F32)
         grad = np.sign(d) * scale / _F32(d.shape[-1]) if need_grad else None
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.mape_kernel, activation_name, y_pred_shape)
 
 
 class MeanSquaredLogarithmicError(Loss):
@@ -64,6 +74,9 @@ class MeanSquaredLogarithmicError(Loss):
         if need_grad:
             grad = np.where(y_pred > eps, _F32(2.0 / d.shape[-1]) * d / (p + _F32(1)), _F32(0))
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.msle_kernel, activation_name, y_pred_shape)
 
 
 class Huber(Loss):
@@ -85,6 +98,11 @@ class Huber(Loss):
         grad = np.where(inner, e, delta * np.sign(e)) / _F32(e.shape[-1]) if need_grad else None
         return values, grad, None
 
+    def fused_kernel(self, activation_name, y_pred_shape):
+        delta = _F32(self.delta)
+        return fk.fused_kernel(self, lambda t, p, dz, scale: fk.huber_kernel(t, p, dz, scale, delta),
+                               activation_name, y_pred_shape)
+
     def get_config(self):
         return {**super().get_config(), "delta": self.delta}
 
@@ -103,6 +121,9 @@ class LogCosh(Loss):
         values = np.mean(x + softplus - _LOG2, axis=-1, dtype=_F32)
         grad = np.tanh(x) / _F32(x.shape[-1]) if need_grad else None
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.log_cosh_kernel, activation_name, y_pred_shape)
 
 
 class CosineSimilarity(Loss):
@@ -134,6 +155,10 @@ class CosineSimilarity(Loss):
             free = -inv_p * (nt - np_ * np.sum(nt * np_, axis=-1, keepdims=True))
             grad = np.where(capped, -nt * inv_p, free).astype(_F32)
         return values, grad, None
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return fk.fused_kernel(self, fk.cosine_similarity_kernel, activation_name, y_pred_shape,
+                               axis_ok=self.axis in (-1, len(y_pred_shape) - 1))
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

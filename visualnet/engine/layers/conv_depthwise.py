@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import gemm
-from ..kernels.depthwise import DepthwiseKernel
+from ..kernels.depthwise import DepthwiseKernel, column_sums
 from .conv import OneRow
 from .core import _Activated
 
@@ -24,13 +24,13 @@ class _Depthwise(OneRow, _Activated):
         super().on_build()
         self._work = DepthwiseKernel()
 
-    def _depthwise(self, x, out, then):
-        """The depthwise convolution of x into `out` (lifted), `then(lo, hi)` run on each
-        part's images after theirs (kernels/depthwise.py)."""
+    def _depthwise(self, x, out, then, bias=None):
+        """The depthwise convolution of x into `out` (lifted) plus `bias`, `then(lo, hi)` run
+        on each part's images after theirs (kernels/depthwise.py)."""
         cfg, lift = self.config, self._lead
         kernel = self.values[self.kernel_name]
         _, self._ctx = self._work.forward(self._lift(x), kernel.reshape(*lift, *kernel.shape), lift + cfg["strides"],
-                                          lift + cfg["dilation_rate"], cfg["padding"], then, out=out)
+                                          lift + cfg["dilation_rate"], cfg["padding"], then, out=out, bias=bias)
 
     def _depthwise_backward(self, first, need_dx):
         """The input's gradient; `first(lo, hi)` -> (the lifted gradient of the depthwise
@@ -61,12 +61,7 @@ class DepthwiseConv2D(_Depthwise):
         x = inputs[0]
         z = self._out("z", x, x.shape[-1] * self.config["depth_multiplier"])
         bias = self.values["bias"] if self.config["use_bias"] else None
-
-        def add_bias(lo, hi):
-            if bias is not None:
-                z[lo:hi] += bias
-
-        self._depthwise(x, z, add_bias)
+        self._depthwise(x, z, lambda lo, hi: None, bias)   # the kernel adds the bias as it starts each row
         return self._activate(self._drop(z), owned=True)
 
     def backward(self, dy, need_dx=True, skip_activation=False):
@@ -74,7 +69,8 @@ class DepthwiseConv2D(_Depthwise):
 
         def first(lo, hi):
             part = dz[lo:hi]
-            return part, ((part.reshape(-1, part.shape[-1]).sum(axis=0),) if self.config["use_bias"] else ())
+            rows = part.reshape(-1, part.shape[-1])
+            return part, ((column_sums(rows, np.empty(rows.shape[1], rows.dtype)),) if self.config["use_bias"] else ())
 
         return self._depthwise_backward(first, need_dx)
 
@@ -123,7 +119,7 @@ class SeparableConv2D(_Depthwise):
             grads = (gemm.matmul_2d(mp.T, dzp, np.empty((mid, f), dz.dtype)).reshape(
                 self.values["pointwise_kernel"].shape),)
             if self.config["use_bias"]:
-                grads += (dzp.sum(axis=0),)
+                grads += (column_sums(dzp, np.empty(f, dz.dtype)),)
             gemm.matmul_2d(dzp, transposed, dmid[lo:hi].reshape(-1, mid))
             return dmid[lo:hi], grads
 

@@ -3,7 +3,8 @@ epochs, validation split, seed, early stopping, learning-rate schedule, gradient
 Defaults follow Keras. `config()` gives a `TrainingConfig`; while a run is paused, the
 learning rate, batch size, epochs and optimizer parameters may be edited and
 `live_changes(session)` lists what differs from the session. `state()` / `set_state()`
-carry the form to and from the project file."""
+carry the form to and from the project file. For a model with several outputs the loss,
+loss weight and metrics are set per output (output_settings.py) instead."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from visualnet.engine import optimizers
 from visualnet.engine.optimizers import OPTIMIZERS
 from visualnet.engine.run_config import TrainingConfig, optimizer_defaults
 from .metric_choices import METRICS, MetricChoices, fill_losses  # noqa: F401  (METRICS: every metric offered)
+from .output_settings import OutputSettings
 SCHEDULES = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
              "cosine": "Cosine decay", "plateau": "Reduce on plateau"}
 CLIPPING = {"": "None", "clipnorm": "Clip each gradient's norm (clipnorm)",
@@ -69,6 +71,11 @@ class SettingsPanel(QWidget):
         self.loss.currentTextChanged.connect(self.metric_choices.set_task)
         self.metric_choices.set_task(self.loss.currentText())
         form.addRow("Metrics", self.metric_choices)
+        self.outputs = OutputSettings()         # per output, for several outputs
+        self.outputs.hide()
+        self._pending_outputs: dict = {}        # a project's per-output settings, until its outputs are known
+        form.addRow(self.outputs)
+        self._basics = form
         self.batch_size = QSpinBox(minimum=1, maximum=65536, value=32)
         self.epochs = QSpinBox(minimum=1, maximum=100000, value=1)
         self.validation_split = QSpinBox(minimum=0, maximum=90, value=0, suffix=" %")
@@ -135,6 +142,8 @@ class SettingsPanel(QWidget):
 
         self.optimizer.currentIndexChanged.connect(self._optimizer_changed)
         self.loss.currentTextChanged.connect(self.loss_changed)
+        self.outputs.changed.connect(self.changed)
+        self.outputs.changed.connect(lambda: self.loss_changed.emit(self.loss.currentText()))
         self.schedule.currentIndexChanged.connect(self._schedule_changed)
         self.clipping.currentIndexChanged.connect(lambda: self.clip_value.setEnabled(bool(self.clipping.currentData())))
         self.optimizer.setCurrentIndex(list(OPTIMIZERS).index("adam"))
@@ -186,6 +195,30 @@ class SettingsPanel(QWidget):
     def set_loss(self, loss: str) -> None:
         self.loss.setCurrentText(loss)
 
+    def set_outputs(self, outputs: list) -> None:
+        """Per-output settings for several outputs: (name, default loss, default metrics) each;
+        an empty list goes back to the one loss and metric list."""
+        self.outputs.set_outputs(outputs)
+        pending = {k: v for k, v in self._pending_outputs.items() if k in self.outputs.rows}
+        self.outputs.set_values(pending)
+        for key in pending:
+            self._pending_outputs.pop(key)
+        several = bool(outputs)
+        self._basics.setRowVisible(self.loss, not several)
+        self._basics.setRowVisible(self.metric_choices, not several)
+        self.changed.emit()
+
+    def loss_setting(self):
+        """The loss as the data checks take it: a name, or a dict by output name."""
+        return self.outputs.compile_args()[0] if self.outputs.rows else self.loss.currentText()
+
+    def set_output_loss(self, output: "str | None", loss: str) -> None:
+        """A problem's fix: the loss of `output` (None: the one loss)."""
+        if output is not None and output in self.outputs.rows:
+            self.outputs.set_loss(output, loss)
+        else:
+            self.set_loss(loss)
+
     def set_learning_rate(self, lr: float) -> None:
         self.optimizer_editors["learning_rate"].set_value(lr)
 
@@ -229,9 +262,13 @@ class SettingsPanel(QWidget):
         spec = self.schedule_spec()
         if spec and spec["kind"] == "plateau" and not has_validation and spec["monitor"].startswith("val_"):
             spec["monitor"] = spec["monitor"][4:]
+        loss, metrics = self.loss.currentText(), [m for m, c in self.metric_checks.items() if c.isChecked()]
+        weights = None
+        if self.outputs.rows:
+            loss, weights, metrics = self.outputs.compile_args()
         return TrainingConfig(
             optimizer=self.optimizer.currentData(), optimizer_params=self.optimizer_params(),
-            loss=self.loss.currentText(), metrics=[m for m, c in self.metric_checks.items() if c.isChecked()],
+            loss=loss, metrics=metrics, loss_weights=weights,
             batch_size=self.batch_size.value(), epochs=self.epochs.value(),
             validation_split=self.validation_split.value() / 100.0,
             shuffle=self.shuffle.isChecked(), seed=None if self.seed.value() < 0 else self.seed.value(),
@@ -264,6 +301,8 @@ class SettingsPanel(QWidget):
                          "warmup": self.warmup.value()},
             "clipping": {"kind": self.clipping.currentData(), "value": text(self.clip_value)},
         }
+        if self.outputs.rows or self._pending_outputs:
+            form["outputs"] = {**self._pending_outputs, **self.outputs.values()}
         out: dict = {}
         try:
             config = self.config()
@@ -322,6 +361,9 @@ class SettingsPanel(QWidget):
         self._set_loss_text(f.get("loss"))
         if isinstance(f.get("metrics"), list):
             self.set_metrics(f["metrics"])
+        if isinstance(f.get("outputs"), dict):
+            self._pending_outputs = {k: v for k, v in f["outputs"].items() if k not in self.outputs.rows}
+            self.outputs.set_values(f["outputs"])
         for spin, key in ((self.batch_size, "batch_size"), (self.epochs, "epochs"),
                           (self.validation_split, "validation_split"), (self.seed, "seed")):
             if isinstance(f.get(key), int):
