@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tests.engine.gradcheck import numeric_grad
+from visualnet.engine import activation_kernels
 from visualnet.engine import activations as A
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -50,7 +51,7 @@ def test_parametric_relu_gradient(kwargs):
 
 
 def test_gelu_approximate_gradient():
-    act = A.Activation("gelu", A._gelu_fwd, A._gelu_bwd, (True,))
+    act = A.Activation("gelu", activation_kernels.gelu_fwd, activation_kernels.gelu_bwd, (True,))
     x, w = _inputs(), np.random.default_rng(3).normal(size=(6, 7))
     numeric = numeric_grad(lambda v: np.sum(w * act.forward(v)), x)
     np.testing.assert_allclose(act.backward(x, act.forward(x), w.astype(np.float32)),

@@ -268,7 +268,8 @@ def test_draws_distributed_as_keras(keras, name, kwargs):
 
 def test_range_editor(qtbot):
     from visualnet.graph import get_spec
-    from visualnet.gui.param_editors import editor_for, parse_range
+    from visualnet.gui.param_editors import editor_for
+    from visualnet.gui.param_editors.tuples import parse_range
 
     assert parse_range("0.2") == 0.2 and parse_range("(-0.1, 0.3)") == (-0.1, 0.3) and parse_range("") is None
     editor = editor_for(get_spec("RandomRotation").param("factor"))

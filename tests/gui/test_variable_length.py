@@ -3,7 +3,7 @@ None shown in the shapes and carried through the sequence layers, what cannot ta
 explained on the layer, and the sensor_classifier template (Input (None, 4)) trained on the
 indoor movement sequences from the training page."""
 
-from visualnet.gui.param_editors import parse_tuple
+from visualnet.gui.param_editors.tuples import parse_tuple
 
 from .helpers import select_node, type_into
 from .test_text_and_series import train_and_evaluate

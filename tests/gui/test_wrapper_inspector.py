@@ -1,7 +1,7 @@
 """TimeDistributed on the canvas (issue 22): one node holding the wrapped layer, whose type
 and parameters the inspector edits like any other; the shape follows."""
 
-from visualnet.gui.param_editors import ShapeEditor
+from visualnet.gui.param_editors.tuples import ShapeEditor
 
 from .helpers import select_node, type_into
 

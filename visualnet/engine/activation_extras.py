@@ -1,6 +1,6 @@
 """Keras 3's element-wise activations beyond the classic ones, with their derivatives.
 
-Each kernel follows activations.py's contract (1-D arrays, float32 or float64):
+Each kernel follows activation_kernels.py's contract (1-D arrays, float32 or float64):
 forward(x, out), backward(x, y, dy, out). `KERNELS` maps Keras's name to the pair; the
 engine's `activations.get` turns them into `Activation`s.
 """

@@ -16,12 +16,13 @@ paused run continues exactly as an uninterrupted one would.
 
 Between batches the learning rate, batch size, number of epochs and the optimizer's
 parameters may change (`set_learning_rate`, `set_batch_size`, `set_epochs`,
-`set_optimizer_params`, `set_optimizer`); each change is a marker in the history with the
-step, epoch and batch where it took effect. The effective learning rate of a step is the
-base rate times the schedule's factor (step, exponential, cosine; optional linear
-warm-up); reduce-on-plateau lowers the base rate (Keras's `ReduceLROnPlateau` does the
-bookkeeping), and a user's change sets it. Early stopping is Keras's `EarlyStopping`.
-A loss that becomes NaN or infinite stops the run with an explanation of likely causes.
+`set_optimizer_params`, `set_optimizer`: session_changes.py); each change is a marker in
+the history with the step, epoch and batch where it took effect. The effective learning
+rate of a step is the base rate times the schedule's factor (step, exponential, cosine;
+optional linear warm-up); reduce-on-plateau lowers the base rate (Keras's
+`ReduceLROnPlateau` does the bookkeeping), and a user's change sets it. Early stopping is
+Keras's `EarlyStopping`. A loss that becomes NaN or infinite stops the run with an
+explanation of likely causes.
 
 `TrainingSession.for_fit` is the same run as Keras's `fit` does it: the compiled model as it
 is, Keras callbacks called at Keras's points, the global generator's shuffling, no per-batch
@@ -37,13 +38,14 @@ import time
 import numpy as np
 
 from . import evaluation, optimizers
-from .callbacks import Callback, CallbackList, EarlyStopping, ReduceLROnPlateau
+from .callbacks import CallbackList, EarlyStopping, ReduceLROnPlateau, uses_hook
 from .compiled import compile_model
 from .control import TrainingControl
 from .data_adapter import as_inputs, as_model_targets, check_batch_size
 from .loop import Mean, TrainingData, TrainingLoop, evaluate_arrays, logs_of
 from .run_config import SCHEDULE_KINDS, TrainingConfig, schedule_factor
 from .run_history import RunHistory, json_safe
+from .session_changes import SessionChanges
 from .validation import validation_logs
 
 _NO_AHEAD = (None, None, None)
@@ -66,13 +68,7 @@ class _PlateauOnBaseRate(ReduceLROnPlateau):
         self.session._change_base_rate(float(value), "plateau", "reduce on plateau")
 
 
-def _overrides(callbacks, name: str) -> bool:
-    """Whether any callback does something in hook `name` (the base class's do nothing)."""
-    base = getattr(Callback, name)   # (a LambdaCallback's hooks are functions on the instance: no __func__)
-    return any(getattr(getattr(cb, name, None), "__func__", None) is not base for cb in callbacks)
-
-
-class TrainingSession:
+class TrainingSession(SessionChanges):
     """One training run of `model` on (x, y) with `config`, advanced batch by batch.
 
     validation_data: (x_val, y_val), else `config.validation_split` takes Keras's last
@@ -88,7 +84,8 @@ class TrainingSession:
                  sample_weight=None, class_weight=None, callback=None, batch_padding=None):
         config = copy.deepcopy(config) if config is not None else TrainingConfig()
         optimizer = optimizers.get({"class_name": config.optimizer, "config": dict(config.optimizer_params)})
-        compile_model(model, optimizer, config.loss, list(config.metrics))
+        metrics = dict(config.metrics) if isinstance(config.metrics, dict) else list(config.metrics)  # by output
+        compile_model(model, optimizer, config.loss, metrics, loss_weights=config.loss_weights)
         data = TrainingData.prepare(model, x, y, sample_weight, class_weight, validation_data,
                                     config.validation_split, batch_padding)
         if data.n == 0:
@@ -125,8 +122,8 @@ class TrainingSession:
         self.fit_mode = True
         self.epoch = initial_epoch
         self.callbacks = callbacks
-        self._batch_begin = _overrides(callbacks.callbacks, "on_train_batch_begin")
-        self._batch_end = _overrides(callbacks.callbacks, "on_train_batch_end")
+        self._batch_begin = uses_hook(callbacks.callbacks, "on_train_batch_begin")
+        self._batch_end = uses_hook(callbacks.callbacks, "on_train_batch_end")
         self.validation_batch_size = check_batch_size(validation_batch_size, self.batch_size)
         self.validation_freq = validation_freq
         if validation_source is not None:
@@ -210,77 +207,6 @@ class TrainingSession:
                 "steps_per_epoch": self.steps_per_epoch, "step": self.step_count,
                 "fraction": done / total if total else 1.0, "samples_per_second": rate or 0.0,
                 "eta": left / rate if rate else None, "elapsed": self._train_time}
-
-    # ------------------------------------------------------------------ changes between batches
-    def _marker(self, kind: str, old, new, text: str) -> dict:
-        marker = {"kind": kind, "step": self.step_count, "epoch": self.epoch, "batch": self.batch,
-                  "old": old, "new": new, "text": text}
-        self.history.markers.append(json_safe(marker))
-        self._report("marker", marker)
-        return marker
-
-    def _change_base_rate(self, value: float, kind: str, why: str) -> None:
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"the learning rate must be a positive number; received learning_rate={value!r}")
-        old = self.base_learning_rate
-        if value == old:
-            return
-        self.base_learning_rate = float(value)
-        self._marker(kind if kind == "plateau" else "learning_rate", old, float(value),
-                     f"learning rate {old:.3g} -> {value:.3g} ({why})")
-
-    def set_learning_rate(self, value: float) -> None:
-        """The base learning rate from the next batch on (a schedule keeps scaling it)."""
-        self._change_base_rate(value, "learning_rate", "changed by the user")
-
-    def set_batch_size(self, value: int) -> None:
-        value = check_batch_size(value)
-        if value != self.batch_size:
-            old, self.batch_size = self.batch_size, value
-            self.loop.set_batch_size(value)
-            self._marker("batch_size", old, value, f"batch size {old} -> {value}")
-
-    def set_epochs(self, value: int) -> None:
-        """Train for `value` epochs in all; raising it after the end lets the run go on."""
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"epochs must be a positive integer; received epochs={value!r}")
-        if value < self.epoch + (1 if self._in_epoch else 0):
-            raise ValueError(f"epoch {self.epoch + 1} is already under way; epochs must be at least that")
-        if value != self.epochs:
-            old, self.epochs = self.epochs, value
-            self._marker("epochs", old, value, f"epochs {old} -> {value}")
-            if self.status == "finished" and self.epoch < value:
-                self.status = "paused"
-
-    def set_optimizer_params(self, **params) -> None:
-        """Change the optimizer's arguments (beta_1, momentum, clipnorm, ...; learning_rate
-        sets the base rate); its state is kept (`Optimizer.configure`)."""
-        params = dict(params)
-        if "learning_rate" in params:
-            self.set_learning_rate(params.pop("learning_rate"))
-        if not params:
-            return
-        changed = self.optimizer.configure(**params)
-        if changed:
-            text = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items())
-            self._marker("optimizer", {k: a for k, (a, _) in changed.items()},
-                         {k: b for k, (_, b) in changed.items()}, text)
-        self.config.optimizer_params.update(params)
-
-    def set_optimizer(self, name: str, params: "dict | None" = None) -> None:
-        """Switch to another optimizer (its state starts fresh; the weights are kept)."""
-        params = dict(params or {})
-        params.setdefault("learning_rate", self.base_learning_rate)
-        new = optimizers.get({"class_name": name, "config": params})
-        new.build(self.model._store.sizes)
-        new.iterations = self.optimizer.iterations
-        old = self.optimizer
-        self.loop.settle()
-        self.model.compiled.optimizer = self.model.optimizer = self.optimizer = new
-        self.loop.step = None     # a step holds the optimizer it was made with
-        self.base_learning_rate = float(new.learning_rate)
-        self.config.optimizer, self.config.optimizer_params = name, params
-        self._marker("optimizer", old.name, new.name, f"optimizer {old.name} -> {new.name} (state reset)")
 
     # ------------------------------------------------------------------ training
     def _report(self, kind: str, payload: dict) -> None:
@@ -431,7 +357,7 @@ class TrainingSession:
         scale = max(float(np.max(np.abs(a[:1000]))) if a.size else 0.0 for a in self.xs)
         if scale > 10:
             hints.append(f"the inputs are not scaled (values up to {scale:.3g}): add a Rescale or Standardize step")
-        if "crossentropy" in str(self.config.loss) and self.y.dtype.kind == "f" and \
+        if "crossentropy" in str(self.config.loss) and not isinstance(self.y, list) and self.y.dtype.kind == "f" and \
                 (float(self.y.min()) < 0 or float(self.y.max()) > 1):
             hints.append("the targets are outside [0, 1] for a cross-entropy loss: check the task and loss")
         hints.append("the data contain NaN or infinite values")

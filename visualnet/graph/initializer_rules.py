@@ -6,7 +6,7 @@ initializer has Keras's default arguments, else Keras's config dict
 
 The engine makes its initializer from either form (engine/initializers.py `get`); the Keras
 files write the dict (with `module` in Keras 3's dialect), the inspector edits it
-(gui/param_editors.py `InitializerEditor`).
+(gui/param_editors/class_configs.py `InitializerEditor`).
 """
 
 from __future__ import annotations

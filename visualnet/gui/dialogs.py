@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from visualnet import __version__
 
-from .param_editors import parse_tuple
+from .param_editors.tuples import parse_tuple
 
 SHORTCUT_ACTIONS = ("new", "open", "save", "save_as", "import_keras", "close", "quit", "undo", "redo", "cut", "copy", "paste", "duplicate", "delete", "select_all", "find",
                     "fit", "zoom_in", "zoom_out", "zoom_reset", "arrange")

@@ -1,27 +1,25 @@
 """The main window: the canvas in the middle (a tab of `pages`, so the training dashboard
-can be another page), the palette, inspector, problems and summary as docks, menus,
-toolbar and shortcuts. Every edit goes through the document's undo stack."""
+can be another page), the palette, inspector, problems and summary as docks, and the
+window's reactions to the document and the canvas. The menus, toolbar and shortcuts are
+window_menus.py's, the canvas's edit actions canvas_edits.py's. Every edit goes through the
+document's undo stack."""
 
 from __future__ import annotations
 
-import shiboken6
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QSizePolicy,
-                               QTabWidget, QToolBar, QToolTip)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QScrollArea, QSizePolicy, QTabWidget,
+                               QToolTip)
 
 from visualnet.graph import Graph
-from visualnet.graph.templates import all_templates, get_template
+from visualnet.graph.templates import get_template
 
 from . import dialogs, icons, theme, wheel_guard
 from .wording import count
 from .canvas.layout import layered_positions
-from .canvas.metrics import NODE_HEIGHT, NODE_WIDTH, snap
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
-from .clipboard import fragment_from_mime, fragment_to_mime, make_fragment
-from .commands import (AddConnectedCommand, AddNodeCommand, ArrangeCommand, DeleteCommand, MoveNodesCommand,
-                       PasteCommand)
+from .canvas_edits import CanvasEdits
 from .context_menu import canvas_menu, wire_end_menu
 from .document import ModelDocument
 from .files import FileController
@@ -31,11 +29,10 @@ from .palette import PaletteWidget
 from .problems_panel import ProblemsPanel
 from .start_page import StartPage
 from .summary_panel import SummaryPanel
+from .window_menus import WindowMenus
 
-COMING = "coming with project files"
 
-
-class MainWindow(QMainWindow):
+class MainWindow(CanvasEdits, WindowMenus, QMainWindow):
     """Public entry points for other parts of the app (File menu, training dashboard):
     `document` (graph, undo stack, analysis, `analysed` signal), `graph`, `set_graph()`,
     `load_template()`, `new_model()`, `add_page()`, `add_dock()`, `file_menu`, `actions`,
@@ -177,225 +174,6 @@ class MainWindow(QMainWindow):
             page.setSizePolicy(own if page is current else QSizePolicy(ignored, ignored))
         self.pages.updateGeometry()
 
-    def selected_node_ids(self) -> list[str]:
-        return self.scene.selected_node_ids()
-
-    def add_layer(self, layer_type: str, scene_pos: QPointF | None = None) -> str | None:
-        """Add a layer centred on `scene_pos` (default: the middle of the view, moved down
-        until it does not cover another layer); returns its id."""
-        centred = scene_pos is None
-        if centred:
-            scene_pos = self.view.visible_rect().center()
-        x, y = snap(scene_pos.x() - NODE_WIDTH / 2), snap(scene_pos.y() - NODE_HEIGHT / 2)
-        if centred:
-            while any(abs(n.position[0] - x) < NODE_WIDTH and abs(n.position[1] - y) < NODE_HEIGHT
-                      for n in self.graph.nodes.values() if n.position):
-                y += NODE_HEIGHT + 20
-        command = AddNodeCommand(self.graph, layer_type, (x, y))
-        if not self.document.push(command):
-            return None
-        self.scene.select([command.node_id])
-        return command.node_id
-
-    def add_layer_after(self, src: str, layer_type: str, scene_pos: QPointF) -> str | None:
-        """Add a layer centred on `scene_pos`, fed by `src` (one undo step); returns its id."""
-        x, y = snap(scene_pos.x() - NODE_WIDTH / 2), snap(scene_pos.y() - NODE_HEIGHT / 2)
-        command = AddConnectedCommand(self.graph, layer_type, src, (x, y))
-        if not self.document.push(command):
-            return None
-        self.scene.select([command.node_id])
-        return command.node_id
-
-    # ================================================================= edit actions
-    def delete_selection(self) -> None:
-        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()
-        if nodes or edges:
-            self.document.push(DeleteCommand(self.graph, nodes, edges))
-
-    def copy(self) -> bool:
-        nodes = self.scene.selected_node_ids()
-        if not nodes:
-            return False
-        QGuiApplication.clipboard().setMimeData(fragment_to_mime(make_fragment(self.graph, nodes)))
-        self._paste_count = 0
-        return True
-
-    def cut(self) -> None:
-        if self.copy():
-            nodes = self.scene.selected_node_ids()
-            command = DeleteCommand(self.graph, nodes)
-            command.setText("Cut " + (self.graph.nodes[nodes[0]].name if len(nodes) == 1 else f"{len(nodes)} layers"))
-            self.document.push(command)
-            self._paste_count = -1  # the first paste after a cut goes where the layers were
-
-    def paste(self) -> None:
-        fragment = fragment_from_mime(QGuiApplication.clipboard().mimeData())
-        if fragment:
-            self._paste_count += 1
-            self._paste(fragment, 40.0 * self._paste_count, "Paste")
-
-    def duplicate(self) -> None:
-        nodes = self.scene.selected_node_ids()
-        if nodes:
-            self._paste(make_fragment(self.graph, nodes), 40.0, "Duplicate")
-
-    def _paste(self, fragment: dict, offset: float, text: str) -> None:
-        command = PasteCommand(self.graph, fragment, (offset, offset), text)
-        if self.document.push(command):
-            self.scene.select(command.node_ids)
-            self.view.centre_on(self.scene.nodes_rect(command.node_ids))
-
-    def nudge(self, dx: float, dy: float) -> None:
-        """Move the selected layers by (dx, dy) (arrow keys: one grid step, with Shift five)."""
-        moves = {}
-        for nid in self.scene.selected_node_ids():
-            pos = self.scene.node_items[nid].pos()
-            moves[nid] = (pos.x() + dx, pos.y() + dy)
-        if moves:
-            self.document.push(MoveNodesCommand(self.graph, moves))
-
-    def select_all(self) -> None:
-        self.scene.select(self.scene.node_items, self.scene.edge_items)
-
-    def arrange(self) -> None:
-        if not self.graph.nodes:
-            return
-        rect = self.scene.nodes_rect()
-        positions = layered_positions(self.graph, (snap(rect.left()), snap(rect.center().y())))
-        if self.document.push(ArrangeCommand(self.graph, positions)):
-            self.view.fit()
-
-    def fit(self) -> None:
-        self.view.fit()
-
-    def focus_search(self) -> None:
-        self.docks["palette"].show()
-        self.docks["palette"].raise_()
-        self.palette.focus_search()
-
-    # ================================================================= building
-    def _action(self, key, text, slot=None, shortcut=None, tip=None, checkable=False, enabled=True) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.setCheckable(checkable)
-        action.setEnabled(enabled)
-        if slot is not None:
-            action.triggered.connect(slot)
-        self.addAction(action)
-        self.actions[key] = action
-        return action
-
-    def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        a = self._action
-        a("new", "&New Model", self.new_model, K.New, "Start an empty model")
-        a("open", f"&Open… ({COMING})", None, K.Open, f"Opening projects is {COMING}", enabled=False)
-        a("save", f"&Save ({COMING})", None, K.Save, f"Saving is {COMING}", enabled=False)
-        a("save_as", f"Save &As… ({COMING})", None, "Ctrl+Shift+S", f"Saving is {COMING}", enabled=False)
-        a("quit", "&Quit", self.close, K.Quit)
-        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcuts([QKeySequence(K.Undo)])
-        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for key, action in (("undo", undo), ("redo", redo)):
-            self.addAction(action)
-            self.actions[key] = action
-        a("cut", "Cu&t", self.cut, K.Cut)
-        a("copy", "&Copy", self.copy, K.Copy)
-        a("paste", "&Paste", self.paste, K.Paste)
-        a("duplicate", "&Duplicate", self.duplicate, "Ctrl+D", "Copy the selected layers and paste them at once")
-        a("delete", "&Delete", self.delete_selection, [QKeySequence(K.Delete), QKeySequence("Backspace")],
-          "Delete the selected layers and wires")
-        a("select_all", "Select &All", self.select_all, K.SelectAll)
-        a("find", "&Find Layer…", self.focus_search, K.Find, "Search the layer palette")
-        a("fit", "&Fit to View", self.fit, "F", "Show the whole model")
-        a("zoom_in", "Zoom &In", self.view.zoom_in, [QKeySequence(K.ZoomIn), QKeySequence("Ctrl+=")])
-        a("zoom_out", "Zoom &Out", self.view.zoom_out, K.ZoomOut)
-        a("zoom_reset", "&Actual Size", self.view.reset_zoom, "Ctrl+0")
-        a("arrange", "Auto-&Arrange", self.arrange, "Ctrl+Shift+L", "Lay the model out left to right (undoable)")
-        snap_action = a("snap", "&Snap to Grid", self._set_snap, None, "Snap moved layers to the grid", True)
-        snap_action.setChecked(True)
-        minimap = a("minimap", "&Minimap", self._set_minimap, None, "Show an overview when the model is larger "
-                    "than the view", True)
-        minimap.setChecked(True)
-        a("shortcuts", "&Keyboard Shortcuts", self._show_shortcuts)
-        a("about", "&About VisualNet", self._show_about)
-        for key in ("fit", "delete"):  # plain keys: only while the canvas has focus, so typing is safe
-            self.actions[key].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.removeAction(self.actions[key])
-            self.view.addAction(self.actions[key])
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self.file_menu = bar.addMenu("&File")
-        self.file_menu.addAction(self.actions["new"])
-        self.templates_menu = self.file_menu.addMenu("New from &Template")
-        for template in all_templates():
-            action = self.templates_menu.addAction(template.title)
-            action.setStatusTip(template.description)
-            action.triggered.connect(lambda _=False, name=template.name: self.load_template(name))
-        self.file_menu.addSeparator()
-        for key in ("open", "save", "save_as"):
-            self.file_menu.addAction(self.actions[key])
-        self.file_menu.addSeparator()
-        self.file_menu.addAction(self.actions["quit"])
-        self.edit_menu = bar.addMenu("&Edit")
-        for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find"):
-            self.edit_menu.addSeparator() if key is None else self.edit_menu.addAction(self.actions[key])
-        self.view_menu = bar.addMenu("&View")
-        for key in ("fit", "zoom_in", "zoom_out", "zoom_reset", None, "arrange", "snap", "minimap"):
-            self.view_menu.addSeparator() if key is None else self.view_menu.addAction(self.actions[key])
-        self.view_menu.addSeparator()
-        theme_menu = self.view_menu.addMenu("&Theme")
-        group = QActionGroup(self)
-        for mode, label in (("system", "Follow &System"), ("light", "&Light"), ("dark", "&Dark")):
-            action = theme_menu.addAction(label)
-            action.setCheckable(True)
-            action.setChecked(mode == (theme.watcher.property("mode") if theme.watcher else "system"))
-            action.triggered.connect(lambda _=False, m=mode: theme.apply(QApplication.instance(), m))
-            group.addAction(action)
-            self.actions[f"theme_{mode}"] = action
-        self.panels_menu = self.view_menu.addMenu("&Panels")
-        for dock in self.docks.values():
-            self.panels_menu.addAction(dock.toggleViewAction())
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.actions["shortcuts"])
-        help_menu.addAction(self.actions["about"])
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Main", self)
-        bar.setObjectName("toolbar_main")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        stack = self.document.undo_stack
-        for key in ("new", None, "undo", "redo", None, "delete", "duplicate", None, "arrange", "fit"):
-            if key is None:
-                bar.addSeparator()
-            elif key in ("undo", "redo"):  # fixed labels; the stack's action says what in its tooltip
-                action = QAction(key.capitalize(), self)
-                action.setObjectName(f"toolbar_{key}")
-                action.triggered.connect(stack.undo if key == "undo" else stack.redo)
-                _mirror(action, self.actions[key])
-                bar.addAction(action)
-            else:
-                bar.addAction(self.actions[key])
-        self.addToolBar(bar)
-        self.toolbar = bar
-
-    def _build_status_bar(self) -> None:
-        status = self.statusBar()
-        self.stats_label = QLabel()
-        self.validity_label = QLabel()
-        self.zoom_label = QLabel("100%")
-        for label in (self.stats_label, self.validity_label, self.zoom_label):
-            label.setContentsMargins(8, 0, 8, 0)
-            status.addPermanentWidget(label)
-
     def _connect(self) -> None:
         doc = self.document
         doc.graph_replaced.connect(self._graph_replaced)
@@ -529,13 +307,6 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
             self.statusBar().setStyleSheet("")
 
-    def _set_snap(self, on: bool) -> None:
-        self.scene.snap_to_grid = on
-
-    def _set_minimap(self, on: bool) -> None:
-        self.view.minimap.enabled_by_user = on
-        self.view.minimap.refresh()
-
     def _theme_changed(self) -> None:
         self.scene.update()
         self.view.viewport().update()
@@ -600,21 +371,3 @@ class MainWindow(QMainWindow):
     def _ask_reshape_target(self, n: int, guess: tuple) -> tuple | None:
         return dialogs.ask_reshape_target(self, n, guess)
 
-    def _show_shortcuts(self) -> None:
-        dialogs.show_shortcuts(self)
-
-    def _show_about(self) -> None:
-        dialogs.show_about(self)
-
-
-def _mirror(copy: QAction, source: QAction) -> None:
-    """Keep `copy` enabled as `source` is, its tooltip saying what `source` would do. The
-    undo stack's actions still change while the window is being deleted (on quit after an
-    edit and a save): an action already gone is left alone then."""
-    def update():
-        if shiboken6.isValid(copy) and shiboken6.isValid(source):
-            copy.setEnabled(source.isEnabled())
-            copy.setToolTip(source.text().replace("&", ""))
-
-    source.changed.connect(update)
-    update()

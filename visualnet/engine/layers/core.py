@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations
+from ..activation_fused import column_sums
 from ..kernels import dense as dense_ops
 from ..kernels import gemm
 from ..rng import global_rng
@@ -115,7 +116,7 @@ class Dense(_Activated):
             if linear:
                 dz = dy2
                 if dbias is not None:
-                    activations.column_sums(dz, dbias)
+                    column_sums(dz, dbias)
             else:  # activation gradient and bias gradient in one pass
                 over = dy_scratch and self.act.overwrites_dy and dy2.flags.c_contiguous
                 dz = self.act.bias_backward_into(self._z, self._y, dy2,

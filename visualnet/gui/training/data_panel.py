@@ -1,47 +1,34 @@
 """The data side of the training page: pick a built-in dataset (and its parameters) or
 import a file (CSV, NumPy, IDX, HDF5, a folder of images or texts, a CSV of texts), see a
-preview, choose the preprocessing recipe (for texts, the vectorize-text step) and the split. Everything is computed by `visualnet.data`; this panel shows it and emits
-`prepared_changed(PreparedData)`."""
+preview, choose the preprocessing recipe (for texts, the vectorize-text step) and the split,
+and, for a model with several Inputs or Outputs, which table columns feed each of them
+(column_mapping.py). Everything is computed by `visualnet.data`; this panel shows it and
+emits `prepared_changed(PreparedData)`; the preview is drawn by data_preview.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QMenu, QMessageBox, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMenu,
+                               QMessageBox, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QVBoxLayout, QWidget)
 
 from visualnet import VisualNetWarning, data
 from visualnet.data.sequence_sets import batch_padding as sequence_batch_padding
 
 from .builtin_params import BuiltinParamsForm
+from .column_mapping import ColumnMappingTable, MappingSide
+from .data_preview import DataPreview, pixmap_from_array  # noqa: F401  (pixmap_from_array: imported from here)
 from .series_preview import SeriesPreview
 from .table_csv_dialog import TableCsvDialog
+from .target_choice import TargetChoice
 from .text_csv_dialog import TextCsvDialog
 from .text_step_editor import VectorizeTextEditor
 
 TEXT_SOURCES = ("text_folder", "text_csv")
 
 
-def pixmap_from_array(img, scale: int = 1) -> QPixmap:
-    """A uint8 (h, w) or (h, w, 3) array as a pixmap (nearest-neighbour scaled)."""
-    import numpy as np
-    img = np.ascontiguousarray(img)
-    h, w = img.shape[:2]
-    if img.ndim == 2:
-        qimg = QImage(img.data, w, h, w, QImage.Format.Format_Grayscale8)
-    else:
-        qimg = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    qimg = qimg.copy()
-    if scale != 1:
-        qimg = qimg.scaled(w * scale, h * scale, Qt.AspectRatioMode.IgnoreAspectRatio,
-                           Qt.TransformationMode.FastTransformation)
-    return QPixmap.fromImage(qimg)
-
-
-class DataPanel(QWidget):
+class DataPanel(MappingSide, DataPreview, QWidget):
     prepared_changed = Signal(object)     # data.PreparedData
     failed = Signal(str)
     note = Signal(str)                    # a line for the log
@@ -104,6 +91,11 @@ class DataPanel(QWidget):
         form.addWidget(self.counts)
         layout.addWidget(box)
 
+        self.mapping = ColumnMappingTable()      # shown for a model with several Inputs or Outputs
+        self.mapping.hide()
+        self._model_nodes: tuple = ([], [])      # the model's Input names and output layer names
+        layout.addWidget(self.mapping)
+
         self.vectorize = VectorizeTextEditor()
         self.vectorize.hide()
         layout.addWidget(self.vectorize)
@@ -117,6 +109,8 @@ class DataPanel(QWidget):
         pf.addRow(self.rescale)
         pf.addRow(self.standardize)
         pf.addRow(self.one_hot)
+        self.target = TargetChoice()   # the labels, or the input itself (an autoencoder)
+        pf.addRow("Target", self.target)
         self.pad_per_batch = QCheckBox("Pad each batch to its longest sequence")
         self.pad_per_batch.setToolTip("Training cuts each batch to its longest sequence and draws shuffled batches "
                                       "in length buckets (with Masking the results are the same, faster)")
@@ -136,8 +130,10 @@ class DataPanel(QWidget):
         layout.addWidget(prep)
 
         self.combo.currentIndexChanged.connect(self._builtin_chosen)
+        self.mapping.changed.connect(self.reload)
         self.params.changed.connect(self.reload)
         self.vectorize.changed.connect(self.reload)
+        self.target.changed.connect(self.reload)
         for w in (self.rescale, self.standardize, self.one_hot):
             w.toggled.connect(self.reload)
         for w in (self.validation, self.test, self.split_seed):
@@ -180,6 +176,8 @@ class DataPanel(QWidget):
 
     def _builtin_chosen(self) -> None:
         self._source = None
+        self.mapping.set_columns([])             # another table: its columns are mapped afresh
+        self.mapping.hide()
         self._set_custom_steps(None)
         info = data.builtin_info(self.combo.currentData())
         self.params.set_dataset(info)
@@ -222,6 +220,8 @@ class DataPanel(QWidget):
             self.failed.emit(f"Cannot import {Path(path).name}: {exc}")
             return False
         self._source = recipe.source
+        self.mapping.set_columns([])
+        self.mapping.hide()
         self._set_custom_steps(None)
         self.params.set_dataset(None)
         self._set_defaults(ds.kind, data.SplitSpec())
@@ -342,7 +342,9 @@ class DataPanel(QWidget):
         self.params.set_dataset(data.builtin_info(source["name"]) if builtin else None, source.get("params"))
         self._set_defaults(dataset.kind, recipe.split)
         self._stratify = recipe.split.stratify
+        self.target.set_value(recipe.target)
         self._show_steps(recipe.steps, dataset.kind)
+        self._show_mapping(dataset, recipe.mapping)
         self.prepared = prepared
         self._last_source = self.recipe().source
         self._show_preview(prepared.dataset)
@@ -408,9 +410,12 @@ class DataPanel(QWidget):
         split = data.SplitSpec(validation=self.validation.value() / 100, test=self.test.value() / 100,
                                seed=self.split_seed.value(), shuffle=getattr(self, "_shuffle", True),
                                stratify=self._stratify)
+        mapping = self.mapping.mapping() if self._mapping_shown() else None
         if self._source is not None:
-            return data.Recipe(dict(self._source), split=split, steps=steps)
-        return data.Recipe.builtin(self.combo.currentData(), params=self.params.params(), split=split, steps=steps)
+            return data.Recipe(dict(self._source), split=split, steps=steps, mapping=mapping,
+                               target=self.target.value())
+        return data.Recipe.builtin(self.combo.currentData(), params=self.params.params(), split=split, steps=steps,
+                                   mapping=mapping, target=self.target.value())
 
     def reload(self, *_, dataset=None) -> None:
         try:
@@ -425,6 +430,8 @@ class DataPanel(QWidget):
         self.prepared = prepared
         self._last_source = self.recipe().source
         self._show_preview(prepared.dataset)
+        if self._show_mapping(prepared.dataset, prepared.recipe.mapping):
+            return self.reload()                 # the mapping appeared or went: prepared again with it
         self.prepared_changed.emit(prepared)
 
     def _same_source(self) -> bool:
@@ -444,82 +451,9 @@ class DataPanel(QWidget):
 
     def training_arrays(self):
         """(x, y) of the training split, cut to the chosen number of samples."""
-        x, y = self.prepared.train
         n = self.subset.value()
-        return (x[:n], y[:n]) if n else (x, y)
-
-    # ----------------------------------------------------------------- preview
-    def _show_preview(self, ds) -> None:
-        pv = data.preview(ds, n_samples=8)
-        p = self.prepared
-        self.description.setText(
-            f"<b>{pv.description}</b><br>split: {len(p.train)} train · {len(p.validation)} validation · "
-            f"{len(p.test)} test; prepared input shape {tuple(p.recipe.fitted['output_shape'])}")
-        self.description.setToolTip(pv.source)
-        self.series.setVisible(pv.kind == "timeseries")
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        if pv.kind == "timeseries":
-            self.series.show_windows(pv.samples, self._horizon())
-        if pv.kind == "image":
-            self.table.hide()
-            self.thumbs.show()
-            self.thumbs.setPixmap(self._strip([s.image for s in pv.samples]))
-            self.thumbs.setToolTip("  ".join(str(s.label) for s in pv.samples))
-        elif pv.kind == "text":
-            self.thumbs.hide()
-            self.table.show()
-            self.table.setColumnCount(2)
-            self.table.setHorizontalHeaderLabels(["text", "target"])
-            self.table.setRowCount(len(pv.samples))
-            for r, s in enumerate(pv.samples):
-                words = " ".join((s.text or "").split())      # one line: the table elides the rest
-                self.table.setItem(r, 0, QTableWidgetItem(words))
-                self.table.item(r, 0).setToolTip(s.text or "")
-                self.table.setItem(r, 1, QTableWidgetItem(str(s.label)))
-            header = self.table.horizontalHeader()
-            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-            header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        else:
-            self.thumbs.hide()
-            self.table.show()
-            cut = slice(-12, None) if pv.kind == "timeseries" else slice(0, 12)    # a window's latest steps
-            names = pv.feature_names[cut]
-            self.table.setColumnCount(len(names) + 1)
-            self.table.setHorizontalHeaderLabels(names + ["target"])
-            self.table.setRowCount(len(pv.samples))
-            for r, s in enumerate(pv.samples):
-                for c, v in enumerate(s.row[cut]):
-                    self.table.setItem(r, c, QTableWidgetItem(f"{v:.4g}"))
-                self.table.setItem(r, len(names), QTableWidgetItem(str(s.label)))
-            self.table.resizeColumnsToContents()
-        if pv.class_counts:
-            self.counts.setText("classes: " + ", ".join(f"{n} ({c})" for n, c in pv.class_counts[:12]))
-        elif pv.target_stats:
-            t = pv.target_stats
-            self.counts.setText(f"target: {t.minimum:.3g} … {t.maximum:.3g}, mean {t.mean:.3g}")
-        else:
-            self.counts.setText("")
-
-    def _horizon(self) -> int:
-        """How far after its window a built-in series' target lies (1 for imported data)."""
-        info = self.params.info
-        return int({**info.defaults(), **self.params.params()}.get("horizon", 1)) if info else 1
-
-    @staticmethod
-    def _strip(images) -> QPixmap:
-        import numpy as np
-        if not images:
-            return QPixmap()
-        h = max(i.shape[0] for i in images)
-        tiles = []
-        for img in images:
-            if img.ndim == 3:
-                img = img.mean(axis=2).astype(np.uint8)
-            pad = np.full((h, img.shape[1] + 4), 255, np.uint8)
-            pad[:img.shape[0], 2:2 + img.shape[1]] = img
-            tiles.append(pad)
-        return pixmap_from_array(np.concatenate(tiles, axis=1), scale=2 if h <= 32 else 1)
-
+        train = self.prepared.train.head(n) if n else self.prepared.train
+        return train.x, train.y
 
 def _not_understood(exc: Exception) -> str:
     """What a recipe's error says, as a person reads it: the data errors as they are; a

@@ -13,7 +13,8 @@ from PySide6.QtCore import QObject
 from visualnet import data
 from visualnet.engine.evaluation import predicted_classes
 
-from .evaluation_view import evaluate_prepared
+from .evaluation_outputs import first_output
+from .evaluation_report import evaluate_prepared
 
 
 @dataclass
@@ -35,7 +36,7 @@ def predict(model, recipe, raw) -> Prediction:
             except ValueError:
                 pass
         x = data.transform_for_prediction(recipe, raw)
-        y = model.predict(x, verbose=0)
+        y = first_output(model, recipe, model.predict(x, verbose=0))   # several outputs: the first mapped one's
     except (data.DataError, ValueError) as exc:
         return Prediction(error=str(exc))
     if recipe.fitted["task"] == "regression":
