@@ -12,9 +12,18 @@ _SUBMODULES = ("activations", "backend", "callbacks", "datasets", "initializers"
                "models", "optimizers", "utils")
 _SUBMODULES += ("regularizers", "constraints")  # issue 24
 _SUBMODULES += ("ops", "random")  # issue 23
+_SUBMODULES += ("saving", "config", "preprocessing")  # issue 23: the rest of Keras's namespaces programs use
 
 
-_TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers"}
+_TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers", "KerasTensor": "layers",
+              "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers", "Initializer": "initializers",
+              "Regularizer": "regularizers", "DTypePolicy": "config", "device": "context", "name_scope": "context"}
+_TOP_LEVEL_AS = {"FloatDTypePolicy": ("config", "DTypePolicy")}
+
+
+def version() -> str:
+    """VisualNet's version (Keras's `keras.version()`)."""
+    return __version__
 
 
 def __getattr__(name):
@@ -26,4 +35,7 @@ def __getattr__(name):
         return importlib.import_module(f".{name}", __name__)
     if name in _TOP_LEVEL:
         return getattr(importlib.import_module(f".{_TOP_LEVEL[name]}", __name__), name)
+    if name in _TOP_LEVEL_AS:
+        module, attr = _TOP_LEVEL_AS[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
     raise AttributeError(f"module 'visualnet' has no attribute '{name}'")

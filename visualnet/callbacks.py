@@ -1,6 +1,7 @@
 """Keras-compatible callbacks namespace."""
 
 from .engine.callbacks import (  # noqa: F401
-    BackupAndRestore, CSVLogger, Callback, CallbackList, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
+    Callback, CallbackList, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
     ModelCheckpoint, ProgbarLogger, ReduceLROnPlateau, TerminateOnNaN,
 )
+from .engine.callbacks_files import BackupAndRestore, CSVLogger  # noqa: F401

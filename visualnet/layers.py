@@ -5,6 +5,7 @@ from .data.category_layers import CategoryEncoding, Discretization, Hashing  # n
 from .data.lookup_layers import IntegerLookup, StringLookup  # noqa: F401  (Python-API nodes, as TextVectorization)
 from .engine.custom_layer import Layer  # noqa: F401  (the base of user layers; isinstance holds for all)
 from .engine.lambda_layer import Lambda  # noqa: F401  (a Python-API layer; never saved: it is code)
+from .engine.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: F401  (issue 23)
 from .engine.layers import LAYER_CLASSES, InputLayer  # noqa: F401
 from .engine.tensor import KerasTensor
 from .engine.tracing import input_tensor
@@ -15,6 +16,7 @@ for _spec in all_specs():
     for _name in (_spec.keras_class, *_spec.keras.aliases):
         globals()[_name] = LAYER_CLASSES[_spec.type]
 del _spec, _name
+from .engine.rnn_layer import RNN  # noqa: E402,F401  (issue 23: RNN(cell); lowered to SimpleRNN/LSTM/GRU nodes)
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,

@@ -19,7 +19,7 @@ class _KerasFiles:
         if _is_subclassed(self):   # config from get_config, weights by attribute path (io/keras_subclassed.py)
             from .io import keras_subclassed
             return keras_subclassed.save_model(self, filepath, overwrite=overwrite)
-        if keras_custom.has_custom_layers(self):
+        if keras_custom.has_custom_layers(self) or keras_custom.needs_model_config(self):   # several outputs
             keras_custom.save_model(self, filepath, overwrite=overwrite)
         else:
             keras_files.save_model(self, filepath, overwrite=overwrite, **kwargs)
@@ -107,7 +107,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from .io import keras_custom, keras_files
     from .io.keras_text import with_text_layers
     from .io.keras_lookups import with_lookup_layers
+    from .engine.object_registry import known_objects
 
+    custom_objects = known_objects(custom_objects) or None   # registered and scoped classes too
     custom_objects = with_text_layers(filepath, custom_objects)   # TextVectorization: a Python-API layer
     custom_objects = with_lookup_layers(filepath, custom_objects)   # lookups, CategoryEncoding, ... (io/keras_lookups.py)
     from .io import keras_subclassed
@@ -115,7 +117,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if keras_subclassed.subclass_name(filepath) is not None:   # a subclassed model: its class from custom_objects
         return keras_subclassed.load_model(filepath, custom_objects, compile=compile)
     if (custom_objects and keras_custom.file_has_custom_layers(filepath, custom_objects)) \
-            or keras_custom.file_has_ops(filepath):   # ops on symbolic tensors (engine/symbolic_ops.py)
+            or keras_custom.file_has_ops(filepath) \
+            or keras_custom.file_needs_model_config(filepath):   # ops on symbolic tensors; several outputs
         return keras_custom.load_model(filepath, custom_objects, compile=compile, classes=(Model, Sequential))
     return keras_files.load_model(filepath, compile=compile, classes=(Model, Sequential), custom_objects=custom_objects)
 
@@ -124,10 +127,16 @@ def model_from_json(json_string, custom_objects=None):
     """The model a `to_json()` text describes, with fresh weights (JSON only, never code)."""
     from .io import model_config
     from .io.keras_lookups import with_lookup_classes
+    from .engine.object_registry import known_objects
 
-    custom_objects = with_lookup_classes(json_string, custom_objects)   # lookups, CategoryEncoding, ...
+    custom_objects = with_lookup_classes(json_string, known_objects(custom_objects) or None)   # lookups, CategoryEncoding, ...
 
     return model_config.model_from_json(json_string, (Model, Sequential), custom_objects=custom_objects)
 
 
-__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"]
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """`model.save(filepath)` (Keras's `models.save_model`)."""
+    model.save(filepath, overwrite=overwrite, **kwargs)
+
+
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]

@@ -14,11 +14,64 @@ from .data.image_utils import array_to_img, img_to_array, load_img, save_img
 from .data.sequences import TimeseriesDataset, pad_sequences, timeseries_dataset_from_array
 from .data.text_dataset import BatchedDataset, text_dataset_from_directory
 from .engine.rng import set_seed
+from .engine.naming import clear_session  # noqa: F401
+from .engine.object_registry import (CustomObjectScope, custom_object_scope, get_custom_objects,  # noqa: F401
+                                     get_registered_name, get_registered_object, register_keras_serializable)
+from .engine.progbar import Progbar  # noqa: F401
+from .serialization import deserialize_keras_object, serialize_keras_object  # noqa: F401
+from .config import (disable_interactive_logging, enable_interactive_logging,  # noqa: F401
+                     is_interactive_logging_enabled)
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences", "timeseries_dataset_from_array",
            "TimeseriesDataset", "text_dataset_from_directory", "image_dataset_from_directory", "BatchedDataset",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "plot_model", "PyDataset",
-           "Sequence"]
+           "Sequence", "clear_session", "CustomObjectScope", "custom_object_scope", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "register_keras_serializable", "Progbar",
+           "serialize_keras_object", "deserialize_keras_object", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
+           "is_keras_tensor", "standardize_dtype", "disable_interactive_logging", "enable_interactive_logging",
+           "is_interactive_logging_enabled"]
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """(x,), (x, y) or (x, y, sample_weight), as a data generator yields them (Keras's)."""
+    if y is None:
+        return x if not isinstance(x, (tuple, list)) else (x,)
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """(x, y, sample_weight) from what a generator yields, None where absent (Keras's)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return tuple(data) + (None,) * (3 - len(data))
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                     f"found: {data}")
+
+
+def is_keras_tensor(x) -> bool:
+    """Whether `x` is a symbolic tensor of the functional API (`keras.Input(...)` and what
+    layers return on it)."""
+    from .engine.tensor import KerasTensor
+
+    return isinstance(x, KerasTensor)
+
+
+def standardize_dtype(dtype) -> str:
+    """The dtype's name as Keras writes it ("float32", "int64", "bool"; None: "float32")."""
+    if dtype is None:
+        return "float32"
+    if dtype in (int, "int"):
+        return "int32"      # as Keras on its torch and jax backends
+    if dtype in (float, "float"):
+        return "float32"
+    if dtype is bool:
+        return "bool"
+    if hasattr(dtype, "name") and isinstance(dtype.name, str) and not isinstance(dtype, type):
+        return dtype.name
+    return np.dtype(dtype).name
 
 
 def normalize(x, axis=-1, order=2) -> np.ndarray:

@@ -217,7 +217,7 @@ def test_title_start_page_templates_and_new(qtbot, window):
     assert titles == ["MNIST MLP", "MNIST CNN", "Tabular binary classifier", "ResNet-style block", "Two-branch model",
                       "Denoising autoencoder", "U-Net-style segmentation", "Depthwise-separable CNN",
                       "Augmentation + CNN", "Text classifier", "Bidirectional LSTM (text)", "Transformer text classifier", "Series forecaster",
-                      "Sensor sequence classifier"]
+                      "Sensor sequence classifier", "Two-headed table model"]
     window.templates_menu.actions()[4].trigger()
     assert any(n.type == "Concatenate" for n in window.graph.nodes.values())
     qtbot.keyClick(window.view.viewport(), Qt.Key.Key_N, CTRL)

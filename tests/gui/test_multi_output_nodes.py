@@ -98,3 +98,18 @@ def test_the_inspector_offers_return_state_and_merge_mode_none(qtbot, window):
                                                    "backward_c"]
     window.document.undo_stack.undo()
     assert [p.name for p in item.output_ports] == ["forward", "backward"]
+
+
+def test_bidirectional_nodes_show_the_wrapped_layers_state_ports(qtbot, window):
+    """A Bidirectional node has its sequence port and one port per initial state of the layer
+    it wraps (both directions'), each named: 5 for an LSTM, 3 for a GRU."""
+    node = drag_layer_to_canvas(qtbot, window, "Bidirectional", QPoint(300, 200))
+    item = window.scene.node_items[node]
+    names = [p.name for p in item.input_ports]
+    assert names == ["sequence", "initial forward_h", "initial forward_c", "initial backward_h",
+                     "initial backward_c"], names
+    select_node(qtbot, window, node)
+    set_param(qtbot, window, "wrapped", "GRU")      # the inspector's choice of the wrapped layer
+    qtbot.waitUntil(lambda: len(window.scene.node_items[node].input_ports) == 3)
+    assert [p.name for p in window.scene.node_items[node].input_ports] == \
+        ["sequence", "initial forward_h", "initial backward_h"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dataset_ops import DatasetOps, tensors
+
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
     """Pad (or truncate) sequences to one length: Keras's `utils.pad_sequences`, same rules and errors.
@@ -84,10 +86,10 @@ def _check_window_args(n, sequence_stride, sampling_rate, start_index, end_index
                          f"sequence_stride={sequence_stride}, for data of length {n}")
 
 
-class TimeseriesDataset:
+class TimeseriesDataset(DatasetOps):
     """Windows over a series, batched: what `timeseries_dataset_from_array` returns.
 
-    Iterating yields (x_batch, y_batch) NumPy arrays, or x_batch alone without targets (single
+    Iterating yields (x_batch, y_batch) arrays (with Keras's `.numpy()`), or x_batch alone without targets (single
     windows when batch_size is None); `len()` is the number of batches; `arrays()` gives
     all windows and all targets (None without targets) in iteration order.
     """
@@ -130,10 +132,15 @@ class TimeseriesDataset:
         if self.batch_size is None:
             for p in self.start_positions:
                 x = self._windows(np.array([p]))[0]
-                yield x if self._targets is None else (x, self._targets[int(p)])
+                yield tensors(x if self._targets is None else (x, self._targets[int(p)]))
             return
         for i in range(0, self.num_windows, self.batch_size):
-            yield self._batch(self.start_positions[i:i + self.batch_size])
+            yield tensors(self._batch(self.start_positions[i:i + self.batch_size]))
+
+    def _batches(self, start: int, stop: int) -> "TimeseriesDataset":
+        size = self.batch_size or 1
+        return TimeseriesDataset(self._data, self._targets, self.start_positions[start * size:stop * size],
+                                 self.sequence_length, self.sampling_rate, self.batch_size)
 
     def __repr__(self) -> str:
         return (f"TimeseriesDataset({self.num_windows} windows of {self.sequence_length}, "

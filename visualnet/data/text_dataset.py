@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dataset_ops import DatasetOps, tensors
 from .text_files import list_text_files, read_text_files
 
 LABEL_MODES = ("int", "categorical", "binary", None)
 
 
-class BatchedDataset:
+class BatchedDataset(DatasetOps):
     """Samples (and targets) served in batches of `batch_size` (single samples when None).
 
     `arrays()` gives (x, y or None) whole, as `fit` reads a dataset; `map(fn)` applies `fn`
@@ -45,9 +46,16 @@ class BatchedDataset:
             return out
         return out, None
 
-    def map(self, fn) -> "BatchedDataset":
-        """A dataset whose batches are `fn(x, y)` (or `fn(x)`) of this one's."""
+    def map(self, fn, num_parallel_calls=None, deterministic=None, name=None) -> "BatchedDataset":
+        """A dataset whose batches are `fn(x, y)` (or `fn(x)`) of this one's (tf.data's
+        `num_parallel_calls` and `deterministic` are accepted: the functions run in order)."""
         return BatchedDataset(self._x, self._y, self.batch_size, self.class_names, self._fns + (fn,))
+
+    def _batches(self, start: int, stop: int) -> "BatchedDataset":
+        size = self.batch_size or 1
+        part = slice(start * size, stop * size)
+        return BatchedDataset(self._x[part], None if self._y is None else self._y[part], self.batch_size,
+                              self.class_names, self._fns)
 
     def __len__(self) -> int:
         n = len(self._x)
@@ -57,11 +65,11 @@ class BatchedDataset:
         n = len(self._x)
         if self.batch_size is None:
             for i in range(n):
-                yield self._apply(self._x[i], None if self._y is None else self._y[i])
+                yield tensors(self._apply(self._x[i], None if self._y is None else self._y[i]))
             return
         for i in range(0, n, self.batch_size):
             part = slice(i, i + self.batch_size)
-            yield self._apply(self._x[part], None if self._y is None else self._y[part])
+            yield tensors(self._apply(self._x[part], None if self._y is None else self._y[part]))
 
     def __repr__(self) -> str:
         return (f"BatchedDataset({len(self._x)} samples, batch_size={self.batch_size}, "

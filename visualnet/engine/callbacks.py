@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import collections.abc
-import csv
-import json
-import os
-import shutil
 import sys
 import time
 import warnings
-import zipfile
 
 import numpy as np
 
 from .. import VisualNetWarning
+from .progbar import INTERACTIVE, log_line
 
 
 class Callback:
@@ -34,8 +29,14 @@ class Callback:
     def on_train_end(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...
     def on_epoch_end(self, epoch, logs=None): ...
-    def on_train_batch_begin(self, batch, logs=None): ...
-    def on_train_batch_end(self, batch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)     # Keras 2's name, which Keras 3 still calls
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_batch_begin(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
     def on_test_begin(self, logs=None): ...
     def on_test_end(self, logs=None): ...
     def on_test_batch_begin(self, batch, logs=None): ...
@@ -44,6 +45,20 @@ class Callback:
     def on_predict_end(self, logs=None): ...
     def on_predict_batch_begin(self, batch, logs=None): ...
     def on_predict_batch_end(self, batch, logs=None): ...
+
+
+def keras_logs(logs) -> dict:
+    """The logs as Keras 3 hands them to callbacks (`python_utils.pythonify_logs`): a new
+    dict, keys sorted (so "accuracy" comes before "loss", and "val_*" among the rest), a
+    nested dict's items flattened into it. Callbacks share that dict, so a key one adds
+    (ReduceLROnPlateau's "learning_rate") comes last in History."""
+    result = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            result.update(keras_logs(value))
+        else:
+            result[key] = value
+    return result
 
 
 class CallbackList:
@@ -62,7 +77,7 @@ class CallbackList:
     def _call(self, name, *args):
         # Keras hands every hook a dict, never None: callbacks may call `logs.keys()` unguarded
         *args, logs = args
-        logs = {} if logs is None else logs
+        logs = keras_logs(logs)
         for cb in self.callbacks:
             getattr(cb, name)(*args, logs)
 
@@ -120,6 +135,18 @@ def _per_step(seconds: float) -> str:
     return f"{seconds * 1e3:.0f}ms/step" if seconds >= 1e-3 else f"{seconds * 1e6:.0f}us/step"
 
 
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def uses_hook(callbacks, name: str) -> bool:
+    """Whether any of `callbacks` does something in hook `name` (the base class's do nothing;
+    a LambdaCallback's hooks are functions on the instance; `on_batch_end` counts as
+    `on_train_batch_end`, which calls it)."""
+    names = (name, _ALIASES[name]) if name in _ALIASES else (name,)
+    return any(getattr(getattr(cb, n, None), "__func__", None) is not getattr(Callback, n)
+               for cb in callbacks for n in names)
+
+
 class ProgbarLogger(Callback):
     """Keras's progress display: a bar per epoch (verbose=1) or one line per epoch (verbose=2)."""
 
@@ -132,8 +159,10 @@ class ProgbarLogger(Callback):
         self._start = time.perf_counter()
         self._last = 0.0
         self._done = 0
-        if self.params.get("verbose") == 1:
+        if self.params.get("verbose") == 1 and INTERACTIVE["enabled"]:
             self.stream.write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
+        elif self.params.get("verbose"):
+            log_line(f"Epoch {epoch + 1}/{self.params['epochs']}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._done = batch + 1
@@ -143,13 +172,17 @@ class ProgbarLogger(Callback):
             self._line(batch + 1, logs, end="\r")
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.params.get("verbose") == 2:
+        if self.params.get("verbose") == 2 and INTERACTIVE["enabled"]:
             self.stream.write(f"Epoch {epoch + 1}/{self.params['epochs']}\n")
         self._line(self.params["steps"], logs, end="\n")
 
     def _line(self, done, logs, end):
         steps = self.params["steps"]
         elapsed = time.perf_counter() - self._start
+        if not INTERACTIVE["enabled"]:   # keras.config.disable_interactive_logging(): finished lines to `logging`
+            if end == "\n":
+                log_line(f"{done}/{steps} - {elapsed:.0f}s - {format_logs(logs or {})}")
+            return
         if steps is None:    # a generator's epoch: its length is unknown until it runs out
             self.stream.write(f"{self._done}/Unknown {elapsed:.0f}s - {format_logs(logs or {})}{end}")
             self.stream.flush()
@@ -339,156 +372,20 @@ class ModelCheckpoint(_Monitor):
         path = self.filepath.format(epoch=epoch + 1, **logs)
         if self.save_best_only:
             current = self._value(logs)
-            if current is None or not self._improved(current, self.best):
+            if current is None:
+                return
+            best = "None" if self.best is None else f"{self.best:.5f}"
+            if not self._improved(current, self.best):
+                if self.verbose:     # Keras's messages, word for word
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving to {path}")
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
+                      f"saving model to {path}")
             self.best = current
+        elif self.verbose:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
         if self.save_weights_only:
             self.model.save_weights(path, overwrite=True)
         else:
             self.model.save(path, overwrite=True)
-
-
-class CSVLogger(Callback):
-    """Streams each epoch's logs to a CSV file: an `epoch` column, then the logged names sorted
-    (and their `val_` twins when no validation ran), as Keras's `CSVLogger` writes them."""
-
-    def __init__(self, filename, separator=",", append=False):
-        super().__init__()
-        self.sep, self.filename, self.append = separator, str(filename), append
-        self.keys, self.writer, self.csv_file, self.append_header = None, None, None, True
-
-    def on_train_begin(self, logs=None):
-        if self.append:
-            try:
-                with open(self.filename) as f:
-                    self.append_header = not f.readline()
-            except FileNotFoundError:
-                self.append_header = True
-        if self.csv_file and not self.csv_file.closed:
-            self.csv_file.close()
-        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
-        self.keys, self.writer = None, None
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.keys is None:
-            self.keys = sorted(logs)
-            if self.keys and not any(k.startswith("val_") for k in self.keys):
-                self.keys += [f"val_{k}" for k in self.keys]
-        if self.writer is None:
-            dialect = type("CSVLoggerDialect", (csv.excel,), {"delimiter": self.sep})
-            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch", *self.keys], dialect=dialect)
-            if self.append_header:
-                self.writer.writeheader()
-        self.writer.writerow({"epoch": epoch, **{k: _csv_value(logs.get(k, "NA")) for k in self.keys}})
-        self.csv_file.flush()
-
-    def on_train_end(self, logs=None):
-        if self.csv_file and not self.csv_file.closed:
-            self.csv_file.close()
-        self.writer = None
-
-
-class BackupAndRestore(Callback):
-    """Keras's `BackupAndRestore`: backs up the training state in `backup_dir` at each epoch's
-    end (or every `save_freq` batches) and, when fit starts again after an interruption,
-    restores it and resumes at the epoch after the last backup. The state is VisualNet's
-    own in one file written whole then renamed, and read without pickle: `latest.npz`, the
-    weights in `get_weights()` order (so a model built again, in a new process, takes them),
-    the optimizer's iterations and slots, and
-    "metadata" (JSON text: epoch, batch, the optimizer's config). With
-    `double_checkpoint`, the previous backup is kept as `latest.npz.bkp` and used when the
-    latest cannot be read. `delete_checkpoint`: remove `backup_dir` when
-    training ends without interruption."""
-
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
-        super().__init__()
-        if not backup_dir:
-            raise ValueError("Empty `backup_dir` argument passed")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
-            raise ValueError(f"Invalid value for argument `save_freq`. Received: save_freq={save_freq}. "
-                             "Expected either 'epoch' or an integer value.")
-        self.backup_dir = str(backup_dir)
-        self.save_freq, self.double_checkpoint, self.delete_checkpoint = save_freq, double_checkpoint, delete_checkpoint
-        self._state_path = os.path.join(self.backup_dir, "latest.npz")
-        self._batches_seen_since_last_saving = self._last_batch_seen = self._current_epoch = 0
-
-    def on_train_begin(self, logs=None):
-        try:
-            self._load()
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-            if not os.path.exists(self._state_path + ".bkp"):
-                raise ValueError(f"BackupAndRestore: the backup in '{self.backup_dir}' cannot be read "
-                                 f"({error}); delete it to start afresh.") from error
-            shutil.copyfile(self._state_path + ".bkp", self._state_path)
-            self._load()
-
-    def _load(self):
-        if not os.path.exists(self._state_path):
-            return
-        with np.load(self._state_path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-        metadata = json.loads(str(arrays.pop("metadata")))
-        weights = [arrays[f"weights/{i}"] for i in range(int(metadata["weights"]))]
-        expected = [np.shape(w) for w in self.model.get_weights()]
-        if [np.shape(w) for w in weights] != expected:
-            raise ValueError(f"its weights have shapes {[np.shape(w) for w in weights]}; the model's are {expected}")
-        self.model.set_weights(weights)
-        optimizer = self.model.optimizer
-        if optimizer is not None and metadata.get("optimizer") is not None:
-            optimizer.load_state_dict({
-                "config": metadata["optimizer"], "iterations": int(arrays["optimizer/iterations"]),
-                "variable_sizes": metadata["variable_sizes"],
-                "slots": {k.split("/", 1)[1]: v for k, v in arrays.items()
-                          if k.startswith("optimizer/") and k != "optimizer/iterations"}})
-        self.model._initial_epoch = int(metadata["epoch"])
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._current_epoch = epoch + 1
-        self._last_batch_seen = 0
-        if self.save_freq == "epoch":
-            self._save()
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen   # a new epoch
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            self._save()
-
-    def _save(self):
-        os.makedirs(self.backup_dir, exist_ok=True)
-        if self.double_checkpoint and os.path.exists(self._state_path):
-            shutil.copyfile(self._state_path, self._state_path + ".bkp")
-        weights = self.model.get_weights()
-        arrays = {f"weights/{i}": w for i, w in enumerate(weights)}
-        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights": len(weights),
-                    "optimizer": None, "variable_sizes": None}
-        optimizer = self.model.optimizer
-        if optimizer is not None:
-            state = optimizer.state_dict()
-            metadata["optimizer"], metadata["variable_sizes"] = state["config"], state["variable_sizes"]
-            arrays["optimizer/iterations"] = np.array(state["iterations"], np.int64)
-            arrays.update({f"optimizer/{k}": v for k, v in state["slots"].items()})
-        arrays["metadata"] = np.array(json.dumps(metadata))
-        tmp = self._state_path + ".tmp"
-        with open(tmp, "wb") as f:   # written whole, then renamed: an interruption leaves the last backup
-            np.savez(f, **arrays)
-        os.replace(tmp, self._state_path)
-
-    def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
-            shutil.rmtree(self.backup_dir)
-
-
-def _csv_value(value):
-    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 0):
-        return value
-    if isinstance(value, collections.abc.Iterable):
-        return f'"[{", ".join(map(str, value))}]"'
-    return value

@@ -11,10 +11,9 @@ from .loop import evaluate_arrays
 
 def overrides(callbacks, name: str) -> bool:
     """Whether any callback of a CallbackList does something in hook `name`."""
-    from .callbacks import Callback
+    from .callbacks import uses_hook
 
-    base = getattr(Callback, name)   # a LambdaCallback's hooks are functions on the instance: no __func__
-    return any(getattr(getattr(cb, name, None), "__func__", None) is not base for cb in callbacks.callbacks)
+    return uses_hook(callbacks.callbacks, name)
 
 
 def validation_logs(model, validation, batch_size: int, callbacks=None, should_stop=None) -> dict | None:

@@ -17,12 +17,28 @@ from .topology import topological_order
 
 
 def input_port_count(graph: Graph, nid: str) -> int:
-    """Input ports drawn on a node: merging layers with no upper limit keep one free port."""
-    spec = graph.nodes[nid].spec
+    """Input ports drawn on a node: merging layers with no upper limit keep one free port; a
+    recurrent layer (or Bidirectional) its sequence and the initial states it can take."""
+    node = graph.nodes[nid]
+    spec = node.spec
     wired = len(graph.in_edges(nid))
     if spec.max_inputs is None:
         return max(spec.min_inputs, wired + 1)
-    return spec.max_inputs
+    names = input_port_names(node.type, node.params)
+    return max(len(names), wired) if names else spec.max_inputs
+
+
+def input_port_names(layer_type: str, params: dict) -> "list[str] | None":
+    """The names of a node's input ports where they differ: 'sequence', then 'initial h', ...
+    (a Bidirectional's: the forward layer's states, then the backward layer's)."""
+    from .layer_types.recurrent import STATES
+    from .layer_types.wrappers import state_names
+
+    if layer_type in STATES:
+        return ["sequence", *(f"initial {s}" for s in STATES[layer_type])]
+    if layer_type == "Bidirectional" and params.get("wrapped", "LSTM") in STATES:
+        return ["sequence", *(f"initial {s}" for s in state_names(params.get("wrapped", "LSTM")))]
+    return None
 
 
 def _snap(value: float, step: float) -> float:

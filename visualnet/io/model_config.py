@@ -20,10 +20,12 @@ from ..engine.custom_layer import is_python_layer
 from ..engine.python_nodes import python_layers
 from ..engine.symbolic_ops import PendingOp, is_op_layer, op_from_entry
 from ..engine.layers import layer_class
+from ..engine.model_structure import given_keys, output_refs
 from ..engine.nesting import calls_of, is_model, shared_layer, top_level
 from ..engine.sequential import Sequential as _EngineSequential
 from ..engine.tensor import KerasTensor
 from ..engine.tracing import input_tensor, trace
+from ..engine.rnn_layer import RNN  # issue 23
 from . import keras_config as kc
 from .errors import KerasFileError, UnsupportedLayersError
 
@@ -48,7 +50,9 @@ def from_config(config, classes, sequential: bool | None = None, custom_objects=
     """A model with fresh weights from a `get_config()` dict (VisualNet's or Keras's);
     functional unless `sequential` or the config has no 'input_layers'. Custom layers
     are made only by the classes the caller passes in `custom_objects` ({name: class})."""
-    token = _CUSTOM.set({**_CUSTOM.get(), **(custom_objects or {})})
+    from ..engine.object_registry import known_objects
+
+    token = _CUSTOM.set({**_CUSTOM.get(), **known_objects(custom_objects)})   # registered and scoped too
     try:
         return _from_config(config, classes, sequential)
     finally:
@@ -137,9 +141,19 @@ def model_config(model) -> dict:
                 nodes.append({"args": [tensors[0] if single else tensors], "kwargs": {"mask": None} if nested else {}})
         layers.append({**_entry(item), "name": item.name, "inbound_nodes": nodes})
     ins = [produced[n] for n in model.input_node_ids]
-    outs = [produced[n] for n in model.output_node_ids]
+    outs = [[*produced[n][:2], produced[n][2] + k] for n, k in output_refs(model)]  # an LSTM's state h: port 1
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
-            "input_layers": ins[0] if len(ins) == 1 else ins, "output_layers": outs[0] if len(outs) == 1 else outs}
+            "input_layers": _as_given(model, ins, "inputs"), "output_layers": _as_given(model, outs, "outputs")}
+
+
+def _as_given(model, histories: list, which: str):
+    """The inputs' or outputs' keras_history entries in the structure Keras 3 writes: a
+    dict in the user's key order for `Model(outputs={...})`, one entry for one, else a list."""
+    given = given_keys(model, which)
+    if given:
+        by_key = dict(zip(sorted(given), histories))
+        return {k: by_key[k] for k in given}
+    return histories[0] if len(histories) == 1 else histories
 
 
 def _entry(item) -> dict:
@@ -147,6 +161,8 @@ def _entry(item) -> dict:
 
 
 def _layer_entry(layer) -> dict:
+    from ..engine.object_registry import get_registered_name
+
     if is_op_layer(layer):   # an op on symbolic tensors: Keras's Operation entry (engine/symbolic_ops.py)
         return layer.keras_entry()
     if is_python_layer(layer):  # Keras's entry of a custom layer: its class, module and get_config()
@@ -155,7 +171,7 @@ def _layer_entry(layer) -> dict:
         keras_module = getattr(cls, "keras_module", None)   # a Keras layer of the Python API (TextVectorization)
         module = keras_module or (None if cls.__module__ == "__main__" else cls.__module__)
         return {"module": module, "class_name": cls.__name__,
-                "config": layer.get_config(), "registered_name": None if keras_module else cls.__name__,
+                "config": layer.get_config(), "registered_name": None if keras_module else get_registered_name(cls),
                 "build_config": {"input_shape": shapes[0] if len(shapes) == 1 else shapes}}
     node = SimpleNamespace(type=layer.layer_type, spec=layer.spec, params=layer.config, name=layer.name)
     cfg = kc.layer_config(node, "keras3")
@@ -209,6 +225,12 @@ def _from_entry(entry, where: str, problems: list, classes):
     found = custom.get(entry.get("registered_name")) or custom.get(cls)
     if found is not None:   # the caller's own class (never one named by the file)
         return found.from_config(cfg)
+    if cls == "RNN" and str(module or "keras").startswith("keras"):   # issue 23: its cell from custom_objects
+        try:
+            return RNN.from_config(cfg, custom_objects=custom)
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{where}: {exc}")
+            return None
     if entry.get("registered_name") not in (None, cls) or (isinstance(module, str) and not module.startswith("keras")) \
             or (module is None and entry.get("registered_name") == cls):
         problems.append(f"{where}: a custom layer; pass its class as custom_objects={{'{cls}': {cls}}} to load it "
@@ -221,8 +243,8 @@ def _from_entry(entry, where: str, problems: list, classes):
         return None
     if type_ == "Input":
         shape = kc._input_shape_from(cfg)
-        if shape is None or None in shape:
-            problems.append(f"{where}: input shape {shape} is unknown or has an unknown dimension.")
+        if shape is None:   # None in it: a length that varies, as Input declares
+            problems.append(f"{where}: input shape {shape} is unknown.")
             return None
         return input_tensor(shape, name, kc._input_dtype(entry).get("dtype"))
     n = len(problems)
@@ -269,16 +291,19 @@ def _functional_from_config(config: dict, problems: list, classes):
     pending = []  # [layer or nested model, its calls not made yet]
     for i, entry in enumerate(config["layers"]):
         item = _from_entry(entry, f"layers[{i}]", problems, classes)
+        # tensors are found by the entry's name, as Keras does: a custom layer whose get_config
+        # leaves out "name" gets a new name of its own
+        key = entry.get("name") if isinstance(entry.get("name"), str) else getattr(item, "name", None)
         if isinstance(item, KerasTensor):
-            made[item.name] = [[item]]
+            made[key or item.name] = [[item]]
         elif item is not None:
-            pending.append([item, list(entry.get("inbound_nodes") or [])])
+            pending.append([item, list(entry.get("inbound_nodes") or []), key or item.name])
     if problems:
         return None
-    while any(calls for _, calls in pending):  # each call once its inputs exist (Keras's order)
+    while any(calls for _, calls, _key in pending):  # each call once its inputs exist (Keras's order)
         progress = False
         for item_calls in pending:
-            item, calls = item_calls
+            item, calls, key = item_calls
             while calls:
                 node = calls[0]
                 kwargs = node.get("kwargs") if isinstance(node, dict) else None
@@ -294,14 +319,14 @@ def _functional_from_config(config: dict, problems: list, classes):
                     out = item(args[0], initial_state=states)
                 else:
                     out = item(args[0] if len(args) == 1 else args)
-                made.setdefault(item.name, []).append(out if isinstance(out, list) else [out])
+                made.setdefault(key, []).append(out if isinstance(out, list) else [out])
                 calls.pop(0)
                 progress = True
         if not progress:
             missing = sorted({str(exc) for exc in _missing(pending, resolve)})
             raise KerasFileError(f"A layer takes its input from {', '.join(map(repr, missing))}, which no layer "
                                  "of the model makes.")
-    ins, outs = (_io(config.get(k), k) for k in ("input_layers", "output_layers"))
+    (ins, in_keys), (outs, out_keys) = (_io(config.get(k), k) for k in ("input_layers", "output_layers"))
     try:
         inputs, outputs = [find(h) for h in ins], [find(h) for h in outs]
     except _NotYet as exc:
@@ -310,8 +335,14 @@ def _functional_from_config(config: dict, problems: list, classes):
     graph = trace(inputs, outputs).graph
     if not python_layers(graph):
         kc.check_graph(graph)  # bounded before any weight is made
-    return classes[0](inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
-                      name=config.get("name"))
+    return classes[0](_structured(inputs, in_keys), _structured(outputs, out_keys), name=config.get("name"))
+
+
+def _structured(tensors: list, keys):
+    """The tensors as `Model` takes them: a dict for a config's dict, else one or a list."""
+    if keys is not None:
+        return dict(zip(keys, tensors))
+    return tensors if len(tensors) > 1 else tensors[0]
 
 
 def _check_size(items: list, build_input_shape) -> None:
@@ -344,7 +375,7 @@ class _NotYet(Exception):
 
 def _missing(pending, resolve) -> list:
     errors = []
-    for _, calls in pending:
+    for _, calls, _key in pending:
         for node in calls[:1]:
             try:
                 resolve(node.get("args", []) if isinstance(node, dict) else node)
@@ -353,9 +384,13 @@ def _missing(pending, resolve) -> list:
     return errors
 
 
-def _io(value, key: str) -> list:
+def _io(value, key: str) -> tuple[list, list | None]:
+    """The keras_history entries of 'input_layers' / 'output_layers', and the keys when the
+    config holds a dict (Keras 3's for `Model(outputs={...})`), else None."""
+    if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+        return _io(list(value.values()), key)[0], list(value)
     if isinstance(value, list) and value and isinstance(value[0], str):
         value = [value]
     if not (isinstance(value, list) and value and all(isinstance(v, list) and len(v) >= 3 for v in value)):
         raise KerasFileError(f"The model config's '{key}' is malformed: {str(value)[:200]}")
-    return [v[:3] for v in value]
+    return [v[:3] for v in value], None

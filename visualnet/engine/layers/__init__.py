@@ -35,6 +35,8 @@ from . import attention, augmentation, feature_normalization  # noqa: E402  (iss
 LAYER_CLASSES.update((c.layer_type, c) for m in (augmentation, feature_normalization, attention) for c in vars(m).values() if isinstance(c, type) and issubclass(c, Layer) and c.layer_type)  # noqa: E501
 from .multi_head_attention import MultiHeadAttention  # noqa: E402  (issue 24)
 LAYER_CLASSES[MultiHeadAttention.layer_type] = MultiHeadAttention
+from .conv_recurrent import ConvLSTM1D, ConvLSTM2D  # noqa: E402  (issue 23)
+LAYER_CLASSES.update((c.layer_type, c) for c in (ConvLSTM1D, ConvLSTM2D))
 
 
 def layer_class(layer_type: str) -> type[Layer]:

@@ -11,3 +11,4 @@ from . import convolution_transpose, convolution_depthwise  # noqa: F401  (issue
 from . import sequence, wrappers  # noqa: F401  (register on import; wrappers read the types they wrap)
 from . import norms, activation_layers, reordering, min_max_dot, regularization, preprocessing  # noqa: F401
 from . import augmentation, feature_normalization, attention  # noqa: F401  (issue 24)
+from . import conv_recurrent  # noqa: F401  (issue 23: ConvLSTM1D, ConvLSTM2D)

@@ -11,7 +11,7 @@ sequence, in the same order and shapes (zeros when not wired). Not supported yet
 in Keras files at any other value: stateful, unroll, recurrent_dropout. The exported PyTorch code uses
 nn.RNN/nn.LSTM/nn.GRU (batch_first); it refuses what they cannot compute the same way
 (activations other than Keras's defaults, GRU reset_after=False, dropout during training);
-the code exporter refuses models whose masks reach a layer that uses them.
+with a mask they run on packed sequences (right padding) or step by step (io/torch_masks.py).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from ._common import activation, fmt, initializer, penalties
 
 def _embedding_shape(p, shapes):
     (s,) = shapes
-    if len(s) < 2:
-        raise ShapeError(f"Embedding needs at least one id per sample, e.g. (timesteps,); it receives {fmt(s)}.")
-    return (*s, p["output_dim"])
+    if len(s) < 1:
+        raise ShapeError(f"Embedding needs ids, e.g. (timesteps,) per sample; it receives {fmt(s)}.")
+    return (*s, p["output_dim"])     # one id per sample (batch,) too, as Keras: (batch, output_dim)
 
 
 register(LayerSpec(

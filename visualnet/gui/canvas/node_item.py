@@ -9,7 +9,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from visualnet.graph import get_spec
-from visualnet.graph.layer_types.recurrent import STATES, output_names
+from visualnet.graph.layer_types.recurrent import output_names
+from visualnet.graph.layout import input_port_names
 
 from .. import icons, theme
 from ..formatting import compact_count, key_params_text, sample_shape_text, shape_text
@@ -52,8 +53,7 @@ class NodeItem(HoverableItem):
         except (ValueError, KeyError, TypeError):
             count = 1
         self._output_names = output_names(self.spec.type, node.params) if count > 1 else None
-        self._input_names = (["sequence", *(f"initial {s}" for s in STATES[self.spec.type])]
-                             if self.spec.type in STATES else None)
+        self._input_names = input_port_names(self.spec.type, node.params)
         if node.position is not None and (self.pos().x(), self.pos().y()) != node.position:
             self.setPos(QPointF(*node.position))
         self._update_tooltip()

@@ -61,6 +61,15 @@ class RunControls(QWidget):
         b["evaluate"].setEnabled(not running and can_evaluate and state != "evaluating")
 
     def show_progress(self, p: dict) -> None:
+        # QProgressBar.setValue repaints at once (and setFormat again later): one deferred paint
+        # instead, when updates come back on
+        self.progress.setUpdatesEnabled(False)
+        try:
+            self._show_progress(p)
+        finally:
+            self.progress.setUpdatesEnabled(True)
+
+    def _show_progress(self, p: dict) -> None:
         self.progress.setValue(int(1000 * p["fraction"]))
         eta = p.get("eta")
         eta_text = "" if eta is None else f" · ETA {_clock(eta)}"

@@ -68,7 +68,7 @@ class CurvePlot:
 
     def __init__(self, plot: pg.PlotItem, key: str, title: str):
         self.plot, self.key = plot, key
-        plot.setTitle(title)
+        plot.setTitle(title, color=theme.current().text)   # a plot made after a theme switch too
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
@@ -356,8 +356,7 @@ class CurvesView(QWidget):
     def show_history(self, h: dict) -> None:
         """Draw a saved run (a `RunHistory.to_dict()`, perhaps from a damaged or older file:
         malformed tables and markers are left out)."""
-        metrics = [m for m in (h.get("settings") or {}).get("metrics") or [] if isinstance(m, str)]
-        self.reset(metrics)
+        self.reset(curve_keys(h.get("settings") or {}))
         for table in ("batch", "epoch"):
             columns = {k: v for k, v in (h.get(table) or {}).items() if isinstance(v, list)}
             if len({len(v) for v in columns.values()}) == 1:      # a well-formed table
@@ -450,6 +449,20 @@ class CurvesView(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export curves", f"curves.{kind}", filters[kind])
         if path:
             getattr(self, f"export_{kind}")(path)
+
+
+def curve_keys(settings: dict) -> list[str]:
+    """The curves of a run with these training settings besides the loss: its metrics, or for
+    several outputs (a loss or metrics dict by output) each output's loss and metrics by
+    Keras's names ("sex_loss", "sex_accuracy"), sorted as Keras's logs are."""
+    loss, metrics = settings.get("loss"), settings.get("metrics")
+    if isinstance(loss, dict) or isinstance(metrics, dict):
+        names = list(loss) if isinstance(loss, dict) else list(metrics)
+        per = metrics if isinstance(metrics, dict) else {}
+        keys = [f"{n}_loss" for n in names]
+        keys += [f"{n}_{m}" for n in names for m in per.get(n) or [] if isinstance(m, str)]
+        return sorted(keys)
+    return [m for m in metrics or [] if isinstance(m, str)]
 
 
 def _columns(rows: list) -> dict:
