@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine.custom_layer import Layer
 from ..engine.tensor import KerasTensor
-from ..engine.variables import as_tensor
+from ..engine.variables import eager_result
 from .categorical import MODES, encode, encoded_shape, integer_ids
 from .fingerprints import hash_buckets
 from .lookup_layers import check_dtype_arg, check_number_tensor
@@ -34,8 +34,7 @@ class _Preprocessing(Layer):
     keras_module = "keras.layers"
 
     def __call__(self, inputs, training=None, **kwargs):
-        out = self.call(inputs, training, **kwargs)
-        return out if isinstance(out, KerasTensor) else as_tensor(np.asarray(out))   # with Keras's .numpy()
+        return eager_result(self.call(inputs, training, **kwargs))
 
     def call(self, inputs, training=None, **kwargs):
         if isinstance(inputs, KerasTensor):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..engine.custom_layer import Layer
 from ..engine.tensor import KerasTensor
-from ..engine.variables import as_tensor
+from ..engine.variables import eager_result
 from .categorical import encode, encoded_shape, integer_ids
 from .lookups import Vocabulary
 from .text_vectorization import as_strings
@@ -160,8 +160,7 @@ class IndexLookup(VocabularyLayer, Layer):
 
     def __call__(self, inputs, training=None):
         """`call`'s result; on arrays with Keras's `.numpy()`."""
-        out = self.call(inputs, training)
-        return out if isinstance(out, KerasTensor) else as_tensor(np.asarray(out))
+        return eager_result(self.call(inputs, training))
 
     def call(self, inputs, training=None) -> np.ndarray:
         """Ids (int64) in "int" mode, tokens with `invert`; else the encodings of the ids

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine.custom_layer import Layer
 from ..engine.tensor import KerasTensor
-from ..engine.variables import as_tensor
+from ..engine.variables import eager_result
 from .text_vectorizer import OUTPUT_MODES, SPLIT, STANDARDIZE, TextVectorizer, add_ngrams
 from .text_vectorizer import standardize as standardize_text
 from .vocabulary_layer import VocabularyLayer, listify
@@ -184,8 +184,7 @@ class TextVectorization(VocabularyLayer, Layer):
 
     def __call__(self, inputs, training=None):
         """`call`'s result; on arrays with Keras's `.numpy()`."""
-        out = self.call(inputs, training)
-        return out if isinstance(out, KerasTensor) else as_tensor(out)
+        return eager_result(self.call(inputs, training))
 
     def call(self, inputs, training=None) -> np.ndarray:
         """int64 ids (0-padded, 1 for unknown tokens) in "int" mode; else rows of vocabulary-size

@@ -19,7 +19,7 @@ from .layers.base import Layer as EngineLayer
 from .layers.recurrent import GRU, LSTM, SimpleRNN
 from .naming import auto_name
 from .tape import active_tape, is_tracked
-from .variables import Variable, as_tensor
+from .variables import Variable, WeightLists, as_tensor
 
 # the RNN layer's own arguments, which a cell does not take
 RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "zero_output_for_mask")
@@ -37,7 +37,7 @@ class CellVariable(Variable):
         return f"{self._prefix}/{self._key}"
 
 
-class _BuiltinCell:
+class _BuiltinCell(WeightLists):
     """What SimpleRNNCell, LSTMCell and GRUCell share; `recurrent` is the layer whose step it is."""
 
     recurrent: type = EngineLayer
@@ -98,14 +98,6 @@ class _BuiltinCell:
         if self._layer is None or not self._layer.built:
             return []
         return [CellVariable(self._layer, w.name, w, self._path) for w in self._layer.weight_specs]
-
-    @property
-    def trainable_weights(self) -> list:
-        return [w for w in self.weights if w.trainable]
-
-    @property
-    def non_trainable_weights(self) -> list:
-        return [w for w in self.weights if not w.trainable]
 
     def get_weights(self) -> list:
         return [w.numpy() for w in self.weights]

@@ -25,6 +25,7 @@ from .naming import auto_name
 from .rnn_cells import (CELL_CLASSES, CellVariable, StackedRNNCells, cell_entry, deserialize_cell, is_builtin_cell,
                         state_count)
 from .tape import as_array
+from .variables import WeightLists
 
 _CELL_DEFAULTS = {"return_sequences": False, "return_state": False, "go_backwards": False, "stateful": False,
                   "unroll": False, "zero_output_for_mask": False}
@@ -159,7 +160,7 @@ def _flat(states) -> list:
     return [s for item in states for s in _flat(item)]
 
 
-class StackedRNN:
+class StackedRNN(WeightLists):
     """RNN over stacked built-in cells: one RNN per cell, run one after the other."""
 
     def __init__(self, cell: StackedRNNCells, return_sequences=False, return_state=False, go_backwards=False,
@@ -226,14 +227,6 @@ class StackedRNN:
     @property
     def weights(self) -> list:
         return [w for layer in self.layers for w in layer.weights]
-
-    @property
-    def trainable_weights(self) -> list:
-        return [w for w in self.weights if w.trainable]
-
-    @property
-    def non_trainable_weights(self) -> list:
-        return [w for w in self.weights if not w.trainable]
 
     def get_weights(self) -> list:
         return [w.numpy() for w in self.weights]

@@ -9,21 +9,16 @@ from .generator_training import evaluate_source
 from .loop import evaluate_arrays
 
 
-def overrides(callbacks, name: str) -> bool:
-    """Whether any callback of a CallbackList does something in hook `name`."""
-    from .callbacks import uses_hook
-
-    return uses_hook(callbacks.callbacks, name)
-
-
 def validation_logs(model, validation, batch_size: int, callbacks=None, should_stop=None) -> dict | None:
     """The "val_" logs of `validation` ((xs, y) or (xs, y, weights) arrays, or an
     EpochIterator), or None when
     `should_stop()` turned true between batches. `callbacks`: fit's CallbackList or None."""
+    from .callbacks import uses_hook
+
     batch_hooks = None
     if callbacks is not None:
         callbacks.on_test_begin()
-        if overrides(callbacks, "on_test_batch_begin") or overrides(callbacks, "on_test_batch_end"):
+        if any(uses_hook(callbacks.callbacks, hook) for hook in ("on_test_batch_begin", "on_test_batch_end")):
             batch_hooks = callbacks
     if isinstance(validation, EpochIterator):
         logs = evaluate_source(model, validation, callbacks=batch_hooks, should_stop=should_stop)

@@ -19,6 +19,26 @@ def as_tensor(a: np.ndarray) -> Tensor:
     return np.asarray(a).view(Tensor)
 
 
+def eager_result(out):
+    """An eager call's result as Keras hands it back (an array with `.numpy()`); a symbolic
+    call's KerasTensor unchanged."""
+    from .tensor import KerasTensor
+
+    return out if isinstance(out, KerasTensor) else as_tensor(np.asarray(out))
+
+
+class WeightLists:
+    """Keras's views of an object's `weights`: the trainable and non-trainable ones."""
+
+    @property
+    def trainable_weights(self) -> list:
+        return [w for w in self.weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [w for w in self.weights if not w.trainable]
+
+
 class Variable:
     """One weight of a layer, always the layer's current array (the model may move the
     weights into its flat vectors after this handle was made)."""

@@ -22,13 +22,13 @@ from .. import constraints, initializers, regularizers
 from ..naming import auto_name
 from ..tape import TapeTensor, active_tape
 from ..tensor import KerasTensor
-from ..variables import Variable, as_tensor
+from ..variables import Variable, WeightLists, as_tensor
 from .public_masks import keras_form, with_eager_mask
 
 _COMMON = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape")
 
 
-class Layer:
+class Layer(WeightLists):
     """Base class; `layer_type` names the registry declaration."""
 
     layer_type = ""
@@ -273,14 +273,6 @@ class Layer:
     @property
     def weights(self) -> list[Variable]:
         return [Variable(self, w.name, w) for w in self.weight_specs]
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        return [v for v in self.weights if v.trainable]
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        return [v for v in self.weights if not v.trainable]
 
     def count_params(self) -> int:
         if not self.built:
