@@ -88,15 +88,12 @@ def _ports(graph: Graph) -> list[Problem]:
             continue   # the node's own problem is reported
         if e.src_port >= count:
             hint = (" Turn on return_state (or set merge_mode to None) to get more outputs, or wire its output 0."
-                    if src.type in _SEVERAL_OUTPUTS else "")
+                    if "return_state" in src.spec.param_names else "")
             out.append(Problem("missing_port", ERROR,
                                f"'{dst.name}' is wired to output {e.src_port} of '{src.name}', which has "
                                f"{count} output{'s' if count != 1 else ''} (0..{count - 1}).{hint}",
                                node_id=e.dst, edge_id=e.id, detail={"src": e.src, "src_port": e.src_port}))
     return out
-
-
-_SEVERAL_OUTPUTS = ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D")
 
 
 def _cycles(graph: Graph) -> list[Problem]:
