@@ -69,16 +69,25 @@ def file_has_custom_layers(filepath, custom_objects: dict) -> bool:
     return bool(names & set(custom_objects))
 
 
-def file_has_ops(filepath) -> bool:
-    """Whether a `.keras` file's functional config holds ops on symbolic tensors (`x * 2.0`,
-    `ops.concatenate`: Keras's `keras.src.ops` entries; then this module reads it)."""
+def _keras_file_config(filepath) -> "dict | None":
+    """A `.keras` file's config, or None for another kind of file or one that cannot be read
+    (the reader that follows reports its problem)."""
     if not str(filepath).lower().endswith(".keras"):
-        return False
+        return None
     try:
         z, config = read_keras_config(Path(filepath))
     except (KerasFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return False                 # the reader that follows reports the file's problem
+        return None
     z.close()
+    return config
+
+
+def file_has_ops(filepath) -> bool:
+    """Whether a `.keras` file's functional config holds ops on symbolic tensors (`x * 2.0`,
+    `ops.concatenate`: Keras's `keras.src.ops` entries; then this module reads it)."""
+    config = _keras_file_config(filepath)
+    if config is None:
+        return False
     layers = (config.get("config") or {}).get("layers") if isinstance(config.get("config"), dict) else None
     return any(isinstance(e, dict) and str(e.get("module", "")).startswith("keras.src.ops")
                and e.get("class_name") not in MASK_OPS for e in layers or [])   # (how Masking's mask was computed)
@@ -96,13 +105,9 @@ def needs_model_config(model) -> bool:
 def file_needs_model_config(filepath) -> bool:
     """Whether a `.keras` file's functional config returns what a graph cannot say (see
     `needs_model_config`): then this module reads it."""
-    if not str(filepath).lower().endswith(".keras"):
+    config = _keras_file_config(filepath)
+    if config is None:
         return False
-    try:
-        z, config = read_keras_config(Path(filepath))
-    except (KerasFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return False                 # the reader that follows reports the file's problem
-    z.close()
     inner = config.get("config") if isinstance(config.get("config"), dict) else {}
     outs, ins = inner.get("output_layers"), inner.get("input_layers")
     if isinstance(outs, dict) or isinstance(ins, dict):
