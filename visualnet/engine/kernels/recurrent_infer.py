@@ -35,7 +35,7 @@ from numba.extending import overload
 
 from visualnet.engine._jit import njit
 from visualnet.engine.kernels import gemm
-from visualnet.engine.kernels.recurrent import _activate, _product
+from visualnet.engine.kernels.recurrent import _activate, _exp, _product, _tanh
 
 BLOCK = 48  # rows run through all the steps together, states and gates in cache (a multiple of 12, 8, 6)
 PANEL = 4 * gemm.LANES  # columns of a packed panel: the widest register tile
@@ -170,17 +170,33 @@ def simple_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0
         _emit_last(out, sequences, zero_masked, last, b0, m, h, hn, one)
 
 
+@njit(inline="always")
+def _keras_gates(src, row, z, g, c, c_new, r, u, one):
+    """Keras's default LSTM gates (sigmoid, tanh) of the block's row r in one loop: i, f, c~ and
+    o from src[row] + z[r] (o kept in g[r, 3u:]), c_new = f c + i c~. The four activations
+    of a unit are independent, so each iteration has work to overlap; the separate loops per
+    gate (`lstm_rows` with other activations) are each a short chain over 64 floats. The
+    same operations in the same order as those loops: the same results."""
+    for j in range(u):
+        i = one / (one + _exp(-(src[row, j] + z[r, j])))
+        f = one / (one + _exp(-(src[row, u + j] + z[r, u + j])))
+        cand = _tanh(src[row, 2 * u + j] + z[r, 2 * u + j])
+        g[r, 3 * u + j] = one / (one + _exp(-(src[row, 3 * u + j] + z[r, 3 * u + j])))
+        c_new[r, j] = f * c[r, j] + i * cand
+
+
 @njit(error_model="numpy")
 def lstm_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0, c0, keep, masked, backwards,
               zero_masked, sequences, act, rec_act, tiles, lo, hi, out, hn, cn):
     """Keras's LSTM steps (gates i, f, c, o) for rows lo:hi, from the states h0, c0; the final
-    ones to hn, cn."""
+    ones to hn, cn. Per step: the gates and c_new of every row of the block, then the states."""
     n, steps, _ = x.shape
     u = rk.shape[0]
     k = 4 * u
     dtype = rk.dtype
     one = dtype.type(1)
     embedded = ids.shape[0] > 0  # the table's rows are the input products: read in place
+    keras_gates = act == 1 and rec_act == 2  # tanh and sigmoid: `_keras_gates`
     a = np.empty((BLOCK, k), dtype)
     z = np.empty((BLOCK, k), dtype)
     g = np.empty((BLOCK, k), dtype)
@@ -200,6 +216,9 @@ def lstm_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0, 
             _mul(h[:m], rk, rk_packed, z[:m], tiles)
             for r in range(m):
                 src, row = (table, ids[b0 + r, ti]) if embedded else (a, r)
+                if keras_gates:
+                    _keras_gates(src, row, z, g, c, c_new, r, u, one)
+                    continue
                 for j in range(k):
                     z[r, j] = src[row, j] + z[r, j]
                 _activate(rec_act, z, g, r, 0, 2 * u, one)
@@ -207,10 +226,11 @@ def lstm_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0, 
                 _activate(rec_act, z, g, r, 3 * u, k, one)
                 for j in range(u):
                     c_new[r, j] = g[r, u + j] * c[r, j] + g[r, j] * g[r, 2 * u + j]
-                _activate(act, c_new, tc, r, 0, u, one)
+            for r in range(m):
                 kept = not masked or keep[b0 + r, ti]
                 last[r] = kept
                 if kept:
+                    _activate(act, c_new, tc, r, 0, u, one)
                     for j in range(u):
                         c[r, j] = c_new[r, j]
                         h[r, j] = g[r, 3 * u + j] * tc[r, j]
