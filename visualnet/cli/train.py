@@ -11,6 +11,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from visualnet.data.sequence_sets import training_padding as batch_padding
+
 from .inputs import BadInput, one_line, open_file, prepare_data
 
 STOPPED_BY_USER = 130     # the shell's status for Ctrl+C
@@ -64,19 +66,6 @@ def _stop_on_interrupt(controller):
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def batch_padding(prepared, samples=None):
-    """The training samples' per-batch padding (a sequence set whose recipe asks for
-    `pad_per_batch`), else None: what the Train page's data panel gives its session."""
-    from visualnet.data.sequence_sets import batch_padding as sequence_batch_padding
-
-    source = prepared.recipe.source
-    if source.get("type") != "sequence_files":   # (no need to gather other sets' samples)
-        return None
-    padding = sequence_batch_padding(source, prepared.dataset.x[prepared.train.indices])
-    usable = isinstance(samples, int) and not isinstance(samples, bool) and samples > 0
-    return padding.head(samples) if padding is not None and usable else padding
 
 
 def _start_session(project, prepared, config, workspace, fresh: bool):

@@ -178,13 +178,32 @@ def read_sequence_set(path, *, targets: str, pattern: str = "*.csv", maxlen: "in
                    source=str(path))
 
 
+def pads_per_batch(source: dict) -> bool:
+    """Whether a recipe source asks for per-batch padding (a `sequence_files` source with its
+    `pad_per_batch` option)."""
+    return source.get("type") == "sequence_files" and bool((source.get("options") or {}).get("pad_per_batch", False))
+
+
 def batch_padding(source: dict, x) -> "BatchPadding | None":
-    """The per-batch padding a `sequence_files` recipe source asks for (its `pad_per_batch`
-    option), for `x`, samples of its padded sequences before any preprocessing step (a
-    standardized mask value is no longer the padding's); None when it does not ask for it."""
-    options = source.get("options") or {}
-    if source.get("type") != "sequence_files" or not options.get("pad_per_batch", False):
+    """The per-batch padding a `sequence_files` recipe source asks for (`pads_per_batch`),
+    for `x`, samples of its padded sequences before any preprocessing step (a standardized
+    mask value is no longer the padding's); None when it does not ask for it."""
+    if not pads_per_batch(source):
         return None
+    options = source.get("options") or {}
     from ..engine.batch_padding import BatchPadding   # (importing the data package loads no engine)
 
     return BatchPadding.of(x, options.get("mask_value", 0.0), options.get("padding", "pre"))
+
+
+def training_padding(prepared, samples=None) -> "BatchPadding | None":
+    """The training samples' per-batch padding (a sequence set whose recipe asks for
+    `pad_per_batch`), cut to the first `samples` (a positive int) when given, else None:
+    what the Train page's data panel and `visualnet train` give their session. Other data
+    are not gathered (an MNIST training split is a 25 MB copy)."""
+    source = prepared.recipe.source
+    if not pads_per_batch(source):
+        return None
+    padding = batch_padding(source, prepared.dataset.x[prepared.train.indices])
+    usable = isinstance(samples, int) and not isinstance(samples, bool) and samples > 0
+    return padding.head(samples) if usable else padding

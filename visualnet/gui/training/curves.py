@@ -78,6 +78,10 @@ class CurvePlot:
         # a fixed width: otherwise the value axis widens and narrows with its tick labels, and
         # each change lays out the plot (and its other axis) again
         plot.getAxis("left").setWidth(VALUE_AXIS_WIDTH)
+        # major ticks and grid lines only on the value axis: it is drawn anew whenever the run
+        # moves its range, with the GIL held (the training thread waits), and its minor grid
+        # lines were 40% of such a redraw (benchmarks/RESULTS.md)
+        plot.getAxis("left").setStyle(maxTickLevel=0)
         self.series = {name: Series() for name in ("raw", "train", "epoch", "val")}
         self.items = {}
         if key == "loss":

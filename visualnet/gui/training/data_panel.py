@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QMessageBox, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QVBoxLayout, QWidget)
 
 from visualnet import VisualNetWarning, data
-from visualnet.data.sequence_sets import batch_padding as sequence_batch_padding
+from visualnet.data.sequence_sets import training_padding
 
 from .builtin_params import BuiltinParamsForm
 from .column_mapping import ColumnMappingTable, MappingSide
@@ -444,10 +444,7 @@ class DataPanel(MappingSide, DataPreview, QWidget):
 
     def batch_padding(self):
         """The training arrays' per-batch padding (a sequence set with pad_per_batch), else None."""
-        p = self.prepared
-        padding = None if p is None else sequence_batch_padding(p.recipe.source, p.dataset.x[p.train.indices])
-        n = self.subset.value()
-        return padding.head(n) if padding is not None and n else padding
+        return None if self.prepared is None else training_padding(self.prepared, self.subset.value())
 
     def training_arrays(self):
         """(x, y) of the training split, cut to the chosen number of samples."""
