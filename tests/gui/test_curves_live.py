@@ -74,6 +74,21 @@ def test_a_live_run_redraws_on_a_timer(view, qtbot):
     assert view.plots["loss"].items["train"].xData[-1] == 10
 
 
+def test_a_hidden_view_draws_a_live_run_when_it_is_shown_again(view, qtbot):
+    view.reset(["accuracy"], steps=10_000)
+    view.hide()                                          # another tab in front of the curves
+    drawn = view.redraws
+    view.add_batches(_rows(1, 10))
+    view.redraw()                                        # the timer's redraw finds it hidden
+    assert view.redraws == drawn and view.point_count() == 10
+    view.show()
+    assert view.redraws == drawn + 1
+    assert view.plots["loss"].items["train"].xData[-1] == 10
+    view.hide()
+    view.set_live(False)                                 # a run that ends is drawn at once, seen or not
+    assert view.redraws == drawn + 2
+
+
 def test_the_value_axis_changes_only_when_the_points_leave_it_or_shrink_well_inside(view):
     view.reset(["accuracy"], steps=10_000)
     view.add_batches(_rows(1, 5, loss=1.0) + _rows(6, 5, loss=0.5))

@@ -209,6 +209,7 @@ class CurvesView(QWidget):
         self._redraw_timer = QTimer(self, singleShot=True, timeout=self.redraw)
         self._redraw_seconds = 0.0
         self.live = False
+        self._unseen = False  # points of a run arrived while the view was hidden
         self.redraws = 0      # how many times the curves were drawn anew (tests count them)
         self.reset(["loss"])
 
@@ -262,8 +263,13 @@ class CurvesView(QWidget):
             self.redraw()
 
     def redraw(self) -> None:
-        """Draw the points added since the last redraw."""
+        """Draw the points added since the last redraw (during a run while the view is hidden,
+        behind another tab: when it is shown again)."""
         self._redraw_timer.stop()
+        if self.live and not self.isVisible():
+            self._unseen = True
+            return
+        self._unseen = False
         t0 = time.perf_counter()
         if self._span_pending is not None:
             next(iter(self.plots.values())).plot.setXRange(0, self._span_pending, padding=0.02)
@@ -274,6 +280,11 @@ class CurvesView(QWidget):
             plot.refresh()
         self.redraws += 1
         self._redraw_seconds = time.perf_counter() - t0
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._unseen:
+            self.redraw()
 
     def _changed(self) -> None:
         if not self.live:
