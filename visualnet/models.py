@@ -19,7 +19,7 @@ class _KerasFiles:
         if _is_subclassed(self):   # config from get_config, weights by attribute path (io/keras_subclassed.py)
             from .io import keras_subclassed
             return keras_subclassed.save_model(self, filepath, overwrite=overwrite)
-        if keras_custom.has_custom_layers(self) or keras_custom.needs_model_config(self):   # several outputs
+        if keras_custom.has_custom_layers(self):
             keras_custom.save_model(self, filepath, overwrite=overwrite)
         else:
             keras_files.save_model(self, filepath, overwrite=overwrite, **kwargs)

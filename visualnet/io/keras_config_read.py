@@ -93,7 +93,7 @@ def _input_shape_from(cfg: dict) -> tuple | None:
     """The sample shape (batch excluded) an InputLayer or a first layer declares."""
     for key in ("batch_shape", "batch_input_shape"):
         shape = _shape_list(cfg.get(key))
-        if shape is not None and len(shape) >= 2:
+        if shape is not None and len(shape) >= 1:   # [None]: Input(shape=()), one number per sample
             return shape[1:]
     shape = cfg.get("input_shape", cfg.get("shape"))
     if isinstance(shape, int) and not isinstance(shape, bool):
@@ -238,6 +238,24 @@ def _io_names(value, key: str) -> list[str]:
             raise KerasFileError(f"The model config's '{key}' is malformed: {str(value)[:200]}")
         names.append(v[0])
     return names
+
+
+def config_beyond_graph(config: Any) -> bool:
+    """Whether a functional model config (`{"class_name", "config"}`, either dialect) returns
+    what a Graph cannot say: several outputs, an output other than a layer's first (an
+    LSTM's state) or dict inputs or outputs. Such a model is built from its config
+    (model_config.from_config), as `Model.from_config` builds it, not by
+    `graph_from_keras_config`; `.keras` and `.h5` files alike."""
+    inner = config.get("config") if isinstance(config, dict) else None
+    if not isinstance(inner, dict):
+        return False
+    outs, ins = inner.get("output_layers"), inner.get("input_layers")
+    if isinstance(outs, dict) or isinstance(ins, dict):
+        return True
+    if not isinstance(outs, list) or not outs:
+        return False
+    outs = [outs] if isinstance(outs[0], str) else outs
+    return len(outs) > 1 or any(isinstance(o, list) and len(o) > 2 and o[2] != 0 for o in outs)
 
 
 def _unwrap(config: Any) -> dict:
@@ -394,7 +412,8 @@ def graph_from_keras_config(config: Any) -> KerasModelSpec:
         outputs = _io_names(inner.get("output_layers"), "output_layers")
         _io_names(inner.get("input_layers"), "input_layers")
         if len(outputs) != 1:
-            problems.append(f"the model has {len(outputs)} outputs; VisualNet models have one.")
+            problems.append(f"the model has {len(outputs)} outputs, which this reader of one-output models cannot "
+                            "hold; load it with visualnet.models.load_model or File > Import.")
         elif not problems:
             out = graph.node_by_name(outputs[0])
             sinks = graph.output_nodes()

@@ -32,6 +32,7 @@ from ..graph.registry import snake_case
 from .atomic import write_atomic
 from .errors import KerasFileError
 from .keras_config import MASK_OPS
+from .keras_config_read import config_beyond_graph
 from .keras_h5 import keras3_group_names, keras3_layer_order
 from .keras_lookups import read_lookup_assets, write_lookup_assets, write_lookup_vars
 from .keras_text import read_assets, write_assets, write_lookup_groups
@@ -103,19 +104,10 @@ def needs_model_config(model) -> bool:
 
 
 def file_needs_model_config(filepath) -> bool:
-    """Whether a `.keras` file's functional config returns what a graph cannot say (see
-    `needs_model_config`): then this module reads it."""
+    """Whether a `.keras` file's functional config returns what a graph cannot say
+    (keras_config_read.config_beyond_graph): then this module reads it."""
     config = _keras_file_config(filepath)
-    if config is None:
-        return False
-    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
-    outs, ins = inner.get("output_layers"), inner.get("input_layers")
-    if isinstance(outs, dict) or isinstance(ins, dict):
-        return True
-    if not isinstance(outs, list) or not outs:
-        return False
-    outs = [outs] if isinstance(outs[0], str) else outs
-    return len(outs) > 1 or any(isinstance(o, list) and len(o) > 2 and o[2] != 0 for o in outs)
+    return config is not None and config_beyond_graph(config)
 
 
 # ---------------------------------------------------------------------- the weights layout

@@ -27,12 +27,14 @@ from ..engine.custom_loss import from_entry
 from ..engine.freezing import sync_trainable
 from ..engine.nesting import is_model
 from ..graph import Graph, topological_order
+from ..graph import from_dict as graph_from_dict, to_dict as graph_to_dict
 from .atomic import write_atomic
-from .errors import KerasFileError
+from .errors import KerasFileError, UnsupportedLayersError
 from .keras_config import KerasModelSpec, compile_config as make_compile_config
-from .keras_h5 import read_keras3_weights, read_legacy_h5, read_legacy_weights, write_keras3_weights
-from .keras_h5 import write_legacy_h5
-from .keras_zip import read_keras_zip, read_weights_from_zip, write_keras_zip
+from .keras_config_read import config_beyond_graph
+from .keras_h5 import legacy_h5_config, legacy_weights_group, read_keras3_weights, read_legacy_h5
+from .keras_h5 import read_legacy_optimizer, read_legacy_weights, write_keras3_weights, write_legacy_h5
+from .keras_zip import read_keras_config, read_keras_zip, read_weights_from_zip, write_keras_zip
 
 
 @dataclass
@@ -104,12 +106,20 @@ def restore_optimizer(model, variables: list, source: str) -> None:
 
 # ---------------------------------------------------------------------- public API
 def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
-    """`.keras` (Keras 3 format) or `.h5`/`.hdf5` (legacy HDF5, Keras 2 dialect), by extension."""
+    """`.keras` (Keras 3 format) or `.h5`/`.hdf5` (legacy HDF5), by extension. A model whose
+    graph says all it returns is written in the Keras 2 dialect into `.h5`; one with several
+    outputs (or an LSTM's state as output, or dict inputs or outputs) with its Keras 3
+    config, as Keras 3 writes such a model (keras_custom.py writes its `.keras`)."""
+    from .keras_custom import needs_model_config, save_model as save_from_config
+
     path = Path(filepath)
     name = path.name.lower()
     unknown = sorted(set(kwargs) - {"include_optimizer", "save_format", "zipped"})
     if unknown:
         raise TypeError(f"save() got unexpected keyword argument(s): {', '.join(unknown)}")
+    from_config = needs_model_config(model)
+    if from_config and name.endswith(".keras"):
+        return save_from_config(model, filepath, overwrite=overwrite)
     graph, weights = model_parts(model)
     sequential = _is_sequential(model)
     flags = _flags(model)
@@ -121,22 +131,37 @@ def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
     elif name.endswith((".h5", ".hdf5")):
         cfg = make_compile_config(model, "keras2")
         opt_vars, opt_name = _optimizer_vars(model) if kwargs.get("include_optimizer", True) else (None, "")
+        given = {"config": _legacy_model_config(model), "outputs": model.output_node_ids} if from_config else {}
 
         def write(tmp):
             with h5py.File(tmp, "w") as f:
-                write_legacy_h5(f, graph, model.name, sequential, weights, cfg, opt_vars, opt_name, **flags)
+                write_legacy_h5(f, graph, model.name, sequential, weights, cfg, opt_vars, opt_name, **flags,
+                                **given)
         write_atomic(path, write, overwrite=overwrite)
     else:
         raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the "
                          f"native Keras format (recommended) or a `.h5` extension. Received: filepath={filepath}")
 
 
+def _legacy_model_config(model) -> dict:
+    """A functional model's config as Keras 3 writes it into an `.h5` file (its
+    `get_config()` under the class name; the same config its `.keras` file holds)."""
+    from .model_config import get_config
+
+    return {"class_name": "Functional", "config": get_config(model)}
+
+
 def save_weights(model, filepath, overwrite: bool = True) -> None:
-    """The weights in Keras 3's `.weights.h5` layout."""
+    """The weights in Keras 3's `.weights.h5` layout (every output's layers: keras_custom.py's
+    walk for a model whose graph cannot say all it returns)."""
+    from .keras_custom import needs_model_config, save_weights as save_walked
+
     path = Path(filepath)
     if not path.name.endswith(".weights.h5"):
         raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
     graph, weights = model_parts(model)
+    if needs_model_config(model):
+        return save_walked(model, filepath, overwrite=overwrite)
 
     def write(tmp):
         with h5py.File(tmp, "w") as f:
@@ -146,20 +171,29 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
 
 def load_weights(model, filepath) -> None:
     """Weights from `.weights.h5` (Keras 3), `.keras` or a legacy `.h5`, checked against the
-    model's shapes before anything is changed."""
+    model's shapes before anything is changed; a model with several outputs gets every
+    output's layers' weights (keras_custom.py's walk for Keras 3's layout)."""
+    from .keras_custom import load_weights as load_walked, needs_model_config, read_weights as read_walked
+
     path = Path(filepath)
     graph, _ = model_parts(model)
     sequential = _is_sequential(model)
+    several = needs_model_config(model)
     name = path.name.lower()
     with _reading(path):
         if name.endswith(".keras"):
+            if several:
+                return load_walked(model, path)
             weights = read_weights_from_zip(path, graph, sequential)
         elif name.endswith((".h5", ".hdf5")):
             with open_hdf5(path) as f:
                 if "layers" in f and "layer_names" not in f.attrs and "model_weights" not in f:
+                    if several:
+                        return read_walked(f, model)
                     weights = read_keras3_weights(f, graph, sequential)
                 else:
-                    weights = read_legacy_weights(f["model_weights"] if "model_weights" in f else f, graph)
+                    weights = read_legacy_weights(legacy_weights_group(f), graph,
+                                                  model.output_node_ids if several else None)
         else:
             raise KerasFileError(f"Cannot load weights from '{path.name}': use a .weights.h5, .keras or .h5 file.")
     layers = model.layers_by_node_id
@@ -168,7 +202,8 @@ def load_weights(model, filepath) -> None:
 
 
 def read_keras_file(filepath) -> tuple[KerasModelSpec, dict, dict | None]:
-    """(spec, weights by node id of spec.graph, compile config or None) of a `.keras`/`.h5`."""
+    """(spec, weights by node id of spec.graph, compile config or None) of a `.keras`/`.h5`
+    whose model a Graph describes (see `read_model_file` for the others)."""
     path = Path(filepath)
     name = path.name.lower()
     with _reading(path):
@@ -177,23 +212,88 @@ def read_keras_file(filepath) -> tuple[KerasModelSpec, dict, dict | None]:
         if name.endswith((".h5", ".hdf5")):
             with open_hdf5(path) as f:
                 spec, weights, training = read_legacy_h5(f)
-            if training is not None:
-                training = {"optimizer": training.get("optimizer_config"), **{
-                    k: v for k, v in training.items() if k != "optimizer_config"}}
-            return spec, weights, training
+            return spec, weights, _compile_settings(training)
         raise KerasFileError(f"'{path.name}' is not a Keras model file: use a .keras or .h5 file.")
+
+
+def _compile_settings(training: dict | None) -> dict | None:
+    """A legacy `.h5`'s training_config in compile_config's terms (its optimizer under 'optimizer')."""
+    if training is None:
+        return None
+    return {"optimizer": training.get("optimizer_config"),
+            **{k: v for k, v in training.items() if k != "optimizer_config"}}
+
+
+def read_model_file(filepath, classes: tuple | None = None, custom_objects=None, compile: bool = True):
+    """(model, compile config or None) of a `.keras` or `.h5` file, compiled as saved when
+    `compile`. A functional model that returns what a Graph cannot say (several outputs, an
+    LSTM's state, dict inputs or outputs: `config_beyond_graph`) is built from its config as
+    `Model.from_config` builds it, in both formats; any other through its Graph."""
+    path = Path(filepath)
+    name = path.name.lower()
+    if name.endswith(".keras"):
+        from .keras_custom import file_needs_model_config, load_model as load_from_config
+
+        if file_needs_model_config(path):
+            with _reading(path):
+                z, config = read_keras_config(path)
+                z.close()
+            cfg = config.get("compile_config")
+            with _reading(path):
+                model = load_from_config(path, custom_objects or {}, compile, classes or _engine_classes())
+            return model, (cfg if isinstance(cfg, dict) and cfg else None)
+    elif name.endswith((".h5", ".hdf5")):
+        built = _h5_from_config(path, classes, custom_objects)
+        if built is not None:
+            model, cfg, variables = built
+            _compile(model, cfg if compile else None, variables, path.name, custom_objects)
+            return model, cfg
+    spec, weights, cfg = read_keras_file(path)
+    model = build_model(spec, weights, classes)
+    _compile(model, cfg if compile else None, spec.optimizer_variables, path.name, custom_objects)
+    return model, cfg
+
+
+def _h5_from_config(path: Path, classes, custom_objects):
+    """(model, compile config, optimizer variables) of a legacy `.h5` whose config is
+    beyond a Graph, its weights read by layer name; None for any other `.h5`."""
+    from .model_config import from_config
+
+    with _reading(path):
+        with open_hdf5(path) as f:
+            config, training = legacy_h5_config(f)
+            if not config_beyond_graph(config):
+                return None
+            model = from_config(config.get("config"), classes or _engine_classes(), sequential=False,
+                                custom_objects=custom_objects)
+            weights = read_legacy_weights(legacy_weights_group(f), model.traced_graph, model.output_node_ids)
+            variables = read_legacy_optimizer(f, weights) if training is not None else None
+    layers = model.layers_by_node_id
+    for nid, arrays in weights.items():
+        layers[nid].set_weights(arrays)
+    return model, _compile_settings(training), variables
+
+
+def _compile(model, cfg: dict | None, variables: list | None, source: str, custom_objects=None) -> None:
+    """Compile `model` from the file's settings (when any) and restore its optimizer's variables."""
+    if not cfg:
+        return
+    compile_from_config(model, cfg, custom_objects)
+    if model.compiled is not None and variables:
+        restore_optimizer(model, variables, source)
+
+
+def _engine_classes() -> tuple:
+    from ..engine.model import Model
+    from ..engine.sequential import Sequential
+
+    return Model, Sequential
 
 
 def load_model(filepath, compile: bool = True, classes: tuple | None = None, custom_objects=None):
     """A model (Sequential or functional, as saved) from a `.keras` or `.h5` file; `classes`
     as in `build_model` (`visualnet.models.load_model` passes its own, which can save)."""
-    spec, weights, cfg = read_keras_file(filepath)
-    model = build_model(spec, weights, classes)
-    if compile and cfg:
-        compile_from_config(model, cfg, custom_objects)
-        if model.compiled is not None and spec.optimizer_variables:
-            restore_optimizer(model, spec.optimizer_variables, Path(filepath).name)
-    return model
+    return read_model_file(filepath, classes, custom_objects, compile)[0]
 
 
 def import_keras_model(filepath) -> KerasImport:
@@ -201,17 +301,41 @@ def import_keras_model(filepath) -> KerasImport:
     equal the model's, so `Project.from_model` keeps the weights)."""
     with warnings.catch_warnings(record=True) as caught:      # what is not restored becomes a note
         warnings.simplefilter("always")
-        spec, weights, cfg = read_keras_file(filepath)
-        model = build_model(spec, weights)
-        if cfg:
-            compile_from_config(model, cfg)
-            if model.compiled is not None and spec.optimizer_variables:
-                restore_optimizer(model, spec.optimizer_variables, Path(filepath).name)
+        model, cfg = read_model_file(filepath)
     notes = [str(w.message) for w in caught]
-    graph = model.to_graph()
+    graph = canvas_graph(model, Path(filepath).name)
     for nid, pos in layered_positions(graph).items():
         graph.nodes[nid].position = pos
     return KerasImport(model, graph, cfg, notes)
+
+
+def canvas_graph(model, source: str) -> Graph:
+    """The model's Graph for the canvas, whose output layers (the graph's nodes that feed
+    nothing, in node order) are the model's outputs in order; a model whose outputs a graph
+    cannot say (an LSTM's state, dict inputs or outputs, one layer twice) is refused."""
+    from ..engine.model_structure import given_keys, output_refs
+    from .keras_custom import needs_model_config
+
+    graph = model.to_graph()
+    if not needs_model_config(model):
+        return graph
+    refs = output_refs(model)
+    ids = [nid for nid, _ in refs]
+    problems = [f"output {k + 1} of the model is output {port} of layer '{graph.nodes[nid].name}' (a state), "
+                "which the canvas cannot show as an output" for k, (nid, port) in enumerate(refs) if port != 0]
+    if given_keys(model, "inputs") or given_keys(model, "outputs"):
+        problems.append("the model takes or returns a dict, which the canvas cannot show")
+    if sorted(ids) != sorted(n.id for n in graph.output_nodes()):
+        problems.append("the model's outputs are not exactly the layers that end the network")
+    if problems:
+        raise UnsupportedLayersError([f"{p} (load '{source}' with visualnet.models.load_model to use it in "
+                                      "Python)" for p in problems])
+    data = graph_to_dict(graph)   # the outputs in the model's order, in the places the sinks take in node order
+    slots = [i for i, n in enumerate(data["nodes"]) if n["id"] in set(ids)]
+    by_id = {n["id"]: n for n in data["nodes"]}
+    for slot, nid in zip(slots, ids):
+        data["nodes"][slot] = by_id[nid]
+    return graph_from_dict(data)
 
 
 # ---------------------------------------------------------------------- building
@@ -284,7 +408,7 @@ def compile_from_config(model, cfg: dict, custom_objects=None) -> None:
             metrics = [metrics_of(m or []) for m in metrics]   # per output, in order
         elif isinstance(metrics, list):
             metrics = metrics_of(metrics)
-        model.compile(optimizer=opt or "rmsprop", loss=loss, metrics=metrics)
+        model.compile(optimizer=opt or "rmsprop", loss=loss, metrics=metrics, loss_weights=cfg.get("loss_weights"))
     except (ValueError, TypeError, KeyError) as exc:
         warnings.warn(f"The model's training settings could not be restored ({exc}); it is loaded uncompiled.",
                       VisualNetWarning, stacklevel=3)

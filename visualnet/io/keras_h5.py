@@ -23,6 +23,7 @@ from .keras_config import model_config as make_model_config
 from .keras_config import weight_shapes
 
 MAX_JSON = 64 << 20  # bytes of JSON accepted in one attribute
+KERAS3_VERSION = "3.0.0"  # what a file with a Keras 3 config claims (as .keras files do)
 
 
 # ---------------------------------------------------------------------- attributes, read bounded
@@ -153,24 +154,32 @@ def _bytes_list(names: list[str]) -> np.ndarray:
 # ---------------------------------------------------------------------- legacy .h5
 def write_legacy_h5(f: h5py.File, graph: Graph, name: str, sequential: bool, weights: dict[str, list],
                     training_config: dict | None, optimizer_vars: list | None = None,
-                    optimizer_name: str = "optimizer", frozen=frozenset(), trainable: bool = True) -> None:
-    """The whole model in the Keras 2 dialect (tf-keras and Keras 3 both load it), with
-    the optimizer's variables (Keras 3's order) in 'optimizer_weights' when given.
+                    optimizer_name: str = "optimizer", frozen=frozenset(), trainable: bool = True,
+                    config: dict | None = None, outputs: list[str] | None = None) -> None:
+    """The whole model in the legacy layout, its config in the Keras 2 dialect (tf-keras and
+    Keras 3 both load it), with the optimizer's variables (Keras 3's order) in
+    'optimizer_weights' when given.
 
-    `weights`: node id -> arrays in Keras order."""
+    `weights`: node id -> arrays in Keras order. `config`: the model config to write instead
+    of the graph's, for a model the graph cannot describe (several outputs: Keras 3's
+    config, as Keras 3 writes it into .h5 files; Keras 3 loads it, tf-keras does not);
+    `outputs`: its output node ids in order, which set Keras's order of the layers (the
+    order Keras 3 reads their weights in)."""
     # fixed-length strings (bytes): both Keras loaders decode them; no shared heap to damage
-    f.attrs["keras_version"] = np.bytes_(KERAS2_VERSION.encode())
+    version = KERAS2_VERSION if config is None else KERAS3_VERSION
+    if config is None:
+        config = make_model_config(graph, name, sequential, "keras2", frozen, trainable)
+    f.attrs["keras_version"] = np.bytes_(version.encode())
     f.attrs["backend"] = np.bytes_(b"tensorflow")
-    f.attrs["model_config"] = np.bytes_(json.dumps(make_model_config(graph, name, sequential, "keras2", frozen,
-                                                                         trainable)).encode())
+    f.attrs["model_config"] = np.bytes_(json.dumps(config).encode())
     if training_config is not None:
         f.attrs["training_config"] = np.bytes_(json.dumps(training_config).encode())
     mw = f.create_group("model_weights")
-    order = keras_order(graph, [graph.output_nodes()[0].id])
+    order = keras_order(graph, list(dict.fromkeys(outputs)) if outputs else [graph.output_nodes()[0].id])
     shapes = weight_shapes(graph)
     mw.attrs["layer_names"] = _bytes_list([graph.nodes[n].name for n in order])
     mw.attrs["backend"] = np.bytes_(b"tensorflow")
-    mw.attrs["keras_version"] = np.bytes_(KERAS2_VERSION.encode())
+    mw.attrs["keras_version"] = np.bytes_(version.encode())
     for nid in order:
         node = graph.nodes[nid]
         g = mw.create_group(node.name)
@@ -187,37 +196,53 @@ def write_legacy_h5(f: h5py.File, graph: Graph, name: str, sequential: bool, wei
             og.create_dataset(wn, data=value)
 
 
-def read_legacy_h5(f: h5py.File):
-    """(KerasModelSpec, weights by node id, training_config or None) of a legacy `.h5` model."""
+def legacy_h5_config(f: h5py.File) -> tuple[Any, dict | None]:
+    """(model config, training_config or None) of a legacy `.h5` model, as JSON data."""
     if "model_config" not in f.attrs:
         raise KerasFileError("This .h5 file holds no model (no 'model_config'); it may hold weights only — "
                              "load it with model.load_weights().")
     config = json_attr(f, "model_config", "The file")
+    training = json_attr(f, "training_config", "The file") if "training_config" in f.attrs else None
+    return config, training if isinstance(training, dict) else None
+
+
+def read_legacy_h5(f: h5py.File):
+    """(KerasModelSpec, weights by node id, training_config or None) of a legacy `.h5` model."""
+    config, training = legacy_h5_config(f)
     spec = graph_from_keras_config(config)
-    training = None
-    if "training_config" in f.attrs:
-        training = json_attr(f, "training_config", "The file")
-        if not isinstance(training, dict):
-            training = None
-    group = f["model_weights"] if "model_weights" in f else f
-    weights = read_legacy_weights(group, spec.graph)
-    if training is not None and "optimizer_weights" in f:
-        og = f["optimizer_weights"]
-        if not isinstance(og, h5py.Group):
-            raise KerasFileError("'optimizer_weights' is not a group.")
-        names = names_attr(og, "weight_names", "The optimizer's weights")
-        spec.optimizer_variables = _read_variables(og, names, weights, "The optimizer's weights")
+    weights = read_legacy_weights(legacy_weights_group(f), spec.graph)
+    if training is not None:
+        spec.optimizer_variables = read_legacy_optimizer(f, weights)
     return spec, weights, training
 
 
-def read_legacy_weights(group, graph: Graph) -> dict[str, list]:
+def legacy_weights_group(f: h5py.File):
+    """The group of a legacy `.h5` that holds the layers' weights ('model_weights', or the
+    file itself for the weights-only layout)."""
+    return f["model_weights"] if "model_weights" in f else f
+
+
+def read_legacy_optimizer(f: h5py.File, weights: dict[str, list]) -> list[np.ndarray] | None:
+    """The optimizer's variables in 'optimizer_weights' (Keras's order), or None when the
+    file holds none; bounded by what an optimizer keeps for `weights`."""
+    if "optimizer_weights" not in f:
+        return None
+    og = f["optimizer_weights"]
+    if not isinstance(og, h5py.Group):
+        raise KerasFileError("'optimizer_weights' is not a group.")
+    names = names_attr(og, "weight_names", "The optimizer's weights")
+    return _read_variables(og, names, weights, "The optimizer's weights")
+
+
+def read_legacy_weights(group, graph: Graph, outputs: list[str] | None = None) -> dict[str, list]:
     """Weights of every node of `graph` from a legacy weights group (matched by layer name,
-    falling back to Keras's order of the layers that have weights)."""
+    falling back to Keras's order of the layers that have weights). `outputs`: the model's
+    output node ids in order, when it has several (Keras orders its layers from them)."""
     if not isinstance(group, h5py.Group):
         raise KerasFileError("'model_weights' is not a group.")
     file_names = names_attr(group, "layer_names", "The weights group")
     shapes = weight_shapes(graph, check_graph(graph))
-    order = keras_order(graph, [graph.output_nodes()[0].id])
+    order = keras_order(graph, list(dict.fromkeys(outputs)) if outputs else [graph.output_nodes()[0].id])
     want = [nid for nid in order if shapes[nid]]
 
     def weight_names(lname):
@@ -229,8 +254,11 @@ def read_legacy_weights(group, graph: Graph) -> dict[str, list]:
     lowered = getattr(graph, "keras_weight_groups", None) or {}  # issue 23: an RNN(cell)'s weights
     by_name = all(graph.nodes[nid].name in with_weights or graph.nodes[nid].name in lowered for nid in want)
     if not by_name and len(with_weights) != len(want):
+        missing = [graph.nodes[nid].name for nid in want
+                   if graph.nodes[nid].name not in with_weights and graph.nodes[nid].name not in lowered]
         raise KerasFileError(f"The file has weights for {len(with_weights)} layers; the model has "
-                             f"{len(want)} layers with weights.")
+                             f"{len(want)} layers with weights" + (f" (none for {', '.join(map(repr, missing))} "
+                                                                   "in the file)." if missing else "."))
     out: dict[str, list] = {}
     for i, nid in enumerate(want):
         node = graph.nodes[nid]
