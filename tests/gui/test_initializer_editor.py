@@ -57,3 +57,17 @@ def test_a_seeded_kernel_keeps_its_config_and_defaults_fall_back_to_the_name(qtb
     assert set(editor.fields) == {"scale", "mode", "distribution", "seed"}   # combo's search interval appends)
     editor.fields["mode"].setCurrentText("fan_avg")
     assert node.params["kernel_initializer"]["config"]["mode"] == "fan_avg"
+
+
+def test_an_array_constant_is_shown_by_its_shape_read_only_and_kept(qtbot, window):
+    window.load_template("mnist_cnn")
+    node = next(n for n in window.graph.nodes.values() if n.type == "Dense")
+    matrix = [[0.5] * 10 for _ in range(3)]      # Constant(embedding_matrix), from code or a file
+    node.params["kernel_initializer"] = {"class_name": "Constant", "config": {"value": matrix}}
+    select_node(qtbot, window, node.id)
+    editor = window.inspector.editors["kernel_initializer"]
+    field = editor.fields["value"]
+    assert field.text() == "array of shape (3, 10)" and field.isReadOnly()
+    assert editor._arguments() == {"value": matrix}
+    _choose(qtbot, editor.combo, "zeros")        # another class: its fields are typed again
+    assert node.params["kernel_initializer"] == "zeros" and not editor._arrays

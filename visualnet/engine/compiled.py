@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from . import losses, metrics as metrics_mod, optimizers
 from .freezing import sync_trainable
-from .multi_output import OutputLosses, is_multi_output, single_output_args
+from .multi_output import OutputLosses, check_loss_weights, is_multi_output, one_loss_weight, single_output_args
 
 
 class AddedLossesOnly(losses.Loss):
@@ -36,6 +38,59 @@ class AddedLossesOnly(losses.Loss):
         return None
 
 
+class WeightedLoss(losses.Loss):
+    """compile()'s loss of a one-output model times its `loss_weights` (Keras 3's CompileLoss
+    multiplies it): the loss reported and the gradient both carry the weight. No fused
+    kernel, so fit() takes the step that calls `fused_value_and_grad` (weighted here)."""
+
+    def __init__(self, loss, weight: float):
+        self.loss, self.weight = loss, float(weight)
+        self._w = np.float32(weight)
+
+    name = property(lambda self: self.loss.name)
+    reduction = property(lambda self: self.loss.reduction,
+                         lambda self, value: setattr(self.loss, "reduction", value))
+
+    weighted = property(lambda self: self.loss)   # the loss the weight multiplies (files write it)
+
+    def __getattr__(self, key):   # what the loss has besides (needs_targets, ...)
+        if key in ("loss", "weight", "_w"):
+            raise AttributeError(key)
+        return getattr(self.loss, key)
+
+    def __copy__(self):   # tape_losses copies a loss to change its reduction: not the wrapped one's
+        return WeightedLoss(copy.copy(self.loss), self.weight)
+
+    def __call__(self, y_true, y_pred, sample_weight=None, y_mask=None):
+        value = self.loss(y_true, y_pred, sample_weight=sample_weight, y_mask=y_mask)
+        return value * (self.weight if isinstance(value, float) else self._w)
+
+    def call(self, y_true, y_pred):
+        return self.loss.call(y_true, y_pred) * self._w
+
+    def value_and_grad(self, y_true, y_pred, sample_weight=None, y_mask=None):
+        value, grad = self.loss.value_and_grad(y_true, y_pred, sample_weight=sample_weight, y_mask=y_mask)
+        return value * self.weight, grad * self._w
+
+    def fused_value_and_grad(self, y_true, y_pred, activation_name, sample_weight=None, y_mask=None):
+        out = self.loss.fused_value_and_grad(y_true, y_pred, activation_name, sample_weight=sample_weight,
+                                             y_mask=y_mask)
+        return None if out is None else (out[0] * self.weight, out[1] * self._w)
+
+    def fused_kernel(self, activation_name, y_pred_shape):
+        return None
+
+    def get_config(self):
+        return self.loss.get_config()
+
+    def keras_entry(self) -> dict:
+        """The wrapped loss as Keras writes it (losses.serialize); the weight is compile()'s."""
+        return losses.serialize(self.loss)
+
+    def __repr__(self):
+        return f"<WeightedLoss {self.loss!r} x {self.weight}>"
+
+
 def _adds_losses(model) -> bool:
     """Whether the last forward pass added a loss (add_loss, a regularizer)."""
     from .penalties import has_weight_penalties
@@ -58,6 +113,7 @@ class Compiled:
         self.metric_ids = list(metrics or []) if outputs is None else []
         self.metrics_given = metrics is not None  # Keras then tracks 'compile_metrics'
         self.metrics: list | None = None
+        self.loss_weights = None  # compile()'s loss_weights as given (JSON numbers), which files keep
         self.reset_optimizer()
 
     def reset_optimizer(self) -> None:
@@ -91,9 +147,10 @@ class Compiled:
 def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                   run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
     if loss is None and not is_multi_output(model):   # Keras trains on the model's added losses alone
-        if weighted_metrics is not None or loss_weights is not None or isinstance(metrics, dict):
-            raise ValueError("compile() without a loss takes no loss_weights, weighted_metrics or per-output "
-                             "metrics; received loss=None.")
+        # (and, having no compiled loss to weight, leaves loss_weights unused)
+        if weighted_metrics is not None or isinstance(metrics, dict):
+            raise ValueError("compile() without a loss takes no weighted_metrics or per-output metrics; "
+                             "received loss=None.")
         model.compiled = Compiled(model, optimizer, None, metrics)
         model.compiled.loss_fn = AddedLossesOnly(model)
         model.optimizer = model.compiled.optimizer
@@ -101,17 +158,24 @@ def compile_model(model, optimizer="rmsprop", loss=None, metrics=None, loss_weig
         return
     if weighted_metrics is not None:
         raise ValueError("weighted_metrics are not supported; compile()'s metrics are unweighted, as in Keras.")
-    outputs = None
+    check_loss_weights(loss_weights)
+    outputs, weight = None, None
     if is_multi_output(model):
         outputs = OutputLosses(model, loss, loss_weights, metrics)
     elif isinstance(metrics, dict) or isinstance(loss, (dict, list, tuple)) or loss_weights is not None:
-        if not hasattr(model, "_output_ids"):
+        if hasattr(model, "_output_ids"):   # {"dense": "mse"}, loss_weights=[0.5], as Keras
+            loss, metrics, weight = single_output_args(model, loss, metrics, loss_weights)
+        elif isinstance(metrics, dict) or isinstance(loss, (dict, list, tuple)):
             raise ValueError(f"Model '{model.name}' has one output: pass a single loss and a list of metrics "
-                             "(per-output losses, metrics and loss_weights are for models with several outputs).")
-        loss, metrics = single_output_args(model, loss, metrics, loss_weights)   # {"dense": "mse"}, as Keras
+                             "(per-output losses and metrics are for models with several outputs).")
+        else:   # a subclassed model: one output, a bare weight (or a list of one)
+            weight = one_loss_weight(loss_weights, [], False)
     if loss is None:
         raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'; received loss=None.")
     model.compiled = Compiled(model, optimizer, loss, metrics, outputs)
+    model.compiled.loss_weights = _plain(loss_weights)   # as given: files write it as Keras's compile_config does
+    if weight is not None and weight != 1.0:
+        model.compiled.loss_fn = WeightedLoss(model.compiled.loss_fn, weight)
     model.optimizer = model.compiled.optimizer
     model.loss = loss
 
@@ -120,3 +184,12 @@ def require_compiled(model):
     if model.compiled is None:
         raise RuntimeError(f"You must call compile() before training or evaluating model '{model.name}'.")
     return model.compiled
+
+
+def _plain(value):
+    """compile()'s loss_weights as JSON takes them (NumPy numbers as Python floats)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return None if value is None else float(value)

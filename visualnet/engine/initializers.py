@@ -72,16 +72,33 @@ class Initializer:
 
 
 class Constant(Initializer):
-    """Every value set to `value`."""
+    """Every value set to `value`: a number, or an array (nested lists too) that broadcasts
+    to the shape asked for, as Keras 3 computes `cast(value) * ones(shape)` (Keras 2's
+    `Embedding(..., embeddings_initializer=Constant(embedding_matrix))`)."""
 
     def __init__(self, value=0.0):
+        if isinstance(value, dict) and value.get("class_name") in ("__numpy__", "__tensor__"):
+            value = value.get("config", {}).get("value")   # Keras's serialized array (from_config)
         self.value = value
 
     def __call__(self, shape, dtype="float32"):
-        return np.full(_shape_dtype(shape, dtype), self.value, dtype=_F)
+        shape = _shape_dtype(shape, dtype)
+        if isinstance(self.value, (int, float, np.number)):
+            return np.full(shape, self.value, dtype=_F)
+        value = np.asarray(self.value, dtype=_F)
+        try:
+            return np.array(np.broadcast_to(value, shape))
+        except ValueError:
+            raise ValueError(f"Constant's value of shape {value.shape} does not broadcast to the weight's shape "
+                             f"{shape}.") from None
 
     def get_config(self):
-        return {"value": self.value}
+        value = self.value
+        if isinstance(value, np.ndarray):   # JSON-safe: a 0-d array as its number, else nested lists
+            value = value.tolist()
+        elif isinstance(value, np.generic):
+            value = value.item()
+        return {"value": value}
 
 
 class Zeros(Initializer):

@@ -46,10 +46,21 @@ def per_output(value, names: list[str], what: str, default=None) -> list:
     return [value] * len(names)
 
 
+def check_loss_weights(loss_weights) -> None:
+    """Keras 3's check of compile()'s `loss_weights` (trainers/compile_utils.py CompileLoss): a
+    bare weight must be a Python float; a list, tuple or dict holds one per output."""
+    if loss_weights and not isinstance(loss_weights, (list, tuple, dict, float)):
+        raise ValueError("Expected `loss_weights` argument to be a float (single output case) or a list, tuple, or "
+                         f"dict (multiple output case). Received instead: loss_weights={loss_weights} "
+                         f"of type {type(loss_weights)}")
+
+
 def single_output_args(model, loss, metrics, loss_weights):
-    """compile()'s (loss, metrics) for a model with one output, given as Keras also takes
-    them: a list of one, or a dict keyed by the output's name (`loss={"dense": "mse"}`);
-    loss_weights of 1 (one number, a list of one or a dict) change nothing."""
+    """compile()'s (loss, metrics, loss weight) for a model with one output, given as Keras
+    also takes them: a list of one, or a dict keyed by the output's name (`loss={"dense":
+    "mse"}`). The weight (None: unweighted) comes from a float, a list of one or a dict of
+    one, as Keras 3 takes it: a dict's key must name the output when the loss is a dict too;
+    with a single loss Keras takes the dict's one value whatever its key."""
     names = output_names(model)
 
     def one(value, what):
@@ -64,17 +75,34 @@ def single_output_args(model, loss, metrics, loss_weights):
             return value[0]
         return value
 
+    if isinstance(loss, dict) and "class_name" in loss and names != ["class_name"]:
+        loss = losses.deserialize(loss)   # one loss's config (a project keeps a loss object so), not per output
+    loss_dict = isinstance(loss, dict)
     loss = one(loss, "loss")
     if isinstance(metrics, dict):
         metrics = one(metrics, "metrics")
         metrics = None if metrics is None else list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-    if loss_weights is not None:
-        weight = one(loss_weights, "loss_weights")
-        weight = weight[0] if isinstance(weight, (list, tuple)) and len(weight) == 1 else weight
-        if weight is not None and float(weight) != 1.0:
-            raise ValueError(f"Model '{model.name}' has one output: VisualNet weights the losses of models with "
-                             f"several outputs only. Scale the loss instead. Received loss_weights={loss_weights!r}")
-    return loss, metrics
+    return loss, metrics, one_loss_weight(loss_weights, names, loss_dict)
+
+
+def one_loss_weight(loss_weights, names, loss_dict: bool):
+    """The loss weight of a one-output model (None: unweighted), as Keras 3's CompileLoss reads it."""
+    if loss_weights is None:
+        return None
+    check_loss_weights(loss_weights)
+    if isinstance(loss_weights, dict) and loss_dict and list(loss_weights) != names:
+        raise ValueError(f"Expected keys {names} in loss_weights dict, but found "
+                         f"loss_weights.keys()={list(loss_weights)}")
+    flat = list(loss_weights.values()) if isinstance(loss_weights, dict) else \
+        list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+    if len(flat) != 1:
+        raise ValueError(f"`loss_weights` must match the number of losses, got 1 losses and {len(flat)} weights.")
+    weight = flat[0]
+    if weight is None:
+        return None
+    if isinstance(weight, (str, bytes)) or not isinstance(weight, (int, float, np.number)):
+        raise ValueError(f"A loss weight must be a number. Received: loss_weights={loss_weights!r}")
+    return float(weight)
 
 
 class _OutputMetric:

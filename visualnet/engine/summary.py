@@ -8,7 +8,7 @@ from .nesting import calls_of, is_model, top_level
 
 
 def _fmt_shape(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"   # Keras 3: (None) for rank 1
 
 
 def _fmt_size(n_params: int) -> str:

@@ -3,6 +3,9 @@ and the check that turns what a user or a file gives (a name, Keras's config dic
 initializer object) into the form the graph keeps: the name ('he_normal') when the
 initializer has Keras's default arguments, else Keras's config dict
 {"class_name": "Constant", "config": {"value": 0.1}} with every argument filled in.
+Constant's value may also be an array (Keras 2's pretrained-embedding idiom,
+`Constant(embedding_matrix)`), kept as a nested JSON list of floats that broadcasts to the
+weight's shape; Keras 3's file form of an array ({"class_name": "__numpy__", ...}) is read too.
 
 The engine makes its initializer from either form (engine/initializers.py `get`); the Keras
 files write the dict (with `module` in Keras 3's dialect), the inspector edits it
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 
 from .names import INITIALIZERS
 
@@ -42,6 +46,10 @@ _CHOICES = {"mode": ("fan_in", "fan_out", "fan_avg"),
             "distribution": ("truncated_normal", "untruncated_normal", "uniform")}
 # Keras 3.10+ writes the variance-scaling presets' fan axes; None (the only value) is dropped
 _DROPPED = ("input_axes", "output_axes")
+# the most numbers a Constant's array may hold: the graph keeps them as JSON lists (about 32
+# bytes a number in memory, 30 in a file; a 20,000 x 100 matrix builds, saves and loads in
+# seconds), so twice keras.io's pretrained-embedding matrix, 40,000 words x 100
+MAX_CONSTANT_VALUES = 4_000_000
 
 
 def canonical(value, what: str = "initializer"):
@@ -88,11 +96,21 @@ def as_config(value) -> dict:
 
 
 def describe(value) -> str:
-    """A short text: 'he_normal', 'Constant(value=0.1)'."""
+    """A short text: 'he_normal', 'Constant(value=0.1)', 'Constant(value=<array of shape (20, 16)>)'."""
     if isinstance(value, str):
         return value
-    args = ", ".join(f"{k}={v!r}" for k, v in value["config"].items())
+    args = ", ".join(f"{k}=<array of shape {list_shape(v)}>" if isinstance(v, list) else f"{k}={v!r}"
+                     for k, v in value["config"].items())
     return f"{value['class_name']}({args})"
+
+
+def list_shape(value) -> tuple:
+    """The shape of a nested list kept by `canonical` (rectangular: read along its first items)."""
+    shape = []
+    while isinstance(value, list):
+        shape.append(len(value))
+        value = value[0] if value else None
+    return tuple(shape)
 
 
 def _reduced(cls: str, config: dict):
@@ -113,8 +131,78 @@ def _argument(cls: str, key: str, v, what: str):
             raise ValueError(f"'{what}': {cls}'s {key} must be one of {', '.join(_CHOICES[key])}. "
                              f"Received: {key}={v!r}")
         return v
+    if key == "value" and not isinstance(v, numbers.Real):   # Constant's array
+        return _constant_array(cls, v, what)
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
         raise ValueError(f"'{what}': {cls}'s {key} must be a finite number. Received: {key}={v!r}")
     if key in ("stddev", "scale") and v <= 0:
         raise ValueError(f"'{what}': {cls}'s {key} must be positive. Received: {key}={v!r}")
     return float(v)
+
+
+def _constant_array(cls: str, v, what: str):
+    """Constant's value given as an array (a NumPy array, nested lists, Keras's serialized
+    `__numpy__` object): nested lists of floats (a 0-d array: its float). Pure Python, as the
+    graph is: read level by level, then the numbers in one flat pass."""
+    received = v
+    if isinstance(v, dict) and v.get("class_name") in ("__numpy__", "__tensor__"):
+        inner = v.get("config")
+        if not isinstance(inner, dict) or "value" not in inner:
+            raise ValueError(f"'{what}': {cls}'s value is a serialized array without a 'value'. "
+                             f"Received: value={_short(v)}")
+        v = inner["value"]
+    if not isinstance(v, (list, tuple)) and callable(getattr(v, "tolist", None)):   # a NumPy array
+        v = v.tolist()
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):   # a 0-d array
+        return _argument(cls, "value", v, what)
+
+    def refused():   # made only when raised: the text of a big array is long to make
+        return ValueError(f"'{what}': {cls}'s value must be a finite number or an array of them (a rectangular "
+                          f"nested list). Received: value={_short(received)}")
+
+    if not isinstance(v, (list, tuple)):
+        raise refused()
+    level, shape, all_lists = [v], [], True
+    while isinstance(level[0], (list, tuple)):
+        all_lists = all_lists and all(type(x) is list for x in level)
+        n = len(level[0])
+        if any(not isinstance(x, (list, tuple)) or len(x) != n for x in level):
+            raise refused()
+        shape.append(n)
+        if math.prod(shape) > MAX_CONSTANT_VALUES:
+            deeper = bool(level[0]) and isinstance(level[0][0], (list, tuple))
+            raise ValueError(f"'{what}': {cls}'s array holds {'more than ' if deeper else ''}{math.prod(shape):,} "
+                             f"values, more than VisualNet keeps in a model description (MAX_CONSTANT_VALUES = "
+                             f"{MAX_CONSTANT_VALUES:,}). Build the layer and set its weights instead "
+                             f"(layer.set_weights([array])). Received: value of shape "
+                             f"{tuple(shape) if not deeper else tuple(shape) + ('...',)}")
+        if not n:   # no numbers at all (a shape with a 0): its lists as they are
+            return _lists(v)
+        level = [y for x in level for y in x]
+    types = set(map(type, level))
+    if not types <= {float, int} and not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in level):
+        raise refused()
+    if not all(map(math.isfinite, level)):
+        bad = sum(1 for x in level if not math.isfinite(x))
+        raise ValueError(f"'{what}': {cls}'s value must hold finite numbers only (no NaN or infinity). "
+                         f"Received: value of shape {tuple(shape)} with {bad} non-finite")
+    if all_lists and types == {float}:   # canonical already (a graph's own value): kept, not copied
+        return v
+    return _nested(list(map(float, level)), shape)
+
+
+def _nested(flat: list, shape: list) -> list:
+    """`flat` (row-major, not empty) as nested lists of `shape`."""
+    for n in reversed(shape[1:]):
+        flat = [flat[i:i + n] for i in range(0, len(flat), n)]
+    return flat
+
+
+def _lists(value):
+    return [_lists(x) for x in value] if isinstance(value, (list, tuple)) else value
+
+
+def _short(v) -> str:
+    """A value's text cut short (a big array's too, without writing it all out)."""
+    text = reprlib.repr(v) if isinstance(v, (list, tuple, dict)) else repr(v)
+    return text if len(text) <= 200 else text[:200] + "..."

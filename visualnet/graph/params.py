@@ -64,6 +64,7 @@ class Param:
     required: bool = False
     allow_minus_one: bool = False  # for Reshape's target_shape
     allow_none: bool = False  # kind 'shape': None for a dimension of unknown size (Input's time axis)
+    allow_empty: bool = False  # kind 'shape': () allowed (Input: one number per sample, a batch of shape (None,))
     finite: bool = True  # kind 'float': NaN and infinities are refused unless this is False
     weight: str | None = None  # kinds 'regularizer' and 'constraint': the weight it applies to
 
@@ -166,7 +167,7 @@ class Param:
                 self.name,
                 f"'{self.name}' must have {self.length} values. Received: {self.name}={out!r}",
             )
-        if self.kind == "shape" and not out:
+        if self.kind == "shape" and not out and not self.allow_empty:
             raise ParamError(self.name, f"'{self.name}' must have at least one dimension. Received: {self.name}=()")
         lo = 1 if self.min is None else int(self.min)
         for v in out:

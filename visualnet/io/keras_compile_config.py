@@ -40,8 +40,8 @@ def loss_identifier(model) -> Any:
         if isinstance(loss, (list, tuple)):
             return [one(v) for v in loss]
         return one(loss)
-    ser = serialize(model.compiled.loss_fn)
-    return ser
+    loss_fn = model.compiled.loss_fn
+    return serialize(getattr(loss_fn, "weighted", loss_fn))   # a weighted loss: the weight is loss_weights
 
 
 def _loss_object(item):
@@ -86,7 +86,7 @@ def compile_config(model, dialect: str) -> dict | None:
     if c.outputs is not None:   # per output, by name for dict outputs (as Keras's compile takes them)
         per = [metric_entries(ids, dialect) or None for ids in c.outputs.metric_ids]
         metrics = None if not any(per) else dict(zip(c.outputs.names, per)) if has_output_dict(model) else per
-    base = {"loss": _keras_entry(loss_identifier(model), "keras.losses", dialect), "loss_weights": None,
+    base = {"loss": _keras_entry(loss_identifier(model), "keras.losses", dialect), "loss_weights": c.loss_weights,
             "metrics": metrics or None,
             "weighted_metrics": None}
     if dialect == "keras3":

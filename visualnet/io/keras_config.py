@@ -38,6 +38,8 @@ def _initializer(name, dialect: str) -> dict:
         cls = INITIALIZERS[name]
         cfg = {} if name in ("zeros", "ones") else {"seed": None}
     if dialect == "keras3":
+        if isinstance(cfg.get("value"), list):   # Constant's array: Keras 3 serializes it as a NumPy object
+            cfg["value"] = {"class_name": "__numpy__", "config": {"value": cfg["value"], "dtype": "float32"}}
         return {"module": "keras.initializers", "class_name": cls, "config": cfg, "registered_name": None}
     return {"class_name": cls, "config": cfg}
 

@@ -96,6 +96,8 @@ class Project:
             settings.setdefault("optimizer", serialize(c.optimizer))
             settings.setdefault("loss", loss_identifier(model))
             settings.setdefault("metrics", metric_settings(c.metric_ids))
+            if c.loss_weights is not None:
+                settings.setdefault("loss_weights", c.loss_weights)
             if include_optimizer and c.optimizer.built:
                 state = {k: np.asarray(v).copy() for k, v in c.optimizer.get_state().items()}
                 opt_state = OptimizerState(serialize(c.optimizer), state, global_rng().bit_generator.state)

@@ -13,8 +13,9 @@ from ._common import KERNEL_BIAS, activation, fmt, initializer, penalties
 register(LayerSpec(
     "Input", "input", "Feeds samples of the given shape into the network (batch dimension excluded).",
     (Param("shape", "shape", (784,), "Shape of one sample, without the batch dimension, e.g. 28, 28, 1 "
-                                     "(None: any length, e.g. None, 8 for sequences of 8 features).",
-           required=True, allow_none=True),
+                                     "(None: any length, e.g. None, 8 for sequences of 8 features; "
+                                     "empty: one number per sample, such as a user id to look up).",
+           required=True, allow_none=True, allow_empty=True),
      Param("dtype", "choice", "float32", "The samples' type: float32, or int32 / int64 for token ids (an "
                                          "Embedding's input), or string for raw text, which only a "
                                          "TextVectorization layer takes (it turns the text into ids). The "

@@ -9,7 +9,7 @@ import re
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
 from visualnet.graph import initializer_rules
-from visualnet.graph.initializer_rules import INITIALIZER_CLASSES
+from visualnet.graph.initializer_rules import INITIALIZER_CLASSES, list_shape
 from visualnet.graph.names import INITIALIZERS
 from visualnet.graph.weight_rules import CONSTRAINTS, REGULARIZERS
 
@@ -39,6 +39,7 @@ class ClassConfigEditor(ParamEditor):
         self._layout.addWidget(box, 1)
         self.fields: dict[str, QWidget] = {}
         self._fields_of = None  # the class whose argument fields are shown
+        self._arrays: dict = {}  # argument -> an array value (nested lists) shown read only
 
     def _show_class(self, name, data, arguments: dict, config: dict) -> None:
         """Select `data` in the combo box and show class `name`'s `arguments` (argument ->
@@ -63,18 +64,28 @@ class ClassConfigEditor(ParamEditor):
                 self.fields[key] = field
                 self._column.addRow(key, field)
             self._fields_of = name
+        self._arrays = {}
         for key, field in self.fields.items():
             shown = config.get(key, arguments[key])
             field.blockSignals(True)
             if isinstance(field, QComboBox):
                 field.setCurrentText(str(shown))
             else:
-                field.setText(", ".join(map(str, shown)) if isinstance(shown, list) else value_text(None, shown))
+                array = _is_array(shown)
+                if array:                # Constant(embedding_matrix): kept as it is, not typed over
+                    self._arrays[key] = shown
+                    field.setText(f"array of shape {list_shape(shown)}")
+                else:
+                    field.setText(", ".join(map(str, shown)) if isinstance(shown, list) else value_text(None, shown))
+                field.setReadOnly(array)
+                field.setToolTip(f"{name}'s {key}: an array set from code or a file (read only here)." if array
+                                 else f"{name}'s {key} (Keras's default: {arguments[key]}).")
             field.blockSignals(False)
 
     def _arguments(self) -> dict:
-        """The fields' values: a choice as chosen, a typed one through `_typed`."""
-        return {key: field.currentText() if isinstance(field, QComboBox) else self._typed(field.text())
+        """The fields' values: a choice as chosen, a typed one through `_typed`, an array as kept."""
+        return {key: self._arrays[key] if key in self._arrays else
+                field.currentText() if isinstance(field, QComboBox) else self._typed(field.text())
                 for key, field in self.fields.items()}
 
     def _typed(self, text: str):
@@ -159,3 +170,8 @@ def number_or_list(text: str):
     if len(numbers) == 1 and "," not in text:
         return numbers[0]
     return numbers
+
+
+def _is_array(value) -> bool:
+    """A value too big to type: a nested list (2-D or more) or a list of over 64 numbers."""
+    return isinstance(value, list) and (len(value) > 64 or any(isinstance(v, list) for v in value))
