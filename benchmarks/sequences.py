@@ -15,6 +15,7 @@ that review's label; training windows come from the training reviews only.
     python -m benchmarks.sequences --before                 # + VisualNet on its NumPy steps
     python -m benchmarks.sequences --baseline /tmp/old      # + VisualNet from another checkout
     python -m benchmarks.sequences --padding                # per-batch padding on the indoor movement set
+    python -m benchmarks.sequences -w W5 --rnn gru          # GRU (nn.GRU) in place of LSTM
 
 Each (repetition, peer) is one worker process (its peak RSS is its own); the peers take
 turns, their order rotating by repetition, so a load change on the machine hits all alike.
@@ -48,6 +49,8 @@ WORDS, WINDOW, TRAIN_WINDOWS, TEST_WINDOWS = 10_000, 100, 8_000, 2_000
 LOOKBACK, HORIZON = 30, 1
 BATCH, EMBED, UNITS, FILTERS, KERNEL, W6_UNITS = 64, 64, 64, 32, 5, 32
 PEERS = ("visualnet", "torch", "keras")
+RNNS = {"lstm": "LSTM", "gru": "GRU"}  # --rnn: the recurrent layer's class in Keras and in torch.nn
+RNN = "lstm"
 LABELS = {"visualnet": "VisualNet", "visualnet_numpy": "VisualNet, NumPy steps (before)", "torch": "PyTorch",
           "keras": "Keras (torch backend)", "visualnet_base": "VisualNet, baseline checkout"}
 
@@ -96,10 +99,12 @@ def temperature_windows() -> dict:
 def keras_like(api, key):
     L = api.layers
     if key == "W5":
-        layers = [L.Input((WINDOW,)), L.Embedding(WORDS + 2, EMBED), L.LSTM(UNITS), L.Dense(1, activation="sigmoid")]
+        layers = [L.Input((WINDOW,)), L.Embedding(WORDS + 2, EMBED), getattr(L, RNNS[RNN])(UNITS),
+                  L.Dense(1, activation="sigmoid")]
         loss = "binary_crossentropy"
     else:
-        layers = [L.Input((LOOKBACK, 1)), L.Conv1D(FILTERS, KERNEL, activation="relu"), L.LSTM(W6_UNITS), L.Dense(1)]
+        layers = [L.Input((LOOKBACK, 1)), L.Conv1D(FILTERS, KERNEL, activation="relu"), getattr(L, RNNS[RNN])(W6_UNITS),
+                  L.Dense(1)]
         loss = "mse"
     model = api.models.Sequential(layers)
     model.compile(optimizer=api.optimizers.Adam(learning_rate=1e-3), loss=loss)
@@ -123,7 +128,7 @@ class KerasLike:
 
 
 class Torch:
-    """The same networks as idiomatic PyTorch (nn.LSTM, its own initialisation), 2 threads."""
+    """The same networks as idiomatic PyTorch (nn.LSTM or nn.GRU, its own initialisation), 2 threads."""
 
     def __init__(self, key):
         import torch
@@ -133,16 +138,18 @@ class Torch:
         torch.manual_seed(0)
         self.torch, self.key = torch, key
 
+        rnn = getattr(nn, RNNS[RNN])
+
         class Net(nn.Module):
             def __init__(self):
                 super().__init__()
                 if key == "W5":
                     self.front = nn.Embedding(WORDS + 2, EMBED)
-                    self.lstm = nn.LSTM(EMBED, UNITS, batch_first=True)
+                    self.lstm = rnn(EMBED, UNITS, batch_first=True)
                     self.head = nn.Linear(UNITS, 1)
                 else:
                     self.front = nn.Sequential(nn.Conv1d(1, FILTERS, KERNEL), nn.ReLU())
-                    self.lstm = nn.LSTM(FILTERS, W6_UNITS, batch_first=True)
+                    self.lstm = rnn(FILTERS, W6_UNITS, batch_first=True)
                     self.head = nn.Linear(W6_UNITS, 1)
 
             def forward(self, x):
@@ -150,7 +157,8 @@ class Torch:
                     h = self.front(x)
                 else:
                     h = self.front(x.transpose(1, 2)).transpose(1, 2)
-                return self.head(self.lstm(h)[1][0][-1])
+                final = self.lstm(h)[1]  # LSTM: (h_n, c_n); GRU: h_n (layers, batch, units)
+                return self.head((final[0] if RNN == "lstm" else final)[-1])
 
         self.model = Net()
         self.loss = nn.BCEWithLogitsLoss() if key == "W5" else nn.MSELoss()
@@ -280,7 +288,8 @@ def run(keys, peers, reps, epochs, log, baseline=None) -> dict:
                 for peer in turn:
                     env = dict(os.environ, KERAS_BACKEND="torch", PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="3")
                     base = peer == "visualnet_base"
-                    out = subprocess.run([sys.executable, "-m", "benchmarks.sequences", "--worker",
+                    rnn = [] if RNN == "lstm" else ["--rnn", RNN]  # a baseline without --rnn fails, loudly
+                    out = subprocess.run([sys.executable, "-m", "benchmarks.sequences", *rnn, "--worker",
                                           "visualnet" if base else peer, key, str(path), str(epochs)],
                                          cwd=baseline if base else ROOT, env=env, capture_output=True, text=True)
                     if out.returncode:
@@ -328,8 +337,11 @@ def main(argv=None) -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=3, help="per worker; the first is not timed")
     ap.add_argument("--padding", action="store_true", help="per-batch padding on the indoor movement set instead")
+    ap.add_argument("--rnn", choices=sorted(RNNS), default="lstm", help="W5's and W6's recurrent layer")
     ap.add_argument("--worker", nargs=4, metavar=("PEER", "KEY", "DATA", "EPOCHS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    global RNN
+    RNN = args.rnn
     if args.worker:
         peer, key, data, epochs = args.worker
         print(json.dumps(worker(peer, key, data, int(epochs))))

@@ -199,3 +199,72 @@ def test_the_tiles_and_the_loops_that_replace_them_agree(layer_type, kwargs, mon
     monkeypatch.setattr(gemm, "AVAILABLE", False)
     loops = layer.forward([x], False, mask=mask)
     np.testing.assert_allclose(tiles, loops, rtol=1e-6, atol=1e-6)
+
+
+ONE_LOOP_CASES = [
+    ("LSTM", dict(units=16)),
+    ("LSTM", dict(units=32, return_sequences=True, go_backwards=True, zero_output_for_mask=True)),
+    ("GRU", dict(units=16)),
+    ("GRU", dict(units=16, reset_after=False, return_sequences=True, go_backwards=True)),
+    ("GRU", dict(units=5, use_bias=False, return_sequences=True, zero_output_for_mask=True)),
+    ("GRU", dict(units=3, reset_after=False, use_bias=False, zero_output_for_mask=True, return_sequences=True)),
+    ("SimpleRNN", dict(units=16, return_sequences=True, zero_output_for_mask=True)),
+    ("SimpleRNN", dict(units=3, go_backwards=True)),
+]
+ONE_LOOP_IDS = ["-".join([t, *(f"{k}={v}" for k, v in kw.items())]) for t, kw in ONE_LOOP_CASES]
+
+
+@pytest.mark.parametrize("tiles", [True, False], ids=["tiles", "loops"])
+@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
+@pytest.mark.parametrize("layer_type,kwargs", ONE_LOOP_CASES, ids=ONE_LOOP_IDS)
+def test_one_loop_per_row_matches_the_loops_per_gate(layer_type, kwargs, masked, tiles, monkeypatch):
+    """LSTM's, GRU's and SimpleRNN's default activations (tanh, sigmoid) in one loop per row (`ONE_LOOP`)
+    run the operations of the loops per gate in the same order: the same bits, in float32 and
+    float64, for a whole block of rows and a partial one."""
+    monkeypatch.setattr(gemm, "AVAILABLE", tiles and gemm._target_has_avx512())
+    kernel = {"LSTM": "lstm_rows", "GRU": "gru_rows", "SimpleRNN": "simple_rows"}[layer_type]
+    real, seen = getattr(ri.infer, kernel), []
+    finals = 2 if layer_type == "LSTM" else 1
+
+    def recorded(*args):          # ..., one_loop, tiles, lo, hi, out, hn (, cn)
+        seen.append(args[-5 - finals])
+        return real(*args)
+
+    monkeypatch.setattr(ri.infer, kernel, recorded)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(70, 7, 4))      # 70 rows: a block of 48 and one of 22
+    mask = rng.random((70, 7)) > 0.3 if masked else None
+    states = [rng.normal(size=(70, kwargs["units"])) for _ in range(finals)]
+    for dtype in (np.float32, np.float64):
+        layer = built(layer_type, kwargs, (7, 4), dtype)
+        inputs = [x.astype(dtype), *(s.astype(dtype) for s in states)]
+        monkeypatch.setattr(ri, "ONE_LOOP", True)
+        one_loop = layer.forward(inputs, False, mask=mask)
+        monkeypatch.setattr(ri, "ONE_LOOP", False)
+        per_gate = layer.forward(inputs, False, mask=mask)
+        assert one_loop.dtype == per_gate.dtype == dtype
+        np.testing.assert_array_equal(one_loop, per_gate)
+    assert seen == [True, False, True, False]
+
+
+@pytest.mark.parametrize("rnn", [lambda: vl.LSTM(16, return_sequences=True), lambda: vl.GRU(16, return_sequences=True),
+                                 lambda: vl.GRU(16, reset_after=False), lambda: vl.SimpleRNN(16, return_sequences=True)],
+                         ids=["LSTM", "GRU", "GRU-reset_after=False", "SimpleRNN"])
+def test_one_loop_per_row_reads_the_projected_table_as_the_loops_per_gate(rnn, monkeypatch):
+    """Embedding -> LSTM, GRU or SimpleRNN: the one loop and the loops per gate read the projected
+    table's rows in place; both give the bits of the product per step."""
+    model = embedding_model(rnn())
+    x = np.random.default_rng(0).integers(0, 300, (500, 40)).astype(np.float32)
+    calls = []
+    project = ri.infer.project
+    monkeypatch.setattr(ri.infer, "project", lambda *a: calls.append(1) or project(*a))
+    monkeypatch.setattr(ri, "_projections", {})
+    results = {}
+    for one_loop in (True, False):
+        monkeypatch.setattr(ri, "ONE_LOOP", one_loop)
+        for embedded in (True, False):
+            monkeypatch.setattr(ri, "EMBEDDED", embedded)
+            results[one_loop, embedded] = model.predict(x, verbose=0)
+    assert calls                                           # the table was read
+    for result in results.values():
+        np.testing.assert_array_equal(result, results[True, True])

@@ -136,8 +136,10 @@ def _emit_last(out, sequences, zero_masked, kept, b0, m, h, hn, one):
 
 @njit(error_model="numpy")
 def simple_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0, keep, masked, backwards,
-                zero_masked, sequences, act, tiles, lo, hi, out, hn):
-    """SimpleRNN's steps for rows lo:hi: h_t = act((x_t · kernel + bias) + h_(t-1) · rk)."""
+                zero_masked, sequences, act, one_loop, tiles, lo, hi, out, hn):
+    """SimpleRNN's steps for rows lo:hi: h_t = act((x_t · kernel + bias) + h_(t-1) · rk); with
+    Keras's default tanh and `one_loop`, one loop per row computes the sum and its tanh into
+    h (the same operations as the separate loops other activations run)."""
     n, steps, _ = x.shape
     u = rk.shape[0]
     dtype = rk.dtype
@@ -158,14 +160,19 @@ def simple_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0
             _mul(h[:m], rk, rk_packed, z[:m], tiles)
             for r in range(m):
                 src, row = (table, ids[b0 + r, ti]) if embedded else (a, r)
-                for j in range(u):
-                    z[r, j] = src[row, j] + z[r, j]
                 kept = not masked or keep[b0 + r, ti]
                 last[r] = kept
-                if kept:
-                    _activate(act, z, g, r, 0, u, one)
+                if one_loop and act == 1:
+                    if kept:
+                        for j in range(u):
+                            h[r, j] = _tanh(src[row, j] + z[r, j])
+                else:
                     for j in range(u):
-                        h[r, j] = g[r, j]
+                        z[r, j] = src[row, j] + z[r, j]
+                    if kept:
+                        _activate(act, z, g, r, 0, u, one)
+                        for j in range(u):
+                            h[r, j] = g[r, j]
                 _emit(out, sequences, zero_masked, kept, b0, r, t, h, one)
         _emit_last(out, sequences, zero_masked, last, b0, m, h, hn, one)
 
@@ -187,16 +194,17 @@ def _keras_gates(src, row, z, g, c, c_new, r, u, one):
 
 @njit(error_model="numpy")
 def lstm_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0, c0, keep, masked, backwards,
-              zero_masked, sequences, act, rec_act, tiles, lo, hi, out, hn, cn):
+              zero_masked, sequences, act, rec_act, one_loop, tiles, lo, hi, out, hn, cn):
     """Keras's LSTM steps (gates i, f, c, o) for rows lo:hi, from the states h0, c0; the final
-    ones to hn, cn. Per step: the gates and c_new of every row of the block, then the states."""
+    ones to hn, cn. Per step: the gates and c_new of every row of the block (with Keras's
+    default activations and `one_loop`, in one loop per row: `_keras_gates`), then the states."""
     n, steps, _ = x.shape
     u = rk.shape[0]
     k = 4 * u
     dtype = rk.dtype
     one = dtype.type(1)
     embedded = ids.shape[0] > 0  # the table's rows are the input products: read in place
-    keras_gates = act == 1 and rec_act == 2  # tanh and sigmoid: `_keras_gates`
+    keras_gates = one_loop and act == 1 and rec_act == 2  # tanh and sigmoid: `_keras_gates`
     a = np.empty((BLOCK, k), dtype)
     z = np.empty((BLOCK, k), dtype)
     g = np.empty((BLOCK, k), dtype)
@@ -239,18 +247,64 @@ def lstm_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0, 
         cn[b0:b0 + m] = c[:m]
 
 
+@njit(inline="always")
+def _sigmoid(v, one):
+    """Keras's sigmoid as `_activate` computes it (code 2)."""
+    return one / (one + _exp(-v))
+
+
+@njit(inline="always")
+def _keras_gru_after(src, row, inner, rbias, has_rbias, h, r, u, one):
+    """Keras's default GRU step (sigmoid, tanh, reset_after) of the block's row r in one loop:
+    z, r and the candidate of a unit from src[row] + inner[r] (h_(t-1) · rk) and rbias, then
+    h[r] = z h + (1 - z) hh in place. As `_keras_gates` for LSTM: a unit's gates are
+    independent work to overlap, where the loops per gate are each a short chain; the same
+    operations in the same order, so the same results."""
+    for j in range(u):
+        iz, ir, v = inner[r, j], inner[r, u + j], inner[r, 2 * u + j]
+        if has_rbias:  # only these sums under the branch: the loop stays one straight line
+            iz, ir, v = iz + rbias[j], ir + rbias[u + j], v + rbias[2 * u + j]
+        zg = _sigmoid(src[row, j] + iz, one)
+        rg = _sigmoid(src[row, u + j] + ir, one)
+        hh = _tanh(src[row, 2 * u + j] + rg * v)
+        h[r, j] = zg * h[r, j] + (one - zg) * hh
+
+
+@njit(inline="always")
+def _keras_gru_reset(src, row, inner, g, h, rh, r, u, one):
+    """Keras's default GRU without reset_after, the block's row r before the second product:
+    z (kept in g[r, :u]) and r from src[row] + inner[r] (h_(t-1) · R_zr) and rh[r] = r h_(t-1),
+    in one loop (the same operations as the loops per gate)."""
+    for j in range(u):
+        g[r, j] = _sigmoid(src[row, j] + inner[r, j], one)
+        rh[r, j] = _sigmoid(src[row, u + j] + inner[r, u + j], one) * h[r, j]
+
+
+@njit(inline="always")
+def _keras_gru_state(src, row, inner_h, g, h, r, u, one):
+    """Then, in one loop: the candidate tanh(x_h + (r h_(t-1)) · R_h) and h[r] = z h + (1 - z) hh."""
+    for j in range(u):
+        zg = g[r, j]
+        h[r, j] = zg * h[r, j] + (one - zg) * _tanh(src[row, 2 * u + j] + inner_h[r, j])
+
+
 @njit(error_model="numpy")
 def gru_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, rkh_packed, rbias, has_rbias, after, h0,
-             keep, masked, backwards, zero_masked, sequences, act, rec_act, tiles, lo, hi, out, hn):
+             keep, masked, backwards, zero_masked, sequences, act, rec_act, one_loop, tiles, lo, hi, out, hn):
     """Keras's GRU steps (gates z, r, h) for rows lo:hi, from h0: with reset_after (`after`)
     hh = act(x_h + r (h_(t-1) · R_h + b_rh)), else act(x_h + (r h_(t-1)) · R_h); `rk` the whole
     recurrent kernel (units, 3*units), `rbias` its bias (reset_after); `rk_packed` the panels
-    of rk (reset_after) or of its z and r columns, `rkh_packed` of its h columns."""
+    of rk (reset_after) or of its z and r columns, `rkh_packed` of its h columns. With Keras's
+    default activations (tanh, sigmoid) and `one_loop`, one loop per row computes a unit's
+    gates and its new state (`_keras_gru_after`; without reset_after, one loop before the
+    second product and one after); other activations run a loop per gate."""
     n, steps, _ = x.shape
     u = rk.shape[0]
     k = 3 * u
     dtype = rk.dtype
     one, zero = dtype.type(1), dtype.type(0)
+    embedded = ids.shape[0] > 0  # the table's rows are the input products: read in place
+    keras_gates = one_loop and act == 1 and rec_act == 2  # tanh and sigmoid: `_keras_gru_after` or `_reset`
     rk_zr = np.ascontiguousarray(rk[:, :2 * u])
     rk_h = np.ascontiguousarray(rk[:, 2 * u:])
     a = np.empty((BLOCK, k), dtype)
@@ -266,25 +320,50 @@ def gru_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, rkh_p
         h[:m] = h0[b0:b0 + m]
         for t in range(steps):
             ti = steps - 1 - t if backwards else t
-            _input_product(x, b0, m, ti, kernel, packed, bias, has_bias, a, tiles, ids, table)
+            if not embedded:
+                _input_product(x, b0, m, ti, kernel, packed, bias, has_bias, a, tiles, ids, table)
             _mul(h[:m], rk if after else rk_zr, rk_packed, inner[:m], tiles)
+            if keras_gates and after:
+                for r in range(m):
+                    src, row = (table, ids[b0 + r, ti]) if embedded else (a, r)
+                    kept = not masked or keep[b0 + r, ti]
+                    last[r] = kept
+                    if kept:
+                        _keras_gru_after(src, row, inner, rbias, has_rbias, h, r, u, one)
+                    _emit(out, sequences, zero_masked, kept, b0, r, t, h, one)
+                continue
+            if keras_gates:
+                for r in range(m):
+                    src, row = (table, ids[b0 + r, ti]) if embedded else (a, r)
+                    _keras_gru_reset(src, row, inner, g, h, rh, r, u, one)
+                _mul(rh[:m], rk_h, rkh_packed, inner_h[:m], tiles)
+                for r in range(m):
+                    src, row = (table, ids[b0 + r, ti]) if embedded else (a, r)
+                    kept = not masked or keep[b0 + r, ti]
+                    last[r] = kept
+                    if kept:
+                        _keras_gru_state(src, row, inner_h, g, h, r, u, one)
+                    _emit(out, sequences, zero_masked, kept, b0, r, t, h, one)
+                continue
             for r in range(m):
+                src, row = (table, ids[b0 + r, ti]) if embedded else (a, r)
                 for j in range(2 * u):
                     b = rbias[j] if has_rbias else zero
-                    p[r, j] = a[r, j] + (inner[r, j] + b if after and has_rbias else inner[r, j])
+                    p[r, j] = src[row, j] + (inner[r, j] + b if after and has_rbias else inner[r, j])
                 _activate(rec_act, p, g, r, 0, 2 * u, one)
                 if after:
                     for j in range(u):
                         v = inner[r, 2 * u + j] + rbias[2 * u + j] if has_rbias else inner[r, 2 * u + j]
-                        p[r, 2 * u + j] = a[r, 2 * u + j] + g[r, u + j] * v
+                        p[r, 2 * u + j] = src[row, 2 * u + j] + g[r, u + j] * v
                 else:
                     for j in range(u):
                         rh[r, j] = g[r, u + j] * h[r, j]
             if not after:
                 _mul(rh[:m], rk_h, rkh_packed, inner_h[:m], tiles)
                 for r in range(m):
+                    src, row = (table, ids[b0 + r, ti]) if embedded else (a, r)
                     for j in range(u):
-                        p[r, 2 * u + j] = a[r, 2 * u + j] + inner_h[r, j]
+                        p[r, 2 * u + j] = src[row, 2 * u + j] + inner_h[r, j]
             for r in range(m):
                 _activate(act, p, g, r, 2 * u, k, one)
                 kept = not masked or keep[b0 + r, ti]

@@ -7,7 +7,9 @@ so they run as parallel parts on the runtime's workers (runtime/split.py) where 
 pays for the hand-over; inside a parallel prediction's part (`serial_layers`) they run as
 one. Switches, each with a test comparing it with the path it replaces:
 `FORWARD_ONLY` (off: the training kernels' forward, one step's gates kept), `SPLIT`
-(off: one part) and `EMBEDDED` (off: the product per step, below).
+(off: one part), `EMBEDDED` (off: the product per step, below) and `ONE_LOOP` (off: LSTM,
+GRU and SimpleRNN with Keras's default activations run a loop per gate, as other activations
+do, instead of one loop per row for all of a unit's gates; the same results, bit for bit).
 
 Embedding -> recurrent layer: where the layer's input is exactly the array an Embedding
 returned in this thread's last forward (`note_embedding`; checked by identity, so an
@@ -32,6 +34,7 @@ from ..runtime.split import split
 FORWARD_ONLY = True  # whether predict/evaluate run the fused forward-only kernels
 SPLIT = True  # whether their rows run as parallel parts
 EMBEDDED = True  # whether an Embedding's output is read through its projected table
+ONE_LOOP = True  # whether Keras's default activations run in one loop per row (LSTM, GRU, SimpleRNN)
 MIN_PART_MACS = 1 << 21  # multiply-adds below which a part costs less than handing it to another thread
 _local = threading.local()  # .last: (weakref to an Embedding's output, its table, its ids)
 _projections: dict = {}  # (id(table), id(kernel)) -> (table, kernel, bias copies, projection)
@@ -103,7 +106,8 @@ def forward_only(layer, x, mask, initial=None):
     inputs = (x, ids, table, kernel, packed, bias, has_bias)
     if layer.gates == 4:
         def rows(lo, hi, part):
-            infer.lstm_rows(*inputs, rk, infer.panels(rk), *states, *flags, act, rec, tiles, lo, hi, out, *finals)
+            infer.lstm_rows(*inputs, rk, infer.panels(rk), *states, *flags, act, rec, ONE_LOOP, tiles, lo, hi, out,
+                            *finals)
     elif layer.gates == 3:
         after = cfg["reset_after"]
         has_rbias = after and cfg["use_bias"]
@@ -112,11 +116,12 @@ def forward_only(layer, x, mask, initial=None):
         rk_h = infer.panels(rk[:, 2 * units:])
 
         def rows(lo, hi, part):
-            infer.gru_rows(*inputs, rk, main, rk_h, rbias, has_rbias, after, *states, *flags, act, rec, tiles, lo, hi,
-                           out, *finals)
+            infer.gru_rows(*inputs, rk, main, rk_h, rbias, has_rbias, after, *states, *flags, act, rec, ONE_LOOP, tiles,
+                           lo, hi, out, *finals)
     else:
         def rows(lo, hi, part):
-            infer.simple_rows(*inputs, rk, infer.panels(rk), *states, *flags, act, tiles, lo, hi, out, *finals)
+            infer.simple_rows(*inputs, rk, infer.panels(rk), *states, *flags, act, ONE_LOOP, tiles, lo, hi, out,
+                              *finals)
     macs = n * steps * layer.gates * units * (features + units)
     split(n, rows, None if SPLIT and n >= 16 and macs >= 2 * MIN_PART_MACS else 1)
     layer._backward_ready = False
