@@ -421,6 +421,13 @@ PROGRAMS = [
                   within("Reconstruction error threshold:", 0.1), within("Anomalous points:", 5)]),
     # ops.nn, Embedding on ids of any shape, and predict in Keras's batches for user code (its tensordot
     # sums over the batch)
+    Program("pretrained_embeddings.py", fast=True,   # Constant(matrix), loss_weights on one output, Input(shape=())
+            checks=[has("Converted 21 words (2 misses)", "Embedding weights equal the matrix: True",
+                        "Trainable weights: 6", "Embedding unchanged: True",
+                        "Scalar input shape: (None,) -> output shape: (None, 16)",
+                        "Vector of 'cat' equals the matrix row: True"), decreasing("Losses:")],
+            twin=[same_lines("Converted", "Embedding", "Trainable", "Scalar input", "Vector of"),
+                  close_numbers(("Losses", "Predicted"), rtol=2e-3)]),
     Program("collaborative_filtering.py",
             checks=[has("History keys: ['loss', 'val_loss']", "Weights: [(80, 50), (80, 1), (60, 50), (60, 1)]"),
                     decreasing("History loss:"), lines_with("Top 5 movie recommendations:", 1)],
