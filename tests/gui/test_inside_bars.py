@@ -72,3 +72,13 @@ def test_the_sample_label_of_a_target_with_several_values(qtbot, window):
     page.inside_link._subset = Horizon
     page.inside_link.sample_changed()
     assert page.inside.sample_label.text() == "label: [0, 1, 2, 3, …] (shape (6,))"
+
+
+def test_a_run_is_looked_inside_only_while_the_inside_tab_is_in_front(qtbot, window):
+    page = window.training_page
+    wanted = lambda: page.inside_link.wanted()   # what the training thread asks before a snapshot
+    assert page.tabs.currentWidget() is page.curves and not wanted()
+    page.tabs.setCurrentWidget(page.inside)
+    assert wanted()
+    page.tabs.setCurrentWidget(page.runs_view)
+    assert not wanted()

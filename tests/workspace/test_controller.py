@@ -76,3 +76,19 @@ def test_a_failure_in_the_training_thread_is_reported_not_raised():
     ctl.change(lambda ss: (_ for _ in ()).throw(RuntimeError("boom")))
     ctl.run()
     assert rec.crashes == ["Training failed (RuntimeError): boom"] and s.status == "failed"
+
+
+def test_snapshots_are_taken_while_someone_looks_and_always_when_the_run_ends():
+    for wanted in (False, True):
+        s = session(epochs=1, n=320)
+        seen = []
+
+        class Snapshots(Listener):
+            def inspected(self, snapshot):
+                seen.append(snapshot)
+
+        ctl = TrainingController(s, Snapshots(), inspect=lambda ss: ss.step_count, throttle=0.0, inspect_every=0.0,
+                                 inspect_wanted=lambda: wanted)
+        ctl.run()
+        assert seen[-1] == s.step_count == 20                # the end's snapshot, looked at or not
+        assert len(seen) == (21 if wanted else 1)            # and one per report only while wanted

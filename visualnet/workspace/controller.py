@@ -3,8 +3,9 @@
 The GUI thread calls `start`, `pause`, `resume`, `step`, `stop` and `call(fn)`; the
 training thread runs `run()`. Reports reach a listener from the training thread: rows of
 batches every `throttle` seconds (at once while paused), epochs, markers, log lines, what
-`inspect(session)` computes (at most every `inspect_every` seconds, between batches,
-where the model is not being changed), and the end. `call(fn)` returns a Future of
+`inspect(session)` computes (at most every `inspect_every` seconds while `inspect_wanted()`
+says someone looks, and when the run pauses or ends; between batches, where the model is
+not being changed), and the end. `call(fn)` returns a Future of
 `fn(session)`, run in the training thread between two batches while a run goes on and at
 once otherwise, so its result belongs to one consistent state of the weights.
 """
@@ -44,12 +45,13 @@ class Listener:
 
 class TrainingController:
     def __init__(self, session: TrainingSession, listener: Listener | None = None, inspect=None,
-                 throttle: float = 0.2, inspect_every: float = 1.0):
+                 throttle: float = 0.2, inspect_every: float = 1.0, inspect_wanted=None):
         self.session = session
         self.model = session.model
         self.control = TrainingControl()
         self.listener = listener or Listener()
         self.inspect = inspect
+        self.inspect_wanted = inspect_wanted or (lambda: True)   # read in the training thread
         self.throttle, self.inspect_every = throttle, inspect_every
         self.running = False
         self._pending: list = []
@@ -111,7 +113,7 @@ class TrainingController:
         if self.inspect is None:
             return
         now = time.perf_counter()
-        if force or now - self._last_inspect >= self.inspect_every:
+        if force or (now - self._last_inspect >= self.inspect_every and self.inspect_wanted()):
             self._last_inspect = now
             self.listener.inspected(self.inspect(self.session))
 

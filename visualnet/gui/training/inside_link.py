@@ -23,6 +23,7 @@ class InsideLink:
         self.view = page.inside
         self.points = None     # up to 1,000 training points of a 2-feature classifier (the map), or None
         self.sample = None     # the sample looked at (prepared input)
+        self.shown = False     # the Inside tab is in front (set by the page; read in the training thread)
         self.view.sample_spin.valueChanged.connect(self.sample_changed)
 
     def setup(self) -> None:
@@ -45,6 +46,11 @@ class InsideLink:
         """The controller's `inspect(session)` for a run: the sample chosen when it is called."""
         points = self.points
         return lambda session: inspect(session, self.sample, points)
+
+    def wanted(self) -> bool:
+        """The controller's `inspect_wanted()` (training thread): whether the Inside tab is in
+        front; otherwise a run's snapshot is taken only when it pauses or ends."""
+        return self.shown
 
     def _subset(self):
         prepared = self.page.prepared

@@ -147,6 +147,8 @@ class TrainingPage(OutputsSide, ProjectSide, QWidget):
         self.engine_calls = EngineCalls(self)     # evaluation, predictions, the Inside tab: off the GUI thread
         self.evaluation_link = EvaluationLink(self, self.engine_calls)
         self.inside_link = InsideLink(self, self.engine_calls)
+        self.tabs.currentChanged.connect(lambda _: setattr(self.inside_link, "shown",
+                                                           self.tabs.currentWidget() is self.inside))
         self.data_views = DataViewsLink(self, self.engine_calls)   # the Data tab: augmentation, text, series
         self._settings_changed()
         self.set_state("idle")
@@ -290,7 +292,8 @@ class TrainingPage(OutputsSide, ProjectSide, QWidget):
         return True
 
     def _start_worker(self) -> None:
-        self.workspace.controller = TrainingController(self.session, inspect=self.inside_link.live())
+        self.workspace.controller = TrainingController(self.session, inspect=self.inside_link.live(),
+                                                       inspect_wanted=self.inside_link.wanted)
         worker = TrainingWorker(self.workspace.controller)
         thread = TrainingThread(worker)
         worker.batches_ready.connect(self.curves.add_batches)
