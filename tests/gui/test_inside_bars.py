@@ -75,7 +75,10 @@ def test_the_sample_label_of_a_target_with_several_values(qtbot, window):
 
 
 def test_a_run_is_looked_inside_only_while_the_inside_tab_is_in_front(qtbot, window):
-    page = window.training_page
+    from visualnet.gui.training import install
+
+    page = install(window)
+    window.pages.setCurrentWidget(page)
     wanted = lambda: page.inside_link.wanted()   # what the training thread asks before a snapshot
     assert page.tabs.currentWidget() is page.curves and not wanted()
     page.tabs.setCurrentWidget(page.inside)
