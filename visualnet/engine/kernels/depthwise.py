@@ -12,6 +12,15 @@ weights tiled OW times (`_forward_rows`, `_backward_rows`), loops of hundreds of
 instead of C, on the input itself (the taps leave out what falls in the padding, so nothing
 is padded or copied back); other strides and multipliers take the per-pixel loops
 (`_forward`, `_backward`), which the tests hold the row loops equal to.
+
+In float32 at stride 1 with images of at least RUN_ROWS rows, the register runs take over
+(`_forward_runs`, `_backward_runs`, on kernels/depthwise_runs.py): each image is copied
+into a zero-bordered scratch that stays in cache, and every output float is summed over all
+its taps in a register and stored once (the row loops load and store it once per tap); up
+to 9 taps keep their weights in registers down a column of runs, the kernel gradient's taps
+keep their sums there, and the input gradient is the same convolution of the bordered dy
+with the kernel turned 180 degrees. A 3x3 layer's step takes about a third of the row
+loops' time on one core (benchmarks/conv_family.py).
 """
 
 from __future__ import annotations
@@ -19,9 +28,16 @@ from __future__ import annotations
 import numpy as np
 
 from visualnet.engine._jit import njit
+from visualnet.engine.kernels import depthwise_runs
 from visualnet.engine.kernels.conv_general import Workspace, checked_out
+from visualnet.engine.kernels.depthwise_runs import (COLUMN_FLOATS, MAX_TAPS, row_sums, tap_columns, tap_row,
+                                                     tap_sum_columns)
+
+SPLIT_WORK = 1 << 24  # multiply-adds below which, outside layer_parallel, a pass runs as one part (see `_parts`)
+RUN_ROWS = 4  # the fewest output rows the register runs take: a 1-D layer's one-row images stay on the row
+# loops, which read the input unpadded and loop along a whole row per tap
 from visualnet.engine.kernels.padding import window_geometry
-from visualnet.engine.runtime.split import split
+from visualnet.engine.runtime.split import layer_parts, split
 
 
 @njit
@@ -152,6 +168,154 @@ def _backward_rows(x, tiled, dy, sh, dh, dw, pt, pl, need_dx, dx, dtiled):
 
 
 @njit
+def _aligned_zeros(size):
+    """np.zeros(size, float32) starting on a 64-byte boundary (a cache line: the register
+    runs' 16-float loads then never straddle two)."""
+    raw = np.zeros(size + 16, np.float32)
+    skip = (-(raw.ctypes.data % 64) % 64) // 4
+    return raw[skip:skip + size]
+
+
+@njit
+def _tiled(taps, times, flip):
+    """taps (KH, KW, C) repeated `times` times along the last axis, (KH, KW, times*C), on a
+    64-byte boundary (see `_aligned_zeros`); `flip` turns the taps 180 degrees first (the
+    input gradient's). The row loops' and the register runs' weights, and a row's start."""
+    kh, kw, c = taps.shape
+    size = kh * kw * times * c
+    raw = np.empty(size + 64 // taps.itemsize, taps.dtype)
+    skip = (-(raw.ctypes.data % 64) % 64) // taps.itemsize
+    out = raw[skip:skip + size].reshape(kh, kw, times * c)
+    for a in range(kh):
+        for b in range(kw):
+            src = taps[kh - 1 - a, kw - 1 - b] if flip else taps[a, b]
+            row = out[a, b]
+            for j in range(times):
+                for ch in range(c):
+                    row[j * c + ch] = src[ch]
+    return out
+
+
+@njit
+def _tap_offsets(kh, kw, row_step, column_step):
+    """The flat offset of each tap (a, b), a*row_step + b*column_step, in (a, b) order."""
+    offsets = np.empty(kh * kw, np.int64)
+    for a in range(kh):
+        for b in range(kw):
+            offsets[a * kw + b] = a * row_step + b * column_step
+    return offsets
+
+
+@njit
+def _columns(taps, length):
+    """How many of a row's `length` floats the fixed-tap columns take: whole columns, none
+    beyond MAX_TAPS taps (their weights would not fit the registers)."""
+    return length // COLUMN_FLOATS * COLUMN_FLOATS if taps <= MAX_TAPS else 0
+
+
+@njit
+def _place(image, top, left, rows, cols, pad, width):
+    """pad[top + r, left + j] = image[r, j] for r < rows, j < cols: pad is a zero-bordered
+    image `width` pixels wide, flat, with image's channels."""
+    c = image.shape[2]
+    flat = image.reshape(-1)
+    line, size = image.shape[1] * c, cols * c
+    for r in range(rows):
+        dst, src = ((top + r) * width + left) * c, r * line
+        to, of = pad[dst:dst + size], flat[src:src + size]
+        for u in range(size):   # a loop: Numba's slice assignment copies through a temporary where arrays may overlap
+            to[u] = of[u]
+
+
+@njit
+def _forward_runs(x, tiled, start, dh, dw, pt, pl, y):
+    """`_forward_rows` at stride 1 in float32 with every tap of a run of the output row
+    summed in registers (kernels/depthwise_runs.py): each image is first placed in a
+    zero-bordered copy (the padding; none for 'valid'), one image at a time, so the taps
+    read whole rows without edge cases."""
+    n_img, oh, ow, c = y.shape
+    h, w = x.shape[1], x.shape[2]
+    kh, kw = tiled.shape[0], tiled.shape[1]
+    length = ow * c
+    hp, wp = oh + (kh - 1) * dh, ow + (kw - 1) * dw
+    padded = pt > 0 or pl > 0 or hp > h or wp > w
+    pad = _aligned_zeros(hp * wp * c if padded else 0)
+    line = wp * c if padded else w * c
+    rh, rw = min(h, hp - pt), min(w, wp - pl)
+    taps, flat_y = tiled.reshape(-1), y.reshape(-1)
+    offsets, columns = _tap_offsets(kh, kw, dh * line, dw * c), _columns(kh * kw, length)
+    for n in range(n_img):
+        if padded:
+            _place(x[n], pt, pl, rh, rw, pad, wp)
+            src = pad
+        else:
+            src = x[n].reshape(-1)
+        for t in range(0, columns, COLUMN_FLOATS):
+            tap_columns(kh * kw, src, t, line, offsets, taps, t, length, start, t, flat_y, n * oh * length + t, length,
+                        oh)
+        if columns < length:
+            for i in range(oh):
+                tap_row(src, i * line, dh * line, dw * c, kh, kw, taps, kw * length, length, start, flat_y,
+                        (n * oh + i) * length, columns, length)
+
+
+@njit
+def _backward_runs(x, tiled, flipped, dy, dh, dw, pt, pl, need_dx, dx, dtiled, dbias):
+    """`_forward_runs`'s gradients: dtiled[a, b] (zeroed here; summing it over the OW column
+    blocks gives dkernel[a, b]), each run summed over an image's rows in registers; dbias
+    (OW*C, zeroed here, unless empty) the same sums of dy alone, taken with dtiled's; with
+    `need_dx`, dx: dy in a zero-bordered copy convolved with `flipped` (the kernel turned
+    180 degrees, tiled W times), the transposed convolution at stride 1."""
+    n_img, oh, ow, c = dy.shape
+    h, w = x.shape[1], x.shape[2]
+    kh, kw = tiled.shape[0], tiled.shape[1]
+    eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    length = ow * c
+    hp, wp = oh + eh - 1, ow + ew - 1
+    padded = pt > 0 or pl > 0 or hp > h or wp > w
+    pad = _aligned_zeros(hp * wp * c if padded else 0)
+    line = wp * c if padded else w * c
+    rh, rw = min(h, hp - pt), min(w, wp - pl)
+    dt, grads = dtiled.reshape(-1), dy.reshape(-1)
+    dt[:] = 0
+    dbias[:] = 0
+    bias_sums = dbias if dbias.size else np.zeros(length, x.dtype)   # the columns sum dy anyway
+    hq, wq = (h + eh - 1, w + ew - 1) if need_dx else (0, 0)
+    qt, ql = eh - 1 - pt, ew - 1 - pl
+    spread = _aligned_zeros(hq * wq * c)  # dy, zero-bordered for the input gradient
+    zeros = np.zeros(w * c if need_dx else 0, x.dtype)
+    back, flat_dx = flipped.reshape(-1), dx.reshape(-1)
+    offsets, columns = _tap_offsets(kh, kw, dh * line, dw * c), _columns(kh * kw, length)
+    back_offsets, back_columns = _tap_offsets(kh, kw, dh * wq * c, dw * c), _columns(kh * kw, w * c)
+    for n in range(n_img):
+        if padded:
+            _place(x[n], pt, pl, rh, rw, pad, wp)
+            src = pad
+        else:
+            src = x[n].reshape(-1)
+        g0 = n * oh * length
+        for t in range(0, columns, COLUMN_FLOATS):
+            tap_sum_columns(kh * kw, src, t, line, offsets, grads, g0 + t, length, bias_sums, t, dt, t, length, oh)
+        if columns < length:
+            for a in range(kh):
+                for b in range(kw):
+                    tap = (a * kw + b) * length
+                    row_sums(src, a * dh * line + b * dw * c, line, grads, g0, length, oh, dt[tap:tap + length],
+                             columns, length, True)
+        if dbias.size and columns < length:
+            row_sums(grads, g0, length, grads, g0, length, oh, dbias, columns, length, False)
+        if need_dx:
+            _place(dy[n], qt, ql, min(oh, hq - qt), min(ow, wq - ql), spread, wq)
+            for t in range(0, back_columns, COLUMN_FLOATS):
+                tap_columns(kh * kw, spread, t, wq * c, back_offsets, back, t, w * c, zeros, t, flat_dx,
+                            n * h * w * c + t, w * c, h)
+            if back_columns < w * c:
+                for r in range(h):
+                    tap_row(spread, r * wq * c, dh * wq * c, dw * c, kh, kw, back, kw * w * c, w * c, zeros, flat_dx,
+                            (n * h + r) * w * c, back_columns, w * c)
+
+
+@njit
 def column_sums(a, out):
     """out[j] = the sum of a[:, j], row after row as NumPy's `a.sum(axis=0)` adds them (the
     bias gradients; NumPy's reduction along the first axis takes four times as long)."""
@@ -164,21 +328,32 @@ def column_sums(a, out):
 
 
 class _Ctx:
-    __slots__ = ("xp", "kernel", "geom", "x_shape", "tiled")
+    __slots__ = ("xp", "kernel", "geom", "x_shape", "tiled", "runs", "pixels")
 
-    def __init__(self, xp, kernel, geom, x_shape, tiled=None):
-        self.xp, self.kernel, self.geom, self.x_shape, self.tiled = xp, kernel, geom, x_shape, tiled
+    def __init__(self, xp, kernel, geom, x_shape, tiled=None, runs=False, pixels=0):
+        self.xp, self.kernel, self.geom, self.x_shape, self.tiled, self.runs = xp, kernel, geom, x_shape, tiled, runs
+        self.pixels = pixels   # an output image's pixels
 
 
 class DepthwiseKernel(Workspace):
     """One depthwise layer's buffers (the padded input and its gradient) and passes. Each
     parallel part pads its own images, and a caller's `then`/`first` hook runs in the same
     part, on the same images, while they are in cache (SeparableConv's 1x1 convolution).
-    `rows=False` keeps every call on the per-pixel loops (the reference the tests use)."""
+    `rows=False` keeps every call on the per-pixel loops (the reference the tests use);
+    `runs=False` keeps the row loops' cases on the row loops instead of the register runs
+    (`_forward_runs`, `_backward_runs`: float32, stride 1). Outside `layer_parallel` (whose
+    workers spin between parts) a part handed to another thread waits for a sleeping
+    worker's wake-up, 0.05-0.1 ms, more where the other core is busy: a pass of fewer than
+    `split_work` depthwise multiply-adds (SPLIT_WORK: about 0.5 ms on one core) runs as one
+    part. Inside, the parts it sets."""
 
-    def __init__(self, rows: bool = True):
+    def __init__(self, rows: bool = True, runs: bool = True, split_work: int = SPLIT_WORK):
         super().__init__()
-        self.rows = rows
+        self.rows, self.runs, self.split_work = rows, runs, split_work
+
+    def _parts(self, work):
+        """`split`'s parts for a pass of `work` multiply-adds (see the class)."""
+        return 1 if layer_parts() is None and work < self.split_work else None
 
     def forward(self, x, kernel, strides, dilation, padding, then, out=None, bias=None):
         """-> (y (N, OH, OW, C*M), ctx); `out`, if given, receives y; `bias` (C*M), if given,
@@ -197,21 +372,25 @@ class DepthwiseKernel(Workspace):
         oh, ow, pt, pl = window_geometry(h, w, (eh, ew), (sh, sw), padding)
         geom = (pt, pl, sh, sw, dh, dw)
         hp, wp = max((oh - 1) * sh + eh, 0), max((ow - 1) * sw + ew, 0)  # the padded extent the taps read
-        tiled = (np.ascontiguousarray(np.tile(kernel.reshape(kh, kw, c), (1, 1, ow)))   # the row loops' taps
+        tiled = (_tiled(kernel.reshape(kh, kw, c), ow, False)   # the row loops' taps
                  if self.rows and m == 1 and sw == 1 and ow else None)
+        runs = (tiled is not None and oh >= RUN_ROWS and sh == 1 and x.dtype == np.float32 and self.runs
+                and depthwise_runs.AVAILABLE)
         padded = tiled is None and not (pt == pl == 0 and hp <= h and wp <= w)   # the row loops skip the padding
         xp = self.view("xp", (n, hp, wp, c), x.dtype) if padded else x
         rh, rw = min(h, hp - pt), min(w, wp - pl)
         y = checked_out(out, (n, oh, ow, c * m), x.dtype)
-        start = None if tiled is None else (np.zeros(ow * c, x.dtype) if bias is None else   # where a row starts
-                                            np.tile(np.asarray(bias, x.dtype), ow))
+        start = None if tiled is None else _tiled((np.zeros(c, x.dtype) if bias is None else   # a row's start
+                                                   np.asarray(bias, x.dtype)).reshape(1, 1, c), ow, False).reshape(-1)
 
         def part(lo, hi, _):
             if padded:
                 xp[lo:hi] = 0
                 xp[lo:hi, pt:pt + rh, pl:pl + rw] = x[lo:hi, :rh, :rw]
             if oh and ow:
-                if tiled is not None:
+                if runs:
+                    _forward_runs(x[lo:hi], tiled, start, dh, dw, pt, pl, y[lo:hi])
+                elif tiled is not None:
                     _forward_rows(x[lo:hi], tiled, start, sh, dh, dw, pt, pl, y[lo:hi])
                 else:
                     _forward(xp[lo:hi], kernel, sh, sw, dh, dw, y[lo:hi])
@@ -219,36 +398,49 @@ class DepthwiseKernel(Workspace):
                         y[lo:hi] += bias
             then(lo, hi)
 
-        split(n, part)
-        return y, _Ctx(xp, kernel, geom, x.shape, tiled)
+        split(n, part, self._parts(n * oh * ow * c * m * kh * kw))
+        return y, _Ctx(xp, kernel, geom, x.shape, tiled, runs, oh * ow)
 
-    def backward(self, ctx, first, need_dx=True, dx_out=None):
-        """-> (dx or None, dkernel, [first's other results, per part]); `first(lo, hi)` ->
-        (dy of images lo:hi, other results), run in the part before its depthwise gradients;
-        `dx_out`, if given, receives dx."""
+    def backward(self, ctx, first, need_dx=True, dx_out=None, bias_grad=False):
+        """-> (dx or None, dkernel, [first's other results, per part], dbias or None);
+        `first(lo, hi)` -> (dy of images lo:hi, other results), run in the part before its
+        depthwise gradients; `dx_out`, if given, receives dx; with `bias_grad`, dbias is the
+        sum of dy over all but its channel axis (the register runs sum it with dkernel)."""
         xp, kernel = ctx.xp, ctx.kernel           # xp: the input itself for the row loops
         pt, pl, sh, sw, dh, dw = ctx.geom
         n, h, w, c = ctx.x_shape
         dxp = self.view("dxp", xp.shape, xp.dtype) if need_dx and ctx.tiled is None else xp[:0]
         dx = checked_out(dx_out, (n, h, w, c), xp.dtype) if need_dx else None
         rh, rw = min(h, xp.shape[1] - pt), min(w, xp.shape[2] - pl)
+        kh, kw, _, _ = kernel.shape
+        flipped = (_tiled(kernel.reshape(kh, kw, c), w, True)
+                   if ctx.runs and need_dx else ctx.tiled)   # the input gradient's taps
 
         def part(lo, hi, _):
             g, extra = first(lo, hi)
             g = np.ascontiguousarray(g, dtype=xp.dtype)
+            if ctx.runs:
+                dtiled = np.empty_like(ctx.tiled)
+                dbias = np.empty(ctx.tiled.shape[2] if bias_grad else 0, xp.dtype)
+                _backward_runs(xp[lo:hi], ctx.tiled, flipped, g, dh, dw, pt, pl, need_dx,
+                               dx[lo:hi] if need_dx else xp[:0], dtiled, dbias)
+                return (dtiled.reshape(kh, kw, -1, c).sum(axis=2).reshape(kernel.shape), extra,
+                        dbias.reshape(-1, c).sum(axis=0) if bias_grad else None)
+            rows = g.reshape(-1, g.shape[-1])
+            dbias = column_sums(rows, np.empty(rows.shape[1], rows.dtype)) if bias_grad else None
             if ctx.tiled is not None:
                 dtiled = np.empty_like(ctx.tiled)
                 _backward_rows(xp[lo:hi], ctx.tiled, g, sh, dh, dw, pt, pl, need_dx, dx[lo:hi] if need_dx else xp[:0],
                                dtiled)
-                kh, kw, _, _ = kernel.shape
-                return dtiled.reshape(kh, kw, -1, c).sum(axis=2).reshape(kernel.shape), extra
+                return dtiled.reshape(kh, kw, -1, c).sum(axis=2).reshape(kernel.shape), extra, dbias
             dkernel = np.empty_like(kernel)
             _backward(xp[lo:hi], kernel, g, sh, sw, dh, dw, need_dx, dxp[lo:hi] if need_dx else dxp, dkernel)
             if need_dx:
                 if rh < h or rw < w:  # rows and columns no window reads
                     dx[lo:hi] = 0
                 dx[lo:hi, :rh, :rw] = dxp[lo:hi, pt:pt + rh, pl:pl + rw]
-            return dkernel, extra
+            return dkernel, extra, dbias
 
-        dkernels, extras = zip(*split(n, part))
-        return dx, sum(dkernels[1:], dkernels[0]), list(extras)
+        work = n * (1 + need_dx) * ctx.pixels * kernel.size   # dkernel's multiply-adds; dx's as many
+        dkernels, extras, dbiases = zip(*split(n, part, self._parts(work)))
+        return dx, sum(dkernels[1:], dkernels[0]), list(extras), sum(dbiases[1:], dbiases[0]) if bias_grad else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import gemm
-from ..kernels.depthwise import DepthwiseKernel, column_sums
+from ..kernels.depthwise import SPLIT_WORK, DepthwiseKernel, column_sums
 from .conv import OneRow
 from .core import _Activated
 
@@ -20,9 +20,11 @@ class _Depthwise(OneRow, _Activated):
     kernel_name = "kernel"
     splits_batch = True  # its kernel runs the batch as parallel parts (runtime/split.py)
 
+    split_work = SPLIT_WORK   # the kernel splits passes of at least this many multiply-adds (outside layer_parallel)
+
     def on_build(self):
         super().on_build()
-        self._work = DepthwiseKernel()
+        self._work = DepthwiseKernel(split_work=self.split_work)
 
     def _depthwise(self, x, out, then, bias=None):
         """The depthwise convolution of x into `out` (lifted) plus `bias`, `then(lo, hi)` run
@@ -32,13 +34,16 @@ class _Depthwise(OneRow, _Activated):
         _, self._ctx = self._work.forward(self._lift(x), kernel.reshape(*lift, *kernel.shape), lift + cfg["strides"],
                                           lift + cfg["dilation_rate"], cfg["padding"], then, out=out, bias=bias)
 
-    def _depthwise_backward(self, first, need_dx):
+    def _depthwise_backward(self, first, need_dx, bias_grad=False):
         """The input's gradient; `first(lo, hi)` -> (the lifted gradient of the depthwise
-        output's images lo:hi, the part's other results), summed over the parts into `self.grads`."""
+        output's images lo:hi, the part's other results), summed over the parts into
+        `self.grads`; with `bias_grad`, the kernel sums the bias gradient too."""
         x_shape = self._ctx.x_shape
         dx_out = self._buffer("dx", x_shape, self._ctx.xp.dtype) if need_dx else None
-        dx, dkernel, extras = self._work.backward(self._ctx, first, need_dx, dx_out)
+        dx, dkernel, extras, dbias = self._work.backward(self._ctx, first, need_dx, dx_out, bias_grad)
         self.grads[self.kernel_name][...] = dkernel.reshape(self.grads[self.kernel_name].shape)
+        if bias_grad:
+            self.grads["bias"][...] = dbias
         for name, *values in zip(self._extra_grads, *extras):
             self.grads[name][...] = sum(values[1:], values[0])
         return [None if dx is None else self._drop(dx)]
@@ -53,9 +58,7 @@ class DepthwiseConv2D(_Depthwise):
     layer_type = "DepthwiseConv2D"
     positional = ("kernel_size", "strides", "padding", "depth_multiplier")
 
-    @property
-    def _extra_grads(self):
-        return ("bias",) if self.config["use_bias"] else ()
+    _extra_grads = ()   # the kernel sums the bias gradient with the kernel's
 
     def forward(self, inputs, training):
         x = inputs[0]
@@ -66,13 +69,7 @@ class DepthwiseConv2D(_Depthwise):
 
     def backward(self, dy, need_dx=True, skip_activation=False):
         dz = self._lift(np.ascontiguousarray(self._activation_grad(dy, skip_activation)))
-
-        def first(lo, hi):
-            part = dz[lo:hi]
-            rows = part.reshape(-1, part.shape[-1])
-            return part, ((column_sums(rows, np.empty(rows.shape[1], rows.dtype)),) if self.config["use_bias"] else ())
-
-        return self._depthwise_backward(first, need_dx)
+        return self._depthwise_backward(lambda lo, hi: (dz[lo:hi], ()), need_dx, self.config["use_bias"])
 
 
 class DepthwiseConv1D(DepthwiseConv2D):
@@ -87,6 +84,7 @@ class SeparableConv2D(_Depthwise):
     layer_type = "SeparableConv2D"
     positional = ("filters", "kernel_size", "strides", "padding")
     kernel_name = "depthwise_kernel"
+    split_work = 0   # always split: unsplit, the 1x1 convolution's product may be NumPy's, on OpenBLAS's own threads
 
     @property
     def _extra_grads(self):
