@@ -144,6 +144,18 @@ def _activate(code, z, g, r, lo, hi, one):
 
 
 @njit(inline="always")
+def _lstm_gates(rec_act, act, z, g, c, c_new, r, u, one):
+    """Keras's LSTM gates of row r (i, f, c~, o) from its pre-activations z[r] into g[r], and
+    c_new[r] = f c + i c~: the step every LSTM kernel runs (the forward-only one with
+    activations other than Keras's defaults)."""
+    _activate(rec_act, z, g, r, 0, 2 * u, one)
+    _activate(act, z, g, r, 2 * u, 3 * u, one)
+    _activate(rec_act, z, g, r, 3 * u, 4 * u, one)
+    for j in range(u):
+        c_new[r, j] = g[r, u + j] * c[r, j] + g[r, j] * g[r, 2 * u + j]
+
+
+@njit(inline="always")
 def _backward(code, x, y, dy, one):
     """dy times the activation's derivative at x (y its value), as activations.py's backward."""
     zero = one - one
@@ -250,11 +262,7 @@ def lstm_forward(xw, rk, h0, c0, keep, masked, act, rec_act, tiles, zs, gs, cs, 
         for r in range(n):
             for j in range(k):
                 z[r, j] = xw[t, r, j] + z[r, j]
-            _activate(rec_act, z, g, r, 0, 2 * u, one)
-            _activate(act, z, g, r, 2 * u, 3 * u, one)
-            _activate(rec_act, z, g, r, 3 * u, k, one)
-            for j in range(u):
-                c_new[r, j] = g[r, u + j] * c[r, j] + g[r, j] * g[r, 2 * u + j]
+            _lstm_gates(rec_act, act, z, g, c, c_new, r, u, one)
             _activate(act, c_new, tc, r, 0, u, one)
             if not masked or keep[t, r]:
                 for j in range(u):

@@ -35,7 +35,7 @@ from numba.extending import overload
 
 from visualnet.engine._jit import njit
 from visualnet.engine.kernels import gemm
-from visualnet.engine.kernels.recurrent import _activate, _exp, _product, _tanh
+from visualnet.engine.kernels.recurrent import _activate, _exp, _lstm_gates, _product, _tanh
 
 BLOCK = 48  # rows run through all the steps together, states and gates in cache (a multiple of 12, 8, 6)
 PANEL = 4 * gemm.LANES  # columns of a packed panel: the widest register tile
@@ -229,11 +229,7 @@ def lstm_rows(x, ids, table, kernel, packed, bias, has_bias, rk, rk_packed, h0, 
                     continue
                 for j in range(k):
                     z[r, j] = src[row, j] + z[r, j]
-                _activate(rec_act, z, g, r, 0, 2 * u, one)
-                _activate(act, z, g, r, 2 * u, 3 * u, one)
-                _activate(rec_act, z, g, r, 3 * u, k, one)
-                for j in range(u):
-                    c_new[r, j] = g[r, u + j] * c[r, j] + g[r, j] * g[r, 2 * u + j]
+                _lstm_gates(rec_act, act, z, g, c, c_new, r, u, one)
             for r in range(m):
                 kept = not masked or keep[b0 + r, ti]
                 last[r] = kept

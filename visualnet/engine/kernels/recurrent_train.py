@@ -43,7 +43,7 @@ from numba.extending import overload
 
 from visualnet.engine._jit import njit
 from visualnet.engine.kernels import gemm
-from visualnet.engine.kernels.recurrent import _activate, _backward
+from visualnet.engine.kernels.recurrent import _activate, _backward, _lstm_gates
 
 BLOCK = 48  # rows run through all the steps together (a multiple of 12, 8, 6)
 PANEL = 4 * gemm.LANES  # columns of a packed panel (recurrent_infer.panels)
@@ -127,11 +127,7 @@ def lstm_forward(x, kernel, packed, bias, has_bias, rk, rk_packed, h0, c0, keep,
                 if store_z:
                     for j in range(k):
                         zs[t, b0 + r, j] = z[r, j]
-                _activate(rec_act, z, g, r, 0, 2 * u, one)
-                _activate(act, z, g, r, 2 * u, 3 * u, one)
-                _activate(rec_act, z, g, r, 3 * u, k, one)
-                for j in range(u):
-                    c_new[r, j] = g[r, u + j] * c[r, j] + g[r, j] * g[r, 2 * u + j]
+                _lstm_gates(rec_act, act, z, g, c, c_new, r, u, one)
                 _activate(act, c_new, tc, r, 0, u, one)
                 if not masked or keep[b0 + r, ti]:
                     for j in range(u):
