@@ -74,11 +74,13 @@ class ClassConfigEditor(ParamEditor):
                 array = _is_array(shown)
                 if array:                # Constant(embedding_matrix): kept as it is, not typed over
                     self._arrays[key] = shown
-                    field.setText(f"array of shape {list_shape(shown)}")
+                    field.setText(f"{'×'.join(map(str, list_shape(shown)))} array")   # the shape first: a narrow field
                 else:
                     field.setText(", ".join(map(str, shown)) if isinstance(shown, list) else value_text(None, shown))
+                field.setCursorPosition(0)   # a long text shows its start
                 field.setReadOnly(array)
-                field.setToolTip(f"{name}'s {key}: an array set from code or a file (read only here)." if array
+                field.setToolTip(f"{name}'s {key}: an array of shape {list_shape(shown)} set from code or a file (read "
+                                 "only here)." if array
                                  else f"{name}'s {key} (Keras's default: {arguments[key]}).")
             field.blockSignals(False)
 
