@@ -70,8 +70,6 @@ def relu_in_place(x, slope, max_value, threshold, has_max):
         x[i] = relu1(x[i], zero, slope, max_value, threshold, has_max)
 
 
-
-
 @njit(error_model="numpy")
 def relu_bwd_bias(x, dy, out, db, has_bias, slope, max_value, threshold, has_max):
     zero = x.dtype.type(0.0)
