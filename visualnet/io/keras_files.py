@@ -232,12 +232,12 @@ def read_model_file(filepath, classes: tuple | None = None, custom_objects=None,
     path = Path(filepath)
     name = path.name.lower()
     if name.endswith(".keras"):
-        from .keras_custom import file_needs_model_config, load_model as load_from_config
+        from .keras_custom import load_model as load_from_config
 
-        if file_needs_model_config(path):
-            with _reading(path):
-                z, config = read_keras_config(path)
-                z.close()
+        with _reading(path):
+            z, config = read_keras_config(path)
+            z.close()
+        if config_beyond_graph(config):
             cfg = config.get("compile_config")
             with _reading(path):
                 model = load_from_config(path, custom_objects or {}, compile, classes or _engine_classes())
