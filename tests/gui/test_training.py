@@ -93,11 +93,11 @@ def test_train_the_mnist_mlp_for_an_epoch_and_evaluate(qtbot, page):
     page.evaluation.matrix.cellClicked.emit(int(i), int(j))
     assert page.evaluation.gallery_count() == min(cm[i, j], 120)
     assert "Test set" in page.evaluation.summary.text()
-    # the run's inside view got activations and histograms
-    qtbot.waitUntil(lambda: page.inside.snapshot is not None, timeout=5000)
-    assert page.inside.weight_combo.count() == 0          # drawn only when shown
+    # the run ended unseen: its inside view is computed (off the GUI thread) when the tab is shown
+    assert page.inside.snapshot is None and page.engine_calls.counts["inside:started"] == 0
     page.tabs.setCurrentWidget(page.inside)
-    assert page.inside.weight_combo.count() == 4
+    qtbot.waitUntil(lambda: page.inside.weight_combo.count() == 4, timeout=30000)
+    assert page.inside.snapshot.step == page.session.step_count and page.inside.snapshot.activations
     qtbot.waitUntil(lambda: len(page.inside.layer_views) == 2)     # a layer's plot per turn of the event loop
     assert list(page.inside.layer_views) == ["dense", "dense_1"]
     # draw a stroke on the pad: a prediction with probabilities

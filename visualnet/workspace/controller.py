@@ -4,8 +4,8 @@ The GUI thread calls `start`, `pause`, `resume`, `step`, `stop` and `call(fn)`; 
 training thread runs `run()`. Reports reach a listener from the training thread: rows of
 batches every `throttle` seconds (at once while paused), epochs, markers, log lines, what
 `inspect(session)` computes (at most every `inspect_every` seconds while `inspect_wanted()`
-says someone looks, and when the run pauses or ends; between batches, where the model is
-not being changed), and the end. `call(fn)` returns a Future of
+says someone looks, and when the run pauses, or ends while someone looks; between batches,
+where the model is not being changed), and the end. `call(fn)` returns a Future of
 `fn(session)`, run in the training thread between two batches while a run goes on and at
 once otherwise, so its result belongs to one consistent state of the weights.
 """
@@ -134,7 +134,8 @@ class TrainingController:
             self.listener.log(f"Changed at step {payload['step']}: {payload['text']}")
         elif kind == "finished":
             self._flush(self.session.progress())
-            self._maybe_inspect(force=True)
+            if self.inspect_wanted():        # else the view asks for the ended run's when it is shown
+                self._maybe_inspect(force=True)
 
     def run(self) -> None:
         """Train to the end (in the calling thread: the training thread)."""

@@ -23,7 +23,8 @@ class InsideLink:
         self.view = page.inside
         self.points = None     # up to 1,000 training points of a 2-feature classifier (the map), or None
         self.sample = None     # the sample looked at (prepared input)
-        self.shown = False     # the Inside tab is in front (set by the page; read in the training thread)
+        self.shown = False     # the Inside tab is in front (`set_shown`; read in the training thread)
+        self.stale = False     # a run ended unseen: its last snapshot is computed when the tab is shown
         self.view.sample_spin.valueChanged.connect(self.sample_changed)
 
     def setup(self) -> None:
@@ -49,8 +50,20 @@ class InsideLink:
 
     def wanted(self) -> bool:
         """The controller's `inspect_wanted()` (training thread): whether the Inside tab is in
-        front; otherwise a run's snapshot is taken only when it pauses or ends."""
+        front; otherwise a run's snapshot is taken only when it pauses, and when the tab is
+        shown after the run ended (`set_shown`)."""
         return self.shown
+
+    def set_shown(self, shown: bool) -> None:
+        """The Inside tab came to the front (or left it)."""
+        self.shown = shown
+        if shown and self.stale and self.page.state not in ("running", "paused"):
+            self.stale = False
+            self.sample_changed()
+
+    def run_ended(self) -> None:
+        """A run ended: unseen, its final weights are looked inside when the tab is shown."""
+        self.stale = not self.shown
 
     def _subset(self):
         prepared = self.page.prepared

@@ -147,8 +147,7 @@ class TrainingPage(OutputsSide, ProjectSide, QWidget):
         self.engine_calls = EngineCalls(self)     # evaluation, predictions, the Inside tab: off the GUI thread
         self.evaluation_link = EvaluationLink(self, self.engine_calls)
         self.inside_link = InsideLink(self, self.engine_calls)
-        self.tabs.currentChanged.connect(lambda _: setattr(self.inside_link, "shown",
-                                                           self.tabs.currentWidget() is self.inside))
+        self.tabs.currentChanged.connect(lambda _: self.inside_link.set_shown(self.tabs.currentWidget() is self.inside))
         self.data_views = DataViewsLink(self, self.engine_calls)   # the Data tab: augmentation, text, series
         self._settings_changed()
         self.set_state("idle")
@@ -349,6 +348,7 @@ class TrainingPage(OutputsSide, ProjectSide, QWidget):
     def _finished(self, result: dict) -> None:
         status = result["status"]
         self.log_line(result["reason"] or status)
+        self.inside_link.run_ended()
         if self.workspace.stale_run:
             self.set_state("idle")
             self.show_run(len(self.runs) - 1)
@@ -362,6 +362,7 @@ class TrainingPage(OutputsSide, ProjectSide, QWidget):
     def _failed(self, message: str, details: str) -> None:
         self.log_line(message)
         self.log_line(details.rstrip())
+        self.inside_link.run_ended()
         if self.workspace.stale_run:
             self.set_state("idle")
             self.show_run(len(self.runs) - 1)
