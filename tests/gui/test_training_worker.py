@@ -1,5 +1,5 @@
-"""The worker's reports reach the GUI thread in order, with one wake-up for all that
-arrived since the GUI thread last looked."""
+"""The worker's reports reach the GUI thread with one wake-up for all that arrived since
+the GUI thread last looked: the batch rows together, the other reports in order."""
 
 import threading
 from types import SimpleNamespace
@@ -41,8 +41,9 @@ def test_reports_queued_while_the_gui_thread_is_busy_arrive_in_one_wake_up(qapp)
     assert seen == [] and worker.wakes == 0       # nothing runs in the training thread
     qapp.processEvents()
     assert worker.wakes == 1
-    # batch rows merged up to the next other report; only the latest progress, before the end
-    assert seen == [("batches", [1, 2, 3]), ("epoch", 0), ("log", "Epoch 1"), ("batches", [4]),
+    # the batch rows of the wake-up merged, first (the curves draw once); the other reports in
+    # order; only the latest progress, before the end
+    assert seen == [("batches", [1, 2, 3, 4]), ("epoch", 0), ("log", "Epoch 1"),
                     ("progress", 4), ("finished", "finished")]
 
 

@@ -92,3 +92,38 @@ def test_snapshots_are_taken_only_while_someone_looks_the_end_s_too():
         ctl.run()
         assert len(seen) == (21 if wanted else 0)            # one per report and the end's, while wanted
         assert not wanted or seen[-1] == s.step_count == 20
+
+
+def test_ended_epochs_are_reported_with_the_throttled_batch_rows_in_order():
+    """Short epochs do not wake the listener at their own pace: an epoch's row and log line
+    wait for the next throttled report (or the end), after the batch rows before them."""
+    for throttle in (0.0, 3600.0):
+        s = session(epochs=5, n=64)          # 4 batches an epoch
+
+        class Reports(Listener):
+            def __init__(self):
+                self.seen, self.at = [], []   # what was reported; the run's step count at each report
+
+            def batches(self, rows):
+                self.at.append(s.step_count)
+                self.seen += [("batch", r["step"]) for r in rows]
+
+            def epoch(self, row):
+                self.at.append(s.step_count)
+                self.seen.append(("epoch", row["step"]))
+
+            def log(self, text):
+                self.seen.append(("log", text[:7]))
+
+        listener = Reports()
+        TrainingController(s, listener, throttle=throttle).run()
+        expected = []
+        for epoch in range(5):
+            expected += [("batch", 4 * epoch + b) for b in range(1, 5)] + [("epoch", 4 * epoch + 4),
+                                                                              ("log", f"Epoch {epoch + 1}")]
+        assert listener.seen == expected
+        # throttle 0: each batch and epoch reported at once; an hour: the first batch, then the rest at the end
+        if throttle == 0:
+            assert listener.at == [step for what, step in expected if what != "log"]
+        else:
+            assert listener.at[0] == 1 and set(listener.at[1:]) == {20}

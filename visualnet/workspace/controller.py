@@ -1,8 +1,10 @@
 """`TrainingController`: one training run, driven from the GUI thread, trained in another.
 
 The GUI thread calls `start`, `pause`, `resume`, `step`, `stop` and `call(fn)`; the
-training thread runs `run()`. Reports reach a listener from the training thread: rows of
-batches every `throttle` seconds (at once while paused), epochs, markers, log lines, what
+training thread runs `run()`. Reports reach a listener from the training thread, in the
+order they happened: rows of batches and ended epochs (with their log lines) every
+`throttle` seconds (at once while paused; short epochs would otherwise wake the GUI thread
+at their own pace), markers at once, what
 `inspect(session)` computes (at most every `inspect_every` seconds while `inspect_wanted()`
 says someone looks, and when the run pauses, or ends while someone looks; between batches,
 where the model is not being changed), and the end. `call(fn)` returns a Future of
@@ -54,7 +56,8 @@ class TrainingController:
         self.inspect_wanted = inspect_wanted or (lambda: True)   # read in the training thread
         self.throttle, self.inspect_every = throttle, inspect_every
         self.running = False
-        self._pending: list = []
+        self._pending: list = []      # batch rows not yet reported
+        self._queued: list = []       # (Listener method name, argument) not yet reported, in order
         self._last_emit = self._last_inspect = 0.0
         session.callback = self._on_report
 
@@ -101,10 +104,16 @@ class TrainingController:
         self.control.submit(safe)
 
     # ----------------------------------------------------------------- training thread
-    def _flush(self, progress: dict | None = None) -> None:
+    def _queue_rows(self) -> None:
         if self._pending:
-            rows, self._pending = self._pending, []
-            self.listener.batches(rows)
+            self._queued.append(("batches", self._pending))
+            self._pending = []
+
+    def _flush(self, progress: dict | None = None) -> None:
+        self._queue_rows()
+        queued, self._queued = self._queued, []
+        for method, argument in queued:
+            getattr(self.listener, method)(argument)
         if progress is not None:
             self.listener.progress(progress)
         self._last_emit = time.perf_counter()
@@ -125,11 +134,13 @@ class TrainingController:
                 self._flush(self.session.progress())
                 self._maybe_inspect(force=paused)
         elif kind == "epoch":
-            self._flush(self.session.progress())
-            self.listener.epoch(payload)
+            self._queue_rows()
             logs = " - ".join(f"{k}: {v:.4f}" for k, v in payload["logs"].items() if isinstance(v, float))
-            self.listener.log(f"Epoch {payload['epoch'] + 1}: {logs}")
+            self._queued += [("epoch", payload), ("log", f"Epoch {payload['epoch'] + 1}: {logs}")]
+            if self.control.pause_requested or time.perf_counter() - self._last_emit >= self.throttle:
+                self._flush(self.session.progress())
         elif kind == "marker":
+            self._flush()
             self.listener.marker(dict(payload))
             self.listener.log(f"Changed at step {payload['step']}: {payload['text']}")
         elif kind == "finished":
@@ -153,7 +164,7 @@ class TrainingController:
             self.listener.ended({"status": session.status, "reason": session.history.reason,
                                     "final": dict(session.history.final)})
         except Exception as exc:      # noqa: BLE001 - every failure becomes a message, never a crash
-            self._pending = []
+            self._pending, self._queued = [], []
             self.running = False
             self.control.apply_changes(session)
             session.fail(describe_exception(exc))

@@ -5,7 +5,8 @@ thread, and `TrainingThread` is the QThread the controller's run goes on in.
 The reports are queued in order and the GUI thread is woken once for all that arrived
 since it last looked (one queued call, not one per report): each wake-up takes the GIL
 from the training thread, so fewer of them keep training at `fit`'s pace. The batch rows
-of one wake-up are emitted together, and only the latest progress."""
+of one wake-up are emitted together first, then the other reports in order, and only the
+latest progress."""
 
 from __future__ import annotations
 
@@ -53,22 +54,16 @@ class TrainingWorker(QObject, Listener):
             return
         self.wakes += 1
         progress = next((args for signal, args in reversed(queue) if signal == "progress_changed"), None)
-        rows: list = []
+        rows = [row for signal, args in queue if signal == "batches_ready" for row in args[0]]
+        if rows:
+            self.batches_ready.emit(rows)
         for signal, args in queue:
-            if signal == "batches_ready":
-                rows.extend(args[0])
+            if signal in ("batches_ready", "progress_changed"):
                 continue
-            if signal == "progress_changed":
-                continue
-            if rows:
-                self.batches_ready.emit(rows)
-                rows = []
             if signal in ("finished", "failed") and progress is not None:
                 self.progress_changed.emit(*progress)     # before the end, which it would overwrite
                 progress = None
             getattr(self, signal).emit(*args)
-        if rows:
-            self.batches_ready.emit(rows)
         if progress is not None:
             self.progress_changed.emit(*progress)
 
