@@ -63,3 +63,16 @@ def test_a_report_from_the_gui_thread_is_delivered_at_once(qapp):
     seen = _recording(worker)
     worker.log("no run goes on")
     assert seen == [("log", "no run goes on")]
+
+
+def test_a_controller_s_reports_handed_over_together_wake_the_gui_thread_once(qapp):
+    """A throttled flush (rows, an ended epoch, its log line, the progress) is one queue
+    entry for the GUI thread: it could otherwise wake between two of them."""
+    worker = TrainingWorker(SimpleNamespace(listener=None))
+    seen = _recording(worker)
+    _in_another_thread(lambda: worker.reports([("batches", [{"step": 1}]), ("epoch", {"epoch": 0}),
+                                               ("log", "Epoch 1"), ("progress", {"step": 1})]))
+    _in_another_thread(lambda: worker.reports([]))
+    qapp.processEvents()
+    assert worker.wakes == 1
+    assert seen == [("batches", [1]), ("epoch", 0), ("log", "Epoch 1"), ("progress", 1)]

@@ -68,6 +68,10 @@ class RunHistory:
 
     def append(self, table: str, row: dict) -> None:
         target = getattr(self, table)
+        if target.keys() == row.keys():      # the columns of the rows before (a run's every batch)
+            for key, value in row.items():
+                target[key].append(value)
+            return
         n = len(next(iter(target.values()))) if target else 0
         for key, value in row.items():
             column = target.get(key)

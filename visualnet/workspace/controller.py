@@ -35,6 +35,12 @@ def describe_exception(exc: BaseException) -> str:
 class Listener:
     """What a controller reports (called in the training thread); override what you need."""
 
+    def reports(self, reports: list) -> None:
+        """Several reports at once, in order: (method name, argument) pairs (a listener in
+        another thread may hand them over together)."""
+        for method, argument in reports:
+            getattr(self, method)(argument)
+
     def batches(self, rows: list) -> None: ...
     def progress(self, progress: dict) -> None: ...
     def epoch(self, row: dict) -> None: ...
@@ -111,11 +117,11 @@ class TrainingController:
 
     def _flush(self, progress: dict | None = None) -> None:
         self._queue_rows()
-        queued, self._queued = self._queued, []
-        for method, argument in queued:
-            getattr(self.listener, method)(argument)
         if progress is not None:
-            self.listener.progress(progress)
+            self._queued.append(("progress", progress))
+        queued, self._queued = self._queued, []
+        if queued:
+            self.listener.reports(queued)
         self._last_emit = time.perf_counter()
 
     def _maybe_inspect(self, force: bool = False) -> None:

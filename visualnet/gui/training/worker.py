@@ -17,6 +17,10 @@ from PySide6.QtCore import QObject, QThread, Signal
 from visualnet.workspace.controller import Listener, TrainingController
 
 
+_SIGNALS = {"batches": "batches_ready", "progress": "progress_changed", "epoch": "epoch_finished",
+            "marker": "marker_added", "log": "log_added", "inspected": "inspected_ready"}
+
+
 class TrainingWorker(QObject, Listener):
     """Lives in the GUI thread; the Listener methods are called in the training thread."""
 
@@ -40,9 +44,12 @@ class TrainingWorker(QObject, Listener):
         self._wake.connect(self._deliver)   # queued when emitted from the training thread
 
     def _post(self, signal, *args) -> None:
+        self._post_all([(signal, args)])
+
+    def _post_all(self, reports: list) -> None:
         with self._lock:
-            self._queue.append((signal, args))
-            wake = len(self._queue) == 1
+            wake = not self._queue and bool(reports)
+            self._queue += reports
         if wake:
             self._wake.emit()
 
@@ -68,6 +75,10 @@ class TrainingWorker(QObject, Listener):
             self.progress_changed.emit(*progress)
 
     # Listener (training thread; from the GUI thread too when no run goes on)
+    def reports(self, reports):
+        """One wake-up for a controller's reports handed over together."""
+        self._post_all([(_SIGNALS[method], (argument,)) for method, argument in reports])
+
     def batches(self, rows):
         self._post("batches_ready", rows)
 
