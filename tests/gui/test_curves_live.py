@@ -132,3 +132,28 @@ def test_the_progress_text_never_asks_the_page_for_more_room(qtbot):
         assert (controls.minimumSizeHint().width(), controls.sizeHint().width()) == hint
     tip = controls.progress.toolTip()           # the bar shows what fits on one line; the tooltip all
     assert "epoch 50001/100000" in tip and "ETA 100000:00:00" in tip and controls.progress.format().startswith("50%")
+
+
+def test_log_scale_labels_stay_apart_and_keep_their_digits(view, qtbot):
+    """A constant learning rate's log axis spans less than a decade: pyqtgraph labelled
+    0.0005 ... 0.0009 on top of each other near 0.001 (issue 26)."""
+    import math
+
+    from visualnet.gui.training.log_axis import MIN_GAP, spaced_log_ticks
+
+    view.reset(["accuracy"])
+    view.add_batches(_rows(1, 400))
+    vb = view.plots["learning_rate"].plot.vb
+    qtbot.waitUntil(lambda: vb.viewRange()[1][0] < -3 < vb.viewRange()[1][1] < -2)   # around 1e-3, once drawn
+    axis = view.plots["learning_rate"].plot.getAxis("left")
+    low, high = view.plots["learning_rate"].plot.vb.viewRange()[1]
+    pixels = axis.geometry().height()
+    (_, values), = axis.tickValues(low, high, pixels)
+    assert math.log10(1e-3) in values and len(values) >= 2
+    apart = [(b - a) * pixels / (high - low) for a, b in zip(values, values[1:])]
+    assert min(apart) >= MIN_GAP
+    # a range under 2x still gets labels, with the digits that tell them apart
+    ticks = spaced_log_ticks(math.log10(9e-4), math.log10(1.25e-3), 120)
+    assert axis.logTickStrings(ticks, 1, None) == ["0.0009", "0.001", "0.0012"]
+    assert axis.logTickStrings([math.log10(1.5e-3)], 1, None) == ["0.0015"]     # pyqtgraph's read 0.002
+    assert spaced_log_ticks(math.log10(1e-7), 0.0, 120) == [-7.0, -5.0, -3.0, -1.0]   # every other decade fits

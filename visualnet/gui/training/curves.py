@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGraphicsItem, QHBoxLayou
                                QWidget)
 
 from .. import theme
+from .log_axis import SpacedLogAxis
 
 _SKIP = {"step", "epoch", "batch", "loss", "loss_smoothed", "learning_rate", "batch_size"}
 _EPOCH_SKIP = {"epoch", "step", "duration", "learning_rate", "logs"}
@@ -314,7 +315,8 @@ class CurvesView(QWidget):
     def _add_plot(self, key: str, index: int | None = None) -> CurvePlot:
         index = len(self.plots) if index is None else index
         cols = 2
-        item = self.layout_widget.addPlot(row=index // cols, col=index % cols)
+        item = self.layout_widget.addPlot(row=index // cols, col=index % cols,
+                                          axisItems={"left": SpacedLogAxis("left")})   # log scale: labels apart
         if key == "loss":
             item.addLegend(offset=(-10, 10), labelTextSize="8pt")
         title = {"loss": "Loss", "learning_rate": "Learning rate"}.get(key, key.replace("_", " ").capitalize())
