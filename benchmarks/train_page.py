@@ -4,9 +4,10 @@ The same model (a template), data (a built-in dataset's training split), batch s
 and optimizer are trained by the app's Train page (the real window, offscreen Qt: the
 worker thread, the throttled reports, the curves and the inside view drawn) and by
 `model.fit` on the engine, alternating runs; the first run of each is a warm-up (JIT). The
-figure is samples per second of wall time from Train to finished, and the ratio page/fit
-(of the medians, and the median of each page run's ratio to the fit run after it, which
-a machine's drift in speed disturbs less).
+figure is samples per second of wall time from Train to finished (for `fit`: from building
+the model from the same graph and compiling it, as the page does, to `fit`'s return), and
+the ratio page/fit (of the medians, and the median of each page run's ratio to the fit run
+after it, which a machine's drift in speed disturbs less).
 
     PYTHONPATH=. .venv/bin/python -m benchmarks.train_page [--template mnist_mlp] [--epochs 3] [--runs 3]
 """
@@ -47,14 +48,16 @@ def page_run(app, page, epochs: int) -> float:
 
 
 def fit_run(page, epochs: int) -> float:
+    """Seconds to build the model from the canvas's graph, compile it and `fit` it (the
+    page's time includes the same building and compiling)."""
     from visualnet.engine.model import Model
 
     config = page.settings.config(has_validation=False)
+    x, y = page.data_panel.training_arrays()
+    t0 = time.perf_counter()
     model = Model.from_graph(page.document.graph)
     model.compile(optimizer={"class_name": config.optimizer, "config": dict(config.optimizer_params)},
                   loss=config.loss, metrics=list(config.metrics))
-    x, y = page.data_panel.training_arrays()
-    t0 = time.perf_counter()
     model.fit(x, y, batch_size=config.batch_size, epochs=epochs, shuffle=True, verbose=0)
     return time.perf_counter() - t0
 
