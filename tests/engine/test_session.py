@@ -86,6 +86,17 @@ def test_uninterrupted_run_finishes_and_records_curves():
     assert h.gradients["step"][0] == 1 and set(h.gradients) >= {"step", s.model.layers[0].name}
 
 
+def test_gradient_norms_are_recorded_every_few_batches_and_about_a_hundred_times_in_a_long_run():
+    short = session(config(track_every=2, epochs=3))          # 10 batches an epoch: 30 in all
+    short.run()
+    assert short.history.gradients["step"] == [1, *range(2, 31, 2)]
+    long = session(config(track_every=2, epochs=60, validation_split=0.0))   # 13 batches an epoch: 780
+    long.run()
+    steps = long.history.gradients["step"]
+    assert steps[:3] == [1, 7, 14] and all(b - a == 7 for a, b in zip(steps[1:], steps[2:]))   # 780 // 100
+    assert len(steps) == 1 + 780 // 7
+
+
 def test_pause_and_resume_equal_uninterrupted_training():
     ref = session()
     ref.run()

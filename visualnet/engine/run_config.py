@@ -34,7 +34,8 @@ class TrainingConfig:
       cosine: "decay_steps", "alpha"; plateau: ReduceLROnPlateau's "monitor", "factor",
       "patience", "min_delta", "cooldown", "min_lr".
     seed: shuffling order (None: a fresh order each run).
-    track_every: record per-layer gradient norms every this many batches (0: never).
+    track_every: record per-layer gradient norms every this many batches, or further
+      apart in a long run: about 100 records a run (session.TRACKED_RECORDS; 0: never).
     """
     optimizer: str = "rmsprop"
     optimizer_params: dict = field(default_factory=dict)

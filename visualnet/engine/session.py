@@ -48,6 +48,10 @@ from .run_history import RunHistory, json_safe
 from .session_changes import SessionChanges
 from .validation import validation_logs
 
+# gradient norms are recorded about this many times a run at most (track_every apart or more):
+# each reads every gradient, and in a run of small batches one in ten batches cost the
+# Train page 1-5% of its speed (benchmarks/RESULTS.md)
+TRACKED_RECORDS = 100
 _NO_AHEAD = (None, None, None)
 CLOCK_SETTLES = 0.5   # seconds of wall time before the rate shown is measured on it (the steps' own rate before)
 
@@ -297,7 +301,8 @@ class TrainingSession(SessionChanges):
                "learning_rate": lr, "batch_size": n}
         self.history.append("batch", row)
         every = self.config.track_every
-        if every and (self.step_count % every == 0 or self.step_count == 1):
+        if every and (self.step_count % max(every, self.epochs * self.steps_per_epoch // TRACKED_RECORDS) == 0
+                      or self.step_count == 1):
             norms = evaluation.gradient_norms(self.model)
             self.history.append("gradients", {"step": self.step_count, **norms})
         self._report("batch", row)
