@@ -26,9 +26,10 @@ _SKIP = {"step", "epoch", "batch", "loss", "loss_smoothed", "learning_rate", "ba
 _EPOCH_SKIP = {"epoch", "step", "duration", "learning_rate", "logs"}
 SYMBOLS_UP_TO = 500  # epoch and validation points drawn with symbols up to this many
 # during a run the curves are redrawn at most every REDRAW_SHARE⁻¹ times their last redraw's
-# cost (so drawing takes at most ~5% of the GUI thread), and never more often than REDRAW_MIN
-# nor less often than REDRAW_MAX seconds
-REDRAW_SHARE, REDRAW_MIN, REDRAW_MAX = 0.05, 0.5, 2.0
+# cost, and never more often than REDRAW_MIN nor less often than REDRAW_MAX seconds: a redraw
+# holds the GIL and a core the training uses (an MNIST MLP's, about 25 ms of the GUI thread,
+# cost the run about 15 ms; every 0.5 s it slowed the run by 3%: benchmarks/RESULTS.md)
+REDRAW_SHARE, REDRAW_MIN, REDRAW_MAX = 0.02, 1.0, 2.0
 WHOLE_RUN_UNDER = 60.0  # seconds: a run that will be this short gets a step axis as long as the run
 VALUE_AXIS_WIDTH = 52   # pixels: room for five-digit tick labels such as 0.0125 or 1e-05
 COLOURS = {"train": "#2f6fea", "raw": "#9db8f2", "epoch": "#1f3f8f", "val": "#e16f24", "lr": "#8250df",
