@@ -19,12 +19,19 @@ def finite_or_none(v):
     return v
 
 
+_NUMBERS = {float, int}
+_COLUMN = {float, int, type(None)}
+
+
 def json_safe(obj):
     """`obj` with plain JSON types only (a new container at every level); NaN and inf as None."""
     if isinstance(obj, dict):
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        if all(type(v) is float or v is None or type(v) is int for v in obj):   # a column: the common case
+        kinds = set(map(type, obj))
+        if kinds <= _NUMBERS and math.isfinite(sum(obj)):   # a column of finite numbers: the common case
+            return list(obj)
+        if kinds <= _COLUMN:   # with gaps or non-finite values
             return [v if type(v) is not float or math.isfinite(v) else None for v in obj]
         return [json_safe(v) for v in obj]
     if isinstance(obj, (np.floating, float)):
