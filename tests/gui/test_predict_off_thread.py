@@ -142,6 +142,12 @@ def test_the_inside_tab_looks_at_a_sample_off_the_gui_thread(qtbot, page):
     page.tabs.setCurrentWidget(page.curves)
     page.tabs.setCurrentWidget(page.inside)           # shown again: nothing new to compute
     assert calls.counts["inside:started"] == 1
+    page.tabs.setCurrentWidget(page.curves)
+    page.inside.sample_spin.setValue(page.inside.sample_spin.value() + 1)   # unseen: computed when shown
+    assert calls.counts["inside:started"] == 1
+    page.tabs.setCurrentWidget(page.inside)
+    assert calls.counts["inside:started"] == 2
+    qtbot.waitUntil(lambda: not calls.busy(), timeout=30000)
     before = page.inside.snapshot
     started = calls.counts["inside:started"]
     page.inside.sample_spin.setValue(page.inside.sample_spin.value() + 3)

@@ -130,7 +130,15 @@ def _run(checks: Checks, workdir: Path) -> None:
     cached = sorted(cache.rglob("*.nbi"))
     checks.check(bool(cached), f"Numba kernels cached on disk: {len(cached)} index files under {cache}",
                  "no cache index written (kernels recompile at every start)")
-    window.close()
+    window.close()      # deferred while a thread of the page runs: wait for it as the event loop would
+    deadline = time.monotonic() + 120
+    while window.isVisible() or (page is not None and any(
+            t is not None and t.isRunning() for t in [page.thread, *page.threads])):
+        if time.monotonic() > deadline:
+            checks.fail("the window did not close: a thread of the Train page still runs")
+            break
+        app.processEvents()
+        time.sleep(0.005)
     app.processEvents()
 
 

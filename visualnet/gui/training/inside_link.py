@@ -2,8 +2,9 @@
 sample (from the test split, else the training split) and the 2-D points of a Playground-style
 decision map, and computes the snapshot in the training thread between two batches while a
 run is paused, off the GUI thread (the page's `EngineCalls`; a newer sample supersedes an
-older one) when no run goes on, and (through `live()`, the controller's `inspect`) in the
-training thread while one trains."""
+older one) when no run goes on and the tab is shown (else when it is shown next), and
+(through `live()`, the controller's `inspect`) in the training thread while one trains and
+the tab is shown."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class InsideLink:
         self.points = None     # up to 1,000 training points of a 2-feature classifier (the map), or None
         self.sample = None     # the sample looked at (prepared input)
         self.shown = False     # the Inside tab is in front (`set_shown`; read in the training thread)
-        self.stale = False     # a run ended unseen: its last snapshot is computed when the tab is shown
+        self.stale = False     # a snapshot is due (a run ended, a sample changed) while the tab was not shown
         self.view.sample_spin.valueChanged.connect(self.sample_changed)
 
     def setup(self) -> None:
@@ -99,6 +100,9 @@ class InsideLink:
         elif page.state != "running" and (page.session is not None or page.model is not None):
             if page.session is not None and page.session.status == "ready":
                 return                      # a run about to start: its first batches show it
+            if not self.shown:              # computed when the tab is shown (set_shown)
+                self.stale = True
+                return
             try:
                 session = page.view_session()
             except (ValueError, TypeError):
