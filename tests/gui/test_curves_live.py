@@ -61,9 +61,28 @@ def test_the_step_axis_spans_a_short_run_at_once_and_widens_a_long_one_by_doubli
     view.add_batches(_rows(101, 1200))                   # past the axis's end
     assert _step_span(view) == pytest.approx(2500, rel=0.05)      # doubled
     view.reset(["accuracy"], steps=10_000)
-    clock.now = 12.0                                     # 1,000 steps a second: the run lasts 10 s
+    clock.now = 14.0                                     # 1,000 steps a second: the run lasts 10 s
     view.add_batches(_rows(1, 1000))
     assert _step_span(view) == pytest.approx(10_000, rel=0.05)    # the whole run at once
+
+
+def test_a_live_redraw_is_left_to_the_run_s_end_when_that_comes_sooner(view, monkeypatch):
+    clock = SimpleNamespace(now=0.0)
+    monkeypatch.setattr(curves_mod, "time", SimpleNamespace(perf_counter=lambda: clock.now))
+    view.reset(["accuracy"], steps=1_000)
+    clock.now = 0.5
+    view.add_batches(_rows(1, 500))                      # half the run in 0.5 s: 0.5 s left
+    drawn = view.redraws
+    view.redraw()                                        # the timer's redraw
+    assert view.redraws == drawn                         # left to the end, which comes first
+    view.set_live(False)                                 # the end (or a pause): drawn now
+    assert view.redraws == drawn + 1 and len(view.plots["loss"].items["train"].getData()[0]) == 500
+    view.reset(["accuracy"], steps=1_000)
+    clock.now = 10.5
+    view.add_batches(_rows(1, 100))                      # a tenth in 10 s: 90 s left
+    drawn = view.redraws
+    view.redraw()
+    assert view.redraws == drawn + 1
 
 
 def test_a_live_run_redraws_on_a_timer(view, qtbot):

@@ -224,7 +224,7 @@ class CurvesView(QWidget):
         self._redraw_timer.stop()
         self.tables = {"batch": {}, "epoch": {}}
         self.steps, self._span, self._span_pending, self.live = steps, None, None, bool(steps)
-        self._started = time.perf_counter()
+        self._started, self._last_step = time.perf_counter(), 0.0
         keys = ["loss"] + [m for m in metric_names if m != "loss"] + ["learning_rate"]
         if keys == list(self.plots):      # the same plots: emptied, not built again
             for plot in self.plots.values():
@@ -272,6 +272,8 @@ class CurvesView(QWidget):
             self._unseen = True
             return
         self._unseen = False
+        if self.live and self._ends_within(REDRAW_MIN):
+            return                 # its end, drawn at once, comes first
         t0 = time.perf_counter()
         if self._span_pending is not None:
             next(iter(self.plots.values())).plot.setXRange(0, self._span_pending, padding=0.02)
@@ -295,12 +297,20 @@ class CurvesView(QWidget):
             cost = self._redraw_seconds + self.layout_widget.paint_seconds
             self._redraw_timer.start(int(1000 * min(max(cost / REDRAW_SHARE, REDRAW_MIN), REDRAW_MAX)))
 
+    def _ends_within(self, seconds: float) -> bool:
+        """Whether the run will end within `seconds` at its pace so far."""
+        if not self.steps or self._last_step <= 0:
+            return False
+        elapsed = time.perf_counter() - self._started
+        return elapsed * (self.steps - self._last_step) / self._last_step < seconds
+
     def _follow(self, last_step: float) -> None:
         """Widen the step axis to show `last_step`: from an eighth of the run, by doubling, up
         to its length; at once to the whole run when it will last under `WHOLE_RUN_UNDER`
         seconds at its pace (each widening draws every axis anew)."""
         if not self.steps or not np.isfinite(last_step):
             return
+        self._last_step = max(self._last_step, last_step)
         if self._span is not None and last_step <= self._span:
             return
         if last_step > self.steps:       # the run was lengthened (more epochs)
