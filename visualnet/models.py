@@ -104,21 +104,24 @@ class Sequential(_KerasFiles, _KerasConfig, _sequential.Sequential):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved as `.keras` or `.h5` (VisualNet's or real Keras's files). Custom
     layers are made from the classes in `custom_objects` ({name: class}), never from the file."""
-    from .io import keras_custom, keras_files
+    from .io import keras_custom, keras_files, keras_subclassed
     from .io.keras_text import with_text_layers
     from .io.keras_lookups import with_lookup_layers
+    from .io.keras_zip import shared_peeks
     from .engine.object_registry import known_objects
 
-    custom_objects = known_objects(custom_objects) or None   # registered and scoped classes too
-    custom_objects = with_text_layers(filepath, custom_objects)   # TextVectorization: a Python-API layer
-    custom_objects = with_lookup_layers(filepath, custom_objects)   # lookups, CategoryEncoding, ... (io/keras_lookups.py)
-    from .io import keras_subclassed
-
-    if keras_subclassed.subclass_name(filepath) is not None:   # a subclassed model: its class from custom_objects
+    with shared_peeks():      # the checks below parse the file's config once between them
+        custom_objects = known_objects(custom_objects) or None   # registered and scoped classes too
+        custom_objects = with_text_layers(filepath, custom_objects)   # TextVectorization: a Python-API layer
+        custom_objects = with_lookup_layers(filepath, custom_objects)   # lookups, CategoryEncoding, ... (io/keras_lookups.py)
+        subclassed = keras_subclassed.subclass_name(filepath) is not None   # its class from custom_objects
+        custom = not subclassed and (
+            (custom_objects and keras_custom.file_has_custom_layers(filepath, custom_objects))
+            or keras_custom.file_has_ops(filepath)
+            or keras_custom.file_needs_model_config(filepath))   # ops on symbolic tensors; several outputs
+    if subclassed:
         return keras_subclassed.load_model(filepath, custom_objects, compile=compile)
-    if (custom_objects and keras_custom.file_has_custom_layers(filepath, custom_objects)) \
-            or keras_custom.file_has_ops(filepath) \
-            or keras_custom.file_needs_model_config(filepath):   # ops on symbolic tensors; several outputs
+    if custom:
         return keras_custom.load_model(filepath, custom_objects, compile=compile, classes=(Model, Sequential))
     return keras_files.load_model(filepath, compile=compile, classes=(Model, Sequential), custom_objects=custom_objects)
 

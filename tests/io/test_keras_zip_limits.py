@@ -138,3 +138,22 @@ def test_memory_error_becomes_a_keras_file_error(tmp_path, members, monkeypatch)
     monkeypatch.setattr(keras_zip, "graph_from_keras_config", no_memory)
     with pytest.raises(KerasFileError, match="too large to load in the memory available"):
         vm.load_model(path)
+
+
+def test_load_model_s_checks_parse_the_config_once(tmp_path, monkeypatch):
+    """The checks that choose a reader (text and lookup layers, a subclass, custom layers,
+    ops, several outputs) share one parse of config.json: a config holding a large
+    Constant array took 0.76 s a parse, seven times a load."""
+    path = tmp_path / "m.keras"
+    model = mlp()
+    model.save(path)
+    parses = []
+    real = keras_zip.json.loads
+    monkeypatch.setattr(keras_zip.json, "loads", lambda *a, **k: parses.append(1) or real(*a, **k))
+    loaded = vm.load_model(path)
+    assert len(parses) <= 3        # the checks' one, then the reader's own
+    assert [w.shape for w in loaded.get_weights()] == [w.shape for w in model.get_weights()]
+    with keras_zip.shared_peeks():
+        first = keras_zip.peek_keras_config(path)
+        assert keras_zip.peek_keras_config(path) is first
+    assert keras_zip.peek_keras_config(path) is not first    # outside: parsed anew

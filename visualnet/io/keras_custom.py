@@ -36,7 +36,7 @@ from .keras_config_read import config_beyond_graph
 from .keras_h5 import keras3_group_names, keras3_layer_order
 from .keras_lookups import read_lookup_assets, write_lookup_assets, write_lookup_vars
 from .keras_text import read_assets, write_assets, write_lookup_groups
-from .keras_zip import CONFIG, MAX_WEIGHTS_BYTES, METADATA, WEIGHTS, _member, read_keras_config
+from .keras_zip import CONFIG, MAX_WEIGHTS_BYTES, METADATA, WEIGHTS, _member, peek_keras_config, read_keras_config
 
 # a custom layer's bookkeeping attributes, which Keras's walk does not see
 _INTERNAL = {"_sublayers", "_own", "_run", "_losses", "_buffers", "_views", "_keras_output", "_tape_twins",
@@ -52,8 +52,7 @@ def file_has_custom_layers(filepath, custom_objects: dict) -> bool:
     reads it)."""
     if not str(filepath).lower().endswith(".keras"):
         return False
-    z, config = read_keras_config(Path(filepath))
-    z.close()
+    config = peek_keras_config(Path(filepath))
     names = set()
 
     def walk(obj):
@@ -76,11 +75,9 @@ def _keras_file_config(filepath) -> "dict | None":
     if not str(filepath).lower().endswith(".keras"):
         return None
     try:
-        z, config = read_keras_config(Path(filepath))
+        return peek_keras_config(Path(filepath))
     except (KerasFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
-    z.close()
-    return config
 
 
 def file_has_ops(filepath) -> bool:

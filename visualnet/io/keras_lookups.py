@@ -21,7 +21,7 @@ from ..data.hdf5_guard import open_hdf5
 from ..data.lookup_layers import IndexLookup, IntegerLookup, StringLookup
 from ..engine.python_nodes import python_layers
 from .errors import KerasFileError
-from .keras_zip import MAX_WEIGHTS_BYTES, WEIGHTS, _member, read_keras_config
+from .keras_zip import MAX_WEIGHTS_BYTES, WEIGHTS, _member, peek_keras_config, read_keras_config
 
 VOCABULARY = "vocabulary.txt"
 MAX_VOCABULARY_BYTES = 256 << 20
@@ -118,10 +118,9 @@ def with_lookup_layers(filepath, custom_objects):
     if not str(filepath).lower().endswith(".keras"):
         return custom_objects
     try:
-        z, config = read_keras_config(Path(filepath))
+        config = peek_keras_config(Path(filepath))
     except (KerasFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):   # (UnicodeDecodeError, JSON: ValueError)
         return custom_objects        # the reader that follows reports the file's problem
-    z.close()
     return with_lookup_classes(config.get("config"), custom_objects)
 
 

@@ -20,7 +20,7 @@ from ..data.hdf5_guard import open_hdf5
 from .atomic import write_atomic
 from .errors import KerasFileError
 from .keras_custom import read_weights, write_weights
-from .keras_zip import CONFIG, MAX_WEIGHTS_BYTES, METADATA, WEIGHTS, _member, read_keras_config
+from .keras_zip import CONFIG, MAX_WEIGHTS_BYTES, METADATA, WEIGHTS, _member, peek_keras_config, read_keras_config
 
 _BUILT_IN = ("Sequential", "Functional", "Model")
 
@@ -58,10 +58,9 @@ def subclass_name(filepath) -> str | None:
     if not str(filepath).lower().endswith(".keras"):
         return None
     try:
-        z, config = read_keras_config(Path(filepath))
+        config = peek_keras_config(Path(filepath))
     except (KerasFileError, zipfile.BadZipFile, OSError, ValueError):
         return None             # a damaged file: the general reader reports it
-    z.close()
     name = config.get("class_name")
     return name if isinstance(name, str) and name not in _BUILT_IN else None
 

@@ -20,7 +20,7 @@ import numpy as np
 from ..data.text_vectorization import TextVectorization
 from ..engine.python_nodes import python_layers
 from .errors import KerasFileError
-from .keras_zip import _member, read_keras_config
+from .keras_zip import _member, peek_keras_config, read_keras_config
 
 ASSETS = "assets"
 VOCABULARY = "vocabulary.txt"
@@ -91,10 +91,9 @@ def with_text_layers(filepath, custom_objects):
     if not str(filepath).lower().endswith(".keras"):
         return custom_objects
     try:
-        z, config = read_keras_config(Path(filepath))
+        config = peek_keras_config(Path(filepath))
     except (KerasFileError, OSError, ValueError, KeyError, zipfile.BadZipFile):   # (UnicodeDecodeError, JSON: ValueError)
         return custom_objects        # the reader that follows reports the file's problem
-    z.close()
     found = {name: cls for name, cls in TEXT_LAYERS.items() if _names(config.get("config"), name)}
     return {**found, **(custom_objects or {})} if found else custom_objects
 
