@@ -67,7 +67,11 @@ def test_an_array_constant_is_shown_by_its_shape_read_only_and_kept(qtbot, windo
     select_node(qtbot, window, node.id)
     editor = window.inspector.editors["kernel_initializer"]
     field = editor.fields["value"]
-    assert field.text() == "3×10 array" and field.isReadOnly() and "(3, 10)" in field.toolTip()
+    assert field.text() == "[3×10]" and field.isReadOnly() and "(3, 10)" in field.toolTip()
+    # its name above it, so that the shape has the column's width; other classes' names beside
+    assert editor._column.rowWrapPolicy() == editor._column.RowWrapPolicy.WrapAllRows
+    assert field.width() >= field.fontMetrics().horizontalAdvance(field.text())
     assert editor._arguments() == {"value": matrix}
     _choose(qtbot, editor.combo, "zeros")        # another class: its fields are typed again
     assert node.params["kernel_initializer"] == "zeros" and not editor._arrays
+    assert editor._column.rowWrapPolicy() == editor._column.RowWrapPolicy.DontWrapRows

@@ -74,7 +74,7 @@ class ClassConfigEditor(ParamEditor):
                 array = _is_array(shown)
                 if array:                # Constant(embedding_matrix): kept as it is, not typed over
                     self._arrays[key] = shown
-                    field.setText(f"{'×'.join(map(str, list_shape(shown)))} array")   # the shape first: a narrow field
+                    field.setText(f"[{'×'.join(map(str, list_shape(shown)))}]")   # its shape: a narrow field
                 else:
                     field.setText(", ".join(map(str, shown)) if isinstance(shown, list) else value_text(None, shown))
                 field.setCursorPosition(0)   # a long text shows its start
@@ -83,6 +83,9 @@ class ClassConfigEditor(ParamEditor):
                                  "only here)." if array
                                  else f"{name}'s {key} (Keras's default: {arguments[key]}).")
             field.blockSignals(False)
+        # an array's shape needs the column's whole width: its name goes above it
+        self._column.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows if self._arrays
+                                      else QFormLayout.RowWrapPolicy.DontWrapRows)
 
     def _arguments(self) -> dict:
         """The fields' values: a choice as chosen, a typed one through `_typed`, an array as kept."""
