@@ -61,6 +61,9 @@ def test_switching_to_dark_live_recolours_the_plots_and_keeps_check_boxes_visibl
             for item in view.scene().items():
                 if isinstance(item, pg.LabelItem) and item.text:
                     assert item.opts["color"] == dark.text
+        legend = page.curves.plots["loss"].plot.legend     # its names read over the curves beneath
+        assert legend.brush().color().name() == dark.base and legend.brush().color().alpha() > 128
+        assert legend.opts["labelTextColor"].name() == dark.text
         assert box_contrast(check) >= 3.0 and light >= 3.0
     finally:
         window.actions["theme_light"].trigger()

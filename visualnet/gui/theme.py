@@ -139,7 +139,18 @@ def restyle_plots(root) -> int:
                 item.setTextPen(t.dim)
             elif isinstance(item, pg.LabelItem):
                 item.setText(item.text, color=t.text)
+            elif isinstance(item, pg.LegendItem):
+                item.setBrush(legend_brush())
+                item.setLabelTextColor(t.text)
     return len(views)
+
+
+def legend_brush():
+    """A plot legend's background: the plot's own colour, mostly opaque, so that its names
+    read over the curves drawn beneath them."""
+    colour = QColor(_current.base)
+    colour.setAlpha(210)
+    return colour
 
 
 def _on_system_change(app) -> None:

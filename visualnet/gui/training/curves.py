@@ -329,7 +329,8 @@ class CurvesView(QWidget):
         item = self.layout_widget.addPlot(row=index // cols, col=index % cols,
                                           axisItems={"left": SpacedLogAxis("left")})   # log scale: labels apart
         if key == "loss":
-            item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            item.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=theme.legend_brush(),
+                           labelTextColor=theme.current().text)
         title = {"loss": "Loss", "learning_rate": "Learning rate"}.get(key, key.replace("_", " ").capitalize())
         plot = CurvePlot(item, key, title)
         if key == "learning_rate":
