@@ -176,3 +176,12 @@ def test_log_scale_labels_stay_apart_and_keep_their_digits(view, qtbot):
     assert axis.logTickStrings(ticks, 1, None) == ["0.0009", "0.001", "0.0012"]
     assert axis.logTickStrings([math.log10(1.5e-3)], 1, None) == ["0.0015"]     # pyqtgraph's read 0.002
     assert spaced_log_ticks(math.log10(1e-7), 0.0, 120) == [-7.0, -5.0, -3.0, -1.0]   # every other decade fits
+
+
+def test_the_inside_tab_s_gradient_norms_have_the_spaced_log_axis(qtbot):
+    from visualnet.gui.training.inside_view import InsideView
+    from visualnet.gui.training.log_axis import SpacedLogAxis
+
+    view = InsideView()
+    qtbot.addWidget(view)
+    assert isinstance(view.grad_plot.getAxis("left"), SpacedLogAxis) and view.grad_plot.getAxis("left").logMode

@@ -91,7 +91,7 @@ class RunCompareView(QWidget):
             plot.setTitle(key)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 10))
+            plot.addLegend(offset=(-10, 10), brush=theme.legend_brush(), labelTextColor=theme.current().text)
             self.plots[key] = plot
             self.items[key] = []
             for history, name, colour in ((a, names[0], RUN_COLOURS[0]), (b, names[1], RUN_COLOURS[1])):

@@ -20,6 +20,7 @@ from visualnet.engine import evaluation
 
 from .. import theme
 from .data_panel import pixmap_from_array
+from .log_axis import SpacedLogAxis
 
 PASS_THROUGH = ("Flatten", "Reshape", "Dropout")   # their output repeats the layer before
 PALETTE = ["#2f6fea", "#e16f24", "#1a7f37", "#8250df", "#cf222e", "#1f9d8b", "#c49000", "#cf5a9b", "#57606a",
@@ -141,9 +142,11 @@ class InsideView(QWidget):
         self.hist_plot = self.plots.addPlot(row=0, col=0, title="Weight histogram")
         self.hist_curve = self.hist_plot.plot(stepMode="center", fillLevel=0, brush=(47, 111, 234, 120),
                                               pen=pg.mkPen(t.accent))
-        self.grad_plot = self.plots.addPlot(row=1, col=0, title="Gradient norm per layer")
+        self.grad_plot = self.plots.addPlot(row=1, col=0, title="Gradient norm per layer",
+                                            axisItems={"left": SpacedLogAxis("left")})   # labels apart
         self.grad_plot.setLogMode(y=True)
-        self.grad_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.grad_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=theme.legend_brush(),
+                                 labelTextColor=t.text)
         self.grad_plot.setLabel("bottom", "step (batch)")
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         self.boundary_plot = self.plots.addPlot(row=2, col=0, title="Decision boundary")
