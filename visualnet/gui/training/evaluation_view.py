@@ -186,6 +186,7 @@ class EvaluationView(PredictionInput, QWidget):
         for i, c in enumerate(report):
             for j, v in enumerate((f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}", str(c.support))):
                 self.class_table.setItem(i, j, QTableWidgetItem(v))
+        self.class_table.resizeColumnsToContents()   # the four columns side by side, support too
 
     def matrix_total(self) -> int:
         return sum(int(self.matrix.item(i, j).text()) for i in range(self.matrix.rowCount())
