@@ -260,7 +260,7 @@ class TrainingSession(SessionChanges):
         if not fit:              # fit leaves the rate to the optimizer and the callbacks, and times nothing
             t0 = time.perf_counter()
             lr = self.learning_rate
-            if self.optimizer._learning_rate != lr:   # checked and set only when it changes
+            if self.optimizer.learning_rate != lr:    # checked and set only when it changes
                 self.optimizer.learning_rate = lr
         start, stop, rows = self._ahead
         if start != pos or stop != end:

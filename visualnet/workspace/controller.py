@@ -146,9 +146,9 @@ class TrainingController:
             if self.control.pause_requested or time.perf_counter() - self._last_emit >= self.throttle:
                 self._flush(self.session.progress())
         elif kind == "marker":
+            self._queue_rows()
+            self._queued += [("marker", dict(payload)), ("log", f"Changed at step {payload['step']}: {payload['text']}")]
             self._flush()
-            self.listener.marker(dict(payload))
-            self.listener.log(f"Changed at step {payload['step']}: {payload['text']}")
         elif kind == "finished":
             self._flush(self.session.progress())
             if self.inspect_wanted():        # else the view asks for the ended run's when it is shown
