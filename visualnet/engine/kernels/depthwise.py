@@ -213,6 +213,16 @@ def _columns(taps, length):
     return length // COLUMN_FLOATS * COLUMN_FLOATS if taps <= MAX_TAPS else 0
 
 
+@njit(inline="always")
+def _source(image, padded, top, left, rows, cols, pad, width):
+    """An image's floats as the runs read them: placed in the zero-bordered `pad` (see
+    `_place`) when `padded`, else the image itself, flat."""
+    if padded:
+        _place(image, top, left, rows, cols, pad, width)
+        return pad
+    return image.reshape(-1)
+
+
 @njit
 def _place(image, top, left, rows, cols, pad, width):
     """pad[top + r, left + j] = image[r, j] for r < rows, j < cols: pad is a zero-bordered
@@ -245,11 +255,7 @@ def _forward_runs(x, tiled, start, dh, dw, pt, pl, y):
     taps, flat_y = tiled.reshape(-1), y.reshape(-1)
     offsets, columns = _tap_offsets(kh, kw, dh * line, dw * c), _columns(kh * kw, length)
     for n in range(n_img):
-        if padded:
-            _place(x[n], pt, pl, rh, rw, pad, wp)
-            src = pad
-        else:
-            src = x[n].reshape(-1)
+        src = _source(x[n], padded, pt, pl, rh, rw, pad, wp)
         for t in range(0, columns, COLUMN_FLOATS):
             tap_columns(kh * kw, src, t, line, offsets, taps, t, length, start, t, flat_y, n * oh * length + t, length,
                         oh)
@@ -288,11 +294,7 @@ def _backward_runs(x, tiled, flipped, dy, dh, dw, pt, pl, need_dx, dx, dtiled, d
     offsets, columns = _tap_offsets(kh, kw, dh * line, dw * c), _columns(kh * kw, length)
     back_offsets, back_columns = _tap_offsets(kh, kw, dh * wq * c, dw * c), _columns(kh * kw, w * c)
     for n in range(n_img):
-        if padded:
-            _place(x[n], pt, pl, rh, rw, pad, wp)
-            src = pad
-        else:
-            src = x[n].reshape(-1)
+        src = _source(x[n], padded, pt, pl, rh, rw, pad, wp)
         g0 = n * oh * length
         for t in range(0, columns, COLUMN_FLOATS):
             tap_sum_columns(kh * kw, src, t, line, offsets, grads, g0 + t, length, bias_sums, t, dt, t, length, oh)
