@@ -16,6 +16,8 @@ from visualnet.engine.kernels.depthwise import RUN_ROWS, SPLIT_WORK, DepthwiseKe
 from visualnet.engine.layers import LAYER_CLASSES
 from visualnet.engine.runtime.split import layer_parallel, parts_available
 
+from .test_conv_family import _pair as keras_pair
+
 CASES = [  # (input shape, kernel (kh, kw), strides, dilation, padding)
     ((3, 9, 11, 5), (3, 3), (1, 1), (1, 1), "same"),   # rows of 55 floats: a column of runs, then the rest
     ((2, 8, 8, 16), (3, 3), (1, 1), (1, 1), "valid"),  # no padding: the runs read the input itself
@@ -220,16 +222,9 @@ def test_layers_on_the_row_loops_equal_the_per_pixel_loops(layer_type, args, pad
     ("SeparableConv2D", {"filters": 12, "kernel_size": 3, "padding": "same", "activation": "tanh"}, (6, 8, 16)),
 ])
 def test_layers_on_the_register_runs_equal_keras(layer_type, kwargs, shape):
-    keras = pytest.importorskip("keras")
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(6)
-    ours = LAYER_CLASSES[layer_type](**kwargs)
-    ours.build([(None, *shape)])
-    ours.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in ours.weight_specs])
-    theirs = getattr(keras.layers, layer_type)(**kwargs)
-    theirs.build((None, *shape))
-    theirs.set_weights(ours.get_weights())
-    x = rng.normal(0, 1, (3, *shape)).astype(np.float32)
+    ours, theirs, x = keras_pair(layer_type, kwargs, shape, seed=6)
+    rng = np.random.default_rng(7)
     xt = torch.tensor(x, requires_grad=True)
     yt = theirs(xt)
     y = ours.forward([x], training=True).copy()

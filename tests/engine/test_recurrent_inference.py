@@ -104,6 +104,16 @@ def test_backward_after_a_forward_only_pass_refuses():
         layer.backward(np.ones_like(y))
 
 
+@pytest.fixture
+def calls(monkeypatch):
+    """One entry per projection of an Embedding's table (the cache of projections emptied)."""
+    made = []
+    project = ri.infer.project
+    monkeypatch.setattr(ri.infer, "project", lambda *a: made.append(1) or project(*a))
+    monkeypatch.setattr(ri, "_projections", {})
+    return made
+
+
 def embedding_model(rnn):
     keras.utils.set_random_seed(0)
     return keras.models.Sequential([vl.Input((40,)), vl.Embedding(300, 32), rnn, vl.Flatten(),
@@ -112,13 +122,9 @@ def embedding_model(rnn):
 
 @pytest.mark.parametrize("rnn", [lambda: vl.LSTM(32), lambda: vl.GRU(16, return_sequences=True),
                                  lambda: vl.SimpleRNN(16, go_backwards=True)], ids=["LSTM", "GRU", "SimpleRNN"])
-def test_an_embedding_read_through_its_projected_table(rnn, monkeypatch):
+def test_an_embedding_read_through_its_projected_table(rnn, monkeypatch, calls):
     model = embedding_model(rnn())
     x = np.random.default_rng(0).integers(0, 300, (500, 40)).astype(np.float32)
-    calls = []
-    project = ri.infer.project
-    monkeypatch.setattr(ri.infer, "project", lambda *a: calls.append(1) or project(*a))
-    monkeypatch.setattr(ri, "_projections", {})
     embedded = model.predict(x, verbose=0)
     assert calls                                           # the table was projected (and then kept)
     monkeypatch.setattr(ri, "EMBEDDED", False)
@@ -142,15 +148,11 @@ def test_the_projected_table_follows_the_weights(monkeypatch):
     assert not np.allclose(first, after)
 
 
-def test_an_eager_call_on_other_data_never_reads_the_table(monkeypatch):
+def test_an_eager_call_on_other_data_never_reads_the_table(monkeypatch, calls):
     """The table is read only for the very array the Embedding returned (identity)."""
     embedding, lstm = vl.Embedding(50, 16), vl.LSTM(16)
     ids = np.random.default_rng(0).integers(0, 50, (64, 20)).astype(np.float32)
     other = np.asarray(embedding(ids)) * 2      # the Embedding's output was noted; this is another array
-    calls = []
-    monkeypatch.setattr(ri, "_projections", {})
-    project = ri.infer.project
-    monkeypatch.setattr(ri.infer, "project", lambda *a: calls.append(1) or project(*a))
     got = np.asarray(lstm(other))
     monkeypatch.setattr(ri, "FORWARD_ONLY", False)
     np.testing.assert_allclose(got, np.asarray(lstm(other)), rtol=1e-6, atol=1e-6)
@@ -250,15 +252,11 @@ def test_one_loop_per_row_matches_the_loops_per_gate(layer_type, kwargs, masked,
 @pytest.mark.parametrize("rnn", [lambda: vl.LSTM(16, return_sequences=True), lambda: vl.GRU(16, return_sequences=True),
                                  lambda: vl.GRU(16, reset_after=False), lambda: vl.SimpleRNN(16, return_sequences=True)],
                          ids=["LSTM", "GRU", "GRU-reset_after=False", "SimpleRNN"])
-def test_one_loop_per_row_reads_the_projected_table_as_the_loops_per_gate(rnn, monkeypatch):
+def test_one_loop_per_row_reads_the_projected_table_as_the_loops_per_gate(rnn, monkeypatch, calls):
     """Embedding -> LSTM, GRU or SimpleRNN: the one loop and the loops per gate read the projected
     table's rows in place; both give the bits of the product per step."""
     model = embedding_model(rnn())
     x = np.random.default_rng(0).integers(0, 300, (500, 40)).astype(np.float32)
-    calls = []
-    project = ri.infer.project
-    monkeypatch.setattr(ri.infer, "project", lambda *a: calls.append(1) or project(*a))
-    monkeypatch.setattr(ri, "_projections", {})
     results = {}
     for one_loop in (True, False):
         monkeypatch.setattr(ri, "ONE_LOOP", one_loop)
